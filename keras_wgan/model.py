@@ -1,0 +1,369 @@
+"""The Wasserstein GAN as a `keras.Model` trained with `model.fit()`.
+
+A WGAN is a two-player game: the critic f estimates the 1-Wasserstein distance
+between the data and the generator's distribution as mean f(real) -
+mean f(fake), under a Lipschitz constraint; the generator minimises that
+estimate. In theory the critic is fully optimised for each generator step; in
+practice `critic_steps` critic updates are made per generator update
+(Arjovsky et al., 2017; Gulrajani et al., 2017).
+
+One `train_step` holds the whole algorithm. How real batches feed the critic
+steps: with `fresh_real_batches=True` (the default, as in Algorithm 1 of the
+WGAN-GP paper) every critic update sees its own real batch: the batch that
+`fit()` passes in holds `critic_steps` of them and is split in equal parts, so
+a dataset for `critic_steps=5` and 64 samples per critic update is batched by
+320 (`keras_wgan.data.load(batch_size=...)` does this for you when given
+`critic_steps`). With `fresh_real_batches=False` every critic update reuses
+the whole batch, as the keras.io WGAN-GP example does.
+
+Random numbers (latent noise, interpolation coefficients) are stateless
+functions of (seed, purpose, optimizer iteration, replica): every replica of a
+`tf.distribute` strategy draws its own noise, and training resumed from a
+checkpoint draws exactly what an uninterrupted run would have drawn.
+"""
+
+import numbers
+import warnings
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_wgan import losses, penalties, tf_utils
+
+__all__ = ["WassersteinGAN", "default_optimizer"]
+
+# Random streams: what a stateless seed is for.
+_CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
+
+
+def default_optimizer(penalty):
+    """The optimizer the papers use with a penalty (a new instance each call).
+
+    Gradient penalties and spectral normalisation: Adam(1e-4, beta_1=0.5,
+    beta_2=0.9), WGAN-GP's Algorithm 1. Weight clipping: RMSprop(5e-5), the
+    original WGAN's (momentum-based optimizers were unstable with clipping).
+    """
+    if penalty == "clip":
+        return keras.optimizers.RMSprop(learning_rate=5e-5)
+    return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.5, beta_2=0.9)
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class WassersteinGAN(keras.Model):
+    """A Wasserstein GAN: a generator and a critic trained by `fit()`.
+
+    Calling the model runs the generator on latent vectors, so a trained
+    model is also the generator: `model(z)` or `model.generate(n)`.
+
+    Args:
+        generator: a `keras.Model` mapping [B, latent_dim] to [B, *sample_shape].
+        critic: a `keras.Model` mapping [B, *sample_shape] to [B, 1], without
+            batch normalisation (the gradient penalties are per sample).
+        latent_dim: width of the latent vectors; read from the generator's
+            input when None.
+        critic_steps: critic updates per generator update, >= 1.
+        penalty: the Lipschitz method, one of `penalties.PENALTIES` ("gp",
+            "lp", "pairwise", "clip", "none") or a callable with the penalty
+            signature.
+        penalty_weight: lambda, the penalty's weight in the critic loss, >= 0.
+        penalty_target: the Lipschitz constant the penalties aim at.
+        pairwise_interpolates: with `penalty="pairwise"`, also penalise pairs
+            with random interpolates.
+        clip_value: with `penalty="clip"`, the box [-c, c] for critic weights.
+        drift_weight: weight of ProGAN's drift term mean f(real)^2 (0.001 in
+            ProGAN); 0 turns it off.
+        fresh_real_batches: split each incoming batch into `critic_steps`
+            real batches, one per critic update (True), or reuse the whole
+            batch for every critic update (False).
+        seed: integer seed of the latent noise and interpolation coefficients.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Example:
+    >>> import keras_wgan
+    >>> generator, critic = keras_wgan.architectures.build("mlp", (2,), units=32)
+    >>> gan = keras_wgan.WassersteinGAN(generator, critic, critic_steps=5)
+    >>> gan.compile()
+    >>> data, info = keras_wgan.data.load("8gaussians", batch_size=64, critic_steps=5)
+    >>> history = gan.fit(data, steps_per_epoch=10, epochs=1, verbose=0)
+    >>> gan.generate(4).shape
+    (4, 2)
+    """
+
+    def __init__(self, generator, critic, latent_dim=None, critic_steps=5, penalty="gp",
+                 penalty_weight=10.0, penalty_target=1.0, pairwise_interpolates=False,
+                 clip_value=0.01, drift_weight=0.0, fresh_real_batches=True, seed=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if latent_dim is None:
+            latent_dim = generator.input_shape[-1]
+        _check_int("latent_dim", latent_dim, minimum=1)
+        _check_int("critic_steps", critic_steps, minimum=1)
+        if not callable(penalty):
+            penalties.get(penalty)  # raises for an unknown name
+        _check_number("penalty_weight", penalty_weight, minimum=0.0)
+        _check_number("penalty_target", penalty_target, minimum=0.0)
+        _check_number("clip_value", clip_value, minimum=0.0, strict=True)
+        _check_number("drift_weight", drift_weight, minimum=0.0)
+        if seed is None:
+            seed = int(tf.random.uniform((), 0, 2**31 - 1, dtype=tf.int64))
+        _check_int("seed", seed, minimum=0)
+        if any(isinstance(layer, keras.layers.BatchNormalization)
+               for layer in critic._flatten_layers()):
+            warnings.warn("the critic contains BatchNormalization: its outputs then depend on "
+                          "the whole batch, which the per-sample Lipschitz penalties and the "
+                          "concatenated real/fake critic pass assume they do not; use "
+                          "LayerNormalization instead", stacklevel=2)
+        self.generator = generator
+        self.critic = critic
+        self.latent_dim = int(latent_dim)
+        self.critic_steps = int(critic_steps)
+        self.penalty = penalty
+        self.penalty_weight = float(penalty_weight)
+        self.penalty_target = float(penalty_target)
+        self.pairwise_interpolates = bool(pairwise_interpolates)
+        self.clip_value = float(clip_value)
+        self.drift_weight = float(drift_weight)
+        self.fresh_real_batches = bool(fresh_real_batches)
+        self.seed = int(seed)
+        self.critic_optimizer = None
+        self.generator_optimizer = None
+        self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
+        self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
+        self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_estimate")
+        self.penalty_tracker = keras.metrics.Mean(name="penalty")
+        self.build((None, self.latent_dim))
+
+    # ------------------------------------------------------------------ setup
+    def build(self, input_shape=None):
+        """Marks the model built: its generator and critic are built already."""
+        del input_shape
+        self.built = True
+
+    def call(self, inputs, training=False):
+        """Runs the generator on latent vectors [B, latent_dim]."""
+        return self.generator(inputs, training=training)
+
+    def compile(self, critic_optimizer=None, generator_optimizer=None, **kwargs):
+        """Configures the two optimizers (and any `keras.Model.compile` option).
+
+        Args:
+            critic_optimizer: a `keras.optimizers.Optimizer`, its name or
+                config; None for `default_optimizer(penalty)`.
+            generator_optimizer: likewise for the generator.
+            **kwargs: passed to `keras.Model.compile` (`steps_per_execution`,
+                `jit_compile`, `run_eagerly`...), but not `optimizer` or `loss`:
+                the losses are the Wasserstein losses.
+        """
+        for name in ("optimizer", "loss"):
+            if kwargs.get(name) is not None:
+                raise ValueError(f"WassersteinGAN.compile() takes no {name}= (received "
+                                 f"{kwargs[name]!r}): pass critic_optimizer= and "
+                                 "generator_optimizer=")
+            kwargs.pop(name, None)
+        # optimizer=None: Keras creates no stray third optimizer.
+        super().compile(optimizer=None, **kwargs)
+        self.critic_optimizer = _optimizer(critic_optimizer, self.penalty)
+        self.generator_optimizer = _optimizer(generator_optimizer, self.penalty)
+        # Build the optimizers' variables now, inside the caller's strategy scope:
+        # under tf.distribute, variables created lazily inside fit() fail
+        # (keras-team/keras#19246), and a restored checkpoint needs them.
+        self.critic_optimizer.build(self.critic.trainable_variables)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self):
+        config = super().get_compile_config() or {}
+        config.pop("optimizer", None)
+        config["critic_optimizer"] = keras.saving.serialize_keras_object(self.critic_optimizer)
+        config["generator_optimizer"] = keras.saving.serialize_keras_object(
+            self.generator_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for name in ("critic_optimizer", "generator_optimizer"):
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        for name in ("loss", "loss_weights", "metrics", "weighted_metrics", "optimizer"):
+            config.pop(name, None)
+        self.compile(**config)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            critic=keras.saving.serialize_keras_object(self.critic),
+            latent_dim=self.latent_dim,
+            critic_steps=self.critic_steps,
+            penalty=(self.penalty if isinstance(self.penalty, str)
+                     else keras.saving.serialize_keras_object(self.penalty)),
+            penalty_weight=self.penalty_weight,
+            penalty_target=self.penalty_target,
+            pairwise_interpolates=self.pairwise_interpolates,
+            clip_value=self.clip_value,
+            drift_weight=self.drift_weight,
+            fresh_real_batches=self.fresh_real_batches,
+            seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("generator", "critic"):
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        if not isinstance(config.get("penalty"), str):
+            config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
+        return cls(**config)
+
+    @property
+    def metrics(self):
+        return [self.critic_loss_tracker, self.generator_loss_tracker,
+                self.wasserstein_tracker, self.penalty_tracker]
+
+    # --------------------------------------------------------------- training
+    def train_step(self, data):
+        """`critic_steps` critic updates with the Lipschitz term, then one generator update."""
+        real = _real_samples(data)
+        real_batches = self._real_batches(real)
+        # Keras 3 optimizers sum gradients over replicas: scale each replica's
+        # loss by 1 / replicas, i.e. average over the global batch.
+        replica_scale = 1.0 / tf_utils.num_replicas()
+        penalty_fn = penalties.get(self.penalty)
+        critic_variables = self.critic.trainable_variables
+        first_update = self.critic_optimizer.iterations
+
+        for step in range(self.critic_steps):
+            real_batch = real_batches[step]
+            batch_size = ops.shape(real_batch)[0]
+            counter = first_update + step
+            fake_batch = self.generator(self.latent_noise(batch_size, _CRITIC_LATENT, counter),
+                                        training=True)
+            alpha = self.interpolation_alpha(batch_size, counter)
+            with tf.GradientTape() as tape:
+                outputs = self.critic(ops.concatenate([real_batch, fake_batch], axis=0),
+                                      training=True)
+                real_output, fake_output = outputs[:batch_size], outputs[batch_size:]
+                critic_loss = losses.critic_loss(real_output, fake_output)
+                penalty = penalty_fn(
+                    self.critic, real_batch, fake_batch, alpha=alpha, real_output=real_output,
+                    fake_output=fake_output, target=self.penalty_target, training=True,
+                    **self._penalty_options())
+                total = critic_loss + self.penalty_weight * penalty
+                if self.drift_weight:
+                    total += self.drift_weight * penalties.drift_penalty(real_output)
+                scaled_total = total * replica_scale
+            grads = tape.gradient(scaled_total, critic_variables)
+            self.critic_optimizer.apply_gradients(zip(grads, critic_variables))
+            if self.penalty == "clip":
+                penalties.clip_weights(self.critic, self.clip_value)
+            self.critic_loss_tracker.update_state(critic_loss)
+            self.wasserstein_tracker.update_state(-critic_loss)
+            self.penalty_tracker.update_state(penalty)
+
+        generator_variables = self.generator.trainable_variables
+        batch_size = ops.shape(real_batches[0])[0]
+        latent = self.latent_noise(batch_size, _GENERATOR_LATENT,
+                                   self.generator_optimizer.iterations)
+        with tf.GradientTape() as tape:
+            fake_output = self.critic(self.generator(latent, training=True), training=True)
+            generator_loss = losses.generator_loss(fake_output)
+            scaled_loss = generator_loss * replica_scale
+        grads = tape.gradient(scaled_loss, generator_variables)
+        self.generator_optimizer.apply_gradients(zip(grads, generator_variables))
+        self.generator_loss_tracker.update_state(generator_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def test_step(self, data):
+        """The critic's estimate and the generator loss on held-out real data."""
+        real = _real_samples(data)
+        batch_size = ops.shape(real)[0]
+        fake = self.generator(self.latent_noise(batch_size, _GENERATOR_LATENT, 0),
+                              training=False)
+        real_output = self.critic(real, training=False)
+        fake_output = self.critic(fake, training=False)
+        critic_loss = losses.critic_loss(real_output, fake_output)
+        self.critic_loss_tracker.update_state(critic_loss)
+        self.wasserstein_tracker.update_state(-critic_loss)
+        self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
+        return {metric.name: metric.result() for metric in self.metrics
+                if metric is not self.penalty_tracker}
+
+    def latent_noise(self, batch_size, stream, counter):
+        """Latent vectors N(0, I), [batch_size, latent_dim], for one update.
+
+        Stateless: a function of (seed, stream, counter, replica). Override to
+        inject noise (e.g. to compare a distributed step with a single-device
+        one on the same numbers).
+        """
+        seed = tf_utils.step_seed(self.seed, stream, counter)
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
+
+    def interpolation_alpha(self, batch_size, counter):
+        """Per-sample interpolation coefficients alpha ~ U[0, 1], [batch_size].
+
+        Stateless like `latent_noise`; override to inject them.
+        """
+        seed = tf_utils.step_seed(self.seed, _ALPHA, counter)
+        return tf.random.stateless_uniform((batch_size,), seed=seed)
+
+    def _penalty_options(self):
+        if self.penalty == "pairwise":
+            return {"interpolates": self.pairwise_interpolates}
+        return {}
+
+    def _real_batches(self, real):
+        """The real batch of each critic update (see the module docstring)."""
+        if not self.fresh_real_batches:
+            return [real] * self.critic_steps
+        size = real.shape[0]
+        if size is not None and size % self.critic_steps:
+            raise ValueError(
+                f"the batch of {size} real samples cannot be split into critic_steps="
+                f"{self.critic_steps} equal batches: batch the dataset by batch_size * "
+                "critic_steps (keras_wgan.data.load(..., critic_steps=...) does), or pass "
+                "fresh_real_batches=False to reuse one batch for every critic update")
+        return ops.split(real, self.critic_steps, axis=0)
+
+    # -------------------------------------------------------------- sampling
+    def generate(self, num_samples, seed=None, batch_size=1024):
+        """Draws samples from the generator, as a numpy array.
+
+        Args:
+            num_samples: how many samples, >= 1.
+            seed: integer seed of the latent noise (None: a random one).
+            batch_size: samples per generator call.
+
+        Returns:
+            float32 numpy array [num_samples, *sample_shape].
+        """
+        _check_int("num_samples", num_samples, minimum=1)
+        if seed is None:
+            latent = keras.random.normal((num_samples, self.latent_dim))
+        else:
+            latent = keras.random.normal((num_samples, self.latent_dim), seed=int(seed))
+        return self.generator.predict(latent, batch_size=batch_size, verbose=0)
+
+
+def _real_samples(data):
+    """The real samples of a `fit()` batch: x, or x of (x, y[, w])."""
+    if isinstance(data, (tuple, list)):
+        data = data[0]
+    return ops.cast(data, "float32")
+
+
+def _optimizer(identifier, penalty):
+    if identifier is None:
+        return default_optimizer(penalty)
+    return keras.optimizers.get(identifier)
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, received {value!r}")
+
+
+def _check_number(name, value, minimum, strict=False):
+    bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
+    if bad or value < minimum or (strict and value == minimum) or value != value:
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be a number {relation} {minimum}, received {value!r}")
