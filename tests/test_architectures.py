@@ -1,0 +1,280 @@
+"""Tests for keras_wgan.architectures: shapes, dtypes and critic rules."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from keras_wgan import architectures
+from keras_wgan.architectures import ARCHITECTURES, build, default_architecture
+
+# Tiny widths keep every model fast on a shared CPU.
+SMALL = {
+    "mlp": {"units": 16, "depth": 2},
+    "dcgan": {"filters": 8},
+    "kerasio": {},
+    "resnet": {"channels": 16},
+}
+ACCEPTED_SHAPES = {
+    "mlp": [(2,), (5,), (3, 4)],
+    "dcgan": [(s, s, c) for s in (28, 32, 64) for c in (1, 3)],
+    "kerasio": [(28, 28, 1)],
+    "resnet": [(32, 32, 1), (32, 32, 3)],
+}
+CASES = [(name, shape) for name in sorted(ACCEPTED_SHAPES) for shape in ACCEPTED_SHAPES[name]]
+ONE_SHAPE = {name: shapes[-1] for name, shapes in ACCEPTED_SHAPES.items()}
+IMAGE_ARCHITECTURES = ("dcgan", "kerasio", "resnet")
+CONV_AND_DENSE = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
+
+
+def _build(name, shape=None, **options):
+    return build(name, shape or ONE_SHAPE[name], **SMALL[name], **options)
+
+
+def _all_layers(model):
+    """Every layer of ``model``, recursing into sub-models and wrappers."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.layers.Wrapper):
+            found.append(layer.layer)
+        if hasattr(layer, "layers"):
+            found.extend(_all_layers(layer))
+    return found
+
+
+def _samples(shape, batch=3, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (batch, *shape)).astype("float32")
+
+
+def _top_singular_value(kernel):
+    matrix = np.reshape(keras.ops.convert_to_numpy(kernel), (-1, kernel.shape[-1]))
+    return np.linalg.svd(matrix, compute_uv=False)[0]
+
+
+@pytest.fixture
+def mixed_bfloat16():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+def test_registry_lists_every_architecture():
+    assert sorted(ARCHITECTURES) == ["dcgan", "kerasio", "mlp", "resnet"]
+    assert ARCHITECTURES["resnet"] is architectures.resnet
+
+
+@pytest.mark.parametrize("name,shape", CASES)
+def test_output_shapes_and_dtypes(name, shape):
+    generator, critic = _build(name, shape)
+    latent_dim = 2 if name == "mlp" else 128
+    assert (generator.name, critic.name) == ("generator", "critic")
+    assert tuple(generator.input.shape) == (None, latent_dim)
+    assert tuple(generator.output.shape) == (None, *shape)
+    assert tuple(critic.input.shape) == (None, *shape)
+    assert tuple(critic.output.shape) == (None, 1)
+
+    noise = np.random.default_rng(1).normal(size=(3, latent_dim)).astype("float32")
+    fake = keras.ops.convert_to_numpy(generator(noise, training=True))
+    assert fake.shape == (3, *shape) and fake.dtype == np.float32
+    assert np.all(np.isfinite(fake))
+    if name in IMAGE_ARCHITECTURES:
+        assert fake.min() >= -1.0 and fake.max() <= 1.0
+    scores = critic(_samples(shape), training=True)
+    assert tuple(scores.shape) == (3, 1)
+    assert keras.backend.standardize_dtype(scores.dtype) == "float32"
+
+
+def test_latent_dim_is_passed_through_build():
+    generator, _ = _build("dcgan", latent_dim=7)
+    assert tuple(generator.input.shape) == (None, 7)
+    generator, _ = _build("mlp", latent_dim=None)
+    assert tuple(generator.input.shape) == (None, 2)
+
+
+def test_mlp_has_the_papers_layout_by_default():
+    generator, critic = build("mlp", (2,))
+    widths = [l.units for l in generator.layers if isinstance(l, keras.layers.Dense)]
+    assert widths == [512, 512, 512, 2]
+    widths = [l.units for l in critic.layers if isinstance(l, keras.layers.Dense)]
+    assert widths == [512, 512, 512, 1]
+    assert generator.layers[-2].activation is keras.activations.linear
+
+
+def test_kerasio_matches_the_keras_io_example():
+    # keras-io examples/generative/wgan_gp.py model summaries:
+    # discriminator 4,305,409 params; generator 910,660 params of which
+    # 902,082 trainable and 8,578 non-trainable (batch-norm statistics).
+    generator, critic = build("kerasio", (28, 28, 1))
+    assert critic.count_params() == 4_305_409
+    assert generator.count_params() == 910_660
+    trainable = sum(int(np.prod(w.shape)) for w in generator.trainable_weights)
+    assert trainable == 902_082
+    convs = [l for l in critic.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [64, 128, 256, 512]
+    assert all(c.kernel_size == (5, 5) and c.strides == (2, 2) and c.use_bias for c in convs)
+    dropouts = [l.rate for l in critic.layers if isinstance(l, keras.layers.Dropout)]
+    assert dropouts == pytest.approx([0.3, 0.3, 0.2])
+    norms = [l for l in generator.layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert len(norms) == 4  # the example keeps batch norm on the tanh block
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"spectral_norm": True},
+        {"critic_norm": "layer"},
+        {"spectral_norm": True, "critic_norm": "layer"},
+    ],
+    ids=["plain", "sn", "ln", "sn+ln"],
+)
+def test_no_batch_norm_in_any_critic(name, options):
+    generator, critic = _build(name, **options)
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in _all_layers(critic))
+    if name != "mlp":  # sanity check of the walk: image generators do use it
+        assert any(isinstance(l, keras.layers.BatchNormalization) for l in _all_layers(generator))
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_layer_norm_option(name):
+    def count(model):
+        return sum(isinstance(l, keras.layers.LayerNormalization) for l in _all_layers(model))
+
+    assert count(_build(name)[1]) == 0
+    assert count(_build(name, critic_norm="layer")[1]) > 0
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_spectral_norm_wraps_every_layer_and_normalises_kernels(name):
+    _, critic = _build(name, spectral_norm=True)
+    wrappers = [l for l in critic.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    assert not [l for l in critic.layers if isinstance(l, CONV_AND_DENSE)]
+    assert wrappers and all(isinstance(w.layer, CONV_AND_DENSE) for w in wrappers)
+    assert isinstance(critic.layers[-1], keras.layers.SpectralNormalization)
+
+    # Blow every kernel up so the check cannot pass by initialisation alone.
+    for wrapper in wrappers:
+        wrapper.layer.kernel.assign(wrapper.layer.kernel * 5.0)
+    assert min(_top_singular_value(w.layer.kernel) for w in wrappers) > 2.0
+    x = _samples(ONE_SHAPE[name], batch=2)
+    critic(x, training=False)  # inference leaves the kernels alone
+    assert min(_top_singular_value(w.layer.kernel) for w in wrappers) > 2.0
+    for _ in range(10 if name == "kerasio" else 20):
+        critic(x, training=True)
+    for wrapper in wrappers:
+        assert _top_singular_value(wrapper.layer.kernel) == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("spectral_norm", [False, True], ids=["plain", "sn"])
+def test_mixed_bfloat16_keeps_float32_outputs(mixed_bfloat16, name, spectral_norm):
+    generator, critic = _build(name, spectral_norm=spectral_norm, critic_norm="layer")
+    hidden = [l for l in critic.layers if isinstance(l, keras.layers.LayerNormalization)]
+    assert hidden[0].compute_dtype == "bfloat16"  # the policy is really on
+    scores = critic(_samples(ONE_SHAPE[name], batch=2), training=True)
+    assert keras.backend.standardize_dtype(scores.dtype) == "float32"
+    noise = np.zeros((2, generator.input.shape[-1]), "float32")
+    fake = generator(noise, training=True)
+    assert keras.backend.standardize_dtype(fake.dtype) == "float32"
+
+
+def test_resnet_keras_file_round_trip(tmp_path):
+    generator, critic = _build("resnet", (32, 32, 3), spectral_norm=True, critic_norm="layer")
+    x = _samples((32, 32, 3))
+    critic(x, training=True)  # move the power-iteration state off its initial value
+    for model, inputs in ((critic, x), (generator, np.ones((3, 128), "float32"))):
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        loaded = keras.models.load_model(path)
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(loaded(inputs, training=False)),
+            keras.ops.convert_to_numpy(model(inputs, training=False)),
+        )
+
+
+def test_plain_resnet_critic_round_trip(tmp_path):
+    _, critic = _build("resnet", (32, 32, 1))
+    critic.save(tmp_path / "critic.keras")
+    loaded = keras.models.load_model(tmp_path / "critic.keras")
+    x = _samples((32, 32, 1))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded(x, training=True)),
+        keras.ops.convert_to_numpy(critic(x, training=True)),
+    )
+
+
+def test_unknown_name_is_rejected():
+    with pytest.raises(ValueError) as error:
+        build("foo", (2,))
+    assert str(error.value) == (
+        "unknown architecture 'foo': expected one of 'dcgan', 'kerasio', 'mlp', 'resnet'"
+    )
+
+
+def test_dcgan_message_names_the_shape():
+    with pytest.raises(ValueError) as error:
+        build("dcgan", (30, 30, 1))
+    assert str(error.value) == (
+        "architecture 'dcgan' cannot take sample_shape (30, 30, 1): "
+        "expected (28|32|64, same, 1|3)"
+    )
+
+
+@pytest.mark.parametrize(
+    "name,shape",
+    [
+        ("dcgan", (32, 28, 1)),
+        ("dcgan", (32, 32, 2)),
+        ("dcgan", (32, 32)),
+        ("dcgan", (2,)),
+        ("kerasio", (32, 32, 1)),
+        ("kerasio", (28, 28, 3)),
+        ("resnet", (64, 64, 3)),
+        ("resnet", (28, 28, 1)),
+    ],
+)
+def test_bad_image_shapes_are_rejected(name, shape):
+    expected = f"architecture '{name}' cannot take sample_shape {shape}: expected"
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        build(name, shape)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (2, -1), "ab", None, (2.5,)])
+def test_malformed_shapes_are_rejected(shape):
+    with pytest.raises(ValueError, match=r"sample_shape .*got"):
+        build("mlp", shape)
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_bad_critic_norm_is_rejected(name):
+    with pytest.raises(ValueError, match=r"critic_norm .*'batch'"):
+        _build(name, critic_norm="batch")
+
+
+@pytest.mark.parametrize(
+    "name,options,argument",
+    [
+        ("mlp", {"latent_dim": 0}, "latent_dim"),
+        ("mlp", {"units": -3}, "units"),
+        ("dcgan", {"filters": 2.5}, "filters"),
+        ("resnet", {"channels": True}, "channels"),
+    ],
+)
+def test_bad_sizes_are_rejected(name, options, argument):
+    value = next(iter(options.values()))
+    with pytest.raises(ValueError, match=rf"{argument} .*got {value!r}"):
+        build(name, ONE_SHAPE[name], **options)
+
+
+def test_default_architecture():
+    assert default_architecture((2,)) == "mlp"
+    assert default_architecture([784]) == "mlp"
+    assert default_architecture((28, 28, 1)) == "dcgan"
+    assert default_architecture((64, 64, 3)) == "dcgan"
+    with pytest.raises(ValueError, match=r"sample_shape \(28, 28\)"):
+        default_architecture((28, 28))
