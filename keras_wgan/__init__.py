@@ -8,7 +8,14 @@ driven by `model.fit()`.
 
 __version__ = "0.1.0"
 
-from keras_wgan import losses, penalties
+from keras_wgan import architectures, losses, penalties
 from keras_wgan.model import WassersteinGAN, default_optimizer
 
-__all__ = ["WassersteinGAN", "default_optimizer", "losses", "penalties", "__version__"]
+__all__ = [
+    "WassersteinGAN",
+    "architectures",
+    "default_optimizer",
+    "losses",
+    "penalties",
+    "__version__",
+]
