@@ -66,7 +66,8 @@ def interpolate(real, fake, alpha=None, seed=None):
         The interpolates, shaped like `real`.
 
     Example:
-    >>> interpolate([[0.0, 0.0]], [[2.0, 4.0]], alpha=[0.5]).tolist()
+    >>> from keras import ops
+    >>> ops.convert_to_numpy(interpolate([[0.0, 0.0]], [[2.0, 4.0]], alpha=[0.5])).tolist()
     [[1.0, 2.0]]
     """
     real = ops.convert_to_tensor(real, "float32")

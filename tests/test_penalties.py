@@ -1,0 +1,189 @@
+"""Each Lipschitz method pinned to a case whose answer is known by hand.
+
+A linear critic f(x) = w.x + b has gradient w everywhere, so the gradient
+penalty is exactly (||w|| - 1)^2, the one-sided one max(0, ||w|| - 1)^2, and
+the pairwise one is (|w.d| / ||d|| - 1)^2 for a pair with difference d when
+that ratio exceeds 1, else 0.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_wgan import penalties
+
+
+def linear_critic(weights, input_shape=None):
+    """f(x) = w . flatten(x): a critic with a known, constant gradient."""
+    weights = np.asarray(weights, "float32")
+    input_shape = input_shape or weights.shape
+    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                               keras.layers.Dense(1)])
+    critic.set_weights([weights.reshape(-1, 1), np.array([0.7], "float32")])
+    return critic
+
+
+def square_critic(input_shape):
+    """f(x) = ||x||^2 / 2, whose gradient at x is x itself."""
+    return keras.Sequential([
+        keras.Input(input_shape),
+        keras.layers.Lambda(lambda x: 0.5 * keras.ops.sum(
+            keras.ops.square(keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))),
+            axis=1, keepdims=True)),
+    ])
+
+
+RNG = np.random.default_rng(0)
+REAL = RNG.normal(size=(16, 3)).astype("float32")
+FAKE = RNG.normal(size=(16, 3)).astype("float32")
+
+
+@pytest.mark.parametrize("w", [[3.0, 4.0, 0.0], [0.3, 0.4, 0.0], [0.6, 0.0, 0.8]])
+def test_gradient_penalty_of_linear_critic(w):
+    norm = np.linalg.norm(w)
+    value = penalties.gradient_penalty(linear_critic(w), REAL, FAKE, seed=1)
+    assert float(value) == pytest.approx((norm - 1.0) ** 2, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.parametrize("w", [[3.0, 4.0, 0.0], [0.3, 0.4, 0.0]])
+def test_lipschitz_penalty_is_one_sided(w):
+    norm = np.linalg.norm(w)
+    value = penalties.lipschitz_penalty(linear_critic(w), REAL, FAKE, seed=1)
+    assert float(value) == pytest.approx(max(0.0, norm - 1.0) ** 2, rel=1e-5, abs=1e-6)
+
+
+def test_target_sets_the_lipschitz_constant():
+    critic = linear_critic([3.0, 4.0, 0.0])
+    assert float(penalties.gradient_penalty(critic, REAL, FAKE, target=5.0)) == pytest.approx(
+        0.0, abs=1e-5)
+    assert float(penalties.gradient_penalty(critic, REAL, FAKE, target=2.0)) == pytest.approx(
+        9.0, rel=1e-5)
+
+
+def test_gradient_norm_is_over_all_non_batch_axes():
+    # An image-shaped linear critic: ||grad|| is the norm of the whole 4x4x2 weight tensor.
+    w = RNG.normal(size=(4, 4, 2)).astype("float32")
+    real = RNG.normal(size=(8, 4, 4, 2)).astype("float32")
+    fake = RNG.normal(size=(8, 4, 4, 2)).astype("float32")
+    value = penalties.gradient_penalty(linear_critic(w, (4, 4, 2)), real, fake, seed=3)
+    assert float(value) == pytest.approx((np.linalg.norm(w) - 1.0) ** 2, rel=1e-5)
+
+
+def test_alpha_is_per_sample_and_interpolates_lie_on_segments():
+    real = RNG.normal(size=(32, 4, 4, 1)).astype("float32")
+    fake = RNG.normal(size=(32, 4, 4, 1)).astype("float32")
+    x_hat = np.asarray(penalties.interpolate(real, fake, seed=7))
+    ratios = ((x_hat - real) / (fake - real)).reshape(32, -1)
+    np.testing.assert_allclose(ratios, ratios[:, :1] * np.ones_like(ratios), atol=1e-4)
+    alphas = ratios[:, 0]
+    assert alphas.min() >= 0.0 and alphas.max() <= 1.0
+    assert np.std(alphas) > 0.1  # one alpha per sample, not one for the batch
+
+
+def test_gradient_penalty_at_given_alpha_for_a_nonlinear_critic():
+    # f(x) = ||x||^2 / 2 has gradient x; with real = 0, x_hat = alpha * fake and
+    # ||grad f(x_hat)|| = alpha * ||fake||.
+    fake = RNG.normal(size=(6, 2, 3)).astype("float32")
+    alpha = np.linspace(0.1, 0.9, 6).astype("float32")
+    norms = alpha * np.linalg.norm(fake.reshape(6, -1), axis=1)
+    critic = square_critic((2, 3))
+    gp = penalties.gradient_penalty(critic, np.zeros_like(fake), fake, alpha=alpha)
+    lp = penalties.lipschitz_penalty(critic, np.zeros_like(fake), fake, alpha=alpha)
+    assert float(gp) == pytest.approx(np.mean((norms - 1.0) ** 2), rel=1e-5)
+    assert float(lp) == pytest.approx(np.mean(np.maximum(norms - 1.0, 0.0) ** 2), rel=1e-5)
+
+
+def test_gradient_penalty_is_differentiable_in_the_critic_weights():
+    # GP = (||w|| - 1)^2, so dGP/dw = 2 (||w|| - 1) w / ||w||: the second-order path works.
+    w = np.array([3.0, 4.0, 0.0], "float32")
+    critic = linear_critic(w)
+    with tf.GradientTape() as tape:
+        value = penalties.gradient_penalty(critic, REAL, FAKE, seed=2)
+    grad_w, grad_b = tape.gradient(value, critic.trainable_variables)
+    np.testing.assert_allclose(np.ravel(grad_w), 2 * (5.0 - 1.0) * w / 5.0, rtol=1e-5)
+    assert grad_b is None  # the bias does not change the gradient
+
+
+def test_gradient_penalty_is_finite_where_the_gradient_is_zero():
+    critic = linear_critic([0.0, 0.0, 0.0])
+    with tf.GradientTape() as tape:
+        value = penalties.gradient_penalty(critic, REAL, FAKE, seed=2)
+    grads = tape.gradient(value, critic.trainable_variables)
+    assert float(value) == pytest.approx(1.0, rel=1e-5)
+    assert all(np.all(np.isfinite(g)) for g in grads if g is not None)
+
+
+def test_pairwise_penalty_matches_hand_computation():
+    w = np.array([3.0, 4.0], "float32")
+    real = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], "float32")
+    fake = np.array([[1.0, 0.0], [0.0, 0.1], [1.0, 1.0 + 1 / 8]], "float32")
+    # Ratios |w.d| / ||d||: 3, 4, 4 -> squared hinges 4, 9, 9.
+    value = penalties.pairwise_lipschitz_penalty(linear_critic(w), real, fake)
+    assert float(value) == pytest.approx((4 + 9 + 9) / 3, rel=1e-4)
+
+
+@pytest.mark.parametrize("w", [[0.3, 0.4, 0.0], [0.6, 0.0, 0.8], [0.0, 0.0, 1.0]])
+def test_pairwise_penalty_is_zero_for_lipschitz_linear_critics(w):
+    value = penalties.pairwise_lipschitz_penalty(linear_critic(w), REAL, FAKE,
+                                                 interpolates=True, seed=4)
+    assert float(value) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_pairwise_penalty_is_positive_when_lipschitz_constant_exceeds_one():
+    value = penalties.pairwise_lipschitz_penalty(linear_critic([3.0, 4.0, 0.0]), REAL, FAKE)
+    assert float(value) > 0.1
+
+
+def test_pairwise_penalty_reuses_given_outputs():
+    critic = linear_critic([3.0, 4.0, 0.0])
+    real_out, fake_out = critic(REAL), critic(FAKE)
+    given = penalties.pairwise_lipschitz_penalty(critic, REAL, FAKE, real_output=real_out,
+                                                 fake_output=fake_out)
+    computed = penalties.pairwise_lipschitz_penalty(critic, REAL, FAKE)
+    assert float(given) == pytest.approx(float(computed), rel=1e-6)
+
+
+def test_pairwise_interpolates_on_a_line_have_the_pair_ratio():
+    # On one line every sub-pair of a linear critic has the same ratio |w.d| / ||d||.
+    w = [3.0, 4.0, 0.0]
+    real = np.zeros((4, 3), "float32")
+    fake = np.tile(np.array([[1.0, 0.0, 0.0]], "float32"), (4, 1))
+    value = penalties.pairwise_lipschitz_penalty(linear_critic(w), real, fake, interpolates=True,
+                                                 alpha=np.full(4, 0.25, "float32"))
+    assert float(value) == pytest.approx(4.0, rel=1e-4)  # ratio 3 -> (3 - 1)^2
+
+
+def test_clip_weights_clips_to_the_box_and_keeps_small_weights():
+    critic = linear_critic([0.5, -0.005, 0.002])
+    penalties.clip_weights(critic, 0.01)
+    kernel, bias = critic.get_weights()
+    np.testing.assert_allclose(np.ravel(kernel), [0.01, -0.005, 0.002], rtol=1e-6)
+    np.testing.assert_allclose(bias, [0.01])
+
+
+def test_drift_penalty_is_mean_square():
+    assert float(penalties.drift_penalty([[1.0], [-3.0]])) == pytest.approx(5.0)
+
+
+def test_no_penalty_is_zero():
+    assert float(penalties.no_penalty(linear_critic([9.0, 9.0, 9.0]), REAL, FAKE)) == 0.0
+
+
+def test_get_by_name_and_unknown_name():
+    assert penalties.get("gp") is penalties.gradient_penalty
+    assert penalties.get("pairwise") is penalties.pairwise_lipschitz_penalty
+    with pytest.raises(ValueError, match="unknown penalty 'foo'.*'gp'"):
+        penalties.get("foo")
+
+
+def test_penalties_run_inside_tf_function():
+    critic = linear_critic([3.0, 4.0, 0.0])
+
+    @tf.function
+    def both(real, fake):
+        return (penalties.gradient_penalty(critic, real, fake, seed=1),
+                penalties.pairwise_lipschitz_penalty(critic, real, fake))
+
+    gp, _ = both(tf.constant(REAL), tf.constant(FAKE))
+    assert float(gp) == pytest.approx(16.0, rel=1e-5)
