@@ -1,0 +1,725 @@
+"""Training data for Wasserstein GANs, as ``tf.data`` pipelines of unlabelled samples.
+
+A WGAN only needs samples of the target distribution, so every source here
+yields bare float32 tensors, without labels:
+
+* the 2-D toy distributions of the WGAN-GP paper (``8gaussians``,
+  ``25gaussians``, ``swissroll``) and the unit ``circle`` (mass on a curve, the
+  WGAN paper's motivating example), drawn fresh with TF random ops so that no
+  sample is ever repeated, plus numpy samplers of the very same distributions
+  for evaluation (``TOY_DATASETS``, ``TOY_MODES``, ``count_modes``);
+* images from tensorflow-datasets (``from_tfds``), from an ``.npz`` file
+  (``from_npz``) or from a folder of image files (``from_image_folder``),
+  scaled from uint8 to [-1, 1] to match a tanh generator.
+
+``load`` turns any of these, named by one string, into the pipeline the
+training loop consumes: cached, shuffled, repeated, batched with a fixed batch
+size, prefetched. Finite data stays uint8 through the cache (a quarter of the
+memory of float32) and is scaled to [-1, 1] after batching.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+import os
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import tensorflow as tf
+import tensorflow.experimental.numpy as tnp
+
+__all__ = [
+    "TOY_DATASETS",
+    "TOY_MODES",
+    "DataInfo",
+    "DatasetUnavailableError",
+    "ToyModes",
+    "ToySampler",
+    "count_modes",
+    "from_image_folder",
+    "from_npz",
+    "from_tfds",
+    "load",
+    "real_samples",
+    "toy_dataset",
+]
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+CELEBA_CROP = 140  # The usual centre crop of the 178x218 CelebA faces.
+CELEBA_IMAGE_SIZE = 64
+_TOY_CHUNK = 1024  # Toy samples generated per map call.
+_NOISE_STDS_IN_BOUND = 6.0  # Toy value ranges hold the noise up to 6 std.
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A tensorflow-datasets dataset could neither be downloaded nor found on disk."""
+
+
+# --------------------------------------------------------------------------
+# 2-D toy distributions.
+# --------------------------------------------------------------------------
+
+
+class ToyModes(NamedTuple):
+    """Mode centres (after scaling) and per-coordinate noise std of a toy mixture."""
+
+    centres: np.ndarray  # float64 [K, 2]
+    std: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ToySampler:
+    """A 2-D toy distribution, sampled with numpy by calling it.
+
+    Each distribution is a fixed map ``transform(u, z, xp)`` from one uniform
+    draw ``u`` in [0, 1) (shape [n]) and one standard-normal draw ``z``
+    (shape [n, 2]) to points [n, 2], written once for both array namespaces
+    ``xp``: numpy here, ``tf.experimental.numpy`` in ``toy_dataset``. Both
+    samplers therefore produce exactly the same distribution. Passing
+    ``z = 0`` gives the noise-free shape.
+
+    Attributes:
+      name: the key in ``TOY_DATASETS``.
+      transform: ``(u, z, xp) -> points``, see above.
+      bound: every coordinate lies in [-bound, bound] up to 6 std of noise.
+    """
+
+    name: str
+    transform: Callable[[Any, Any, Any], Any]
+    bound: float
+
+    def __call__(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """Draws ``n`` fresh samples as float32 [n, 2]; ``rng`` is a Generator or a seed."""
+        rng = np.random.default_rng(rng)
+        u = rng.random(n)
+        z = rng.standard_normal((n, 2))
+        return np.asarray(self.transform(u, z, np), dtype=np.float32)
+
+
+def _mixture_transform(modes: ToyModes) -> Callable:
+    """Returns the draw -> point map of an equal-weight isotropic Gaussian mixture."""
+    centres = modes.centres.astype(np.float32)
+    num_modes = len(centres)
+
+    def transform(u, z, xp):
+        # Mode k = floor(u * K) is uniform over the K modes, like random.choice.
+        k = xp.minimum(xp.floor(u * num_modes), num_modes - 1)
+        return xp.take(centres, xp.asarray(k, dtype=xp.int32), axis=0) + modes.std * z
+
+    return transform
+
+
+def _swissroll_transform(u, z, xp):
+    """The paper's swiss roll: sklearn's make_swiss_roll(noise=0.25)[:, [0, 2]] / 7.5."""
+    t = 1.5 * math.pi * (1.0 + 2.0 * u)
+    roll = xp.stack([t * xp.cos(t), t * xp.sin(t)], axis=-1)
+    return (roll + 0.25 * z) / 7.5
+
+
+def _circle_transform(u, z, xp):
+    """Uniform on the unit circle, without noise (``z`` is unused)."""
+    del z
+    angle = 2.0 * math.pi * u
+    return xp.stack([xp.cos(angle), xp.sin(angle)], axis=-1)
+
+
+def _mixture_sampler(name: str, modes: ToyModes) -> ToySampler:
+    bound = float(np.abs(modes.centres).max() + _NOISE_STDS_IN_BOUND * modes.std)
+    return ToySampler(name, _mixture_transform(modes), bound)
+
+
+_DIAGONAL = 1.0 / np.sqrt(2.0)
+# As in gan_toy.py of the WGAN-GP paper: centres, noise std, then "/= 1.414"
+# (8gaussians) or "/= 2.828" (25gaussians) applied to centre and noise alike.
+TOY_MODES: dict[str, ToyModes] = {
+    "8gaussians": ToyModes(
+        centres=2.0
+        * np.array(
+            [
+                (1.0, 0.0),
+                (-1.0, 0.0),
+                (0.0, 1.0),
+                (0.0, -1.0),
+                (_DIAGONAL, _DIAGONAL),
+                (_DIAGONAL, -_DIAGONAL),
+                (-_DIAGONAL, _DIAGONAL),
+                (-_DIAGONAL, -_DIAGONAL),
+            ]
+        )
+        / 1.414,
+        std=0.02 / 1.414,
+    ),
+    "25gaussians": ToyModes(
+        centres=np.array([(2.0 * x, 2.0 * y) for x in range(-2, 3) for y in range(-2, 3)]) / 2.828,
+        std=0.05 / 2.828,
+    ),
+}
+
+TOY_DATASETS: dict[str, ToySampler] = {
+    "8gaussians": _mixture_sampler("8gaussians", TOY_MODES["8gaussians"]),
+    "25gaussians": _mixture_sampler("25gaussians", TOY_MODES["25gaussians"]),
+    "swissroll": ToySampler(
+        "swissroll", _swissroll_transform, (4.5 * math.pi + _NOISE_STDS_IN_BOUND * 0.25) / 7.5
+    ),
+    "circle": ToySampler("circle", _circle_transform, 1.0),
+}
+
+
+def _toy_sampler(name: str) -> ToySampler:
+    if name not in TOY_DATASETS:
+        raise ValueError(f"unknown toy dataset {name!r}: expected one of {', '.join(TOY_DATASETS)}")
+    return TOY_DATASETS[name]
+
+
+def count_modes(samples, name: str, num_std: float = 3.0) -> tuple[int, float]:
+    """Counts the modes of a toy mixture that samples cover, and how many samples are near one.
+
+    Each sample is assigned to its nearest mode centre. It is "near" that mode
+    when its Euclidean distance to the centre is at most ``num_std * std``,
+    with ``std`` the per-coordinate noise std of the mixture (the convention of
+    VEEGAN and PacGAN for high-quality samples). The distance of a true sample
+    to its centre is Rayleigh distributed, so a fraction
+    ``1 - exp(-num_std**2 / 2)`` of true samples is near (98.9% for 3 std).
+    A mode counts as covered when at least one sample is near it.
+
+    Args:
+      samples: array-like [n, 2], e.g. generator output.
+      name: a key of ``TOY_MODES`` (``8gaussians`` or ``25gaussians``).
+      num_std: radius of "near", in noise standard deviations.
+
+    Returns:
+      ``(modes_covered, fraction_within)``: the number of covered modes and the
+      fraction of samples near some mode.
+
+    Raises:
+      ValueError: ``name`` has no modes, or ``samples`` is not [n, 2].
+
+    Example:
+      >>> samples = TOY_DATASETS["8gaussians"](10000, np.random.default_rng(0))
+      >>> covered, fraction = count_modes(samples, "8gaussians")  # 8, ~0.989
+    """
+    if name not in TOY_MODES:
+        raise ValueError(f"{name!r} has no modes to count: expected one of {', '.join(TOY_MODES)}")
+    centres, std = TOY_MODES[name]
+    samples = np.asarray(samples, dtype=np.float64)
+    if samples.ndim != 2 or samples.shape[1] != 2:
+        raise ValueError(f"samples must have shape [n, 2], got {samples.shape}")
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = distances.argmin(axis=1)
+    near = distances.min(axis=1) <= num_std * std
+    modes_covered = len(np.unique(nearest[near]))
+    fraction_within = float(near.mean()) if len(samples) else 0.0
+    return modes_covered, fraction_within
+
+
+def toy_dataset(name: str, seed: int | None = None) -> tf.data.Dataset:
+    """An infinite dataset of fresh samples of a 2-D toy distribution.
+
+    Samples come from stateless TF random ops, 1024 per map call then unbatched,
+    so the stream is reproducible for a given ``seed`` and never repeats a
+    sample. The distribution is exactly that of the numpy sampler
+    ``TOY_DATASETS[name]`` (the two share one transform).
+
+    Args:
+      name: a key of ``TOY_DATASETS``.
+      seed: integer seed; None draws a random one now (each iteration over the
+        returned dataset then replays the same stream).
+
+    Returns:
+      An infinite, unbatched ``tf.data.Dataset`` of float32 [2] points.
+
+    Raises:
+      ValueError: ``name`` is not a toy dataset.
+
+    Example:
+      >>> points = next(iter(toy_dataset("8gaussians", seed=0).batch(256)))  # [256, 2]
+    """
+    transform = _toy_sampler(name).transform
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
+    base_seed = tf.constant(seed, tf.int64)
+
+    def chunk(index):
+        seeds = tf.random.experimental.stateless_split(tf.stack([base_seed, index]), num=2)
+        u = tf.random.stateless_uniform([_TOY_CHUNK], seed=seeds[0])
+        z = tf.random.stateless_normal([_TOY_CHUNK, 2], seed=seeds[1])
+        return tf.cast(transform(u, z, tnp), tf.float32)
+
+    return tf.data.Dataset.counter().map(chunk, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+
+
+# --------------------------------------------------------------------------
+# Metadata and shared image preprocessing.
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DataInfo:
+    """What a training pipeline yields, for the model builder and evaluation code.
+
+    Attributes:
+      name: the dataset as given (toy name, .npz path, folder, tfds name).
+      kind: ``'points'`` (vectors [D]) or ``'images'`` ([H, W, C]).
+      sample_shape: shape of one sample, e.g. ``(2,)`` or ``(28, 28, 1)``.
+      value_range: ``(low, high)`` of the values: (-1.0, 1.0) for uint8 images,
+        a box holding a toy distribution, the observed range of float arrays.
+      num_examples: number of examples, None for infinite toy data.
+      sampler: the numpy ``ToySampler`` for toy data (fresh true samples for
+        evaluation), None otherwise.
+      load_options: keyword arguments the data was opened with (``data_dir``,
+        ``image_size``), so ``real_samples`` can reopen the same data.
+    """
+
+    name: str
+    kind: str
+    sample_shape: tuple
+    value_range: tuple | None
+    num_examples: int | None
+    sampler: ToySampler | None = None
+    load_options: dict = dataclasses.field(default_factory=dict)
+
+
+def _size_pair(image_size) -> tuple[int, int]:
+    """``64`` or ``(64, 48)`` -> ``(height, width)``."""
+    if isinstance(image_size, numbers.Integral):
+        image_size = (image_size, image_size)
+    size = tuple(image_size)
+    if len(size) != 2 or not all(isinstance(s, numbers.Integral) and s > 0 for s in size):
+        raise ValueError(
+            f"image_size must be a positive int or (height, width), got {image_size!r}"
+        )
+    return int(size[0]), int(size[1])
+
+
+def _check_dtype(dtype: tf.DType, where: str) -> None:
+    if dtype != tf.uint8 and not dtype.is_floating:
+        raise ValueError(
+            f"{where}: samples of dtype {dtype.name} are not supported; "
+            "use uint8 images (0-255) or float values"
+        )
+
+
+def _resize(image: tf.Tensor, image_size) -> tf.Tensor:
+    """Antialiased bilinear resize; uint8 images are rounded back to uint8 (compact cache)."""
+    resized = tf.image.resize(image, _size_pair(image_size), antialias=True)
+    if image.dtype == tf.uint8:
+        return tf.saturate_cast(tf.round(resized), tf.uint8)
+    return resized
+
+
+def _to_unit_range(x: tf.Tensor) -> tf.Tensor:
+    """uint8 0..255 -> float32 [-1, 1] (x / 127.5 - 1); float values -> float32 unchanged."""
+    if x.dtype == tf.uint8:
+        return tf.cast(x, tf.float32) / 127.5 - 1.0
+    return tf.cast(x, tf.float32)
+
+
+def _finish(raw: tf.data.Dataset, info: DataInfo) -> tuple[tf.data.Dataset, DataInfo]:
+    """Public form of a raw source: samples scaled to float32."""
+    return raw.map(_to_unit_range, num_parallel_calls=tf.data.AUTOTUNE), info
+
+
+def _source_info(
+    name: str,
+    raw: tf.data.Dataset,
+    num_examples: int | None,
+    value_range=(-1.0, 1.0),
+    **load_options,
+) -> DataInfo:
+    """DataInfo of a finite raw source; ``load_options`` are what ``_open`` needs to reopen it."""
+    spec = raw.element_spec
+    return DataInfo(
+        name=name,
+        kind="images" if spec.shape.rank == 3 else "points",
+        sample_shape=tuple(spec.shape.as_list()),
+        value_range=value_range,
+        num_examples=num_examples,
+        load_options=load_options,
+    )
+
+
+# --------------------------------------------------------------------------
+# tensorflow-datasets.
+# --------------------------------------------------------------------------
+
+
+def _unknown_dataset_error(name: str) -> ValueError:
+    return ValueError(
+        f"unknown dataset {name!r}: expected one of the built-in 2-D distributions "
+        f"({', '.join(TOY_DATASETS)}), a .npz file, a folder of images, "
+        "or a tensorflow-datasets name"
+    )
+
+
+def _unavailable_error(name: str, data_dir, cause: BaseException) -> DatasetUnavailableError:
+    reason = (str(cause).strip().splitlines() or [""])[0]
+    if len(reason) > 160:
+        reason = reason[:160] + "..."
+    return DatasetUnavailableError(
+        f"dataset {name!r} could not be downloaded or found in data_dir '{os.fspath(data_dir)}' "
+        f"({type(cause).__name__}: {reason}); to train on local files instead, "
+        "pass --dataset=path/to/images.npz or --dataset=path/to/image_folder"
+    )
+
+
+def _tfds_source(name, split="train", data_dir=None, image_size=None, download=True):
+    import tensorflow_datasets as tfds  # Imported here: toy and local data do not need it.
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except ValueError as error:  # DatasetNotFoundError, or not even a dataset name.
+        raise _unknown_dataset_error(name) from error
+    if download:
+        try:
+            builder.download_and_prepare()
+        except Exception as error:  # No network, missing package, manual download...
+            raise _unavailable_error(name, builder.data_dir_root, error) from error
+    try:
+        examples = builder.as_dataset(split=split, shuffle_files=False)
+    except AssertionError as error:  # tfds: "could not find data in <data_dir>".
+        raise _unavailable_error(name, builder.data_dir_root, error) from error
+    if not isinstance(examples.element_spec, dict) or "image" not in examples.element_spec:
+        raise ValueError(f"tfds dataset {name!r} has no 'image' feature")
+    _check_dtype(examples.element_spec["image"].dtype, f"tfds dataset {name!r}")
+
+    is_celeb_a = builder.name == "celeb_a"
+    if is_celeb_a and image_size is None:
+        image_size = CELEBA_IMAGE_SIZE
+    static_shape = examples.element_spec["image"].shape
+    if image_size is None and not static_shape[:2].is_fully_defined():
+        raise ValueError(f"images of tfds dataset {name!r} vary in size: pass image_size")
+
+    def image_only(example):
+        image = example["image"]
+        if is_celeb_a:  # Centre crop to the face, as in the WGAN/DCGAN CelebA setups.
+            image = tf.image.resize_with_crop_or_pad(image, CELEBA_CROP, CELEBA_CROP)
+        return image if image_size is None else _resize(image, image_size)
+
+    raw = examples.map(image_only, num_parallel_calls=tf.data.AUTOTUNE)
+    cardinality = int(raw.cardinality())
+    info = _source_info(
+        name,
+        raw,
+        cardinality if cardinality >= 0 else None,
+        data_dir=data_dir,
+        image_size=image_size,
+        split=split,
+    )
+    return raw, info
+
+
+def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, download=True):
+    """Images of a tensorflow-datasets dataset, scaled to [-1, 1], without labels.
+
+    Loads ``name`` with the tfds builder API (download and prepare unless
+    ``download=False``, then read ``split``) and keeps only the ``image``
+    feature. ``celeb_a`` is centre-cropped to 140x140 and resized to 64x64
+    unless ``image_size`` says otherwise. Examples come in the dataset's own,
+    unshuffled order.
+
+    Args:
+      name: a tfds name, e.g. ``mnist``, ``fashion_mnist``, ``cifar10``, ``celeb_a``.
+      split: a tfds split, e.g. ``train`` or ``train[:10%]``.
+      data_dir: tfds data directory; None means tfds's default (~/tensorflow_datasets).
+      image_size: int or (height, width) to resize to (antialiased bilinear); None keeps the size.
+      download: whether tfds may download and prepare the data if absent.
+
+    Returns:
+      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
+      [H, W, C] images in [-1, 1], and its ``DataInfo``.
+
+    Raises:
+      ValueError: tfds does not know ``name``, or it has no ``image`` feature.
+      DatasetUnavailableError: the data is neither in ``data_dir`` nor downloadable.
+
+    Example:
+      >>> images, info = from_tfds("cifar10", image_size=64)  # info.sample_shape == (64, 64, 3)
+    """
+    return _finish(*_tfds_source(name, split, data_dir, image_size, download))
+
+
+# --------------------------------------------------------------------------
+# Local files.
+# --------------------------------------------------------------------------
+
+
+def _npz_source(path, image_size=None):
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such .npz file: '{path}'")
+    archive = np.load(path, allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(f"'{path}' is not an .npz archive (use np.savez to write one)")
+    with archive:
+        names = list(archive.files)
+        if "images" in names:
+            key = "images"
+        elif len(names) == 1:
+            key = names[0]
+        else:
+            raise ValueError(
+                f"'{path}' holds several arrays ({', '.join(names)}) and none is named 'images'; "
+                "name the training array 'images'"
+            )
+        array = archive[key]
+
+    _check_dtype(tf.as_dtype(array.dtype), f"array {key!r} of '{path}'")
+    if array.ndim == 3:  # [N, H, W] grayscale images.
+        array = array[..., np.newaxis]
+    if array.ndim not in (2, 4):
+        raise ValueError(
+            f"array {key!r} of '{path}' has shape {array.shape}: expected images "
+            "[N, H, W], [N, H, W, C] or vectors [N, D]"
+        )
+    if array.ndim == 2 and image_size is not None:
+        raise ValueError(f"image_size is given but '{path}' holds vectors of shape {array.shape}")
+    if array.dtype != np.uint8:  # Floats are used as they are.
+        array = array.astype(np.float32)
+        value_range = (float(array.min()), float(array.max())) if array.size else None
+    else:
+        value_range = (-1.0, 1.0)
+
+    raw = tf.data.Dataset.from_tensor_slices(array)
+    if image_size is not None:
+        raw = raw.map(lambda image: _resize(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
+    info = _source_info(str(path), raw, len(array), value_range, image_size=image_size)
+    return raw, info
+
+
+def from_npz(path, image_size=None):
+    """Samples stored in an ``.npz`` file, scaled to [-1, 1] if they are uint8.
+
+    Uses the array named ``images``, or the file's only array. uint8 arrays are
+    images with values 0..255, mapped to ``x / 127.5 - 1``. Float arrays are
+    used as they are (so they should already be in the generator's output
+    range, e.g. [-1, 1]); this also allows vectors [N, D] of any kind.
+    [N, H, W] arrays get a channel axis.
+
+    Args:
+      path: path of the ``.npz`` file.
+      image_size: int or (height, width) to resize images to; None keeps the size.
+
+    Returns:
+      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
+      samples in file order, and its ``DataInfo``.
+
+    Raises:
+      FileNotFoundError: ``path`` does not exist.
+      ValueError: several arrays and none named ``images``, or an unusable shape or dtype.
+
+    Example:
+      >>> np.savez("digits.npz", images=uint8_images)  # [N, 28, 28]
+      >>> images, info = from_npz("digits.npz")  # info.sample_shape == (28, 28, 1)
+    """
+    return _finish(*_npz_source(path, image_size))
+
+
+def _image_files(folder: Path) -> list[Path]:
+    if not folder.exists():
+        raise FileNotFoundError(f"no such image folder: '{folder}'")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"not a folder of images: '{folder}'")
+    files = sorted(
+        p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()
+    )
+    if not files:
+        raise ValueError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found below '{folder}'")
+    return files
+
+
+def _folder_source(path, image_size=None, channels=None):
+    from PIL import Image  # Headers only: sizes and modes, without decoding pixels.
+
+    folder = Path(path)
+    files = _image_files(folder)
+    if channels is None:
+        with Image.open(files[0]) as first:
+            channels = 1 if first.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+    if image_size is None:
+        sizes = {}
+        for file in files:
+            with Image.open(file) as image:
+                sizes.setdefault(image.size, file)
+            if len(sizes) > 1:
+                (w0, h0), (w1, h1) = sizes
+                first, other = sizes.values()
+                raise ValueError(
+                    f"images below '{folder}' differ in size ('{first}' is {h0}x{w0}, "
+                    f"'{other}' is {h1}x{w1}): pass image_size to resize them all"
+                )
+        (width, height), = sizes
+        shape = (height, width, channels)
+    else:
+        shape = (*_size_pair(image_size), channels)
+
+    def decode(file):
+        # channels=3 decodes every format (GIF and BMP cannot decode to 1 channel);
+        # rgb_to_grayscale on uint8 gives back a grayscale file's values exactly.
+        image = tf.io.decode_image(tf.io.read_file(file), channels=3, expand_animations=False)
+        if channels == 1:
+            image = tf.image.rgb_to_grayscale(image)
+        if image_size is not None:
+            image = _resize(image, image_size)
+        return tf.ensure_shape(image, shape)
+
+    raw = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
+    raw = raw.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    info = _source_info(str(folder), raw, len(files), image_size=image_size, channels=channels)
+    return raw, info
+
+
+def from_image_folder(path, image_size=None, channels=None):
+    """Images stored as files below a folder, scaled to [-1, 1].
+
+    Takes every .png, .jpg, .jpeg, .bmp and .gif file (first frame) below
+    ``path``, recursively, in sorted path order, decoded with ``tf.io``. Without
+    ``image_size`` all images must have the same size (checked up front by
+    reading every file's header).
+
+    Args:
+      path: the folder.
+      image_size: int or (height, width) to resize every image to; required if sizes differ.
+      channels: 1 (grayscale) or 3 (RGB); None takes it from the first image.
+
+    Returns:
+      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
+      [H, W, channels] images, and its ``DataInfo``.
+
+    Raises:
+      FileNotFoundError: ``path`` does not exist.
+      NotADirectoryError: ``path`` is not a folder.
+      ValueError: no image files, sizes differ without ``image_size``, or bad ``channels``.
+
+    Example:
+      >>> faces, info = from_image_folder("data/faces", image_size=64, channels=3)
+    """
+    return _finish(*_folder_source(path, image_size, channels))
+
+
+# --------------------------------------------------------------------------
+# One entry point for the training loop.
+# --------------------------------------------------------------------------
+
+
+def _open(dataset, *, data_dir=None, image_size=None, seed=None, split="train", channels=None):
+    """Resolves a dataset string to its raw (unscaled, unbatched) source and DataInfo."""
+    name = os.fspath(dataset)
+    if name in TOY_DATASETS:
+        if image_size is not None:
+            raise ValueError(f"image_size does not apply to the 2-D toy dataset {name!r}")
+        sampler = TOY_DATASETS[name]
+        info = DataInfo(name, "points", (2,), (-sampler.bound, sampler.bound), None, sampler)
+        return toy_dataset(name, seed), info
+    if name.lower().endswith(".npz"):
+        return _npz_source(name, image_size)
+    if os.path.isdir(name):
+        return _folder_source(name, image_size, channels)
+    return _tfds_source(name, split, data_dir, image_size)
+
+
+def load(
+    dataset,
+    *,
+    batch_size: int,
+    data_dir=None,
+    image_size=None,
+    seed: int | None = None,
+    shuffle_buffer: int = 10000,
+    cache: bool = True,
+    repeat: bool = True,
+):
+    """The training pipeline for a dataset named by one string.
+
+    ``dataset`` is resolved, in this order, as a toy name of ``TOY_DATASETS``,
+    a path ending in ``.npz``, an existing folder of images, or a
+    tensorflow-datasets name. Finite data is cached in memory (as stored,
+    e.g. uint8) and shuffled; toy data is fresh random samples already. The
+    result is repeated, batched with ``drop_remainder=True`` (a static batch
+    dimension), scaled to float32 [-1, 1] and prefetched.
+
+    Args:
+      dataset: toy name, ``.npz`` path, image folder, or tfds name (str or path).
+      batch_size: samples per batch, >= 1.
+      data_dir: tfds data directory (tfds names only).
+      image_size: int or (height, width) to resize images to.
+      seed: seed of the toy sampler or of the shuffle; None is non-reproducible.
+      shuffle_buffer: shuffle buffer size for finite data; below 2 disables shuffling.
+      cache: cache finite data in memory before shuffling.
+      repeat: repeat forever (training); False gives one pass.
+
+    Returns:
+      ``(dataset, info)``: a ``tf.data.Dataset`` of float32 batches
+      ``[batch_size, *info.sample_shape]``, and the ``DataInfo``.
+
+    Raises:
+      ValueError: bad ``batch_size``, unknown dataset, fewer examples than
+        ``batch_size`` without ``repeat``, or a problem with the data.
+      FileNotFoundError: a ``.npz`` path that does not exist.
+      DatasetUnavailableError: a tfds dataset that can be neither found nor downloaded.
+
+    Example:
+      >>> batches, info = load("mnist", batch_size=64, seed=0)
+      >>> batches.element_spec.shape  # TensorShape([64, 28, 28, 1])
+    """
+    integral = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool)
+    if not integral or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size!r}")
+    raw, info = _open(dataset, data_dir=data_dir, image_size=image_size, seed=seed)
+    if info.num_examples is not None:
+        if not repeat and info.num_examples < batch_size:
+            raise ValueError(
+                f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
+                f"batch_size={batch_size}: without repeat there would be no full batch"
+            )
+        if cache:
+            raw = raw.cache()
+        if shuffle_buffer > 1:
+            raw = raw.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+        if repeat:
+            raw = raw.repeat()
+    batches = raw.batch(int(batch_size), drop_remainder=True)
+    if batches.element_spec.dtype != tf.float32:
+        batches = batches.map(_to_unit_range, num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.prefetch(tf.data.AUTOTUNE), info
+
+
+def real_samples(dataset, n: int, seed: int | None = None) -> np.ndarray:
+    """``n`` true samples as numpy, for evaluation code.
+
+    For toy data, fresh samples from the numpy sampler. For finite data, the
+    first ``n`` examples in the source's own (unshuffled) order, preprocessed
+    exactly as for training (same resizing, scaled to [-1, 1]).
+
+    Args:
+      dataset: a dataset string as for ``load``, or the ``DataInfo`` that ``load`` returned.
+      n: number of samples.
+      seed: seed of the toy sampler; unused for finite data.
+
+    Returns:
+      float32 array ``[n, *sample_shape]``.
+
+    Raises:
+      ValueError: the dataset has fewer than ``n`` examples.
+
+    Example:
+      >>> batches, info = load("25gaussians", batch_size=256)
+      >>> truth = real_samples(info, 1000, seed=0)  # [1000, 2]
+    """
+    if isinstance(dataset, DataInfo):
+        info = dataset
+        raw = None if info.sampler is not None else _open(info.name, **info.load_options)[0]
+    else:
+        raw, info = _open(dataset)
+    if info.sampler is not None:
+        return info.sampler(n, np.random.default_rng(seed))
+    if info.num_examples is not None and info.num_examples < n:
+        raise ValueError(
+            f"dataset {info.name!r} has only {info.num_examples} examples, {n} requested"
+        )
+    samples = next(iter(raw.take(n).batch(n).map(_to_unit_range)))
+    return samples.numpy()
