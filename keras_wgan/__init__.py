@@ -8,12 +8,13 @@ driven by `model.fit()`.
 
 __version__ = "0.1.0"
 
-from keras_wgan import architectures, losses, penalties
+from keras_wgan import architectures, data, losses, penalties
 from keras_wgan.model import WassersteinGAN, default_optimizer
 
 __all__ = [
     "WassersteinGAN",
     "architectures",
+    "data",
     "default_optimizer",
     "losses",
     "penalties",

@@ -12,8 +12,7 @@ steps: with `fresh_real_batches=True` (the default, as in Algorithm 1 of the
 WGAN-GP paper) every critic update sees its own real batch: the batch that
 `fit()` passes in holds `critic_steps` of them and is split in equal parts, so
 a dataset for `critic_steps=5` and 64 samples per critic update is batched by
-320 (`keras_wgan.data.load(batch_size=...)` does this for you when given
-`critic_steps`). With `fresh_real_batches=False` every critic update reuses
+320. With `fresh_real_batches=False` every critic update reuses
 the whole batch, as the keras.io WGAN-GP example does.
 
 Random numbers (latent noise, interpolation coefficients) are stateless
@@ -84,7 +83,7 @@ class WassersteinGAN(keras.Model):
     >>> generator, critic = keras_wgan.architectures.build("mlp", (2,), units=32)
     >>> gan = keras_wgan.WassersteinGAN(generator, critic, critic_steps=5)
     >>> gan.compile()
-    >>> data, info = keras_wgan.data.load("8gaussians", batch_size=64, critic_steps=5)
+    >>> data, info = keras_wgan.data.load("8gaussians", batch_size=64 * 5)
     >>> history = gan.fit(data, steps_per_epoch=10, epochs=1, verbose=0)
     >>> gan.generate(4).shape
     (4, 2)
@@ -320,7 +319,7 @@ class WassersteinGAN(keras.Model):
             raise ValueError(
                 f"the batch of {size} real samples cannot be split into critic_steps="
                 f"{self.critic_steps} equal batches: batch the dataset by batch_size * "
-                "critic_steps (keras_wgan.data.load(..., critic_steps=...) does), or pass "
+                "critic_steps, or pass "
                 "fresh_real_batches=False to reuse one batch for every critic update")
         return ops.split(real, self.critic_steps, axis=0)
 
