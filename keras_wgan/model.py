@@ -220,8 +220,12 @@ class WassersteinGAN(keras.Model):
                 self.wasserstein_tracker, self.penalty_tracker]
 
     # --------------------------------------------------------------- training
-    def train_step(self, data):
-        """`critic_steps` critic updates with the Lipschitz term, then one generator update."""
+    def train_step(self, data, update_generator=True):
+        """`critic_steps` critic updates with the Lipschitz term, then one generator update.
+
+        `update_generator=False` leaves out the generator update (see
+        `critic_train_step`); it is a Python value fixed when Keras traces the step.
+        """
         real = _real_samples(data)
         real_batches = self._real_batches(real)
         # Keras 3 optimizers sum gradients over replicas: scale each replica's
@@ -259,6 +263,8 @@ class WassersteinGAN(keras.Model):
             self.wasserstein_tracker.update_state(-critic_loss)
             self.penalty_tracker.update_state(penalty)
 
+        if not update_generator:
+            return {metric.name: metric.result() for metric in self.metrics}
         generator_variables = self.generator.trainable_variables
         batch_size = ops.shape(real_batches[0])[0]
         latent = self.latent_noise(batch_size, _GENERATOR_LATENT,
@@ -271,6 +277,10 @@ class WassersteinGAN(keras.Model):
         self.generator_optimizer.apply_gradients(zip(grads, generator_variables))
         self.generator_loss_tracker.update_state(generator_loss)
         return {metric.name: metric.result() for metric in self.metrics}
+
+    def critic_train_step(self, data):
+        """A training step of critic updates only (the original WGAN's critic bursts)."""
+        return self.train_step(data, update_generator=False)
 
     def test_step(self, data):
         """The critic's estimate and the generator loss on held-out real data."""

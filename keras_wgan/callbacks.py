@@ -1,0 +1,131 @@
+"""Keras callbacks for WGAN training: sample pictures and the original WGAN schedule.
+
+- `SamplePictures` writes, every few epochs, a picture of samples from fixed
+  latent vectors (an image grid, or a scatter plot of 2-D samples over true
+  ones), so that a user can watch training progress in a folder.
+- `OriginalCriticSchedule` is the critic schedule of the original WGAN
+  (Arjovsky et al., 2017, Algorithm 1 and its code): 100 critic updates per
+  generator update for the first 25 generator updates and on every 500th,
+  `critic_steps` otherwise.
+"""
+
+import os
+
+import keras
+import numpy as np
+
+from keras_wgan import pictures
+
+__all__ = ["OriginalCriticSchedule", "SamplePictures"]
+
+
+class SamplePictures(keras.callbacks.Callback):
+    """Writes `<directory>/samples_<epoch>.png` every `every_epochs` epochs.
+
+    The latent vectors are drawn once, so the pictures show the same points
+    of latent space moving as training goes on.
+
+    Args:
+        directory: where the PNG files go.
+        num_samples: samples per picture (64 images, or e.g. 1000 points).
+        real: optional true 2-D points drawn underneath a scatter plot.
+        value_range: value range of the samples (axes of a scatter plot,
+            [-1, 1] for images by default).
+        every_epochs: write every N epochs (and always after the last).
+        seed: seed of the fixed latent vectors.
+    """
+
+    def __init__(self, directory, num_samples=64, real=None, value_range=None, every_epochs=1,
+                 seed=0):
+        super().__init__()
+        self.directory = os.fspath(directory)
+        self.num_samples = int(num_samples)
+        self.real = real
+        self.value_range = value_range
+        self.every_epochs = max(1, int(every_epochs))
+        self.seed = seed
+        self.written = []
+        self._latent = None
+
+    def on_train_begin(self, logs=None):
+        rng = np.random.default_rng(self.seed)
+        self._latent = rng.normal(size=(self.num_samples, self.model.latent_dim)).astype("float32")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_epochs == 0:
+            self.write(epoch + 1)
+
+    def write(self, epoch):
+        """Writes the picture for `epoch` and returns its path."""
+        samples = self.model.generator.predict(self._latent, verbose=0)
+        path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
+        pictures.save_png(pictures.picture(samples, self.real, self.value_range), path)
+        self.written.append(path)
+        return path
+
+
+class OriginalCriticSchedule(keras.callbacks.Callback):
+    """The original WGAN's critic schedule, for weight clipping.
+
+    Arjovsky et al. train the critic 100 times per generator update for the
+    first 25 generator updates and every 500th generator update, so that the
+    critic is near optimal when the generator starts and regularly after.
+    A `fit()` step of `WassersteinGAN` makes `critic_steps` critic updates;
+    during such a burst this callback makes `fit()` run steps without the
+    generator update (each on a fresh real batch) until `burst_critic_updates`
+    critic updates precede the generator update.
+
+    It swaps between two compiled train functions (with and without the
+    generator update) instead of branching inside the step: under
+    `tf.distribute`, optimizer updates inside `tf.cond` are not supported.
+    It needs `steps_per_execution=1`.
+
+    Args:
+        burst_critic_updates: critic updates per generator update in a burst (100).
+        first_generator_updates: generator updates that start with a burst (25).
+        every: later, every N-th generator update starts with a burst (500).
+    """
+
+    def __init__(self, burst_critic_updates=100, first_generator_updates=25, every=500):
+        super().__init__()
+        self.burst_critic_updates = int(burst_critic_updates)
+        self.first_generator_updates = int(first_generator_updates)
+        self.every = int(every)
+        self._functions = None
+        self._critic_updates = 0
+
+    def in_burst(self, generator_updates):
+        """Whether the next generator update, number `generator_updates`, starts with a burst."""
+        return generator_updates < self.first_generator_updates or (
+            self.every > 0 and generator_updates % self.every == 0)
+
+    def fit_steps(self, first_generator_update, last_generator_update, critic_steps):
+        """fit() steps needed to go from one generator update count to another."""
+        bursts = sum(self.in_burst(g) for g in range(first_generator_update, last_generator_update))
+        extra = max(0, -(-self.burst_critic_updates // critic_steps) - 1)
+        return last_generator_update - first_generator_update + bursts * extra
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        if getattr(model, "steps_per_execution", 1) != 1:
+            raise ValueError("OriginalCriticSchedule needs steps_per_execution=1, received "
+                             f"{model.steps_per_execution}")
+        model.make_train_function(force=True)
+        full = model.train_function
+        model.train_step = model.critic_train_step  # instance attribute shadows the method
+        try:
+            model.make_train_function(force=True)
+            critic_only = model.train_function
+        finally:
+            del model.train_step
+        model.train_function = full
+        self._functions = {True: full, False: critic_only}
+        self._critic_updates = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        model = self.model
+        generator_updates = int(model.generator_optimizer.iterations)
+        needed = self.burst_critic_updates if self.in_burst(generator_updates) else 0
+        update_generator = self._critic_updates + model.critic_steps >= needed
+        model.train_function = self._functions[update_generator]
+        self._critic_updates = 0 if update_generator else self._critic_updates + model.critic_steps
