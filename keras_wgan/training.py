@@ -222,7 +222,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
               "critic steps", gan.name, info.name, train_steps, epochs, steps_per_epoch,
               s.batch_size, s.critic_steps)
     history = gan.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                      callbacks=fit_callbacks, verbose=s.verbose)
+                      callbacks=fit_callbacks, verbose=s.verbose, shuffle=False)
     generator_steps = int(gan.generator_optimizer.iterations)
     export = None
     if s.export_dir:

@@ -1,0 +1,130 @@
+"""Command line: train a Wasserstein GAN and export its generator.
+
+    python train_main.py                        # 8gaussians, the built-in default
+    python train_main.py --dataset=mnist --architecture=dcgan
+    python train_main.py --dataset=path/to/images.npz --penalty=pairwise
+    keras-wgan-train --flagfile=experiment.flags
+
+Each flag is the keyword argument of the same name of
+`keras_wgan.training.train()`; flags left unset take the dataset's recipe
+(`keras_wgan.recipes`). Bad input ends the run with one line on stderr naming
+the flag, what was received and what is allowed, and a non-zero exit code.
+"""
+
+import logging
+import os
+import sys
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+
+# Data.
+flags.DEFINE_string("dataset", "8gaussians",
+                    "A built-in 2-D distribution (8gaussians, 25gaussians, swissroll, circle), "
+                    "a .npz file (array 'images' or its only array), a folder of images, or a "
+                    "tensorflow-datasets name (mnist, fashion_mnist, cifar10, celeb_a...).")
+flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory.")
+flags.DEFINE_integer("image_size", None, "Resize images to this side.")
+# Networks.
+flags.DEFINE_string("architecture", None,
+                    "mlp, dcgan, kerasio or resnet (default: mlp for vectors, dcgan for images).")
+flags.DEFINE_integer("latent_dim", None, "Width of the latent vectors.")
+flags.DEFINE_integer("units", None, "mlp: units per hidden layer.")
+flags.DEFINE_integer("depth", None, "mlp: hidden layers.")
+flags.DEFINE_integer("filters", None, "dcgan: base number of filters.")
+flags.DEFINE_integer("channels", None, "resnet: channels of the residual blocks.")
+flags.DEFINE_boolean("spectral_norm", False, "Spectral normalisation of the critic's layers.")
+flags.DEFINE_enum("critic_norm", None, ["layer"], "Normalisation in the critic (never batch).")
+# The Lipschitz method.
+flags.DEFINE_string("penalty", None, "gp, lp, pairwise, clip or none.")
+flags.DEFINE_float("penalty_weight", None, "lambda, the penalty's weight.")
+flags.DEFINE_float("penalty_target", 1.0, "The Lipschitz constant the penalties aim at.")
+flags.DEFINE_boolean("pairwise_interpolates", False,
+                     "Pairwise penalty: also pairs with random interpolates.")
+flags.DEFINE_float("clip_value", 0.01, "Weight clipping: the box [-c, c].")
+flags.DEFINE_float("drift_weight", 0.0, "ProGAN's drift term weight (e.g. 0.001).")
+# The training game.
+flags.DEFINE_integer("critic_steps", None, "Critic updates per generator update.")
+flags.DEFINE_boolean("fresh_real_batches", True,
+                     "A new real batch for every critic update (else one batch reused).")
+flags.DEFINE_boolean("original_schedule", False,
+                     "The original WGAN's bursts of 100 critic updates (first 25 and every "
+                     "500th generator update).")
+flags.DEFINE_integer("batch_size", None, "Samples per critic update.")
+flags.DEFINE_integer("train_steps", None, "Generator updates in all.")
+flags.DEFINE_integer("epochs", None, "Passes over finite data (overrides --train_steps).")
+flags.DEFINE_integer("steps_per_epoch", None,
+                     "Generator updates per epoch (pictures, logs and checkpoints per epoch).")
+flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"],
+                  "Optimizer of both networks (default: rmsprop for clip, else adam).")
+flags.DEFINE_float("critic_learning_rate", None, "Critic learning rate.")
+flags.DEFINE_float("generator_learning_rate", None, "Generator learning rate.")
+flags.DEFINE_float("beta_1", None, "Adam beta_1.")
+flags.DEFINE_float("beta_2", None, "Adam beta_2.")
+flags.DEFINE_enum("lr_decay", None, ["none", "linear"], "Learning-rate decay to 0 at the end.")
+flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
+# Outputs.
+flags.DEFINE_string("output_dir", None,
+                    "Checkpoints, sample pictures and TensorBoard logs (default runs/<name>).")
+flags.DEFINE_string("export_dir", "exports", "Export the generator here ('' for no export).")
+flags.DEFINE_string("model_name", None, "Name of the exported model (default: the dataset's).")
+flags.DEFINE_integer("sample_every_epochs", 1, "Write a sample picture every N epochs.")
+flags.DEFINE_integer("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 per epoch.")
+
+# Flags that are keyword arguments of training.train() (all of them above).
+TRAIN_FLAGS = (
+    "dataset", "data_dir", "image_size", "architecture", "latent_dim", "units", "depth",
+    "filters", "channels", "spectral_norm", "critic_norm", "penalty", "penalty_weight",
+    "penalty_target", "pairwise_interpolates", "clip_value", "drift_weight", "critic_steps",
+    "fresh_real_batches", "original_schedule", "batch_size", "train_steps", "epochs",
+    "steps_per_epoch", "optimizer", "critic_learning_rate", "generator_learning_rate", "beta_1",
+    "beta_2", "lr_decay", "seed", "output_dir", "export_dir", "model_name",
+    "sample_every_epochs", "verbose",
+)
+
+
+def main(argv):
+    """Maps the flags onto `training.train()` and reports what was written."""
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # Imported here so that --help answers without loading TensorFlow.
+    from keras_wgan import data, training
+
+    settings = {name: FLAGS[name].value for name in TRAIN_FLAGS}
+    settings["export_dir"] = settings["export_dir"] or None
+    try:
+        result = training.train(**settings)
+    except (FileNotFoundError, NotADirectoryError, data.DatasetUnavailableError) as error:
+        return _fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
+    except ValueError as error:
+        return _fail(_flag_message(error))
+    print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
+          f"in {result.output_dir}")
+    if result.export is not None:
+        print(f"exported the generator: {result.export}")
+    return 0
+
+
+def _fail(message):
+    print(f"{os.path.basename(sys.argv[0])}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _flag_message(error):
+    """The error's text on one line, with argument names written as --flags."""
+    text = " ".join(str(error).split())
+    for name in TRAIN_FLAGS:
+        if text.startswith(f"{name} ") or text.startswith(f"{name}="):
+            return "--" + text
+    return text
+
+
+def run():
+    """Entry point of the `keras-wgan-train` console script."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,97 @@
+"""The training entry points: training.train() and the train_main.py command line."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keras_wgan import training
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd=ROOT):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, str(ROOT / "train_main.py"), *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_train_toy_writes_pictures_logs_and_stops_at_train_steps(tmp_path):
+    result = training.train("25gaussians", train_steps=7, steps_per_epoch=3, units=16,
+                            depth=1, batch_size=16, output_dir=tmp_path, export_dir=None,
+                            verbose=0)
+    assert result.generator_steps == 7
+    assert int(result.model.critic_optimizer.iterations) == 7 * result.model.critic_steps
+    assert sorted(os.listdir(tmp_path / "samples")) == [
+        "samples_0001.png", "samples_0002.png", "samples_0003.png"]
+    assert any((tmp_path / "logs").rglob("events.out.tfevents.*"))
+    assert result.settings["penalty"] == "gp" and result.settings["latent_dim"] == 2
+
+
+def test_train_npz_images_with_epochs(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, size=(40, 28, 28, 1), dtype="uint8")
+    np.savez(tmp_path / "digits.npz", images=images)
+    result = training.train(tmp_path / "digits.npz", architecture="dcgan", filters=4,
+                            batch_size=4, critic_steps=2, epochs=2, output_dir=tmp_path / "run",
+                            export_dir=None, verbose=0)
+    # 40 images / (4 x 2) per step = 5 steps per epoch.
+    assert result.generator_steps == 10
+    assert result.model.generate(3, seed=0).shape == (3, 28, 28, 1)
+
+
+def test_train_rejects_epochs_without_steps_on_endless_data(tmp_path):
+    with pytest.raises(ValueError, match="epochs=2 needs steps_per_epoch"):
+        training.train("8gaussians", epochs=2, output_dir=tmp_path, export_dir=None)
+
+
+def test_train_with_the_original_schedule_counts_generator_steps(tmp_path):
+    result = training.train("8gaussians", penalty="clip", original_schedule=True, train_steps=3,
+                            critic_steps=50, batch_size=4, units=8, depth=1,
+                            output_dir=tmp_path, export_dir=None, verbose=0)
+    assert result.generator_steps == 3
+    assert int(result.model.critic_optimizer.iterations) == 3 * 100
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--batch_size=0"], "--batch_size must be an integer >= 1, received 0"),
+    (["--critic_steps=0"], "--critic_steps must be an integer >= 1, received 0"),
+    (["--penalty=foo"], "unknown penalty 'foo'"),
+    (["--penalty_weight=-1"], "--penalty_weight must be a number >= 0.0, received -1.0"),
+    (["--architecture=foo"], "unknown architecture 'foo'"),
+    (["--architecture=kerasio"], "cannot take sample_shape (2,)"),
+    (["--dataset=missing.npz"], "--dataset=missing.npz: no such .npz file"),
+    (["--dataset=no_such_dataset_xyz"], "unknown dataset 'no_such_dataset_xyz'"),
+])
+def test_bad_flags_fail_in_one_line(args, message, tmp_path, capsys):
+    from keras_wgan import train_main
+
+    argv = ["train_main.py", *args, "--export_dir=", f"--output_dir={tmp_path}"]
+    try:
+        train_main.FLAGS(argv)
+        code = train_main.main([argv[0]])
+    finally:
+        train_main.FLAGS.unparse_flags()
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert code == 2
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+def test_bad_flag_exits_non_zero_without_traceback(tmp_path):
+    completed = run_cli("--batch_size=-3", "--export_dir=", f"--output_dir={tmp_path}")
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1] == (
+        "train_main.py: error: --batch_size must be an integer >= 1, received -3")
+    assert "Traceback" not in completed.stderr
+
+
+def test_cli_trains_with_a_flagfile(tmp_path):
+    flagfile = tmp_path / "run.flags"
+    flagfile.write_text("--dataset=circle\n--train_steps=4\n--units=8\n--depth=1\n"
+                        f"--batch_size=8\n--export_dir=\n--output_dir={tmp_path / 'run'}\n")
+    completed = run_cli(f"--flagfile={flagfile}")
+    assert completed.returncode == 0, completed.stderr
+    assert "trained 4 generator steps" in completed.stdout
+    assert (tmp_path / "run" / "samples").is_dir()
