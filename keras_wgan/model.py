@@ -239,7 +239,8 @@ class WassersteinGAN(keras.Model):
         replica_scale = 1.0 / tf_utils.num_replicas()
         penalty_fn = penalties.get(self.penalty)
         critic_variables = self.critic.trainable_variables
-        first_update = self.critic_optimizer.iterations
+        # Read the counter once: the variable itself advances with every critic update.
+        first_update = tf.identity(self.critic_optimizer.iterations)
 
         for step in range(self.critic_steps):
             real_batch = real_batches[step]
