@@ -8,13 +8,15 @@ driven by `model.fit()`.
 
 __version__ = "0.1.0"
 
-from keras_wgan import architectures, losses, penalties
+from keras_wgan import architectures, checkpointing, distribute, losses, penalties
 from keras_wgan.model import WassersteinGAN, default_optimizer
 
 __all__ = [
     "WassersteinGAN",
     "architectures",
+    "checkpointing",
     "default_optimizer",
+    "distribute",
     "losses",
     "penalties",
     "__version__",
