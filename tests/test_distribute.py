@@ -24,6 +24,9 @@ import tensorflow as tf
 from keras_wgan import architectures, checkpointing, distribute, tf_utils
 from keras_wgan.model import WassersteinGAN
 
+# fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
+pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "tests" / "scripts"
 
@@ -203,6 +206,11 @@ def test_explicit_jit_under_a_strategy_warns_and_is_off(mirrored_report):
 def test_mirrored_fit_logs_plain_numbers(mirrored_report):
     assert mirrored_report["history_types"] == ["float"]
     assert all(np.isfinite(v).all() for v in mirrored_report["history"].values())
+
+
+def test_mirrored_checkpoints_restore_into_a_new_mirrored_model(mirrored_report):
+    assert mirrored_report["restored_step"] == 6
+    assert mirrored_report["restored_diff"] == 0.0
 
 
 # --------------------------------------------------------- multi-worker

@@ -18,9 +18,13 @@ its own process. What it measures:
 - "variables": the types of the model's and optimizers' variables.
 - "jit_compile", "jit_warning": compile(jit_compile=True) under the strategy.
 - "history": fit() logs under the strategy are plain numbers.
+- "restored_step", "restored_diff": checkpoints of mirrored variables, saved
+  by CheckpointCallback during fit() and restored into a new mirrored model.
 """
 
 import json
+import shutil
+import tempfile
 import warnings
 
 from keras_wgan import distribute
@@ -31,7 +35,7 @@ import keras  # noqa: E402  (TensorFlow may initialise only after the split)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_wgan import architectures, tf_utils  # noqa: E402
+from keras_wgan import architectures, checkpointing, tf_utils  # noqa: E402
 from keras_wgan.model import WassersteinGAN  # noqa: E402
 
 CRITIC_STEPS = 2
@@ -154,7 +158,20 @@ def main():
     data = tf.data.Dataset.from_tensor_slices(rng.normal(size=(64, 2)).astype("float32"))
     data = distribute.distribute_dataset(data.batch(8).repeat(), mirrored, batch_size=8,
                                          critic_steps=CRITIC_STEPS)
-    history = gan.fit(data, epochs=2, steps_per_epoch=3, verbose=0).history
+    directory = tempfile.mkdtemp()
+    saver = checkpointing.CheckpointCallback(directory, checkpoint_every_steps=2)
+    history = gan.fit(data, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[saver]).history
+    with mirrored.scope():
+        generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
+        restored = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=4)
+        restored.compile()
+    report["restored_step"] = checkpointing.restore_latest(restored, directory)
+    everything = [gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables,
+                  restored.weights + restored.critic_optimizer.variables
+                  + restored.generator_optimizer.variables]
+    report["restored_diff"] = max_diff(*([np.asarray(v.value.numpy()) for v in variables]
+                                         for variables in everything))
+    shutil.rmtree(directory)
     report["history"] = {k: [float(x) for x in v] for k, v in history.items()}
     report["history_types"] = sorted({type(x).__name__ for v in history.values() for x in v})
     print("REPORT " + json.dumps(report), flush=True)
