@@ -251,9 +251,10 @@ class CheckpointCallback(keras.callbacks.Callback):
     weights in memory are then not finite: do not export them (check
     `nonfinite_step`, or `all_finite(model)`).
 
-    Multi-worker: every worker must run this callback (saving is collective
-    in the standard pattern); the chief writes to `directory`, every other
-    worker to `directory/workertemp_<id>`, deleted after each save.
+    Multi-worker: every worker runs this callback, as in TensorFlow's
+    multi-worker pattern, and they all save at the same steps; the chief
+    writes to `directory`, every other worker to `directory/workertemp_<id>`,
+    deleted after each save.
 
     Args:
         directory: where checkpoints are written.
@@ -337,7 +338,7 @@ class CheckpointCallback(keras.callbacks.Callback):
                 self._save(step)
 
     def _save(self, step):
-        bad = _nonfinite_variables(self._manager._checkpoint)
+        bad = _nonfinite_variables(self._manager.checkpoint)
         if bad:
             self._stop(step, "weights", ", ".join(bad))
             return
