@@ -8,14 +8,16 @@ driven by `model.fit()`.
 
 __version__ = "0.1.0"
 
-from keras_wgan import architectures, data, losses, penalties
+from keras_wgan import architectures, checkpointing, data, distribute, losses, penalties
 from keras_wgan.model import WassersteinGAN, default_optimizer
 
 __all__ = [
     "WassersteinGAN",
     "architectures",
+    "checkpointing",
     "data",
     "default_optimizer",
+    "distribute",
     "losses",
     "penalties",
     "__version__",

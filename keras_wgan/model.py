@@ -152,7 +152,8 @@ class WassersteinGAN(keras.Model):
             generator_optimizer: likewise for the generator.
             **kwargs: passed to `keras.Model.compile` (`steps_per_execution`,
                 `jit_compile`, `run_eagerly`...), but not `optimizer` or `loss`:
-                the losses are the Wasserstein losses.
+                the losses are the Wasserstein losses. `jit_compile=True`
+                under a `tf.distribute` strategy warns and is turned off.
         """
         for name in ("optimizer", "loss"):
             if kwargs.get(name) is not None:
@@ -160,6 +161,14 @@ class WassersteinGAN(keras.Model):
                                  f"{kwargs[name]!r}): pass critic_optimizer= and "
                                  "generator_optimizer=")
             kwargs.pop(name, None)
+        distributed = tf.distribute.has_strategy() or self._distribute_strategy is not None
+        if kwargs.get("jit_compile") is True and distributed:
+            # XLA-compiled steps fail under MirroredStrategy; Keras' "auto" is off there too.
+            strategy = self._distribute_strategy or tf.distribute.get_strategy()
+            warnings.warn("jit_compile=True is not supported under a tf.distribute strategy "
+                          f"({type(strategy).__name__}): training with jit_compile=False",
+                          stacklevel=2)
+            kwargs["jit_compile"] = False
         # optimizer=None: Keras creates no stray third optimizer.
         super().compile(optimizer=None, **kwargs)
         self.critic_optimizer = _optimizer(critic_optimizer, self.penalty)
@@ -233,7 +242,8 @@ class WassersteinGAN(keras.Model):
         replica_scale = 1.0 / tf_utils.num_replicas()
         penalty_fn = penalties.get(self.penalty)
         critic_variables = self.critic.trainable_variables
-        first_update = self.critic_optimizer.iterations
+        # Read the counter once: the variable itself advances with every critic update.
+        first_update = tf.identity(self.critic_optimizer.iterations)
 
         for step in range(self.critic_steps):
             real_batch = real_batches[step]
@@ -276,7 +286,7 @@ class WassersteinGAN(keras.Model):
         grads = tape.gradient(scaled_loss, generator_variables)
         self.generator_optimizer.apply_gradients(zip(grads, generator_variables))
         self.generator_loss_tracker.update_state(generator_loss)
-        return {metric.name: metric.result() for metric in self.metrics}
+        return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics})
 
     def critic_train_step(self, data):
         """A training step of critic updates only (the original WGAN's critic bursts)."""
@@ -294,8 +304,8 @@ class WassersteinGAN(keras.Model):
         self.critic_loss_tracker.update_state(critic_loss)
         self.wasserstein_tracker.update_state(-critic_loss)
         self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
-        return {metric.name: metric.result() for metric in self.metrics
-                if metric is not self.penalty_tracker}
+        return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics
+                                   if metric is not self.penalty_tracker})
 
     def latent_noise(self, batch_size, stream, counter):
         """Latent vectors N(0, I), [batch_size, latent_dim], for one update.

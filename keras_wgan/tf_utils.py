@@ -11,7 +11,7 @@ checkpoint draws exactly the noise an uninterrupted run would have drawn.
 
 import tensorflow as tf
 
-__all__ = ["input_gradient", "num_replicas", "replica_id", "step_seed"]
+__all__ = ["input_gradient", "num_replicas", "replica_id", "step_logs", "step_seed"]
 
 
 def input_gradient(fn, x):
@@ -45,6 +45,34 @@ def replica_id():
     if context is None:  # cross-replica context
         return tf.constant(0, tf.int32)
     return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def step_logs(logs):
+    """The logs a train or test step returns, in the shape `fit()` can reduce.
+
+    Under MultiWorkerMirroredStrategy with several workers, Keras reduces a
+    step's outputs with `strategy.reduce(MEAN, value, axis=0)`, which fails on
+    scalars ("Invalid reduction dimension 0", tensorflow/tensorflow#72388).
+    There, and only there, each value is returned with shape [1]: the
+    reduction averages over replicas and that axis and gives back a scalar,
+    so History and progress bars still show plain numbers.
+
+    Args:
+        logs: dict of metric name -> scalar tensor.
+
+    Returns:
+        The same dict, reshaped to [1] under multi-worker training.
+    """
+    if not _multi_worker(tf.distribute.get_strategy()):
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
+def _multi_worker(strategy):
+    """Whether Keras reduces step outputs across workers (the test Keras itself makes)."""
+    extended = strategy.extended
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and getattr(extended, "_in_multi_worker_mode", lambda: False)())
 
 
 def step_seed(seed, stream, counter):

@@ -1,0 +1,455 @@
+"""Fault tolerance: step checkpoints, exact resumption, a guard against NaN.
+
+A WGAN run is long and cheap machines get pre-empted. Training that is killed
+at any moment must resume from its newest complete checkpoint and end exactly
+where an uninterrupted run would have ended. Keras 3.15's
+`keras.callbacks.BackupAndRestore` is not enough here (measured): it resumes
+only at epoch boundaries and builds only `model.optimizer`, not the two
+optimizers of a GAN, so their Adam moments would silently restart from zero.
+
+The pieces, and how a training script combines them:
+
+    gan.compile(...)                                  # inside strategy.scope()
+    step = restore_latest(gan, checkpoint_dir) or 0   # logs "resuming from..."
+    plan = fit_plan(train_steps, steps_per_epoch, step)
+    dataset = dataset.skip(plan.completed_steps)      # the batches not yet seen
+    saver = CheckpointCallback(checkpoint_dir, checkpoint_every_steps=500)
+    gan.fit(dataset, callbacks=[saver, StopAtStep(train_steps)], **plan.fit_kwargs())
+    if saver.nonfinite_step is not None:
+        raise SystemExit(f"non-finite loss at generator step {saver.nonfinite_step}")
+
+What a checkpoint holds (`training_checkpoint`): the generator, the critic,
+both optimizers with all their slots (Adam's moments) and iteration counters,
+and the model's seed. The generator optimizer's `iterations` is the step
+counter (generator updates made); the critic's is `critic_steps` times it.
+The random state needs nothing more: latent noise and interpolation
+coefficients are stateless functions of (seed, purpose, optimizer iteration,
+replica), so a resumed run draws exactly the numbers the uninterrupted run
+would have drawn. The data order is the script's: a deterministic pipeline
+skipped by the completed steps (or keyed to the step) gives the same batches.
+
+Checkpoints are written by `tf.train.CheckpointManager`: the data files are
+written first (to a temporary name, then renamed), and only then is the
+`checkpoint` index file rewritten, atomically, to name the new checkpoint; a
+write killed half-way is never named there, so it is never restored.
+`restore_latest` reads that index, newest first, and falls back to an older
+checkpoint if the newest cannot be read.
+"""
+
+import dataclasses
+import math
+import os
+import re
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from keras_wgan import distribute
+
+__all__ = [
+    "CheckpointCallback",
+    "FitPlan",
+    "StopAtStep",
+    "all_finite",
+    "fit_plan",
+    "generator_step",
+    "restore_latest",
+    "training_checkpoint",
+]
+
+CHECKPOINT_NAME = "ckpt"
+
+
+def training_checkpoint(model):
+    """The `tf.train.Checkpoint` of everything a WGAN's training needs.
+
+    Args:
+        model: a compiled `WassersteinGAN` (its optimizers exist and are built).
+
+    Returns:
+        A `tf.train.Checkpoint` tracking the generator, the critic, both
+        optimizers (slots and `iterations`) and the seed.
+    """
+    _ensure_optimizers_built(model)
+    return tf.train.Checkpoint(
+        generator=model.generator,
+        critic=model.critic,
+        critic_optimizer=model.critic_optimizer,
+        generator_optimizer=model.generator_optimizer,
+        seed=tf.Variable(model.seed, dtype=tf.int64, trainable=False, name="seed"),
+    )
+
+
+def generator_step(model):
+    """The number of generator updates made so far (the training step)."""
+    return int(np.asarray(_read(model.generator_optimizer.iterations)))
+
+
+def restore_latest(model, directory):
+    """Restores the newest complete checkpoint of `directory` into `model`.
+
+    Call it after `compile()` and before `fit()`. The optimizers are built
+    first (inside the model's strategy scope), so that their slots are
+    restored rather than created afresh later. Only checkpoints named in the
+    directory's `checkpoint` index are considered, newest first; one that
+    cannot be read is skipped with a warning.
+
+    Under a multi-worker strategy every worker calls it with the chief's
+    directory, which must be on storage every worker sees; the workers then
+    check that they restored the same step.
+
+    Args:
+        model: a compiled `WassersteinGAN`.
+        directory: the checkpoint directory of `CheckpointCallback`.
+
+    Returns:
+        The restored generator step, or None when there is no checkpoint.
+
+    Raises:
+        ValueError: when the model is not compiled.
+        RuntimeError: when checkpoints exist but none can be restored, or
+            workers restored different steps.
+    """
+    checkpoint = training_checkpoint(model)
+    state = tf.train.get_checkpoint_state(directory) if tf.io.gfile.isdir(directory) else None
+    paths = list(reversed(state.all_model_checkpoint_paths)) if state else []
+    restored, step, errors = None, None, []
+    for path in paths:
+        if not os.path.isabs(path):
+            path = os.path.join(directory, path)
+        try:
+            checkpoint.restore(path).assert_existing_objects_matched()
+        except Exception as error:  # noqa: BLE001 - a damaged file raises IndexError, OpError...
+            errors.append(f"{path}: {type(error).__name__}: {_first_line(error)}")
+            logging.warning("keras_wgan: cannot restore checkpoint %s (%s); trying an older one",
+                            path, errors[-1])
+            continue
+        restored, step = path, generator_step(model)
+        break
+    if paths and restored is None:
+        raise RuntimeError(f"no checkpoint of {directory} could be restored:\n" +
+                           "\n".join(errors))
+    _check_workers_agree(model, step)
+    if restored is None:
+        logging.info("keras_wgan: no checkpoint in %s: training from step 0", directory)
+        return None
+    seed = int(checkpoint.seed.numpy())
+    if seed != model.seed:
+        logging.info("keras_wgan: using the checkpoint's seed %d instead of %d, so that the "
+                     "noise continues the interrupted run's", seed, model.seed)
+        model.seed = seed
+        model.train_function = None  # retrace with the restored seed
+    logging.info("keras_wgan: resuming from checkpoint %s at generator step %d", restored, step)
+    return step
+
+
+@dataclasses.dataclass(frozen=True)
+class FitPlan:
+    """How to call `fit()` to finish a run of `train_steps` generator steps.
+
+    Attributes:
+        train_steps: the generator steps the whole run makes.
+        completed_steps: those already made (restored from a checkpoint).
+        steps_per_epoch: `fit()`'s steps per epoch.
+        initial_epoch: the epoch `fit()` starts counting from.
+        epochs: the epoch `fit()` stops before; with `StopAtStep`, training
+            stops at exactly `train_steps` even inside an epoch.
+    """
+
+    train_steps: int
+    completed_steps: int
+    steps_per_epoch: int
+    initial_epoch: int
+    epochs: int
+
+    @property
+    def remaining_steps(self):
+        return self.train_steps - self.completed_steps
+
+    def fit_kwargs(self):
+        """`initial_epoch`, `epochs` and `steps_per_epoch` for `fit()`."""
+        return {"initial_epoch": self.initial_epoch, "epochs": self.epochs,
+                "steps_per_epoch": self.steps_per_epoch}
+
+
+def fit_plan(train_steps, steps_per_epoch, completed_steps=None):
+    """Plans the `fit()` call that takes a run from `completed_steps` to `train_steps`.
+
+    Epochs are counted from the completed steps (`initial_epoch =
+    completed_steps // steps_per_epoch`), so epoch numbers in logs go on
+    from where the interrupted run was; the epoch that was interrupted is
+    run whole again from the restored step, and `StopAtStep(train_steps)`
+    ends training at exactly `train_steps`. When nothing remains,
+    `initial_epoch == epochs` and `fit()` returns at once.
+
+    Args:
+        train_steps: generator steps of the whole run, >= 1.
+        steps_per_epoch: steps per `fit()` epoch, >= 1.
+        completed_steps: generator steps already made (None: 0).
+
+    Returns:
+        A `FitPlan`.
+    """
+    completed = int(completed_steps or 0)
+    for name, value in (("train_steps", train_steps), ("steps_per_epoch", steps_per_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, received {value!r}")
+    if completed < 0:
+        raise ValueError(f"completed_steps must be >= 0, received {completed_steps!r}")
+    initial_epoch = completed // steps_per_epoch
+    remaining = max(train_steps - completed, 0)
+    epochs = initial_epoch + math.ceil(remaining / steps_per_epoch)
+    if completed > train_steps:
+        logging.warning("keras_wgan: the checkpoint is at generator step %d, past train_steps=%d",
+                        completed, train_steps)
+    return FitPlan(train_steps=train_steps, completed_steps=min(completed, train_steps),
+                   steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch, epochs=epochs)
+
+
+class StopAtStep(keras.callbacks.Callback):
+    """Stops `fit()` once the generator has made exactly `train_steps` updates.
+
+    Counts `model.generator_optimizer.iterations`, which a checkpoint
+    restores, so a resumed run stops at the same step as an uninterrupted one.
+    With `steps_per_execution > 1`, make `train_steps` a multiple of it.
+
+    Args:
+        train_steps: the generator step to stop at, >= 1.
+    """
+
+    def __init__(self, train_steps):
+        super().__init__()
+        if isinstance(train_steps, bool) or not isinstance(train_steps, int) or train_steps < 1:
+            raise ValueError(f"train_steps must be an integer >= 1, received {train_steps!r}")
+        self.train_steps = train_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = generator_step(self.model)
+        if step >= self.train_steps:
+            if step > self.train_steps:
+                logging.warning("keras_wgan: stopped at generator step %d, past train_steps=%d "
+                                "(steps_per_execution does not divide it)", step,
+                                self.train_steps)
+            self.model.stop_training = True
+
+
+class CheckpointCallback(keras.callbacks.Callback):
+    """Saves training checkpoints every few steps; stops on a non-finite loss.
+
+    Saves `training_checkpoint(model)` as `<directory>/ckpt-<generator step>`
+    every `checkpoint_every_steps` generator steps, at each epoch end and
+    when training ends, keeping the newest `max_to_keep`. A checkpoint is
+    named in the `checkpoint` index file only once completely written.
+
+    Non-finite losses: when a step's losses (the logs) are NaN or infinite,
+    training stops, the generator step is logged and kept in
+    `nonfinite_step`, and nothing more is saved, so the newest checkpoint is
+    the last good one. Before each save the weights and optimizer slots are
+    checked too (a finite loss can precede non-finite weights). The model's
+    weights in memory are then not finite: do not export them (check
+    `nonfinite_step`, or `all_finite(model)`).
+
+    Multi-worker: every worker runs this callback, as in TensorFlow's
+    multi-worker pattern, and they all save at the same steps; the chief
+    writes to `directory`, every other worker to `directory/workertemp_<id>`,
+    deleted after each save.
+
+    Args:
+        directory: where checkpoints are written.
+        checkpoint_every_steps: save every this many generator steps (None:
+            only at epoch ends and at the end of training).
+        max_to_keep: how many of the newest checkpoints to keep.
+        save_at_epoch_end: also save at the end of every epoch.
+
+    Attributes:
+        nonfinite_step: the generator step whose losses or weights were not
+            finite, or None.
+        last_saved_step: the step of the newest checkpoint written, or None.
+    """
+
+    def __init__(self, directory, checkpoint_every_steps=None, max_to_keep=3,
+                 save_at_epoch_end=True):
+        super().__init__()
+        if checkpoint_every_steps is not None and (
+                isinstance(checkpoint_every_steps, bool)
+                or not isinstance(checkpoint_every_steps, int) or checkpoint_every_steps < 1):
+            raise ValueError("checkpoint_every_steps must be None or an integer >= 1, received "
+                             f"{checkpoint_every_steps!r}")
+        if isinstance(max_to_keep, bool) or not isinstance(max_to_keep, int) or max_to_keep < 1:
+            raise ValueError(f"max_to_keep must be an integer >= 1, received {max_to_keep!r}")
+        self.directory = os.fspath(directory)
+        self.checkpoint_every_steps = checkpoint_every_steps
+        self.max_to_keep = max_to_keep
+        self.save_at_epoch_end = save_at_epoch_end
+        self.nonfinite_step = None
+        self.last_saved_step = None
+        self._manager = None
+        self._write_dir = None
+        self._last_step = None  # generator step at the previous batch end
+        self._saved_step = None  # step of the newest checkpoint, the same on every worker
+
+    # ------------------------------------------------------------- hooks
+    def on_train_begin(self, logs=None):
+        self.nonfinite_step = None
+        strategy = self.model.distribute_strategy
+        chief = distribute.is_chief(strategy)
+        if chief:
+            self._write_dir = self.directory
+            _remove_unlisted(self.directory)
+        else:
+            _, index = distribute.task_id(strategy)
+            self._write_dir = os.path.join(self.directory, f"workertemp_{index}")
+        self._manager = tf.train.CheckpointManager(
+            training_checkpoint(self.model), self._write_dir,
+            max_to_keep=self.max_to_keep if chief else 1, checkpoint_name=CHECKPOINT_NAME)
+        # Training starts at the restored step, i.e. at the newest checkpoint (or at 0):
+        # nothing new to save there. Kept alike on all workers so that they save together.
+        self._last_step = self._saved_step = generator_step(self.model)
+        latest = tf.train.latest_checkpoint(self.directory)
+        self.last_saved_step = int(latest.rsplit("-", 1)[1]) if latest else None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.nonfinite_step is not None:
+            return
+        step = generator_step(self.model)
+        bad = _nonfinite_logs(logs)
+        if bad:
+            self._stop(step, "loss", ", ".join(bad))
+            return
+        every = self.checkpoint_every_steps
+        if every and step // every > self._last_step // every:
+            self._save(step)
+        self._last_step = step
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_at_epoch_end:
+            self._save_if_new()
+
+    def on_train_end(self, logs=None):
+        self._save_if_new()
+
+    # ----------------------------------------------------------- helpers
+    def _save_if_new(self):
+        if self.nonfinite_step is None and self._manager is not None:
+            step = generator_step(self.model)
+            if step != self._saved_step:
+                self._save(step)
+
+    def _save(self, step):
+        bad = _nonfinite_variables(self._manager.checkpoint)
+        if bad:
+            self._stop(step, "weights", ", ".join(bad))
+            return
+        path = self._manager.save(checkpoint_number=step)
+        self._saved_step = step
+        if self._write_dir != self.directory:
+            tf.io.gfile.rmtree(self._write_dir)  # non-chief: only the chief's copy is kept
+        else:
+            self.last_saved_step = step
+            logging.info("keras_wgan: saved checkpoint %s", path)
+
+    def _stop(self, step, what, details):
+        self.nonfinite_step = step
+        self.model.stop_training = True
+        kept = (f"the newest checkpoint, step {self.last_saved_step} in {self.directory}, holds "
+                "the last finite weights" if self.last_saved_step is not None
+                else "no checkpoint was saved")
+        logging.error("keras_wgan: non-finite %s at generator step %d (%s): training stopped; "
+                      "%s. The weights in memory are not finite: do not export them.",
+                      what, step, details, kept)
+
+
+def all_finite(model):
+    """Whether every weight of the generator and the critic is finite."""
+    return not _nonfinite_variables(model.generator.weights + model.critic.weights)
+
+
+# ---------------------------------------------------------------- private
+def _ensure_optimizers_built(model):
+    if getattr(model, "critic_optimizer", None) is None or model.generator_optimizer is None:
+        raise ValueError("compile() the WassersteinGAN (inside the strategy scope) before "
+                         "checkpointing or restoring it: its optimizers do not exist yet")
+    with model.distribute_strategy.scope():  # unbuilt optimizers: build where compile() would
+        if not model.critic_optimizer.built:
+            model.critic_optimizer.build(model.critic.trainable_variables)
+        if not model.generator_optimizer.built:
+            model.generator_optimizer.build(model.generator.trainable_variables)
+
+
+def _read(variable):
+    """The value of a Keras or tf variable, also a distributed one."""
+    value = getattr(variable, "value", variable)
+    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+
+
+def _nonfinite_logs(logs):
+    bad = []
+    for name, value in (logs or {}).items():
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if not np.all(np.isfinite(array)):
+            bad.append(f"{name}={array.ravel()[0]}")
+    return bad
+
+
+def _nonfinite_variables(objects):
+    """Names of float variables (of a checkpoint or a list) that hold NaN or inf."""
+    if isinstance(objects, tf.train.Checkpoint):
+        variables = []
+        for child in ("generator", "critic", "critic_optimizer", "generator_optimizer"):
+            variables.extend(getattr(objects, child).variables)
+    else:
+        variables = objects
+    bad = []
+    for variable in variables:
+        if not tf.as_dtype(variable.dtype).is_floating:
+            continue
+        if not np.all(np.isfinite(np.asarray(_read(variable), dtype=np.float64))):
+            bad.append(variable.path if hasattr(variable, "path") else variable.name)
+    return bad
+
+
+def _remove_unlisted(directory):
+    """Deletes checkpoint files the index does not name (left by a killed save)."""
+    if not tf.io.gfile.isdir(directory):
+        return
+    state = tf.train.get_checkpoint_state(directory)
+    listed = {os.path.basename(p) for p in (state.all_model_checkpoint_paths if state else [])}
+    pattern = re.compile(rf"^({re.escape(CHECKPOINT_NAME)}-\d+)(\.index|\.data-.*|_temp.*)$")
+    for path in tf.io.gfile.glob(os.path.join(directory, f"{CHECKPOINT_NAME}-*")):
+        match = pattern.match(os.path.basename(path.rstrip("/")))
+        if match and match.group(1) not in listed:
+            logging.info("keras_wgan: removing %s, left by an interrupted save", path)
+            if tf.io.gfile.isdir(path):
+                tf.io.gfile.rmtree(path)
+            else:
+                tf.io.gfile.remove(path)
+
+
+def _check_workers_agree(model, step):
+    """Under multi-worker training, raises unless every worker restored `step`."""
+    strategy = model.distribute_strategy
+    if distribute.task_id(strategy)[0] is None:
+        return
+    local = tf.constant([-1 if step is None else step], tf.int64)
+
+    @tf.function(autograph=False)
+    def gather_steps():
+        return strategy.gather(strategy.run(tf.identity, args=(local,)), axis=0)
+
+    steps = gather_steps()
+    steps = sorted(set(int(s) for s in np.asarray(steps)))
+    if len(steps) > 1:
+        raise RuntimeError(
+            f"the workers restored different generator steps {steps} (-1: none): the checkpoint "
+            "directory must be one directory every worker reads (a shared file system or "
+            "bucket)")
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""

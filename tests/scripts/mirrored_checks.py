@@ -1,0 +1,181 @@
+"""Checks of mirrored training on 2 logical CPUs, printed as JSON (tests/test_distribute.py).
+
+Logical devices must be made before TensorFlow initialises, so this runs in
+its own process. What it measures:
+
+- "step_diff": the largest difference between the weights after two train
+  steps of a MirroredStrategy model on 2 replicas and of a single-device
+  model, from the same initial weights, on the same data and the same noise.
+  Both models draw their latent noise and interpolation coefficients from one
+  fixed global table, each replica taking its slice (`FixedNoiseGAN`).
+  SGD, because its update is linear in the gradient: a doubled gradient
+  doubles the step. (Adam's first steps are nearly invariant to the gradient's
+  scale, so with Adam this test could not see doubled gradients.)
+- "unscaled_step_diff": the same, with train_step's 1 / replicas loss scaling
+  removed: the test's proof that it can see doubled gradients.
+- "moved": how far the weights moved (the comparison is not vacuous).
+- "replica_noise_differs", "replica_alpha_differs": default noise per replica.
+- "variables": the types of the model's and optimizers' variables.
+- "jit_compile", "jit_warning": compile(jit_compile=True) under the strategy.
+- "history": fit() logs under the strategy are plain numbers.
+- "restored_step", "restored_diff": checkpoints of mirrored variables, saved
+  by CheckpointCallback during fit() and restored into a new mirrored model.
+"""
+
+import json
+import shutil
+import tempfile
+import warnings
+
+from keras_wgan import distribute
+
+distribute.split_cpu(2)
+
+import keras  # noqa: E402  (TensorFlow may initialise only after the split)
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from keras_wgan import architectures, checkpointing, tf_utils  # noqa: E402
+from keras_wgan.model import WassersteinGAN  # noqa: E402
+
+CRITIC_STEPS = 2
+STEPS = 2
+GLOBAL_BATCH = 16  # real samples per critic update, over all replicas
+LATENT = 3
+
+
+class FixedNoiseGAN(WassersteinGAN):
+    """Takes its noise from fixed global tables: row `counter`, this replica's slice.
+
+    `tables[stream]` is [counters, GLOBAL_BATCH, ...]; replica r of a batch of
+    b samples takes rows r*b:(r+1)*b, so the replicas together use the table's
+    global batch, exactly as the single-device model does.
+    """
+
+    def __init__(self, *args, tables, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tables = {key: tf.constant(value) for key, value in tables.items()}
+
+    def _slice(self, table, batch_size, counter):
+        row = tf.gather(table, tf.cast(counter, tf.int32))
+        start = tf_utils.replica_id() * batch_size
+        return row[start:start + batch_size]
+
+    def latent_noise(self, batch_size, stream, counter):
+        return self._slice(self.tables[stream], batch_size, counter)
+
+    def interpolation_alpha(self, batch_size, counter):
+        return self._slice(self.tables["alpha"], batch_size, counter)
+
+
+def make_gan(tables, initial):
+    generator, critic = architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2)
+    gan = FixedNoiseGAN(generator, critic, critic_steps=CRITIC_STEPS, penalty="gp", seed=0,
+                        tables=tables)
+    gan.compile(critic_optimizer=keras.optimizers.SGD(0.05),
+                generator_optimizer=keras.optimizers.SGD(0.05))
+    gan.set_weights(initial)
+    return gan
+
+
+def global_batches(rng):
+    """For each train step, the critic updates' global real batches [CRITIC_STEPS, G, 2]."""
+    return rng.normal(size=(STEPS, CRITIC_STEPS, GLOBAL_BATCH, 2)).astype("float32")
+
+
+def fit_batches(real, replicas):
+    """The batches fit() must see so that replica r's critic update s uses its slice of G_s.
+
+    A replica splits its part of the fit() batch into CRITIC_STEPS real batches;
+    fit() gives replica r the r-th contiguous part of the global batch.
+    """
+    per_replica = GLOBAL_BATCH // replicas
+    batches = []
+    for step_batches in real:  # [CRITIC_STEPS, G, 2]
+        parts = [step_batches[s, r * per_replica:(r + 1) * per_replica]
+                 for r in range(replicas) for s in range(CRITIC_STEPS)]
+        batches.append(np.concatenate(parts))
+    return tf.data.Dataset.from_tensor_slices(np.stack(batches))
+
+
+def train(strategy, real, tables, initial):
+    with strategy.scope():
+        gan = make_gan(tables, initial)
+    data = fit_batches(real, strategy.num_replicas_in_sync)
+    data = distribute.distribute_dataset(data, strategy, critic_steps=CRITIC_STEPS)
+    gan.fit(data, epochs=1, steps_per_epoch=STEPS, verbose=0)
+    return [np.asarray(w) for w in gan.get_weights()]
+
+
+def max_diff(a, b):
+    return float(max(np.abs(x - y).max() for x, y in zip(a, b)))
+
+
+def main():
+    report = {}
+    rng = np.random.default_rng(0)
+    real = global_batches(rng)
+    counters = STEPS * CRITIC_STEPS
+    tables = {
+        0: rng.normal(size=(counters, GLOBAL_BATCH, LATENT)).astype("float32"),  # critic latent
+        1: rng.normal(size=(STEPS, GLOBAL_BATCH, LATENT)).astype("float32"),  # generator latent
+        "alpha": rng.uniform(size=(counters, GLOBAL_BATCH)).astype("float32"),
+    }
+    keras.utils.set_random_seed(1)
+    generator, critic = architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2)
+    initial = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=0).get_weights()
+
+    single = train(tf.distribute.get_strategy(), real, tables, initial)
+    mirrored = distribute.make_strategy("mirrored")
+    report["replicas"] = mirrored.num_replicas_in_sync
+    report["step_diff"] = max_diff(single, train(mirrored, real, tables, initial))
+    report["moved"] = max_diff(single, initial)
+    scaling = tf_utils.num_replicas
+    tf_utils.num_replicas = lambda: 1  # what train_step would do without its scaling
+    try:
+        report["unscaled_step_diff"] = max_diff(single, train(mirrored, real, tables, initial))
+    finally:
+        tf_utils.num_replicas = scaling
+
+    with mirrored.scope():
+        generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
+        gan = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=3)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gan.compile(jit_compile=True)
+    report["jit_compile"] = bool(gan.jit_compile)
+    report["jit_warning"] = " | ".join(str(w.message) for w in caught if "jit" in str(w.message))
+    report["variables"] = sorted({type(v.value).__name__ for v in (
+        gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables)})
+
+    noise = mirrored.run(lambda: gan.latent_noise(4, 0, tf.constant(5, tf.int64)))
+    alpha = mirrored.run(lambda: gan.interpolation_alpha(4, tf.constant(5, tf.int64)))
+    noise = [np.asarray(v) for v in mirrored.experimental_local_results(noise)]
+    alpha = [np.asarray(v) for v in mirrored.experimental_local_results(alpha)]
+    report["replica_noise_differs"] = bool(np.abs(noise[0] - noise[1]).min() > 0)
+    report["replica_alpha_differs"] = bool(np.abs(alpha[0] - alpha[1]).min() > 0)
+
+    data = tf.data.Dataset.from_tensor_slices(rng.normal(size=(64, 2)).astype("float32"))
+    data = distribute.distribute_dataset(data.batch(8).repeat(), mirrored, batch_size=8,
+                                         critic_steps=CRITIC_STEPS)
+    directory = tempfile.mkdtemp()
+    saver = checkpointing.CheckpointCallback(directory, checkpoint_every_steps=2)
+    history = gan.fit(data, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[saver]).history
+    with mirrored.scope():
+        generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
+        restored = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=4)
+        restored.compile()
+    report["restored_step"] = checkpointing.restore_latest(restored, directory)
+    everything = [gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables,
+                  restored.weights + restored.critic_optimizer.variables
+                  + restored.generator_optimizer.variables]
+    report["restored_diff"] = max_diff(*([np.asarray(v.value.numpy()) for v in variables]
+                                         for variables in everything))
+    shutil.rmtree(directory)
+    report["history"] = {k: [float(x) for x in v] for k, v in history.items()}
+    report["history_types"] = sorted({type(x).__name__ for v in history.values() for x in v})
+    print("REPORT " + json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    main()

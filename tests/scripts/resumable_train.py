@@ -1,0 +1,86 @@
+"""A tiny WGAN training run that can be killed and re-run (tests/test_distribute.py).
+
+Run it twice with the same arguments and the second run resumes from the
+newest checkpoint of --directory; however often it is killed, the run ends
+at exactly --train_steps generator steps with the weights of an uninterrupted
+run. What makes that so: the optimizers' state and counters are checkpointed,
+the noise is stateless (a function of the seed and the optimizer counters),
+and the data are keyed to the step (batch s is a function of s), so a resumed
+run sees the batches it has not seen yet.
+
+Prints "step <generator step>" after every step (flushed) and, at the end,
+"done <generator step>"; writes the final weights to <directory>/final.npz.
+
+    python tests/scripts/resumable_train.py --directory /tmp/run --train_steps 36
+"""
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from keras_wgan import architectures, checkpointing
+from keras_wgan.model import WassersteinGAN
+
+BATCH = 16  # real samples per critic update
+CRITIC_STEPS = 2
+DATA_SEED = 1234
+
+
+def batches(start_step):
+    """Batch s (of BATCH * CRITIC_STEPS 2-D points) is a function of s alone."""
+    def batch(step):
+        points = tf.random.stateless_normal((BATCH * CRITIC_STEPS, 2), seed=[DATA_SEED, step])
+        return points * 0.1 + tf.cast(step % 2, tf.float32) * 2.0 - 1.0
+    return tf.data.Dataset.counter(start_step).map(batch)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--directory", required=True)
+    parser.add_argument("--train_steps", type=int, default=36)
+    parser.add_argument("--steps_per_epoch", type=int, default=10)
+    parser.add_argument("--checkpoint_every_steps", type=int, default=5)
+    parser.add_argument("--keep_checkpoints", type=int, default=3)
+    parser.add_argument("--sleep", type=float, default=0.0, help="seconds per step")
+    args = parser.parse_args()
+    logging.set_verbosity(logging.INFO)
+    tf.config.experimental.enable_op_determinism()
+
+    import keras  # after TensorFlow's settings
+
+    class Progress(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            print("step", checkpointing.generator_step(self.model), flush=True)
+            if args.sleep:
+                time.sleep(args.sleep)
+
+    keras.utils.set_random_seed(0)  # same initial weights in every run (restored anyway)
+    generator, critic = architectures.build("mlp", (2,), units=16, depth=2)
+    gan = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=7)
+    gan.compile()
+    step = checkpointing.restore_latest(gan, args.directory) or 0
+    plan = checkpointing.fit_plan(args.train_steps, args.steps_per_epoch, step)
+    saver = checkpointing.CheckpointCallback(
+        args.directory, checkpoint_every_steps=args.checkpoint_every_steps,
+        max_to_keep=args.keep_checkpoints)
+    gan.fit(batches(plan.completed_steps), verbose=0,
+            callbacks=[saver, checkpointing.StopAtStep(args.train_steps), Progress()],
+            **plan.fit_kwargs())
+    if saver.nonfinite_step is not None:
+        sys.exit(f"non-finite loss at generator step {saver.nonfinite_step}")
+    final = checkpointing.generator_step(gan)
+    variables = (gan.generator.weights + gan.critic.weights + gan.critic_optimizer.variables
+                 + gan.generator_optimizer.variables)
+    np.savez(os.path.join(args.directory, "final.npz"), *[np.asarray(v) for v in variables],
+             critic_iterations=np.asarray(gan.critic_optimizer.iterations),
+             generator_iterations=final)
+    print("done", final, flush=True)
+
+
+if __name__ == "__main__":
+    main()
