@@ -274,7 +274,7 @@ class WassersteinGAN(keras.Model):
             self.penalty_tracker.update_state(penalty)
 
         if not update_generator:
-            return {metric.name: metric.result() for metric in self.metrics}
+            return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics})
         generator_variables = self.generator.trainable_variables
         batch_size = ops.shape(real_batches[0])[0]
         latent = self.latent_noise(batch_size, _GENERATOR_LATENT,

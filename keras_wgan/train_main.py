@@ -64,6 +64,17 @@ flags.DEFINE_float("beta_1", None, "Adam beta_1.")
 flags.DEFINE_float("beta_2", None, "Adam beta_2.")
 flags.DEFINE_enum("lr_decay", None, ["none", "linear"], "Learning-rate decay to 0 at the end.")
 flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
+# Distribution and fault tolerance.
+flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multi_worker", "tpu"],
+                  "tf.distribute strategy (see the README's Scale out section).")
+flags.DEFINE_string("tpu", None, "With --strategy=tpu: the TPU's name or address ('local' on a "
+                    "TPU VM).")
+flags.DEFINE_integer("cpu_devices", None,
+                     "With --strategy=mirrored and no GPU: split the CPU into N logical devices.")
+flags.DEFINE_string("checkpoint_dir", None, "Checkpoints (default <output_dir>/checkpoints; "
+                    "storage every worker reaches for multi_worker).")
+flags.DEFINE_integer("checkpoint_every_steps", 1000, "Save a checkpoint every N generator steps.")
+flags.DEFINE_integer("keep_checkpoints", 3, "How many checkpoints to keep.")
 # Outputs.
 flags.DEFINE_string("output_dir", None,
                     "Checkpoints, sample pictures and TensorBoard logs (default runs/<name>).")
@@ -79,7 +90,8 @@ TRAIN_FLAGS = (
     "penalty_target", "pairwise_interpolates", "clip_value", "drift_weight", "critic_steps",
     "fresh_real_batches", "original_schedule", "batch_size", "train_steps", "epochs",
     "steps_per_epoch", "optimizer", "critic_learning_rate", "generator_learning_rate", "beta_1",
-    "beta_2", "lr_decay", "seed", "output_dir", "export_dir", "model_name",
+    "beta_2", "lr_decay", "seed", "strategy", "tpu", "cpu_devices", "checkpoint_dir",
+    "checkpoint_every_steps", "keep_checkpoints", "output_dir", "export_dir", "model_name",
     "sample_every_epochs", "verbose",
 )
 
@@ -98,7 +110,7 @@ def main(argv):
         result = training.train(**settings)
     except (FileNotFoundError, NotADirectoryError, data.DatasetUnavailableError) as error:
         return _fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
-    except ValueError as error:
+    except (ValueError, FloatingPointError) as error:
         return _fail(_flag_message(error))
     print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
           f"in {result.output_dir}")

@@ -23,7 +23,7 @@ import types
 import keras
 import numpy as np
 
-from keras_wgan import architectures, callbacks, data, recipes
+from keras_wgan import architectures, callbacks, checkpointing, data, distribute, recipes
 from keras_wgan.model import WassersteinGAN
 
 __all__ = ["TrainResult", "build_gan", "make_optimizer", "train"]
@@ -120,9 +120,17 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
           critic_steps=None, fresh_real_batches=True, original_schedule=False, batch_size=None,
           train_steps=None, epochs=None, steps_per_epoch=None, optimizer=None,
           critic_learning_rate=None, generator_learning_rate=None, beta_1=None, beta_2=None,
-          lr_decay=None, seed=0, output_dir=None, export_dir="exports", model_name=None,
-          sample_every_epochs=1, verbose=1):
-    """Trains a WGAN on a dataset and exports its generator.
+          lr_decay=None, seed=0, strategy="default", tpu=None, cpu_devices=None,
+          checkpoint_dir=None, checkpoint_every_steps=1000, keep_checkpoints=3,
+          output_dir=None, export_dir="exports", model_name=None, sample_every_epochs=1,
+          verbose=1):
+    """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
+
+    Checkpoints (generator, critic, both optimizers) are written every
+    `checkpoint_every_steps` generator steps and at every epoch end; run the
+    same call again after a crash and it resumes from the newest complete
+    one, finishing at exactly `train_steps`. A non-finite loss stops the run
+    with the step named, keeps the last good checkpoint and exports nothing.
 
     Args:
         dataset: a built-in 2-D distribution (`data.TOY_DATASETS`), a `.npz`
@@ -154,6 +162,14 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             optimizers' settings.
         lr_decay: "linear" (to 0 at the last step) or "none".
         seed: seed of weights, noise and data order.
+        strategy: "default", "mirrored", "multi_worker" or "tpu" (see
+            `keras_wgan.distribute.make_strategy`).
+        tpu: with strategy "tpu", the TPU's name or address.
+        cpu_devices: with strategy "mirrored", split the CPU into this many
+            logical devices (before TensorFlow starts).
+        checkpoint_dir: default `<output_dir>/checkpoints`.
+        checkpoint_every_steps: save every N generator steps (and per epoch).
+        keep_checkpoints: how many checkpoints to keep.
         output_dir: checkpoints, pictures and TensorBoard logs
             (default `runs/<model_name>`).
         export_dir: where the generator is exported; None: no export.
@@ -163,6 +179,10 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
 
     Returns:
         A `TrainResult`.
+
+    Raises:
+        ValueError: for a bad setting, naming it.
+        FloatingPointError: when a loss or weight became NaN or infinite.
     """
     settings = {name: value for name, value in locals().items()}
     recipe = recipes.recipe(os.fspath(dataset))
@@ -177,6 +197,9 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     if s.lr_decay not in (None, "none", "linear"):
         raise ValueError(f"lr_decay must be 'linear' or 'none', received {s.lr_decay!r}")
 
+    # First: the strategy may split the CPU into logical devices, which must
+    # happen before TensorFlow runs anything.
+    strategy_ = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
     keras.utils.set_random_seed(s.seed)
     fit_batch = s.batch_size * (s.critic_steps if s.fresh_real_batches else 1)
     batches, info = data.load(s.dataset, batch_size=fit_batch, data_dir=s.data_dir,
@@ -186,46 +209,70 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                          f"one training step's batch_size * critic_steps = {fit_batch}")
     steps_per_epoch, train_steps = _schedule(s, info, fit_batch)
 
-    gan = build_gan(info.sample_shape, architecture=s.architecture, latent_dim=s.latent_dim,
-                    spectral_norm=s.spectral_norm, critic_norm=s.critic_norm, units=s.units,
-                    depth=s.depth, filters=s.filters, channels=s.channels,
-                    critic_steps=s.critic_steps, penalty=s.penalty,
-                    penalty_weight=s.penalty_weight, penalty_target=s.penalty_target,
-                    pairwise_interpolates=s.pairwise_interpolates, clip_value=s.clip_value,
-                    drift_weight=s.drift_weight, fresh_real_batches=s.fresh_real_batches,
-                    seed=s.seed)
-    critic_updates = train_steps * s.critic_steps
-    decay = s.lr_decay == "linear"
-    optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
-    gan.compile(
-        critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1, s.beta_2,
-                                        critic_updates if decay else None),
-        generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
-                                           s.beta_2, train_steps if decay else None))
+    with strategy_.scope():
+        gan = build_gan(info.sample_shape, architecture=s.architecture,
+                        latent_dim=s.latent_dim, spectral_norm=s.spectral_norm,
+                        critic_norm=s.critic_norm, units=s.units, depth=s.depth,
+                        filters=s.filters, channels=s.channels, critic_steps=s.critic_steps,
+                        penalty=s.penalty, penalty_weight=s.penalty_weight,
+                        penalty_target=s.penalty_target,
+                        pairwise_interpolates=s.pairwise_interpolates,
+                        clip_value=s.clip_value, drift_weight=s.drift_weight,
+                        fresh_real_batches=s.fresh_real_batches, seed=s.seed)
+        decay = s.lr_decay == "linear"
+        optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
+        gan.compile(
+            critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1,
+                                            s.beta_2, train_steps * s.critic_steps if decay
+                                            else None),
+            generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
+                                               s.beta_2, train_steps if decay else None))
 
-    real = info.sampler(2000, 1) if info.sampler is not None else None
-    fit_callbacks = [
-        callbacks.SamplePictures(os.path.join(output_dir, "samples"),
-                                 num_samples=64 if info.kind == "images" else 1000, real=real,
-                                 value_range=info.value_range,
-                                 every_epochs=s.sample_every_epochs, seed=s.seed),
-        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
-        StopAtGeneratorStep(train_steps),
-    ]
-    fit_steps = train_steps
+    checkpoint_dir = s.checkpoint_dir or os.path.join(output_dir, "checkpoints")
+    completed = checkpointing.restore_latest(gan, checkpoint_dir) or 0
+    plan = checkpointing.fit_plan(train_steps, steps_per_epoch, completed)
+    # Resumed data: finite data skips what the interrupted run consumed (the
+    # same order as an uninterrupted run); endless toy data is drawn afresh.
+    if completed and info.num_examples is not None:
+        batches = batches.skip(completed)
+    elif completed:
+        batches = data.load(s.dataset, batch_size=fit_batch, seed=s.seed + completed)[0]
+    batches = distribute.distribute_dataset(
+        batches, strategy_, critic_steps=s.critic_steps if s.fresh_real_batches else 1)
+
+    saver = checkpointing.CheckpointCallback(checkpoint_dir, s.checkpoint_every_steps,
+                                             s.keep_checkpoints)
+    fit_callbacks = [saver, checkpointing.StopAtStep(train_steps)]
+    chief = distribute.is_chief(strategy_)
+    if chief:
+        real = info.sampler(2000, 1) if info.sampler is not None else None
+        fit_callbacks += [
+            callbacks.SamplePictures(os.path.join(output_dir, "samples"),
+                                     num_samples=64 if info.kind == "images" else 1000,
+                                     real=real, value_range=info.value_range,
+                                     every_epochs=s.sample_every_epochs, seed=s.seed),
+            keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
+        ]
+    fit_kwargs = plan.fit_kwargs()
     if s.original_schedule:
         schedule = callbacks.OriginalCriticSchedule()
-        fit_steps = schedule.fit_steps(0, train_steps, s.critic_steps)
+        fit_steps = schedule.fit_steps(plan.completed_steps, train_steps, s.critic_steps)
+        fit_kwargs["epochs"] = plan.initial_epoch + math.ceil(fit_steps / steps_per_epoch)
         fit_callbacks.append(schedule)
-    epochs = math.ceil(fit_steps / steps_per_epoch)
-    _log.info("training %s on %s: %d generator steps, %d epochs of %d steps, batch %d x %d "
-              "critic steps", gan.name, info.name, train_steps, epochs, steps_per_epoch,
-              s.batch_size, s.critic_steps)
-    history = gan.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                      callbacks=fit_callbacks, verbose=s.verbose, shuffle=False)
-    generator_steps = int(gan.generator_optimizer.iterations)
+    _log.info("training on %s: generator steps %d to %d, epochs %d to %d of %d steps, batch "
+              "%d x %d critic steps", info.name, plan.completed_steps, train_steps,
+              fit_kwargs["initial_epoch"], fit_kwargs["epochs"], steps_per_epoch, s.batch_size,
+              s.critic_steps)
+    history = gan.fit(batches, callbacks=fit_callbacks, verbose=s.verbose, shuffle=False,
+                      **fit_kwargs)
+    generator_steps = checkpointing.generator_step(gan)
+    if saver.nonfinite_step is not None:
+        raise FloatingPointError(
+            f"a loss or weight became NaN or infinite at generator step {saver.nonfinite_step}: "
+            f"training stopped; the last good checkpoint (step {saver.last_saved_step}) is in "
+            f"{checkpoint_dir}; nothing was exported")
     export = None
-    if s.export_dir:
+    if s.export_dir and chief:
         from keras_wgan import export as export_lib
 
         export = export_lib.export_generator(
@@ -235,18 +282,6 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     settings.update(vars(s), model_name=model_name, output_dir=output_dir,
                     train_steps=train_steps, steps_per_epoch=steps_per_epoch)
     return TrainResult(gan, info, history.history, generator_steps, output_dir, export, settings)
-
-
-class StopAtGeneratorStep(keras.callbacks.Callback):
-    """Stops `fit()` as soon as the generator has made `train_steps` updates."""
-
-    def __init__(self, train_steps):
-        super().__init__()
-        self.train_steps = int(train_steps)
-
-    def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.generator_optimizer.iterations) >= self.train_steps:
-            self.model.stop_training = True
 
 
 def _schedule(s, info, fit_batch):
