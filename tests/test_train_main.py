@@ -95,3 +95,26 @@ def test_cli_trains_with_a_flagfile(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "trained 4 generator steps" in completed.stdout
     assert (tmp_path / "run" / "samples").is_dir()
+
+
+def test_train_again_resumes_from_the_newest_checkpoint(tmp_path, caplog):
+    settings = dict(units=8, depth=1, batch_size=8, steps_per_epoch=4, checkpoint_every_steps=2,
+                    output_dir=tmp_path, export_dir=None, verbose=0)
+    first = training.train("circle", train_steps=6, **settings)
+    assert first.generator_steps == 6
+    assert sorted(p.name for p in (tmp_path / "checkpoints").glob("ckpt-*.index")) == [
+        "ckpt-2.index", "ckpt-4.index", "ckpt-6.index"]
+    with caplog.at_level("INFO"):
+        second = training.train("circle", train_steps=10, **settings)
+    assert second.generator_steps == 10
+    assert int(second.model.critic_optimizer.iterations) == 10 * second.model.critic_steps
+    assert "generator step 6" in caplog.text
+
+
+def test_non_finite_loss_stops_with_the_step_and_exports_nothing(tmp_path):
+    with pytest.raises(FloatingPointError, match="at generator step [0-9]+"):
+        training.train("8gaussians", units=8, depth=1, batch_size=8, train_steps=50,
+                       penalty="none", critic_learning_rate=1e30, generator_learning_rate=1e30,
+                       optimizer="rmsprop", output_dir=tmp_path, export_dir=tmp_path / "exports",
+                       verbose=0)
+    assert not (tmp_path / "exports").exists()
