@@ -85,7 +85,7 @@ METADATA_FILENAME = "keras_wgan.json"
 WARMUP_BATCH_SIZES = (1, 64)
 # TF Serving's model names become directory names here: no path separators.
 _MODEL_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-# Keys the export computes from the model; `metadata` may not contradict them.
+# Keys the export computes from the model; `metadata` may not set them.
 _COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "penalty",
                   "generator_steps", "keras_wgan_version", "tensorflow_version",
                   "keras_version", "max_samples", "signatures", "export_time", "tflite")
@@ -150,7 +150,7 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             range (default [-1, 1] for images, the generators' ``tanh``, and
             None, unbounded, otherwise); for images it is the range mapped to
             0-255 in ``images``. Keys the export computes itself (latent_dim,
-            sample_shape, version...) may be given only with the same value.
+            sample_shape, version, generator_steps...) are refused.
         max_samples: the largest ``num_samples`` the ``generate`` signature
             accepts, an integer >= 1.
         tflite: write the TFLite files.
@@ -181,8 +181,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     quantizations = _check_arguments(model_name, version, max_samples, tflite_quantization)
     sample_shape = tuple(int(d) for d in model.generator.output_shape[1:])
     is_image = len(sample_shape) == 3
-    value_range = _value_range(metadata, is_image)
     metadata = _check_metadata(metadata)
+    value_range = _value_range(metadata, is_image)
 
     model_dir = os.path.join(os.fspath(export_dir), model_name)
     os.makedirs(model_dir, exist_ok=True)
@@ -236,7 +236,6 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
                 timespec="seconds"),
             "tflite": tflite_names,
         }
-        _check_computed_keys(metadata, info)
         info["value_range"] = value_range
         text = json.dumps(info, indent=2, sort_keys=True) + "\n"
         with open(os.path.join(extra_dir, METADATA_FILENAME), "w") as f:
@@ -564,19 +563,16 @@ def _check_metadata(metadata):
         return {}
     if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
         raise ValueError(f"metadata must be a dict with string keys, received {metadata!r}")
+    for key in _COMPUTED_KEYS:
+        if key in metadata:
+            raise ValueError(f"metadata[{key!r}] (received {metadata[key]!r}) is computed by "
+                             "the export from the model: leave it out")
     try:
         json.dumps(metadata)
     except (TypeError, ValueError) as error:
         raise ValueError(f"metadata must be JSON-serialisable ({error}), received "
                          f"{metadata!r}") from error
     return dict(metadata)
-
-
-def _check_computed_keys(metadata, info):
-    for key in _COMPUTED_KEYS:
-        if key in metadata and metadata[key] != info[key]:
-            raise ValueError(f"metadata[{key!r}] is {metadata[key]!r} but the export "
-                             f"computes {info[key]!r}: leave it out")
 
 
 def _penalty_name(penalty):
