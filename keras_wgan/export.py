@@ -40,7 +40,9 @@ crash leaves no half-written version, and the temporary directory is removed
 on any Python exception. A version that exists is never overwritten. The
 files beside the versions (``.tflite``, ``.keras``, ``.json``) always
 describe the most recent export and are replaced atomically (temporary file
-plus ``os.replace``), so a reader sees either the old or the new file.
+plus ``os.replace``), so a reader sees either the old or the new file; those
+of an earlier export that the latest did not write (a quantization not asked
+for again, ``tflite=False``...) are removed.
 
 What is TensorFlow's own (SavedModel signatures, TFLite conversion, TF
 Serving's warmup format) lives in this module. It is also the command line
@@ -133,7 +135,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
 
     Re-exporting: each call adds a new version (the next free number when
     `version` is None) and replaces the ``.tflite``, ``.keras`` and ``.json``
-    files, which always describe the most recent export.
+    files, which always describe the most recent export: those this export
+    does not write (e.g. a quantization not asked for again) are removed.
 
     Args:
         model: a `keras_wgan.WassersteinGAN` (compiled or not).
@@ -200,6 +203,7 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     saved_model_dir = os.path.join(model_dir, str(version))
     temp_files = {}  # final path -> temporary path
     try:
+        shutil.rmtree(temp_dir, ignore_errors=True)  # a killed run's, with a recycled pid
         module = _GeneratorModule(model.generator, model.latent_dim, sample_shape,
                                   value_range if is_image else None, max_samples)
         signatures = {"serving_default": module.serving_default, "generate": module.generate}
@@ -216,27 +220,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             for quantization in ("float32",) + quantizations:
                 suffix = "" if quantization == "float32" else f".{quantization}"
                 tflite_names[quantization] = f"{model_name}{suffix}.tflite"
-        info = {
-            "model_name": model_name,
-            "version": version,
-            "latent_dim": int(model.latent_dim),
-            "sample_shape": list(sample_shape),
-            "value_range": value_range,
-            "dataset": None,
-            "architecture": None,
-            **metadata,
-            "penalty": _penalty_name(model.penalty),
-            "generator_steps": _generator_steps(model),
-            "keras_wgan_version": _package_version(),
-            "tensorflow_version": tf.__version__,
-            "keras_version": keras.__version__,
-            "max_samples": max_samples,
-            "signatures": _describe_signatures(signatures),
-            "export_time": datetime.datetime.now(datetime.timezone.utc).isoformat(
-                timespec="seconds"),
-            "tflite": tflite_names,
-        }
-        info["value_range"] = value_range
+        info = _metadata(model, model_name, version, sample_shape, value_range, metadata,
+                         max_samples, signatures, tflite_names)
         text = json.dumps(info, indent=2, sort_keys=True) + "\n"
         with open(os.path.join(extra_dir, METADATA_FILENAME), "w") as f:
             f.write(text)
@@ -262,6 +247,12 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
         _rename_version(temp_dir, saved_model_dir, version, model_name)
         for final, temp in temp_files.items():
             os.replace(temp, final)
+        # Side files an earlier export wrote and this one did not would
+        # describe an older version: remove them.
+        for name in _side_file_names(model_name):
+            path = os.path.join(model_dir, name)
+            if path not in temp_files and os.path.exists(path):
+                os.remove(path)
     except BaseException:
         shutil.rmtree(temp_dir, ignore_errors=True)
         for temp in temp_files.values():
@@ -387,6 +378,30 @@ def _tf_variable(variable):
     return value
 
 
+def _metadata(model, model_name, version, sample_shape, value_range, training_metadata,
+              max_samples, signatures, tflite_names):
+    """The contents of keras_wgan.json: the model's facts and the training-side fields."""
+    info = {"dataset": None, "architecture": None}
+    info.update(training_metadata)
+    info.update(
+        model_name=model_name,
+        version=version,
+        latent_dim=int(model.latent_dim),
+        sample_shape=list(sample_shape),
+        value_range=value_range,
+        penalty=_penalty_name(model.penalty),
+        generator_steps=_generator_steps(model),
+        keras_wgan_version=_package_version(),
+        tensorflow_version=tf.__version__,
+        keras_version=keras.__version__,
+        max_samples=max_samples,
+        signatures=_describe_signatures(signatures),
+        export_time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        tflite=tflite_names,
+    )
+    return info
+
+
 def _describe_signatures(functions):
     """{signature: {"inputs"|"outputs": {name: {"dtype", "shape"}}}} for the metadata."""
     def describe(spec):
@@ -475,6 +490,13 @@ def _existing_versions(model_dir):
         if name.isdigit() and os.path.isdir(path):
             versions[int(name)] = path
     return versions
+
+
+def _side_file_names(model_name):
+    """Every file an export may write beside the version directories."""
+    names = [f"{model_name}.tflite", f"{model_name}.keras", f"{model_name}.json"]
+    names += [f"{model_name}.{quantization}.tflite" for quantization in TFLITE_QUANTIZATIONS]
+    return names
 
 
 def _temp_path(directory, name, pid):

@@ -317,9 +317,14 @@ def test_versions_increment_and_are_never_overwritten(exported, tmp_path):
     # The files beside the versions describe the newest export.
     assert json.load(open(second.side_metadata_path))["version"] == 2
 
+    quantized = export.export_generator(gan, tmp_path, model_name="toy",
+                                        tflite_quantization="float16")
+    assert quantized.version == 3 and os.path.isfile(quantized.tflite_paths["float16"])
     chosen = export.export_generator(gan, tmp_path, model_name="toy", version=7, tflite=False,
                                      save_keras=False)
     assert chosen.version == 7 and chosen.tflite_paths == {} and chosen.keras_path is None
+    # Files of earlier exports that the newest did not write are gone.
+    assert sorted(os.listdir(tmp_path / "toy")) == ["1", "2", "3", "7", "toy.json"]
     nxt = export.export_generator(gan, tmp_path, model_name="toy", tflite=False,
                                   save_keras=False)
     assert nxt.version == 8
