@@ -182,6 +182,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     """
     _check_model(model)
     quantizations = _check_arguments(model_name, version, max_samples, tflite_quantization)
+    version = None if version is None else int(version)  # e.g. a numpy integer
+    max_samples = int(max_samples)
     sample_shape = tuple(int(d) for d in model.generator.output_shape[1:])
     is_image = len(sample_shape) == 3
     metadata = _check_metadata(metadata)
@@ -487,7 +489,7 @@ def _existing_versions(model_dir):
     versions = {}
     for name in os.listdir(model_dir):
         path = os.path.join(model_dir, name)
-        if name.isdigit() and os.path.isdir(path):
+        if re.fullmatch(r"[0-9]+", name) and os.path.isdir(path):
             versions[int(name)] = path
     return versions
 
