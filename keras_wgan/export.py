@@ -1,0 +1,700 @@
+"""Export a trained generator for TF Serving, phones and fine-tuning.
+
+A trained generator must be deployable as it is, by tools that do not have
+keras_wgan installed. `export_generator` writes, under
+``<export_dir>/<model_name>/`` (TF Serving's "model base path"):
+
+* ``<version>/``: a SavedModel in TF Serving's layout (numeric version
+  directories), with two signatures:
+
+  - ``serving_default``: ``latent`` float32 [None, latent_dim] ->
+    ``samples`` float32 [None, *sample_shape] (the generator's output, in the
+    data's range) and, for images, ``images`` uint8 [None, H, W, C] (the
+    value range mapped to 0-255 and rounded, ready to encode as PNG);
+  - ``generate``: ``num_samples`` int32 scalar and ``seed`` int64 scalar ->
+    the same outputs, for latent vectors drawn inside the model by a
+    stateless (Philox) normal generator seeded from ``seed``: the same seed
+    gives the same samples. ``num_samples`` must lie in [1, max_samples]
+    (set at export) so that one request cannot allocate without bound.
+
+  ``<version>/assets.extra/`` holds ``tf_serving_warmup_requests`` (TF
+  Serving replays these PredictionLog records at load, so the first real
+  request is not slow) and ``keras_wgan.json`` (latent_dim, sample_shape,
+  value range, training facts, package version, signatures, export time).
+* ``<model_name>.tflite`` (float32) and optionally
+  ``<model_name>.float16.tflite`` and ``<model_name>.dynamic_int8.tflite``:
+  the ``serving_default`` signature for the TFLite / LiteRT interpreter.
+  ``generate`` is not converted: its stateless random ops need TF Select
+  ops that the pip interpreters cannot run, so an app draws the latent
+  vectors itself.
+* ``<model_name>.keras``: the whole WassersteinGAN (both networks and both
+  optimizers) for fine-tuning from Python.
+* ``<model_name>.json``: a copy of the metadata of the export that the
+  ``.tflite`` and ``.keras`` files come from.
+
+Why the writes are atomic: TF Serving polls the base path and loads any new
+numeric directory it sees. A version is therefore written to a hidden
+temporary directory (``.tmp-<version>-<pid>``, which TF Serving ignores
+because it is not a number) and renamed into place only when complete; a
+crash leaves no half-written version, and the temporary directory is removed
+on any Python exception. A version that exists is never overwritten. The
+files beside the versions (``.tflite``, ``.keras``, ``.json``) always
+describe the most recent export and are replaced atomically (temporary file
+plus ``os.replace``), so a reader sees either the old or the new file; those
+of an earlier export that the latest did not write (a quantization not asked
+for again, ``tflite=False``...) are removed.
+
+What is TensorFlow's own (SavedModel signatures, TFLite conversion, TF
+Serving's warmup format) lives in this module. It is also the command line
+``python -m keras_wgan.export --checkpoint=model.keras --export_dir=exports``
+for an existing ``.keras`` checkpoint.
+"""
+
+import dataclasses
+import datetime
+import json
+import logging
+import math
+import numbers
+import os
+import re
+import shutil
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = [
+    "DEFAULT_MAX_SAMPLES",
+    "DEFAULT_MODEL_NAME",
+    "ExportResult",
+    "TFLITE_QUANTIZATIONS",
+    "export_checkpoint",
+    "export_generator",
+    "main",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "wgan"
+DEFAULT_MAX_SAMPLES = 1024
+# Quantized TFLite variants on top of the float32 file that is always written.
+TFLITE_QUANTIZATIONS = ("float16", "dynamic_int8")
+WARMUP_FILENAME = "tf_serving_warmup_requests"
+METADATA_FILENAME = "keras_wgan.json"
+# Batch sizes of the serving_default warmup requests.
+WARMUP_BATCH_SIZES = (1, 64)
+# TF Serving's model names become directory names here: no path separators.
+_MODEL_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# Keys the export computes from the model; `metadata` may not set them.
+_COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "penalty",
+                  "generator_steps", "keras_wgan_version", "tensorflow_version",
+                  "keras_version", "max_samples", "signatures", "export_time", "tflite")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportResult:
+    """What `export_generator` wrote.
+
+    Attributes:
+        version: the SavedModel version number.
+        model_dir: ``<export_dir>/<model_name>``, TF Serving's model base path.
+        saved_model_dir: ``<model_dir>/<version>``, the SavedModel.
+        metadata_path: ``<saved_model_dir>/assets.extra/keras_wgan.json``.
+        warmup_path: the TF Serving warmup file, or None when
+            tensorflow-serving-api was not installed.
+        tflite_paths: quantization ("float32", "float16", "dynamic_int8") ->
+            path of the ``.tflite`` file written.
+        keras_path: ``<model_dir>/<model_name>.keras``, or None.
+        side_metadata_path: ``<model_dir>/<model_name>.json``.
+    """
+
+    version: int
+    model_dir: str
+    saved_model_dir: str
+    metadata_path: str
+    warmup_path: str | None
+    tflite_paths: dict
+    keras_path: str | None
+    side_metadata_path: str
+
+
+def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=None, *,
+                     metadata=None, max_samples=DEFAULT_MAX_SAMPLES, tflite=True,
+                     tflite_quantization=(), save_keras=True):
+    """Exports a WassersteinGAN's generator as a versioned SavedModel and TFLite files.
+
+    Writes ``<export_dir>/<model_name>/<version>/`` (a SavedModel TF Serving
+    can load, with the ``serving_default`` and ``generate`` signatures, warmup
+    requests and ``keras_wgan.json`` metadata in ``assets.extra/``), then the
+    TFLite files, the ``.keras`` file and a metadata copy beside the version
+    directories (see the module docstring for the layout and why each write is
+    atomic). The Keras generator is called with ``training=False``, so batch
+    normalisation uses its moving statistics.
+
+    Re-exporting: each call adds a new version (the next free number when
+    `version` is None) and replaces the ``.tflite``, ``.keras`` and ``.json``
+    files, which always describe the most recent export: those this export
+    does not write (e.g. a quantization not asked for again) are removed.
+
+    Args:
+        model: a `keras_wgan.WassersteinGAN` (compiled or not).
+        export_dir: the exports directory (created if needed), e.g. "exports".
+        model_name: the model's name in TF Serving and its directory name:
+            letters, digits, ``_``, ``-``, ``.``, starting with a letter or
+            digit (no path separators).
+        version: the version number, an integer >= 1, or None for the next
+            free version (1 when there is none). An existing version is an
+            error, never overwritten.
+        metadata: dict of training-side facts merged into ``keras_wgan.json``
+            (e.g. ``{"dataset": "mnist", "architecture": "dcgan"}``); must be
+            JSON-serialisable. ``value_range`` ([low, high]) sets the samples'
+            range (default [-1, 1] for images, the generators' ``tanh``, and
+            None, unbounded, otherwise); for images it is the range mapped to
+            0-255 in ``images``. Keys the export computes itself (latent_dim,
+            sample_shape, version, generator_steps...) are refused.
+        max_samples: the largest ``num_samples`` the ``generate`` signature
+            accepts, an integer >= 1.
+        tflite: write the TFLite files.
+        tflite_quantization: quantized TFLite variants to write besides the
+            float32 one: a sequence of ``"float16"`` and ``"dynamic_int8"``
+            (or one comma-separated string).
+        save_keras: write ``<model_name>.keras`` (the whole WassersteinGAN).
+
+    Returns:
+        An `ExportResult` with the version and the paths written.
+
+    Raises:
+        ValueError: for an invalid `model_name`, `version`, `max_samples`,
+            `tflite_quantization` or `metadata`, or a model that is not a
+            WassersteinGAN.
+        FileExistsError: if the version already exists.
+
+    Example:
+    >>> import keras_wgan, keras_wgan.export
+    >>> generator, critic = keras_wgan.architectures.build("mlp", (2,), units=16)
+    >>> gan = keras_wgan.WassersteinGAN(generator, critic)
+    >>> result = keras_wgan.export.export_generator(
+    ...     gan, "exports", model_name="toy", metadata={"dataset": "8gaussians"})
+    >>> result.saved_model_dir  # doctest: +SKIP
+    'exports/toy/1'
+    """
+    _check_model(model)
+    quantizations = _check_arguments(model_name, version, max_samples, tflite_quantization)
+    version = None if version is None else int(version)  # e.g. a numpy integer
+    max_samples = int(max_samples)
+    sample_shape = tuple(int(d) for d in model.generator.output_shape[1:])
+    is_image = len(sample_shape) == 3
+    metadata = _check_metadata(metadata)
+    value_range = _value_range(metadata, is_image)
+
+    model_dir = os.path.join(os.fspath(export_dir), model_name)
+    os.makedirs(model_dir, exist_ok=True)
+    existing = _existing_versions(model_dir)
+    if version is None:
+        version = max(existing, default=0) + 1
+    elif version in existing:
+        raise FileExistsError(
+            f"version {version} of model {model_name!r} already exists at "
+            f"{existing[version]}: a version is never overwritten; pass version=None for "
+            f"the next free version ({max(existing) + 1}) or remove that directory")
+
+    pid = os.getpid()
+    temp_dir = os.path.join(model_dir, f".tmp-{version}-{pid}")
+    saved_model_dir = os.path.join(model_dir, str(version))
+    temp_files = {}  # final path -> temporary path
+    try:
+        shutil.rmtree(temp_dir, ignore_errors=True)  # a killed run's, with a recycled pid
+        module = _GeneratorModule(model.generator, model.latent_dim, sample_shape,
+                                  value_range if is_image else None, max_samples)
+        signatures = {"serving_default": module.serving_default, "generate": module.generate}
+        tf.saved_model.save(module, temp_dir, signatures=signatures)
+
+        extra_dir = os.path.join(temp_dir, "assets.extra")
+        os.makedirs(extra_dir, exist_ok=True)
+        wrote_warmup = _write_warmup_requests(
+            os.path.join(extra_dir, WARMUP_FILENAME), model_name, model.latent_dim,
+            max_samples)
+
+        tflite_names = {}
+        if tflite:
+            for quantization in ("float32",) + quantizations:
+                suffix = "" if quantization == "float32" else f".{quantization}"
+                tflite_names[quantization] = f"{model_name}{suffix}.tflite"
+        info = _metadata(model, model_name, version, sample_shape, value_range, metadata,
+                         max_samples, signatures, tflite_names)
+        text = json.dumps(info, indent=2, sort_keys=True) + "\n"
+        with open(os.path.join(extra_dir, METADATA_FILENAME), "w") as f:
+            f.write(text)
+
+        # Everything that can fail is written to temporary names first.
+        for quantization, name in tflite_names.items():
+            final = os.path.join(model_dir, name)
+            temp_files[final] = _temp_path(model_dir, name, pid)
+            with open(temp_files[final], "wb") as f:
+                f.write(_convert_tflite(temp_dir, quantization))
+        keras_path = None
+        if save_keras:
+            keras_path = os.path.join(model_dir, f"{model_name}.keras")
+            temp_files[keras_path] = _temp_path(model_dir, f"{model_name}.keras", pid)
+            model.save(temp_files[keras_path])
+        side_metadata_path = os.path.join(model_dir, f"{model_name}.json")
+        temp_files[side_metadata_path] = _temp_path(model_dir, f"{model_name}.json", pid)
+        with open(temp_files[side_metadata_path], "w") as f:
+            f.write(text)
+
+        # Publish: the version first (what TF Serving loads), then the files
+        # that describe the newest export.
+        _rename_version(temp_dir, saved_model_dir, version, model_name)
+        for final, temp in temp_files.items():
+            os.replace(temp, final)
+        # Side files an earlier export wrote and this one did not would
+        # describe an older version: remove them.
+        for name in _side_file_names(model_name):
+            path = os.path.join(model_dir, name)
+            if path not in temp_files and os.path.exists(path):
+                os.remove(path)
+    except BaseException:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        for temp in temp_files.values():
+            if os.path.exists(temp):
+                os.remove(temp)
+        raise
+
+    extra_dir = os.path.join(saved_model_dir, "assets.extra")
+    result = ExportResult(
+        version=version,
+        model_dir=model_dir,
+        saved_model_dir=saved_model_dir,
+        metadata_path=os.path.join(extra_dir, METADATA_FILENAME),
+        warmup_path=os.path.join(extra_dir, WARMUP_FILENAME) if wrote_warmup else None,
+        tflite_paths={q: os.path.join(model_dir, name) for q, name in tflite_names.items()},
+        keras_path=keras_path,
+        side_metadata_path=side_metadata_path,
+    )
+    logger.info("exported %r version %d to %s", model_name, version, saved_model_dir)
+    return result
+
+
+def export_checkpoint(checkpoint, export_dir, **kwargs):
+    """Loads a WassersteinGAN `.keras` checkpoint and exports its generator.
+
+    The checkpoint is loaded with `keras.saving.load_model` (compiled, so the
+    generator's optimizer step count reaches the metadata), then passed to
+    `export_generator`.
+
+    Args:
+        checkpoint: path of a `.keras` file saved by `WassersteinGAN.save`.
+        export_dir: the exports directory.
+        **kwargs: passed to `export_generator` (model_name, version,
+            metadata, max_samples, tflite_quantization...).
+
+    Returns:
+        The `ExportResult` of `export_generator`.
+
+    Raises:
+        FileNotFoundError: if `checkpoint` is not an existing file.
+        ValueError: if it is not a `.keras` file holding a WassersteinGAN, or
+            for the errors of `export_generator`.
+
+    Example:
+    >>> result = export_checkpoint("runs/mnist/model.keras", "exports",
+    ...                            model_name="mnist")  # doctest: +SKIP
+    """
+    checkpoint = os.fspath(checkpoint)
+    if not os.path.isfile(checkpoint):
+        raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist: expected a "
+                                ".keras file saved by WassersteinGAN.save()")
+    if not checkpoint.endswith(".keras"):
+        raise ValueError(f"checkpoint {checkpoint!r} is not a .keras file: expected a "
+                         ".keras file saved by WassersteinGAN.save()")
+    # Check the arguments before the slow load.
+    _check_arguments(kwargs.get("model_name", DEFAULT_MODEL_NAME), kwargs.get("version"),
+                     kwargs.get("max_samples", DEFAULT_MAX_SAMPLES),
+                     kwargs.get("tflite_quantization", ()))
+    _check_metadata(kwargs.get("metadata"))
+    import keras_wgan.model  # noqa: F401  (registers WassersteinGAN for loading)
+
+    model = keras.saving.load_model(checkpoint)
+    return export_generator(model, export_dir, **kwargs)
+
+
+# ----------------------------------------------------------------- the module
+class _GeneratorModule(tf.Module):
+    """The generator's variables and the two serving functions, for tf.saved_model.save."""
+
+    def __init__(self, generator, latent_dim, sample_shape, image_range, max_samples):
+        super().__init__(name="generator_export")
+        # Track the plain tf.Variables under the Keras variables: with the
+        # Keras wrappers tracked instead, the TFLite converter keeps the
+        # weights as uninitialised resource variables (VAR_HANDLE ops) and
+        # the interpreter returns NaN.
+        self._generator_variables = [_tf_variable(v) for v in generator.variables]
+        latent_dim = int(latent_dim)
+
+        def outputs(latent):
+            samples = tf.cast(generator(latent, training=False), tf.float32)
+            result = {"samples": samples}
+            if image_range is not None:
+                low, high = image_range
+                scaled = tf.round((samples - low) * (255.0 / (high - low)))
+                result["images"] = tf.cast(tf.clip_by_value(scaled, 0.0, 255.0), tf.uint8)
+            return result
+
+        def serving_default(latent):
+            # The signature checks the dtype; TensorFlow checks no shape when
+            # a loaded signature is called, so say clearly what is expected.
+            width = tf.shape(latent)[1]
+            check = tf.debugging.Assert(tf.equal(width, latent_dim), [
+                f"latent must have shape [batch, {latent_dim}] (latent_dim), received "
+                "shape:", tf.shape(latent)])
+            with tf.control_dependencies([check]):
+                latent = tf.identity(latent)
+            return outputs(latent)
+
+        def generate(num_samples, seed):
+            in_range = tf.logical_and(num_samples >= 1, num_samples <= max_samples)
+            check = tf.debugging.Assert(in_range, [
+                f"num_samples must be in [1, {max_samples}] (max_samples set at export), "
+                "received:", num_samples])
+            with tf.control_dependencies([check]):
+                shape = tf.stack([num_samples, latent_dim])
+            latent = tf.random.stateless_normal(
+                shape, seed=tf.stack([seed, tf.constant(0, tf.int64)]), alg="philox")
+            return outputs(latent)
+
+        self.serving_default = tf.function(serving_default, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="latent")])
+        self.generate = tf.function(generate, input_signature=[
+            tf.TensorSpec([], tf.int32, name="num_samples"),
+            tf.TensorSpec([], tf.int64, name="seed")])
+
+
+def _tf_variable(variable):
+    """The tf.Variable holding a Keras variable's value."""
+    value = variable.value if isinstance(variable, keras.Variable) else variable
+    if not isinstance(value, tf.Variable):
+        raise ValueError(f"generator variable {variable.path!r} is not backed by a "
+                         "tf.Variable: export needs the TensorFlow backend")
+    return value
+
+
+def _metadata(model, model_name, version, sample_shape, value_range, training_metadata,
+              max_samples, signatures, tflite_names):
+    """The contents of keras_wgan.json: the model's facts and the training-side fields."""
+    info = {"dataset": None, "architecture": None}
+    info.update(training_metadata)
+    info.update(
+        model_name=model_name,
+        version=version,
+        latent_dim=int(model.latent_dim),
+        sample_shape=list(sample_shape),
+        value_range=value_range,
+        penalty=_penalty_name(model.penalty),
+        generator_steps=_generator_steps(model),
+        keras_wgan_version=_package_version(),
+        tensorflow_version=tf.__version__,
+        keras_version=keras.__version__,
+        max_samples=max_samples,
+        signatures=_describe_signatures(signatures),
+        export_time=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        tflite=tflite_names,
+    )
+    return info
+
+
+def _describe_signatures(functions):
+    """{signature: {"inputs"|"outputs": {name: {"dtype", "shape"}}}} for the metadata."""
+    def describe(spec):
+        return {"dtype": spec.dtype.name, "shape": spec.shape.as_list()}
+
+    described = {}
+    for key, function in functions.items():
+        concrete = function.get_concrete_function()
+        described[key] = {
+            "inputs": {spec.name: describe(spec) for spec in function.input_signature},
+            "outputs": {name: describe(spec)
+                        for name, spec in sorted(concrete.structured_outputs.items())},
+        }
+    return described
+
+
+# ------------------------------------------------------------- TF Serving bits
+def _serving_apis():
+    """(predict_pb2, prediction_log_pb2) of tensorflow-serving-api (ImportError if absent)."""
+    from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
+
+    return predict_pb2, prediction_log_pb2
+
+
+def _write_warmup_requests(path, model_name, latent_dim, max_samples):
+    """Writes TF Serving's warmup file: PredictionLog records in a TFRecord.
+
+    Requests: `serving_default` with batches of `WARMUP_BATCH_SIZES` latent
+    vectors, and one `generate` call. Returns False (and logs a warning)
+    without tensorflow-serving-api, the optional `serving` extra.
+    """
+    try:
+        predict_pb2, prediction_log_pb2 = _serving_apis()
+    except ImportError:
+        logger.warning("tensorflow-serving-api is not installed (pip install "
+                       "'keras-wgan[serving]'): exporting without %s, so TF Serving's "
+                       "first requests will be slow", WARMUP_FILENAME)
+        return False
+    rng = np.random.default_rng(0)
+    requests = []
+    for batch_size in WARMUP_BATCH_SIZES:
+        request = predict_pb2.PredictRequest()
+        request.model_spec.name = model_name
+        request.model_spec.signature_name = "serving_default"
+        latent = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
+        request.inputs["latent"].CopyFrom(tf.make_tensor_proto(latent))
+        requests.append(request)
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model_name
+    request.model_spec.signature_name = "generate"
+    request.inputs["num_samples"].CopyFrom(
+        tf.make_tensor_proto(min(max(WARMUP_BATCH_SIZES), max_samples), dtype=tf.int32))
+    request.inputs["seed"].CopyFrom(tf.make_tensor_proto(0, dtype=tf.int64))
+    requests.append(request)
+    with tf.io.TFRecordWriter(path) as writer:
+        for request in requests:
+            log = prediction_log_pb2.PredictionLog(
+                predict_log=prediction_log_pb2.PredictLog(request=request))
+            writer.write(log.SerializeToString())
+    return True
+
+
+def _convert_tflite(saved_model_dir, quantization):
+    """The TFLite flatbuffer (bytes) of the `serving_default` signature.
+
+    "float32": no optimisation; "float16": weights stored as float16;
+    "dynamic_int8": dynamic-range quantisation (int8 weights, float
+    activations; no representative data needed).
+    """
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        saved_model_dir, signature_keys=["serving_default"])
+    if quantization == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantization == "dynamic_int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    return converter.convert()
+
+
+# --------------------------------------------------------------- file system
+def _existing_versions(model_dir):
+    """{version number: path} of the numeric directories TF Serving would load."""
+    versions = {}
+    for name in os.listdir(model_dir):
+        path = os.path.join(model_dir, name)
+        if re.fullmatch(r"[0-9]+", name) and os.path.isdir(path):
+            versions[int(name)] = path
+    return versions
+
+
+def _side_file_names(model_name):
+    """Every file an export may write beside the version directories."""
+    names = [f"{model_name}.tflite", f"{model_name}.keras", f"{model_name}.json"]
+    names += [f"{model_name}.{quantization}.tflite" for quantization in TFLITE_QUANTIZATIONS]
+    return names
+
+
+def _temp_path(directory, name, pid):
+    """A hidden temporary name beside `name` (keeps the suffix: Keras checks it)."""
+    return os.path.join(directory, f".tmp-{pid}-{name}")
+
+
+def _rename_version(temp_dir, saved_model_dir, version, model_name):
+    """Moves the finished SavedModel to its version directory, never over another."""
+    if os.path.exists(saved_model_dir):
+        raise FileExistsError(f"version {version} of model {model_name!r} appeared at "
+                              f"{saved_model_dir} during the export: not overwriting it")
+    try:
+        os.rename(temp_dir, saved_model_dir)
+    except OSError as error:  # e.g. another export renamed the same version first
+        raise FileExistsError(f"cannot publish version {version} of model {model_name!r} "
+                              f"at {saved_model_dir}: {error}") from error
+
+
+# ------------------------------------------------------------------- checks
+def _check_model(model):
+    from keras_wgan.model import WassersteinGAN
+
+    if not isinstance(model, WassersteinGAN):
+        raise ValueError(f"model must be a keras_wgan.WassersteinGAN, received "
+                         f"{type(model).__name__}")
+
+
+def _check_arguments(model_name, version, max_samples, tflite_quantization):
+    """Checks export_generator's plain arguments; returns the quantizations as a tuple."""
+    _check_model_name(model_name)
+    if version is not None:
+        _check_int("version", version, minimum=1,
+                   why="TF Serving's version directories are numbered from 1")
+    _check_int("max_samples", max_samples, minimum=1,
+               why="the largest num_samples the generate signature accepts")
+    return _check_quantizations(tflite_quantization)
+
+
+def _check_model_name(model_name):
+    if not isinstance(model_name, str) or not _MODEL_NAME_PATTERN.fullmatch(model_name):
+        raise ValueError(
+            f"model_name must be a plain name of letters, digits, '_', '-' and '.' starting "
+            f"with a letter or digit (it names a directory: no path separators), "
+            f"received {model_name!r}")
+
+
+def _check_int(name, value, minimum, why):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum} ({why}), received {value!r}")
+
+
+def _check_quantizations(quantizations):
+    if isinstance(quantizations, str):
+        quantizations = [q for q in quantizations.split(",") if q]
+    quantizations = tuple(quantizations or ())
+    for quantization in quantizations:
+        if quantization not in TFLITE_QUANTIZATIONS:
+            raise ValueError(
+                f"tflite_quantization: unknown quantization {quantization!r}, expected any "
+                f"of {', '.join(TFLITE_QUANTIZATIONS)} (float32 is always written)")
+    return tuple(dict.fromkeys(quantizations))  # unique, in order
+
+
+def _value_range(metadata, is_image):
+    """[low, high] of the samples from metadata["value_range"], or the default."""
+    default = [-1.0, 1.0] if is_image else None
+    if not metadata or metadata.get("value_range") is None:
+        if is_image:
+            return default
+        return None
+    value_range = metadata["value_range"]
+    try:
+        low, high = (float(v) for v in value_range)
+        valid = math.isfinite(low) and math.isfinite(high) and low < high
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(f"metadata['value_range'] must be [low, high] with finite "
+                         f"low < high, received {value_range!r}")
+    return [low, high]
+
+
+def _check_metadata(metadata):
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
+        raise ValueError(f"metadata must be a dict with string keys, received {metadata!r}")
+    for key in _COMPUTED_KEYS:
+        if key in metadata:
+            raise ValueError(f"metadata[{key!r}] (received {metadata[key]!r}) is computed by "
+                             "the export from the model: leave it out")
+    try:
+        json.dumps(metadata)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"metadata must be JSON-serialisable ({error}), received "
+                         f"{metadata!r}") from error
+    return dict(metadata)
+
+
+def _penalty_name(penalty):
+    if isinstance(penalty, str):
+        return penalty
+    return getattr(penalty, "__name__", type(penalty).__name__)
+
+
+def _generator_steps(model):
+    """Generator updates trained: the generator optimizer's step count, 0 if uncompiled."""
+    optimizer = getattr(model, "generator_optimizer", None)
+    if optimizer is None:
+        return 0
+    return int(keras.ops.convert_to_numpy(optimizer.iterations))
+
+
+def _package_version():
+    import keras_wgan
+
+    return keras_wgan.__version__
+
+
+# ---------------------------------------------------------------- the CLI
+def _define_flags():
+    from absl import flags
+
+    flags.DEFINE_string("checkpoint", None, "A .keras file saved by WassersteinGAN.save().")
+    flags.DEFINE_string("export_dir", "exports", "The exports directory.")
+    flags.DEFINE_string("model_name", DEFAULT_MODEL_NAME,
+                        "The model's name in TF Serving and its directory under export_dir.")
+    flags.DEFINE_integer("version", None, "Version number; default: the next free one.")
+    flags.DEFINE_list("tflite_quantization", [],
+                      f"Quantized TFLite variants besides float32: any of "
+                      f"{','.join(TFLITE_QUANTIZATIONS)}.")
+    flags.DEFINE_integer("max_samples", DEFAULT_MAX_SAMPLES,
+                         "Largest num_samples of the generate signature.")
+    flags.DEFINE_string("dataset", None, "Dataset name recorded in the metadata.")
+    flags.DEFINE_string("architecture", None, "Architecture name recorded in the metadata.")
+    flags.mark_flag_as_required("checkpoint")
+
+
+def main(argv):
+    """Exports the generator of a `.keras` checkpoint (`python -m keras_wgan.export`).
+
+    Reads the flags defined by `run` (``--checkpoint``, ``--export_dir``,
+    ``--model_name``, ``--version``, ``--tflite_quantization``,
+    ``--max_samples``, ``--dataset``, ``--architecture``), calls
+    `export_checkpoint` and prints the paths written. An invalid argument
+    prints one line on stderr and exits with status 1, without a traceback.
+
+    Args:
+        argv: the remaining command-line arguments (must be only the program).
+
+    Returns:
+        The exit status: 0 on success, 1 on an invalid argument.
+
+    Example:
+        python -m keras_wgan.export --checkpoint=runs/mnist/model.keras \\
+            --export_dir=exports --model_name=mnist \\
+            --tflite_quantization=float16,dynamic_int8
+    """
+    from absl import flags
+    from absl import logging as absl_logging
+
+    FLAGS = flags.FLAGS
+    if not FLAGS["verbosity"].present:
+        # TensorFlow logs much at INFO while saving and converting: show
+        # warnings and errors unless --verbosity asks for more.
+        absl_logging.set_verbosity(absl_logging.WARNING)
+    if len(argv) > 1:
+        print(f"keras_wgan.export: error: unexpected arguments {argv[1:]}", file=sys.stderr)
+        return 1
+    metadata = {key: getattr(FLAGS, key) for key in ("dataset", "architecture")
+                if getattr(FLAGS, key) is not None}
+    try:
+        result = export_checkpoint(
+            FLAGS.checkpoint, FLAGS.export_dir, model_name=FLAGS.model_name,
+            version=FLAGS.version, metadata=metadata, max_samples=FLAGS.max_samples,
+            tflite_quantization=FLAGS.tflite_quantization)
+    except (ValueError, OSError) as error:
+        print(f"keras_wgan.export: error: {error}", file=sys.stderr)
+        return 1
+    print(f"exported {FLAGS.model_name!r} version {result.version}:")
+    print(f"  SavedModel: {result.saved_model_dir}")
+    for quantization, path in result.tflite_paths.items():
+        print(f"  TFLite ({quantization}): {path}")
+    if result.keras_path:
+        print(f"  Keras: {result.keras_path}")
+    return 0
+
+
+def run():
+    """Entry point of ``python -m keras_wgan.export``: defines the flags, runs `main`."""
+    from absl import app
+
+    _define_flags()
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

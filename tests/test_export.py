@@ -1,0 +1,443 @@
+"""Tests for keras_wgan.export: the exported models work without keras_wgan.
+
+Two tiny models are exported once per module and shared: a 2-D `mlp`
+(units=16, trained one step, so the metadata counts a generator step) and a
+28x28x1 `dcgan` (filters=8, random batch-norm statistics, so that
+`training=False` matters). The SavedModels are checked in a fresh isolated
+Python process that cannot import keras_wgan, and with `saved_model_cli`;
+the TFLite files with the LiteRT interpreter.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_wgan import WassersteinGAN, architectures
+from keras_wgan import export
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+MLP_MAX_SAMPLES = 32
+# Measured on this dcgan (filters=8, random batch-norm statistics, 64
+# samples, 4 random seeds), max |TFLite - SavedModel| over the tanh range
+# [-1, 1]: float32 1.8e-7 to 2.7e-7, float16 1.6e-4 to 2.3e-4, dynamic int8
+# 3.6e-3 to 5.7e-3. The int8 tolerance leaves a margin of about 3.5.
+TFLITE_TOLERANCE = {"float32": 1e-4, "float16": 1e-2, "dynamic_int8": 2e-2}
+
+
+def _subprocess_env():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def _run(args, **kwargs):
+    return subprocess.run(args, capture_output=True, text=True, timeout=240, **kwargs)
+
+
+def _randomise_batch_norm(model, rng):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            size = layer.moving_mean.shape[0]
+            layer.moving_mean.assign(rng.normal(0, 0.2, size).astype("float32"))
+            layer.moving_variance.assign(rng.uniform(0.5, 2.0, size).astype("float32"))
+            layer.gamma.assign(rng.uniform(0.5, 1.5, size).astype("float32"))
+            layer.beta.assign(rng.normal(0, 0.2, size).astype("float32"))
+
+
+class _Case:
+    """One exported model and the numbers to check it against."""
+
+    def __init__(self, name, gan, result, latent, expected):
+        self.name, self.gan, self.result = name, gan, result
+        self.latent, self.expected = latent, expected
+        self.sample_shape = tuple(gan.generator.output_shape[1:])
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Exports the mlp and dcgan models once; {name: _Case}."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    root = tmp_path_factory.mktemp("export")
+    data_dir = root / "data"
+    data_dir.mkdir()
+
+    generator, critic = architectures.build("mlp", (2,), units=16)
+    mlp = WassersteinGAN(generator, critic, critic_steps=1, seed=0)
+    mlp.compile()
+    mlp.fit(rng.normal(size=(8, 2)).astype("float32"), batch_size=8, epochs=1, verbose=0)
+
+    generator, critic = architectures.build("dcgan", (28, 28, 1), filters=8)
+    dcgan = WassersteinGAN(generator, critic, seed=0)
+    dcgan.compile()
+    _randomise_batch_norm(dcgan.generator, rng)
+
+    cases = {}
+    for name, gan, options in [
+        ("mlp", mlp, dict(max_samples=MLP_MAX_SAMPLES,
+                          metadata={"dataset": "8gaussians", "architecture": "mlp"})),
+        ("dcgan", dcgan, dict(tflite_quantization=("float16", "dynamic_int8"),
+                              metadata={"dataset": "mnist", "architecture": "dcgan"})),
+    ]:
+        result = export.export_generator(gan, root / "exports", model_name=name, **options)
+        latent = rng.normal(size=(64, gan.latent_dim)).astype("float32")
+        expected = keras.ops.convert_to_numpy(gan.generator(latent, training=False))
+        np.save(data_dir / f"{name}_latent.npy", latent)
+        np.save(data_dir / f"{name}_expected.npy", expected)
+        cases[name] = _Case(name, gan, result, latent, expected)
+    cases["mlp"].data_dir = cases["dcgan"].data_dir = data_dir
+    return cases
+
+
+@pytest.fixture(scope="module")
+def loaded(exported):
+    """The exported SavedModels loaded in this process: {name: loaded object}."""
+    return {name: tf.saved_model.load(case.result.saved_model_dir)
+            for name, case in exported.items()}
+
+
+# ------------------------------------------------------------------ layout
+def test_layout_and_return_value(exported):
+    for name, case in exported.items():
+        result = case.result
+        assert result.version == 1
+        assert result.saved_model_dir == os.path.join(result.model_dir, "1")
+        assert os.path.isfile(os.path.join(result.saved_model_dir, "saved_model.pb"))
+        assert os.path.isfile(result.metadata_path)
+        assert os.path.isfile(result.warmup_path)
+        assert result.keras_path == os.path.join(result.model_dir, f"{name}.keras")
+        for path in result.tflite_paths.values():
+            assert os.path.isfile(path)
+        leftovers = [n for n in os.listdir(result.model_dir) if n.startswith(".tmp-")]
+        assert leftovers == []
+    assert sorted(os.path.basename(p) for p in exported["dcgan"].result.tflite_paths.values()) \
+        == ["dcgan.dynamic_int8.tflite", "dcgan.float16.tflite", "dcgan.tflite"]
+    assert list(exported["mlp"].result.tflite_paths) == ["float32"]
+
+
+def test_metadata(exported):
+    mlp = json.load(open(exported["mlp"].result.metadata_path))
+    dcgan = json.load(open(exported["dcgan"].result.metadata_path))
+    assert mlp["latent_dim"] == 2 and mlp["sample_shape"] == [2]
+    assert mlp["value_range"] is None  # a linear output: unbounded
+    assert mlp["generator_steps"] == 1 and dcgan["generator_steps"] == 0
+    assert mlp["max_samples"] == MLP_MAX_SAMPLES and dcgan["max_samples"] == 1024
+    assert dcgan["latent_dim"] == 128 and dcgan["sample_shape"] == [28, 28, 1]
+    assert dcgan["value_range"] == [-1.0, 1.0]
+    assert (dcgan["dataset"], dcgan["architecture"], dcgan["penalty"]) == ("mnist", "dcgan", "gp")
+    assert dcgan["keras_wgan_version"] == "0.1.0"
+    assert dcgan["version"] == 1 and dcgan["model_name"] == "dcgan"
+    assert dcgan["export_time"].endswith("+00:00")
+    assert dcgan["signatures"]["serving_default"]["inputs"] == {
+        "latent": {"dtype": "float32", "shape": [None, 128]}}
+    assert dcgan["signatures"]["generate"]["inputs"] == {
+        "num_samples": {"dtype": "int32", "shape": []},
+        "seed": {"dtype": "int64", "shape": []}}
+    assert dcgan["signatures"]["generate"]["outputs"]["images"] == {
+        "dtype": "uint8", "shape": [None, 28, 28, 1]}
+    assert set(mlp["signatures"]["serving_default"]["outputs"]) == {"samples"}
+    assert dcgan["tflite"] == {"float32": "dcgan.tflite", "float16": "dcgan.float16.tflite",
+                               "dynamic_int8": "dcgan.dynamic_int8.tflite"}
+    # The copy beside the TFLite files is the metadata of the same export.
+    assert json.load(open(exported["dcgan"].result.side_metadata_path)) == dcgan
+
+
+def test_warmup_requests(exported):
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    result = exported["dcgan"].result
+    logs = [prediction_log_pb2.PredictionLog.FromString(record.numpy())
+            for record in tf.data.TFRecordDataset(result.warmup_path)]
+    requests = [log.predict_log.request for log in logs]
+    assert [r.model_spec.name for r in requests] == ["dcgan"] * 3
+    assert [r.model_spec.signature_name for r in requests] == [
+        "serving_default", "serving_default", "generate"]
+    batches = [tf.make_ndarray(r.inputs["latent"]).shape for r in requests[:2]]
+    assert batches == [(1, 128), (64, 128)]
+    assert tf.make_ndarray(requests[2].inputs["num_samples"]) == 64
+
+
+# -------------------------------------------------- without the package
+ISOLATED_CHECK = r'''
+import json, sys
+try:
+    import keras_wgan
+except ImportError:
+    pass
+else:
+    sys.exit(f"keras_wgan is importable here: {keras_wgan.__file__}")
+import numpy as np
+import tensorflow as tf
+
+report = {}
+for case in json.loads(sys.argv[1]):
+    loaded = tf.saved_model.load(case["dir"])
+    assert set(loaded.signatures) == {"serving_default", "generate"}, list(loaded.signatures)
+    shape, latent_dim = tuple(case["sample_shape"]), case["latent_dim"]
+    serve = loaded.signatures["serving_default"]
+    spec = serve.structured_input_signature[1]["latent"]
+    assert spec.shape.as_list() == [None, latent_dim] and spec.dtype == tf.float32, spec
+    outputs = {k: (s.shape.as_list(), s.dtype.name) for k, s in serve.structured_outputs.items()}
+    wanted = {"samples": ([None, *shape], "float32")}
+    if len(shape) == 3:
+        wanted["images"] = ([None, *shape], "uint8")
+    assert outputs == wanted, outputs
+
+    latent, expected = np.load(case["latent"]), np.load(case["expected"])
+    got = serve(latent=tf.constant(latent))
+    error = float(np.abs(got["samples"].numpy() - expected).max())
+    assert error <= 1e-5, error
+    if len(shape) == 3:
+        images = got["images"].numpy()
+        assert images.dtype == np.uint8 and images.shape == expected.shape
+        reference = np.clip(np.round((expected + 1) * 127.5), 0, 255)
+        assert np.abs(images.astype(int) - reference).max() <= 1
+
+    generate = loaded.signatures["generate"]
+    specs = generate.structured_input_signature[1]
+    assert (specs["num_samples"].dtype, specs["seed"].dtype) == (tf.int32, tf.int64)
+    run = lambda n, seed: generate(num_samples=tf.constant(n, tf.int32),
+                                   seed=tf.constant(seed, tf.int64))
+    first, again, other = run(5, 7), run(5, 7), run(5, 8)
+    assert first["samples"].shape == (5, *shape), first["samples"].shape
+    assert set(first) == set(wanted)
+    np.testing.assert_array_equal(first["samples"].numpy(), again["samples"].numpy())
+    assert not np.allclose(first["samples"].numpy(), other["samples"].numpy())
+    report[case["name"]] = error
+assert not any(name.startswith("keras_wgan") for name in sys.modules)
+print(json.dumps(report))
+'''
+
+
+def test_saved_model_loads_without_keras_wgan(exported, tmp_path):
+    script = tmp_path / "check.py"
+    script.write_text(ISOLATED_CHECK)
+    cases = [{"name": name, "dir": os.path.abspath(case.result.saved_model_dir),
+              "sample_shape": list(case.sample_shape), "latent_dim": case.gan.latent_dim,
+              "latent": str(case.data_dir / f"{name}_latent.npy"),
+              "expected": str(case.data_dir / f"{name}_expected.npy")}
+             for name, case in exported.items()]
+    # -I: isolated mode, neither the script's nor the current directory on
+    # sys.path, PYTHON* variables ignored; the cwd is not the repository.
+    process = _run([sys.executable, "-I", str(script), json.dumps(cases)],
+                   cwd=tmp_path, env=_subprocess_env())
+    assert process.returncode == 0, process.stderr[-3000:]
+    errors = json.loads(process.stdout.strip().splitlines()[-1])
+    assert set(errors) == {"mlp", "dcgan"}
+
+
+def test_saved_model_cli_show_and_run(exported, tmp_path):
+    case = exported["dcgan"]
+    show = _run([SAVED_MODEL_CLI, "show", "--all", "--dir", case.result.saved_model_dir],
+                env=_subprocess_env())
+    assert show.returncode == 0, show.stderr[-2000:]
+    assert "signature_def['serving_default']" in show.stdout
+    assert "signature_def['generate']" in show.stdout
+    assert "DT_UINT8" in show.stdout and "DT_INT64" in show.stdout
+
+    latent = case.data_dir / "dcgan_latent.npy"
+    run = _run([SAVED_MODEL_CLI, "run", "--dir", case.result.saved_model_dir,
+                "--tag_set", "serve", "--signature_def", "serving_default",
+                "--inputs", f"latent={latent}", "--outdir", str(tmp_path / "out")],
+               env=_subprocess_env())
+    assert run.returncode == 0, run.stderr[-2000:]
+    samples = np.load(tmp_path / "out" / "samples.npy")
+    np.testing.assert_allclose(samples, case.expected, atol=1e-5)
+    assert np.load(tmp_path / "out" / "images.npy").dtype == np.uint8
+
+
+# ------------------------------------------------------------------ TFLite
+@pytest.mark.parametrize("name,quantization", [
+    ("mlp", "float32"), ("dcgan", "float32"), ("dcgan", "float16"), ("dcgan", "dynamic_int8")])
+def test_tflite_matches_saved_model(exported, loaded, name, quantization):
+    from ai_edge_litert.interpreter import Interpreter
+
+    case = exported[name]
+    interpreter = Interpreter(model_path=case.result.tflite_paths[quantization])
+    assert list(interpreter.get_signature_list()) == ["serving_default"]
+    runner = interpreter.get_signature_runner("serving_default")
+    got = runner(latent=case.latent)
+    want = loaded[name].signatures["serving_default"](latent=tf.constant(case.latent))
+    assert got["samples"].dtype == np.float32
+    assert got["samples"].shape == (64, *case.sample_shape)
+    error = np.abs(got["samples"] - want["samples"].numpy()).max()
+    assert error <= TFLITE_TOLERANCE[quantization], (quantization, error)
+    if name == "dcgan":
+        assert got["images"].dtype == np.uint8
+        difference = np.abs(got["images"].astype(int) - want["images"].numpy().astype(int))
+        assert difference.max() <= max(1, int(np.ceil(TFLITE_TOLERANCE[quantization] * 127.5)))
+
+
+# --------------------------------------------------------------- refusals
+def test_serving_default_refuses_wrong_latent(exported, loaded):
+    serve = loaded["dcgan"].signatures["serving_default"]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"latent must have shape \[batch, 128\].*\[2 3\]"):
+        serve(latent=tf.zeros((2, 3)))
+    with pytest.raises((tf.errors.InvalidArgumentError, TypeError, ValueError),
+                       match="float"):
+        serve(latent=tf.zeros((2, 128), tf.float64))
+
+
+@pytest.mark.parametrize("name,num_samples,maximum", [
+    ("dcgan", 0, 1024), ("dcgan", 1025, 1024), ("mlp", -3, MLP_MAX_SAMPLES),
+    ("mlp", MLP_MAX_SAMPLES + 1, MLP_MAX_SAMPLES)])
+def test_generate_refuses_num_samples_out_of_range(loaded, name, num_samples, maximum):
+    generate = loaded[name].signatures["generate"]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=rf"num_samples must be in \[1, {maximum}\].*received.*"
+                             rf"\[{num_samples}\]"):
+        generate(num_samples=tf.constant(num_samples), seed=tf.constant(1, tf.int64))
+
+
+def test_generate_accepts_the_maximum(loaded):
+    out = loaded["mlp"].signatures["generate"](num_samples=tf.constant(MLP_MAX_SAMPLES),
+                                               seed=tf.constant(0, tf.int64))
+    assert out["samples"].shape == (MLP_MAX_SAMPLES, 2)
+
+
+# ------------------------------------------------- versions and atomicity
+def _numeric_dirs(model_dir):
+    return sorted(int(n) for n in os.listdir(model_dir) if n.isdigit())
+
+
+def test_versions_increment_and_are_never_overwritten(exported, tmp_path):
+    gan = exported["mlp"].gan
+    first = export.export_generator(gan, tmp_path, model_name="toy")
+    second = export.export_generator(gan, tmp_path, model_name="toy")
+    assert (first.version, second.version) == (1, 2)
+    assert _numeric_dirs(tmp_path / "toy") == [1, 2]
+    # The files beside the versions describe the newest export.
+    assert json.load(open(second.side_metadata_path))["version"] == 2
+
+    quantized = export.export_generator(gan, tmp_path, model_name="toy",
+                                        tflite_quantization="float16")
+    assert quantized.version == 3 and os.path.isfile(quantized.tflite_paths["float16"])
+    chosen = export.export_generator(gan, tmp_path, model_name="toy", version=7, tflite=False,
+                                     save_keras=False)
+    assert chosen.version == 7 and chosen.tflite_paths == {} and chosen.keras_path is None
+    # Files of earlier exports that the newest did not write are gone.
+    assert sorted(os.listdir(tmp_path / "toy")) == ["1", "2", "3", "7", "toy.json"]
+    nxt = export.export_generator(gan, tmp_path, model_name="toy", tflite=False,
+                                  save_keras=False)
+    assert nxt.version == 8
+
+    before = os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb"))
+    with pytest.raises(FileExistsError, match=r"version 1 of model 'toy' already exists"):
+        export.export_generator(gan, tmp_path, model_name="toy", version=1)
+    assert os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb")) == before
+
+
+@pytest.mark.parametrize("failing", ["_write_warmup_requests", "_convert_tflite",
+                                     "_rename_version"])
+def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, failing):
+    gan = exported["mlp"].gan
+    good = export.export_generator(gan, tmp_path, model_name="toy")
+    side_files = {path: open(path, "rb").read()
+                  for path in [good.side_metadata_path, good.keras_path,
+                               *good.tflite_paths.values()]}
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(export, failing, crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        export.export_generator(gan, tmp_path, model_name="toy")
+    model_dir = tmp_path / "toy"
+    assert _numeric_dirs(model_dir) == [1]
+    assert [n for n in os.listdir(model_dir) if n.startswith(".tmp-")] == []
+    for path, content in side_files.items():
+        assert open(path, "rb").read() == content, path
+
+
+def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch, caplog):
+    def missing():
+        raise ImportError("No module named 'tensorflow_serving'")
+
+    monkeypatch.setattr(export, "_serving_apis", missing)
+    with caplog.at_level("WARNING", logger=export.__name__):
+        result = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
+                                         save_keras=False)
+    assert result.warmup_path is None
+    assert not os.path.exists(os.path.join(result.saved_model_dir, "assets.extra",
+                                           export.WARMUP_FILENAME))
+    assert os.path.isfile(result.metadata_path)
+    assert "tensorflow-serving-api" in caplog.text
+
+
+def test_keras_file_round_trips(exported):
+    case = exported["mlp"]
+    restored = keras.saving.load_model(case.result.keras_path)
+    assert isinstance(restored, WassersteinGAN)
+    got = keras.ops.convert_to_numpy(restored.generator(case.latent, training=False))
+    np.testing.assert_allclose(got, case.expected, atol=1e-6)
+    assert int(restored.generator_optimizer.iterations) == 1
+
+
+# ------------------------------------------------------------- validation
+@pytest.mark.parametrize("kwargs,pattern", [
+    (dict(model_name="a/b"), r"model_name .*no path separators.*'a/b'"),
+    (dict(model_name=".."), r"model_name .*'\.\.'"),
+    (dict(model_name=""), r"model_name .*''"),
+    (dict(version=0), r"version must be an integer >= 1 .*received 0"),
+    (dict(version=-2), r"version must be an integer >= 1 .*received -2"),
+    (dict(version="3"), r"version must be an integer >= 1 .*received '3'"),
+    (dict(max_samples=0), r"max_samples must be an integer >= 1 .*received 0"),
+    (dict(tflite_quantization=("int4",)),
+     r"tflite_quantization: unknown quantization 'int4', expected any of float16, "
+     r"dynamic_int8"),
+    (dict(metadata={"latent_dim": 3}), r"metadata\['latent_dim'\] \(received 3\) is "
+                                       r"computed by the export"),
+    (dict(metadata={"value_range": [1, 0]}), r"metadata\['value_range'\] must be \[low, high\]"),
+    (dict(metadata={"dataset": object()}), r"metadata must be JSON-serialisable"),
+])
+def test_invalid_arguments_are_named(exported, tmp_path, kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        export.export_generator(exported["mlp"].gan, tmp_path, **kwargs)
+    assert not any(n.isdigit() for _, dirs, _ in os.walk(tmp_path) for n in dirs)
+
+
+def test_rejects_a_model_that_is_not_a_wgan(exported, tmp_path):
+    with pytest.raises(ValueError, match="model must be a keras_wgan.WassersteinGAN, "
+                                         "received Functional"):
+        export.export_generator(exported["mlp"].gan.generator, tmp_path)
+
+
+# ------------------------------------------------------------------- CLI
+def test_cli_exports_a_checkpoint(exported, tmp_path):
+    checkpoint = tmp_path / "model.keras"
+    exported["mlp"].gan.save(checkpoint)
+    process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
+                    f"--export_dir={tmp_path / 'exports'}", "--model_name=toy",
+                    "--dataset=8gaussians", "--architecture=mlp",
+                    "--tflite_quantization=float16"],
+                   cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert "version 1" in process.stdout
+    model_dir = tmp_path / "exports" / "toy"
+    assert _numeric_dirs(model_dir) == [1]
+    assert os.path.isfile(model_dir / "toy.float16.tflite")
+    metadata = json.load(open(model_dir / "1" / "assets.extra" / "keras_wgan.json"))
+    assert metadata["dataset"] == "8gaussians" and metadata["architecture"] == "mlp"
+    assert metadata["generator_steps"] == 1
+
+
+def test_cli_missing_checkpoint_is_one_line(tmp_path):
+    missing = tmp_path / "nope.keras"
+    process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={missing}",
+                    f"--export_dir={tmp_path / 'exports'}"],
+                   cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
+    assert process.returncode != 0
+    assert "Traceback" not in process.stderr
+    errors = [line for line in process.stderr.splitlines()
+              if line.startswith("keras_wgan.export: error:")]
+    assert len(errors) == 1, process.stderr
+    assert str(missing) in errors[0] and "does not exist" in errors[0]
+    assert not os.path.exists(tmp_path / "exports")
