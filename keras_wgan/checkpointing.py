@@ -117,8 +117,7 @@ def restore_latest(model, directory):
     paths = list(reversed(state.all_model_checkpoint_paths)) if state else []
     restored, step, errors = None, None, []
     for path in paths:
-        if not os.path.isabs(path):
-            path = os.path.join(directory, path)
+        # get_checkpoint_state already joins relative index entries to `directory`.
         try:
             checkpoint.restore(path).assert_existing_objects_matched()
         except Exception as error:  # noqa: BLE001 - a damaged file raises IndexError, OpError...

@@ -180,6 +180,8 @@ class WassersteinGAN(keras.Model):
         self.generator_optimizer.build(self.generator.trainable_variables)
 
     def get_compile_config(self):
+        if not self.compiled:
+            return None  # an uncompiled model loads uncompiled
         config = super().get_compile_config() or {}
         config.pop("optimizer", None)
         config["critic_optimizer"] = keras.saving.serialize_keras_object(self.critic_optimizer)

@@ -80,6 +80,8 @@ flags.DEFINE_string("output_dir", None,
                     "Checkpoints, sample pictures and TensorBoard logs (default runs/<name>).")
 flags.DEFINE_string("export_dir", "exports", "Export the generator here ('' for no export).")
 flags.DEFINE_string("model_name", None, "Name of the exported model (default: the dataset's).")
+flags.DEFINE_list("tflite_quantization", [], "Quantized TFLite variants to export besides "
+                  "float32: float16, dynamic_int8.")
 flags.DEFINE_integer("sample_every_epochs", 1, "Write a sample picture every N epochs.")
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 per epoch.")
 
@@ -92,6 +94,7 @@ TRAIN_FLAGS = (
     "steps_per_epoch", "optimizer", "critic_learning_rate", "generator_learning_rate", "beta_1",
     "beta_2", "lr_decay", "seed", "strategy", "tpu", "cpu_devices", "checkpoint_dir",
     "checkpoint_every_steps", "keep_checkpoints", "output_dir", "export_dir", "model_name",
+    "tflite_quantization",
     "sample_every_epochs", "verbose",
 )
 
@@ -115,7 +118,8 @@ def main(argv):
     print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
           f"in {result.output_dir}")
     if result.export is not None:
-        print(f"exported the generator: {result.export}")
+        print(f"exported the generator to {result.export.saved_model_dir} (TF Serving) and "
+              f"{', '.join(sorted(result.export.tflite_paths.values()))} (TFLite)")
     return 0
 
 

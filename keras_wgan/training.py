@@ -122,8 +122,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
           critic_learning_rate=None, generator_learning_rate=None, beta_1=None, beta_2=None,
           lr_decay=None, seed=0, strategy="default", tpu=None, cpu_devices=None,
           checkpoint_dir=None, checkpoint_every_steps=1000, keep_checkpoints=3,
-          output_dir=None, export_dir="exports", model_name=None, sample_every_epochs=1,
-          verbose=1):
+          output_dir=None, export_dir="exports", model_name=None, tflite_quantization=(),
+          sample_every_epochs=1, verbose=1):
     """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
 
     Checkpoints (generator, critic, both optimizers) are written every
@@ -174,6 +174,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             (default `runs/<model_name>`).
         export_dir: where the generator is exported; None: no export.
         model_name: name of the export (default: derived from the dataset).
+        tflite_quantization: quantized TFLite variants to export besides
+            float32: any of "float16", "dynamic_int8".
         sample_every_epochs: write a sample picture every N epochs.
         verbose: Keras' fit verbosity.
 
@@ -277,8 +279,11 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
 
         export = export_lib.export_generator(
             gan, s.export_dir, model_name=model_name,
-            metadata={"dataset": os.fspath(s.dataset), "architecture": s.architecture,
-                      "penalty": s.penalty, "value_range": info.value_range})
+            tflite_quantization=tuple(s.tflite_quantization or ()),
+            metadata={"dataset": os.fspath(s.dataset),
+                      "architecture": s.architecture or architectures.default_architecture(
+                          info.sample_shape),
+                      "value_range": info.value_range})
     settings.update(vars(s), model_name=model_name, output_dir=output_dir,
                     train_steps=train_steps, steps_per_epoch=steps_per_epoch)
     return TrainResult(gan, info, history.history, generator_steps, output_dir, export, settings)

@@ -118,3 +118,11 @@ def test_non_finite_loss_stops_with_the_step_and_exports_nothing(tmp_path):
                        optimizer="rmsprop", output_dir=tmp_path, export_dir=tmp_path / "exports",
                        verbose=0)
     assert not (tmp_path / "exports").exists()
+
+
+def test_resume_with_a_relative_output_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = dict(units=8, depth=1, batch_size=8, steps_per_epoch=2, output_dir="runs/rel",
+                    export_dir=None, verbose=0)
+    training.train("circle", train_steps=2, **settings)
+    assert training.train("circle", train_steps=4, **settings).generator_steps == 4
