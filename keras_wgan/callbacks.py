@@ -3,6 +3,9 @@
 - `SamplePictures` writes, every few epochs, a picture of samples from fixed
   latent vectors (an image grid, or a scatter plot of 2-D samples over true
   ones), so that a user can watch training progress in a folder.
+- `KerasModelSaver` keeps `<output_dir>/model.keras`, the whole model of the
+  newest epoch (both optimizers included), for `keras.models.load_model` and
+  `python -m keras_wgan.export --checkpoint=...`.
 - `OriginalCriticSchedule` is the critic schedule of the original WGAN
   (Arjovsky et al., 2017, Algorithm 1 and its code): 100 critic updates per
   generator update for the first 25 generator updates and on every 500th,
@@ -16,7 +19,7 @@ import numpy as np
 
 from keras_wgan import pictures
 
-__all__ = ["OriginalCriticSchedule", "SamplePictures"]
+__all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures"]
 
 
 class SamplePictures(keras.callbacks.Callback):
@@ -129,3 +132,38 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
         update_generator = self._critic_updates + model.critic_steps >= needed
         model.train_function = self._functions[update_generator]
         self._critic_updates = 0 if update_generator else self._critic_updates + model.critic_steps
+
+
+class KerasModelSaver(keras.callbacks.Callback):
+    """Saves the whole model as one `.keras` file at every epoch end, atomically.
+
+    The file is written under a temporary name in the same folder and
+    renamed over the previous one, so a crash leaves the last complete file.
+    Weights that are not finite are never saved.
+
+    Args:
+        path: the `.keras` file to keep up to date.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = os.fspath(path)
+        if not self.path.endswith(".keras"):
+            raise ValueError(f"path must end in .keras, received {self.path!r}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if all(np.all(np.isfinite(w)) for w in self.model.get_weights()):
+            self.save()
+
+    def save(self):
+        """Writes the model to `path` and returns it."""
+        folder, name = os.path.split(self.path)
+        os.makedirs(folder or ".", exist_ok=True)
+        temporary = os.path.join(folder, f".{name[:-len('.keras')]}.tmp-{os.getpid()}.keras")
+        try:
+            self.model.save(temporary)
+            os.replace(temporary, self.path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        return self.path

@@ -254,6 +254,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                                      real=real, value_range=info.value_range,
                                      every_epochs=s.sample_every_epochs, seed=s.seed),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
+            callbacks.KerasModelSaver(os.path.join(output_dir, "model.keras")),
         ]
     fit_kwargs = plan.fit_kwargs()
     if s.original_schedule:

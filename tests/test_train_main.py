@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -28,6 +29,9 @@ def test_train_toy_writes_pictures_logs_and_stops_at_train_steps(tmp_path):
     assert sorted(os.listdir(tmp_path / "samples")) == [
         "samples_0001.png", "samples_0002.png", "samples_0003.png"]
     assert any((tmp_path / "logs").rglob("events.out.tfevents.*"))
+    restored = keras.models.load_model(tmp_path / "model.keras")
+    assert int(restored.generator_optimizer.iterations) == 7
+    assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []
     assert result.settings["penalty"] == "gp" and result.settings["latent_dim"] == 2
 
 
