@@ -84,17 +84,6 @@ def evaluate(gan, dataset, num_samples=2000, eval_seeds=(0, 1, 2, 3, 4)):
     return result
 
 
-def make_optimizer(lr, beta_1, beta_2, decay_steps, lr_decay, use_ema=False, ema_momentum=0.99):
-    """Adam with a constant rate or a linear decay to 0 over `decay_steps` updates."""
-    if lr_decay == "linear":
-        lr = keras.optimizers.schedules.PolynomialDecay(
-            lr, decay_steps=decay_steps, end_learning_rate=0.0, power=1.0)
-    elif lr_decay != "none":
-        raise ValueError(f"unknown lr_decay {lr_decay!r}")
-    return keras.optimizers.Adam(learning_rate=lr, beta_1=beta_1, beta_2=beta_2,
-                                 use_ema=use_ema, ema_momentum=ema_momentum)
-
-
 def build_gan(config, seed):
     """The (generator, critic) pair and the compiled WassersteinGAN of a recipe dict."""
     keras.utils.set_random_seed(seed)
@@ -105,18 +94,8 @@ def build_gan(config, seed):
         generator, critic, critic_steps=config["critic_steps"], penalty=config["penalty"],
         penalty_weight=config["penalty_weight"],
         pairwise_interpolates=config["pairwise_interpolates"], seed=seed)
-    steps = config["train_steps"]
-    gan.compile(
-        critic_optimizer=make_optimizer(
-            config["critic_lr"], config["beta_1"], config["beta_2"],
-            steps * config["critic_steps"], config["lr_decay"]),
-        generator_optimizer=make_optimizer(
-            config["generator_lr"], config["beta_1"], config["beta_2"], steps,
-            config["lr_decay"], use_ema=config["generator_ema"] > 0,
-            ema_momentum=config["generator_ema"] or 0.99),
-        jit_compile=config.get("jit_compile", False),
-        steps_per_execution=config.get("steps_per_execution", 1),
-    )
+    gan.compile(**recipes.optimizers(config), jit_compile=config.get("jit_compile", False),
+                steps_per_execution=config.get("steps_per_execution", 1))
     return gan
 
 
@@ -132,16 +111,6 @@ class _Timer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_times.append(time.perf_counter() - self._start)
-
-
-def _finalize_ema(gan):
-    """Writes the generator optimizer's EMA weights into the generator (if it keeps one).
-
-    `fit()` only finalizes `model.optimizer`, which a WassersteinGAN does not
-    use, so the generator optimizer's moving average is swapped in here.
-    """
-    if gan.generator_optimizer.use_ema:
-        gan.generator_optimizer.finalize_variable_values(gan.generator.trainable_variables)
 
 
 def run(config, dataset, seed=0, eval_every=0, eval_seeds=(0, 1, 2, 3, 4), num_samples=2000,
@@ -167,7 +136,7 @@ def run(config, dataset, seed=0, eval_every=0, eval_seeds=(0, 1, 2, 3, 4), num_s
             if gan.generator_optimizer.use_ema:
                 # Evaluate the average without disturbing training.
                 saved = [v.numpy() for v in gan.generator.trainable_variables]
-                _finalize_ema(gan)
+                recipes.finalize(gan)
             point = evaluate(gan, dataset, num_samples, eval_seeds)
             if gan.generator_optimizer.use_ema:
                 for v, value in zip(gan.generator.trainable_variables, saved):
@@ -182,7 +151,7 @@ def run(config, dataset, seed=0, eval_every=0, eval_seeds=(0, 1, 2, 3, 4), num_s
                           if "modes_covered" in point else ""), flush=True)
     train_seconds = float(np.sum(timer.epoch_times))  # fit() only, not the evaluations
     load_after = os.getloadavg()[0]
-    _finalize_ema(gan)
+    recipes.finalize(gan)
     steady = timer.epoch_times[1:] or timer.epoch_times
     seconds_per_step = float(np.sum(steady) / (len(steady) * epoch_steps))
     result = evaluate(gan, dataset, num_samples, eval_seeds)
