@@ -129,10 +129,13 @@ def run(config, dataset, seed=0, eval_every=0, eval_seeds=(0, 1, 2, 3, 4), num_s
     timer = _Timer()
     load_before = os.getloadavg()[0]
     trajectory = []
-    for epoch in range(steps // epoch_steps):
-        gan.fit(data, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=epoch_steps,
-                verbose=0, callbacks=[timer])
-        if eval_every and (epoch + 1) * epoch_steps < steps:
+
+    class Evaluator(keras.callbacks.Callback):
+        """Evaluates every `eval_every` steps (after the timer has stopped)."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if not eval_every or (epoch + 1) * epoch_steps >= steps:
+                return
             if gan.generator_optimizer.use_ema:
                 # Evaluate the average without disturbing training.
                 saved = [v.numpy() for v in gan.generator.trainable_variables]
@@ -149,6 +152,11 @@ def run(config, dataset, seed=0, eval_every=0, eval_seeds=(0, 1, 2, 3, 4), num_s
                           f", modes {point['modes_covered']}/{point['num_modes']}, "
                           f"within 3 std {point['fraction_within_3std']:.3f}"
                           if "modes_covered" in point else ""), flush=True)
+
+    # One fit() call: the data iterator then runs on across epochs (separate
+    # calls would restart the toy stream and replay the same real samples).
+    gan.fit(data, epochs=steps // epoch_steps, steps_per_epoch=epoch_steps, verbose=0,
+            callbacks=[timer, Evaluator()])
     train_seconds = float(np.sum(timer.epoch_times))  # fit() only, not the evaluations
     load_after = os.getloadavg()[0]
     recipes.finalize(gan)
