@@ -206,8 +206,9 @@ def parse_args(argv=None):
     group.add_argument("--latent_dim", type=int)
     group.add_argument("--units", type=int)
     group.add_argument("--depth", type=int)
-    group.add_argument("--jit_compile", type=int, choices=[0, 1])
-    group.add_argument("--steps_per_execution", type=int)
+    group.add_argument("--jit_compile", type=int, choices=[0, 1], default=1,
+                       help="XLA-compile the train step (about 1.5x faster on CPU)")
+    group.add_argument("--steps_per_execution", type=int, default=50)
     return parser.parse_args(argv)
 
 
