@@ -187,7 +187,10 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         FloatingPointError: when a loss or weight became NaN or infinite.
     """
     settings = {name: value for name, value in locals().items()}
-    recipe = recipes.recipe(os.fspath(dataset))
+    # What the samples are (points or images) decides the recipe of an unknown name;
+    # the pipeline is lazy, so opening it to look costs little.
+    kind = data.load(dataset, batch_size=1, data_dir=data_dir, image_size=image_size)[1].kind
+    recipe = recipes.recipe(os.fspath(dataset), kind=kind)
     for name, value in recipe.items():
         if settings.get(name) is None and name in settings:
             settings[name] = value

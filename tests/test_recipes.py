@@ -1,0 +1,75 @@
+"""The per-dataset defaults: complete, accepted by train(), independent copies, trainable."""
+
+import inspect
+
+import pytest
+
+import keras_wgan
+from keras_wgan import recipes, training
+
+TOY_NAMES = ("8gaussians", "25gaussians", "swissroll")
+
+
+@pytest.mark.parametrize("name", TOY_NAMES)
+def test_toy_recipe_is_complete_and_valid(name):
+    config = recipes.recipe(name)
+    assert set(recipes.RECIPE_KEYS) <= set(config)
+    assert config["architecture"] == "mlp" and config["tuned"] is True
+    assert config["penalty"] in keras_wgan.penalties.PENALTIES
+    for key in ("critic_steps", "batch_size", "train_steps", "latent_dim", "units", "depth"):
+        assert isinstance(config[key], int) and config[key] >= 1, key
+    for key in ("critic_learning_rate", "generator_learning_rate"):
+        assert 0 < config[key] < 1, key
+    assert 0 <= config["beta_1"] < 1 and 0 <= config["beta_2"] < 1
+    assert config["penalty_weight"] >= 0 and config["lr_decay"] in ("none", "linear")
+
+
+@pytest.mark.parametrize("name", TOY_NAMES + ("mnist",))
+def test_every_recipe_key_is_a_train_argument(name):
+    parameters = set(inspect.signature(training.train).parameters)
+    assert set(recipes.recipe(name)) - {"tuned"} <= parameters
+
+
+def test_unknown_names_get_the_default_of_their_kind():
+    assert recipes.recipe("no-such-dataset") == recipes.DEFAULT_RECIPE
+    assert recipes.recipe("circle")["architecture"] == "mlp"
+    images = recipes.recipe("digits.npz", kind="images")
+    assert images == recipes.DEFAULT_IMAGE_RECIPE and images["architecture"] is None
+    with pytest.raises(ValueError, match="kind must be 'points' or 'images', received 'x'"):
+        recipes.recipe("a", kind="x")
+
+
+def test_image_recipe_is_the_wgan_gp_papers():
+    config = recipes.recipe("mnist")
+    assert (config["penalty"], config["penalty_weight"], config["critic_steps"]) == ("gp", 10.0, 5)
+    assert config["batch_size"] == 64 and config["tuned"] is False
+    assert (config["critic_learning_rate"], config["beta_1"], config["beta_2"]) == (1e-4, 0.5, 0.9)
+
+
+def test_recipes_are_independent_copies():
+    first = recipes.recipe("8gaussians")
+    first["units"] = 1
+    assert recipes.recipe("8gaussians")["units"] != 1
+    assert recipes.TOY_RECIPES["8gaussians"]["units"] != 1
+    unknown = recipes.recipe("unknown")
+    unknown["units"] = 1
+    assert recipes.DEFAULT_RECIPE["units"] != 1
+
+
+def test_linear_decay_reaches_zero_at_the_last_update():
+    optimizer = training.make_optimizer("adam", 1e-3, 0.5, 0.9, decay_steps=1000)
+    schedule = optimizer._learning_rate
+    assert float(schedule(0)) == pytest.approx(1e-3)
+    assert float(schedule(500)) == pytest.approx(5e-4, rel=1e-3)
+    assert float(schedule(1000)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_train_uses_the_recipe_for_what_it_is_not_given(tmp_path):
+    result = training.train("8gaussians", train_steps=3, units=8, batch_size=16,
+                            output_dir=tmp_path, export_dir=None, verbose=0)
+    settings = result.settings
+    assert (settings["penalty"], settings["penalty_weight"], settings["depth"]) == (
+        "pairwise", 10.0, 3)
+    assert result.model.penalty == "pairwise" and result.model.critic_steps == 5
+    # linear decay over train_steps (generator) and train_steps * critic_steps (critic)
+    assert float(result.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
