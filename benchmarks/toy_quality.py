@@ -3,7 +3,7 @@
 For each dataset, trains with `keras_wgan.training.train()` exactly as
 `python train_main.py --dataset=NAME` does (recipe defaults; any flag below
 overrides them), exports the generator, draws samples from the exported
-SavedModel's `generate` signature, and prints:
+SavedModel's `serving_default` signature, and prints:
 - ratio: exact W1 (Euclidean cost, POT) between generated and true samples,
   divided by the W1 between two independent true sets (the noise floor),
   as mean W1 / mean floor over the evaluation seeds, and per seed;
@@ -42,13 +42,14 @@ def evaluate(saved_model_dir, name, samples, seeds):
 
     from keras_wgan import data, metrics
 
-    generate = tf.saved_model.load(saved_model_dir).signatures["generate"]
+    serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
+    latent_dim = serve.structured_input_signature[1]["latent"].shape[-1]
     sampler = data.TOY_DATASETS[name]
     w1s, floors, modes, within = [], [], [], []
     for seed in range(seeds):
-        fake = generate(num_samples=tf.constant(samples, tf.int32),
-                        seed=tf.constant(seed, tf.int64))["samples"].numpy()
         rng = np.random.default_rng(1000 + seed)
+        latent = rng.standard_normal((samples, latent_dim)).astype("float32")
+        fake = serve(latent=tf.constant(latent))["samples"].numpy()
         w1s.append(metrics.wasserstein1(fake, sampler(samples, rng)))
         floors.append(metrics.wasserstein1(sampler(samples, rng), sampler(samples, rng)))
         if name in data.TOY_MODES:
