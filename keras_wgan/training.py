@@ -40,6 +40,7 @@ class TrainResult:
         info: the `keras_wgan.data.DataInfo` of the training data.
         history: the metrics per epoch (`keras.callbacks.History.history`).
         generator_steps: generator updates made in all (with resumed ones).
+        initial_step: the generator step training resumed from (0: a new run).
         output_dir: where checkpoints, pictures and logs went.
         export: what the export wrote (None without `export_dir`).
         settings: every setting the run used, recipe defaults filled in.
@@ -49,6 +50,7 @@ class TrainResult:
     info: data.DataInfo
     history: dict
     generator_steps: int
+    initial_step: int
     output_dir: str
     export: object
     settings: dict
@@ -191,6 +193,9 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     # the pipeline is lazy, so opening it to look costs little.
     kind = data.load(dataset, batch_size=1, data_dir=data_dir, image_size=image_size)[1].kind
     recipe = recipes.recipe(os.fspath(dataset), kind=kind)
+    if architecture is not None and architecture != recipe.get("architecture"):
+        for name in ("units", "depth", "filters", "channels", "latent_dim"):
+            recipe.pop(name, None)  # the recipe's network sizes are for its own architecture
     for name, value in recipe.items():
         if settings.get(name) is None and name in settings:
             settings[name] = value
@@ -290,7 +295,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                       "value_range": info.value_range})
     settings.update(vars(s), model_name=model_name, output_dir=output_dir,
                     train_steps=train_steps, steps_per_epoch=steps_per_epoch)
-    return TrainResult(gan, info, history.history, generator_steps, output_dir, export, settings)
+    return TrainResult(gan, info, history.history, generator_steps, completed, output_dir, export,
+                       settings)
 
 
 def _schedule(s, info, fit_batch):

@@ -32,7 +32,7 @@ def test_train_toy_writes_pictures_logs_and_stops_at_train_steps(tmp_path):
     restored = keras.models.load_model(tmp_path / "model.keras")
     assert int(restored.generator_optimizer.iterations) == 7
     assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []
-    assert result.settings["penalty"] == "gp" and result.settings["latent_dim"] == 2
+    assert result.settings["penalty"] == "pairwise" and result.settings["latent_dim"] == 2
 
 
 def test_train_npz_images_with_epochs(tmp_path):
@@ -101,18 +101,16 @@ def test_cli_trains_with_a_flagfile(tmp_path):
     assert (tmp_path / "run" / "samples").is_dir()
 
 
-def test_train_again_resumes_from_the_newest_checkpoint(tmp_path, caplog):
+def test_train_again_resumes_from_the_newest_checkpoint(tmp_path):
     settings = dict(units=8, depth=1, batch_size=8, steps_per_epoch=4, checkpoint_every_steps=2,
                     output_dir=tmp_path, export_dir=None, verbose=0)
     first = training.train("circle", train_steps=6, **settings)
     assert first.generator_steps == 6
     assert sorted(p.name for p in (tmp_path / "checkpoints").glob("ckpt-*.index")) == [
         "ckpt-2.index", "ckpt-4.index", "ckpt-6.index"]
-    with caplog.at_level("INFO"):
-        second = training.train("circle", train_steps=10, **settings)
-    assert second.generator_steps == 10
+    second = training.train("circle", train_steps=10, **settings)
+    assert (first.initial_step, second.initial_step, second.generator_steps) == (0, 6, 10)
     assert int(second.model.critic_optimizer.iterations) == 10 * second.model.critic_steps
-    assert "generator step 6" in caplog.text
 
 
 def test_non_finite_loss_stops_with_the_step_and_exports_nothing(tmp_path):
