@@ -31,6 +31,8 @@ flags.DEFINE_integer("train_steps", None, "Override the recipe's generator steps
 flags.DEFINE_string("penalty", None, "Override the recipe's penalty.")
 flags.DEFINE_float("penalty_weight", None, "Override the recipe's penalty weight.")
 flags.DEFINE_integer("batch_size", None, "Override the recipe's batch size.")
+flags.DEFINE_integer("critic_steps", None, "Override the recipe's critic steps.")
+flags.DEFINE_float("learning_rate", None, "Override both learning rates of the recipe.")
 flags.DEFINE_string("output_dir", None, "Where runs go (default: a temporary folder).")
 FLAGS = flags.FLAGS
 
@@ -71,8 +73,11 @@ def main(argv):
 
     root = FLAGS.output_dir or tempfile.mkdtemp(prefix="toy_quality_")
     overrides = {name: FLAGS[name].value for name in
-                 ("train_steps", "penalty", "penalty_weight", "batch_size")
+                 ("train_steps", "penalty", "penalty_weight", "batch_size", "critic_steps")
                  if FLAGS[name].value is not None}
+    if FLAGS.learning_rate is not None:
+        overrides.update(critic_learning_rate=FLAGS.learning_rate,
+                         generator_learning_rate=FLAGS.learning_rate)
     results = {}
     for name in FLAGS.datasets:
         start = time.perf_counter()
