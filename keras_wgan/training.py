@@ -26,9 +26,16 @@ import numpy as np
 from keras_wgan import architectures, callbacks, data, recipes
 from keras_wgan.model import WassersteinGAN
 
-__all__ = ["TrainResult", "build_gan", "make_optimizer", "train"]
+__all__ = ["MIXED_PRECISION", "TrainResult", "bfloat16_supported", "build_gan",
+           "make_optimizer", "resolve_mixed_precision", "train"]
 
 _log = logging.getLogger("keras_wgan")
+
+# The precision settings train() accepts; "auto" resolves to one of the others.
+MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
+_GRADIENT_PENALTIES = ("gp", "lp")
+# x86 CPU flags of bfloat16 matrix units: AVX512_BF16 (Cooper Lake, Zen 4) and AMX.
+_CPU_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 @dataclasses.dataclass
@@ -80,9 +87,65 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     raise ValueError(f"unknown optimizer {name!r}: expected 'adam' or 'rmsprop'")
 
 
+def bfloat16_supported(cpuinfo="/proc/cpuinfo"):
+    """Whether this machine computes bfloat16 matrix products in hardware.
+
+    On a GPU: every visible GPU has compute capability >= 8.0 (Ampere and
+    later). Without a GPU: the x86 CPU flags `avx512_bf16` or `amx_bf16` in
+    `cpuinfo` (Linux); other CPUs and systems answer False, where bfloat16 would
+    be emulated and slower than float32.
+    """
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability")
+                        for gpu in gpus]
+        return all(c is not None and tuple(c) >= (8, 0) for c in capabilities)
+    try:
+        with open(cpuinfo) as file:
+            text = file.read()
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.partition(":")[2].split())
+            return any(flag in flags for flag in _CPU_BFLOAT16_FLAGS)
+    return False
+
+
+def resolve_mixed_precision(mixed_precision="auto", penalty=None):
+    """The Keras dtype policy name for a `mixed_precision` setting.
+
+    "auto" is "mixed_bfloat16" where the hardware has bfloat16 units
+    (`bfloat16_supported()`) and "float32" elsewhere. Under "mixed_bfloat16"
+    the layers compute in bfloat16 while the variables, the critic's scores,
+    the generated samples, the losses and the penalties stay float32.
+    "mixed_float16" is refused: float16 needs loss scaling, and a scaled loss
+    with a gradient penalty (a second derivative) over- or underflows.
+
+    Raises:
+        ValueError: for "mixed_float16" or an unknown name.
+    """
+    if mixed_precision in ("mixed_float16", "float16"):
+        why = ("with a gradient penalty (penalty 'gp' or 'lp') float16's loss scaling "
+               "collapses: the penalty's second derivative over- or underflows"
+               if penalty in _GRADIENT_PENALTIES else
+               "float16 needs loss scaling, which the WGAN training step does not do")
+        raise ValueError(f"mixed_precision={mixed_precision!r} is not supported: {why}; use "
+                         "'mixed_bfloat16' (same speed-up where bfloat16 units exist, no loss "
+                         "scaling) or 'float32'")
+    if mixed_precision not in MIXED_PRECISION:
+        raise ValueError(f"mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
+                         f"received {mixed_precision!r}")
+    if mixed_precision == "auto":
+        return "mixed_bfloat16" if bfloat16_supported() else "float32"
+    return mixed_precision
+
+
 def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm=False,
               critic_norm=None, units=None, depth=None, filters=None, channels=None,
-              **model_options):
+              mixed_precision="float32", **model_options):
     """The networks for a sample shape, wrapped in a `WassersteinGAN`.
 
     Args:
@@ -93,6 +156,9 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
         spectral_norm: wrap the critic's layers in spectral normalisation.
         critic_norm: None or "layer".
         units, depth: mlp options; filters: dcgan option; channels: resnet option.
+        mixed_precision: the networks' dtype policy, a `MIXED_PRECISION` name
+            ("auto" resolves as in `resolve_mixed_precision`). It applies to
+            these networks only: the global Keras policy is left as it was.
         **model_options: passed to `WassersteinGAN` (critic_steps, penalty...).
 
     Returns:
@@ -107,9 +173,15 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
             raise ValueError(f"{name}={value} does not apply to architecture {architecture!r}"
                              f" (its size options: {', '.join(accepted) or 'none'})")
     options = {name: value for name, value in sizes.items() if value is not None}
-    generator, critic = architectures.build(architecture, sample_shape, latent_dim,
-                                            spectral_norm=spectral_norm,
-                                            critic_norm=critic_norm, **options)
+    policy = resolve_mixed_precision(mixed_precision, model_options.get("penalty", "gp"))
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        generator, critic = architectures.build(architecture, sample_shape, latent_dim,
+                                                spectral_norm=spectral_norm,
+                                                critic_norm=critic_norm, **options)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
     return WassersteinGAN(generator, critic, **model_options)
 
 
