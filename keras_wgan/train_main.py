@@ -64,6 +64,15 @@ flags.DEFINE_float("beta_1", None, "Adam beta_1.")
 flags.DEFINE_float("beta_2", None, "Adam beta_2.")
 flags.DEFINE_enum("lr_decay", None, ["none", "linear"], "Learning-rate decay to 0 at the end.")
 flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
+# Speed.
+flags.DEFINE_enum("mixed_precision", "auto", ["auto", "float32", "mixed_bfloat16"],
+                  "Compute precision: auto is mixed_bfloat16 where the hardware has bfloat16 "
+                  "units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), else float32. "
+                  "Variables, scores, losses and penalties stay float32. (float16 is not "
+                  "offered: its loss scaling collapses with a gradient penalty.)")
+flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"],
+                  "XLA-compile the training step; auto: on for a single GPU, off on CPU and "
+                  "under tf.distribute.")
 # Outputs.
 flags.DEFINE_string("output_dir", None,
                     "Checkpoints, sample pictures and TensorBoard logs (default runs/<name>).")
@@ -79,8 +88,8 @@ TRAIN_FLAGS = (
     "penalty_target", "pairwise_interpolates", "clip_value", "drift_weight", "critic_steps",
     "fresh_real_batches", "original_schedule", "batch_size", "train_steps", "epochs",
     "steps_per_epoch", "optimizer", "critic_learning_rate", "generator_learning_rate", "beta_1",
-    "beta_2", "lr_decay", "seed", "output_dir", "export_dir", "model_name",
-    "sample_every_epochs", "verbose",
+    "beta_2", "lr_decay", "seed", "mixed_precision", "jit_compile", "output_dir", "export_dir",
+    "model_name", "sample_every_epochs", "verbose",
 )
 
 

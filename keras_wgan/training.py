@@ -192,8 +192,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
           critic_steps=None, fresh_real_batches=True, original_schedule=False, batch_size=None,
           train_steps=None, epochs=None, steps_per_epoch=None, optimizer=None,
           critic_learning_rate=None, generator_learning_rate=None, beta_1=None, beta_2=None,
-          lr_decay=None, seed=0, output_dir=None, export_dir="exports", model_name=None,
-          sample_every_epochs=1, verbose=1):
+          lr_decay=None, seed=0, mixed_precision="auto", jit_compile="auto", output_dir=None,
+          export_dir="exports", model_name=None, sample_every_epochs=1, verbose=1):
     """Trains a WGAN on a dataset and exports its generator.
 
     Args:
@@ -226,6 +226,13 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             optimizers' settings.
         lr_decay: "linear" (to 0 at the last step) or "none".
         seed: seed of weights, noise and data order.
+        mixed_precision: "auto" (bfloat16 compute where the hardware has
+            bfloat16 units, see `resolve_mixed_precision`; float32 elsewhere),
+            "float32" or "mixed_bfloat16". Variables, critic scores, losses
+            and penalties are float32 in every case.
+        jit_compile: XLA compilation of the training step: "auto" (Keras'
+            rule: on for a single GPU, off on CPU and under tf.distribute),
+            True or False.
         output_dir: checkpoints, pictures and TensorBoard logs
             (default `runs/<model_name>`).
         export_dir: where the generator is exported; None: no export.
@@ -246,6 +253,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     output_dir = os.fspath(s.output_dir or os.path.join("runs", model_name))
     _check_positive("batch_size", s.batch_size)
     _check_positive("critic_steps", s.critic_steps)
+    precision = resolve_mixed_precision(s.mixed_precision, s.penalty)
+    jit_compile = _jit_compile(s.jit_compile)
     if s.lr_decay not in (None, "none", "linear"):
         raise ValueError(f"lr_decay must be 'linear' or 'none', received {s.lr_decay!r}")
 
@@ -265,7 +274,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                     penalty_weight=s.penalty_weight, penalty_target=s.penalty_target,
                     pairwise_interpolates=s.pairwise_interpolates, clip_value=s.clip_value,
                     drift_weight=s.drift_weight, fresh_real_batches=s.fresh_real_batches,
-                    seed=s.seed)
+                    seed=s.seed, mixed_precision=precision)
     critic_updates = train_steps * s.critic_steps
     decay = s.lr_decay == "linear"
     optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
@@ -273,7 +282,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1, s.beta_2,
                                         critic_updates if decay else None),
         generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
-                                           s.beta_2, train_steps if decay else None))
+                                           s.beta_2, train_steps if decay else None),
+        jit_compile=jit_compile)
 
     real = info.sampler(2000, 1) if info.sampler is not None else None
     fit_callbacks = [
@@ -291,8 +301,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         fit_callbacks.append(schedule)
     epochs = math.ceil(fit_steps / steps_per_epoch)
     _log.info("training %s on %s: %d generator steps, %d epochs of %d steps, batch %d x %d "
-              "critic steps", gan.name, info.name, train_steps, epochs, steps_per_epoch,
-              s.batch_size, s.critic_steps)
+              "critic steps, %s", gan.name, info.name, train_steps, epochs, steps_per_epoch,
+              s.batch_size, s.critic_steps, precision)
     history = gan.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch,
                       callbacks=fit_callbacks, verbose=s.verbose, shuffle=False)
     generator_steps = int(gan.generator_optimizer.iterations)
@@ -305,6 +315,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             metadata={"dataset": os.fspath(s.dataset), "architecture": s.architecture,
                       "penalty": s.penalty, "value_range": info.value_range})
     settings.update(vars(s), model_name=model_name, output_dir=output_dir,
+                    mixed_precision=precision, jit_compile=jit_compile,
                     train_steps=train_steps, steps_per_epoch=steps_per_epoch)
     return TrainResult(gan, info, history.history, generator_steps, output_dir, export, settings)
 
@@ -337,6 +348,15 @@ def _schedule(s, info, fit_batch):
     per_epoch = s.steps_per_epoch or (info.num_examples // fit_batch if info.num_examples
                                       else max(1, s.train_steps // 10))
     return min(per_epoch, s.train_steps), s.train_steps
+
+
+def _jit_compile(value):
+    """True, False or "auto" from a bool or the strings "auto", "true", "false"."""
+    if isinstance(value, bool) or value == "auto":
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"jit_compile must be 'auto', True or False, received {value!r}")
 
 
 def _model_name(dataset):
