@@ -290,7 +290,11 @@ def _rates(seconds, cpu_seconds, flops, precision):
 
 def main(argv=None):
     """Runs the benchmark; `argv` are the command-line arguments (without the program)."""
-    vars(FLAGS).update(vars(_parser().parse_args(argv)))
+    parser = _parser()
+    vars(FLAGS).update(vars(parser.parse_args(argv)))
+    for name in ("batch_size", "critic_steps", "steps", "block_steps"):
+        if getattr(FLAGS, name) < 1:
+            parser.error(f"--{name} must be >= 1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
@@ -311,7 +315,8 @@ def main(argv=None):
                     models["reference"][0].train_step,
                     tf.TensorSpec((FLAGS.batch_size, *shape), tf.float32))
         for model, batches in models.values():  # warm-up: tracing and first steps
-            _run(model, batches, FLAGS.warmup_steps)
+            if FLAGS.warmup_steps > 0:
+                _run(model, batches, FLAGS.warmup_steps)
         timers = {name: StepTimer() for name in models}
         done = 0
         while done < FLAGS.steps:
