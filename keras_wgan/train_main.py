@@ -75,6 +75,15 @@ flags.DEFINE_string("checkpoint_dir", None, "Checkpoints (default <output_dir>/c
                     "storage every worker reaches for multi_worker).")
 flags.DEFINE_integer("checkpoint_every_steps", 1000, "Save a checkpoint every N generator steps.")
 flags.DEFINE_integer("keep_checkpoints", 3, "How many checkpoints to keep.")
+# Speed.
+flags.DEFINE_enum("mixed_precision", "auto", ["auto", "float32", "mixed_bfloat16"],
+                  "Compute precision: auto is mixed_bfloat16 where the hardware has bfloat16 "
+                  "units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), else float32. "
+                  "Variables, scores, losses and penalties stay float32. (float16 is not "
+                  "offered: its loss scaling collapses with a gradient penalty.)")
+flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"],
+                  "XLA-compile the training step; auto: on for a single GPU, off on CPU and "
+                  "under tf.distribute.")
 # Outputs.
 flags.DEFINE_string("output_dir", None,
                     "Checkpoints, sample pictures and TensorBoard logs (default runs/<name>).")
@@ -93,9 +102,8 @@ TRAIN_FLAGS = (
     "fresh_real_batches", "original_schedule", "batch_size", "train_steps", "epochs",
     "steps_per_epoch", "optimizer", "critic_learning_rate", "generator_learning_rate", "beta_1",
     "beta_2", "lr_decay", "seed", "strategy", "tpu", "cpu_devices", "checkpoint_dir",
-    "checkpoint_every_steps", "keep_checkpoints", "output_dir", "export_dir", "model_name",
-    "tflite_quantization",
-    "sample_every_epochs", "verbose",
+    "checkpoint_every_steps", "keep_checkpoints", "mixed_precision", "jit_compile", "output_dir",
+    "export_dir", "model_name", "tflite_quantization", "sample_every_epochs", "verbose",
 )
 
 

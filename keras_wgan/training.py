@@ -26,9 +26,16 @@ import numpy as np
 from keras_wgan import architectures, callbacks, checkpointing, data, distribute, recipes
 from keras_wgan.model import WassersteinGAN
 
-__all__ = ["TrainResult", "build_gan", "make_optimizer", "train"]
+__all__ = ["MIXED_PRECISION", "TrainResult", "bfloat16_supported", "build_gan",
+           "make_optimizer", "resolve_mixed_precision", "train"]
 
 _log = logging.getLogger("keras_wgan")
+
+# The precision settings train() accepts; "auto" resolves to one of the others.
+MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
+_GRADIENT_PENALTIES = ("gp", "lp")
+# x86 CPU flags of bfloat16 matrix units: AVX512_BF16 (Cooper Lake, Zen 4) and AMX.
+_CPU_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 @dataclasses.dataclass
@@ -82,9 +89,65 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     raise ValueError(f"unknown optimizer {name!r}: expected 'adam' or 'rmsprop'")
 
 
+def bfloat16_supported(cpuinfo="/proc/cpuinfo"):
+    """Whether this machine computes bfloat16 matrix products in hardware.
+
+    On a GPU: every visible GPU has compute capability >= 8.0 (Ampere and
+    later). Without a GPU: the x86 CPU flags `avx512_bf16` or `amx_bf16` in
+    `cpuinfo` (Linux); other CPUs and systems answer False, where bfloat16 would
+    be emulated and slower than float32.
+    """
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability")
+                        for gpu in gpus]
+        return all(c is not None and tuple(c) >= (8, 0) for c in capabilities)
+    try:
+        with open(cpuinfo) as file:
+            text = file.read()
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.partition(":")[2].split())
+            return any(flag in flags for flag in _CPU_BFLOAT16_FLAGS)
+    return False
+
+
+def resolve_mixed_precision(mixed_precision="auto", penalty=None):
+    """The Keras dtype policy name for a `mixed_precision` setting.
+
+    "auto" is "mixed_bfloat16" where the hardware has bfloat16 units
+    (`bfloat16_supported()`) and "float32" elsewhere. Under "mixed_bfloat16"
+    the layers compute in bfloat16 while the variables, the critic's scores,
+    the generated samples, the losses and the penalties stay float32.
+    "mixed_float16" is refused: float16 needs loss scaling, and a scaled loss
+    with a gradient penalty (a second derivative) over- or underflows.
+
+    Raises:
+        ValueError: for "mixed_float16" or an unknown name.
+    """
+    if mixed_precision in ("mixed_float16", "float16"):
+        why = ("with a gradient penalty (penalty 'gp' or 'lp') float16's loss scaling "
+               "collapses: the penalty's second derivative over- or underflows"
+               if penalty in _GRADIENT_PENALTIES else
+               "float16 needs loss scaling, which the WGAN training step does not do")
+        raise ValueError(f"mixed_precision={mixed_precision!r} is not supported: {why}; use "
+                         "'mixed_bfloat16' (same speed-up where bfloat16 units exist, no loss "
+                         "scaling) or 'float32'")
+    if mixed_precision not in MIXED_PRECISION:
+        raise ValueError(f"mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
+                         f"received {mixed_precision!r}")
+    if mixed_precision == "auto":
+        return "mixed_bfloat16" if bfloat16_supported() else "float32"
+    return mixed_precision
+
+
 def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm=False,
               critic_norm=None, units=None, depth=None, filters=None, channels=None,
-              **model_options):
+              mixed_precision="float32", **model_options):
     """The networks for a sample shape, wrapped in a `WassersteinGAN`.
 
     Args:
@@ -95,6 +158,9 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
         spectral_norm: wrap the critic's layers in spectral normalisation.
         critic_norm: None or "layer".
         units, depth: mlp options; filters: dcgan option; channels: resnet option.
+        mixed_precision: the networks' dtype policy, a `MIXED_PRECISION` name
+            ("auto" resolves as in `resolve_mixed_precision`). It applies to
+            these networks only: the global Keras policy is left as it was.
         **model_options: passed to `WassersteinGAN` (critic_steps, penalty...).
 
     Returns:
@@ -109,9 +175,15 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
             raise ValueError(f"{name}={value} does not apply to architecture {architecture!r}"
                              f" (its size options: {', '.join(accepted) or 'none'})")
     options = {name: value for name, value in sizes.items() if value is not None}
-    generator, critic = architectures.build(architecture, sample_shape, latent_dim,
-                                            spectral_norm=spectral_norm,
-                                            critic_norm=critic_norm, **options)
+    policy = resolve_mixed_precision(mixed_precision, model_options.get("penalty", "gp"))
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        generator, critic = architectures.build(architecture, sample_shape, latent_dim,
+                                                spectral_norm=spectral_norm,
+                                                critic_norm=critic_norm, **options)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
     return WassersteinGAN(generator, critic, **model_options)
 
 
@@ -124,8 +196,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
           critic_learning_rate=None, generator_learning_rate=None, beta_1=None, beta_2=None,
           lr_decay=None, seed=0, strategy="default", tpu=None, cpu_devices=None,
           checkpoint_dir=None, checkpoint_every_steps=1000, keep_checkpoints=3,
-          output_dir=None, export_dir="exports", model_name=None, tflite_quantization=(),
-          sample_every_epochs=1, verbose=1):
+          mixed_precision="auto", jit_compile="auto", output_dir=None, export_dir="exports",
+          model_name=None, tflite_quantization=(), sample_every_epochs=1, verbose=1):
     """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
 
     Checkpoints (generator, critic, both optimizers) are written every
@@ -172,6 +244,13 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         checkpoint_dir: default `<output_dir>/checkpoints`.
         checkpoint_every_steps: save every N generator steps (and per epoch).
         keep_checkpoints: how many checkpoints to keep.
+        mixed_precision: "auto" (bfloat16 compute where the hardware has
+            bfloat16 units, see `resolve_mixed_precision`; float32 elsewhere),
+            "float32" or "mixed_bfloat16". Variables, critic scores, losses
+            and penalties are float32 in every case.
+        jit_compile: XLA compilation of the training step: "auto" (Keras'
+            rule: on for a single GPU, off on CPU and under tf.distribute),
+            True or False.
         output_dir: checkpoints, pictures and TensorBoard logs
             (default `runs/<model_name>`).
         export_dir: where the generator is exported; None: no export.
@@ -204,6 +283,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     output_dir = os.fspath(s.output_dir or os.path.join("runs", model_name))
     _check_positive("batch_size", s.batch_size)
     _check_positive("critic_steps", s.critic_steps)
+    precision = resolve_mixed_precision(s.mixed_precision, s.penalty)
+    jit_compile = _jit_compile(s.jit_compile)
     if s.lr_decay not in (None, "none", "linear"):
         raise ValueError(f"lr_decay must be 'linear' or 'none', received {s.lr_decay!r}")
 
@@ -228,7 +309,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                         penalty_target=s.penalty_target,
                         pairwise_interpolates=s.pairwise_interpolates,
                         clip_value=s.clip_value, drift_weight=s.drift_weight,
-                        fresh_real_batches=s.fresh_real_batches, seed=s.seed)
+                        fresh_real_batches=s.fresh_real_batches, seed=s.seed,
+                        mixed_precision=precision)
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
         gan.compile(
@@ -236,7 +318,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                                             s.beta_2, train_steps * s.critic_steps if decay
                                             else None),
             generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
-                                               s.beta_2, train_steps if decay else None))
+                                               s.beta_2, train_steps if decay else None),
+            jit_compile=jit_compile)
 
     checkpoint_dir = s.checkpoint_dir or os.path.join(output_dir, "checkpoints")
     completed = checkpointing.restore_latest(gan, checkpoint_dir) or 0
@@ -271,9 +354,9 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         fit_kwargs["epochs"] = plan.initial_epoch + math.ceil(fit_steps / steps_per_epoch)
         fit_callbacks.append(schedule)
     _log.info("training on %s: generator steps %d to %d, epochs %d to %d of %d steps, batch "
-              "%d x %d critic steps", info.name, plan.completed_steps, train_steps,
+              "%d x %d critic steps, %s", info.name, plan.completed_steps, train_steps,
               fit_kwargs["initial_epoch"], fit_kwargs["epochs"], steps_per_epoch, s.batch_size,
-              s.critic_steps)
+              s.critic_steps, precision)
     history = gan.fit(batches, callbacks=fit_callbacks, verbose=s.verbose, shuffle=False,
                       **fit_kwargs)
     generator_steps = checkpointing.generator_step(gan)
@@ -294,6 +377,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                           info.sample_shape),
                       "value_range": info.value_range})
     settings.update(vars(s), model_name=model_name, output_dir=output_dir,
+                    mixed_precision=precision, jit_compile=jit_compile,
                     train_steps=train_steps, steps_per_epoch=steps_per_epoch)
     return TrainResult(gan, info, history.history, generator_steps, completed, output_dir, export,
                        settings)
@@ -315,6 +399,15 @@ def _schedule(s, info, fit_batch):
     per_epoch = s.steps_per_epoch or (info.num_examples // fit_batch if info.num_examples
                                       else max(1, s.train_steps // 10))
     return min(per_epoch, s.train_steps), s.train_steps
+
+
+def _jit_compile(value):
+    """True, False or "auto" from a bool or the strings "auto", "true", "false"."""
+    if isinstance(value, bool) or value == "auto":
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"jit_compile must be 'auto', True or False, received {value!r}")
 
 
 def _model_name(dataset):

@@ -102,6 +102,8 @@ def test_drift_term_enters_the_critic_loss():
     for drift in (0.0, 1.0):
         gan = small_gan("none", critic_steps=1, drift_weight=drift)
         gan.critic.set_weights([np.full_like(w, 0.1) for w in gan.critic.get_weights()])
+        # SGD, not Adam: Adam's first step is lr * sign(gradient), which the drift term
+        # changes or not depending on the generator's random weights (test order).
         gan.compile(critic_optimizer=keras.optimizers.SGD(0.1))
         gan.train_step(tf.constant(points(8)))
         results.append(gan.critic.get_weights()[0])
