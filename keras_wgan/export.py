@@ -206,7 +206,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     temp_files = {}  # final path -> temporary path
     try:
         shutil.rmtree(temp_dir, ignore_errors=True)  # a killed run's, with a recycled pid
-        module = _GeneratorModule(model.generator, model.latent_dim, sample_shape,
+        module = _GeneratorModule(float32_generator(model.generator), model.latent_dim,
+                                  sample_shape,
                                   value_range if is_image else None, max_samples)
         signatures = {"serving_default": module.serving_default, "generate": module.generate}
         tf.saved_model.save(module, temp_dir, signatures=signatures)
@@ -318,6 +319,36 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
 
     model = keras.saving.load_model(checkpoint)
     return export_generator(model, export_dir, **kwargs)
+
+
+def float32_generator(generator):
+    """The generator computing in float32: itself, or a float32 copy of a mixed-precision one.
+
+    A generator trained under `mixed_bfloat16` computes in bfloat16, which the
+    TFLite converter cannot convert and CPUs without bfloat16 units run slowly;
+    its weights are float32 already, so the export serves a copy built with
+    float32 layers and the same weights.
+    """
+    if all(layer.dtype_policy.compute_dtype == "float32"
+           for layer in generator._flatten_layers()):
+        return generator
+    config = _float32_config(generator.get_config())
+    copy = generator.__class__.from_config(config)
+    copy.set_weights(generator.get_weights())
+    return copy
+
+
+def _float32_config(value):
+    """A layer config with every mixed-precision dtype policy made float32."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "DTypePolicy" and isinstance(value.get("config"), dict):
+            return dict(value, config=dict(value["config"], name="float32"))
+        return {key: _float32_config(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_float32_config(item) for item in value]
+    if value in ("mixed_bfloat16", "mixed_float16"):
+        return "float32"
+    return value
 
 
 # ----------------------------------------------------------------- the module

@@ -128,3 +128,12 @@ def test_resume_with_a_relative_output_dir(tmp_path, monkeypatch):
                     export_dir=None, verbose=0)
     training.train("circle", train_steps=2, **settings)
     assert training.train("circle", train_steps=4, **settings).generator_steps == 4
+
+
+def test_bfloat16_training_exports_a_float32_generator(tmp_path):
+    result = training.train("circle", train_steps=2, units=8, depth=1, batch_size=8,
+                            mixed_precision="mixed_bfloat16", output_dir=tmp_path / "run",
+                            export_dir=tmp_path / "exports", verbose=0)
+    assert result.settings["mixed_precision"] == "mixed_bfloat16"
+    assert os.path.isfile(result.export.tflite_paths["float32"])
+    assert os.path.isdir(result.export.saved_model_dir)
