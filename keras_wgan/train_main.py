@@ -70,6 +70,10 @@ flags.DEFINE_string("output_dir", None,
 flags.DEFINE_string("export_dir", "exports", "Export the generator here ('' for no export).")
 flags.DEFINE_string("model_name", None, "Name of the exported model (default: the dataset's).")
 flags.DEFINE_integer("sample_every_epochs", 1, "Write a sample picture every N epochs.")
+flags.DEFINE_integer("monitor_every_epochs", 1,
+                     "Measure samples every N epochs (0: never): exact W1 beside the critic's "
+                     "estimate and W1 / noise floor for 2-D data, SWD for images; into the "
+                     "logs and <output_dir>/logs/monitor.")
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 per epoch.")
 
 # Flags that are keyword arguments of training.train() (all of them above).
@@ -80,7 +84,7 @@ TRAIN_FLAGS = (
     "fresh_real_batches", "original_schedule", "batch_size", "train_steps", "epochs",
     "steps_per_epoch", "optimizer", "critic_learning_rate", "generator_learning_rate", "beta_1",
     "beta_2", "lr_decay", "seed", "output_dir", "export_dir", "model_name",
-    "sample_every_epochs", "verbose",
+    "sample_every_epochs", "verbose", "monitor_every_epochs",
 )
 
 
