@@ -158,3 +158,150 @@ def test_train_wires_the_monitor_before_tensorboard(tmp_path):
                          monitor_every_epochs=0)
     assert "w1_exact" not in off.history
     assert not (tmp_path / "off" / "logs" / "monitor").exists()
+
+
+# ------------------------------------------------------------------ evaluate
+def save_generator(directory, fn, latent_dim, sample_shape, dataset):
+    """A SavedModel with the export's contract: serving_default latent -> samples, metadata."""
+    module = tf.Module()
+    module.serving_default = tf.function(lambda latent: {"samples": fn(latent)}, input_signature=[
+        tf.TensorSpec([None, latent_dim], tf.float32, name="latent")])
+    tf.saved_model.save(module, str(directory), signatures={
+        "serving_default": module.serving_default})
+    (directory / "assets.extra").mkdir(exist_ok=True)
+    (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps({
+        "latent_dim": latent_dim, "sample_shape": list(sample_shape), "value_range": None,
+        "dataset": dataset}))
+    return directory
+
+
+def run_evaluate(capsys, *args):
+    from keras_wgan import evaluate
+
+    code = evaluate.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_evaluate_cli_point_mass_on_8gaussians(tmp_path):
+    # Every 8gaussians mode is at distance 2 / 1.414 from the origin (noise std 0.014):
+    # moving a point mass at the origin onto the data costs that distance per unit mass.
+    export = save_generator(tmp_path / "toy" / "1", lambda z: z * 0.0, 2, (2,), "8gaussians")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    completed = subprocess.run(
+        [sys.executable, "-m", "keras_wgan.evaluate", f"--saved_model={export}",
+         "--num_samples=400", f"--output={tmp_path / 'report.json'}"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report == json.loads((tmp_path / "report.json").read_text())
+    assert report["dataset"] == "8gaussians" and report["generator"]["saved_model"] == str(export)
+    assert (report["num_generated"], report["num_real"]) == (400, 400)
+    result = report["metrics"]
+    assert result["w1_exact"]["value"] == pytest.approx(2 / 1.414, abs=2e-3)
+    assert (result["w1_exact"]["num_generated"], result["w1_exact"]["num_real"]) == (400, 400)
+    assert result["w1_floor"]["num_per_set"] == 400 and 0 < result["w1_floor"]["value"] < 0.5
+    assert result["w1_floor_ratio"]["value"] == pytest.approx(
+        result["w1_exact"]["value"] / result["w1_floor"]["value"])
+    assert result["modes"] == {"covered": 0, "total": 8, "fraction_within_3_std": 0.0,
+                               "num_generated": 400}
+
+
+def test_evaluate_shifted_circle_is_at_the_length_of_the_shift(tmp_path, capsys):
+    # Uniform on the unit circle (angle = 2 pi Phi(z)), shifted by d = (3, 4): W1 = |d| = 5
+    # between the distributions; the samples' W1 is within the noise floor of it.
+    def shifted_circle(latent):
+        angle = np.pi * (1.0 + tf.math.erf(latent[:, 0] / np.sqrt(2.0)))
+        return tf.stack([tf.cos(angle) + 3.0, tf.sin(angle) + 4.0], axis=1)
+
+    export = save_generator(tmp_path / "circle" / "1", shifted_circle, 1, (2,), "circle")
+    code, out, _ = run_evaluate(capsys, f"--saved_model={export}", "--num_samples=500")
+    assert code == 0
+    result = json.loads(out)["metrics"]
+    assert 5.0 - 0.05 < result["w1_exact"]["value"] < 5.0 + result["w1_floor"]["value"] + 0.05
+    assert "modes" not in result  # the circle has no modes
+
+
+def test_evaluate_point_mass_on_npz_vectors_is_the_mean_distance(tmp_path, capsys):
+    points = np.random.default_rng(5).normal(size=(300, 3)).astype("float32")
+    np.savez(tmp_path / "points.npz", points)
+    centre = np.array([1.0, -2.0, 0.5], "float32")
+    export = save_generator(tmp_path / "mass" / "3", lambda z: z[:, :3] * 0.0 + centre, 4, (3,),
+                            None)
+    code, out, _ = run_evaluate(capsys, f"--saved_model={export}",
+                                f"--dataset={tmp_path / 'points.npz'}", "--num_samples=300")
+    assert code == 0
+    report = json.loads(out)
+    expected = np.linalg.norm(points.astype(np.float64) - centre, axis=1).mean()
+    assert report["metrics"]["w1_exact"]["value"] == pytest.approx(expected, rel=1e-6)
+    assert report["num_real"] == 300 and "w1_floor" not in report["metrics"]  # < 2 x 300 points
+
+
+def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, capsys):
+    images = np.round((_image_data(120) + 1.0) * 127.5).astype("uint8")
+    np.savez(tmp_path / "digits.npz", images=images, labels=np.arange(120) % 3)
+    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4)
+    gan = WassersteinGAN(generator, critic, seed=0)
+    gan.compile()
+    gan.save(tmp_path / "run.keras")
+    classifier = tmp_path / "cache" / "digits.keras"
+    code, out, err = run_evaluate(
+        capsys, f"--checkpoint={tmp_path / 'run.keras'}", f"--dataset={tmp_path / 'digits.npz'}",
+        "--num_samples=40", "--feature_network=classifier", f"--classifier_path={classifier}")
+    assert code == 0, err
+    report = json.loads(out)
+    result = report["metrics"]
+    assert classifier.is_file() and classifier.with_suffix(".json").is_file()
+    assert "classifier" in report["feature_network"]
+    assert "held-out accuracy" in report["feature_network"]
+    assert result["swd"]["min_resolution"] == 14 and set(result["swd"]["levels"]) == {"28", "14"}
+    for name in ("swd", "fid", "kid"):
+        assert (result[name]["num_generated"], result[name]["num_real"]) == (40, 40)
+        assert "real_vs_real" in result[name]  # 120 images: two disjoint sets of 40
+    assert result["fid"]["value"] > result["fid"]["real_vs_real"]
+    assert result["kid"]["subset_size"] == 40
+    assert "w1_exact" not in result
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "give exactly one of --saved_model"),
+    (["--saved_model=nowhere", "--checkpoint=x.keras"], "give exactly one of"),
+    (["--saved_model=nowhere"], "--saved_model=nowhere: no saved_model.pb there"),
+    (["--checkpoint=missing.keras"], "--checkpoint=missing.keras: no such file"),
+    (["--num_samples=many"], "argument --num_samples: invalid int value: 'many'"),
+    (["--bogus=1"], "unrecognized arguments: --bogus=1"),
+])
+def test_evaluate_bad_arguments_fail_in_one_line(args, message, capsys):
+    code, out, err = run_evaluate(capsys, *args)
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert code == 2 and out == ""
+    assert len(errors) == 1 and message in errors[0], err
+
+
+def test_evaluate_bad_input_for_the_generator_fails_in_one_line(tmp_path, capsys):
+    export = save_generator(tmp_path / "toy" / "1", lambda z: z * 0.0, 2, (2,), None)
+    images = tmp_path / "digits.npz"
+    np.savez(images, images=np.zeros((10, 28, 28, 1), "uint8"))
+    cases = [
+        ([], "--dataset is needed"),
+        ([f"--dataset={images}"], "makes samples of shape (2,) but --dataset="),
+        (["--dataset=8gaussians", "--num_samples=1"], "--num_samples must be an integer >= 2"),
+        (["--dataset=no_such.npz"], "--dataset=no_such.npz: no such .npz file"),
+    ]
+    for args, message in cases:
+        code, out, err = run_evaluate(capsys, f"--saved_model={export}", *args)
+        errors = [line for line in err.splitlines() if "error:" in line]
+        assert code == 2 and len(errors) == 1 and message in errors[0], (args, err)
+
+
+def test_evaluate_entry_point_exits_2_without_traceback(monkeypatch, capsys):
+    from keras_wgan import evaluate
+
+    monkeypatch.setattr(sys, "argv", ["keras-wgan-evaluate", "--saved_model=nowhere"])
+    with pytest.raises(SystemExit) as exit_info:
+        evaluate.run()
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "keras_wgan.evaluate: error: --saved_model=nowhere: no saved_model.pb there (expected "
+        "an export version directory such as exports/NAME/1)"]
