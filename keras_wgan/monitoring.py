@@ -137,8 +137,8 @@ class Monitor(keras.callbacks.Callback):
             ``min_resolution`` defaults to ``swd_min_resolution(h, w)``.
 
     Attributes:
-        floors: {"w1_floor": ..., "swd_floor": ...} measured at the start of
-            training (those that apply).
+        floors: {"w1_floor": ..., "swd_floor": ..., "fid_floor": ...} measured
+            at the start of training (those that apply; real vs real).
         records: one dict per check: epoch, step and the logged values.
         descriptions: what each logged key is, with sample counts.
         latent, real: the fixed latent vectors and real samples.
@@ -271,6 +271,11 @@ class Monitor(keras.callbacks.Callback):
                 self._real_features = network.features(self.real)
                 self.descriptions["fid"] = (
                     f"Frechet distance on the features of {network.description}; {counts}")
+                if self._floor_real is not None:
+                    self.floors["fid_floor"] = metrics.frechet_distance(
+                        self._real_features, network.features(self._floor_real))
+                    self.descriptions["fid_floor"] = (
+                        f"Frechet distance between two disjoint sets of {n} real images")
         for name, value in self.floors.items():
             _log.info("monitor: %s = %.5g (%s)", name, value, self.descriptions[name])
 

@@ -135,10 +135,10 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     assert history.history["swd"][0] == pytest.approx(expected_swd, rel=1e-6)
     assert history.history["w1_critic_estimate"][0] == pytest.approx(
         recompute.expected[0]["w1_critic_estimate"], rel=1e-5, abs=1e-6)
-    assert set(monitor.floors) == {"swd_floor"}  # 64 images: two disjoint sets of 32
+    assert set(monitor.floors) == {"swd_floor", "fid_floor"}  # 64 images: 2 sets of 32
     assert "keras_wgan classifier (4-d penultimate layer" in monitor.descriptions["fid"]
     events = read_events(tmp_path)
-    assert {"swd", "fid", "swd_floor", "samples", "generator_outputs"} <= set(events)
+    assert {"swd", "fid", "swd_floor", "fid_floor", "samples", "generator_outputs"} <= set(events)
     png = events["samples"][0][1][2]
     assert tf.image.decode_png(png).shape[-1] == 3
 
