@@ -263,10 +263,12 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
             fake_features = network.features(fake)
             result["fid"] = {"value": metrics.frechet_distance(real_features, fake_features),
                              "feature_network": network.description, **counts}
+            # KID's usual 100 subsets of 1000; one subset when that is every sample.
             subset = min(1000, n, m)
+            subsets = 100 if subset < min(n, m) else 1
             kid = metrics.kernel_distance(real_features, fake_features, subset_size=subset,
-                                          seed=seed)
-            result["kid"] = {"mean": kid.mean, "std": kid.std, "num_subsets": 100,
+                                          num_subsets=subsets, seed=seed)
+            result["kid"] = {"mean": kid.mean, "std": kid.std, "num_subsets": subsets,
                              "subset_size": subset, "feature_network": network.description,
                              **counts}
             if spare is not None:
@@ -274,7 +276,8 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
                 result["fid"]["real_vs_real"] = metrics.frechet_distance(real_features,
                                                                          spare_features)
                 result["kid"]["real_vs_real"] = metrics.kernel_distance(
-                    real_features, spare_features, subset_size=subset, seed=seed).mean
+                    real_features, spare_features, subset_size=subset, num_subsets=subsets,
+                    seed=seed).mean
     return report
 
 

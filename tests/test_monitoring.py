@@ -259,7 +259,7 @@ def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, caps
         assert (result[name]["num_generated"], result[name]["num_real"]) == (40, 40)
         assert "real_vs_real" in result[name]  # 120 images: two disjoint sets of 40
     assert result["fid"]["value"] > result["fid"]["real_vs_real"]
-    assert result["kid"]["subset_size"] == 40
+    assert (result["kid"]["subset_size"], result["kid"]["num_subsets"]) == (40, 1)
     assert "w1_exact" not in result
 
 
