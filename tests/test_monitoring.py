@@ -70,7 +70,8 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
     monitor = Monitor(info, num_samples=300, log_dir=tmp_path / "monitor", seed=3)
     recompute = Recompute(monitor)
     history = gan.fit(batches, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[
-        monitor, recompute, keras.callbacks.TensorBoard(str(tmp_path / "keras"))])
+        monitor, recompute, keras.callbacks.TensorBoard(str(tmp_path / "keras")),
+        keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
 
     floor = metrics.wasserstein1_floor(info.sampler, 300, seed=3)
     assert monitor.floors == {"w1_floor": pytest.approx(floor, rel=1e-12)}
@@ -95,7 +96,9 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
             "generator_outputs", "monitor"} <= set(events)
     picture = tf.image.decode_png(events["samples"][-1][1][2]).numpy()  # [w, h, png]
     assert picture.shape == (480, 480, 3)
-    # Keras' TensorBoard callback, after the Monitor, logged the values too.
+    # Keras' TensorBoard and CSVLogger callbacks, after the Monitor, logged the values too.
+    header, *rows = (tmp_path / "log.csv").read_text().splitlines()
+    assert TOY_KEYS <= set(header.split(",")) and len(rows) == 2
     keras_events = read_events(tmp_path / "keras")
     assert [v for _, v in keras_events["epoch_w1_exact"]] == pytest.approx(
         history.history["w1_exact"], rel=1e-6)
