@@ -92,6 +92,10 @@ flags.DEFINE_string("model_name", None, "Name of the exported model (default: th
 flags.DEFINE_list("tflite_quantization", [], "Quantized TFLite variants to export besides "
                   "float32: float16, dynamic_int8.")
 flags.DEFINE_integer("sample_every_epochs", 1, "Write a sample picture every N epochs.")
+flags.DEFINE_integer("monitor_every_epochs", 1,
+                     "Measure samples every N epochs (0: never): exact W1 beside the critic's "
+                     "estimate and W1 / noise floor for 2-D data, SWD for images; into the "
+                     "logs and <output_dir>/logs/monitor.")
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 per epoch.")
 
 # Flags that are keyword arguments of training.train() (all of them above).
@@ -104,6 +108,7 @@ TRAIN_FLAGS = (
     "beta_2", "lr_decay", "seed", "strategy", "tpu", "cpu_devices", "checkpoint_dir",
     "checkpoint_every_steps", "keep_checkpoints", "mixed_precision", "jit_compile", "output_dir",
     "export_dir", "model_name", "tflite_quantization", "sample_every_epochs", "verbose",
+    "monitor_every_epochs",
 )
 
 

@@ -197,7 +197,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
           lr_decay=None, seed=0, strategy="default", tpu=None, cpu_devices=None,
           checkpoint_dir=None, checkpoint_every_steps=1000, keep_checkpoints=3,
           mixed_precision="auto", jit_compile="auto", output_dir=None, export_dir="exports",
-          model_name=None, tflite_quantization=(), sample_every_epochs=1, verbose=1):
+          model_name=None, tflite_quantization=(), sample_every_epochs=1, verbose=1,
+          monitor_every_epochs=1):
     """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
 
     Checkpoints (generator, critic, both optimizers) are written every
@@ -259,6 +260,11 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             float32: any of "float16", "dynamic_int8".
         sample_every_epochs: write a sample picture every N epochs.
         verbose: Keras' fit verbosity.
+        monitor_every_epochs: measure the samples every N epochs with
+            `monitoring.Monitor` (0: never): exact W1 beside the critic's
+            estimate and W1 / noise floor for 2-D data, SWD for images
+            (no FID here: that is `keras_wgan.evaluate`'s), into the History,
+            the TensorBoard logs and `<output_dir>/logs/monitor`.
 
     Returns:
         A `TrainResult`.
@@ -283,6 +289,10 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     output_dir = os.fspath(s.output_dir or os.path.join("runs", model_name))
     _check_positive("batch_size", s.batch_size)
     _check_positive("critic_steps", s.critic_steps)
+    every = s.monitor_every_epochs
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 0:
+        raise ValueError(f"monitor_every_epochs must be an integer >= 0 (0: no monitoring), "
+                         f"received {every!r}")
     precision = resolve_mixed_precision(s.mixed_precision, s.penalty)
     jit_compile = _jit_compile(s.jit_compile)
     if s.lr_decay not in (None, "none", "linear"):
@@ -347,6 +357,15 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
             callbacks.KerasModelSaver(os.path.join(output_dir, "model.keras")),
         ]
+        # Monitoring: before the TensorBoard callback, which logs what it adds to `logs`.
+        if s.monitor_every_epochs:
+            from keras_wgan import monitoring
+
+            tensorboard = next(i for i, callback in enumerate(fit_callbacks)
+                               if isinstance(callback, keras.callbacks.TensorBoard))
+            fit_callbacks.insert(tensorboard, monitoring.Monitor(
+                info, every_epochs=s.monitor_every_epochs, seed=s.seed,
+                log_dir=os.path.join(output_dir, "logs", "monitor")))
     fit_kwargs = plan.fit_kwargs()
     if s.original_schedule:
         schedule = callbacks.OriginalCriticSchedule()

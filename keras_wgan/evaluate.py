@@ -1,0 +1,406 @@
+"""Command line: measure a trained generator against its data, as a JSON report.
+
+    python -m keras_wgan.evaluate --saved_model=exports/8gaussians/1
+    python -m keras_wgan.evaluate --checkpoint=run.keras --dataset=25gaussians
+    python -m keras_wgan.evaluate --saved_model=exports/mnist_5k/1 \\
+        --dataset=../shared/data/mnist_5k.npz --feature_network=classifier
+
+The generator is an exported SavedModel version directory (its
+``serving_default`` signature: ``latent`` float32 [None, latent_dim] ->
+``samples`` float32 [None, *sample_shape]; metadata in
+``assets.extra/keras_wgan.json``) or a saved ``WassersteinGAN`` (``.keras``).
+``--num_samples`` latent vectors are drawn with ``--seed`` and compared with as
+many real samples (a random set of finite data; fresh samples of a toy).
+
+Reported, with the sample counts behind each number:
+
+* 2-D toys (and any data of at most 64 numbers per sample): the exact W1
+  (optimal transport), its noise floor (two real sets of the same size) and
+  their ratio; for ``8gaussians``/``25gaussians`` the modes covered and the
+  fraction of samples within 3 std of a mode.
+* images: the sliced Wasserstein distance (ProGAN, x1e3), and the Frechet
+  (FID) and kernel (KID) distances on a feature network's features, with the
+  network's description, plus the same distances between two disjoint real
+  sets (``real_vs_real``) when the data holds enough images.
+
+Feature networks (``--feature_network``): ``inception`` (InceptionV3 ImageNet
+weights from the Keras cache or ``--inception_weights``), ``classifier`` (the
+package's small classifier trained on the ``labels`` array of an ``.npz``
+dataset, cached at ``--classifier_path``, by default
+``~/.cache/keras_wgan/classifier-<file>-<content hash>.keras``), or a path to
+a ``.keras`` classifier. By default: ``classifier`` for an ``.npz`` with
+labels, else ``inception`` if its weights are cached, else FID/KID are left out.
+
+Bad input ends with one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = ["Generator", "evaluate", "load_generator", "main"]
+
+METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
+MAX_EXACT_DIM = 64
+_BATCH = 500
+_PROG = "keras_wgan.evaluate"
+
+
+class EvaluationError(ValueError):
+    """Bad input: reported in one line."""
+
+
+class Generator(NamedTuple):
+    """A generator to evaluate, however it was saved.
+
+    Attributes:
+        sample: ``sample(latent) -> float32 [n, *sample_shape]`` for latent [n, latent_dim].
+        latent_dim: width of the latent vectors.
+        sample_shape: shape of one sample.
+        value_range: (low, high) of the samples, or None (unbounded).
+        dataset: the training data, if recorded.
+        source: what was loaded, for the report.
+    """
+
+    sample: Callable[[np.ndarray], np.ndarray]
+    latent_dim: int
+    sample_shape: tuple
+    value_range: tuple | None
+    dataset: str | None
+    source: dict
+
+
+# ------------------------------------------------------------------ loading
+def load_generator(saved_model=None, checkpoint=None) -> Generator:
+    """Loads an exported SavedModel version directory or a ``.keras`` WassersteinGAN."""
+    if (saved_model is None) == (checkpoint is None):
+        raise EvaluationError("give exactly one of --saved_model=EXPORT/NAME/VERSION and "
+                              "--checkpoint=RUN.keras")
+    if saved_model is not None:
+        return _load_saved_model(os.fspath(saved_model))
+    return _load_checkpoint(os.fspath(checkpoint))
+
+
+def _load_saved_model(path):
+    import tensorflow as tf
+
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise EvaluationError(f"--saved_model={path}: no saved_model.pb there (expected an "
+                              "export version directory such as exports/NAME/1)")
+    try:
+        loaded = tf.saved_model.load(path)
+    except Exception as error:  # Corrupt or incompatible SavedModel.
+        raise EvaluationError(f"--saved_model={path}: cannot load: {_one_line(error)}") from error
+    if "serving_default" not in loaded.signatures:
+        raise EvaluationError(f"--saved_model={path}: no serving_default signature (found: "
+                              f"{', '.join(loaded.signatures) or 'none'})")
+    function = loaded.signatures["serving_default"]
+    inputs = function.structured_input_signature[1]
+    outputs = function.structured_outputs
+    if "latent" not in inputs or "samples" not in outputs:
+        raise EvaluationError(f"--saved_model={path}: serving_default must take 'latent' and "
+                              f"return 'samples' (takes {sorted(inputs)}, returns "
+                              f"{sorted(outputs)})")
+    metadata = {}
+    metadata_path = os.path.join(path, METADATA_PATH)
+    if os.path.isfile(metadata_path):
+        with open(metadata_path) as f:
+            metadata = json.load(f)
+    latent_dim = metadata.get("latent_dim") or inputs["latent"].shape[-1]
+    sample_shape = metadata.get("sample_shape") or outputs["samples"].shape[1:]
+    if latent_dim is None or None in list(sample_shape):
+        raise EvaluationError(f"--saved_model={path}: no {METADATA_PATH} and the signature does "
+                              "not fix latent_dim and the sample shape")
+
+    def sample(latent):
+        return function(latent=tf.constant(latent, tf.float32))["samples"].numpy()
+
+    return Generator(
+        sample=sample, latent_dim=int(latent_dim), sample_shape=tuple(int(d) for d in sample_shape),
+        value_range=_range(metadata.get("value_range")), dataset=metadata.get("dataset"),
+        source={"saved_model": path, "metadata": metadata_path if metadata else None,
+                **{key: metadata[key] for key in ("model_name", "version", "generator_steps")
+                   if key in metadata}})
+
+
+def _load_checkpoint(path):
+    import keras
+
+    from keras_wgan.model import WassersteinGAN  # registers the class for loading
+
+    if not os.path.isfile(path):
+        raise EvaluationError(f"--checkpoint={path}: no such file")
+    try:
+        model = keras.saving.load_model(path)
+    except Exception as error:
+        raise EvaluationError(f"--checkpoint={path}: cannot load: {_one_line(error)}") from error
+    if not isinstance(model, WassersteinGAN):
+        raise EvaluationError(f"--checkpoint={path}: a {type(model).__name__}, not a "
+                              "WassersteinGAN")
+    generator = model.generator
+    sample_shape = tuple(int(d) for d in generator.output_shape[1:])
+
+    def sample(latent):
+        return keras.ops.convert_to_numpy(generator(latent, training=False))
+
+    steps = int(model.generator_optimizer.iterations) if model.generator_optimizer else None
+    return Generator(sample=sample, latent_dim=int(model.latent_dim), sample_shape=sample_shape,
+                     value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None, dataset=None,
+                     source={"checkpoint": path, "generator_steps": steps})
+
+
+def _range(value):
+    return None if value is None else (float(value[0]), float(value[1]))
+
+
+# --------------------------------------------------------------- evaluating
+def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
+             feature_network=None, classifier_path=None, inception_weights=None) -> dict:
+    """Measures a generator against a dataset.
+
+    Args:
+        generator: from ``load_generator``.
+        dataset: a dataset string as for ``data.load``; None: the one in the
+            generator's metadata.
+        num_samples: generated samples, and real ones (fewer if the data has fewer).
+        seed: seed of the latent vectors, the real set, the floors and SWD.
+        feature_network: None (automatic), "none", "inception", "classifier" or a
+            ``.keras`` path; images only.
+        classifier_path: where the "classifier" is cached.
+        inception_weights: a local InceptionV3 no-top weights file.
+
+    Returns:
+        The report, a JSON-serialisable dict.
+    """
+    from keras_wgan import data, metrics
+    from keras_wgan.monitoring import real_sample_set, swd_min_resolution
+
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
+        raise EvaluationError(f"--num_samples must be an integer >= 2, received {num_samples!r}")
+    dataset = dataset if dataset is not None else generator.dataset
+    if dataset is None:
+        raise EvaluationError("--dataset is needed: the generator does not record its data")
+    dataset = os.fspath(dataset)
+    try:
+        _, info = data.load(dataset, batch_size=1, repeat=False, cache=False, shuffle_buffer=0)
+    except (FileNotFoundError, NotADirectoryError, data.DatasetUnavailableError) as error:
+        raise EvaluationError(f"--dataset={dataset}: {_one_line(error)}") from error
+    except ValueError as error:
+        raise EvaluationError(f"--dataset={dataset}: {_one_line(error)}") from error
+    if tuple(info.sample_shape) != tuple(generator.sample_shape):
+        raise EvaluationError(f"the generator makes samples of shape {generator.sample_shape} "
+                              f"but --dataset={dataset} has samples of shape "
+                              f"{tuple(info.sample_shape)}")
+
+    latent = np.random.default_rng([seed, 0]).standard_normal(
+        (num_samples, generator.latent_dim)).astype("float32")
+    fake = np.concatenate([np.asarray(generator.sample(latent[i:i + _BATCH]), "float32")
+                           for i in range(0, num_samples, _BATCH)])
+    images = info.kind == "images"
+    if images and generator.value_range not in (None, (-1.0, 1.0)):
+        low, high = generator.value_range  # Metrics take images in [-1, 1].
+        fake = (fake - low) * (2.0 / (high - low)) - 1.0
+    # Twice as many real samples when the data has them: the second half is
+    # the floor's (real vs real) second set.
+    pool = real_sample_set(info, 2 * num_samples, seed=seed)
+    real = pool[:num_samples]
+    spare = pool[num_samples:2 * num_samples] if len(pool) >= 2 * num_samples else None
+    n, m = len(fake), len(real)
+    counts = {"num_generated": n, "num_real": m}
+    report = {
+        "generator": {"latent_dim": generator.latent_dim,
+                      "sample_shape": list(generator.sample_shape),
+                      "value_range": generator.value_range, **generator.source},
+        "dataset": dataset,
+        "kind": info.kind,
+        "seed": seed,
+        **counts,
+        "metrics": {},
+        "feature_network": None,
+    }
+    result = report["metrics"]
+
+    if int(np.prod(generator.sample_shape)) <= MAX_EXACT_DIM:
+        w1 = metrics.wasserstein1(fake, real)
+        result["w1_exact"] = {"value": w1, **counts}
+        floor = None
+        if info.sampler is not None:
+            floor = metrics.wasserstein1_floor(info.sampler, m, seed=seed)
+            what = f"W1 between two independent sets of {m} samples of the data's sampler"
+        elif spare is not None:
+            floor = metrics.wasserstein1(real, spare)
+            what = f"W1 between two disjoint sets of {m} real samples"
+        if floor is not None:
+            result["w1_floor"] = {"value": floor, "num_per_set": m, "what": what}
+            result["w1_floor_ratio"] = {"value": w1 / floor if floor > 0 else None,
+                                        "what": "w1_exact / w1_floor (1: as close as the data "
+                                                "to itself)"}
+        if info.name in data.TOY_MODES:
+            covered, within = data.count_modes(fake, info.name)
+            result["modes"] = {"covered": covered, "total": len(data.TOY_MODES[info.name].centres),
+                               "fraction_within_3_std": within, "num_generated": n}
+
+    if images:
+        min_resolution = swd_min_resolution(*generator.sample_shape[:2])
+        swd = metrics.sliced_wasserstein(fake, real, min_resolution=min_resolution, seed=seed)
+        result["swd"] = {"value": swd.mean, "levels": {str(k): v for k, v in swd.levels.items()},
+                         "min_resolution": min_resolution, **counts}
+        if spare is not None:
+            result["swd"]["real_vs_real"] = metrics.sliced_wasserstein(
+                spare, real, min_resolution=min_resolution, seed=seed).mean
+        network = _feature_network(feature_network, info, classifier_path, inception_weights)
+        if network is not None:
+            report["feature_network"] = network.description
+            real_features = network.features(real)
+            fake_features = network.features(fake)
+            result["fid"] = {"value": metrics.frechet_distance(real_features, fake_features),
+                             "feature_network": network.description, **counts}
+            # KID's usual 100 subsets of 1000; one subset when that is every sample.
+            subset = min(1000, n, m)
+            subsets = 100 if subset < min(n, m) else 1
+            kid = metrics.kernel_distance(real_features, fake_features, subset_size=subset,
+                                          num_subsets=subsets, seed=seed)
+            result["kid"] = {"mean": kid.mean, "std": kid.std, "num_subsets": subsets,
+                             "subset_size": subset, "feature_network": network.description,
+                             **counts}
+            if spare is not None:
+                spare_features = network.features(spare)
+                result["fid"]["real_vs_real"] = metrics.frechet_distance(real_features,
+                                                                         spare_features)
+                result["kid"]["real_vs_real"] = metrics.kernel_distance(
+                    real_features, spare_features, subset_size=subset, num_subsets=subsets,
+                    seed=seed).mean
+    return report
+
+
+def _feature_network(choice, info, classifier_path, inception_weights):
+    """The FeatureNetwork for --feature_network (None: FID and KID left out)."""
+    from keras_wgan import feature_networks
+
+    labelled = _npz_labels(info.name) is not None
+    if choice is None:
+        cached = feature_networks._cached_inception_weights().is_file()
+        choice = "classifier" if labelled else (
+            "inception" if cached or inception_weights else "none")
+    if choice == "none":
+        return None
+    if choice == "inception":
+        try:
+            return feature_networks.feature_network("inception", weights_path=inception_weights)
+        except RuntimeError as error:
+            raise EvaluationError(f"--feature_network=inception: {_one_line(error)}") from error
+    if choice == "classifier":
+        path = Path(classifier_path or _default_classifier_path(info.name))
+        if not path.is_file():
+            labels = _npz_labels(info.name)
+            if labels is None:
+                raise EvaluationError(
+                    f"--feature_network=classifier needs labels to train on: --dataset="
+                    f"{info.name} is not an .npz file with a 'labels' array, and there is no "
+                    f"classifier at --classifier_path={path}")
+            with np.load(info.name) as archive:
+                images = archive["images"]
+            model = feature_networks.train_feature_classifier(
+                images, labels, dataset_name=Path(info.name).stem)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            feature_networks.save_feature_classifier(model, path)
+        return feature_networks.feature_network(str(path))
+    if str(choice).endswith(".keras"):
+        if not os.path.isfile(choice):
+            raise EvaluationError(f"--feature_network={choice}: no such file")
+        return feature_networks.feature_network(str(choice))
+    raise EvaluationError(f"--feature_network must be inception, classifier, none or a .keras "
+                          f"file, received {choice!r}")
+
+
+def _npz_labels(name):
+    """The 'labels' array of an .npz dataset with an 'images' array, else None."""
+    if not str(name).lower().endswith(".npz") or not os.path.isfile(name):
+        return None
+    with np.load(name) as archive:
+        if "labels" in archive.files and "images" in archive.files:
+            return archive["labels"]
+    return None
+
+
+def _default_classifier_path(name):
+    """~/.cache/keras_wgan/classifier-<stem>-<content hash>.keras: retrained if the data changes."""
+    digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keras_wgan"
+    return cache / f"classifier-{Path(name).stem}-{digest}.keras"
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+# -------------------------------------------------------------- command line
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise EvaluationError(message)
+
+
+def _parser():
+    parser = _Parser(prog=f"python -m {_PROG}", description=(
+        "Measure a trained generator against its data; prints a JSON report."))
+    source = parser.add_argument_group("the generator (exactly one)")
+    source.add_argument("--saved_model", help="An exported SavedModel version directory, e.g. "
+                        "exports/8gaussians/1.")
+    source.add_argument("--checkpoint", help="A saved WassersteinGAN (.keras file).")
+    parser.add_argument("--dataset", help="The data to compare with (default: the one in the "
+                        "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
+                        "tensorflow-datasets name.")
+    parser.add_argument("--num_samples", type=int, default=2000,
+                        help="Generated samples, and real ones (default 2000).")
+    parser.add_argument("--feature_network", help="Images: inception, classifier, none, or a "
+                        ".keras classifier (default: classifier for an .npz with labels, else "
+                        "inception if its weights are cached, else none).")
+    parser.add_argument("--classifier_path", help="Where the 'classifier' feature network is "
+                        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).")
+    parser.add_argument("--inception_weights", help="A local InceptionV3 no-top weights file.")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of every random draw.")
+    parser.add_argument("--output", help="Also write the JSON report to this file.")
+    return parser
+
+
+def main(argv=None):
+    """Runs the command line on `argv` (default sys.argv[1:]); returns the exit code."""
+    try:
+        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+        report = evaluate(load_generator(args.saved_model, args.checkpoint), args.dataset,
+                          num_samples=args.num_samples, seed=args.seed,
+                          feature_network=args.feature_network,
+                          classifier_path=args.classifier_path,
+                          inception_weights=args.inception_weights)
+    except (EvaluationError, FileNotFoundError, RuntimeError) as error:
+        print(f"{_PROG}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # From the data or the metrics: the input is at fault.
+        print(f"{_PROG}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - a bug, but still one line for scripts.
+        print(f"{_PROG}: error: unexpected {type(error).__name__}: {_one_line(error)}",
+              file=sys.stderr)
+        return 1
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    return 0
+
+
+def run():
+    """Entry point of `python -m keras_wgan.evaluate` and the keras-wgan-evaluate script."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
