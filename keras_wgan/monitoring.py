@@ -315,6 +315,12 @@ class Monitor(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_epochs:
             return
+        if not np.all(np.isfinite(self.generated())):
+            # The generator diverged: nothing to measure; the checkpoint callback
+            # reports the step and stops training.
+            _log.warning("monitor epoch %d: generated samples are not finite; not measured",
+                         epoch + 1)
+            return
         values, fake = self.measure()
         step = self._step()
         if logs is not None:
