@@ -167,6 +167,18 @@ def test_warmup_requests(exported):
 # -------------------------------------------------- without the package
 ISOLATED_CHECK = r'''
 import json, sys
+
+
+class BlockKerasWgan:
+    """A serving client has only TensorFlow: keras_wgan cannot be imported here,
+    whether or not it is installed in this environment."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "keras_wgan" or name.startswith("keras_wgan."):
+            raise ImportError(f"{name} is blocked: a serving client does not have it")
+
+
+sys.meta_path.insert(0, BlockKerasWgan())
 try:
     import keras_wgan
 except ImportError:
