@@ -294,11 +294,16 @@ class Monitor(keras.callbacks.Callback):
         return float(np.mean(_in_batches(critic, self.real), dtype=np.float64)
                      - np.mean(_in_batches(critic, fake), dtype=np.float64))
 
-    def measure(self):
-        """The monitored values for the model as it is now, as a dict of floats."""
+    def measure(self, fake=None):
+        """The monitored values for the model as it is now, as a dict of floats.
+
+        `fake` is the generator's output on the fixed latent vectors, if the
+        caller has it already.
+        """
         if self.latent is None:
             self._prepare()
-        fake = self.generated()
+        if fake is None:
+            fake = self.generated()
         values = {"w1_critic_estimate": self.critic_estimate(fake)}
         if self.exact:
             values["w1_exact"] = metrics.wasserstein1(fake, self.real)
@@ -315,13 +320,16 @@ class Monitor(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_epochs:
             return
-        if not np.all(np.isfinite(self.generated())):
+        if self.latent is None:
+            self._prepare()
+        fake = self.generated()
+        if not np.all(np.isfinite(fake)):
             # The generator diverged: nothing to measure; the checkpoint callback
             # reports the step and stops training.
             _log.warning("monitor epoch %d: generated samples are not finite; not measured",
                          epoch + 1)
             return
-        values, fake = self.measure()
+        values, fake = self.measure(fake)
         step = self._step()
         if logs is not None:
             logs.update(values)
