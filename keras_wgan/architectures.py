@@ -36,6 +36,8 @@ import math
 import keras
 from keras import layers
 
+from keras_wgan.layers import PatchConv2D
+
 __all__ = [
     "ARCHITECTURES",
     "build",
@@ -245,7 +247,9 @@ def dcgan(
     ``filters, 2 * filters, 4 * filters`` features (and ``8 * filters`` for
     64x64 images), each followed by the optional layer normalisation and
     ``LeakyReLU(0.2)``, then flattens and ends in ``Dense(1)``. This follows
-    the DCGAN networks of the WGAN-GP paper's ``gan_cifar.py``.
+    the DCGAN networks of the WGAN-GP paper's ``gan_cifar.py``. The critic's
+    convolutions are ``keras_wgan.layers.PatchConv2D`` (``Conv2D`` computed
+    as patches x kernel on CPUs where the output is at most 4x4 pixels).
 
     Args:
         sample_shape: ``(size, size, channels)`` with size 28, 32 or 64 and
@@ -296,7 +300,7 @@ def dcgan(
     y = critic_input
     widths = [filters, 2 * filters, 4 * filters] + ([8 * filters] if size == 64 else [])
     for width in widths:
-        conv = layers.Conv2D(width, 5, strides=2, padding="same")
+        conv = PatchConv2D(width, 5, strides=2, padding="same")
         y = _critic_layer(conv, spectral_norm)(y)
         y = _critic_norm(y, critic_norm)
         y = layers.LeakyReLU(0.2)(y)
@@ -340,7 +344,11 @@ def kerasio(
     example), and crops 32x32 to 28x28: 910,660 parameters (8,578 of them
     non-trainable batch-norm statistics) for the default latent size 128.
     With the defaults the networks are the example's; ``spectral_norm`` and
-    ``critic_norm`` change the critic as in the other architectures.
+    ``critic_norm`` change the critic as in the other architectures. The
+    critic's convolutions are ``keras_wgan.layers.PatchConv2D``: the same
+    ``Conv2D`` layers, of which the last two (8x8 -> 4x4 and 4x4 -> 2x2
+    pixels) are computed as one matrix product of patches on CPUs, where that
+    is faster.
 
     Args:
         sample_shape: Must be ``(28, 28, 1)``.
@@ -380,7 +388,7 @@ def kerasio(
     critic_input = keras.Input(shape, name="sample")
     y = layers.ZeroPadding2D((2, 2))(critic_input)
     for filters, dropout in ((64, False), (128, True), (256, True), (512, False)):
-        conv = layers.Conv2D(filters, (5, 5), strides=(2, 2), padding="same")
+        conv = PatchConv2D(filters, (5, 5), strides=(2, 2), padding="same")
         y = _critic_layer(conv, spectral_norm)(y)
         y = _critic_norm(y, critic_norm)
         y = layers.LeakyReLU(0.2)(y)

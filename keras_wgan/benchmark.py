@@ -256,9 +256,13 @@ def _reference(shape, images):
     import tensorflow as tf
 
     from keras_wgan import architectures
+    from keras_wgan.layers import PatchConv2D
 
     keras.mixed_precision.set_global_policy("float32")
     generator, critic = architectures.build(FLAGS.architecture, shape, **_size_options())
+    for layer in critic.layers:  # the backend's convolution everywhere, as keras.io does
+        if isinstance(layer, PatchConv2D):
+            layer.implementation = "conv"
     latent_dim = generator.input_shape[-1]
     model = _reference_class()(critic, generator, latent_dim,
                                discriminator_extra_steps=FLAGS.critic_steps, gp_weight=10.0)

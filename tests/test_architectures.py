@@ -151,6 +151,9 @@ def test_layer_norm_option(name):
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_spectral_norm_wraps_every_layer_and_normalises_kernels(name):
+    # Power iteration converges at a rate set by the random kernels' two top
+    # singular values: fix them, or the 0.1 tolerance below fails now and then.
+    keras.utils.set_random_seed(0)
     _, critic = _build(name, spectral_norm=True)
     wrappers = [l for l in critic.layers if isinstance(l, keras.layers.SpectralNormalization)]
     assert not [l for l in critic.layers if isinstance(l, CONV_AND_DENSE)]
