@@ -5,8 +5,11 @@ For each dataset, trains with `keras_wgan.training.train()` exactly as
 overrides them), exports the generator, draws samples from the exported
 SavedModel's `serving_default` signature, and prints:
 - ratio: exact W1 (Euclidean cost, POT) between generated and true samples,
-  divided by the W1 between two independent true sets (the noise floor),
-  as mean W1 / mean floor over the evaluation seeds, and per seed;
+  divided by the W1 between two independent true sets (the noise floor):
+  mean W1 over `--eval_seeds` sample sets over the mean floor of
+  `--floor_seeds` pairs of true sets (the floor of one pair varies by a
+  third either way, so one pair or a few make the ratio mostly noise), with
+  its standard error;
 - modes covered and the fraction of samples within 3 std of a centre
   (8gaussians, 25gaussians);
 - training time and seconds per generator step.
@@ -25,7 +28,8 @@ from absl import app, flags
 
 flags.DEFINE_list("datasets", ["8gaussians", "25gaussians", "swissroll"], "Toy datasets.")
 flags.DEFINE_integer("samples", 2000, "Samples per set for W1.")
-flags.DEFINE_integer("eval_seeds", 5, "Evaluation seeds (sample sets) per dataset.")
+flags.DEFINE_integer("eval_seeds", 20, "Generated-vs-true sample-set pairs per dataset.")
+flags.DEFINE_integer("floor_seeds", 200, "True-vs-true sample-set pairs for the noise floor.")
 flags.DEFINE_integer("seed", 0, "Training seed.")
 flags.DEFINE_integer("train_steps", None, "Override the recipe's generator steps.")
 flags.DEFINE_string("penalty", None, "Override the recipe's penalty.")
@@ -37,7 +41,27 @@ flags.DEFINE_string("output_dir", None, "Where runs go (default: a temporary fol
 FLAGS = flags.FLAGS
 
 
-def evaluate(saved_model_dir, name, samples, seeds):
+def noise_floor(name, samples, seeds):
+    """Mean and standard error of W1 between two independent true sets.
+
+    The floor varies a lot from one pair of sets to the next (mostly with
+    how the samples split between modes: 8gaussians' per-pair standard
+    deviation is about a third of its mean), so it is averaged over many
+    pairs, drawn from their own random streams (seeds 100000 + i).
+    """
+    import numpy as np
+
+    from keras_wgan import data, metrics
+
+    sampler = data.TOY_DATASETS[name]
+    floors = []
+    for seed in range(seeds):
+        rng = np.random.default_rng(100000 + seed)
+        floors.append(metrics.wasserstein1(sampler(samples, rng), sampler(samples, rng)))
+    return float(np.mean(floors)), float(np.std(floors, ddof=1) / np.sqrt(seeds))
+
+
+def evaluate(saved_model_dir, name, samples, seeds, floor_seeds):
     """W1 ratio, floor and modes of an exported toy generator."""
     import numpy as np
     import tensorflow as tf
@@ -47,20 +71,26 @@ def evaluate(saved_model_dir, name, samples, seeds):
     serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
     latent_dim = serve.structured_input_signature[1]["latent"].shape[-1]
     sampler = data.TOY_DATASETS[name]
-    w1s, floors, modes, within = [], [], [], []
+    w1s, modes, within = [], [], []
     for seed in range(seeds):
         rng = np.random.default_rng(1000 + seed)
         latent = rng.standard_normal((samples, latent_dim)).astype("float32")
         fake = serve(latent=tf.constant(latent))["samples"].numpy()
         w1s.append(metrics.wasserstein1(fake, sampler(samples, rng)))
-        floors.append(metrics.wasserstein1(sampler(samples, rng), sampler(samples, rng)))
         if name in data.TOY_MODES:
             covered, fraction = data.count_modes(fake, name)
             modes.append(covered)
             within.append(fraction)
-    result = {"ratio": float(np.mean(w1s) / np.mean(floors)),
-              "ratio_per_seed": [round(w / f, 3) for w, f in zip(w1s, floors)],
-              "w1": float(np.mean(w1s)), "floor": float(np.mean(floors))}
+    floor, floor_error = noise_floor(name, samples, floor_seeds)
+    w1 = float(np.mean(w1s))
+    w1_error = float(np.std(w1s, ddof=1) / np.sqrt(seeds)) if seeds > 1 else float("nan")
+    ratio = w1 / floor
+    result = {"ratio": ratio,
+              # Standard error of the ratio (first-order, W1 and floor independent).
+              "ratio_error": ratio * float(np.hypot(w1_error / w1, floor_error / floor)),
+              "ratio_per_seed": [round(w / floor, 3) for w in w1s],
+              "w1": w1, "w1_error": w1_error, "floor": floor, "floor_error": floor_error,
+              "eval_seeds": seeds, "floor_seeds": floor_seeds}
     if modes:
         result.update(modes_covered=int(min(modes)), modes=len(data.TOY_MODES[name].centres),
                       within_3_std=float(np.mean(within)))
@@ -86,7 +116,8 @@ def main(argv):
                              checkpoint_every_steps=10**9, sample_every_epochs=10,
                              verbose=0, **overrides)
         seconds = time.perf_counter() - start
-        result = evaluate(run.export.saved_model_dir, name, FLAGS.samples, FLAGS.eval_seeds)
+        result = evaluate(run.export.saved_model_dir, name, FLAGS.samples, FLAGS.eval_seeds,
+                          FLAGS.floor_seeds)
         result.update(train_seconds=round(seconds, 1), generator_steps=run.generator_steps,
                       seconds_per_step=round(seconds / run.generator_steps, 4),
                       load_average=round(os.getloadavg()[0], 1),
@@ -97,8 +128,10 @@ def main(argv):
         results[name] = result
         modes = (f"{result['modes_covered']}/{result['modes']} modes, "
                  f"{result['within_3_std']:.0%} within 3 std, " if "modes" in result else "")
-        print(f"{name:12s} W1/floor {result['ratio']:.2f} (per seed {result['ratio_per_seed']}),"
-              f" floor {result['floor']:.4f}, {modes}{seconds:.0f} s for "
+        print(f"{name:12s} W1/floor {result['ratio']:.2f} +- {result['ratio_error']:.2f} "
+              f"(W1 {result['w1']:.4f} over {FLAGS.eval_seeds} sets, floor "
+              f"{result['floor']:.4f} +- {result['floor_error']:.4f} over {FLAGS.floor_seeds}), "
+              f"{modes}{seconds:.0f} s for "
               f"{run.generator_steps} steps (load {result['load_average']})", flush=True)
     print(json.dumps(results))
 
