@@ -14,7 +14,9 @@ critic updates of `batch_size` samples per generator update):
   plain way (`ReferenceWGAN`): float32, separate critic calls on the real and
   the generated batch, the penalty's input gradient by a nested
   `GradientTape`, the generator's forward pass inside the critic's tape,
-  compiled the default way, fed from an in-memory `tf.data` pipeline.
+  every convolution by the backend (`PatchConv2D` layers set to
+  `implementation="conv"`, i.e. plain `Conv2D`), compiled the default way,
+  fed from an in-memory `tf.data` pipeline.
 
 Both run in the same process, in alternating blocks of `--block_steps` train
 steps (ours, reference, ours, ...) after a warm-up, so that the load of a

@@ -25,6 +25,19 @@ def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):
     assert len(result["step_times"]) == 2
 
 
+def test_reference_computes_every_convolution_the_plain_way(monkeypatch):
+    from keras_wgan.layers import PatchConv2D
+
+    monkeypatch.setattr(benchmark, "FLAGS", benchmark._parser().parse_args(
+        ["--architecture=kerasio"]))
+    images = np.zeros((8, 28, 28, 1), "float32")
+    model, _ = benchmark._reference((28, 28, 1), images)
+    convs = [l for l in model.discriminator.layers if isinstance(l, PatchConv2D)]
+    assert len(convs) == 4
+    x = tf.zeros((1, 4, 4, 256))
+    assert not any(c._uses_patches(x) for c in convs)
+
+
 def test_count_flops_of_a_dense_layer_is_the_analytic_count():
     layer = keras.layers.Dense(3)
     layer.build((None, 5))
