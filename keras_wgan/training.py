@@ -274,6 +274,9 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         FloatingPointError: when a loss or weight became NaN or infinite.
     """
     settings = {name: value for name, value in locals().items()}
+    # First: the strategy may split the CPU into logical devices, which must
+    # happen before TensorFlow creates anything (opening the data included).
+    strategy_ = distribute.make_strategy(strategy, tpu=tpu, cpu_devices=cpu_devices)
     # What the samples are (points or images) decides the recipe of an unknown name;
     # the pipeline is lazy, so opening it to look costs little.
     kind = data.load(dataset, batch_size=1, data_dir=data_dir, image_size=image_size)[1].kind
@@ -298,9 +301,6 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     if s.lr_decay not in (None, "none", "linear"):
         raise ValueError(f"lr_decay must be 'linear' or 'none', received {s.lr_decay!r}")
 
-    # First: the strategy may split the CPU into logical devices, which must
-    # happen before TensorFlow runs anything.
-    strategy_ = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
     keras.utils.set_random_seed(s.seed)
     fit_batch = s.batch_size * (s.critic_steps if s.fresh_real_batches else 1)
     batches, info = data.load(s.dataset, batch_size=fit_batch, data_dir=s.data_dir,

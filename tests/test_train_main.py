@@ -20,6 +20,16 @@ def run_cli(*args, cwd=ROOT):
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+def test_cli_trains_mirrored_on_two_logical_cpus(tmp_path):
+    # --cpu_devices must split the CPU before TensorFlow creates anything:
+    # this failed when train() opened the data before making the strategy.
+    result = run_cli("--dataset=8gaussians", "--strategy=mirrored", "--cpu_devices=2",
+                     "--train_steps=2", "--steps_per_epoch=2", "--batch_size=8", "--units=8",
+                     "--depth=1", "--export_dir=", f"--output_dir={tmp_path}", "--verbose=0")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "model.keras").exists()
+
+
 def test_train_toy_writes_pictures_logs_and_stops_at_train_steps(tmp_path):
     result = training.train("25gaussians", train_steps=7, steps_per_epoch=3, units=16,
                             depth=1, batch_size=16, output_dir=tmp_path, export_dir=None,
