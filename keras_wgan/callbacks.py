@@ -17,7 +17,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import pictures
+from keras_wgan import pictures, tf_utils
 
 __all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures"]
 
@@ -127,7 +127,7 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         model = self.model
-        generator_updates = int(model.generator_optimizer.iterations)
+        generator_updates = int(tf_utils.variable_value(model.generator_optimizer.iterations))
         needed = self.burst_critic_updates if self.in_burst(generator_updates) else 0
         update_generator = self._critic_updates + model.critic_steps >= needed
         model.train_function = self._functions[update_generator]

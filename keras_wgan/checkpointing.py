@@ -46,7 +46,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from keras_wgan import distribute
+from keras_wgan import distribute, tf_utils
 
 __all__ = [
     "CheckpointCallback",
@@ -379,8 +379,7 @@ def _ensure_optimizers_built(model):
 
 def _read(variable):
     """The value of a Keras or tf variable, also a distributed one."""
-    value = getattr(variable, "value", variable)
-    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+    return tf_utils.variable_value(variable)
 
 
 def _nonfinite_logs(logs):

@@ -9,9 +9,11 @@ replica), so that every replica draws different noise and a restored
 checkpoint draws exactly the noise an uninterrupted run would have drawn.
 """
 
+import numpy as np
 import tensorflow as tf
 
-__all__ = ["input_gradient", "num_replicas", "replica_id", "step_logs", "step_seed"]
+__all__ = ["input_gradient", "num_replicas", "replica_id", "step_logs", "step_seed",
+           "variable_value"]
 
 
 def input_gradient(fn, x):
@@ -32,6 +34,17 @@ def input_gradient(fn, x):
         tape.watch(x)
         y = tf.cast(fn(x), tf.float32)
     return tf.cast(tape.gradient(y, x), tf.float32)
+
+
+def variable_value(variable):
+    """The value of a Keras or tf variable as numpy, also of a distributed one.
+
+    `int(variable)` fails for the `MirroredVariable` behind a Keras variable
+    created under a `tf.distribute` strategy; this reads it (outside a
+    replica context: in callbacks, after fit).
+    """
+    value = getattr(variable, "value", variable)
+    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
 
 
 def num_replicas():
