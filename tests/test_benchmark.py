@@ -2,6 +2,10 @@
 
 import inspect
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -134,3 +138,21 @@ def test_train_main_flags_map_one_to_one_onto_train():
     assert sorted(train_main.TRAIN_FLAGS) == sorted(keywords)
     assert train_main.FLAGS["mixed_precision"].default == "auto"
     assert train_main.FLAGS["jit_compile"].default == "auto"
+
+
+def test_toy_quality_script_reports_the_ratio_with_its_error(tmp_path):
+    # A subprocess: the script defines absl flags that train_main also defines.
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
+    done = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "toy_quality.py"), "--datasets=8gaussians",
+         "--train_steps=3", "--batch_size=16", "--samples=200", "--eval_seeds=2",
+         "--floor_seeds=3", f"--output_dir={tmp_path}"],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])["8gaussians"]
+    assert result["eval_seeds"] == 2 and result["floor_seeds"] == 3
+    assert result["floor"] > 0 and result["floor_error"] > 0 and result["w1"] > 0
+    assert result["ratio"] == pytest.approx(result["w1"] / result["floor"])
+    assert result["ratio_error"] > 0 and len(result["ratio_per_seed"]) == 2
+    assert result["generator_steps"] == 3
