@@ -84,7 +84,7 @@ def training_checkpoint(model):
 
 def generator_step(model):
     """The number of generator updates made so far (the training step)."""
-    return int(np.asarray(_read(model.generator_optimizer.iterations)))
+    return int(np.asarray(tf_utils.variable_value(model.generator_optimizer.iterations)))
 
 
 def restore_latest(model, directory):
@@ -377,11 +377,6 @@ def _ensure_optimizers_built(model):
             model.generator_optimizer.build(model.generator.trainable_variables)
 
 
-def _read(variable):
-    """The value of a Keras or tf variable, also a distributed one."""
-    return tf_utils.variable_value(variable)
-
-
 def _nonfinite_logs(logs):
     bad = []
     for name, value in (logs or {}).items():
@@ -406,7 +401,7 @@ def _nonfinite_variables(objects):
     for variable in variables:
         if not tf.as_dtype(variable.dtype).is_floating:
             continue
-        if not np.all(np.isfinite(np.asarray(_read(variable), dtype=np.float64))):
+        if not np.all(np.isfinite(np.asarray(tf_utils.variable_value(variable), dtype=np.float64))):
             bad.append(variable.path if hasattr(variable, "path") else variable.name)
     return bad
 
