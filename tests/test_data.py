@@ -527,8 +527,8 @@ def test_image_folder_names_a_corrupt_file(tmp_path, bad_name, damage, image_siz
     pictures = np.random.default_rng(0).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
     write_image(tmp_path / "a.png", pictures[0])
     write_image(tmp_path / "d.png", pictures[1])
-    content = image_bytes(pictures[2], {".png": "PNG", ".jpg": "JPEG", ".gif": "GIF"}[
-        Path(bad_name).suffix])
+    image_format = {".png": "PNG", ".jpg": "JPEG", ".gif": "GIF"}[Path(bad_name).suffix]
+    content = image_bytes(pictures[2], image_format)
     content = b"not an image" * 20 if damage == "garbage" else content[: len(content) // 2]
     (tmp_path / bad_name).parent.mkdir(exist_ok=True)
     (tmp_path / bad_name).write_bytes(content)
