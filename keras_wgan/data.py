@@ -10,7 +10,7 @@ yields bare float32 tensors, without labels:
   for evaluation (``TOY_DATASETS``, ``TOY_MODES``, ``count_modes``);
 * images from tensorflow-datasets (``from_tfds``), from an ``.npz`` file
   (``from_npz``) or from a folder of image files (``from_image_folder``),
-  scaled from uint8 to [-1, 1] to match a tanh generator.
+  scaled to [-1, 1] to match a tanh generator (the rule is in ``load``).
 
 ``load`` turns any of these, named by one string, into the pipeline the
 training loop consumes: cached, shuffled, repeated, batched with a fixed batch
@@ -24,6 +24,11 @@ import dataclasses
 import math
 import numbers
 import os
+import socket
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
@@ -36,6 +41,7 @@ __all__ = [
     "TOY_MODES",
     "DataInfo",
     "DatasetUnavailableError",
+    "InvalidDataError",
     "ToyModes",
     "ToySampler",
     "count_modes",
@@ -52,10 +58,19 @@ CELEBA_CROP = 140  # The usual centre crop of the 178x218 CelebA faces.
 CELEBA_IMAGE_SIZE = 64
 _TOY_CHUNK = 1024  # Toy samples generated per map call.
 _NOISE_STDS_IN_BOUND = 6.0  # Toy value ranges hold the noise up to 6 std.
+_TFDS_GCS_URL = "https://storage.googleapis.com/tfds-data"  # tfds's prepared copies (gs://).
+_PROBE_TIMEOUT = 3.0  # Seconds to wait for a download host to accept a connection.
+_RANGE_TOLERANCE = 1e-5  # Float rounding allowed beyond [0, 1] or [-1, 1] by float images.
+_TF_IMAGE_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF")  # PIL names of what tf.io decodes.
+_FULL_DECODE_LIMIT = 2000  # Image folders up to this many files are decoded in full up front.
 
 
 class DatasetUnavailableError(RuntimeError):
     """A tensorflow-datasets dataset could neither be downloaded nor found on disk."""
+
+
+class InvalidDataError(ValueError):
+    """A data file or folder cannot be trained on (unreadable, corrupt, bad values)."""
 
 
 # --------------------------------------------------------------------------
@@ -264,8 +279,8 @@ class DataInfo:
       name: the dataset as given (toy name, .npz path, folder, tfds name).
       kind: ``'points'`` (vectors [D]) or ``'images'`` ([H, W, C]).
       sample_shape: shape of one sample, e.g. ``(2,)`` or ``(28, 28, 1)``.
-      value_range: ``(low, high)`` of the values: (-1.0, 1.0) for uint8 images,
-        a box holding a toy distribution, the observed range of float arrays.
+      value_range: ``(low, high)`` of the values: (-1.0, 1.0) for images,
+        a box holding a toy distribution, the observed range of float vectors.
       num_examples: number of examples, None for infinite toy data.
       sampler: the numpy ``ToySampler`` for toy data (fresh true samples for
         evaluation), None otherwise.
@@ -283,15 +298,23 @@ class DataInfo:
 
 
 def _size_pair(image_size) -> tuple[int, int]:
-    """``64`` or ``(64, 48)`` -> ``(height, width)``."""
-    if isinstance(image_size, numbers.Integral):
-        image_size = (image_size, image_size)
-    size = tuple(image_size)
-    if len(size) != 2 or not all(isinstance(s, numbers.Integral) and s > 0 for s in size):
+    """``64`` or ``(64, 48)`` -> ``(height, width)``; anything else is a ValueError."""
+
+    def positive_int(value):
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
+
+    size = (image_size, image_size) if isinstance(image_size, numbers.Integral) else image_size
+    if not isinstance(size, (tuple, list)) or len(size) != 2 or not all(map(positive_int, size)):
         raise ValueError(
-            f"image_size must be a positive int or (height, width), got {image_size!r}"
+            f"image_size must be a positive integer or (height, width), received {image_size!r}"
         )
     return int(size[0]), int(size[1])
+
+
+def _check_image_size(image_size) -> None:
+    """Validates ``image_size`` (None or as for ``_size_pair``) before any data is read."""
+    if image_size is not None:
+        _size_pair(image_size)
 
 
 def _check_dtype(dtype: tf.DType, where: str) -> None:
@@ -308,6 +331,25 @@ def _resize(image: tf.Tensor, image_size) -> tf.Tensor:
     if image.dtype == tf.uint8:
         return tf.saturate_cast(tf.round(resized), tf.uint8)
     return resized
+
+
+def _float_images_to_unit_range(images: np.ndarray, low: float, high: float, where: str):
+    """Float32 images with values in [``low``, ``high``] -> the same images in [-1, 1].
+
+    Images in [0, 1] become ``2 x - 1`` (as uint8 0..255 become ``x / 127.5 - 1``),
+    images in [-1, 1] stay as they are, anything else is an ``InvalidDataError``:
+    a tanh generator cannot leave [-1, 1]. Values up to ``_RANGE_TOLERANCE``
+    beyond a bound (float rounding) are clipped to it.
+    """
+    if low >= -_RANGE_TOLERANCE and high <= 1.0 + _RANGE_TOLERANCE:
+        return np.clip(images, 0.0, 1.0) * 2.0 - 1.0
+    if low >= -1.0 - _RANGE_TOLERANCE and high <= 1.0 + _RANGE_TOLERANCE:
+        return np.clip(images, -1.0, 1.0)
+    raise InvalidDataError(
+        f"float images of {where} range over [{low:g}, {high:g}], outside [-1, 1] (the range "
+        "of the tanh generator); store uint8 images (0..255), or float images in [0, 1] or "
+        "[-1, 1] (e.g. x / 255 for values 0..255)"
+    )
 
 
 def _to_unit_range(x: tf.Tensor) -> tf.Tensor:
@@ -346,6 +388,12 @@ def _source_info(
 # --------------------------------------------------------------------------
 
 
+def _first_line(error: BaseException, limit: int = 160) -> str:
+    """The first line of an error's message, cut to ``limit`` characters: for one-line errors."""
+    line = (str(error).strip().splitlines() or [""])[0]
+    return line if len(line) <= limit else line[:limit] + "..."
+
+
 def _unknown_dataset_error(name: str) -> ValueError:
     return ValueError(
         f"unknown dataset {name!r}: expected one of the built-in 2-D distributions "
@@ -355,9 +403,7 @@ def _unknown_dataset_error(name: str) -> ValueError:
 
 
 def _unavailable_error(name: str, data_dir, cause: BaseException) -> DatasetUnavailableError:
-    reason = (str(cause).strip().splitlines() or [""])[0]
-    if len(reason) > 160:
-        reason = reason[:160] + "..."
+    reason = _first_line(cause)
     return DatasetUnavailableError(
         f"dataset {name!r} could not be downloaded or found in data_dir '{os.fspath(data_dir)}' "
         f"({type(cause).__name__}: {reason}); to train on local files instead, "
@@ -365,14 +411,65 @@ def _unavailable_error(name: str, data_dir, cause: BaseException) -> DatasetUnav
     )
 
 
+def _download_hosts(builder) -> list[tuple[str, int]]:
+    """``(host, port)`` pairs a download of ``builder`` would connect to; [] when unknown.
+
+    These are the hosts of the dataset's registered download URLs and of
+    tfds's own copies on GCS (which tfds tries first), or the proxy that
+    ``requests`` would use for them. Datasets without registered URLs, or
+    with a manual download step, give [] (no probe: they may need no network).
+    """
+    urls = list(builder.url_infos or ())
+    if not urls or getattr(builder, "MANUAL_DOWNLOAD_INSTRUCTIONS", None):
+        return []
+    urls.append(_TFDS_GCS_URL)
+    proxies = urllib.request.getproxies()
+    hosts = []
+    for url in urls:
+        parts = urllib.parse.urlsplit(url)
+        proxy = proxies.get(parts.scheme) or proxies.get("all")
+        if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+            parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if not parts.hostname:
+            continue
+        host = (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        if host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
+def _offline_error(hosts, timeout: float = _PROBE_TIMEOUT) -> ConnectionError | None:
+    """None if one of ``hosts`` accepts a TCP connection within ``timeout`` s, else why not.
+
+    tfds retries a failed download for minutes (urllib3 retries with backoff)
+    before it gives up; this probe tells within seconds that there is no network.
+    """
+    last_error = None
+    for host, port in hosts:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            return None
+        except OSError as error:
+            last_error = error
+    if last_error is None:  # No hosts to probe.
+        return None
+    names = ", ".join(f"{host}:{port}" for host, port in hosts)
+    return ConnectionError(f"cannot connect to {names} ({last_error})")
+
+
 def _tfds_source(name, split="train", data_dir=None, image_size=None, download=True):
     import tensorflow_datasets as tfds  # Imported here: toy and local data do not need it.
 
+    _check_image_size(image_size)
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except ValueError as error:  # DatasetNotFoundError, or not even a dataset name.
         raise _unknown_dataset_error(name) from error
     if download:
+        if not builder.is_prepared():  # Fail at once, not after minutes of retries.
+            offline = _offline_error(_download_hosts(builder))
+            if offline is not None:
+                raise _unavailable_error(name, builder.data_dir_root, offline)
         try:
             builder.download_and_prepare()
         except Exception as error:  # No network, missing package, manual download...
@@ -446,11 +543,33 @@ def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, d
 # --------------------------------------------------------------------------
 
 
+def _unreadable_npz(path: Path, problem: str, error: BaseException | None = None):
+    """The one-line error for an ``.npz`` file that numpy cannot read."""
+    reason = f": {type(error).__name__}: {_first_line(error)}" if error is not None else ""
+    return InvalidDataError(
+        f"'{path}' is not a readable .npz file ({problem}{reason}); "
+        "expected an archive written by np.savez"
+    )
+
+
+# Errors of np.load and NpzFile reads on a damaged file: short reads, bad zip
+# structure or CRC, bad deflate data, bad .npy headers, pickled objects.
+_NPZ_READ_ERRORS = (EOFError, OSError, ValueError, zipfile.BadZipFile, zlib.error)
+
+
 def _npz_source(path, image_size=None):
+    _check_image_size(image_size)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such .npz file: '{path}'")
-    archive = np.load(path, allow_pickle=False)
+    if path.stat().st_size == 0:
+        raise _unreadable_npz(path, "empty file, 0 bytes")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except zipfile.BadZipFile as error:
+        raise _unreadable_npz(path, "truncated or corrupt zip", error) from error
+    except _NPZ_READ_ERRORS as error:
+        raise _unreadable_npz(path, "not a zip archive", error) from error
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"'{path}' is not an .npz archive (use np.savez to write one)")
     with archive:
@@ -459,12 +578,20 @@ def _npz_source(path, image_size=None):
             key = "images"
         elif len(names) == 1:
             key = names[0]
+        elif not names:
+            raise InvalidDataError(
+                f"'{path}' holds no arrays; expected an array named 'images' or a single array "
+                "of any name, e.g. np.savez(path, images=images)"
+            )
         else:
             raise ValueError(
                 f"'{path}' holds several arrays ({', '.join(names)}) and none is named 'images'; "
                 "name the training array 'images'"
             )
-        array = archive[key]
+        try:
+            array = archive[key]
+        except _NPZ_READ_ERRORS as error:
+            raise _unreadable_npz(path, f"array {key!r} cannot be read", error) from error
 
     _check_dtype(tf.as_dtype(array.dtype), f"array {key!r} of '{path}'")
     if array.ndim == 3:  # [N, H, W] grayscale images.
@@ -476,11 +603,24 @@ def _npz_source(path, image_size=None):
         )
     if array.ndim == 2 and image_size is not None:
         raise ValueError(f"image_size is given but '{path}' holds vectors of shape {array.shape}")
-    if array.dtype != np.uint8:  # Floats are used as they are.
-        array = array.astype(np.float32)
-        value_range = (float(array.min()), float(array.max())) if array.size else None
-    else:
-        value_range = (-1.0, 1.0)
+    if array.size == 0:
+        raise InvalidDataError(f"array {key!r} of '{path}' holds no samples (shape {array.shape})")
+    value_range = (-1.0, 1.0)
+    if array.dtype != np.uint8:
+        with np.errstate(over="ignore"):  # Values beyond float32 become inf: refused below.
+            array = array.astype(np.float32)
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        if bad:
+            raise InvalidDataError(
+                f"array {key!r} of '{path}' holds {bad} non-finite value{'s' * (bad > 1)} (NaN or "
+                f"inf in float32) out of {array.size}; replace them (e.g. np.nan_to_num) or drop "
+                "those samples"
+            )
+        low, high = float(array.min()), float(array.max())
+        if array.ndim == 2:  # Vectors of any scale are used as they are.
+            value_range = (low, high)
+        else:
+            array = _float_images_to_unit_range(array, low, high, f"array {key!r} of '{path}'")
 
     raw = tf.data.Dataset.from_tensor_slices(array)
     if image_size is not None:
@@ -490,13 +630,14 @@ def _npz_source(path, image_size=None):
 
 
 def from_npz(path, image_size=None):
-    """Samples stored in an ``.npz`` file, scaled to [-1, 1] if they are uint8.
+    """Samples stored in an ``.npz`` file, images scaled to [-1, 1].
 
-    Uses the array named ``images``, or the file's only array. uint8 arrays are
-    images with values 0..255, mapped to ``x / 127.5 - 1``. Float arrays are
-    used as they are (so they should already be in the generator's output
-    range, e.g. [-1, 1]); this also allows vectors [N, D] of any kind.
-    [N, H, W] arrays get a channel axis.
+    Uses the array named ``images``, or the file's only array. Images
+    ([N, H, W] or [N, H, W, C]; [N, H, W] gets a channel axis) follow the rule
+    of ``load``: uint8 values 0..255 are mapped to ``x / 127.5 - 1``; float
+    images must lie in [0, 1] (mapped to ``2 x - 1``) or in [-1, 1] (used as
+    they are). Vectors [N, D] of floats are used as they are, at any scale.
+    NaN or infinite values are refused.
 
     Args:
       path: path of the ``.npz`` file.
@@ -508,6 +649,8 @@ def from_npz(path, image_size=None):
 
     Raises:
       FileNotFoundError: ``path`` does not exist.
+      InvalidDataError: an unreadable file, no arrays or samples, non-finite
+        values, or float images outside [-1, 1].
       ValueError: several arrays and none named ``images``, or an unusable shape or dtype.
 
     Example:
@@ -530,28 +673,86 @@ def _image_files(folder: Path) -> list[Path]:
     return files
 
 
-def _folder_source(path, image_size=None, channels=None):
-    from PIL import Image  # Headers only: sizes and modes, without decoding pixels.
+def _checked_image(file: Path, decode: bool) -> tuple[tuple[int, int], str]:
+    """``((width, height), mode)`` of an image file, once it is known that tf.io can decode it.
 
+    Reads the file with PIL: with ``decode`` all its pixels, else only what
+    ``verify`` checks (the whole structure and checksums of a PNG, the headers
+    of other formats), which is fast enough for folders of 100k files.
+
+    Raises:
+      InvalidDataError: the file is not a PNG, JPEG, BMP or GIF image, or is corrupt.
+    """
+    from PIL import Image
+
+    try:
+        with Image.open(file) as image:
+            size, mode, image_format = image.size, image.mode, image.format
+            if image_format not in _TF_IMAGE_FORMATS:
+                raise InvalidDataError(
+                    f"'{file}' is a {image_format} image, which tf.io cannot decode; "
+                    "expected PNG, JPEG, BMP or GIF files"
+                )
+            if decode:
+                image.load()
+            else:
+                image.verify()
+    except InvalidDataError:
+        raise
+    except Exception as error:  # PIL: OSError, SyntaxError, ValueError, struct.error, ...
+        raise InvalidDataError(
+            f"'{file}' is not a readable image file ({type(error).__name__}: "
+            f"{_first_line(error)}); remove or replace it"
+        ) from error
+    return size, mode
+
+
+_SCANNED_FOLDERS: dict = {}  # Files (with sizes and times) -> what _scan_images found.
+
+
+def _scan_images(files: list[Path]) -> tuple[str, dict]:
+    """Checks every image file, so that a bad one is named before training starts.
+
+    Small folders (up to ``_FULL_DECODE_LIMIT`` files) are decoded in full,
+    larger ones verified (see ``_checked_image``). The result is kept for the
+    same files with the same sizes and modification times, as training opens
+    its data several times.
+
+    Returns:
+      ``(mode, sizes)``: the PIL mode of the first file, and a dict from each
+      distinct ``(width, height)`` to the first file of that size.
+    """
+    decode = len(files) <= _FULL_DECODE_LIMIT
+    stats = [file.stat() for file in files]
+    key = (decode, *((str(file), st.st_size, st.st_mtime_ns) for file, st in zip(files, stats)))
+    if key not in _SCANNED_FOLDERS:
+        first_mode, sizes = None, {}
+        for file in files:
+            size, mode = _checked_image(file, decode)
+            first_mode = first_mode or mode
+            sizes.setdefault(size, file)
+        _SCANNED_FOLDERS.clear()  # Keep one folder: a key holds every file name.
+        _SCANNED_FOLDERS[key] = first_mode, sizes
+    return _SCANNED_FOLDERS[key]
+
+
+def _folder_source(path, image_size=None, channels=None):
+    _check_image_size(image_size)
     folder = Path(path)
     files = _image_files(folder)
-    if channels is None:
-        with Image.open(files[0]) as first:
-            channels = 1 if first.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
-    if channels not in (1, 3):
+    if channels not in (None, 1, 3):
         raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+    first_mode, sizes = _scan_images(files)
+    if channels is None:  # From the first image.
+        channels = 1 if first_mode in ("1", "L", "LA", "I", "I;16", "F") else 3
+    if image_size is None and len(sizes) > 1:
+        (w0, h0), (w1, h1) = list(sizes)[:2]
+        first, other = list(sizes.values())[:2]
+        raise ValueError(
+            f"images below '{folder}' differ in size ('{first}' is {h0}x{w0}, "
+            f"'{other}' is {h1}x{w1}): pass image_size to resize them all"
+        )
     if image_size is None:
-        sizes = {}
-        for file in files:
-            with Image.open(file) as image:
-                sizes.setdefault(image.size, file)
-            if len(sizes) > 1:
-                (w0, h0), (w1, h1) = sizes
-                first, other = sizes.values()
-                raise ValueError(
-                    f"images below '{folder}' differ in size ('{first}' is {h0}x{w0}, "
-                    f"'{other}' is {h1}x{w1}): pass image_size to resize them all"
-                )
         (width, height), = sizes
         shape = (height, width, channels)
     else:
@@ -577,9 +778,11 @@ def from_image_folder(path, image_size=None, channels=None):
     """Images stored as files below a folder, scaled to [-1, 1].
 
     Takes every .png, .jpg, .jpeg, .bmp and .gif file (first frame) below
-    ``path``, recursively, in sorted path order, decoded with ``tf.io``. Without
-    ``image_size`` all images must have the same size (checked up front by
-    reading every file's header).
+    ``path``, recursively, in sorted path order, decoded with ``tf.io``. Every
+    file is checked up front with PIL, so that a corrupt one is named before
+    training starts: decoded in full in folders of up to 2000 files, else
+    checked with ``verify`` (all of a PNG, the headers of other formats).
+    Without ``image_size`` all images must have the same size.
 
     Args:
       path: the folder.
@@ -593,7 +796,9 @@ def from_image_folder(path, image_size=None, channels=None):
     Raises:
       FileNotFoundError: ``path`` does not exist.
       NotADirectoryError: ``path`` is not a folder.
-      ValueError: no image files, sizes differ without ``image_size``, or bad ``channels``.
+      InvalidDataError: a file that is corrupt or not a PNG, JPEG, BMP or GIF image.
+      ValueError: no image files, sizes differ without ``image_size``, or bad
+        ``channels`` or ``image_size``.
 
     Example:
       >>> faces, info = from_image_folder("data/faces", image_size=64, channels=3)
@@ -642,11 +847,21 @@ def load(
     result is repeated, batched with ``drop_remainder=True`` (a static batch
     dimension), scaled to float32 [-1, 1] and prefetched.
 
+    Images are brought to [-1, 1], the range of the generator's ``tanh``, by
+    one rule: uint8 images (files, tfds, ``.npz``) are scaled from 0..255 by
+    ``x / 127.5 - 1``; float images of an ``.npz`` whose values all lie in
+    [0, 1] are mapped by ``2 x - 1``; other float images must lie in [-1, 1]
+    and are used as they are (both to within 1e-5 of float rounding); float
+    images with values beyond [-1, 1], e.g. 0..255, are refused with the range
+    found. Vectors [N, D] (kind ``'points'``) are used at any scale. NaN or
+    infinite values in an ``.npz`` are refused. All of this, and whether every
+    file of an image folder decodes, is checked here, before training starts.
+
     Args:
       dataset: toy name, ``.npz`` path, image folder, or tfds name (str or path).
       batch_size: samples per batch, >= 1.
       data_dir: tfds data directory (tfds names only).
-      image_size: int or (height, width) to resize images to.
+      image_size: a positive int or (height, width) to resize images to.
       seed: seed of the toy sampler or of the shuffle; None is non-reproducible.
       shuffle_buffer: shuffle buffer size for finite data; below 2 disables shuffling.
       cache: cache finite data in memory before shuffling.
@@ -657,10 +872,13 @@ def load(
       ``[batch_size, *info.sample_shape]``, and the ``DataInfo``.
 
     Raises:
-      ValueError: bad ``batch_size``, unknown dataset, fewer examples than
-        ``batch_size`` without ``repeat``, or a problem with the data.
+      ValueError: bad ``batch_size`` or ``image_size``, unknown dataset, fewer
+        examples than ``batch_size`` without ``repeat``, or a problem with the data.
+      InvalidDataError: (a ValueError) an unreadable ``.npz`` or image file, an
+        ``.npz`` without arrays, non-finite values, float images outside [-1, 1].
       FileNotFoundError: a ``.npz`` path that does not exist.
-      DatasetUnavailableError: a tfds dataset that can be neither found nor downloaded.
+      DatasetUnavailableError: a tfds dataset that can be neither found nor
+        downloaded (within seconds when no download host can be reached).
 
     Example:
       >>> batches, info = load("mnist", batch_size=64, seed=0)

@@ -1,6 +1,8 @@
 """Tests of keras_wgan.data: toy distributions, tfds, .npz and image-folder sources, load()."""
 
+import io
 import math
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,65 @@ def first_tfds_image(name):
 def write_image(path, array):
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(array).save(path)
+
+
+def image_bytes(array, image_format):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def one_line_error(error_type, call, *args, **kwargs):
+    """The message of the ``error_type`` that ``call`` raises, checked to be one line."""
+    with pytest.raises(error_type) as caught:
+        call(*args, **kwargs)
+    message = str(caught.value)
+    assert "\n" not in message, message
+    return message
+
+
+class _Connection:
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """Every TCP connection succeeds at once: the download probe sees a network."""
+    connections = []
+
+    def connect(address, timeout=None, *args, **kwargs):
+        connections.append((address, timeout))
+        return _Connection()
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    return connections
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Every TCP connection fails (as without DNS); records the attempts."""
+    connections = []
+
+    def connect(address, timeout=None, *args, **kwargs):
+        connections.append((address, timeout))
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    return connections
+
+
+@pytest.fixture
+def download_calls(monkeypatch):
+    """Replaces tfds's download_and_prepare by a recorder that fails like tfds offline."""
+    calls = []
+
+    def download_and_prepare(self, *args, **kwargs):
+        calls.append(self.name)
+        raise ConnectionError("Failed to resolve 'storage.googleapis.com'\n(more detail)")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", download_and_prepare)
+    return calls
 
 
 # ---------------------------------------------------------------- toy data
@@ -186,7 +247,7 @@ def test_toy_load_and_info():
         ("celeb_a", None, (64, 64, 3)),  # Centre crop 140x140, then 64x64.
     ],
 )
-def test_tfds_mocked(name, image_size, shape):
+def test_tfds_mocked(name, image_size, shape, online):
     with tfds.testing.mock_data(num_examples=12):
         images, info = data.from_tfds(name, image_size=image_size)
         first = next(iter(images)).numpy()
@@ -203,7 +264,7 @@ def test_tfds_mocked(name, image_size, shape):
         np.testing.assert_allclose(first, raw / 127.5 - 1.0, atol=1e-6)
 
 
-def test_celeb_a_centre_crop():
+def test_celeb_a_centre_crop(online):
     with tfds.testing.mock_data(num_examples=2):
         # image_size equal to the crop: no resampling.
         images, _ = data.from_tfds("celeb_a", image_size=140)
@@ -222,17 +283,48 @@ def test_tfds_not_prepared_without_download(tmp_path):
     assert "--dataset=path/to/images.npz" in message
 
 
-def test_tfds_download_failure_is_one_line(tmp_path, monkeypatch):
-    def offline(self, *args, **kwargs):
-        raise ConnectionError("Failed to resolve 'storage.googleapis.com'\n(more detail)")
-
-    # Simulates having no network without waiting for tfds's download retries.
-    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", offline)
+def test_tfds_download_failure_is_one_line(tmp_path, online, download_calls):
+    # The probe finds a network, then the download fails (without tfds's retries).
     with pytest.raises(data.DatasetUnavailableError, match="could not be downloaded") as caught:
         data.load("mnist", batch_size=8, data_dir=tmp_path)
     message = str(caught.value)
     assert "\n" not in message and "ConnectionError" in message and "--dataset=" in message
+    assert "Failed to resolve" in message  # tfds's own error, not the probe's.
     assert isinstance(caught.value, RuntimeError)
+    assert download_calls == ["mnist"]
+    assert online and all(timeout <= 5 for _, timeout in online)
+
+
+def test_tfds_offline_fails_before_downloading(tmp_path, offline, download_calls):
+    # Offline, tfds would retry for minutes: the probe answers before any download.
+    message = one_line_error(
+        data.DatasetUnavailableError, data.load, "mnist", batch_size=8, data_dir=tmp_path
+    )
+    assert download_calls == []
+    assert offline and all(timeout is not None and timeout <= 5 for _, timeout in offline)
+    assert ("storage.googleapis.com", 443) in [address for address, _ in offline]
+    assert "'mnist' could not be downloaded" in message and str(tmp_path) in message
+    assert "cannot connect to storage.googleapis.com:443" in message
+    assert "Name or service not known" in message and "--dataset=" in message
+
+
+def test_tfds_offline_probe_uses_the_proxy(tmp_path, offline, download_calls, monkeypatch):
+    for name in ("https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://proxy.example:3128")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(data.DatasetUnavailableError, match="proxy.example:3128"):
+        data.load("cifar10", batch_size=8, data_dir=tmp_path)
+    assert [address for address, _ in offline] == [("proxy.example", 3128)]
+    assert download_calls == []
+
+
+def test_tfds_prepared_dataset_needs_no_network(offline, monkeypatch):
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
+    with tfds.testing.mock_data(num_examples=4):
+        batches, info = data.load("mnist", batch_size=2, seed=0)
+        assert next(iter(batches)).shape == (2, 28, 28, 1)
+    assert offline == []  # Not even probed.
 
 
 # ---------------------------------------------------------------- npz
@@ -278,6 +370,99 @@ def test_npz_errors(tmp_path):
         data.load(str(tmp_path / "missing.npz"), batch_size=4)
 
 
+def _damaged_npz(path, damage):
+    np.savez(path, images=np.arange(4 * 8 * 8, dtype=np.uint8).reshape(4, 8, 8))
+    content = path.read_bytes()
+    if damage == "empty":
+        content = b""
+    elif damage == "truncated":
+        content = content[: len(content) // 2]
+    else:  # One flipped byte inside the stored array: a CRC error when it is read.
+        middle = len(content) // 2
+        content = content[:middle] + bytes([content[middle] ^ 0xFF]) + content[middle + 1 :]
+    path.write_bytes(content)
+
+
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        ("empty", "empty file, 0 bytes"),
+        ("truncated", "truncated or corrupt zip: BadZipFile"),
+        ("corrupt", "array 'images' cannot be read: BadZipFile: Bad CRC-32"),
+    ],
+)
+def test_npz_unreadable_file_is_named(tmp_path, damage, problem):
+    path = tmp_path / "x.npz"
+    _damaged_npz(path, damage)
+    message = one_line_error(ValueError, data.load, str(path), batch_size=2)
+    assert message.startswith(f"'{path}' is not a readable .npz file ({problem}")
+    with pytest.raises(data.InvalidDataError):  # The ValueError subclass for bad data.
+        data.from_npz(path)
+
+
+def test_npz_without_arrays(tmp_path):
+    np.savez(tmp_path / "nothing.npz")
+    message = one_line_error(ValueError, data.load, str(tmp_path / "nothing.npz"), batch_size=2)
+    assert message.startswith(f"'{tmp_path / 'nothing.npz'}' holds no arrays; expected an array")
+    assert "'images'" in message and "single array" in message and "several" not in message
+    np.savez(tmp_path / "no_samples.npz", images=np.zeros((0, 4, 4), np.uint8))
+    with pytest.raises(ValueError, match=r"holds no samples \(shape \(0, 4, 4, 1\)\)"):
+        data.load(str(tmp_path / "no_samples.npz"), batch_size=2)
+
+
+@pytest.mark.parametrize("shape", [(5, 4, 4), (5, 2)], ids=["images", "points"])
+def test_npz_refuses_non_finite_values(tmp_path, shape):
+    values = np.zeros(shape, np.float32)
+    values.flat[3], values.flat[7], values.flat[8] = np.nan, np.inf, -np.inf
+    np.savez(tmp_path / "bad.npz", samples=values)
+    message = one_line_error(
+        ValueError, data.load, str(tmp_path / "bad.npz"), batch_size=2
+    )
+    assert message.startswith(f"array 'samples' of '{tmp_path / 'bad.npz'}' holds 3 non-finite")
+    assert f"out of {values.size}" in message
+    # float64 values beyond float32's range would become inf too.
+    np.savez(tmp_path / "huge.npz", samples=np.full(shape, 1e39))
+    with pytest.raises(ValueError, match=f"holds {values.size} non-finite"):
+        data.from_npz(tmp_path / "huge.npz")
+
+
+def test_npz_float_image_range_rule(tmp_path):
+    rng = np.random.default_rng(0)
+    # Floats in [0, 255] cannot be matched by a tanh generator: refused, saying what to do.
+    bytes_range = np.linspace(0, 255, 6 * 16, dtype=np.float32).reshape(6, 4, 4)
+    np.savez(tmp_path / "bytes.npz", images=bytes_range)
+    message = one_line_error(
+        ValueError, data.load, str(tmp_path / "bytes.npz"), batch_size=2
+    )
+    assert f"'{tmp_path / 'bytes.npz'}'" in message and "outside [-1, 1]" in message
+    assert "range over [0, 255]" in message
+    assert "x / 255" in message and "uint8" in message
+    np.savez(tmp_path / "wide.npz", images=np.linspace(-1.5, 0.5, 6 * 16).reshape(6, 4, 4))
+    with pytest.raises(ValueError, match=r"range over \[-1.5, 0.5\]"):
+        data.from_npz(tmp_path / "wide.npz")
+
+    # Floats in [0, 1] are mapped to [-1, 1] like uint8 images; [-1, 1] ones are kept.
+    unit = rng.uniform(0, 1, (6, 4, 4, 3)).astype(np.float32)
+    unit[0, 0, 0] = [0.0, 1.0, 1.0 + 1e-7]  # Float rounding just above 1 is tolerated.
+    signed = unit * 2 - 1
+    for name, images in [("unit", unit), ("signed", signed)]:
+        np.savez(tmp_path / f"{name}.npz", images=images)
+        samples, info = data.from_npz(tmp_path / f"{name}.npz")
+        loaded = np.stack(list(samples.as_numpy_iterator()))
+        np.testing.assert_allclose(loaded, np.clip(signed, -1, 1), atol=1e-6)
+        assert info.value_range == (-1.0, 1.0) and info.kind == "images"
+        assert loaded.min() == -1.0 and loaded.max() == 1.0
+    batch = next(iter(data.load(str(tmp_path / "unit.npz"), batch_size=6, seed=0)[0])).numpy()
+    assert -1.0 <= batch.min() < -0.9 and 0.9 < batch.max() <= 1.0
+
+    # Vectors are not images: any finite scale is used as it is.
+    points = rng.uniform(0, 255, (6, 2)).astype(np.float32)
+    np.savez(tmp_path / "points.npz", points=points)
+    samples, info = data.from_npz(tmp_path / "points.npz")
+    np.testing.assert_array_equal(np.stack(list(samples.as_numpy_iterator())), points)
+    assert info.kind == "points" and info.value_range == (points.min(), points.max())
+
+
 # ---------------------------------------------------------------- image folder
 
 
@@ -320,10 +505,70 @@ def test_image_folder_errors(tmp_path):
         data.from_image_folder(tmp_path)
     write_image(tmp_path / "small.png", np.zeros((4, 4, 3), np.uint8))
     write_image(tmp_path / "large.png", np.zeros((8, 6, 3), np.uint8))
-    with pytest.raises(ValueError, match="image_size"):
-        data.from_image_folder(tmp_path)
+    message = one_line_error(ValueError, data.load, str(tmp_path), batch_size=2)
+    assert f"images below '{tmp_path}' differ in size" in message
+    assert f"'{tmp_path / 'large.png'}' is 8x6" in message and "is 4x4" in message
+    assert "pass image_size" in message
     images, info = data.from_image_folder(tmp_path, image_size=5)
     assert info.sample_shape == (5, 5, 3) and len(list(images)) == 2
+
+
+@pytest.mark.parametrize("image_size", [None, 4])
+@pytest.mark.parametrize(
+    "bad_name, damage",
+    [
+        ("c.png", "garbage"),
+        ("c.png", "truncated"),
+        ("c.jpg", "truncated"),  # PIL's verify() does not see this: only a full decode.
+        ("sub/c.gif", "truncated"),
+    ],
+)
+def test_image_folder_names_a_corrupt_file(tmp_path, bad_name, damage, image_size):
+    pictures = np.random.default_rng(0).integers(0, 256, (3, 8, 8, 3), dtype=np.uint8)
+    write_image(tmp_path / "a.png", pictures[0])
+    write_image(tmp_path / "d.png", pictures[1])
+    image_format = {".png": "PNG", ".jpg": "JPEG", ".gif": "GIF"}[Path(bad_name).suffix]
+    content = image_bytes(pictures[2], image_format)
+    content = b"not an image" * 20 if damage == "garbage" else content[: len(content) // 2]
+    (tmp_path / bad_name).parent.mkdir(exist_ok=True)
+    (tmp_path / bad_name).write_bytes(content)
+    message = one_line_error(
+        ValueError, data.load, str(tmp_path), batch_size=2, image_size=image_size
+    )
+    assert message.startswith(f"'{tmp_path / bad_name}' is not a readable image file (")
+
+
+def test_image_folder_is_checked_once_per_content(tmp_path, monkeypatch):
+    checked = []
+    check = data._checked_image
+    monkeypatch.setattr(data, "_checked_image", lambda *args: checked.append(args) or check(*args))
+    for name in ("a.png", "b.png"):
+        write_image(tmp_path / name, np.zeros((4, 4, 3), np.uint8))
+    data.load(str(tmp_path), batch_size=2)
+    data.load(str(tmp_path), batch_size=2, image_size=2)  # As training opens it again.
+    assert [file.name for file, decode in checked] == ["a.png", "b.png"]
+    assert all(decode for _, decode in checked)  # A small folder: decoded in full.
+    write_image(tmp_path / "b.png", np.zeros((4, 6, 3), np.uint8))  # Changed: checked again.
+    data.load(str(tmp_path), batch_size=2, image_size=2)
+    assert len(checked) == 4
+
+
+def test_image_folder_check_of_large_folders(tmp_path, monkeypatch):
+    # Above the full-decode limit, every file is still opened and verified.
+    monkeypatch.setattr(data, "_FULL_DECODE_LIMIT", 1)
+    picture = np.zeros((8, 8, 3), np.uint8)
+    write_image(tmp_path / "a.png", picture)
+    write_image(tmp_path / "b.png", picture)
+    images, info = data.from_image_folder(tmp_path)
+    assert info.num_examples == 2 and len(list(images)) == 2
+    content = image_bytes(picture, "PNG")
+    (tmp_path / "b.png").write_bytes(content[: len(content) - 20])  # Cut inside IEND.
+    with pytest.raises(ValueError, match="b.png' is not a readable image file"):
+        data.from_image_folder(tmp_path, image_size=4)
+    # A format that PIL reads but tf.io does not, under an image extension.
+    (tmp_path / "b.png").write_bytes(image_bytes(picture, "TIFF"))
+    message = one_line_error(ValueError, data.from_image_folder, tmp_path)
+    assert message.startswith(f"'{tmp_path / 'b.png'}' is a TIFF image, which tf.io cannot")
 
 
 # ---------------------------------------------------------------- load()
@@ -333,6 +578,20 @@ def test_image_folder_errors(tmp_path):
 def test_load_rejects_bad_batch_size(batch_size):
     with pytest.raises(ValueError, match=f"batch_size={batch_size}"):
         data.load("8gaussians", batch_size=batch_size)
+
+
+@pytest.mark.parametrize("image_size", [0, -3, 2.5, (0, 4), (4,), (4, 4, 4), True, "64"])
+def test_load_rejects_bad_image_size(tmp_path, image_size, download_calls):
+    np.savez(tmp_path / "digits.npz", images=np.zeros((4, 8, 8), np.uint8))
+    write_image(tmp_path / "folder" / "a.png", np.zeros((8, 8), np.uint8))
+    expected = f"image_size must be a positive integer or (height, width), received {image_size!r}"
+    for dataset in (tmp_path / "digits.npz", tmp_path / "folder", "mnist"):
+        message = one_line_error(
+            ValueError, data.load, str(dataset), batch_size=2, image_size=image_size,
+            data_dir=tmp_path,
+        )
+        assert message == expected
+    assert download_calls == []  # Refused before tfds is asked for anything.
 
 
 def test_load_unknown_dataset():
