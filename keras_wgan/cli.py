@@ -5,8 +5,7 @@ Example:
 >>> try:
 ...     int("abc")
 ... except ValueError as error:
-...     code = cli.fail(cli.one_line(error), prog="my_tool")
-my_tool: error: invalid literal for int() with base 10: 'abc'
+...     code = cli.fail(error, prog="my_tool")  # stderr: my_tool: error: invalid literal ...
 >>> code
 2
 """

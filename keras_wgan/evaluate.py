@@ -10,7 +10,8 @@ The generator is an exported SavedModel version directory (its
 ``samples`` float32 [None, *sample_shape]; metadata in
 ``assets.extra/keras_wgan.json``) or a saved ``WassersteinGAN`` (``.keras``).
 ``--num_samples`` latent vectors are drawn with ``--seed`` and compared with as
-many real samples (a random set of finite data; fresh samples of a toy).
+many real samples (a random set of finite data; fresh samples of a toy); at
+most ``max_num_samples(sample_shape, latent_dim)``, what the metrics can hold.
 
 Reported, with the sample counts behind each number:
 
