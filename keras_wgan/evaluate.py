@@ -10,7 +10,8 @@ The generator is an exported SavedModel version directory (its
 ``samples`` float32 [None, *sample_shape]; metadata in
 ``assets.extra/keras_wgan.json``) or a saved ``WassersteinGAN`` (``.keras``).
 ``--num_samples`` latent vectors are drawn with ``--seed`` and compared with as
-many real samples (a random set of finite data; fresh samples of a toy).
+many real samples (a random set of finite data; fresh samples of a toy); at
+most ``max_num_samples(sample_shape, latent_dim)``, what the metrics can hold.
 
 Reported, with the sample counts behind each number:
 
@@ -46,10 +47,25 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Generator", "evaluate", "load_generator", "main"]
+from keras_wgan import cli
+
+__all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
+           "main", "max_num_samples"]
 
 METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
 MAX_EXACT_DIM = 64
+# Exact W1 (POT's network simplex) holds an n x n float64 cost matrix and as
+# large a transport plan: 1.6 GB at 10,000 samples, and about a minute of CPU
+# (its time grows as n^2: 2000 samples take half a second).
+MAX_EXACT_W1_SAMPLES = 10_000
+# The memory the other metrics may hold at once (the samples, the SWD's patch
+# descriptors and projections): beyond it, --num_samples is refused.
+MAX_MEMORY_BYTES = 4 * 2**30
+# SWD (metrics.sliced_wasserstein's defaults): 128 patches of 7 x 7 pixels per
+# image and pyramid level, projected in chunks of 128 directions.
+_SWD_DESCRIPTORS = 128
+_SWD_PATCH_PIXELS = 7 * 7
+_SWD_PROJECTIONS = 128
 _BATCH = 500
 _PROG = "keras_wgan.evaluate"
 
@@ -98,7 +114,8 @@ def _load_saved_model(path):
     try:
         loaded = tf.saved_model.load(path)
     except Exception as error:  # Corrupt or incompatible SavedModel.
-        raise EvaluationError(f"--saved_model={path}: cannot load: {_one_line(error)}") from error
+        raise EvaluationError(
+            f"--saved_model={path}: cannot load: {cli.one_line(error)}") from error
     if "serving_default" not in loaded.signatures:
         raise EvaluationError(f"--saved_model={path}: no serving_default signature (found: "
                               f"{', '.join(loaded.signatures) or 'none'})")
@@ -141,7 +158,7 @@ def _load_checkpoint(path):
     try:
         model = keras.saving.load_model(path)
     except Exception as error:
-        raise EvaluationError(f"--checkpoint={path}: cannot load: {_one_line(error)}") from error
+        raise EvaluationError(f"--checkpoint={path}: cannot load: {cli.one_line(error)}") from error
     if not isinstance(model, WassersteinGAN):
         raise EvaluationError(f"--checkpoint={path}: a {type(model).__name__}, not a "
                               "WassersteinGAN")
@@ -162,6 +179,36 @@ def _range(value):
 
 
 # --------------------------------------------------------------- evaluating
+def max_num_samples(sample_shape, latent_dim) -> int:
+    """The largest ``num_samples`` the metrics of ``evaluate`` can compute for this shape.
+
+    Data of at most ``MAX_EXACT_DIM`` numbers per sample get the exact W1, whose
+    cost matrix and transport plan are n x n float64: ``MAX_EXACT_W1_SAMPLES``.
+    Otherwise the estimated memory per sample must fit ``MAX_MEMORY_BYTES``:
+    the float32 latent vectors, generated samples and twice as many real ones,
+    and for images the SWD's working set, measured at about 0.3 MB per 28x28x1
+    image, 0.5 MB per 32x32x3 and 0.7 MB per 64x64x3 (copies of the Laplacian
+    pyramids, 128 patch descriptors of 7 x 7 x channels per image, and their
+    projections on 128 directions at a time); this estimate is above those.
+
+    Args:
+        sample_shape: the shape of one sample.
+        latent_dim: the width of the latent vectors.
+
+    Returns:
+        The bound, an int >= 1.
+    """
+    size = int(np.prod(sample_shape))
+    if size <= MAX_EXACT_DIM:
+        return MAX_EXACT_W1_SAMPLES
+    per_sample = 4 * (3 * latent_dim + 3 * size)  # float32 latent, generated, real and spare
+    if len(sample_shape) == 3:  # images: the SWD
+        channels = int(sample_shape[-1])
+        per_sample += 4 * (_SWD_DESCRIPTORS * (3 * _SWD_PATCH_PIXELS * channels
+                                               + 4 * _SWD_PROJECTIONS) + 12 * size)
+    return max(1, MAX_MEMORY_BYTES // per_sample)
+
+
 def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
              feature_network=None, classifier_path=None, inception_weights=None) -> dict:
     """Measures a generator against a dataset.
@@ -170,7 +217,8 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
         generator: from ``load_generator``.
         dataset: a dataset string as for ``data.load``; None: the one in the
             generator's metadata.
-        num_samples: generated samples, and real ones (fewer if the data has fewer).
+        num_samples: generated samples, and real ones (fewer if the data has
+            fewer); at most ``max_num_samples(generator.sample_shape, generator.latent_dim)``.
         seed: seed of the latent vectors, the real set, the floors and SWD.
         feature_network: None (automatic), "none", "inception", "classifier" or a
             ``.keras`` path; images only.
@@ -179,12 +227,24 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
 
     Returns:
         The report, a JSON-serialisable dict.
+
+    Raises:
+        ValueError: for bad input (``EvaluationError``), naming the flag.
     """
     from keras_wgan import data, metrics
     from keras_wgan.monitoring import real_sample_set, swd_min_resolution
 
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
         raise EvaluationError(f"--num_samples must be an integer >= 2, received {num_samples!r}")
+    limit = max_num_samples(generator.sample_shape, generator.latent_dim)
+    if num_samples > limit:
+        what = ("the exact W1 holds two n x n float64 matrices" if limit == MAX_EXACT_W1_SAMPLES
+                else f"the metrics may hold {MAX_MEMORY_BYTES / 2**30:g} GiB")
+        raise EvaluationError(f"--num_samples={num_samples} is too large for samples of shape "
+                              f"{tuple(generator.sample_shape)}: expected at most {limit} samples "
+                              f"({what})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EvaluationError(f"--seed must be an integer >= 0, received {seed!r}")
     dataset = dataset if dataset is not None else generator.dataset
     if dataset is None:
         raise EvaluationError("--dataset is needed: the generator does not record its data")
@@ -192,9 +252,9 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
     try:
         _, info = data.load(dataset, batch_size=1, repeat=False, cache=False, shuffle_buffer=0)
     except (FileNotFoundError, NotADirectoryError, data.DatasetUnavailableError) as error:
-        raise EvaluationError(f"--dataset={dataset}: {_one_line(error)}") from error
+        raise EvaluationError(f"--dataset={dataset}: {cli.one_line(error)}") from error
     except ValueError as error:
-        raise EvaluationError(f"--dataset={dataset}: {_one_line(error)}") from error
+        raise EvaluationError(f"--dataset={dataset}: {cli.one_line(error)}") from error
     if tuple(info.sample_shape) != tuple(generator.sample_shape):
         raise EvaluationError(f"the generator makes samples of shape {generator.sample_shape} "
                               f"but --dataset={dataset} has samples of shape "
@@ -296,7 +356,7 @@ def _feature_network(choice, info, classifier_path, inception_weights):
         try:
             return feature_networks.feature_network("inception", weights_path=inception_weights)
         except RuntimeError as error:
-            raise EvaluationError(f"--feature_network=inception: {_one_line(error)}") from error
+            raise EvaluationError(f"--feature_network=inception: {cli.one_line(error)}") from error
     if choice == "classifier":
         path = Path(classifier_path or _default_classifier_path(info.name))
         if not path.is_file():
@@ -338,10 +398,6 @@ def _default_classifier_path(name):
     return cache / f"classifier-{Path(name).stem}-{digest}.keras"
 
 
-def _one_line(error):
-    return " ".join(str(error).split()) or type(error).__name__
-
-
 # -------------------------------------------------------------- command line
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
@@ -375,26 +431,35 @@ def main(argv=None):
     """Runs the command line on `argv` (default sys.argv[1:]); returns the exit code."""
     try:
         args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+        if args.output:
+            _check_output(args.output)
         report = evaluate(load_generator(args.saved_model, args.checkpoint), args.dataset,
                           num_samples=args.num_samples, seed=args.seed,
                           feature_network=args.feature_network,
                           classifier_path=args.classifier_path,
                           inception_weights=args.inception_weights)
-    except (EvaluationError, FileNotFoundError, RuntimeError) as error:
-        print(f"{_PROG}: error: {_one_line(error)}", file=sys.stderr)
-        return 2
-    except ValueError as error:  # From the data or the metrics: the input is at fault.
-        print(f"{_PROG}: error: {_one_line(error)}", file=sys.stderr)
-        return 2
+        text = json.dumps(report, indent=2)
+        if args.output:
+            Path(args.output).write_text(text + "\n")
+    # Bad input: ours, a path that cannot be read or written, or the data's or
+    # the metrics' ValueError.
+    except (EvaluationError, OSError, RuntimeError, ValueError) as error:
+        return cli.fail(error, prog=_PROG)
     except Exception as error:  # noqa: BLE001 - a bug, but still one line for scripts.
-        print(f"{_PROG}: error: unexpected {type(error).__name__}: {_one_line(error)}",
-              file=sys.stderr)
+        cli.fail(f"unexpected {type(error).__name__}: {cli.one_line(error)}", prog=_PROG)
         return 1
-    text = json.dumps(report, indent=2)
     print(text)
-    if args.output:
-        Path(args.output).write_text(text + "\n")
     return 0
+
+
+def _check_output(path):
+    """Checks, before the evaluation, that the report can be written to `path`."""
+    if os.path.isdir(path):
+        raise EvaluationError(f"--output={path}: is a directory; expected a file path for the "
+                              "JSON report")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise EvaluationError(f"--output={path}: {directory} is not an existing directory")
 
 
 def run():

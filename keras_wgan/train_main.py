@@ -8,7 +8,8 @@
 Each flag is the keyword argument of the same name of
 `keras_wgan.training.train()`; flags left unset take the dataset's recipe
 (`keras_wgan.recipes`). Bad input ends the run with one line on stderr naming
-the flag, what was received and what is allowed, and a non-zero exit code.
+the flag, what was received and what is allowed, and exit code 2 (flags that do
+not parse included).
 """
 
 import logging
@@ -16,6 +17,8 @@ import os
 import sys
 
 from absl import app, flags
+
+from keras_wgan import cli
 
 FLAGS = flags.FLAGS
 
@@ -115,7 +118,8 @@ TRAIN_FLAGS = (
 def main(argv):
     """Maps the flags onto `training.train()` and reports what was written."""
     if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+        return cli.fail(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a "
+                        "--flag=value)")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # Imported here so that --help answers without loading TensorFlow.
     from keras_wgan import data, training
@@ -124,10 +128,12 @@ def main(argv):
     settings["export_dir"] = settings["export_dir"] or None
     try:
         result = training.train(**settings)
-    except (FileNotFoundError, NotADirectoryError, data.DatasetUnavailableError) as error:
-        return _fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
-    except (ValueError, FloatingPointError) as error:
-        return _fail(_flag_message(error))
+    except data.DatasetUnavailableError as error:
+        return cli.fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
+    # train() names the setting at fault (a missing dataset as "dataset=..."); an
+    # OSError it does not name (e.g. a full disk) is still reported in one line.
+    except (ValueError, FloatingPointError, OSError) as error:
+        return cli.fail(_flag_message(error))
     print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
           f"in {result.output_dir}")
     if result.export is not None:
@@ -136,23 +142,34 @@ def main(argv):
     return 0
 
 
-def _fail(message):
-    print(f"{os.path.basename(sys.argv[0])}: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _flag_message(error):
     """The error's text on one line, with argument names written as --flags."""
-    text = " ".join(str(error).split())
+    text = cli.one_line(error)
     for name in TRAIN_FLAGS:
-        if text.startswith(f"{name} ") or text.startswith(f"{name}="):
+        if text.startswith((f"{name} ", f"{name}=", f"{name}:")):
             return "--" + text
     return text
 
 
+def _parse_flags(argv):
+    """Parses the flags; a bad flag ends the program with one line and exit code 2.
+
+    absl's own parser prints a usage hint and exits with 1, which scripts cannot
+    tell apart from a failed run.
+    """
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        sys.exit(cli.fail(error, prog=os.path.basename(argv[0])))
+
+
 def run():
     """Entry point of the `keras-wgan-train` console script."""
-    app.run(main)
+    # --help lists the main module's flags: make this module's flags the
+    # script's (train_main.py or keras-wgan-train), which defines none itself.
+    for flag in FLAGS.get_key_flags_for_module(__name__):
+        FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    app.run(main, flags_parser=_parse_flags)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ import types
 import keras
 import numpy as np
 
-from keras_wgan import architectures, callbacks, checkpointing, data, distribute, recipes
+from keras_wgan import (architectures, callbacks, checkpointing, data, distribute, penalties,
+                        recipes)
 from keras_wgan.model import WassersteinGAN
 
 __all__ = ["MIXED_PRECISION", "TrainResult", "bfloat16_supported", "build_gan",
@@ -68,17 +69,22 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
 
     Args:
         name: "adam" or "rmsprop".
-        learning_rate: the initial learning rate, > 0.
-        beta_1: Adam's first-moment decay (ignored by RMSprop).
-        beta_2: Adam's second-moment decay (ignored by RMSprop).
+        learning_rate: the initial learning rate, a finite number > 0.
+        beta_1: Adam's first-moment decay in [0, 1) (ignored by RMSprop).
+        beta_2: Adam's second-moment decay in [0, 1) (ignored by RMSprop).
         decay_steps: if given, the learning rate falls linearly to 0 over this
             many updates of this optimizer (WGAN-GP's CIFAR-10 schedule).
 
     Returns:
         A `keras.optimizers.Optimizer`.
+
+    Raises:
+        ValueError: for a learning rate or beta out of range, or an unknown name.
     """
-    if not learning_rate or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0, received {learning_rate!r}")
+    _check_number("learning_rate", learning_rate, minimum=0.0, strict=True)
+    if name == "adam":
+        _check_beta("beta_1", beta_1)
+        _check_beta("beta_2", beta_2)
     if decay_steps:
         learning_rate = keras.optimizers.schedules.PolynomialDecay(
             learning_rate, decay_steps=int(decay_steps), end_learning_rate=0.0, power=1.0)
@@ -168,12 +174,7 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
     """
     architecture = architecture or architectures.default_architecture(sample_shape)
     sizes = {"units": units, "depth": depth, "filters": filters, "channels": channels}
-    accepted = {"mlp": ("units", "depth"), "dcgan": ("filters",), "resnet": ("channels",),
-                "kerasio": ()}.get(architecture, ())
-    for name, value in sizes.items():
-        if value is not None and name not in accepted:
-            raise ValueError(f"{name}={value} does not apply to architecture {architecture!r}"
-                             f" (its size options: {', '.join(accepted) or 'none'})")
+    _check_size_options(architecture, sizes)
     options = {name: value for name, value in sizes.items() if value is not None}
     policy = resolve_mixed_precision(mixed_precision, model_options.get("penalty", "gp"))
     previous = keras.mixed_precision.global_policy()
@@ -270,16 +271,28 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         A `TrainResult`.
 
     Raises:
-        ValueError: for a bad setting, naming it.
+        ValueError: for a bad setting, naming it (all are checked before the
+            data is opened, those of the export included).
+        NotADirectoryError: for an `output_dir`, `checkpoint_dir` or
+            `export_dir` that is, or is below, a file.
+        FileNotFoundError: for a missing dataset file or folder
+            (message "dataset=<dataset>: ...").
         FloatingPointError: when a loss or weight became NaN or infinite.
     """
     settings = {name: value for name, value in locals().items()}
-    # First: the strategy may split the CPU into logical devices, which must
+    # Every setting that can be checked is checked before anything starts, so
+    # that a typo fails in a second instead of after training.
+    _check_settings(settings)
+    # Then the strategy may split the CPU into logical devices, which must
     # happen before TensorFlow creates anything (opening the data included).
     strategy_ = distribute.make_strategy(strategy, tpu=tpu, cpu_devices=cpu_devices)
     # What the samples are (points or images) decides the recipe of an unknown name;
     # the pipeline is lazy, so opening it to look costs little.
-    kind = data.load(dataset, batch_size=1, data_dir=data_dir, image_size=image_size)[1].kind
+    try:
+        kind = data.load(dataset, batch_size=1, data_dir=data_dir, image_size=image_size)[1].kind
+    except (FileNotFoundError, NotADirectoryError) as error:
+        # Named here: the command line tells a missing dataset from other missing paths.
+        raise type(error)(f"dataset={os.fspath(dataset)}: {error}") from error
     recipe = recipes.recipe(os.fspath(dataset), kind=kind)
     if architecture is not None and architecture != recipe.get("architecture"):
         for name in ("units", "depth", "filters", "channels", "latent_dim"):
@@ -292,14 +305,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     output_dir = os.fspath(s.output_dir or os.path.join("runs", model_name))
     _check_positive("batch_size", s.batch_size)
     _check_positive("critic_steps", s.critic_steps)
-    every = s.monitor_every_epochs
-    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 0:
-        raise ValueError(f"monitor_every_epochs must be an integer >= 0 (0: no monitoring), "
-                         f"received {every!r}")
     precision = resolve_mixed_precision(s.mixed_precision, s.penalty)
     jit_compile = _jit_compile(s.jit_compile)
-    if s.lr_decay not in (None, "none", "linear"):
-        raise ValueError(f"lr_decay must be 'linear' or 'none', received {s.lr_decay!r}")
 
     keras.utils.set_random_seed(s.seed)
     fit_batch = s.batch_size * (s.critic_steps if s.fresh_real_batches else 1)
@@ -430,12 +437,145 @@ def _jit_compile(value):
 
 
 def _model_name(dataset):
+    """The export's default name: the dataset's file name, made a valid model name."""
     base = os.path.basename(os.path.normpath(os.fspath(dataset)))
-    base = os.path.splitext(base)[0].replace("/", "_") or "wgan"
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in base)
+    base = os.path.splitext(base)[0].replace("/", "_")
+    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base)
+    return base.lstrip("-_") or "wgan"  # export names start with a letter or digit
+
+
+# ------------------------------------------------------------ argument checks
+def _check_settings(settings):
+    """Checks train()'s settings before anything runs; None means "the recipe's".
+
+    Each error names the argument (the command line shows it as its --flag),
+    what was received and what is allowed. `tflite_quantization` is replaced
+    by its tuple of unique names.
+
+    Raises:
+        ValueError: for a bad setting.
+        NotADirectoryError: for an output directory that is, or is below, a file.
+        PermissionError: for an output directory that cannot be created.
+    """
+    from keras_wgan import export  # its own checks of the names it writes
+
+    s = types.SimpleNamespace(**settings)
+    settings["tflite_quantization"] = export._check_quantizations(s.tflite_quantization)
+    if s.model_name is not None:
+        export._check_model_name(s.model_name)
+    for name in ("output_dir", "checkpoint_dir", "export_dir"):
+        _check_directory(name, settings[name])
+    # The networks.
+    if s.architecture is not None:
+        _check_size_options(s.architecture, {"units": s.units, "depth": s.depth,
+                                             "filters": s.filters, "channels": s.channels})
+    for name in ("latent_dim", "units", "depth", "filters", "channels"):
+        if settings[name] is not None:
+            _check_positive(name, settings[name])
+    architectures._check_critic_norm(s.critic_norm)
+    # The Lipschitz method: finite values only, NaN and infinities can only train into NaN.
+    if s.penalty is not None and not callable(s.penalty):
+        _check_choice("penalty", s.penalty, tuple(penalties.PENALTIES))
+    if s.penalty_weight is not None:
+        _check_number("penalty_weight", s.penalty_weight, minimum=0.0)
+    _check_number("penalty_target", s.penalty_target, minimum=0.0)
+    _check_number("clip_value", s.clip_value, minimum=0.0, strict=True)
+    _check_number("drift_weight", s.drift_weight, minimum=0.0)
+    # The training game and the optimizers.
+    for name in ("critic_steps", "batch_size", "train_steps", "epochs", "steps_per_epoch"):
+        if settings[name] is not None:
+            _check_positive(name, settings[name])
+    if s.optimizer is not None and s.optimizer not in ("adam", "rmsprop"):
+        raise ValueError(f"optimizer must be 'adam' or 'rmsprop', received {s.optimizer!r}")
+    for name in ("critic_learning_rate", "generator_learning_rate"):
+        if settings[name] is not None:
+            _check_number(name, settings[name], minimum=0.0, strict=True)
+    for name in ("beta_1", "beta_2"):
+        if settings[name] is not None:
+            _check_beta(name, settings[name])
+    if s.lr_decay not in (None, "none", "linear"):
+        raise ValueError(f"lr_decay must be 'linear' or 'none', received {s.lr_decay!r}")
+    _check_integer("seed", s.seed, minimum=0)
+    # Checkpoints, outputs and speed.
+    if s.checkpoint_every_steps is not None and not _is_integer(s.checkpoint_every_steps, 1):
+        raise ValueError("checkpoint_every_steps must be None or an integer >= 1 (None: at "
+                         f"epoch ends only), received {s.checkpoint_every_steps!r}")
+    _check_positive("keep_checkpoints", s.keep_checkpoints)
+    _check_positive("sample_every_epochs", s.sample_every_epochs)
+    if not _is_integer(s.monitor_every_epochs, 0):
+        raise ValueError(f"monitor_every_epochs must be an integer >= 0 (0: no monitoring), "
+                         f"received {s.monitor_every_epochs!r}")
+    if s.mixed_precision != "auto":  # "auto" asks the hardware: later, after the strategy
+        resolve_mixed_precision(s.mixed_precision, s.penalty)
+    _jit_compile(s.jit_compile)
+
+
+def _check_size_options(architecture, sizes):
+    """Checks an architecture's name, then that the given sizes are its own."""
+    _check_choice("architecture", architecture, tuple(sorted(architectures.ARCHITECTURES)))
+    accepted = {"mlp": ("units", "depth"), "dcgan": ("filters",), "resnet": ("channels",),
+                "kerasio": ()}.get(architecture, ())
+    for name, value in sizes.items():
+        if value is not None and name not in accepted:
+            raise ValueError(f"{name}={value} does not apply to architecture {architecture!r}"
+                             f" (its size options: {', '.join(accepted) or 'none'})")
+
+
+def _check_directory(name, path):
+    """Checks that the directory `path` exists or can be made (None: not used).
+
+    Remote paths (`gs://...`) are left to TensorFlow's file system.
+    """
+    if path is None or "://" in os.fspath(path):
+        return
+    path = os.path.abspath(os.fspath(path))
+    expected = "expected a directory (made if missing)"
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(f"{name} '{path}' is a file; {expected}")
+    parent = path
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise NotADirectoryError(f"{name} '{path}' is below the file '{parent}'; {expected}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        what = "is" if parent == path else f"would be made in '{parent}', which is"
+        raise PermissionError(f"{name} '{path}' {what} not writable; expected a writable "
+                              "directory")
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"received {value!r}")
+
+
+def _is_integer(value, minimum):
+    return (not isinstance(value, bool) and isinstance(value, (int, np.integer))
+            and value >= minimum)
+
+
+def _check_integer(name, value, minimum):
+    if not _is_integer(value, minimum):
+        raise ValueError(f"{name} must be an integer >= {minimum}, received {value!r}")
 
 
 def _check_positive(name, value):
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-            or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, received {value!r}")
+    _check_integer(name, value, minimum=1)
+
+
+def _check_number(name, value, minimum, strict=False):
+    """A finite real number >= `minimum` (> if `strict`)."""
+    number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer,
+                                                                np.floating))
+    if not number or not math.isfinite(value) or value < minimum or (strict and value == minimum):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be a finite number {relation} {minimum:g}, "
+                         f"received {value!r}")
+
+
+def _check_beta(name, value):
+    """Adam's decay rates: in [0, 1) (1 never forgets, and its bias correction divides by 0)."""
+    number = not isinstance(value, bool) and isinstance(value, (int, float, np.integer,
+                                                                np.floating))
+    if not number or not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1), received {value!r}")

@@ -1,6 +1,7 @@
 """The training entry points: training.train() and the train_main.py command line."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,16 @@ def run_cli(*args, cwd=ROOT):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, str(ROOT / "train_main.py"), *args], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
+
+
+# TensorFlow's C++ logging writes a few lines to stderr when it is imported,
+# whatever TF_CPP_MIN_LOG_LEVEL says: they are not the program's output.
+_TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} )")
+
+
+def program_lines(stderr):
+    """The lines of stderr that the program wrote (TensorFlow's own log lines dropped)."""
+    return [line for line in stderr.splitlines() if not _TF_LOG_LINE.match(line)]
 
 
 def test_cli_trains_mirrored_on_two_logical_cpus(tmp_path):
@@ -72,9 +83,11 @@ def test_train_with_the_original_schedule_counts_generator_steps(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--batch_size=0"], "--batch_size must be an integer >= 1, received 0"),
     (["--critic_steps=0"], "--critic_steps must be an integer >= 1, received 0"),
-    (["--penalty=foo"], "unknown penalty 'foo'"),
-    (["--penalty_weight=-1"], "--penalty_weight must be a number >= 0.0, received -1.0"),
-    (["--architecture=foo"], "unknown architecture 'foo'"),
+    (["--penalty=foo"], "--penalty must be one of 'gp', 'lp', 'pairwise', 'clip', 'none', "
+                        "received 'foo'"),
+    (["--penalty_weight=-1"], "--penalty_weight must be a finite number >= 0, received -1.0"),
+    (["--architecture=foo"], "--architecture must be one of 'dcgan', 'kerasio', 'mlp', 'resnet', "
+                             "received 'foo'"),
     (["--architecture=kerasio"], "cannot take sample_shape (2,)"),
     (["--dataset=missing.npz"], "--dataset=missing.npz: no such .npz file"),
     (["--dataset=no_such_dataset_xyz"], "unknown dataset 'no_such_dataset_xyz'"),
@@ -91,6 +104,104 @@ def test_bad_flags_fail_in_one_line(args, message, tmp_path, capsys):
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert code == 2
     assert len(errors) == 1 and message in errors[0], errors
+
+
+# Settings that used to be checked only after training (or that trained into NaN):
+# the tiny network and single step keep the run short where a check is missing.
+TINY = ["--train_steps=1", "--units=4", "--depth=1", "--batch_size=4"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tflite_quantization=bogus"],
+     "--tflite_quantization: unknown quantization 'bogus', expected any of float16, dynamic_int8"),
+    (["--model_name=a/b"], "--model_name must be a plain name"),
+    (["--critic_learning_rate=nan"], "--critic_learning_rate must be a finite number > 0, "
+                                     "received nan"),
+    (["--generator_learning_rate=0"], "--generator_learning_rate must be a finite number > 0"),
+    (["--penalty_weight=inf"], "--penalty_weight must be a finite number >= 0, received inf"),
+    (["--beta_1=2", "--beta_2=-1"], "--beta_1 must be a number in [0, 1), received 2.0"),
+    (["--beta_2=-1"], "--beta_2 must be a number in [0, 1), received -1.0"),
+    (["--penalty_target=nan"], "--penalty_target must be a finite number >= 0, received nan"),
+    (["--clip_value=inf"], "--clip_value must be a finite number > 0, received inf"),
+    (["--drift_weight=nan"], "--drift_weight must be a finite number >= 0, received nan"),
+    (["--keep_checkpoints=0"], "--keep_checkpoints must be an integer >= 1, received 0"),
+    (["--checkpoint_every_steps=0"], "--checkpoint_every_steps must be None or an integer >= 1"),
+    (["--sample_every_epochs=0"], "--sample_every_epochs must be an integer >= 1, received 0"),
+    (["--architecture=foo", "--units=8"], "--architecture must be one of 'dcgan', 'kerasio', "
+                                          "'mlp', 'resnet', received 'foo'"),
+])
+def test_settings_are_checked_before_training(args, message, tmp_path, capsys):
+    from keras_wgan import train_main
+
+    argv = ["train_main.py", *TINY, *args, f"--export_dir={tmp_path / 'exports'}",
+            f"--output_dir={tmp_path / 'run'}"]
+    try:
+        train_main.FLAGS(argv)
+        code = train_main.main([argv[0]])
+    finally:
+        train_main.FLAGS.unparse_flags()
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert code == 2
+    assert len(errors) == 1 and message in errors[0], errors
+    assert not (tmp_path / "run").exists() and not (tmp_path / "exports").exists()
+
+
+def test_an_export_dir_that_is_a_file_is_blamed_on_export_dir(tmp_path, capsys):
+    from keras_wgan import train_main
+
+    (tmp_path / "file").write_text("")
+    argv = ["train_main.py", *TINY, f"--export_dir={tmp_path / 'file'}",
+            f"--output_dir={tmp_path / 'run'}"]
+    try:
+        train_main.FLAGS(argv)
+        code = train_main.main([argv[0]])
+    finally:
+        train_main.FLAGS.unparse_flags()
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert code == 2 and len(errors) == 1, errors
+    assert f"error: --export_dir '{tmp_path / 'file'}' is a file" in errors[0]
+    assert "--dataset" not in errors[0]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--batch_size=abc"], "flag --batch_size=abc: invalid literal for int() with base 10: 'abc'"),
+    (["--no_such_flag"], "Unknown command line flag 'no_such_flag'"),
+    (["--critic_norm=bogus"], "flag --critic_norm=bogus: value should be one of <layer>"),
+    (["--flagfile=no_such.flags"], "no_such.flags"),
+])
+def test_flag_parsing_errors_exit_2_in_one_line(args, message, capsys):
+    from keras_wgan import train_main
+
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            train_main._parse_flags(["train_main.py", *args])
+    finally:
+        train_main.FLAGS.unparse_flags()
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("train_main.py: error: "), lines
+    assert message in lines[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--batch_size=abc"], "train_main.py: error: flag --batch_size=abc: invalid literal for "
+                           "int() with base 10: 'abc'"),
+    (["surplus", "--export_dir="], "train_main.py: error: unexpected arguments: surplus (every "
+                                   "setting is a --flag=value)"),
+])
+def test_the_script_exits_2_in_one_line(args, message):
+    completed = run_cli(*args)
+    assert completed.returncode == 2, completed.stderr
+    assert program_lines(completed.stderr) == [message]
+    assert completed.stdout == ""
+
+
+def test_help_still_answers(tmp_path):
+    completed = run_cli("--help")
+    assert "--penalty_weight" in completed.stdout and "--tflite_quantization" in completed.stdout
+    assert "Traceback" not in completed.stderr
 
 
 def test_bad_flag_exits_non_zero_without_traceback(tmp_path):

@@ -1,0 +1,141 @@
+"""keras_wgan.evaluate: the bound on --num_samples and its one-line errors."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from keras_wgan import evaluate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# TensorFlow's C++ logging writes a few lines to stderr when it is imported,
+# whatever TF_CPP_MIN_LOG_LEVEL says: they are not the program's output.
+_TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} )")
+
+
+def program_lines(stderr):
+    """The lines of stderr that the program wrote (TensorFlow's own log lines dropped)."""
+    return [line for line in stderr.splitlines() if not _TF_LOG_LINE.match(line)]
+
+
+def generator(sample_shape, latent_dim=2, dataset="no_such.npz"):
+    """A generator that must never be sampled: the tests fail before that point."""
+    def sample(latent):
+        raise AssertionError(f"sampled {len(latent)} latent vectors")
+
+    return evaluate.Generator(sample=sample, latent_dim=latent_dim,
+                              sample_shape=tuple(sample_shape), value_range=None,
+                              dataset=dataset, source={})
+
+
+def run_module(*args, cwd=ROOT):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "keras_wgan.evaluate", *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_max_num_samples_bounds_the_exact_w1_matrix():
+    # Exact W1 holds an n x n float64 cost matrix and as large a transport plan.
+    assert evaluate.max_num_samples((2,), latent_dim=2) == evaluate.MAX_EXACT_W1_SAMPLES == 10_000
+    assert 16 * evaluate.MAX_EXACT_W1_SAMPLES ** 2 <= 2 * 2**30
+
+
+def test_max_num_samples_of_images_allows_the_default_and_bounds_memory():
+    for shape in ((28, 28, 1), (32, 32, 3), (64, 64, 3)):
+        assert 2000 <= evaluate.max_num_samples(shape, latent_dim=128) < 20_000, shape
+    big = evaluate.max_num_samples((256, 256, 3), latent_dim=128)
+    assert 10 <= big < 2000  # more than 10 MB per image: the SWD pyramids and the three sets
+    assert big * 3 * 256 * 256 * 3 * 4 <= evaluate.MAX_MEMORY_BYTES
+
+
+@pytest.mark.parametrize("sample_shape, num_samples", [
+    ((2,), 10**9),
+    ((2,), 50_000),
+    ((2,), 10_001),
+    ((256, 256, 3), 5000),
+])
+def test_evaluate_refuses_more_samples_than_the_metrics_can_hold(sample_shape, num_samples):
+    gen = generator(sample_shape)
+    limit = evaluate.max_num_samples(sample_shape, latent_dim=2)
+    with pytest.raises(ValueError) as error:
+        evaluate.evaluate(gen, num_samples=num_samples)
+    assert str(error.value).startswith(
+        f"--num_samples={num_samples} is too large for samples of shape {sample_shape}: "
+        f"expected at most {limit} samples"), str(error.value)
+
+
+def test_evaluate_takes_the_maximum_itself():
+    # At the bound, the next check (the missing dataset) is the one that fails.
+    with pytest.raises(ValueError, match="--dataset=no_such.npz: no such .npz file"):
+        evaluate.evaluate(generator((2,)), num_samples=evaluate.MAX_EXACT_W1_SAMPLES)
+
+
+def test_evaluate_refuses_a_negative_seed():
+    with pytest.raises(ValueError, match=r"^--seed must be an integer >= 0, received -1$"):
+        evaluate.evaluate(generator((2,), dataset="8gaussians"), num_samples=10, seed=-1)
+
+
+@pytest.mark.parametrize("num_samples", ["1000000000", "10001"])
+def test_cli_refuses_too_many_samples_in_one_line(num_samples, tmp_path):
+    export = tmp_path / "toy" / "1"
+    _save_toy_generator(export)
+    completed = run_module(f"--saved_model={export}", "--dataset=no_such.npz",
+                           f"--num_samples={num_samples}")
+    lines = program_lines(completed.stderr)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert len(lines) == 1 and "Traceback" not in completed.stderr, completed.stderr
+    assert lines[0].startswith(f"keras_wgan.evaluate: error: --num_samples={num_samples} is "
+                               "too large for samples of shape (2,)")
+    assert "expected at most 10000 samples" in lines[0]
+
+
+def test_cli_refuses_an_output_that_is_a_directory_before_evaluating(tmp_path, capsys):
+    code = evaluate.main(["--saved_model=nowhere", f"--output={tmp_path}"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"keras_wgan.evaluate: error: --output={tmp_path}: is a directory; expected a file path "
+        "for the JSON report"]
+
+
+def test_cli_refuses_an_output_in_a_missing_directory(tmp_path, capsys):
+    target = tmp_path / "missing" / "report.json"
+    code = evaluate.main(["--saved_model=nowhere", f"--output={target}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"keras_wgan.evaluate: error: --output={target}: {target.parent} is not an existing "
+        "directory"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--num_samples=abc"], "argument --num_samples: invalid int value: 'abc'"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+])
+def test_cli_argument_errors_exit_2_in_one_line(args, message):
+    completed = run_module(*args)
+    lines = program_lines(completed.stderr)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert lines == [f"keras_wgan.evaluate: error: {message}"]
+
+
+def _save_toy_generator(directory):
+    """A SavedModel with evaluate's contract (latent -> samples, metadata), 2-D samples."""
+    import json
+
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.serving_default = tf.function(lambda latent: {"samples": latent * 0.0},
+                                         input_signature=[tf.TensorSpec([None, 2], tf.float32,
+                                                                        name="latent")])
+    tf.saved_model.save(module, str(directory),
+                        signatures={"serving_default": module.serving_default})
+    (directory / "assets.extra").mkdir()
+    (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
+        {"latent_dim": 2, "sample_shape": [2], "value_range": None, "dataset": "8gaussians"}))
