@@ -1,10 +1,14 @@
 """Tests of keras_wgan.augment (DiffAugment)."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import augment
+from keras_wgan import WassersteinGAN, architectures, augment
+
+# fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
+pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 
 SEED = tf.constant([3, 7], tf.int32)
 
@@ -150,3 +154,92 @@ def test_policy_checks():
         augment.check_policy("color", (28, 28, 1))
     with pytest.raises(ValueError, match=r"applies to images \[H, W, C\]"):
         augment.check_policy("translation", (2,))
+
+
+# ------------------------------------------------------ in WassersteinGAN
+class Recorder(keras.layers.Layer):
+    """Identity layer that keeps the numpy value of every batch it sees (eager only)."""
+
+    seen = []
+
+    def call(self, x):
+        if tf.executing_eagerly():
+            Recorder.seen.append(keras.ops.convert_to_numpy(x))
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+class MarkedGAN(WassersteinGAN):
+    """Its augmentation replaces the samples by 7s: a mark that shows where it ran."""
+
+    def augment_samples(self, samples, stream, counter):
+        augmented = super().augment_samples(samples, stream, counter)
+        return augmented * 0.0 + 7.0 if self.augment else augmented
+
+
+def tiny_image_networks(record=False):
+    """A dense generator of 8x8 images and a small convolutional critic."""
+    noise = keras.Input((4,))
+    images = keras.layers.Reshape((8, 8, 1))(keras.layers.Dense(64, activation="tanh")(noise))
+    inputs = keras.Input((8, 8, 1))
+    x = Recorder()(inputs) if record else inputs
+    x = keras.layers.Flatten()(keras.layers.Conv2D(2, 3, activation="relu")(x))
+    return (keras.Model(noise, images, name="generator"),
+            keras.Model(inputs, keras.layers.Dense(1)(x), name="critic"))
+
+
+def image_gan(augment, cls=WassersteinGAN, penalty="gp", record=True):
+    generator, critic = tiny_image_networks(record=record)
+    gan = cls(generator, critic, critic_steps=2, penalty=penalty, seed=0, augment=augment)
+    gan.compile(run_eagerly=True)
+    return gan
+
+
+def _image_batches():
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 8, 8, 1)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(x).batch(8, drop_remainder=True).repeat()
+
+
+@pytest.mark.parametrize("penalty, calls", [("gp", 2 * 2 + 1), ("pairwise", 2 + 1)])
+def test_every_critic_call_of_train_step_sees_augmented_samples(penalty, calls):
+    gan = image_gan("translation,cutout", MarkedGAN, penalty)
+    Recorder.seen.clear()
+    gan.fit(_image_batches(), steps_per_epoch=1, epochs=1, verbose=0)
+    # Critic calls: per critic update real and fake together, then the gradient penalty's
+    # interpolates (pairwise reuses the scores); then the generator update's.
+    assert len(Recorder.seen) == calls
+    for batch in Recorder.seen:
+        np.testing.assert_allclose(batch, 7.0, rtol=1e-6)
+
+
+def test_without_augment_the_critic_sees_the_samples():
+    gan = image_gan(None, MarkedGAN)
+    Recorder.seen.clear()
+    gan.fit(_image_batches(), steps_per_epoch=1, epochs=1, verbose=0)
+    assert not any(np.allclose(batch, 7.0) for batch in Recorder.seen)
+
+
+def test_augmented_training_runs_and_the_policy_is_in_the_config():
+    gan = image_gan(" translation , cutout", record=False)
+    gan.compile()  # graph mode
+    history = gan.fit(_image_batches(), steps_per_epoch=2, epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    config = gan.get_config()
+    assert config["augment"] == "translation,cutout"
+    assert WassersteinGAN.from_config(config).augment == "translation,cutout"
+    # The streams of real, fake and generator samples differ, and are stateless.
+    x = tf.ones([4, 8, 8, 1])
+    real, fake = gan.augment_samples(x, 3, 0), gan.augment_samples(x, 4, 0)
+    assert not np.array_equal(real, fake)
+    np.testing.assert_array_equal(real, gan.augment_samples(x, 3, 0))
+
+
+def test_bad_augment_is_refused_by_the_model():
+    generator, critic = tiny_image_networks()
+    with pytest.raises(ValueError, match="'color' needs RGB images"):
+        WassersteinGAN(generator, critic, augment="color")
+    generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
+    with pytest.raises(ValueError, match=r"^augment='cutout' applies to images"):
+        WassersteinGAN(generator, critic, augment="cutout")
