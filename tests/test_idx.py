@@ -1,12 +1,16 @@
 """Tests of keras_wgan.idx (the IDX file format) and of IDX data in keras_wgan.data."""
 
 import gzip
+import os
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from keras_wgan import data, idx
+from keras_wgan import data, idx, training
 
 
 def idx_bytes(array, code=0x08):
@@ -173,3 +177,34 @@ def test_data_load_of_a_damaged_idx_file_names_the_dataset(tmp_path):
     with pytest.raises(ValueError, match=r"^dataset '.*train-images-idx3-ubyte' has a "
                                          "truncated header"):
         data.load(path, batch_size=1)
+
+
+# ------------------------------------------- through training and the CLI
+def test_train_on_an_idx_folder_with_ema_and_augment(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (16, 28, 28), dtype=np.uint8)
+    (tmp_path / "digits").mkdir()
+    idx.write(tmp_path / "digits" / "train-images-idx3-ubyte.gz", images)
+    idx.write(tmp_path / "digits" / "train-labels-idx1-ubyte.gz", np.arange(16, dtype=np.uint8))
+    result = training.train(tmp_path / "digits", architecture="dcgan", filters=4, batch_size=2,
+                            critic_steps=2, train_steps=2, steps_per_epoch=2,
+                            output_dir=tmp_path / "run", export_dir=None, verbose=0,
+                            monitor_every_epochs=0, mixed_precision="float32",
+                            ema_decay=0.9, augment="translation,cutout")
+    assert result.generator_steps == 2 and result.info.num_examples == 16
+    assert result.model.ema_decay == 0.9 and result.model.ema_generator is not None
+    assert result.model.augment == "translation,cutout"
+    assert (tmp_path / "run" / "samples" / "samples_0001.png").exists()
+
+
+def test_cli_refuses_a_bad_ema_decay_on_one_line(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    idx.write(tmp_path / "train-images-idx3-ubyte", np.zeros((8, 28, 28), np.uint8))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
+    flags = [f"--dataset={tmp_path}", "--ema_decay=1.5", "--train_steps=1", "--batch_size=1",
+             "--critic_steps=1", "--export_dir=", f"--output_dir={tmp_path / 'run'}"]
+    done = subprocess.run([sys.executable, str(root / "train_main.py"), *flags], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(lines) == 1 and "--ema_decay must be a number" in lines[0]
+    assert "Traceback" not in done.stderr
