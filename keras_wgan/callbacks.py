@@ -60,7 +60,7 @@ class SamplePictures(keras.callbacks.Callback):
 
     def write(self, epoch):
         """Writes the picture for `epoch` and returns its path."""
-        samples = self.model.generator.predict(self._latent, verbose=0)
+        samples = self.model.sampling_generator.predict(self._latent, verbose=0)
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
         pictures.save_png(pictures.picture(samples, self.real, self.value_range), path)
         self.written.append(path)

@@ -70,15 +70,18 @@ def training_checkpoint(model):
 
     Returns:
         A `tf.train.Checkpoint` tracking the generator, the critic, both
-        optimizers (slots and `iterations`) and the seed.
+        optimizers (slots and `iterations`) and the seed, and the EMA
+        generator of a model with `ema_decay`.
     """
     _ensure_optimizers_built(model)
+    ema_generator = getattr(model, "ema_generator", None)
     return tf.train.Checkpoint(
         generator=model.generator,
         critic=model.critic,
         critic_optimizer=model.critic_optimizer,
         generator_optimizer=model.generator_optimizer,
         seed=tf.Variable(model.seed, dtype=tf.int64, trainable=False, name="seed"),
+        **({} if ema_generator is None else {"ema_generator": ema_generator}),
     )
 
 

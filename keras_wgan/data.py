@@ -36,6 +36,8 @@ import numpy as np
 import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
+from keras_wgan import idx
+
 __all__ = [
     "TOY_DATASETS",
     "TOY_MODES",
@@ -45,6 +47,7 @@ __all__ = [
     "ToyModes",
     "ToySampler",
     "count_modes",
+    "from_idx",
     "from_image_folder",
     "from_npz",
     "from_tfds",
@@ -286,6 +289,9 @@ class DataInfo:
         evaluation), None otherwise.
       load_options: keyword arguments the data was opened with (``data_dir``,
         ``image_size``), so ``real_samples`` can reopen the same data.
+      labels: the class labels of the examples, a numpy array [num_examples]
+        in the source's order, where the source has them (IDX files); None
+        otherwise. The training pipeline itself yields samples only.
     """
 
     name: str
@@ -295,6 +301,7 @@ class DataInfo:
     num_examples: int | None
     sampler: ToySampler | None = None
     load_options: dict = dataclasses.field(default_factory=dict)
+    labels: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def _size_pair(image_size) -> tuple[int, int]:
@@ -660,6 +667,59 @@ def from_npz(path, image_size=None):
     return _finish(*_npz_source(path, image_size))
 
 
+def _idx_source(path, image_size=None, split="train"):
+    """An IDX images file (or a folder of IDX files), as arrays like those of an .npz file."""
+    images, labels = idx.load(path, split, argument="dataset")
+    _check_dtype(tf.as_dtype(images.dtype), f"dataset '{path}'")
+    if images.ndim == 3:  # [N, H, W] grayscale images.
+        images = images[..., np.newaxis]
+    if images.ndim != 4:
+        raise ValueError(f"dataset '{path}' holds an array of shape {images.shape}; expected "
+                         "images [N, H, W] or [N, H, W, C] (an idx3-ubyte images file)")
+    if images.dtype == np.uint8:
+        value_range = (-1.0, 1.0)
+    else:  # Floats are used as they are, as from an .npz file.
+        images = images.astype(np.float32)
+        value_range = (float(images.min()), float(images.max())) if images.size else None
+    raw = tf.data.Dataset.from_tensor_slices(images)
+    if image_size is not None:
+        raw = raw.map(lambda image: _resize(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
+    info = _source_info(str(path), raw, len(images), value_range, image_size=image_size,
+                        split=split)
+    return raw, dataclasses.replace(info, labels=labels)
+
+
+def from_idx(path, split="train", image_size=None):
+    """Images of IDX files (MNIST, Fashion-MNIST, KMNIST, EMNIST), scaled to [-1, 1].
+
+    ``path`` is an images file ``*-images-idx3-ubyte[.gz]`` or a folder
+    holding the standard files ``train-images-idx3-ubyte.gz``,
+    ``t10k-images-idx3-ubyte.gz`` and their labels; a folder gives its
+    ``split`` (the test split is ``split="test"``, or the path of the t10k
+    images file). uint8 images are scaled like those of ``from_npz``; the
+    labels ``*-labels-idx1-ubyte[.gz]`` beside the images are in
+    ``info.labels``.
+
+    Args:
+      path: an IDX images file or a folder of IDX files.
+      split: for a folder: "train" or "test" (also "t10k").
+      image_size: int or (height, width) to resize images to; None keeps the size.
+
+    Returns:
+      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
+      [H, W, 1] images in file order, and its ``DataInfo`` (with ``labels``).
+
+    Raises:
+      FileNotFoundError: ``path`` does not exist.
+      ValueError: a damaged IDX file (``idx.IDXFormatError``), labels that do
+        not match the images in number, or no images file for ``split``.
+
+    Example:
+      >>> images, info = from_idx("data/fashion-mnist")  # 60000 images, info.labels [60000]
+    """
+    return _finish(*_idx_source(path, image_size, split))
+
+
 def _image_files(folder: Path) -> list[Path]:
     if not folder.exists():
         raise FileNotFoundError(f"no such image folder: '{folder}'")
@@ -822,6 +882,8 @@ def _open(dataset, *, data_dir=None, image_size=None, seed=None, split="train", 
         return toy_dataset(name, seed), info
     if name.lower().endswith(".npz"):
         return _npz_source(name, image_size)
+    if idx.is_idx_source(name):
+        return _idx_source(name, image_size, split)
     if os.path.isdir(name):
         return _folder_source(name, image_size, channels)
     return _tfds_source(name, split, data_dir, image_size)
@@ -856,6 +918,11 @@ def load(
     found. Vectors [N, D] (kind ``'points'``) are used at any scale. NaN or
     infinite values in an ``.npz`` are refused. All of this, and whether every
     file of an image folder decodes, is checked here, before training starts.
+
+    An IDX images file (``*-idx3-ubyte[.gz]``) or a folder of IDX files
+    (MNIST's standard files) is read with ``from_idx`` before the image
+    folders are tried: a folder gives its train split, the test split is
+    reached with the path of its ``t10k-images-idx3-ubyte[.gz]`` file.
 
     Args:
       dataset: toy name, ``.npz`` path, image folder, or tfds name (str or path).

@@ -162,7 +162,7 @@ def _load_checkpoint(path):
     if not isinstance(model, WassersteinGAN):
         raise EvaluationError(f"--checkpoint={path}: a {type(model).__name__}, not a "
                               "WassersteinGAN")
-    generator = model.generator
+    generator = model.sampling_generator  # the EMA generator of a model with ema_decay
     sample_shape = tuple(int(d) for d in generator.output_shape[1:])
 
     def sample(latent):

@@ -206,7 +206,7 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     temp_files = {}  # final path -> temporary path
     try:
         shutil.rmtree(temp_dir, ignore_errors=True)  # a killed run's, with a recycled pid
-        module = _GeneratorModule(float32_generator(model.generator), model.latent_dim,
+        module = _GeneratorModule(float32_generator(model.sampling_generator), model.latent_dim,
                                   sample_shape,
                                   value_range if is_image else None, max_samples)
         signatures = {"serving_default": module.serving_default, "generate": module.generate}

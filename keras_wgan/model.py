@@ -29,11 +29,13 @@ import tensorflow as tf
 from keras import ops
 
 from keras_wgan import losses, penalties, tf_utils
+from keras_wgan import augment as augmentation, ema
 
 __all__ = ["WassersteinGAN", "default_optimizer"]
 
 # Random streams: what a stateless seed is for.
 _CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
+_AUGMENT_REAL, _AUGMENT_FAKE, _AUGMENT_GENERATOR = 3, 4, 5
 
 
 def default_optimizer(penalty):
@@ -76,6 +78,18 @@ class WassersteinGAN(keras.Model):
             real batches, one per critic update (True), or reuse the whole
             batch for every critic update (False).
         seed: integer seed of the latent noise and interpolation coefficients.
+        ema_decay: None (off), or the decay in [0, 1) of an exponential moving
+            average of the generator's weights (`keras_wgan.ema`), kept in
+            `ema_generator` and updated after every generator update. When on,
+            `sampling_generator` (and so `generate`, calling the model, the
+            sample pictures, monitoring, evaluation and export) is the average.
+        ema_warmup: with `ema_decay`, use min(ema_decay, (1 + t) / (10 + t))
+            at generator update t, so that early averages forget the initial
+            weights.
+        augment: None, or a DiffAugment policy (`keras_wgan.augment`), e.g.
+            "translation,cutout" ("color" for RGB): real and generated images
+            are augmented before every critic call of training (the penalty
+            interpolates between the augmented ones).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -92,6 +106,7 @@ class WassersteinGAN(keras.Model):
     def __init__(self, generator, critic, latent_dim=None, critic_steps=5, penalty="gp",
                  penalty_weight=10.0, penalty_target=1.0, pairwise_interpolates=False,
                  clip_value=0.01, drift_weight=0.0, fresh_real_batches=True, seed=None,
+                 ema_decay=None, ema_warmup=False, augment=None,
                  **kwargs):
         super().__init__(**kwargs)
         if latent_dim is None:
@@ -125,6 +140,7 @@ class WassersteinGAN(keras.Model):
         self.drift_weight = float(drift_weight)
         self.fresh_real_batches = bool(fresh_real_batches)
         self.seed = int(seed)
+        self._setup_ema_and_augment(ema_decay, ema_warmup, augment)
         self.critic_optimizer = None
         self.generator_optimizer = None
         self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
@@ -139,9 +155,27 @@ class WassersteinGAN(keras.Model):
         del input_shape
         self.built = True
 
+    def _setup_ema_and_augment(self, ema_decay, ema_warmup, augment):
+        """Checks and stores the EMA and augmentation options; clones the EMA generator."""
+        if ema_decay is not None:
+            _check_number("ema_decay", ema_decay, minimum=0.0)
+            if ema_decay >= 1.0:
+                raise ValueError(f"ema_decay must be a number in [0, 1) or None (off), "
+                                 f"received {ema_decay!r}")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_warmup = bool(ema_warmup)
+        self.augment = augmentation.check_policy(augment, self.generator.output_shape[1:])
+        self.ema_generator = (None if self.ema_decay is None
+                              else ema.clone_generator(self.generator))
+
+    @property
+    def sampling_generator(self):
+        """The generator to sample from: `ema_generator` when there is one, else `generator`."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
     def call(self, inputs, training=False):
-        """Runs the generator on latent vectors [B, latent_dim]."""
-        return self.generator(inputs, training=training)
+        """Runs the sampling generator (the EMA one if any) on latent vectors [B, latent_dim]."""
+        return self.sampling_generator(inputs, training=training)
 
     def compile(self, critic_optimizer=None, generator_optimizer=None, **kwargs):
         """Configures the two optimizers (and any `keras.Model.compile` option).
@@ -214,6 +248,7 @@ class WassersteinGAN(keras.Model):
             fresh_real_batches=self.fresh_real_batches,
             seed=self.seed,
         )
+        config.update(ema_decay=self.ema_decay, ema_warmup=self.ema_warmup, augment=self.augment)
         return config
 
     @classmethod
@@ -254,6 +289,8 @@ class WassersteinGAN(keras.Model):
             fake_batch = self.generator(self.latent_noise(batch_size, _CRITIC_LATENT, counter),
                                         training=True)
             alpha = self.interpolation_alpha(batch_size, counter)
+            real_batch = self.augment_samples(real_batch, _AUGMENT_REAL, counter)
+            fake_batch = self.augment_samples(fake_batch, _AUGMENT_FAKE, counter)
             with tf.GradientTape() as tape:
                 outputs = self.critic(ops.concatenate([real_batch, fake_batch], axis=0),
                                       training=True)
@@ -282,11 +319,16 @@ class WassersteinGAN(keras.Model):
         latent = self.latent_noise(batch_size, _GENERATOR_LATENT,
                                    self.generator_optimizer.iterations)
         with tf.GradientTape() as tape:
-            fake_output = self.critic(self.generator(latent, training=True), training=True)
+            fake = self.generator(latent, training=True)
+            fake = self.augment_samples(fake, _AUGMENT_GENERATOR,
+                                        self.generator_optimizer.iterations)
+            fake_output = self.critic(fake, training=True)
             generator_loss = losses.generator_loss(fake_output)
             scaled_loss = generator_loss * replica_scale
         grads = tape.gradient(scaled_loss, generator_variables)
         self.generator_optimizer.apply_gradients(zip(grads, generator_variables))
+        if self.ema_generator is not None:
+            self.update_ema()
         self.generator_loss_tracker.update_state(generator_loss)
         return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics})
 
@@ -319,6 +361,23 @@ class WassersteinGAN(keras.Model):
         seed = tf_utils.step_seed(self.seed, stream, counter)
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
+    def augment_samples(self, samples, stream, counter):
+        """Critic inputs after the `augment` policy (the samples themselves without one).
+
+        Stateless like `latent_noise`: real and generated samples, and the
+        generator's update, draw from their own streams.
+        """
+        if not self.augment:
+            return samples
+        seed = tf_utils.step_seed(self.seed, stream, counter)
+        return augmentation.diff_augment(samples, self.augment, seed)
+
+    def update_ema(self):
+        """Moves `ema_generator`'s weights towards the generator's (after its update)."""
+        decay = ema.effective_decay(self.ema_decay, self.generator_optimizer.iterations,
+                                    self.ema_warmup)
+        ema.update(self.ema_generator, self.generator, decay)
+
     def interpolation_alpha(self, batch_size, counter):
         """Per-sample interpolation coefficients alpha ~ U[0, 1], [batch_size].
 
@@ -347,7 +406,7 @@ class WassersteinGAN(keras.Model):
 
     # -------------------------------------------------------------- sampling
     def generate(self, num_samples, seed=None, batch_size=1024):
-        """Draws samples from the generator, as a numpy array.
+        """Draws samples from the sampling generator (the EMA one if any), as numpy.
 
         Args:
             num_samples: how many samples, >= 1.
@@ -362,7 +421,7 @@ class WassersteinGAN(keras.Model):
             latent = keras.random.normal((num_samples, self.latent_dim))
         else:
             latent = keras.random.normal((num_samples, self.latent_dim), seed=int(seed))
-        return self.generator.predict(latent, batch_size=batch_size, verbose=0)
+        return self.sampling_generator.predict(latent, batch_size=batch_size, verbose=0)
 
 
 def _real_samples(data):

@@ -286,7 +286,7 @@ class Monitor(keras.callbacks.Callback):
 
     def generated(self):
         """The generator's samples of the fixed latent vectors, now."""
-        return _in_batches(lambda z: self.model.generator(z, training=False), self.latent)
+        return _in_batches(lambda z: self.model.sampling_generator(z, training=False), self.latent)
 
     def critic_estimate(self, fake):
         """mean critic(real) - mean critic(fake) on the fixed real set, inference mode."""

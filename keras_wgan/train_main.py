@@ -99,6 +99,10 @@ flags.DEFINE_integer("monitor_every_epochs", 1,
                      "Measure samples every N epochs (0: never): exact W1 beside the critic's "
                      "estimate and W1 / noise floor for 2-D data, SWD for images; into the "
                      "logs and <output_dir>/logs/monitor.")
+flags.DEFINE_float("ema_decay", None, "Decay of an average of the generator's weights that the "
+                   "pictures, monitoring and export use (e.g. 0.999; default: off).")
+flags.DEFINE_string("augment", None, "DiffAugment policy for images: translation, cutout and "
+                    "(RGB only) color, comma-separated, e.g. translation,cutout (default: off).")
 flags.DEFINE_integer("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 per epoch.")
 
 # Flags that are keyword arguments of training.train() (all of them above).
@@ -111,7 +115,7 @@ TRAIN_FLAGS = (
     "beta_2", "lr_decay", "seed", "strategy", "tpu", "cpu_devices", "checkpoint_dir",
     "checkpoint_every_steps", "keep_checkpoints", "mixed_precision", "jit_compile", "output_dir",
     "export_dir", "model_name", "tflite_quantization", "sample_every_epochs", "verbose",
-    "monitor_every_epochs",
+    "monitor_every_epochs", "ema_decay", "augment",
 )
 
 

@@ -199,7 +199,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
           checkpoint_dir=None, checkpoint_every_steps=1000, keep_checkpoints=3,
           mixed_precision="auto", jit_compile="auto", output_dir=None, export_dir="exports",
           model_name=None, tflite_quantization=(), sample_every_epochs=1, verbose=1,
-          monitor_every_epochs=1):
+          monitor_every_epochs=1, ema_decay=None, augment=None):
     """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
 
     Checkpoints (generator, critic, both optimizers) are written every
@@ -266,6 +266,11 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             estimate and W1 / noise floor for 2-D data, SWD for images
             (no FID here: that is `keras_wgan.evaluate`'s), into the History,
             the TensorBoard logs and `<output_dir>/logs/monitor`.
+        ema_decay: None (off) or the decay in [0, 1) of the generator's
+            weight average (`WassersteinGAN(ema_decay=)`), which the pictures,
+            the monitoring and the export then use.
+        augment: None or a DiffAugment policy for images, e.g.
+            "translation,cutout" (`WassersteinGAN(augment=)`).
 
     Returns:
         A `TrainResult`.
@@ -327,7 +332,7 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                         pairwise_interpolates=s.pairwise_interpolates,
                         clip_value=s.clip_value, drift_weight=s.drift_weight,
                         fresh_real_batches=s.fresh_real_batches, seed=s.seed,
-                        mixed_precision=precision)
+                        mixed_precision=precision, ema_decay=s.ema_decay, augment=s.augment)
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
         gan.compile(

@@ -1,0 +1,261 @@
+"""Differentiable augmentation of the critic's inputs (DiffAugment).
+
+Zhao et al. (2020), "Differentiable Augmentation for Data-Efficient GAN
+Training", augment real AND generated images with the same random,
+differentiable transformations before every critic call, in the critic's
+update and in the generator's: the critic then cannot memorise a small
+training set, and the generator still receives gradients through the
+augmentation. The operations and their ranges are those of the official
+`DiffAugment_tf.py`:
+
+* "translation": each image is shifted by a random whole number of pixels,
+  independently per axis, uniform in [-size // 8, size // 8]; the pixels
+  shifted in are 0 (the middle of the [-1, 1] image range).
+* "cutout": a square of half the image size (size // 2 per axis), centred at
+  a random pixel (the square may be cut by the border), is set to 0.
+* "color": brightness (+ U[-0.5, 0.5)), saturation (the deviation from the
+  pixel's channel mean times U[0, 2)) and contrast (the deviation from the
+  image's mean times U[0.5, 1.5)); for RGB images only.
+
+Every draw is per sample and stateless: a function of a seed tensor
+(`tf_utils.step_seed`, as for the model's latent noise), so that a training
+step is reproducible and restored training continues the same sequence.
+
+Example:
+>>> import tensorflow as tf
+>>> images = tf.zeros([8, 32, 32, 3])
+>>> augmented = diff_augment(images, "color,translation,cutout", seed=tf.constant([1, 2]))
+>>> augmented.shape
+TensorShape([8, 32, 32, 3])
+"""
+
+import tensorflow as tf
+from keras import ops
+
+__all__ = ["POLICIES", "check_policy", "cutout", "diff_augment", "parse_policy",
+           "random_brightness", "random_contrast", "random_cutout", "random_saturation",
+           "random_translation", "translate"]
+
+#: The augmentations a policy string may name, comma-separated, applied in its order.
+POLICIES = ("color", "translation", "cutout")
+TRANSLATION_RATIO = 8  # Shifts up to size // 8 pixels.
+CUTOUT_RATIO = 2  # Squares of size // 2 pixels.
+
+
+def parse_policy(policy):
+    """The augmentations of a policy, as a tuple of names.
+
+    Args:
+        policy: None or "" (no augmentation), a comma-separated string such
+            as "translation,cutout", or a sequence of names of `POLICIES`.
+
+    Returns:
+        A tuple of names, in the policy's order (empty: no augmentation).
+
+    Raises:
+        ValueError: an unknown or repeated name.
+    """
+    if policy is None:
+        return ()
+    names = policy.split(",") if isinstance(policy, str) else list(policy)
+    names = tuple(str(name).strip() for name in names if str(name).strip())
+    for name in names:
+        if name not in POLICIES:
+            raise ValueError(f"augment {policy!r} names an unknown augmentation {name!r}; "
+                             f"expected comma-separated names of {', '.join(POLICIES)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"augment {policy!r} repeats an augmentation; expected each of "
+                         f"{', '.join(POLICIES)} at most once")
+    return names
+
+
+def check_policy(policy, sample_shape):
+    """A policy checked against the samples it will augment, as a string or None.
+
+    Args:
+        policy: as for `parse_policy`.
+        sample_shape: the shape of one sample, e.g. (28, 28, 1).
+
+    Returns:
+        The canonical policy string ("translation,cutout"), None for none.
+
+    Raises:
+        ValueError: a bad policy, an augmentation of samples that are not
+            images [H, W, C], or "color" for images without 3 channels.
+    """
+    names = parse_policy(policy)
+    if not names:
+        return None
+    sample_shape = tuple(sample_shape)
+    if len(sample_shape) != 3:
+        raise ValueError(f"augment={policy!r} applies to images [H, W, C], received samples "
+                         f"of shape {sample_shape}; expected augment=None for them")
+    if "color" in names and sample_shape[-1] != 3:
+        raise ValueError(f"augment={policy!r}: 'color' needs RGB images [H, W, 3], received "
+                         f"samples of shape {sample_shape}; expected 'translation' and/or "
+                         "'cutout' for them")
+    return ",".join(names)
+
+
+def diff_augment(x, policy, seed):
+    """Applies a policy's augmentations to a batch of images, differentiably.
+
+    Args:
+        x: images [B, H, W, C], a float tensor.
+        policy: as for `parse_policy`.
+        seed: an int32 or int64 tensor of shape [2], the stateless seed of
+            this call (each augmentation folds in its position).
+
+    Returns:
+        The augmented images, with the shape and dtype of `x`.
+    """
+    x = tf.convert_to_tensor(x)
+    functions = {"color": _random_color, "translation": random_translation,
+                 "cutout": random_cutout}
+    for index, name in enumerate(parse_policy(policy)):
+        x = functions[name](x, _fold(seed, index))
+    return x
+
+
+# ------------------------------------------------------------ translation
+def translate(x, rows, cols):
+    """Shifts each image by whole pixels, filling with 0.
+
+    Pixel (i, j) of image b of the result is pixel (i - rows[b], j - cols[b])
+    of `x`, or 0 where that lies outside the image (zero padding, as in
+    DiffAugment). Differentiable with respect to `x`.
+
+    Args:
+        x: images [B, H, W, C].
+        rows: int32 [B], the downward shift of each image.
+        cols: int32 [B], the rightward shift of each image.
+
+    Returns:
+        The shifted images, shaped like `x`.
+    """
+    x = tf.convert_to_tensor(x)
+    height, width = ops.shape(x)[1], ops.shape(x)[2]
+    padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    # Index 0 and size + 1 of the padded axes are zeros: clipping sends every
+    # pixel from outside the image there.
+    row_index = tf.clip_by_value(tf.range(height)[None, :] - tf.cast(rows, tf.int32)[:, None]
+                                 + 1, 0, height + 1)
+    col_index = tf.clip_by_value(tf.range(width)[None, :] - tf.cast(cols, tf.int32)[:, None]
+                                 + 1, 0, width + 1)
+    shifted = tf.gather(padded, row_index, axis=1, batch_dims=1)  # [B, H, W + 2, C]
+    return tf.gather(shifted, col_index, axis=2, batch_dims=1)  # [B, H, W, C]
+
+
+def random_translation(x, seed, ratio=TRANSLATION_RATIO):
+    """Shifts each image by up to size // ratio pixels per axis (DiffAugment's translation).
+
+    Args:
+        x: images [B, H, W, C].
+        seed: the stateless seed, int tensor [2].
+        ratio: the largest shift is `size // ratio` pixels (8: an eighth).
+
+    Returns:
+        The translated images, shaped like `x`, with 0 where pixels came in.
+    """
+    x = tf.convert_to_tensor(x)
+    batch = tf.shape(x)[0]
+    max_rows, max_cols = ops.shape(x)[1] // ratio, ops.shape(x)[2] // ratio
+    rows = tf.random.stateless_uniform([batch], _fold(seed, 0), -max_rows, max_rows + 1,
+                                       dtype=tf.int32)
+    cols = tf.random.stateless_uniform([batch], _fold(seed, 1), -max_cols, max_cols + 1,
+                                       dtype=tf.int32)
+    return translate(x, rows, cols)
+
+
+# ------------------------------------------------------------------ cutout
+def cutout(x, centre_rows, centre_cols, size):
+    """Sets a rectangle of each image to 0.
+
+    The rectangle of image b covers rows `centre_rows[b] - size[0] // 2` to
+    `centre_rows[b] - size[0] // 2 + size[0] - 1`, and the columns alike,
+    clipped to the image. Differentiable with respect to `x` (a mask product).
+
+    Args:
+        x: images [B, H, W, C].
+        centre_rows: int32 [B].
+        centre_cols: int32 [B].
+        size: (height, width) of the rectangle, Python ints.
+
+    Returns:
+        The images with the rectangles zeroed, shaped like `x`.
+    """
+    x = tf.convert_to_tensor(x)
+    height, width = ops.shape(x)[1], ops.shape(x)[2]
+
+    def inside(positions, length, centres):
+        start = tf.cast(centres, tf.int32)[:, None] - length // 2
+        return (positions[None, :] >= start) & (positions[None, :] < start + length)
+
+    in_rows = inside(tf.range(height), size[0], centre_rows)  # [B, H]
+    in_cols = inside(tf.range(width), size[1], centre_cols)  # [B, W]
+    cut = in_rows[:, :, None] & in_cols[:, None, :]
+    return x * ops.cast(~cut, x.dtype)[..., None]
+
+
+def random_cutout(x, seed, ratio=CUTOUT_RATIO):
+    """Zeroes a square of size // ratio per axis at a random place (DiffAugment's cutout).
+
+    The centre is uniform over the image's rows (and columns), plus one
+    more position past the end when the square's side is even, as in the
+    official code; the square is clipped to the image.
+
+    Args:
+        x: images [B, H, W, C].
+        seed: the stateless seed, int tensor [2].
+        ratio: the square's side is `size // ratio` (2: half).
+
+    Returns:
+        The images with the squares zeroed, shaped like `x`.
+    """
+    x = tf.convert_to_tensor(x)
+    batch = tf.shape(x)[0]
+    height, width = ops.shape(x)[1], ops.shape(x)[2]
+    size = (height // ratio, width // ratio)
+    rows = tf.random.stateless_uniform([batch], _fold(seed, 0), 0,
+                                       height + (1 - size[0] % 2), dtype=tf.int32)
+    cols = tf.random.stateless_uniform([batch], _fold(seed, 1), 0,
+                                       width + (1 - size[1] % 2), dtype=tf.int32)
+    return cutout(x, rows, cols, size)
+
+
+# ------------------------------------------------------------------- color
+def _magnitude(x, seed):
+    """U[0, 1) per sample, [B, 1, 1, 1], in x's dtype."""
+    draw = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], seed)
+    return ops.cast(draw, x.dtype)
+
+
+def random_brightness(x, seed):
+    """Adds U[-0.5, 0.5) per image."""
+    return x + (_magnitude(x, seed) - 0.5)
+
+
+def random_saturation(x, seed):
+    """Scales each pixel's deviation from its channel mean by U[0, 2) per image."""
+    mean = ops.mean(x, axis=3, keepdims=True)
+    return (x - mean) * (_magnitude(x, seed) * 2.0) + mean
+
+
+def random_contrast(x, seed):
+    """Scales each image's deviation from its mean by U[0.5, 1.5)."""
+    mean = ops.mean(x, axis=(1, 2, 3), keepdims=True)
+    return (x - mean) * (_magnitude(x, seed) + 0.5) + mean
+
+
+def _random_color(x, seed):
+    x = random_brightness(x, _fold(seed, 0))
+    x = random_saturation(x, _fold(seed, 1))
+    return random_contrast(x, _fold(seed, 2))
+
+
+def _fold(seed, value):
+    """A new stateless seed from `seed` and an integer."""
+    seed = tf.convert_to_tensor(seed)
+    if seed.dtype not in (tf.int32, tf.int64):
+        seed = tf.cast(seed, tf.int64)
+    return tf.random.experimental.stateless_fold_in(seed, value)
