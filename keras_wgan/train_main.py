@@ -9,6 +9,11 @@ Each flag is the keyword argument of the same name of
 `keras_wgan.training.train()`; flags left unset take the dataset's recipe
 (`keras_wgan.recipes`). Bad input ends the run with one line on stderr naming
 the flag, what was received and what is allowed, and a non-zero exit code.
+
+Exit codes: 0 trained (and exported); 2 bad input, an unusable or busy
+--output_dir, or a non-finite loss; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM)
+stopped by that signal after saving a checkpoint of the step reached: run
+the same command again to resume from it.
 """
 
 import logging
@@ -128,6 +133,9 @@ def main(argv):
         return _fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
     except (ValueError, FloatingPointError) as error:
         return _fail(_flag_message(error))
+    except training.TrainingInterrupted as error:
+        print(f"{os.path.basename(sys.argv[0])}: {error}", file=sys.stderr)
+        return error.exit_code
     print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
           f"in {result.output_dir}")
     if result.export is not None:
