@@ -20,7 +20,9 @@ there. Three things keep that safe:
   differences, instead of training one model on two datasets or failing to
   restore with a traceback.
 
-This module uses only the standard library (no TensorFlow).
+The lock and the checks use only the standard library; the settings file
+is read and written with `tf.io.gfile`, so that a checkpoint_dir may be a
+bucket (`gs://...`) as multi-worker training needs.
 """
 
 import json
@@ -173,13 +175,15 @@ def _read_text(fd):
 
 def read_settings(directory):
     """The settings recorded in `<directory>/run_settings.json`, or None."""
+    import tensorflow as tf
+
     path = os.path.join(os.fspath(directory), SETTINGS_FILE)
-    try:
-        with open(path, encoding="utf-8") as file:
-            recorded = json.load(file)
-    except FileNotFoundError:
+    if not tf.io.gfile.exists(path):
         return None
-    except (OSError, ValueError) as error:
+    try:
+        with tf.io.gfile.GFile(path, "r") as file:
+            recorded = json.loads(file.read())
+    except (OSError, ValueError, tf.errors.OpError) as error:
         _log.warning("keras_wgan: cannot read %s (%s): the run's settings are not checked",
                      path, error)
         return None
@@ -201,19 +205,20 @@ def write_settings(directory, model_settings, settings=None):
     Returns:
         The path written.
     """
+    import tensorflow as tf
+
     directory = os.fspath(directory)
-    os.makedirs(directory, exist_ok=True)
+    tf.io.gfile.makedirs(directory)
     path = os.path.join(directory, SETTINGS_FILE)
     temporary = f"{path}.tmp-{os.getpid()}"
     record = {"model": _jsonable(model_settings), "settings": _jsonable(settings or {})}
     try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(record, file, indent=1, sort_keys=True)
-            file.write("\n")
-        os.replace(temporary, path)
+        with tf.io.gfile.GFile(temporary, "w") as file:
+            file.write(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        tf.io.gfile.rename(temporary, path, overwrite=True)  # os.replace on local disks
     finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        if tf.io.gfile.exists(temporary):
+            tf.io.gfile.remove(temporary)
     return path
 
 
