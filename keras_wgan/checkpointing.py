@@ -33,13 +33,25 @@ written first (to a temporary name, then renamed), and only then is the
 `checkpoint` index file rewritten, atomically, to name the new checkpoint; a
 write killed half-way is never named there, so it is never restored.
 `restore_latest` reads that index, newest first, and falls back to an older
-checkpoint if the newest cannot be read.
+checkpoint if the newest cannot be read. When the index itself is missing or
+unreadable (only the `ckpt-*` files were copied, a disk error), it finds the
+checkpoints by their files and rewrites the index. No checkpoint file is ever
+deleted except by `CheckpointManager` keeping the newest `max_to_keep` of the
+checkpoints its index names: files the index does not name may belong to
+another run, so they are left alone (a later save of the same step replaces
+them).
+
+Stopping by hand or by a scheduler: `StopOnSignal` turns SIGINT and SIGTERM
+into a clean end of `fit()` after the current step, with a checkpoint of that
+step, so the run resumes exactly where it stopped (`TrainingInterrupted`).
 """
 
 import dataclasses
 import math
 import os
 import re
+import signal
+import threading
 
 import keras
 import numpy as np
@@ -52,7 +64,10 @@ __all__ = [
     "CheckpointCallback",
     "FitPlan",
     "StopAtStep",
+    "StopOnSignal",
+    "TrainingInterrupted",
     "all_finite",
+    "complete_checkpoints",
     "fit_plan",
     "generator_step",
     "restore_latest",
@@ -60,6 +75,7 @@ __all__ = [
 ]
 
 CHECKPOINT_NAME = "ckpt"
+INDEX_NAME = "checkpoint"  # the index file of tf.train.CheckpointManager
 
 
 def training_checkpoint(model):
@@ -95,9 +111,14 @@ def restore_latest(model, directory):
 
     Call it after `compile()` and before `fit()`. The optimizers are built
     first (inside the model's strategy scope), so that their slots are
-    restored rather than created afresh later. Only checkpoints named in the
-    directory's `checkpoint` index are considered, newest first; one that
-    cannot be read is skipped with a warning.
+    restored rather than created afresh later. The checkpoints named in the
+    directory's `checkpoint` index are tried, newest first; one that cannot
+    be read is skipped with a warning. When the index is missing, unreadable
+    or names no checkpoint that exists (e.g. only the `ckpt-*` files were
+    copied), the checkpoints are found by their files instead (`ckpt-N.index`
+    with all its data shards), newest first, and the chief rewrites the index
+    to name the restored one and the older ones; an unreadable index is kept
+    beside it as `checkpoint.unreadable`. No checkpoint file is ever deleted.
 
     Under a multi-worker strategy every worker calls it with the chief's
     directory, which must be on storage every worker sees; the workers then
@@ -115,9 +136,23 @@ def restore_latest(model, directory):
         RuntimeError: when checkpoints exist but none can be restored, or
             workers restored different steps.
     """
+    directory = os.fspath(directory)
     checkpoint = training_checkpoint(model)
-    state = tf.train.get_checkpoint_state(directory) if tf.io.gfile.isdir(directory) else None
+    chief = distribute.is_chief(model.distribute_strategy)
+    state, problem = _read_index(directory)
+    if problem is not None and problem != "missing" and chief:
+        _set_aside(directory, problem)
     paths = list(reversed(state.all_model_checkpoint_paths)) if state else []
+    if paths and not any(tf.io.gfile.exists(f"{path}.index") for path in paths):
+        problem, paths = "naming no checkpoint file that exists", []
+    found = []
+    if not paths:
+        found = complete_checkpoints(directory)
+        paths = list(reversed(found))
+        if found:
+            logging.warning("keras_wgan: the checkpoint index of %s is %s: looking for "
+                            "checkpoints by their files (found %s)", directory, problem,
+                            ", ".join(os.path.basename(path) for path in found))
     restored, step, errors = None, None, []
     for path in paths:
         # get_checkpoint_state already joins relative index entries to `directory`.
@@ -137,6 +172,8 @@ def restore_latest(model, directory):
     if restored is None:
         logging.info("keras_wgan: no checkpoint in %s: training from step 0", directory)
         return None
+    if found and chief:
+        _write_index(directory, found[:found.index(restored) + 1])
     seed = int(checkpoint.seed.numpy())
     if seed != model.seed:
         logging.info("keras_wgan: using the checkpoint's seed %d instead of %d, so that the "
@@ -298,8 +335,12 @@ class CheckpointCallback(keras.callbacks.Callback):
         strategy = self.model.distribute_strategy
         chief = distribute.is_chief(strategy)
         if chief:
+            # Files the index does not name (left by a save killed half-way, or by
+            # another run) are left alone: CheckpointManager never restores them.
             self._write_dir = self.directory
-            _remove_unlisted(self.directory)
+            _, problem = _read_index(self.directory)
+            if problem is not None and problem != "missing":
+                _set_aside(self.directory, problem)
         else:
             _, index = distribute.task_id(strategy)
             self._write_dir = os.path.join(self.directory, f"workertemp_{index}")
@@ -309,8 +350,9 @@ class CheckpointCallback(keras.callbacks.Callback):
         # Training starts at the restored step, i.e. at the newest checkpoint (or at 0):
         # nothing new to save there. Kept alike on all workers so that they save together.
         self._last_step = self._saved_step = generator_step(self.model)
-        latest = tf.train.latest_checkpoint(self.directory)
-        self.last_saved_step = int(latest.rsplit("-", 1)[1]) if latest else None
+        state, _ = _read_index(self.directory)
+        latest = state.model_checkpoint_path if state else None
+        self.last_saved_step = _step_of(latest) if latest else None
 
     def on_train_batch_end(self, batch, logs=None):
         if self.nonfinite_step is not None:
@@ -363,9 +405,134 @@ class CheckpointCallback(keras.callbacks.Callback):
                       what, step, details, kept)
 
 
+class TrainingInterrupted(Exception):
+    """Training was stopped by SIGINT or SIGTERM after saving a checkpoint.
+
+    Attributes:
+        signal_number: the signal received (`signal.SIGINT`, `signal.SIGTERM`).
+        signal_name: its name, e.g. "SIGTERM".
+        step: the generator step training stopped at.
+        checkpoint_dir: where the checkpoint is.
+        exit_code: what a command line should exit with: 128 + the signal
+            number, as a shell reports a process ended by it (130 for
+            SIGINT, 143 for SIGTERM).
+    """
+
+    def __init__(self, signal_number, step, checkpoint_dir, saved_step=None):
+        self.signal_number = int(signal_number)
+        self.signal_name = signal.Signals(self.signal_number).name
+        self.step = step
+        self.checkpoint_dir = os.fspath(checkpoint_dir)
+        self.exit_code = 128 + self.signal_number
+        if saved_step == step:
+            saved = f"checkpoint saved in {self.checkpoint_dir}"
+        elif saved_step is not None:
+            saved = f"the newest checkpoint (step {saved_step}) is in {self.checkpoint_dir}"
+        else:
+            saved = f"no checkpoint could be saved in {self.checkpoint_dir}"
+        super().__init__(f"training interrupted by {self.signal_name} at generator step {step}: "
+                         f"{saved}; run the same command again to resume")
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Turns SIGINT (Ctrl-C) and SIGTERM into a clean stop of `fit()`.
+
+    Schedulers and pre-emptible machines send SIGTERM before killing a job.
+    While installed (`with StopOnSignal() as stop:`), the first such signal
+    only sets `received`; at the end of the step in progress the callback
+    sets `model.stop_training`, so `fit()` ends the epoch as usual: the
+    `CheckpointCallback` saves the step reached and `KerasModelSaver` writes
+    `model.keras`. The caller then checks `received` (see `training.train`,
+    which raises `TrainingInterrupted`). A second signal gives back the
+    previous handler's behaviour at once (Ctrl-C twice: KeyboardInterrupt).
+
+    Handlers can only be installed in the main thread; elsewhere, and for a
+    signal the process ignores (SIG_IGN, e.g. SIGINT of a background job),
+    nothing is installed. The previous handlers are restored on exit.
+
+    Args:
+        signals: the signals to catch.
+
+    Attributes:
+        received: the number of the signal received, or None.
+    """
+
+    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
+        super().__init__()
+        self.signals = tuple(signals)
+        self.received = None
+        self._previous = {}
+
+    def __enter__(self):
+        self.received = None
+        if threading.current_thread() is threading.main_thread():
+            for number in self.signals:
+                previous = signal.getsignal(number)
+                if previous is not signal.SIG_IGN:
+                    self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._restore()
+
+    def _restore(self):
+        for number, previous in self._previous.items():
+            signal.signal(number, signal.SIG_DFL if previous is None else previous)
+        self._previous = {}
+
+    def _handle(self, number, frame):
+        if self.received is not None:  # the second signal: stop at once, as before
+            previous = self._previous.get(number)
+            self._restore()
+            if callable(previous):
+                previous(number, frame)
+            else:
+                signal.raise_signal(number)
+            return
+        self.received = number
+        logging.warning("keras_wgan: %s received: stopping after this step, saving a checkpoint "
+                        "(send it again to stop at once)", signal.Signals(number).name)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.received is not None:
+            self.model.stop_training = True
+
+
 def all_finite(model):
     """Whether every weight of the generator and the critic is finite."""
     return not _nonfinite_variables(model.generator.weights + model.critic.weights)
+
+
+def complete_checkpoints(directory):
+    """The checkpoints of `directory` found by their files, oldest first.
+
+    A checkpoint counts when its `ckpt-N.index` and every data shard
+    (`ckpt-N.data-K-of-M`) exist, whether or not the `checkpoint` index names
+    it. A save killed half-way can leave a truncated `.index`; restoring it
+    fails and `restore_latest` then tries the next older one.
+
+    Args:
+        directory: a checkpoint directory (it need not exist).
+
+    Returns:
+        The checkpoints' path prefixes (`<directory>/ckpt-N`), by step.
+    """
+    if not tf.io.gfile.isdir(directory):
+        return []
+    index_pattern = re.compile(rf"^{re.escape(CHECKPOINT_NAME)}-(\d+)\.index$")
+    shard_pattern = re.compile(r"\.data-(\d+)-of-(\d+)$")
+    complete = []
+    for name in tf.io.gfile.listdir(directory):
+        match = index_pattern.match(name.rstrip("/"))
+        if not match:
+            continue
+        prefix = os.path.join(directory, name.rstrip("/")[:-len(".index")])
+        shards = [shard_pattern.search(path) for path in tf.io.gfile.glob(f"{prefix}.data-*")]
+        shards = [(int(m.group(1)), int(m.group(2))) for m in shards if m]
+        totals = {total for _, total in shards}
+        if len(totals) == 1 and {i for i, _ in shards} == set(range(totals.pop())):
+            complete.append(prefix)
+    return sorted(complete, key=_step_of)
 
 
 # ---------------------------------------------------------------- private
@@ -409,21 +576,57 @@ def _nonfinite_variables(objects):
     return bad
 
 
-def _remove_unlisted(directory):
-    """Deletes checkpoint files the index does not name (left by a killed save)."""
+def _step_of(path):
+    return int(os.path.basename(path).rsplit("-", 1)[1])
+
+
+def _read_index(directory):
+    """(state, problem): the `checkpoint` index's `CheckpointState`, or None and why not.
+
+    `tf.train.get_checkpoint_state` raises on an empty index (ValueError) or a
+    binary one (UnicodeDecodeError) and returns None for one it cannot parse:
+    all of these are an "unreadable" index here.
+    """
     if not tf.io.gfile.isdir(directory):
-        return
-    state = tf.train.get_checkpoint_state(directory)
-    listed = {os.path.basename(p) for p in (state.all_model_checkpoint_paths if state else [])}
-    pattern = re.compile(rf"^({re.escape(CHECKPOINT_NAME)}-\d+)(\.index|\.data-.*|_temp.*)$")
-    for path in tf.io.gfile.glob(os.path.join(directory, f"{CHECKPOINT_NAME}-*")):
-        match = pattern.match(os.path.basename(path.rstrip("/")))
-        if match and match.group(1) not in listed:
-            logging.info("keras_wgan: removing %s, left by an interrupted save", path)
-            if tf.io.gfile.isdir(path):
-                tf.io.gfile.rmtree(path)
-            else:
-                tf.io.gfile.remove(path)
+        return None, "missing"
+    if not tf.io.gfile.exists(os.path.join(directory, INDEX_NAME)):
+        return None, "missing"
+    try:
+        state = tf.train.get_checkpoint_state(directory)
+    except Exception as error:  # noqa: BLE001 - ValueError, UnicodeDecodeError, OpError...
+        return None, f"unreadable ({type(error).__name__}: {_first_line(error)})"
+    if state is None:
+        return None, "unreadable"
+    return state, None
+
+
+def _set_aside(directory, problem):
+    """Renames an unreadable index to `checkpoint.unreadable` (CheckpointManager chokes on it)."""
+    path = os.path.join(directory, INDEX_NAME)
+    logging.warning("keras_wgan: the checkpoint index %s is %s: kept as %s.unreadable", path,
+                    problem, path)
+    tf.io.gfile.rename(path, f"{path}.unreadable", overwrite=True)
+
+
+def _write_index(directory, prefixes):
+    """Writes the `checkpoint` index naming `prefixes` (oldest first), atomically.
+
+    The entries are relative, as `CheckpointManager` writes them, with the
+    files' times as timestamps, so that the manager goes on keeping the
+    newest `max_to_keep` of them.
+    """
+    times = [tf.io.gfile.stat(f"{prefix}.index").mtime_nsec / 1e9 for prefix in prefixes]
+    lines = [f'model_checkpoint_path: "{os.path.basename(prefixes[-1])}"']
+    lines += [f'all_model_checkpoint_paths: "{os.path.basename(p)}"' for p in prefixes]
+    lines += [f"all_model_checkpoint_timestamps: {time!r}" for time in times]
+    lines.append(f"last_preserved_timestamp: {min(times) - 1.0!r}")
+    path = os.path.join(directory, INDEX_NAME)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with tf.io.gfile.GFile(temporary, "w") as file:
+        file.write("\n".join(lines) + "\n")
+    tf.io.gfile.rename(temporary, path, overwrite=True)
+    logging.info("keras_wgan: rewrote the checkpoint index %s naming %s", path,
+                 ", ".join(os.path.basename(p) for p in prefixes))
 
 
 def _check_workers_agree(model, step):

@@ -10,6 +10,11 @@ Each flag is the keyword argument of the same name of
 (`keras_wgan.recipes`). Bad input ends the run with one line on stderr naming
 the flag, what was received and what is allowed, and exit code 2 (flags that do
 not parse included).
+
+Exit codes: 0 trained (and exported); 2 bad input, an unusable or busy
+--output_dir, or a non-finite loss; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM)
+stopped by that signal after saving a checkpoint of the step reached: run
+the same command again to resume from it.
 """
 
 import logging
@@ -134,6 +139,9 @@ def main(argv):
         result = training.train(**settings)
     except data.DatasetUnavailableError as error:
         return cli.fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
+    except training.TrainingInterrupted as error:
+        print(f"{os.path.basename(sys.argv[0])}: {error}", file=sys.stderr)
+        return error.exit_code
     # train() names the setting at fault (a missing dataset as "dataset=..."); an
     # OSError it does not name (e.g. a full disk) is still reported in one line.
     except (ValueError, FloatingPointError, OSError) as error:

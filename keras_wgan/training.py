@@ -14,21 +14,27 @@ Example:
 20
 """
 
+import contextlib
 import dataclasses
+import inspect
 import logging
 import math
 import os
+import signal
 import types
 
 import keras
 import numpy as np
 
 from keras_wgan import (architectures, callbacks, checkpointing, data, distribute, penalties,
-                        recipes)
+                        recipes, run_directory)
+from keras_wgan.checkpointing import TrainingInterrupted
 from keras_wgan.model import WassersteinGAN
+from keras_wgan.run_directory import RunDirectoryLocked
 
-__all__ = ["MIXED_PRECISION", "TrainResult", "bfloat16_supported", "build_gan",
-           "make_optimizer", "resolve_mixed_precision", "train"]
+__all__ = ["MIXED_PRECISION", "RunDirectoryLocked", "TrainResult", "TrainingInterrupted",
+           "bfloat16_supported", "build_gan", "make_optimizer", "resolve_mixed_precision",
+           "train"]
 
 _log = logging.getLogger("keras_wgan")
 
@@ -207,6 +213,16 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     same call again after a crash and it resumes from the newest complete
     one, finishing at exactly `train_steps`. A non-finite loss stops the run
     with the step named, keeps the last good checkpoint and exports nothing.
+    SIGINT (Ctrl-C) or SIGTERM (a scheduler, a pre-empted machine) stops it
+    after the current step with a checkpoint of that step and `model.keras`
+    written, raising `TrainingInterrupted`; the same call then resumes there.
+
+    The run's directories: `output_dir` and `checkpoint_dir` are checked
+    before anything is built, and locked for the whole run (a second run on
+    either fails with `RunDirectoryLocked`). The settings that define the
+    model and its data are recorded in `<checkpoint_dir>/run_settings.json`;
+    resuming with other values of them is refused (see `_model_settings` for
+    which settings may change on resume).
 
     Args:
         dataset: a built-in 2-D distribution (`data.TOY_DATASETS`), a `.npz`
@@ -277,12 +293,15 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
 
     Raises:
         ValueError: for a bad setting, naming it (all are checked before the
-            data is opened, those of the export included).
+            data is opened, those of the export included); an unusable
+            output_dir or checkpoint_dir; a resume with other model settings.
+        RunDirectoryLocked: (a ValueError) when another run uses the directories.
         NotADirectoryError: for an `output_dir`, `checkpoint_dir` or
             `export_dir` that is, or is below, a file.
         FileNotFoundError: for a missing dataset file or folder
             (message "dataset=<dataset>: ...").
         FloatingPointError: when a loss or weight became NaN or infinite.
+        TrainingInterrupted: when SIGINT or SIGTERM stopped training.
     """
     settings = {name: value for name, value in locals().items()}
     # Every setting that can be checked is checked before anything starts, so
@@ -291,6 +310,17 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     # Then the strategy may split the CPU into logical devices, which must
     # happen before TensorFlow creates anything (opening the data included).
     strategy_ = distribute.make_strategy(strategy, tpu=tpu, cpu_devices=cpu_devices)
+    # Then the directories, before any data or model is built: a bad path fails at once.
+    output_dir, checkpoint_dir = _run_directories(settings)
+    if distribute.is_chief(strategy_):
+        run_directory.check_writable("output_dir", output_dir)
+    run_directory.check_writable("checkpoint_dir", checkpoint_dir)
+    with contextlib.ExitStack() as run:  # releases the directories' locks, however it ends
+        return _train(settings, strategy_, run, **settings)
+
+
+def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architecture, **_):
+    """The body of `train()`; it locks the run's directories in `run`, an `ExitStack`."""
     # What the samples are (points or images) decides the recipe of an unknown name;
     # the pipeline is lazy, so opening it to look costs little.
     try:
@@ -321,6 +351,15 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         raise ValueError(f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
                          f"one training step's batch_size * critic_steps = {fit_batch}")
     steps_per_epoch, train_steps = _schedule(s, info, fit_batch)
+    checkpoint_dir = s.checkpoint_dir or os.path.join(output_dir, "checkpoints")
+    chief = distribute.is_chief(strategy_)
+    if chief:
+        _lock_run_directories(run, output_dir, checkpoint_dir)
+    model_settings = _model_settings(s, info)
+    if checkpointing.complete_checkpoints(checkpoint_dir):
+        named = ("checkpoint_dir", s.checkpoint_dir) if s.checkpoint_dir else (
+            "output_dir", output_dir)
+        run_directory.check_settings(checkpoint_dir, model_settings, *named)
 
     with strategy_.scope():
         gan = build_gan(info.sample_shape, architecture=s.architecture,
@@ -343,8 +382,13 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                                                s.beta_2, train_steps if decay else None),
             jit_compile=jit_compile)
 
-    checkpoint_dir = s.checkpoint_dir or os.path.join(output_dir, "checkpoints")
     completed = checkpointing.restore_latest(gan, checkpoint_dir) or 0
+    if completed and not decay:
+        # A checkpoint restores the learning-rate variables too: use this run's rates.
+        gan.critic_optimizer.learning_rate = s.critic_learning_rate
+        gan.generator_optimizer.learning_rate = s.generator_learning_rate
+    if chief:
+        run_directory.write_settings(checkpoint_dir, model_settings, vars(s))
     plan = checkpointing.fit_plan(train_steps, steps_per_epoch, completed)
     # Resumed data: finite data skips what the interrupted run consumed (the
     # same order as an uninterrupted run); endless toy data is drawn afresh.
@@ -357,8 +401,11 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
 
     saver = checkpointing.CheckpointCallback(checkpoint_dir, s.checkpoint_every_steps,
                                              s.keep_checkpoints)
-    fit_callbacks = [saver, checkpointing.StopAtStep(train_steps)]
-    chief = distribute.is_chief(strategy_)
+    # SIGINT/SIGTERM end fit() after the current step with a checkpoint of it. Not under
+    # multi-worker: one worker stopping alone would leave the others waiting for it.
+    one_process = distribute.task_id(strategy_)[0] is None
+    stop = checkpointing.StopOnSignal((signal.SIGINT, signal.SIGTERM) if one_process else ())
+    fit_callbacks = [saver, checkpointing.StopAtStep(train_steps), stop]
     if chief:
         real = info.sampler(2000, 1) if info.sampler is not None else None
         fit_callbacks += [
@@ -388,14 +435,19 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
               "%d x %d critic steps, %s", info.name, plan.completed_steps, train_steps,
               fit_kwargs["initial_epoch"], fit_kwargs["epochs"], steps_per_epoch, s.batch_size,
               s.critic_steps, precision)
-    history = gan.fit(batches, callbacks=fit_callbacks, verbose=s.verbose, shuffle=False,
-                      **fit_kwargs)
+    with stop:
+        history = gan.fit(batches, callbacks=fit_callbacks, verbose=s.verbose, shuffle=False,
+                          **fit_kwargs)
     generator_steps = checkpointing.generator_step(gan)
     if saver.nonfinite_step is not None:
+        kept = (f"the last good checkpoint (step {saver.last_saved_step}) is in {checkpoint_dir}"
+                if saver.last_saved_step is not None else "no checkpoint was written yet")
         raise FloatingPointError(
             f"a loss or weight became NaN or infinite at generator step {saver.nonfinite_step}: "
-            f"training stopped; the last good checkpoint (step {saver.last_saved_step}) is in "
-            f"{checkpoint_dir}; nothing was exported")
+            f"training stopped; {kept}; nothing was exported")
+    if stop.received is not None:
+        raise TrainingInterrupted(stop.received, generator_steps, checkpoint_dir,
+                                  saver.last_saved_step)
     export = None
     if s.export_dir and chief:
         from keras_wgan import export as export_lib
@@ -412,6 +464,68 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                     train_steps=train_steps, steps_per_epoch=steps_per_epoch)
     return TrainResult(gan, info, history.history, generator_steps, completed, output_dir, export,
                        settings)
+
+
+def _run_directories(settings):
+    """(output_dir, checkpoint_dir) of train()'s arguments, defaults filled in."""
+    model_name = settings["model_name"] or _model_name(settings["dataset"])
+    output_dir = os.fspath(settings["output_dir"] or os.path.join("runs", model_name))
+    checkpoint_dir = settings["checkpoint_dir"] or os.path.join(output_dir, "checkpoints")
+    return output_dir, os.fspath(checkpoint_dir)
+
+
+def _lock_run_directories(run, output_dir, checkpoint_dir):
+    """Creates output_dir and checkpoint_dir and locks both (one lock if they coincide).
+
+    Both: another run may share either one (its own output_dir with this
+    run's checkpoint_dir, say). Only the chief calls it: it is the one that
+    writes there (the other workers of a multi-worker run write only their
+    temporary checkpoints, under checkpoint_dir).
+    """
+    directories = [("output_dir", output_dir)]
+    if os.path.abspath(checkpoint_dir) != os.path.abspath(output_dir):
+        directories.append(("checkpoint_dir", checkpoint_dir))
+    for name, path in directories:
+        run_directory.make_directory(name, path)
+        run.enter_context(run_directory.DirectoryLock(path, name))
+
+
+def _model_settings(s, info):
+    """The resolved settings that define the model, its optimizer state and its data.
+
+    Resuming a run with another value of one of them would train one model on
+    two problems, or fail to restore the checkpoint, so `train()` refuses it
+    (`run_directory.check_settings`). Defaults are filled in (the architecture
+    by the data's shape, sizes by the architecture's), so that leaving a
+    setting out or giving its default value is the same run. Not here, so
+    free to change on resume: batch_size, critic_steps, fresh_real_batches,
+    learning rates, betas, train_steps, epochs, steps_per_epoch, seed (the
+    checkpoint's is used), data_dir (where the same data is stored),
+    mixed_precision (the variables are float32 either way), strategy.
+    """
+    architecture = s.architecture or architectures.default_architecture(info.sample_shape)
+    function = architectures.ARCHITECTURES.get(architecture)
+    defaults = {name: parameter.default for name, parameter in
+                (inspect.signature(function).parameters.items() if function else ())}
+
+    def size(name):
+        value = getattr(s, name)
+        return defaults.get(name) if value is None else value
+
+    dataset = os.fspath(s.dataset)
+    if dataset not in data.TOY_DATASETS and os.path.exists(dataset):
+        dataset = os.path.abspath(dataset)
+    return {
+        "dataset": dataset, "sample_shape": list(info.sample_shape),
+        "architecture": architecture, "latent_dim": size("latent_dim"), "units": size("units"),
+        "depth": size("depth"), "filters": size("filters"), "channels": size("channels"),
+        "spectral_norm": bool(s.spectral_norm), "critic_norm": s.critic_norm,
+        "penalty": s.penalty, "penalty_weight": s.penalty_weight,
+        "penalty_target": s.penalty_target, "pairwise_interpolates": bool(s.pairwise_interpolates),
+        "clip_value": s.clip_value, "drift_weight": s.drift_weight,
+        "optimizer": s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam"),
+        "lr_decay": s.lr_decay or "none",
+    }
 
 
 def _schedule(s, info, fit_batch):

@@ -1,0 +1,264 @@
+"""A training run's directories: usable, used by one run at a time, one model only.
+
+`training.train()` writes checkpoints, pictures, logs and `model.keras` into
+its `output_dir` (and `checkpoint_dir`), and resumes from what it finds
+there. Three things keep that safe:
+
+- `check_writable`: the directory is (or can be made) a writable directory,
+  checked before any data or model is built, so that a mistyped path fails
+  in one line instead of a traceback after minutes of work.
+- `DirectoryLock`: an exclusive `fcntl.flock` on `<directory>/.lock`, held
+  for the whole run, which holds the holder's pid and host. A second run on
+  the same directory fails at once (`RunDirectoryLocked`) instead of
+  interleaving its checkpoints with the first's. The lock is released when
+  the process ends, however it ends, so a killed run never leaves a stale
+  lock. (`flock` works on local disks and NFS; on other systems, and for
+  URLs such as `gs://...`, nothing is locked.)
+- `check_settings` / `write_settings`: the settings that define the model and
+  its data are recorded in `<checkpoint_dir>/run_settings.json`; resuming
+  with a different value of any of them is refused in one line listing the
+  differences, instead of training one model on two datasets or failing to
+  restore with a traceback.
+
+The lock and the checks use only the standard library; the settings file
+is read and written with `tf.io.gfile`, so that a checkpoint_dir may be a
+bucket (`gs://...`) as multi-worker training needs.
+"""
+
+import json
+import logging
+import os
+import socket
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: runs are not locked
+    fcntl = None
+
+__all__ = ["DirectoryLock", "RunDirectoryLocked", "SETTINGS_FILE", "check_settings",
+           "check_writable", "make_directory", "read_settings", "write_settings"]
+
+_log = logging.getLogger("keras_wgan")
+
+LOCK_FILE = ".lock"
+SETTINGS_FILE = "run_settings.json"
+
+
+class RunDirectoryLocked(ValueError):
+    """Another training run holds the lock of a run directory."""
+
+
+def _is_url(path):
+    return "://" in os.fspath(path)
+
+
+def check_writable(name, path):
+    """Raises unless `path` is a writable directory or can be created as one.
+
+    Creates nothing. Call it before building anything expensive.
+
+    Args:
+        name: the argument's name for the message, e.g. "output_dir".
+        path: the directory. URLs (`gs://...`) are not checked.
+
+    Raises:
+        ValueError: naming `name`, the path and what is wrong with it.
+    """
+    path = os.fspath(path)
+    if _is_url(path):
+        return
+    expected = "expected a writable directory"
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise ValueError(f"{name} {path!r} is a file, not a directory; {expected}")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError(f"{name} {path!r} is not writable; {expected}")
+        return
+    existing = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"{name} {path!r} cannot be created: {existing!r} is a file, not a "
+                         f"directory; {expected}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{name} {path!r} cannot be created: {existing!r} is not writable; "
+                         f"{expected}")
+
+
+def make_directory(name, path):
+    """Creates the directory `path` (and its parents) if needed.
+
+    Raises:
+        ValueError: naming `name` and the path when it cannot be created.
+    """
+    path = os.fspath(path)
+    if _is_url(path):
+        return
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"{name} {path!r} cannot be created: {error.strerror or error}; "
+                         "expected a writable directory") from error
+
+
+class DirectoryLock:
+    """An exclusive, non-blocking lock on a run directory, for one process.
+
+    `acquire()` takes `fcntl.flock(LOCK_EX | LOCK_NB)` on `<directory>/.lock`
+    and writes "pid <pid> on host <host>" into it; a second holder (another
+    process, or another lock object in the same process) fails at once with
+    `RunDirectoryLocked`. The operating system releases the lock when the
+    process ends, so a crashed or killed run leaves no stale lock. The lock
+    file itself is left in place (deleting it would let two runs lock two
+    different files).
+
+    Args:
+        directory: the directory to lock; it must exist.
+        name: the argument's name for messages ("output_dir", "checkpoint_dir").
+    """
+
+    def __init__(self, directory, name="output_dir"):
+        self.directory = os.fspath(directory)
+        self.name = name
+        self.path = os.path.join(self.directory, LOCK_FILE)
+        self._fd = None
+
+    def acquire(self):
+        """Takes the lock; raises `RunDirectoryLocked` if another run holds it."""
+        if fcntl is None or _is_url(self.directory) or self._fd is not None:
+            return self
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise ValueError(f"{self.name} {self.directory!r} cannot be locked: cannot open "
+                             f"{self.path}: {error.strerror or error}; expected a writable "
+                             "directory") from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            holder = _read_text(fd) or "a process that has not written its pid yet"
+            os.close(fd)
+            raise RunDirectoryLocked(
+                f"{self.name} {self.directory!r} is in use by another training run ({holder} "
+                f"holds {self.path}): wait for that run to end, or give this run another "
+                f"{self.name}") from error
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self):
+        """Releases the lock (and empties the lock file); harmless if not held."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc_info):
+        self.release()
+
+
+def _read_text(fd):
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 1000).decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def read_settings(directory):
+    """The settings recorded in `<directory>/run_settings.json`, or None."""
+    import tensorflow as tf
+
+    path = os.path.join(os.fspath(directory), SETTINGS_FILE)
+    if not tf.io.gfile.exists(path):
+        return None
+    try:
+        with tf.io.gfile.GFile(path, "r") as file:
+            recorded = json.loads(file.read())
+    except (OSError, ValueError, tf.errors.OpError) as error:
+        _log.warning("keras_wgan: cannot read %s (%s): the run's settings are not checked",
+                     path, error)
+        return None
+    return recorded if isinstance(recorded, dict) else None
+
+
+def write_settings(directory, model_settings, settings=None):
+    """Records a run's settings in `<directory>/run_settings.json`, atomically.
+
+    The file is written under a temporary name and renamed over the old one,
+    so a crash leaves either file whole.
+
+    Args:
+        directory: the checkpoint directory (created if needed).
+        model_settings: the resolved settings that define the model and its
+            data, which a resumed run must not change (`check_settings`).
+        settings: every other setting of the run, for the record only.
+
+    Returns:
+        The path written.
+    """
+    import tensorflow as tf
+
+    directory = os.fspath(directory)
+    tf.io.gfile.makedirs(directory)
+    path = os.path.join(directory, SETTINGS_FILE)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    record = {"model": _jsonable(model_settings), "settings": _jsonable(settings or {})}
+    try:
+        with tf.io.gfile.GFile(temporary, "w") as file:
+            file.write(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        tf.io.gfile.rename(temporary, path, overwrite=True)  # os.replace on local disks
+    finally:
+        if tf.io.gfile.exists(temporary):
+            tf.io.gfile.remove(temporary)
+    return path
+
+
+def check_settings(directory, model_settings, name="output_dir", run_directory=None):
+    """Raises if the run recorded in `directory` has other model-defining settings.
+
+    Args:
+        directory: the checkpoint directory holding `run_settings.json`.
+        model_settings: this run's resolved model-defining settings.
+        name, run_directory: the argument (and its value) the message names.
+
+    Raises:
+        ValueError: one line listing every difference (old -> new) and
+            saying how to start a new run instead.
+    """
+    recorded = read_settings(directory)
+    if recorded is None or not isinstance(recorded.get("model"), dict):
+        return
+    old, new = recorded["model"], _jsonable(model_settings)
+    changes = [f"{key} {old[key]!r} -> {new[key]!r}" for key in new
+               if key in old and old[key] != new[key]]
+    if changes:
+        where = run_directory if run_directory is not None else directory
+        raise ValueError(
+            f"{name} {os.fspath(where)!r} holds a run with other settings that define the model "
+            f"or its data ({', '.join(changes)}; recorded in "
+            f"{os.path.join(os.fspath(directory), SETTINGS_FILE)}): resume it with its own "
+            f"settings, or start a new run with a new {name}")
+
+
+def _jsonable(value):
+    """`value` with tuples as lists, paths as strings and other objects as their repr."""
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return repr(value)

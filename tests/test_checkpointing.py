@@ -1,0 +1,316 @@
+"""A run directory's safety: resuming without the index, locks, settings, signals, bad paths.
+
+Every test trains a tiny mlp on 8gaussians for a few steps (issue 11).
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_wgan import architectures, checkpointing, run_directory, train_main, training
+from keras_wgan.model import WassersteinGAN
+
+# fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
+pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "tests" / "scripts"
+
+TINY = dict(units=8, depth=1, batch_size=8, critic_steps=2, steps_per_epoch=2,
+            checkpoint_every_steps=2, mixed_precision="float32", export_dir=None, verbose=0,
+            monitor_every_epochs=0)
+TINY_FLAGS = ["--dataset=8gaussians", "--units=8", "--depth=1", "--batch_size=8",
+              "--critic_steps=2", "--mixed_precision=float32", "--export_dir=", "--verbose=0",
+              "--monitor_every_epochs=0"]
+
+
+def _steps_on_disk(directory):
+    return sorted(int(p.name[len("ckpt-"):-len(".index")])
+                  for p in Path(directory).glob("ckpt-*.index"))
+
+
+def _indexed_steps(directory):
+    state = tf.train.get_checkpoint_state(str(directory))
+    return [int(p.rsplit("-", 1)[1]) for p in state.all_model_checkpoint_paths] if state else []
+
+
+def _run_main(args, capsys):
+    """Runs train_main.main in this process; returns (exit code, its one-line reports).
+
+    The reports are the stderr lines "<program>: error: ..." and "<program>:
+    training interrupted ...", without "<program>: ".
+    """
+    argv = ["train_main.py", *args]
+    try:
+        train_main.FLAGS(argv)
+        code = train_main.main([argv[0]])
+    finally:
+        train_main.FLAGS.unparse_flags()
+    lines = [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines()
+             if ": error: " in line or ": training interrupted " in line]
+    return code, lines
+
+
+def _no_data(monkeypatch):
+    """Makes opening the data fail: the check under test must come before it."""
+    def load(*args, **kwargs):
+        raise AssertionError("the data were opened before the directories were checked")
+    monkeypatch.setattr(training.data, "load", load)
+
+
+# ------------------------------------------- 1. the checkpoint index is lost
+@pytest.mark.parametrize("damage", ["missing", "garbage", "empty"])
+def test_resumes_from_the_checkpoint_files_without_a_usable_index(tmp_path, damage):
+    training.train("8gaussians", train_steps=4, output_dir=tmp_path, **TINY)
+    checkpoints = tmp_path / "checkpoints"
+    assert _steps_on_disk(checkpoints) == [2, 4]
+    index = checkpoints / "checkpoint"
+    if damage == "missing":  # only the ckpt-* files were copied
+        index.unlink()
+    else:
+        index.write_bytes(b"\x00\xff\xfe not a checkpoint state {" if damage == "garbage"
+                          else b"")
+
+    result = training.train("8gaussians", train_steps=6, output_dir=tmp_path, **TINY)
+
+    assert (result.initial_step, result.generator_steps) == (4, 6)
+    assert _steps_on_disk(checkpoints) == [2, 4, 6]  # none of the intact ones was deleted
+    assert _indexed_steps(checkpoints) == [2, 4, 6]  # the index was rewritten
+    restored = keras.models.load_model(tmp_path / "model.keras")
+    assert int(restored.generator_optimizer.iterations) == 6
+    if damage != "missing":
+        assert (checkpoints / "checkpoint.unreadable").exists()  # kept, not deleted
+
+
+def _tiny_gan(seed=0):
+    keras.utils.set_random_seed(seed)
+    generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
+    gan = WassersteinGAN(generator, critic, critic_steps=1, seed=seed)
+    gan.compile()
+    return gan
+
+
+def _points():
+    points = np.random.default_rng(0).normal(size=(256, 2)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(points).batch(8, drop_remainder=True).repeat()
+
+
+def test_checkpoint_files_the_index_does_not_name_are_left_alone(tmp_path):
+    gan = _tiny_gan()
+    gan.fit(_points(), steps_per_epoch=2, epochs=1, verbose=0,
+            callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)])
+    # Another run's checkpoint, copied in: this process did not write it.
+    for path in tmp_path.glob("ckpt-2.*"):
+        (tmp_path / path.name.replace("ckpt-2", "ckpt-50")).write_bytes(path.read_bytes())
+    gan.fit(_points(), steps_per_epoch=2, epochs=1, verbose=0,
+            callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)])
+    assert _indexed_steps(tmp_path) == [2, 4]
+    assert _steps_on_disk(tmp_path) == [2, 4, 50]
+    assert checkpointing.complete_checkpoints(tmp_path)[-1].endswith("ckpt-50")
+
+
+# --------------------------------------------------- 2. one run per directory
+_HOLDER = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("run_directory", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+lock = module.DirectoryLock(sys.argv[2]).acquire()
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_second_run_on_a_busy_output_dir_fails_at_once(tmp_path, monkeypatch, capsys):
+    output_dir = tmp_path / "run"
+    output_dir.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(REPO / "keras_wgan" / "run_directory.py"),
+         str(output_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(training, "build_gan", None)  # must fail before building
+        with pytest.raises(training.RunDirectoryLocked) as raised:
+            training.train("8gaussians", train_steps=2, output_dir=output_dir, **TINY)
+        message = str(raised.value)
+        assert message.startswith(f"output_dir {str(output_dir)!r} is in use by another "
+                                  "training run")
+        assert f"pid {holder.pid} on host " in message and "\n" not in message
+        assert isinstance(raised.value, ValueError)
+
+        code, errors = _run_main([*TINY_FLAGS, "--train_steps=2", f"--output_dir={output_dir}"],
+                                 capsys)
+        assert code == 2 and len(errors) == 1
+        assert f"--output_dir '{output_dir}' is in use" in errors[0]
+        assert f"pid {holder.pid}" in errors[0]
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+def test_a_shared_checkpoint_dir_is_locked_too_and_locks_end_with_the_run(tmp_path):
+    shared = tmp_path / "shared_checkpoints"
+    shared.mkdir()
+    with run_directory.DirectoryLock(shared, "checkpoint_dir"):
+        with pytest.raises(training.RunDirectoryLocked, match="checkpoint_dir .* is in use"):
+            training.train("8gaussians", train_steps=2, output_dir=tmp_path / "other",
+                           checkpoint_dir=shared, **TINY)
+    # The failed call released its output_dir lock; a finished run releases both.
+    training.train("8gaussians", train_steps=2, output_dir=tmp_path / "other",
+                   checkpoint_dir=shared, **TINY)
+    for directory in (tmp_path / "other", shared):
+        run_directory.DirectoryLock(directory).acquire().release()
+
+
+# ---------------------------------------- 3. resuming with other settings
+def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
+    settings = dict(TINY, lr_decay="none", critic_learning_rate=1e-3)
+    training.train("8gaussians", train_steps=2, output_dir=tmp_path, **settings)
+    recorded = json.loads((tmp_path / "checkpoints" / "run_settings.json").read_text())
+    assert recorded["model"]["dataset"] == "8gaussians"
+    assert recorded["model"]["latent_dim"] == 2 and recorded["model"]["penalty"] == "pairwise"
+
+    with pytest.raises(ValueError) as raised:
+        training.train("25gaussians", train_steps=4, output_dir=tmp_path, **settings)
+    message = str(raised.value)
+    assert message.startswith(f"output_dir {str(tmp_path)!r} holds a run with other settings")
+    assert "dataset '8gaussians' -> '25gaussians'" in message
+    assert "new output_dir" in message and "\n" not in message
+
+    with pytest.raises(ValueError, match=r"latent_dim 2 -> 3[;,]"):
+        training.train("8gaussians", latent_dim=3, train_steps=4, output_dir=tmp_path,
+                       **settings)
+    with pytest.raises(ValueError, match=r"units 8 -> 16, penalty 'pairwise' -> 'gp'"):
+        training.train("8gaussians", train_steps=4, output_dir=tmp_path,
+                       **dict(settings, units=16, penalty="gp"))
+
+    # What does not define the model may change; a changed learning rate is used.
+    resumed = training.train("8gaussians", train_steps=4, output_dir=tmp_path,
+                             **dict(settings, critic_learning_rate=2e-3))
+    assert (resumed.initial_step, resumed.generator_steps) == (2, 4)
+    assert float(resumed.model.critic_optimizer.learning_rate) == pytest.approx(2e-3)
+
+
+# ------------------------------------------------ 4. SIGINT and SIGTERM
+def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, capsys):
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers need the main thread")
+    previous_handler = signal.getsignal(signal.SIGINT)
+    stop_at_step = checkpointing.StopAtStep.on_train_batch_end
+
+    def press_ctrl_c_at_step_3(self, batch, logs=None):
+        stop_at_step(self, batch, logs)
+        if checkpointing.generator_step(self.model) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(checkpointing.StopAtStep, "on_train_batch_end", press_ctrl_c_at_step_3)
+    flags = [*TINY_FLAGS, "--train_steps=12", "--steps_per_epoch=4",
+             "--checkpoint_every_steps=1000", f"--output_dir={tmp_path}"]
+    code, errors = _run_main(flags, capsys)
+    assert signal.getsignal(signal.SIGINT) is previous_handler
+    assert code == 130, errors
+    checkpoints = tmp_path / "checkpoints"
+    assert errors == [f"training interrupted by SIGINT at generator step 3: "
+                      f"checkpoint saved in {checkpoints}; run the same command again to "
+                      "resume"]
+    assert _steps_on_disk(checkpoints) == [3]  # mid-epoch: saved only because of the signal
+    saved = keras.models.load_model(tmp_path / "model.keras")
+    assert int(saved.generator_optimizer.iterations) == 3
+
+    monkeypatch.undo()
+    resumed = training.train("8gaussians", train_steps=12, output_dir=tmp_path,
+                             **dict(TINY, steps_per_epoch=4, checkpoint_every_steps=1000))
+    assert (resumed.initial_step, resumed.generator_steps) == (3, 12)
+
+
+def test_sigterm_saves_a_checkpoint_exits_143_and_the_rerun_finishes(tmp_path):
+    train_steps = 24
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / "interruptible_train.py"), "--sleep_per_step=0.2",
+         *TINY_FLAGS, f"--train_steps={train_steps}", "--steps_per_epoch=8",
+         "--checkpoint_every_steps=2", f"--output_dir={tmp_path}"],
+        env=dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2"), cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(240, process.kill)  # a hung run cannot hang the suite
+    timer.start()
+    try:
+        for line in process.stdout:
+            if line.split()[:1] == ["step"] and int(line.split()[1]) >= 3:
+                assert (tmp_path / "checkpoints" / "ckpt-2.index").exists()
+                process.send_signal(signal.SIGTERM)
+                break
+        stdout, stderr = process.communicate()
+    finally:
+        timer.cancel()
+    assert process.returncode == 143, stderr[-3000:]
+    message = stderr.strip().splitlines()[-1]
+    prefix = "interruptible_train.py: training interrupted by SIGTERM at generator step "
+    assert message.startswith(prefix), stderr[-3000:]
+    step = int(message[len(prefix):].split(":")[0])
+    assert 3 <= step < train_steps
+    assert message.endswith(f": checkpoint saved in {tmp_path / 'checkpoints'}; run the same "
+                            "command again to resume")
+    assert "Traceback" not in stderr
+    assert _steps_on_disk(tmp_path / "checkpoints")[-1] == step
+    assert int(keras.models.load_model(tmp_path / "model.keras")
+               .generator_optimizer.iterations) == step
+
+    resumed = training.train("8gaussians", train_steps=train_steps, output_dir=tmp_path,
+                             **dict(TINY, steps_per_epoch=8))
+    assert (resumed.initial_step, resumed.generator_steps) == (step, train_steps)
+
+
+# ------------------------------------------------ 5. unusable directories
+def test_an_output_dir_inside_a_file_fails_before_anything_is_built(tmp_path, monkeypatch,
+                                                                     capsys):
+    (tmp_path / "file").write_text("not a directory")
+    _no_data(monkeypatch)
+    bad = tmp_path / "file" / "run"
+    with pytest.raises(ValueError) as raised:
+        training.train("8gaussians", train_steps=2, output_dir=bad, **TINY)
+    assert str(raised.value) == (f"output_dir {str(bad)!r} cannot be created: "
+                                 f"{str(tmp_path / 'file')!r} is a file, not a directory; "
+                                 "expected a writable directory")
+    with pytest.raises(ValueError, match="checkpoint_dir .* is a file, not a directory"):
+        training.train("8gaussians", train_steps=2, output_dir=tmp_path / "run",
+                       checkpoint_dir=tmp_path / "file", **TINY)
+    code, errors = _run_main([*TINY_FLAGS, f"--output_dir={bad}"], capsys)
+    assert code == 2 and len(errors) == 1
+    assert errors[0].startswith(f"error: --output_dir '{bad}' cannot be created")
+
+
+def test_a_read_only_output_dir_fails_before_anything_is_built(tmp_path, monkeypatch):
+    read_only = tmp_path / "read_only"
+    read_only.mkdir()
+    access = os.access
+    # Tests run as root, whom chmod does not stop: pretend the directory is read-only.
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: False
+                        if os.fspath(path) == str(read_only) else access(path, mode, **kwargs))
+    _no_data(monkeypatch)
+    with pytest.raises(ValueError, match=f"^output_dir {str(read_only)!r} is not writable; "
+                                         "expected a writable directory$"):
+        training.train("8gaussians", train_steps=2, output_dir=read_only, **TINY)
+    with pytest.raises(ValueError, match="^output_dir .* cannot be created: .* is not writable"):
+        training.train("8gaussians", train_steps=2, output_dir=read_only / "run", **TINY)
+
+
+# ------------------------------------- 6. non-finite before any checkpoint
+def test_non_finite_loss_before_any_checkpoint_says_none_was_written(tmp_path):
+    with pytest.raises(FloatingPointError) as raised:
+        training.train("8gaussians", units=8, depth=1, batch_size=8, train_steps=50,
+                       steps_per_epoch=50, checkpoint_every_steps=1000, penalty="none",
+                       critic_learning_rate=1e30, generator_learning_rate=1e30,
+                       optimizer="rmsprop", mixed_precision="float32", output_dir=tmp_path,
+                       export_dir=None, verbose=0, monitor_every_epochs=0)
+    message = str(raised.value)
+    assert "no checkpoint was written yet" in message and "step None" not in message
+    assert _steps_on_disk(tmp_path / "checkpoints") == []
