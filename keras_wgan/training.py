@@ -525,6 +525,8 @@ def _model_settings(s, info):
         "clip_value": s.clip_value, "drift_weight": s.drift_weight,
         "optimizer": s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam"),
         "lr_decay": s.lr_decay or "none",
+        # The average is a set of variables of its own in the checkpoint.
+        "ema_decay": s.ema_decay, "augment": s.augment,
     }
 
 

@@ -192,6 +192,10 @@ def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
     with pytest.raises(ValueError, match=r"units 8 -> 16, penalty 'pairwise' -> 'gp'"):
         training.train("8gaussians", train_steps=4, output_dir=tmp_path,
                        **dict(settings, units=16, penalty="gp"))
+    # The generator average is variables of its own: turning it on is a new model.
+    with pytest.raises(ValueError, match=r"ema_decay None -> 0\.9"):
+        training.train("8gaussians", train_steps=4, output_dir=tmp_path,
+                       **dict(settings, ema_decay=0.9))
 
     # What does not define the model may change; a changed learning rate is used.
     resumed = training.train("8gaussians", train_steps=4, output_dir=tmp_path,
