@@ -296,8 +296,6 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
             data is opened, those of the export included); an unusable
             output_dir or checkpoint_dir; a resume with other model settings.
         RunDirectoryLocked: (a ValueError) when another run uses the directories.
-        NotADirectoryError: for an `output_dir`, `checkpoint_dir` or
-            `export_dir` that is, or is below, a file.
         FileNotFoundError: for a missing dataset file or folder
             (message "dataset=<dataset>: ...").
         FloatingPointError: when a loss or weight became NaN or infinite.
@@ -574,9 +572,8 @@ def _check_settings(settings):
     by its tuple of unique names.
 
     Raises:
-        ValueError: for a bad setting.
-        NotADirectoryError: for an output directory that is, or is below, a file.
-        PermissionError: for an output directory that cannot be created.
+        ValueError: for a bad setting, an `export_dir` that is or is below a
+            file, or that cannot be created.
     """
     from keras_wgan import export  # its own checks of the names it writes
 
@@ -584,8 +581,8 @@ def _check_settings(settings):
     settings["tflite_quantization"] = export._check_quantizations(s.tflite_quantization)
     if s.model_name is not None:
         export._check_model_name(s.model_name)
-    for name in ("output_dir", "checkpoint_dir", "export_dir"):
-        _check_directory(name, settings[name])
+    if s.export_dir is not None:  # output_dir and checkpoint_dir: once their defaults are known
+        run_directory.check_writable("export_dir", s.export_dir)
     # The networks.
     if s.architecture is not None:
         _check_size_options(s.architecture, {"units": s.units, "depth": s.depth,
@@ -640,28 +637,6 @@ def _check_size_options(architecture, sizes):
         if value is not None and name not in accepted:
             raise ValueError(f"{name}={value} does not apply to architecture {architecture!r}"
                              f" (its size options: {', '.join(accepted) or 'none'})")
-
-
-def _check_directory(name, path):
-    """Checks that the directory `path` exists or can be made (None: not used).
-
-    Remote paths (`gs://...`) are left to TensorFlow's file system.
-    """
-    if path is None or "://" in os.fspath(path):
-        return
-    path = os.path.abspath(os.fspath(path))
-    expected = "expected a directory (made if missing)"
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise NotADirectoryError(f"{name} '{path}' is a file; {expected}")
-    parent = path
-    while not os.path.exists(parent):
-        parent = os.path.dirname(parent)
-    if not os.path.isdir(parent):
-        raise NotADirectoryError(f"{name} '{path}' is below the file '{parent}'; {expected}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        what = "is" if parent == path else f"would be made in '{parent}', which is"
-        raise PermissionError(f"{name} '{path}' {what} not writable; expected a writable "
-                              "directory")
 
 
 def _check_choice(name, value, choices):

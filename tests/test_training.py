@@ -76,10 +76,10 @@ def test_a_directory_that_is_a_file_is_refused_first(name, no_data, tmp_path):
     (tmp_path / "file").write_text("")
     for path in (tmp_path / "file", tmp_path / "file" / "below"):
         settings = {"output_dir": tmp_path / "run", "export_dir": None, name: path}
-        with pytest.raises(NotADirectoryError) as error:
+        with pytest.raises(ValueError) as error:
             training.train("8gaussians", **settings)
         assert str(error.value).startswith(f"{name} '{path}' ")
-        assert "expected a directory" in str(error.value)
+        assert "is a file, not a directory; expected a writable directory" in str(error.value)
 
 
 def test_a_missing_dataset_is_reported_as_the_dataset(tmp_path):
