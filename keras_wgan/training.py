@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from keras_wgan import architectures, callbacks, checkpointing, data, distribute, recipes
+from keras_wgan import model as model_lib
 from keras_wgan.model import WassersteinGAN
 
 __all__ = ["MIXED_PRECISION", "TrainResult", "bfloat16_supported", "build_gan",
@@ -67,7 +68,8 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     """An optimizer by name, with linear decay of its learning rate to 0 if asked.
 
     Args:
-        name: "adam" or "rmsprop".
+        name: "adam" or "rmsprop" (the original WGAN's RMSprop as PyTorch
+            computes it, `keras_wgan.model.rmsprop`: rho 0.99, epsilon 1e-16).
         learning_rate: the initial learning rate, > 0.
         beta_1: Adam's first-moment decay (ignored by RMSprop).
         beta_2: Adam's second-moment decay (ignored by RMSprop).
@@ -85,7 +87,7 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     if name == "adam":
         return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
     if name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
+        return model_lib.rmsprop(learning_rate)
     raise ValueError(f"unknown optimizer {name!r}: expected 'adam' or 'rmsprop'")
 
 
@@ -280,7 +282,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     # What the samples are (points or images) decides the recipe of an unknown name;
     # the pipeline is lazy, so opening it to look costs little.
     kind = data.load(dataset, batch_size=1, data_dir=data_dir, image_size=image_size)[1].kind
-    recipe = recipes.recipe(os.fspath(dataset), kind=kind)
+    recipe = recipes.recipe(os.fspath(dataset), kind=kind, architecture=architecture,
+                            penalty=penalty)
     if architecture is not None and architecture != recipe.get("architecture"):
         for name in ("units", "depth", "filters", "channels", "latent_dim"):
             recipe.pop(name, None)  # the recipe's network sizes are for its own architecture
