@@ -25,6 +25,7 @@ import numpy as np
 
 from keras_wgan import architectures, callbacks, checkpointing, data, distribute, recipes
 from keras_wgan import model as model_lib
+from keras_wgan import tf_utils
 from keras_wgan.model import WassersteinGAN
 
 __all__ = ["MIXED_PRECISION", "TrainResult", "bfloat16_supported", "build_gan",
@@ -326,10 +327,12 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
                         mixed_precision=precision)
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
+        critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
+            0, train_steps, s.critic_steps) if s.original_schedule
+            else train_steps * s.critic_steps)
         gan.compile(
             critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1,
-                                            s.beta_2, train_steps * s.critic_steps if decay
-                                            else None),
+                                            s.beta_2, critic_updates if decay else None),
             generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
                                                s.beta_2, train_steps if decay else None),
             jit_compile=jit_compile)
@@ -339,8 +342,11 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
     plan = checkpointing.fit_plan(train_steps, steps_per_epoch, completed)
     # Resumed data: finite data skips what the interrupted run consumed (the
     # same order as an uninterrupted run); endless toy data is drawn afresh.
+    # Every fit() step makes critic_steps critic updates (more steps than
+    # generator updates with original_schedule's bursts).
     if completed and info.num_examples is not None:
-        batches = batches.skip(completed)
+        critic_updates_made = int(tf_utils.variable_value(gan.critic_optimizer.iterations))
+        batches = batches.skip(critic_updates_made // s.critic_steps)
     elif completed:
         batches = data.load(s.dataset, batch_size=fit_batch, seed=s.seed + completed)[0]
     batches = distribute.distribute_dataset(
