@@ -16,7 +16,11 @@ Why the rules below exist:
   penalises the gradient of each sample's score with respect to that sample;
   batch normalisation mixes the samples of a batch, so those per-sample
   gradients stop meaning anything. ``critic_norm="layer"`` adds per-sample
-  ``LayerNormalization`` instead, as the WGAN-GP paper recommends.
+  layer normalisation instead, as the WGAN-GP paper recommends: WGAN-GP's
+  own (``keras_wgan.layers.SampleLayerNormalization``: each sample over all
+  its channels, height and width, epsilon 1e-5, a scale and an offset per
+  channel), not Keras's default ``LayerNormalization`` (each pixel over its
+  channels). Models saved before with Keras's layer still load.
 * ``spectral_norm=True`` wraps every Dense/Conv layer of the critic in
   ``keras.layers.SpectralNormalization``, the Lipschitz method of Miyato et al.
   The wrapper only runs its power iteration when the critic is called with
@@ -36,7 +40,7 @@ import math
 import keras
 from keras import layers
 
-from keras_wgan.layers import PatchConv2D
+from keras_wgan.layers import PatchConv2D, SampleLayerNormalization
 
 __all__ = [
     "ARCHITECTURES",
@@ -119,7 +123,7 @@ def _critic_layer(layer, spectral_norm):
 def _critic_norm(x, critic_norm):
     """Applies the critic's optional per-sample normalisation to ``x``."""
     if critic_norm == "layer":
-        return layers.LayerNormalization()(x)
+        return SampleLayerNormalization()(x)
     return x
 
 
@@ -187,7 +191,7 @@ def mlp(
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` after
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each hidden critic Dense layer.
         units: Width of every hidden layer.
         depth: Number of hidden layers in each network.
@@ -257,7 +261,7 @@ def dcgan(
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense/Conv layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` after
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each hidden critic convolution.
         filters: Base width: the critic's first convolution's filters.
 
@@ -355,7 +359,7 @@ def kerasio(
         latent_dim: Size of the generator's noise vector (the example's 128).
         spectral_norm: Wrap every critic Dense/Conv layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` after
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each critic convolution.
 
     Returns:
@@ -476,15 +480,17 @@ def resnet(
     channels and ``tanh``. The critic applies the optimised first block
     (32 -> 16), one down residual block (16 -> 8), two residual blocks with
     identity shortcuts, ReLU, a global mean pool over space and ``Dense(1)``.
-    The blocks are functional sub-graphs of standard Keras layers, so the
-    models save to and load from ``.keras`` files without custom objects.
+    The blocks are functional sub-graphs of Keras layers (and, with
+    ``critic_norm="layer"``, ``SampleLayerNormalization``, registered when
+    ``keras_wgan`` is imported), so the models save to and load from
+    ``.keras`` files without ``custom_objects``.
 
     Args:
         sample_shape: ``(32, 32, channels)`` with 1 or 3 channels.
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense/Conv layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` before
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` before
             each ReLU of the critic's residual blocks (the original code's
             normalisation points).
         channels: Feature maps in every block of both networks.
