@@ -12,8 +12,13 @@ steps: with `fresh_real_batches=True` (the default, as in Algorithm 1 of the
 WGAN-GP paper) every critic update sees its own real batch: the batch that
 `fit()` passes in holds `critic_steps` of them and is split in equal parts, so
 a dataset for `critic_steps=5` and 64 samples per critic update is batched by
-320. With `fresh_real_batches=False` every critic update reuses
-the whole batch, as the keras.io WGAN-GP example does.
+320. A batch whose size is known when the step is traced must divide evenly
+(a ValueError says so otherwise). A batch of a size known only at run time,
+such as the ragged last batch of `fit()` on numpy arrays, gives each critic
+update size // critic_steps samples and leaves out the remainder (fewer than
+`critic_steps` samples: one each, reused in turn). With
+`fresh_real_batches=False` every critic update reuses the whole batch, as
+the keras.io WGAN-GP example does.
 
 Random numbers (latent noise, interpolation coefficients) are stateless
 functions of (seed, purpose, optimizer iteration, replica): every replica of a
@@ -33,7 +38,7 @@ from keras_wgan import losses, penalties, tf_utils
 __all__ = ["WassersteinGAN", "default_optimizer", "rmsprop"]
 
 # Random streams: what a stateless seed is for.
-_CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
+_CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA, _VALIDATION_LATENT = 0, 1, 2, 3
 
 
 #: RMSprop's settings for PyTorch's behaviour (see `rmsprop`).
@@ -165,6 +170,10 @@ class WassersteinGAN(keras.Model):
         self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_estimate")
         self.penalty_tracker = keras.metrics.Mean(name="penalty")
+        # Validation batches seen since the metrics were reset (evaluate() resets
+        # them first): the counter of test_step's latent noise. A metric, so it
+        # is neither a weight nor saved.
+        self._test_batches = keras.metrics.Sum(name="test_batches", dtype="int32")
         self.build((None, self.latent_dim))
 
     # ------------------------------------------------------------------ setup
@@ -264,6 +273,10 @@ class WassersteinGAN(keras.Model):
         return [self.critic_loss_tracker, self.generator_loss_tracker,
                 self.wasserstein_tracker, self.penalty_tracker]
 
+    def reset_metrics(self):
+        super().reset_metrics()
+        self._test_batches.reset_state()
+
     # --------------------------------------------------------------- training
     def train_step(self, data, update_generator=True):
         """`critic_steps` critic updates with the Lipschitz term, then one generator update.
@@ -329,10 +342,17 @@ class WassersteinGAN(keras.Model):
         return self.train_step(data, update_generator=False)
 
     def test_step(self, data):
-        """The critic's estimate and the generator loss on held-out real data."""
+        """The critic's estimate and the generator loss on held-out real data.
+
+        Each validation batch gets its own latent vectors, a function of the
+        seed and the batch's number in this `evaluate()` call: the same at
+        every call, so evaluations compare.
+        """
         real = _real_samples(data)
         batch_size = ops.shape(real)[0]
-        fake = self.generator(self.latent_noise(batch_size, _GENERATOR_LATENT, 0),
+        counter = tf.identity(self._test_batches.result())
+        self._test_batches.update_state(1)
+        fake = self.generator(self.latent_noise(batch_size, _VALIDATION_LATENT, counter),
                               training=False)
         real_output = self.critic(real, training=False)
         fake_output = self.critic(fake, training=False)
@@ -371,7 +391,9 @@ class WassersteinGAN(keras.Model):
         if not self.fresh_real_batches:
             return [real] * self.critic_steps
         size = real.shape[0]
-        if size is not None and size % self.critic_steps:
+        if size is None:
+            return _split_ragged(real, self.critic_steps)
+        if size % self.critic_steps:
             raise ValueError(
                 f"the batch of {size} real samples cannot be split into critic_steps="
                 f"{self.critic_steps} equal batches: batch the dataset by batch_size * "
@@ -404,6 +426,19 @@ def _real_samples(data):
     if isinstance(data, (tuple, list)):
         data = data[0]
     return ops.cast(data, "float32")
+
+
+def _split_ragged(real, parts):
+    """`parts` equal batches of a batch of any size (see the module docstring).
+
+    Part i holds samples i * n .. i * n + n - 1 with n = max(size // parts, 1),
+    modulo the size: the remainder is left out, and a batch of fewer than
+    `parts` samples gives one sample per part, reused in turn.
+    """
+    size = ops.shape(real)[0]
+    per_part = ops.maximum(size // parts, 1)
+    offsets = ops.arange(per_part)
+    return [ops.take(real, (i * per_part + offsets) % size, axis=0) for i in range(parts)]
 
 
 def _optimizer(identifier, penalty):

@@ -237,3 +237,47 @@ def test_learns_the_mean_of_a_shifted_gaussian():
     gan.fit(data, steps_per_epoch=1000, epochs=1, verbose=0)
     mean = gan.generate(2000, seed=0).mean(axis=0)
     np.testing.assert_allclose(mean, target, atol=0.3)
+
+
+@pytest.mark.parametrize("samples, critic_updates", [(22, 9), (20, 9), (7, 6)])
+def test_fit_on_numpy_handles_a_ragged_last_batch(samples, critic_updates):
+    # Batches of 9, 9 and 4 (split 1+1+1, one sample left out) or 2 (too few for 3
+    # critic updates: samples are reused); 7 samples in batches of 6 and 1.
+    gan = small_gan(critic_steps=3)
+    gan.compile()
+    history = gan.fit(points(samples), batch_size=6 if samples == 7 else 9, epochs=1,
+                      verbose=0)
+    assert int(gan.critic_optimizer.iterations) == critic_updates
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+
+
+def test_ragged_split_leaves_out_the_remainder_or_reuses_samples():
+    from keras_wgan.model import _split_ragged
+
+    batch = points(8)
+    parts = [np.array(p) for p in _split_ragged(tf.constant(batch), 3)]
+    assert [len(p) for p in parts] == [2, 2, 2]
+    np.testing.assert_array_equal(np.concatenate(parts), batch[:6])
+    parts = [np.array(p) for p in _split_ragged(tf.constant(batch[:2]), 3)]
+    np.testing.assert_array_equal(np.concatenate(parts), batch[[0, 1, 0]])
+
+
+def test_evaluate_draws_new_latent_vectors_per_batch_and_the_same_per_call():
+    gan = small_gan()
+    gan.compile()
+    batch = points(32)
+    data = dataset(np.concatenate([batch, batch]), 32)  # two identical batches
+
+    class PerBatch(keras.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            self.values = []
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.values.append(float(logs["wasserstein_estimate"]))  # running mean
+
+    recorder = PerBatch()
+    gan.evaluate(data, verbose=0, callbacks=[recorder])
+    first = recorder.values
+    assert first[0] != pytest.approx(first[1], rel=1e-6)  # other latent vectors
+    gan.evaluate(data, verbose=0, callbacks=[recorder])
+    assert recorder.values == first  # deterministic: the same at every call
