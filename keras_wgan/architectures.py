@@ -22,9 +22,16 @@ Why the rules below exist:
   channel), not Keras's default ``LayerNormalization`` (each pixel over its
   channels). Models saved before with Keras's layer still load.
 * ``spectral_norm=True`` wraps every Dense/Conv layer of the critic in
-  ``keras.layers.SpectralNormalization``, the Lipschitz method of Miyato et al.
-  The wrapper only runs its power iteration when the critic is called with
-  ``training=True``.
+  ``keras.layers.SpectralNormalization``, the Lipschitz method of Miyato et
+  al., in Keras's projected form: every call with ``training=True`` runs one
+  power iteration and assigns W / sigma to the stored kernel, which the layer
+  then uses, so no gradient flows through sigma (Miyato et al. differentiate
+  through W / sigma(W)) and the optimizer updates the normalised kernel. The
+  training step calls the critic with ``training=True`` in the critic pass,
+  in the gradient penalty's (and the pairwise interpolates') pass and in the
+  generator's pass, so the iteration and the renormalisation run in each of
+  them, not once per critic update. With ``training=False`` the kernel is
+  used as stored.
 * The critic's last layer and the generator's last layers are created with
   ``dtype="float32"``, so that under a ``mixed_bfloat16`` policy the scores
   (which feed the loss) and the samples stay float32.
@@ -243,7 +250,9 @@ def dcgan(
     """Builds DCGAN-style convolutional networks for small square images.
 
     The generator projects the noise with a Dense layer to a 4x4 map (7x7 for
-    28x28 images) of ``4 * filters`` features, then applies batch
+    28x28 images) of ``4 * filters`` features (``8 * filters`` for 64x64
+    images, as ``DCGANGenerator`` in the WGAN-GP code's ``gan_64x64.py``),
+    then applies batch
     normalisation and ReLU, stride-2 ``Conv2DTranspose`` 5x5 blocks (batch
     norm + ReLU) that halve the features while doubling the resolution, and a
     last stride-2 ``Conv2DTranspose`` to the image's channels with ``tanh``.
@@ -251,7 +260,10 @@ def dcgan(
     ``filters, 2 * filters, 4 * filters`` features (and ``8 * filters`` for
     64x64 images), each followed by the optional layer normalisation and
     ``LeakyReLU(0.2)``, then flattens and ends in ``Dense(1)``. This follows
-    the DCGAN networks of the WGAN-GP paper's ``gan_cifar.py``. The critic's
+    the DCGAN networks of the WGAN-GP code's ``gan_cifar.py`` (32 px) and
+    ``gan_64x64.py`` (64 px); for 28 px it is the 32 px network started at
+    7x7 and one block shorter (``gan_mnist.py`` instead crops 8x8 to 7x7
+    after its first upsampling). The critic's
     convolutions are ``keras_wgan.layers.PatchConv2D`` (``Conv2D`` computed
     as patches x kernel on CPUs where the output is at most 4x4 pixels).
 
@@ -285,7 +297,7 @@ def dcgan(
     upsamplings = int(math.log2(size // start))
 
     noise = keras.Input((latent_dim,), name="noise")
-    width = 4 * filters
+    width = (8 if size == 64 else 4) * filters
     x = layers.Dense(start * start * width, use_bias=False)(noise)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)

@@ -237,6 +237,23 @@ def test_unknown_name_is_rejected():
     )
 
 
+@pytest.mark.parametrize("size, widths", [
+    (28, [32, 16]),  # 7x7x4f -> 14x14x2f -> 28x28xC
+    (32, [32, 16, 8]),  # gan_cifar.py: 4x4x4f -> 8x8x2f -> 16x16xf -> 32x32xC
+    (64, [64, 32, 16, 8]),  # gan_64x64.py's DCGANGenerator: 4x4x8f -> ... -> 32x32xf
+])
+def test_dcgan_generator_widths_follow_the_reference(size, widths):
+    generator, critic = build("dcgan", (size, size, 3), filters=8)
+    dense = next(l for l in generator.layers if isinstance(l, keras.layers.Dense))
+    start = 7 if size == 28 else 4
+    assert dense.units == start * start * widths[0]
+    deconvs = [l.filters for l in generator.layers
+               if isinstance(l, keras.layers.Conv2DTranspose)]
+    assert deconvs == widths[1:] + [3]
+    convs = [l.filters for l in _all_layers(critic) if isinstance(l, keras.layers.Conv2D)]
+    assert convs == [8, 16, 32] + ([64] if size == 64 else [])
+
+
 def test_dcgan_message_names_the_shape():
     with pytest.raises(ValueError) as error:
         build("dcgan", (30, 30, 1))
