@@ -106,3 +106,30 @@ def test_train_with_clip_uses_rmsprop_5e5_without_decay(tmp_path):
                              batch_size=16, lr_decay="linear", output_dir=tmp_path / "d",
                              export_dir=None, verbose=0, monitor_every_epochs=0)
     assert float(decayed.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_resnet_gets_gan_cifar_resnets_recipe():
+    for config in (recipes.recipe("cifar10", architecture="resnet"),
+                   recipes.recipe("pictures.npz", kind="images", architecture="resnet")):
+        assert config["architecture"] == "resnet"
+        assert (config["critic_learning_rate"], config["generator_learning_rate"]) == (2e-4, 2e-4)
+        assert (config["beta_1"], config["beta_2"], config["lr_decay"]) == (0.0, 0.9, "linear")
+        assert (config["critic_steps"], config["batch_size"], config["penalty"]) == (5, 64, "gp")
+    assert recipes.recipe("cifar10", architecture="dcgan") == recipes.IMAGE_RECIPES["cifar10"]
+    assert recipes.recipe("8gaussians", architecture="resnet") == recipes.TOY_RECIPES["8gaussians"]
+
+
+def test_train_with_resnet_takes_the_resnet_recipe(tmp_path):
+    import numpy as np
+
+    images = np.random.default_rng(0).integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)
+    np.savez(tmp_path / "pictures.npz", x=images)
+    result = training.train(tmp_path / "pictures.npz", architecture="resnet", channels=2,
+                            penalty="none", critic_steps=1, sample_every_epochs=1000,
+                            latent_dim=8, batch_size=2, train_steps=1, output_dir=tmp_path / "run",
+                            export_dir=None, verbose=0, monitor_every_epochs=0,
+                            mixed_precision="float32")
+    settings = result.settings
+    assert (settings["critic_learning_rate"], settings["beta_1"], settings["lr_decay"]) == (
+        2e-4, 0.0, "linear")
+    assert result.model.critic_optimizer.beta_1 == 0.0
