@@ -16,11 +16,22 @@ Why the rules below exist:
   penalises the gradient of each sample's score with respect to that sample;
   batch normalisation mixes the samples of a batch, so those per-sample
   gradients stop meaning anything. ``critic_norm="layer"`` adds per-sample
-  ``LayerNormalization`` instead, as the WGAN-GP paper recommends.
+  layer normalisation instead, as the WGAN-GP paper recommends: WGAN-GP's
+  own (``keras_wgan.layers.SampleLayerNormalization``: each sample over all
+  its channels, height and width, epsilon 1e-5, a scale and an offset per
+  channel), not Keras's default ``LayerNormalization`` (each pixel over its
+  channels). Models saved before with Keras's layer still load.
 * ``spectral_norm=True`` wraps every Dense/Conv layer of the critic in
-  ``keras.layers.SpectralNormalization``, the Lipschitz method of Miyato et al.
-  The wrapper only runs its power iteration when the critic is called with
-  ``training=True``.
+  ``keras.layers.SpectralNormalization``, the Lipschitz method of Miyato et
+  al., in Keras's projected form: every call with ``training=True`` runs one
+  power iteration and assigns W / sigma to the stored kernel, which the layer
+  then uses, so no gradient flows through sigma (Miyato et al. differentiate
+  through W / sigma(W)) and the optimizer updates the normalised kernel. The
+  training step calls the critic with ``training=True`` in the critic pass,
+  in the gradient penalty's (and the pairwise interpolates') pass and in the
+  generator's pass, so the iteration and the renormalisation run in each of
+  them, not once per critic update. With ``training=False`` the kernel is
+  used as stored.
 * The critic's last layer and the generator's last layers are created with
   ``dtype="float32"``, so that under a ``mixed_bfloat16`` policy the scores
   (which feed the loss) and the samples stay float32.
@@ -36,7 +47,7 @@ import math
 import keras
 from keras import layers
 
-from keras_wgan.layers import PatchConv2D
+from keras_wgan.layers import PatchConv2D, SampleLayerNormalization
 
 __all__ = [
     "ARCHITECTURES",
@@ -119,7 +130,7 @@ def _critic_layer(layer, spectral_norm):
 def _critic_norm(x, critic_norm):
     """Applies the critic's optional per-sample normalisation to ``x``."""
     if critic_norm == "layer":
-        return layers.LayerNormalization()(x)
+        return SampleLayerNormalization()(x)
     return x
 
 
@@ -187,7 +198,7 @@ def mlp(
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` after
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each hidden critic Dense layer.
         units: Width of every hidden layer.
         depth: Number of hidden layers in each network.
@@ -239,7 +250,9 @@ def dcgan(
     """Builds DCGAN-style convolutional networks for small square images.
 
     The generator projects the noise with a Dense layer to a 4x4 map (7x7 for
-    28x28 images) of ``4 * filters`` features, then applies batch
+    28x28 images) of ``4 * filters`` features (``8 * filters`` for 64x64
+    images, as ``DCGANGenerator`` in the WGAN-GP code's ``gan_64x64.py``),
+    then applies batch
     normalisation and ReLU, stride-2 ``Conv2DTranspose`` 5x5 blocks (batch
     norm + ReLU) that halve the features while doubling the resolution, and a
     last stride-2 ``Conv2DTranspose`` to the image's channels with ``tanh``.
@@ -247,7 +260,10 @@ def dcgan(
     ``filters, 2 * filters, 4 * filters`` features (and ``8 * filters`` for
     64x64 images), each followed by the optional layer normalisation and
     ``LeakyReLU(0.2)``, then flattens and ends in ``Dense(1)``. This follows
-    the DCGAN networks of the WGAN-GP paper's ``gan_cifar.py``. The critic's
+    the DCGAN networks of the WGAN-GP code's ``gan_cifar.py`` (32 px) and
+    ``gan_64x64.py`` (64 px); for 28 px it is the 32 px network started at
+    7x7 and one block shorter (``gan_mnist.py`` instead crops 8x8 to 7x7
+    after its first upsampling). The critic's
     convolutions are ``keras_wgan.layers.PatchConv2D`` (``Conv2D`` computed
     as patches x kernel on CPUs where the output is at most 4x4 pixels).
 
@@ -257,7 +273,7 @@ def dcgan(
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense/Conv layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` after
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each hidden critic convolution.
         filters: Base width: the critic's first convolution's filters.
 
@@ -281,7 +297,7 @@ def dcgan(
     upsamplings = int(math.log2(size // start))
 
     noise = keras.Input((latent_dim,), name="noise")
-    width = 4 * filters
+    width = (8 if size == 64 else 4) * filters
     x = layers.Dense(start * start * width, use_bias=False)(noise)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
@@ -355,7 +371,7 @@ def kerasio(
         latent_dim: Size of the generator's noise vector (the example's 128).
         spectral_norm: Wrap every critic Dense/Conv layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` after
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each critic convolution.
 
     Returns:
@@ -476,15 +492,17 @@ def resnet(
     channels and ``tanh``. The critic applies the optimised first block
     (32 -> 16), one down residual block (16 -> 8), two residual blocks with
     identity shortcuts, ReLU, a global mean pool over space and ``Dense(1)``.
-    The blocks are functional sub-graphs of standard Keras layers, so the
-    models save to and load from ``.keras`` files without custom objects.
+    The blocks are functional sub-graphs of Keras layers (and, with
+    ``critic_norm="layer"``, ``SampleLayerNormalization``, registered when
+    ``keras_wgan`` is imported), so the models save to and load from
+    ``.keras`` files without ``custom_objects``.
 
     Args:
         sample_shape: ``(32, 32, channels)`` with 1 or 3 channels.
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense/Conv layer in
             ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``LayerNormalization`` before
+        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` before
             each ReLU of the critic's residual blocks (the original code's
             normalisation points).
         channels: Feature maps in every block of both networks.

@@ -76,7 +76,17 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
     A `fit()` step of `WassersteinGAN` makes `critic_steps` critic updates;
     during such a burst this callback makes `fit()` run steps without the
     generator update (each on a fresh real batch) until `burst_critic_updates`
-    critic updates precede the generator update.
+    (rounded up to a multiple of `critic_steps`) critic updates precede the
+    generator update.
+
+    Where training is in the schedule is read from the two optimizers'
+    `iterations` (which checkpoints restore), not counted by the callback:
+    with g generator updates made, the critic updates made since the last
+    one are the critic optimizer's `iterations` minus `critic_updates(0, g)`.
+    So a run resumed from a checkpoint taken in the middle of a burst
+    finishes that burst as the uninterrupted run would. A model whose
+    counters do not come from this schedule (e.g. trained without it first)
+    is taken to be at the start of its next generator update.
 
     It swaps between two compiled train functions (with and without the
     generator update) instead of branching inside the step: under
@@ -95,18 +105,46 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
         self.first_generator_updates = int(first_generator_updates)
         self.every = int(every)
         self._functions = None
-        self._critic_updates = 0
+        self._offset = 0
 
     def in_burst(self, generator_updates):
         """Whether the next generator update, number `generator_updates`, starts with a burst."""
         return generator_updates < self.first_generator_updates or (
             self.every > 0 and generator_updates % self.every == 0)
 
+    def _bursts_before(self, generator_updates):
+        """How many of the generator updates 0 .. generator_updates - 1 start with a burst."""
+        n = max(0, int(generator_updates))
+        first = min(n, self.first_generator_updates)
+        if self.every <= 0:
+            return first
+        multiples = -(-n // self.every) - -(-first // self.every)  # multiples of every in [first, n)
+        return first + multiples
+
     def fit_steps(self, first_generator_update, last_generator_update, critic_steps):
         """fit() steps needed to go from one generator update count to another."""
-        bursts = sum(self.in_burst(g) for g in range(first_generator_update, last_generator_update))
+        bursts = (self._bursts_before(last_generator_update)
+                  - self._bursts_before(first_generator_update))
         extra = max(0, -(-self.burst_critic_updates // critic_steps) - 1)
         return last_generator_update - first_generator_update + bursts * extra
+
+    def critic_updates(self, first_generator_update, last_generator_update, critic_steps):
+        """Critic updates made from one generator update count to another.
+
+        With linear learning-rate decay, the critic's decay runs over
+        `critic_updates(0, train_steps, critic_steps)` updates, more than
+        `train_steps * critic_steps` because of the bursts.
+        """
+        return critic_steps * self.fit_steps(first_generator_update, last_generator_update,
+                                             critic_steps)
+
+    def _position(self):
+        """(generator updates made, critic updates made since the last generator update)."""
+        model = self.model
+        generator_updates = int(tf_utils.variable_value(model.generator_optimizer.iterations))
+        critic_updates = int(tf_utils.variable_value(model.critic_optimizer.iterations))
+        before = self.critic_updates(0, generator_updates, model.critic_steps)
+        return generator_updates, critic_updates - before - self._offset
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -123,15 +161,17 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
             del model.train_step
         model.train_function = full
         self._functions = {True: full, False: critic_only}
-        self._critic_updates = 0
+        self._offset = 0
+        generator_updates, made = self._position()
+        needed = self.burst_critic_updates if self.in_burst(generator_updates) else 0
+        if not (0 <= made < max(needed, 1) and made % model.critic_steps == 0):
+            self._offset = made  # counters not from this schedule: start afresh here
 
     def on_train_batch_begin(self, batch, logs=None):
         model = self.model
-        generator_updates = int(tf_utils.variable_value(model.generator_optimizer.iterations))
+        generator_updates, made = self._position()
         needed = self.burst_critic_updates if self.in_burst(generator_updates) else 0
-        update_generator = self._critic_updates + model.critic_steps >= needed
-        model.train_function = self._functions[update_generator]
-        self._critic_updates = 0 if update_generator else self._critic_updates + model.critic_steps
+        model.train_function = self._functions[made + model.critic_steps >= needed]
 
 
 class KerasModelSaver(keras.callbacks.Callback):

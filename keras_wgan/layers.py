@@ -1,5 +1,12 @@
 """Layers of keras_wgan's networks that Keras does not have as such.
 
+`SampleLayerNormalization` is the layer normalisation of the WGAN-GP code
+(tflib's `Layernorm`): each sample is normalised over all its values
+(channels, height and width of an image), with one scale and offset per
+channel. Keras's `LayerNormalization()` normalises each pixel over its
+channels only, and `LayerNormalization(axis=[1, 2, 3])` has a scale and
+offset per (height, width, channel).
+
 `PatchConv2D` is `keras.layers.Conv2D` (same weights, configuration and
 outputs) computed as one matrix product of image patches with the kernel
 ("im2col") instead of by the backend's convolution, where that is faster: on
@@ -26,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["PatchConv2D", "patch_conv2d", "patch_indices"]
+__all__ = ["PatchConv2D", "SampleLayerNormalization", "patch_conv2d", "patch_indices"]
 
 IMPLEMENTATIONS = ("auto", "conv", "patches")
 
@@ -228,3 +235,57 @@ def _gpu_visible():
 
         return any(device.platform == "gpu" for device in jax.devices())
     return False
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class SampleLayerNormalization(keras.layers.Layer):
+    """Layer normalisation over all of a sample's values, scaled per channel.
+
+    y = (x - mean) / sqrt(var + epsilon) * gamma[c] + beta[c], where mean and
+    var are over all non-batch axes of one sample (for images: channels,
+    height and width) and c is the channel (last axis). This is WGAN-GP's
+    layer norm (tflib `Layernorm` with `norm_axes=[1, 2, 3]`, epsilon 1e-5,
+    per-channel offset and scale, in gan_cifar_resnet.py and gan_64x64.py);
+    on [batch, features] inputs it is `LayerNormalization(epsilon=1e-5)`.
+    It works per sample, so unlike batch normalisation it keeps the
+    per-sample gradient penalties meaningful. The statistics are computed in
+    float32 (also under a bfloat16 policy).
+
+    Args:
+        epsilon: added to the variance, 1e-5 as in WGAN-GP.
+        **kwargs: those of `keras.layers.Layer` (`name`, `dtype`...).
+
+    Example:
+    >>> layer = SampleLayerNormalization()
+    >>> y = ops.convert_to_numpy(layer(np.arange(8, dtype="float32").reshape(1, 2, 2, 2)))
+    >>> round(float(y.mean()), 6), round(float(y.std()), 4)
+    (0.0, 1.0)
+    """
+
+    def __init__(self, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or epsilon < 0:
+            raise ValueError(f"epsilon must be a number >= 0, received {epsilon!r}")
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError("SampleLayerNormalization needs inputs [batch, ..., channels] with "
+                             f"a known number of channels, received shape {input_shape}")
+        channels = (input_shape[-1],)
+        self.gamma = self.add_weight(shape=channels, initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=channels, initializer="zeros", name="beta")
+
+    def call(self, inputs):
+        x = ops.cast(inputs, "float32")
+        axes = list(range(1, len(x.shape)))
+        mean, variance = ops.moments(x, axes=axes, keepdims=True)
+        y = (x - mean) * ops.rsqrt(variance + self.epsilon)
+        y = y * ops.cast(self.gamma, "float32") + ops.cast(self.beta, "float32")
+        return ops.cast(y, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

@@ -12,8 +12,13 @@ steps: with `fresh_real_batches=True` (the default, as in Algorithm 1 of the
 WGAN-GP paper) every critic update sees its own real batch: the batch that
 `fit()` passes in holds `critic_steps` of them and is split in equal parts, so
 a dataset for `critic_steps=5` and 64 samples per critic update is batched by
-320. With `fresh_real_batches=False` every critic update reuses
-the whole batch, as the keras.io WGAN-GP example does.
+320. A batch whose size is known when the step is traced must divide evenly
+(a ValueError says so otherwise). A batch of a size known only at run time,
+such as the ragged last batch of `fit()` on numpy arrays, gives each critic
+update size // critic_steps samples and leaves out the remainder (fewer than
+`critic_steps` samples: one each, reused in turn). With
+`fresh_real_batches=False` every critic update reuses the whole batch, as
+the keras.io WGAN-GP example does.
 
 Random numbers (latent noise, interpolation coefficients) are stateless
 functions of (seed, purpose, optimizer iteration, replica): every replica of a
@@ -31,22 +36,57 @@ from keras import ops
 from keras_wgan import losses, penalties, tf_utils
 from keras_wgan import augment as augmentation, ema
 
-__all__ = ["WassersteinGAN", "default_optimizer"]
+__all__ = ["WassersteinGAN", "default_optimizer", "rmsprop"]
 
 # Random streams: what a stateless seed is for.
 _CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
 _AUGMENT_REAL, _AUGMENT_FAKE, _AUGMENT_GENERATOR = 3, 4, 5
+_VALIDATION_LATENT = 6
+
+
+#: RMSprop's settings for PyTorch's behaviour (see `rmsprop`).
+RMSPROP_RHO = 0.99
+RMSPROP_EPSILON = 1e-16
+
+
+def rmsprop(learning_rate=5e-5):
+    """RMSprop as PyTorch computes it: the original WGAN's optimizer.
+
+    Arjovsky et al. trained with PyTorch's `RMSprop(lr=5e-5)`, whose step is
+    lr * g / (sqrt(v) + 1e-8) with v a moving average of g^2 of decay 0.99.
+    Keras's RMSprop adds epsilon inside the root, lr * g / sqrt(v + epsilon),
+    with defaults rho 0.9 and epsilon 1e-7, a floor of 3e-4 under the root:
+    with critic weights clipped to 0.01 the generator's gradients are 1e-7 to
+    1e-8, so the floor dominates, its steps shrink about 1000-fold and the
+    generator barely moves (issue 11, 8gaussians, 300 generator steps: the
+    exact W1 stayed at 1.335 with Keras's defaults, fell to 0.651 with these). rho 0.99 is PyTorch's alpha, and
+    epsilon 1e-16 puts PyTorch's floor, sqrt(1e-16) = 1e-8, under Keras's root:
+    sqrt(v) + 1e-8 over sqrt(v + 1e-16) lies between 1 and sqrt(2) (the
+    largest difference where sqrt(v) = 1e-8, negligible elsewhere), the
+    closest Keras's formula comes. Both start the average v at 0.
+
+    Args:
+        learning_rate: a float or a `keras.optimizers.schedules` schedule.
+
+    Returns:
+        A new `keras.optimizers.RMSprop`.
+    """
+    return keras.optimizers.RMSprop(learning_rate=learning_rate, rho=RMSPROP_RHO,
+                                    epsilon=RMSPROP_EPSILON)
 
 
 def default_optimizer(penalty):
-    """The optimizer the papers use with a penalty (a new instance each call).
+    """The optimizer the papers' code uses with a penalty (a new instance each call).
 
     Gradient penalties and spectral normalisation: Adam(1e-4, beta_1=0.5,
-    beta_2=0.9), WGAN-GP's Algorithm 1. Weight clipping: RMSprop(5e-5), the
+    beta_2=0.9), the WGAN-GP released code's (gan_mnist.py, gan_cifar.py,
+    gan_toy.py); Algorithm 1 of the paper states beta_1 = 0, beta_2 = 0.9,
+    which its ResNet code (gan_cifar_resnet.py) uses with learning rate 2e-4.
+    Weight clipping: RMSprop(5e-5) as PyTorch computes it (`rmsprop`), the
     original WGAN's (momentum-based optimizers were unstable with clipping).
     """
     if penalty == "clip":
-        return keras.optimizers.RMSprop(learning_rate=5e-5)
+        return rmsprop(5e-5)
     return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.5, beta_2=0.9)
 
 
@@ -147,6 +187,10 @@ class WassersteinGAN(keras.Model):
         self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_estimate")
         self.penalty_tracker = keras.metrics.Mean(name="penalty")
+        # Validation batches seen since the metrics were reset (evaluate() resets
+        # them first): the counter of test_step's latent noise. A metric, so it
+        # is neither a weight nor saved.
+        self._test_batches = keras.metrics.Sum(name="test_batches", dtype="int32")
         self.build((None, self.latent_dim))
 
     # ------------------------------------------------------------------ setup
@@ -265,6 +309,10 @@ class WassersteinGAN(keras.Model):
         return [self.critic_loss_tracker, self.generator_loss_tracker,
                 self.wasserstein_tracker, self.penalty_tracker]
 
+    def reset_metrics(self):
+        super().reset_metrics()
+        self._test_batches.reset_state()
+
     # --------------------------------------------------------------- training
     def train_step(self, data, update_generator=True):
         """`critic_steps` critic updates with the Lipschitz term, then one generator update.
@@ -337,10 +385,17 @@ class WassersteinGAN(keras.Model):
         return self.train_step(data, update_generator=False)
 
     def test_step(self, data):
-        """The critic's estimate and the generator loss on held-out real data."""
+        """The critic's estimate and the generator loss on held-out real data.
+
+        Each validation batch gets its own latent vectors, a function of the
+        seed and the batch's number in this `evaluate()` call: the same at
+        every call, so evaluations compare.
+        """
         real = _real_samples(data)
         batch_size = ops.shape(real)[0]
-        fake = self.generator(self.latent_noise(batch_size, _GENERATOR_LATENT, 0),
+        counter = tf.identity(self._test_batches.result())
+        self._test_batches.update_state(1)
+        fake = self.generator(self.latent_noise(batch_size, _VALIDATION_LATENT, counter),
                               training=False)
         real_output = self.critic(real, training=False)
         fake_output = self.critic(fake, training=False)
@@ -396,7 +451,9 @@ class WassersteinGAN(keras.Model):
         if not self.fresh_real_batches:
             return [real] * self.critic_steps
         size = real.shape[0]
-        if size is not None and size % self.critic_steps:
+        if size is None:
+            return _split_ragged(real, self.critic_steps)
+        if size % self.critic_steps:
             raise ValueError(
                 f"the batch of {size} real samples cannot be split into critic_steps="
                 f"{self.critic_steps} equal batches: batch the dataset by batch_size * "
@@ -429,6 +486,19 @@ def _real_samples(data):
     if isinstance(data, (tuple, list)):
         data = data[0]
     return ops.cast(data, "float32")
+
+
+def _split_ragged(real, parts):
+    """`parts` equal batches of a batch of any size (see the module docstring).
+
+    Part i holds samples i * n .. i * n + n - 1 with n = max(size // parts, 1),
+    modulo the size: the remainder is left out, and a batch of fewer than
+    `parts` samples gives one sample per part, reused in turn.
+    """
+    size = ops.shape(real)[0]
+    per_part = ops.maximum(size // parts, 1)
+    offsets = ops.arange(per_part)
+    return [ops.take(real, (i * per_part + offsets) % size, axis=0) for i in range(parts)]
 
 
 def _optimizer(identifier, penalty):

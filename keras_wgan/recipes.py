@@ -58,14 +58,22 @@ average of ~10 on the 2 cores: 36 ms/step at batch 256 (213 s for
 25gaussians' 6000 steps), 68 ms/step at batch 512 (136 s for 8gaussians);
 27 ms/step at batch 256 at load ~5. The paper recipe took 110-124 ms/step.
 
-The image recipes (28x28 mnist-like data) are the WGAN-GP paper's usual
-settings and were NOT tuned here (`tuned=False`).
+The image recipes (28x28 mnist-like data) are the WGAN-GP released code's
+usual settings (gan_mnist.py, gan_cifar.py: Adam(1e-4, 0.5, 0.9); Algorithm
+1 of the paper states beta_1 = 0) and were NOT tuned here (`tuned=False`).
+The `resnet` architecture gets `RESNET_RECIPE`, gan_cifar_resnet.py's.
+
+A recipe's optimizer settings are for its own penalty. A run with
+`penalty="clip"` on a recipe of another penalty takes the original WGAN's
+instead (`CLIP_OPTIMIZER`: learning rate 5e-5 for both networks, no decay,
+and `train()` picks RMSprop for clipping): the Adam learning rates of 1e-3
+or 1e-4 of the penalty recipes are 20 to 200 times the original's.
 """
 
 import copy
 
-__all__ = ["DEFAULT_IMAGE_RECIPE", "DEFAULT_RECIPE", "IMAGE_RECIPES", "RECIPE_KEYS",
-           "TOY_RECIPES", "recipe"]
+__all__ = ["CLIP_OPTIMIZER", "DEFAULT_IMAGE_RECIPE", "DEFAULT_RECIPE", "IMAGE_RECIPES",
+           "RECIPE_KEYS", "RESNET_RECIPE", "TOY_RECIPES", "recipe"]
 
 #: The keys every recipe has (image recipes leave out the mlp's units and depth).
 RECIPE_KEYS = ("architecture", "penalty", "penalty_weight", "pairwise_interpolates",
@@ -88,8 +96,9 @@ TOY_RECIPES = {
 #: For any other vector data (e.g. "circle", a .npz of vectors): the toy recipe, untuned.
 DEFAULT_RECIPE = dict(_TOY, tuned=False)
 
-#: For images: the WGAN-GP paper's usual settings, untuned here. The
-#: architecture is left to the data's shape (dcgan for 28, 32 and 64 px).
+#: For images: the WGAN-GP released code's usual settings (gan_mnist.py,
+#: gan_cifar.py), untuned here. The architecture is left to the data's shape
+#: (dcgan for 28, 32 and 64 px).
 DEFAULT_IMAGE_RECIPE = dict(
     architecture=None, penalty="gp", penalty_weight=10.0, pairwise_interpolates=False,
     critic_steps=5, batch_size=64, critic_learning_rate=1e-4, generator_learning_rate=1e-4,
@@ -99,7 +108,25 @@ IMAGE_RECIPES = {name: dict(DEFAULT_IMAGE_RECIPE)
                  for name in ("mnist", "fashion_mnist", "cifar10", "celeb_a")}
 
 
-def recipe(dataset_name, kind="points"):
+#: For the `resnet` architecture: gan_cifar_resnet.py's (unconditional) settings,
+#: untuned here: Adam(2e-4, beta_1=0, beta_2=0.9) for both networks, both
+#: decayed linearly to 0, 5 critic steps of batch 64, lambda 10, 100000
+#: generator steps. One difference remains: the reference's generator update
+#: uses a batch of 2 x 64 (GEN_BS_MULTIPLE), this package's the critic's 64.
+RESNET_RECIPE = dict(
+    architecture="resnet", penalty="gp", penalty_weight=10.0, pairwise_interpolates=False,
+    critic_steps=5, batch_size=64, critic_learning_rate=2e-4, generator_learning_rate=2e-4,
+    beta_1=0.0, beta_2=0.9, lr_decay="linear", train_steps=100000, latent_dim=128,
+    tuned=False,
+)
+
+#: What `recipe(..., penalty="clip")` sets when the recipe is another penalty's:
+#: the original WGAN's RMSprop(5e-5) without decay (Arjovsky et al., 2017).
+CLIP_OPTIMIZER = dict(critic_learning_rate=5e-5, generator_learning_rate=5e-5,
+                      lr_decay="none")
+
+
+def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
     """The default hyperparameters of a dataset, as a new dict (safe to modify).
 
     Args:
@@ -107,6 +134,11 @@ def recipe(dataset_name, kind="points"):
             image dataset name ("mnist", ...), or anything else (a path...).
         kind: for a name without a recipe, what its samples are: "points"
             (vectors: the generic toy recipe) or "images".
+        architecture: the architecture the run uses, if chosen: images with
+            "resnet" get `RESNET_RECIPE`.
+        penalty: the penalty the run uses, if chosen: "clip" on a recipe of
+            another penalty replaces its optimizer settings by
+            `CLIP_OPTIMIZER` (and the recipe is then `tuned=False`).
 
     Returns:
         A deep copy of the recipe (keys `RECIPE_KEYS`, plus units and depth
@@ -117,9 +149,19 @@ def recipe(dataset_name, kind="points"):
     'pairwise'
     >>> recipe("digits.npz", kind="images")["penalty"]
     'gp'
+    >>> recipe("cifar10", architecture="resnet")["critic_learning_rate"]
+    0.0002
+    >>> recipe("8gaussians", penalty="clip")["critic_learning_rate"]
+    5e-05
     """
     if kind not in ("points", "images"):
         raise ValueError(f"kind must be 'points' or 'images', received {kind!r}")
     table = {**TOY_RECIPES, **IMAGE_RECIPES}
     default = DEFAULT_IMAGE_RECIPE if kind == "images" else DEFAULT_RECIPE
-    return copy.deepcopy(table.get(dataset_name, default))
+    result = table.get(dataset_name, default)
+    if architecture == "resnet" and result["architecture"] is None:  # an image recipe
+        result = RESNET_RECIPE
+    result = copy.deepcopy(result)
+    if penalty == "clip" and result["penalty"] != "clip":
+        result.update(CLIP_OPTIMIZER, penalty="clip", tuned=False)
+    return result

@@ -27,7 +27,8 @@ import keras
 import numpy as np
 
 from keras_wgan import (architectures, callbacks, checkpointing, data, distribute, penalties,
-                        recipes, run_directory)
+                        recipes, run_directory, tf_utils)
+from keras_wgan import model as model_lib
 from keras_wgan.checkpointing import TrainingInterrupted
 from keras_wgan.model import WassersteinGAN
 from keras_wgan.run_directory import RunDirectoryLocked
@@ -74,7 +75,8 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     """An optimizer by name, with linear decay of its learning rate to 0 if asked.
 
     Args:
-        name: "adam" or "rmsprop".
+        name: "adam" or "rmsprop" (the original WGAN's RMSprop as PyTorch
+            computes it, `keras_wgan.model.rmsprop`: rho 0.99, epsilon 1e-16).
         learning_rate: the initial learning rate, a finite number > 0.
         beta_1: Adam's first-moment decay in [0, 1) (ignored by RMSprop).
         beta_2: Adam's second-moment decay in [0, 1) (ignored by RMSprop).
@@ -97,7 +99,7 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     if name == "adam":
         return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
     if name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate)
+        return model_lib.rmsprop(learning_rate)
     raise ValueError(f"unknown optimizer {name!r}: expected 'adam' or 'rmsprop'")
 
 
@@ -134,7 +136,9 @@ def resolve_mixed_precision(mixed_precision="auto", penalty=None):
     "auto" is "mixed_bfloat16" where the hardware has bfloat16 units
     (`bfloat16_supported()`) and "float32" elsewhere. Under "mixed_bfloat16"
     the layers compute in bfloat16 while the variables, the critic's scores,
-    the generated samples, the losses and the penalties stay float32.
+    the generated samples and the losses stay float32; the penalties are
+    float32 values, but the critic's input gradient in them is computed in
+    bfloat16 (about 1% error in the gradient norms).
     "mixed_float16" is refused: float16 needs loss scaling, and a scaled loss
     with a gradient penalty (a second derivative) over- or underflows.
 
@@ -264,8 +268,9 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         keep_checkpoints: how many checkpoints to keep.
         mixed_precision: "auto" (bfloat16 compute where the hardware has
             bfloat16 units, see `resolve_mixed_precision`; float32 elsewhere),
-            "float32" or "mixed_bfloat16". Variables, critic scores, losses
-            and penalties are float32 in every case.
+            "float32" or "mixed_bfloat16". Variables, critic scores and losses
+            are float32 in every case (the penalties' input gradients are
+            computed in bfloat16 under "mixed_bfloat16").
         jit_compile: XLA compilation of the training step: "auto" (Keras'
             rule: on for a single GPU, off on CPU and under tf.distribute),
             True or False.
@@ -317,7 +322,8 @@ def train(dataset="8gaussians", *, data_dir=None, image_size=None, architecture=
         return _train(settings, strategy_, run, **settings)
 
 
-def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architecture, **_):
+def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architecture, penalty,
+           **_):
     """The body of `train()`; it locks the run's directories in `run`, an `ExitStack`."""
     # What the samples are (points or images) decides the recipe of an unknown name;
     # the pipeline is lazy, so opening it to look costs little.
@@ -326,7 +332,8 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
     except (FileNotFoundError, NotADirectoryError) as error:
         # Named here: the command line tells a missing dataset from other missing paths.
         raise type(error)(f"dataset={os.fspath(dataset)}: {error}") from error
-    recipe = recipes.recipe(os.fspath(dataset), kind=kind)
+    recipe = recipes.recipe(os.fspath(dataset), kind=kind, architecture=architecture,
+                            penalty=penalty)
     if architecture is not None and architecture != recipe.get("architecture"):
         for name in ("units", "depth", "filters", "channels", "latent_dim"):
             recipe.pop(name, None)  # the recipe's network sizes are for its own architecture
@@ -372,10 +379,12 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
                         mixed_precision=precision, ema_decay=s.ema_decay, augment=s.augment)
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
+        critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
+            0, train_steps, s.critic_steps) if s.original_schedule
+            else train_steps * s.critic_steps)
         gan.compile(
             critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1,
-                                            s.beta_2, train_steps * s.critic_steps if decay
-                                            else None),
+                                            s.beta_2, critic_updates if decay else None),
             generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
                                                s.beta_2, train_steps if decay else None),
             jit_compile=jit_compile)
@@ -390,8 +399,11 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
     plan = checkpointing.fit_plan(train_steps, steps_per_epoch, completed)
     # Resumed data: finite data skips what the interrupted run consumed (the
     # same order as an uninterrupted run); endless toy data is drawn afresh.
+    # Every fit() step makes critic_steps critic updates (more steps than
+    # generator updates with original_schedule's bursts).
     if completed and info.num_examples is not None:
-        batches = batches.skip(completed)
+        critic_updates_made = int(tf_utils.variable_value(gan.critic_optimizer.iterations))
+        batches = batches.skip(critic_updates_made // s.critic_steps)
     elif completed:
         batches = data.load(s.dataset, batch_size=fit_batch, seed=s.seed + completed)[0]
     batches = distribute.distribute_dataset(

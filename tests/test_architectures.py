@@ -8,6 +8,7 @@ import pytest
 
 from keras_wgan import architectures
 from keras_wgan.architectures import ARCHITECTURES, build, default_architecture
+from keras_wgan.layers import SampleLayerNormalization
 
 # Tiny widths keep every model fast on a shared CPU.
 SMALL = {
@@ -142,11 +143,28 @@ def test_no_batch_norm_in_any_critic(name, options):
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_layer_norm_option(name):
-    def count(model):
-        return sum(isinstance(l, keras.layers.LayerNormalization) for l in _all_layers(model))
+    def norms(model):
+        return [l for l in _all_layers(model)
+                if isinstance(l, (SampleLayerNormalization, keras.layers.LayerNormalization))]
 
-    assert count(_build(name)[1]) == 0
-    assert count(_build(name, critic_norm="layer")[1]) > 0
+    assert not norms(_build(name)[1])
+    critic = _build(name, critic_norm="layer")[1]
+    found = norms(critic)
+    assert found and all(isinstance(l, SampleLayerNormalization) for l in found)
+    # WGAN-GP's layer norm: each sample over channels, height and width, eps 1e-5,
+    # one scale and offset per channel.
+    first = found[0]
+    assert first.epsilon == 1e-5
+    assert [tuple(w.shape) for w in first.weights] == [first.input.shape[-1:]] * 2
+    rng = np.random.default_rng(0)
+    first.set_weights([rng.normal(size=w.shape).astype("float32") for w in first.weights])
+    probe = keras.Model(critic.input, [first.input, first.output])
+    before, after = (keras.ops.convert_to_numpy(t) for t in probe(_samples(ONE_SHAPE[name])))
+    axes = tuple(range(1, before.ndim))
+    gamma, beta = first.get_weights()
+    expected = ((before - before.mean(axis=axes, keepdims=True))
+                / np.sqrt(before.var(axis=axes, keepdims=True) + 1e-5) * gamma + beta)
+    np.testing.assert_allclose(after, expected, rtol=1e-3, atol=1e-4)
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
@@ -177,7 +195,7 @@ def test_spectral_norm_wraps_every_layer_and_normalises_kernels(name):
 @pytest.mark.parametrize("spectral_norm", [False, True], ids=["plain", "sn"])
 def test_mixed_bfloat16_keeps_float32_outputs(mixed_bfloat16, name, spectral_norm):
     generator, critic = _build(name, spectral_norm=spectral_norm, critic_norm="layer")
-    hidden = [l for l in critic.layers if isinstance(l, keras.layers.LayerNormalization)]
+    hidden = [l for l in critic.layers if isinstance(l, SampleLayerNormalization)]
     assert hidden[0].compute_dtype == "bfloat16"  # the policy is really on
     scores = critic(_samples(ONE_SHAPE[name], batch=2), training=True)
     assert keras.backend.standardize_dtype(scores.dtype) == "float32"
@@ -217,6 +235,23 @@ def test_unknown_name_is_rejected():
     assert str(error.value) == (
         "unknown architecture 'foo': expected one of 'dcgan', 'kerasio', 'mlp', 'resnet'"
     )
+
+
+@pytest.mark.parametrize("size, widths", [
+    (28, [32, 16]),  # 7x7x4f -> 14x14x2f -> 28x28xC
+    (32, [32, 16, 8]),  # gan_cifar.py: 4x4x4f -> 8x8x2f -> 16x16xf -> 32x32xC
+    (64, [64, 32, 16, 8]),  # gan_64x64.py's DCGANGenerator: 4x4x8f -> ... -> 32x32xf
+])
+def test_dcgan_generator_widths_follow_the_reference(size, widths):
+    generator, critic = build("dcgan", (size, size, 3), filters=8)
+    dense = next(l for l in generator.layers if isinstance(l, keras.layers.Dense))
+    start = 7 if size == 28 else 4
+    assert dense.units == start * start * widths[0]
+    deconvs = [l.filters for l in generator.layers
+               if isinstance(l, keras.layers.Conv2DTranspose)]
+    assert deconvs == widths[1:] + [3]
+    convs = [l.filters for l in _all_layers(critic) if isinstance(l, keras.layers.Conv2D)]
+    assert convs == [8, 16, 32] + ([64] if size == 64 else [])
 
 
 def test_dcgan_message_names_the_shape():

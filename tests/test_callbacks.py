@@ -57,3 +57,79 @@ def test_original_schedule_bursts_of_critic_updates():
     assert int(gan.generator_optimizer.iterations) == 7
     assert int(gan.critic_optimizer.iterations) == 5 * steps  # 3 * 20 + 4 * 5 = 80
     assert 5 * steps == 3 * 20 + 4 * 5
+
+
+def test_original_schedule_counts_its_critic_updates():
+    schedule = callbacks.OriginalCriticSchedule()
+    # 2000 generator updates: bursts at 0..24, 500, 1000, 1500, each 20 fit steps of 5.
+    assert schedule.critic_updates(0, 2000, critic_steps=5) == 5 * (2000 + 28 * 19)
+    assert schedule.fit_steps(0, 2000, critic_steps=5) == 2000 + 28 * 19
+    for first, last in ((0, 1), (3, 30), (499, 1001), (30, 499)):
+        expected = sum(100 if schedule.in_burst(g) else 5 for g in range(first, last))
+        assert schedule.critic_updates(first, last, critic_steps=5) == expected
+
+
+def schedule_run(gan, data, fit_steps):
+    schedule = callbacks.OriginalCriticSchedule(burst_critic_updates=20,
+                                                first_generator_updates=2, every=5)
+    gan.fit(data.take(fit_steps), epochs=1, verbose=0, callbacks=[schedule])
+
+
+def test_original_schedule_resumed_mid_burst_does_what_an_uninterrupted_run_does():
+    # 7 generator updates, bursts at 0, 1 and 5: 16 fit steps. A new callback (as
+    # after a restart) continues from the optimizers' counters, not from its own.
+    x = np.random.default_rng(0).normal(size=(16 * 20, 2)).astype("float32")
+    data = tf.data.Dataset.from_tensor_slices(x).batch(20)
+    runs = []
+    for interruptions in ((), (13,)):  # in the burst of generator update 5
+        tf.keras.utils.set_random_seed(0)
+        gan = gan_for((2,), critic_steps=5, penalty="clip")
+        done = 0
+        for stop in interruptions + (16,):
+            schedule_run(gan, data.skip(done), stop - done)
+            done = stop
+        runs.append(gan)
+    uninterrupted, resumed = runs
+    for gan in runs:
+        assert int(gan.generator_optimizer.iterations) == 7
+        assert int(gan.critic_optimizer.iterations) == 3 * 20 + 4 * 5
+    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def train_clipped(tmp_path, data_file, train_steps, name="run", lr_decay="linear"):
+    from keras_wgan import training
+
+    return training.train(data_file, architecture="mlp", units=8, depth=1, penalty="clip",
+                          original_schedule=True, critic_steps=5, batch_size=4,
+                          train_steps=train_steps, steps_per_epoch=100, lr_decay=lr_decay,
+                          output_dir=tmp_path / name, export_dir=None, verbose=0,
+                          monitor_every_epochs=0, sample_every_epochs=1000,
+                          mixed_precision="float32")
+
+
+def test_train_decays_the_critic_over_the_schedules_critic_updates(tmp_path):
+    data_file = tmp_path / "points.npz"
+    np.savez(data_file, x=np.random.default_rng(0).normal(size=(4000, 2)).astype("float32"))
+    result = train_clipped(tmp_path, data_file, train_steps=3)
+    critic = result.model.critic_optimizer
+    assert int(critic.iterations) == 3 * 100  # generator updates 0, 1, 2 are bursts
+    assert critic._learning_rate.decay_steps == 3 * 100
+    assert float(critic._learning_rate(3 * 100 - 20)) > 0  # not frozen before the end
+
+
+def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupted_run_reads(
+        tmp_path):
+    # Generator updates 0 and 1 take 20 fit steps (batches) each: the resumed run
+    # skips the 40 batches consumed, not 2.
+    data_file = tmp_path / "points.npz"
+    np.savez(data_file, x=np.random.default_rng(0).normal(size=(4000, 2)).astype("float32"))
+    whole = train_clipped(tmp_path, data_file, 3, "whole", lr_decay="none")
+    train_clipped(tmp_path, data_file, 2, "resumed", lr_decay="none")
+    resumed = train_clipped(tmp_path, data_file, 3, "resumed", lr_decay="none")
+    assert resumed.initial_step == 2
+    for optimizer in ("critic_optimizer", "generator_optimizer"):
+        assert int(getattr(resumed.model, optimizer).iterations) == int(
+            getattr(whole.model, optimizer).iterations)
+    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

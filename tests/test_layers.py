@@ -1,12 +1,14 @@
-"""PatchConv2D: the same layer as Conv2D, computed as patches x kernel."""
+"""PatchConv2D (the same layer as Conv2D, computed as patches x kernel) and
+SampleLayerNormalization (WGAN-GP's layer norm)."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras import ops
 
 from keras_wgan import architectures
-from keras_wgan.layers import PatchConv2D, patch_conv2d
+from keras_wgan.layers import PatchConv2D, SampleLayerNormalization, patch_conv2d
 
 
 def _pair(filters=6, kernel_size=5, strides=2, padding="same", input_shape=(4, 4, 3), **kwargs):
@@ -121,3 +123,37 @@ def test_auto_limit_is_on_output_pixels():
     no_gpu = not tf.config.list_physical_devices("GPU")
     assert PatchConv2D(1, 3, strides=3, padding="same")._uses_patches(x) == no_gpu  # 4x4
     assert not PatchConv2D(1, 3, strides=2, padding="same")._uses_patches(x)  # 5x5
+
+
+def test_sample_layer_norm_matches_wgan_gps_layernorm_by_hand():
+    # tflib's Layernorm([1, 2, 3]): moments over channels, height and width of each
+    # sample, epsilon 1e-5, then one scale and offset per channel.
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(3, 4, 5, 6)) * rng.uniform(0.5, 3, size=(1, 4, 5, 6))
+         + rng.normal(size=(1, 4, 5, 1))).astype("float32")
+    layer = SampleLayerNormalization()
+    layer.build(x.shape)
+    gamma, beta = rng.normal(size=6).astype("float32"), rng.normal(size=6).astype("float32")
+    layer.set_weights([gamma, beta])
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    var = x.var(axis=(1, 2, 3), keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-5) * gamma + beta
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), expected, rtol=1e-4, atol=1e-5)
+    assert [tuple(w.shape) for w in layer.weights] == [(6,), (6,)]
+
+
+def test_sample_layer_norm_saves_and_follows_the_policy(tmp_path):
+    model = keras.Sequential([keras.Input((4, 4, 3)), SampleLayerNormalization(epsilon=1e-3)])
+    model.layers[0].set_weights([np.array([1.0, 2.0, 3.0], "float32"), np.ones(3, "float32")])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    x = np.random.default_rng(1).normal(size=(2, 4, 4, 3)).astype("float32")
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(x)), ops.convert_to_numpy(model(x)))
+    assert loaded.layers[0].epsilon == 1e-3
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    layer = SampleLayerNormalization()
+    y = layer(x)
+    assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
+    assert keras.backend.standardize_dtype(layer.gamma.dtype) == "float32"
+    expected = (x - x.mean(axis=(1, 2, 3), keepdims=True)) / x.std(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(ops.convert_to_numpy(ops.cast(y, "float32")), expected, atol=0.05)

@@ -2,6 +2,7 @@
 
 import inspect
 
+import keras
 import pytest
 
 import keras_wgan
@@ -73,3 +74,62 @@ def test_train_uses_the_recipe_for_what_it_is_not_given(tmp_path):
     assert result.model.penalty == "pairwise" and result.model.critic_steps == 5
     # linear decay over train_steps (generator) and train_steps * critic_steps (critic)
     assert float(result.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_rmsprop_by_name_is_pytorchs():
+    optimizer = training.make_optimizer("rmsprop", 5e-5, 0.5, 0.9)
+    config = optimizer.get_config()
+    assert (config["rho"], config["epsilon"]) == (0.99, 1e-16)
+
+
+def test_a_clip_run_takes_the_original_wgans_optimizer_not_the_recipes():
+    config = recipes.recipe("8gaussians", penalty="clip")
+    assert (config["critic_learning_rate"], config["generator_learning_rate"]) == (5e-5, 5e-5)
+    assert config["lr_decay"] == "none" and config["penalty"] == "clip"
+    assert config["tuned"] is False
+    # Another gradient-type penalty keeps the recipe's Adam settings.
+    assert recipes.recipe("8gaussians", penalty="gp")["critic_learning_rate"] == 1e-3
+
+
+def test_train_with_clip_uses_rmsprop_5e5_without_decay(tmp_path):
+    result = training.train("8gaussians", penalty="clip", train_steps=3, units=8,
+                            batch_size=16, output_dir=tmp_path, export_dir=None, verbose=0,
+                            monitor_every_epochs=0)
+    assert (result.settings["critic_learning_rate"], result.settings["lr_decay"]) == (
+        5e-5, "none")
+    for optimizer in (result.model.critic_optimizer, result.model.generator_optimizer):
+        assert isinstance(optimizer, keras.optimizers.RMSprop)
+        assert float(optimizer.learning_rate) == pytest.approx(5e-5)  # not decayed
+        assert (optimizer.rho, optimizer.epsilon) == (0.99, 1e-16)
+    # An explicit decay is still honoured.
+    decayed = training.train("8gaussians", penalty="clip", train_steps=3, units=8,
+                             batch_size=16, lr_decay="linear", output_dir=tmp_path / "d",
+                             export_dir=None, verbose=0, monitor_every_epochs=0)
+    assert float(decayed.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_resnet_gets_gan_cifar_resnets_recipe():
+    for config in (recipes.recipe("cifar10", architecture="resnet"),
+                   recipes.recipe("pictures.npz", kind="images", architecture="resnet")):
+        assert config["architecture"] == "resnet"
+        assert (config["critic_learning_rate"], config["generator_learning_rate"]) == (2e-4, 2e-4)
+        assert (config["beta_1"], config["beta_2"], config["lr_decay"]) == (0.0, 0.9, "linear")
+        assert (config["critic_steps"], config["batch_size"], config["penalty"]) == (5, 64, "gp")
+    assert recipes.recipe("cifar10", architecture="dcgan") == recipes.IMAGE_RECIPES["cifar10"]
+    assert recipes.recipe("8gaussians", architecture="resnet") == recipes.TOY_RECIPES["8gaussians"]
+
+
+def test_train_with_resnet_takes_the_resnet_recipe(tmp_path):
+    import numpy as np
+
+    images = np.random.default_rng(0).integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)
+    np.savez(tmp_path / "pictures.npz", x=images)
+    result = training.train(tmp_path / "pictures.npz", architecture="resnet", channels=2,
+                            penalty="none", critic_steps=1, sample_every_epochs=1000,
+                            latent_dim=8, batch_size=2, train_steps=1, output_dir=tmp_path / "run",
+                            export_dir=None, verbose=0, monitor_every_epochs=0,
+                            mixed_precision="float32")
+    settings = result.settings
+    assert (settings["critic_learning_rate"], settings["beta_1"], settings["lr_decay"]) == (
+        2e-4, 0.0, "linear")
+    assert result.model.critic_optimizer.beta_1 == 0.0
