@@ -104,7 +104,8 @@ _TEMP_FILE_PATTERN = re.compile(r"\.tmp-([0-9]+)-.+")  # .tmp-<pid>-<file name>
 # Keys the export computes from the model; `metadata` may not set them.
 _COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "penalty",
                   "generator_steps", "keras_wgan_version", "tensorflow_version",
-                  "keras_version", "max_samples", "signatures", "export_time", "tflite")
+                  "keras_version", "max_samples", "signatures", "export_time", "tflite",
+                  "tflite_errors")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,7 +175,9 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             sample_shape, version, generator_steps...) are refused.
         max_samples: the largest ``num_samples`` the ``generate`` signature
             accepts, an integer >= 1.
-        tflite: write the TFLite files.
+        tflite: write the TFLite files. A conversion that fails does not
+            fail the export (the SavedModel is already published): it is
+            logged and recorded in `ExportResult.tflite_errors`.
         tflite_quantization: quantized TFLite variants to write besides the
             float32 one: a sequence of ``"float16"`` and ``"dynamic_int8"``
             (or one comma-separated string).
