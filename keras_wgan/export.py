@@ -40,9 +40,19 @@ crash leaves no half-written version, and the temporary directory is removed
 on any Python exception. A version that exists is never overwritten. The
 files beside the versions (``.tflite``, ``.keras``, ``.json``) always
 describe the most recent export and are replaced atomically (temporary file
-plus ``os.replace``), so a reader sees either the old or the new file; those
-of an earlier export that the latest did not write (a quantization not asked
-for again, ``tflite=False``...) are removed.
+``.tmp-<pid>-<name>`` plus ``os.replace``), so a reader sees either the old
+or the new file; those of an earlier export that the latest did not write (a
+quantization not asked for again, ``tflite=False``...) are removed. The
+temporary names of a killed export (``kill -9``, power loss) are removed by
+the next export, once no process has their pid.
+
+The SavedModel version is published before the TFLite conversions: a
+conversion that fails leaves it exported, logs one line naming the variant
+and the reason, and is recorded in `ExportResult.tflite_errors` and in the
+metadata (``tflite_errors``). TFLite is converted from the float32
+generator with every image-shaped layer output pinned to its static shape,
+because the converter lost the shapes after ``UpSampling2D`` (see
+`_TFLiteModule`).
 
 What is TensorFlow's own (SavedModel signatures, TFLite conversion, TF
 Serving's warmup format) lives in this module. It is also the command line
@@ -60,6 +70,7 @@ import os
 import re
 import shutil
 import sys
+import zipfile
 
 import keras
 import numpy as np
@@ -87,10 +98,14 @@ METADATA_FILENAME = "keras_wgan.json"
 WARMUP_BATCH_SIZES = (1, 64)
 # TF Serving's model names become directory names here: no path separators.
 _MODEL_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+# Temporary names an export writes in the model directory (the pid is group 1).
+_TEMP_DIR_PATTERN = re.compile(r"\.tmp-[0-9]+-([0-9]+)")  # .tmp-<version>-<pid>/
+_TEMP_FILE_PATTERN = re.compile(r"\.tmp-([0-9]+)-.+")  # .tmp-<pid>-<file name>
 # Keys the export computes from the model; `metadata` may not set them.
 _COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "penalty",
                   "generator_steps", "keras_wgan_version", "tensorflow_version",
-                  "keras_version", "max_samples", "signatures", "export_time", "tflite")
+                  "keras_version", "max_samples", "signatures", "export_time", "tflite",
+                  "tflite_errors")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +123,9 @@ class ExportResult:
             path of the ``.tflite`` file written.
         keras_path: ``<model_dir>/<model_name>.keras``, or None.
         side_metadata_path: ``<model_dir>/<model_name>.json``.
+        tflite_errors: quantization -> first line of the error, for each
+            TFLite variant whose conversion failed (the SavedModel is
+            exported all the same); empty when every conversion succeeded.
     """
 
     version: int
@@ -118,6 +136,7 @@ class ExportResult:
     tflite_paths: dict
     keras_path: str | None
     side_metadata_path: str
+    tflite_errors: dict = dataclasses.field(default_factory=dict)
 
 
 def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=None, *,
@@ -156,7 +175,9 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             sample_shape, version, generator_steps...) are refused.
         max_samples: the largest ``num_samples`` the ``generate`` signature
             accepts, an integer >= 1.
-        tflite: write the TFLite files.
+        tflite: write the TFLite files. A conversion that fails does not
+            fail the export (the SavedModel is already published): it is
+            logged and recorded in `ExportResult.tflite_errors`.
         tflite_quantization: quantized TFLite variants to write besides the
             float32 one: a sequence of ``"float16"`` and ``"dynamic_int8"``
             (or one comma-separated string).
@@ -200,41 +221,67 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             f"{existing[version]}: a version is never overwritten; pass version=None for "
             f"the next free version ({max(existing) + 1}) or remove that directory")
 
+    _remove_stale_temporaries(model_dir)
     pid = os.getpid()
     temp_dir = os.path.join(model_dir, f".tmp-{version}-{pid}")
     saved_model_dir = os.path.join(model_dir, str(version))
-    temp_files = {}  # final path -> temporary path
+    extra_dir = os.path.join(saved_model_dir, "assets.extra")
+    metadata_path = os.path.join(extra_dir, METADATA_FILENAME)
+    generator = float32_generator(model.sampling_generator)  # the average, if it has one
+    image_range = value_range if is_image else None
+    tflite_names = {}
+    if tflite:
+        for quantization in ("float32",) + quantizations:
+            suffix = "" if quantization == "float32" else f".{quantization}"
+            tflite_names[quantization] = f"{model_name}{suffix}.tflite"
+
+    # 1. The SavedModel, published first: it is what TF Serving loads, and no
+    # later step (a TFLite conversion that fails or crashes) may cost it.
     try:
         shutil.rmtree(temp_dir, ignore_errors=True)  # a killed run's, with a recycled pid
-        module = _GeneratorModule(float32_generator(model.sampling_generator), model.latent_dim,
-                                  sample_shape,
-                                  value_range if is_image else None, max_samples)
+        module = _GeneratorModule(generator, model.latent_dim, image_range, max_samples)
         signatures = {"serving_default": module.serving_default, "generate": module.generate}
         tf.saved_model.save(module, temp_dir, signatures=signatures)
-
-        extra_dir = os.path.join(temp_dir, "assets.extra")
-        os.makedirs(extra_dir, exist_ok=True)
+        temp_extra_dir = os.path.join(temp_dir, "assets.extra")
+        os.makedirs(temp_extra_dir, exist_ok=True)
         wrote_warmup = _write_warmup_requests(
-            os.path.join(extra_dir, WARMUP_FILENAME), model_name, model.latent_dim,
+            os.path.join(temp_extra_dir, WARMUP_FILENAME), model_name, model.latent_dim,
             max_samples)
-
-        tflite_names = {}
-        if tflite:
-            for quantization in ("float32",) + quantizations:
-                suffix = "" if quantization == "float32" else f".{quantization}"
-                tflite_names[quantization] = f"{model_name}{suffix}.tflite"
         info = _metadata(model, model_name, version, sample_shape, value_range, metadata,
                          max_samples, signatures, tflite_names)
-        text = json.dumps(info, indent=2, sort_keys=True) + "\n"
-        with open(os.path.join(extra_dir, METADATA_FILENAME), "w") as f:
-            f.write(text)
+        with open(os.path.join(temp_extra_dir, METADATA_FILENAME), "w") as f:
+            f.write(_json_text(info))
+        _rename_version(temp_dir, saved_model_dir, version, model_name)
+    except BaseException:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
 
-        # Everything that can fail is written to temporary names first.
+    # 2. The files beside the versions, to temporary names, then published.
+    temp_files = {}  # final path -> temporary path
+    tflite_errors = {}
+    try:
+        tflite_module = _TFLiteModule(generator, model.latent_dim, image_range)
         for quantization, name in tflite_names.items():
+            try:
+                flatbuffer = _convert_tflite(tflite_module, quantization)
+            except Exception as error:  # the SavedModel stays exported
+                tflite_errors[quantization] = _first_line(error)
+                logger.warning("TFLite %s conversion failed, so %s is not written (the "
+                               "SavedModel version %d is exported): %s", quantization, name,
+                               version, tflite_errors[quantization])
+                continue
             final = os.path.join(model_dir, name)
             temp_files[final] = _temp_path(model_dir, name, pid)
             with open(temp_files[final], "wb") as f:
-                f.write(_convert_tflite(temp_dir, quantization))
+                f.write(flatbuffer)
+        if tflite_errors:
+            # The metadata says which files exist and why the others do not.
+            info["tflite"] = {q: n for q, n in tflite_names.items() if q not in tflite_errors}
+            info["tflite_errors"] = tflite_errors
+            temp = _temp_path(extra_dir, METADATA_FILENAME, pid)
+            temp_files[metadata_path] = temp
+            with open(temp, "w") as f:
+                f.write(_json_text(info))
         keras_path = None
         if save_keras:
             keras_path = os.path.join(model_dir, f"{model_name}.keras")
@@ -243,11 +290,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
         side_metadata_path = os.path.join(model_dir, f"{model_name}.json")
         temp_files[side_metadata_path] = _temp_path(model_dir, f"{model_name}.json", pid)
         with open(temp_files[side_metadata_path], "w") as f:
-            f.write(text)
+            f.write(_json_text(info))
 
-        # Publish: the version first (what TF Serving loads), then the files
-        # that describe the newest export.
-        _rename_version(temp_dir, saved_model_dir, version, model_name)
         for final, temp in temp_files.items():
             os.replace(temp, final)
         # Side files an earlier export wrote and this one did not would
@@ -257,22 +301,22 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             if path not in temp_files and os.path.exists(path):
                 os.remove(path)
     except BaseException:
-        shutil.rmtree(temp_dir, ignore_errors=True)
         for temp in temp_files.values():
             if os.path.exists(temp):
                 os.remove(temp)
         raise
 
-    extra_dir = os.path.join(saved_model_dir, "assets.extra")
     result = ExportResult(
         version=version,
         model_dir=model_dir,
         saved_model_dir=saved_model_dir,
-        metadata_path=os.path.join(extra_dir, METADATA_FILENAME),
+        metadata_path=metadata_path,
         warmup_path=os.path.join(extra_dir, WARMUP_FILENAME) if wrote_warmup else None,
-        tflite_paths={q: os.path.join(model_dir, name) for q, name in tflite_names.items()},
+        tflite_paths={q: os.path.join(model_dir, name) for q, name in tflite_names.items()
+                      if q not in tflite_errors},
         keras_path=keras_path,
         side_metadata_path=side_metadata_path,
+        tflite_errors=tflite_errors,
     )
     logger.info("exported %r version %d to %s", model_name, version, saved_model_dir)
     return result
@@ -296,8 +340,10 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
 
     Raises:
         FileNotFoundError: if `checkpoint` is not an existing file.
-        ValueError: if it is not a `.keras` file holding a WassersteinGAN, or
-            for the errors of `export_generator`.
+        ValueError: if it is not a valid `.keras` file (not a zip archive, or
+            a damaged one), cannot be loaded (e.g. safe mode refuses code in
+            it), holds no WassersteinGAN, or for the errors of
+            `export_generator`.
 
     Example:
     >>> result = export_checkpoint("runs/mnist/model.keras", "exports",
@@ -315,9 +361,27 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
                      kwargs.get("max_samples", DEFAULT_MAX_SAMPLES),
                      kwargs.get("tflite_quantization", ()))
     _check_metadata(kwargs.get("metadata"))
-    import keras_wgan.model  # noqa: F401  (registers WassersteinGAN for loading)
+    from keras_wgan.model import WassersteinGAN  # registers the class for loading
 
-    model = keras.saving.load_model(checkpoint)
+    expected = "expected a .keras file saved by WassersteinGAN.save()"
+    with open(checkpoint, "rb") as f:  # an unreadable file: its own OSError
+        is_zip = zipfile.is_zipfile(f)
+    if not is_zip:
+        # Keras would report "File not found" for it.
+        raise ValueError(f"checkpoint {checkpoint!r} is not a valid .keras file: not a zip "
+                         f"archive (corrupt or truncated?); {expected}")
+    try:
+        # safe_mode (the default) refuses lambdas and other code in the file.
+        model = keras.saving.load_model(checkpoint)
+    except (zipfile.BadZipFile, KeyError, EOFError) as error:  # a damaged archive
+        raise ValueError(f"checkpoint {checkpoint!r} is not a valid .keras file "
+                         f"({_first_line(error)}); {expected}") from error
+    except Exception as error:  # e.g. refused by safe_mode, an unknown class
+        raise ValueError(f"checkpoint {checkpoint!r} cannot be loaded: "
+                         f"{_first_line(error)}; {expected}") from error
+    if not isinstance(model, WassersteinGAN):
+        raise ValueError(f"checkpoint {checkpoint!r} holds a {type(model).__name__}, not a "
+                         f"WassersteinGAN; {expected}")
     return export_generator(model, export_dir, **kwargs)
 
 
@@ -352,37 +416,52 @@ def _float32_config(value):
 
 
 # ----------------------------------------------------------------- the module
+def _outputs(generator, latent, image_range):
+    """The signatures' outputs: {"samples"} and, for images, {"images"} in uint8."""
+    samples = tf.cast(generator(latent, training=False), tf.float32)
+    result = {"samples": samples}
+    if image_range is not None:
+        low, high = image_range
+        scaled = tf.round((samples - low) * (255.0 / (high - low)))
+        result["images"] = tf.cast(tf.clip_by_value(scaled, 0.0, 255.0), tf.uint8)
+    return result
+
+
 class _GeneratorModule(tf.Module):
     """The generator's variables and the two serving functions, for tf.saved_model.save."""
 
-    def __init__(self, generator, latent_dim, sample_shape, image_range, max_samples):
+    def __init__(self, generator, latent_dim, image_range, max_samples):
         super().__init__(name="generator_export")
-        # Track the plain tf.Variables under the Keras variables: with the
-        # Keras wrappers tracked instead, the TFLite converter keeps the
-        # weights as uninitialised resource variables (VAR_HANDLE ops) and
-        # the interpreter returns NaN.
         self._generator_variables = [_tf_variable(v) for v in generator.variables]
         latent_dim = int(latent_dim)
 
         def outputs(latent):
-            samples = tf.cast(generator(latent, training=False), tf.float32)
-            result = {"samples": samples}
-            if image_range is not None:
-                low, high = image_range
-                scaled = tf.round((samples - low) * (255.0 / (high - low)))
-                result["images"] = tf.cast(tf.clip_by_value(scaled, 0.0, 255.0), tf.uint8)
-            return result
+            return _outputs(generator, latent, image_range)
 
         def serving_default(latent):
-            # The signature checks the dtype; TensorFlow checks no shape when
-            # a loaded signature is called, so say clearly what is expected.
-            width = tf.shape(latent)[1]
-            check = tf.debugging.Assert(tf.equal(width, latent_dim), [
-                f"latent must have shape [batch, {latent_dim}] (latent_dim), received "
-                "shape:", tf.shape(latent)])
-            with tf.control_dependencies([check]):
-                latent = tf.identity(latent)
-            return outputs(latent)
+            # The signature checks the dtype, but TensorFlow checks no shape
+            # when a loaded signature is called: a rank-1 latent failed deep in
+            # the generator ("slice index out of bounds"). Say clearly what is
+            # expected. Grappler folds tf.size(tf.shape(latent)) into the
+            # signature's static rank, 2, so the rank is counted at run time;
+            # and the generator's input is the tf.cond's output (a data
+            # dependency, not a control one), ensure_shape as the backstop.
+            shape = tf.shape(latent)
+            rank = tf.size(tf.boolean_mask(shape, shape >= 0))
+            valid = tf.logical_and(tf.equal(rank, 2),
+                                   tf.reduce_all(tf.equal(shape[-1:], latent_dim)))
+
+            def accept():
+                return tf.ensure_shape(latent, [None, latent_dim])
+
+            def refuse():
+                check = tf.debugging.Assert(False, [
+                    f"latent must be a [batch, latent_dim] float32 tensor with "
+                    f"latent_dim={latent_dim}, received shape:", shape])
+                with tf.control_dependencies([check]):
+                    return tf.zeros([0, latent_dim], tf.float32)
+
+            return outputs(tf.cond(valid, accept, refuse))
 
         def generate(num_samples, seed):
             in_range = tf.logical_and(num_samples >= 1, num_samples <= max_samples)
@@ -400,6 +479,52 @@ class _GeneratorModule(tf.Module):
         self.generate = tf.function(generate, input_signature=[
             tf.TensorSpec([], tf.int32, name="num_samples"),
             tf.TensorSpec([], tf.int64, name="seed")])
+
+
+class _TFLiteModule(tf.Module):
+    """The `serving_default` function as the TFLite converter needs it.
+
+    The converter re-infers every shape and loses the height and width after
+    Keras' ``UpSampling2D`` (``tf.repeat`` on a tensor of unknown batch size):
+    its ``Conv2D`` then has no builtin TFLite kernel (kerasio and resnet
+    failed). The generator is therefore called through `_static_shapes`,
+    which pins each image-shaped layer output to its known
+    [batch, H, W, C] shape; the batch stays free.
+    """
+
+    def __init__(self, generator, latent_dim, image_range):
+        super().__init__(name="generator_tflite")
+        self._generator_variables = [_tf_variable(v) for v in generator.variables]
+        static = _static_shapes(generator)
+        self.serving_default = tf.function(
+            lambda latent: _outputs(static, latent, image_range),
+            input_signature=[tf.TensorSpec([None, int(latent_dim)], tf.float32, name="latent")])
+
+
+class _PinShape(keras.layers.Layer):
+    """Reshapes to ``[-1, *inner_shape]``: the same tensor, with a static inner shape."""
+
+    def __init__(self, inner_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.inner_shape = tuple(inner_shape)
+
+    def call(self, x):
+        return keras.ops.reshape(x, (-1,) + self.inner_shape)
+
+
+def _static_shapes(generator):
+    """The generator, its layers shared, with every rank >= 3 output's inner shape pinned."""
+    def pin(tensor):
+        inner = tuple(tensor.shape[1:])
+        if len(inner) < 2 or None in inner:
+            return tensor
+        return _PinShape(inner, dtype=tensor.dtype)(tensor)
+
+    def call(layer, *args, **kwargs):
+        return keras.tree.map_structure(pin, layer(*args, **kwargs))
+
+    return keras.models.clone_model(generator, clone_function=lambda layer: layer,
+                                    call_function=call)
 
 
 def _tf_variable(variable):
@@ -497,15 +622,18 @@ def _write_warmup_requests(path, model_name, latent_dim, max_samples):
     return True
 
 
-def _convert_tflite(saved_model_dir, quantization):
-    """The TFLite flatbuffer (bytes) of the `serving_default` signature.
+def _convert_tflite(module, quantization):
+    """The TFLite flatbuffer (bytes) of a `_TFLiteModule`'s `serving_default`.
 
     "float32": no optimisation; "float16": weights stored as float16;
     "dynamic_int8": dynamic-range quantisation (int8 weights, float
-    activations; no representative data needed).
+    activations; no representative data needed). The weights are the plain
+    tf.Variables the module tracks: with the Keras variables tracked instead,
+    the converter keeps them as uninitialised resource variables
+    (VAR_HANDLE ops) and the interpreter returns NaN.
     """
-    converter = tf.lite.TFLiteConverter.from_saved_model(
-        saved_model_dir, signature_keys=["serving_default"])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.serving_default.get_concrete_function()], module)
     if quantization == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
@@ -535,6 +663,59 @@ def _side_file_names(model_name):
 def _temp_path(directory, name, pid):
     """A hidden temporary name beside `name` (keeps the suffix: Keras checks it)."""
     return os.path.join(directory, f".tmp-{pid}-{name}")
+
+
+def _remove_stale_temporaries(model_dir):
+    """Removes the temporary directories and files of exports whose process is gone.
+
+    A killed export (``kill -9``, power loss) cannot clean up after itself;
+    its temporary names carry its pid, so the next export removes those whose
+    process no longer exists, and never a running export's. (Exports into one
+    model directory are assumed to run on one machine, as the chief does.)
+    """
+    for name in os.listdir(model_dir):
+        path = os.path.join(model_dir, name)
+        is_dir = os.path.isdir(path) and not os.path.islink(path)
+        match = (_TEMP_DIR_PATTERN if is_dir else _TEMP_FILE_PATTERN).fullmatch(name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        try:
+            if is_dir:
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
+        except FileNotFoundError:  # another export removed it first
+            continue
+        logger.info("removed %s, left by export process %s that no longer runs", path,
+                    match.group(1))
+
+
+def _process_exists(pid):
+    """Whether a process with this pid runs on this machine (True when unsure)."""
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: another user's process
+        return True
+    return True
+
+
+def _json_text(info):
+    return json.dumps(info, indent=2, sort_keys=True) + "\n"
+
+
+def _first_line(error):
+    """"Type: first line of the message", without the TFLite converter's locations."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    # The converter's lines read "<stage>.<location>: error: loc(...): <what>".
+    if "error: " in line:
+        line = line.rsplit("error: ", 1)[1]
+    line = re.sub(r"^loc\(.*\):\s+", "", line)
+    return f"{type(error).__name__}: {line}" if line else type(error).__name__
 
 
 def _rename_version(temp_dir, saved_model_dir, version, model_name):
@@ -676,13 +857,14 @@ def main(argv):
     ``--model_name``, ``--version``, ``--tflite_quantization``,
     ``--max_samples``, ``--dataset``, ``--architecture``), calls
     `export_checkpoint` and prints the paths written. An invalid argument
-    prints one line on stderr and exits with status 1, without a traceback.
+    prints one line on stderr and exits with status 2 (as training and
+    evaluation do), without a traceback.
 
     Args:
         argv: the remaining command-line arguments (must be only the program).
 
     Returns:
-        The exit status: 0 on success, 1 on an invalid argument.
+        The exit status: 0 on success, 2 on an invalid argument.
 
     Example:
         python -m keras_wgan.export --checkpoint=runs/mnist/model.keras \\
@@ -698,8 +880,7 @@ def main(argv):
         # warnings and errors unless --verbosity asks for more.
         absl_logging.set_verbosity(absl_logging.WARNING)
     if len(argv) > 1:
-        print(f"keras_wgan.export: error: unexpected arguments {argv[1:]}", file=sys.stderr)
-        return 1
+        return _fail(f"unexpected arguments {argv[1:]}: expected only --flags")
     metadata = {key: getattr(FLAGS, key) for key in ("dataset", "architecture")
                 if getattr(FLAGS, key) is not None}
     try:
@@ -708,23 +889,43 @@ def main(argv):
             version=FLAGS.version, metadata=metadata, max_samples=FLAGS.max_samples,
             tflite_quantization=FLAGS.tflite_quantization)
     except (ValueError, OSError) as error:
-        print(f"keras_wgan.export: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(error)
     print(f"exported {FLAGS.model_name!r} version {result.version}:")
     print(f"  SavedModel: {result.saved_model_dir}")
     for quantization, path in result.tflite_paths.items():
         print(f"  TFLite ({quantization}): {path}")
+    for quantization, error in result.tflite_errors.items():
+        print(f"  TFLite ({quantization}): not written, the conversion failed: {error}")
     if result.keras_path:
         print(f"  Keras: {result.keras_path}")
     return 0
 
 
+def _fail(error):
+    """Prints the error on one line of stderr; returns the exit status 2."""
+    print(f"keras_wgan.export: error: {' '.join(str(error).split())}", file=sys.stderr)
+    return 2
+
+
+def _parse_flags(argv):
+    """absl's flag parsing, with a bad flag reported as one line and exit status 2.
+
+    (absl's default parser prints the error and a hint, and exits with 1.)
+    """
+    from absl import flags
+
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        sys.exit(_fail(error))
+
+
 def run():
-    """Entry point of ``python -m keras_wgan.export``: defines the flags, runs `main`."""
+    """Entry point of ``python -m keras_wgan.export`` and ``keras-wgan-export``."""
     from absl import app
 
     _define_flags()
-    app.run(main)
+    app.run(main, flags_parser=_parse_flags)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
+import warnings
+import zipfile
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import WassersteinGAN, architectures
+from keras_wgan import WassersteinGAN, architectures, evaluate, training
 from keras_wgan import export
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -290,9 +293,15 @@ def test_tflite_matches_saved_model(exported, loaded, name, quantization):
 # --------------------------------------------------------------- refusals
 def test_serving_default_refuses_wrong_latent(exported, loaded):
     serve = loaded["dcgan"].signatures["serving_default"]
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"latent must have shape \[batch, 128\].*\[2 3\]"):
+    message = r"latent must be a \[batch, latent_dim\] float32 tensor with latent_dim=128, " \
+              r"received shape.*"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message + r"\[2 3\]"):
         serve(latent=tf.zeros((2, 3)))
+    # One latent vector without its batch dimension, and a batch of batches.
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message + r"\[128\]"):
+        serve(latent=tf.zeros((128,)))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message + r"\[2 1 128\]"):
+        serve(latent=tf.zeros((2, 1, 128)))
     with pytest.raises((tf.errors.InvalidArgumentError, TypeError, ValueError),
                        match="float"):
         serve(latent=tf.zeros((2, 128), tf.float64))
@@ -347,8 +356,7 @@ def test_versions_increment_and_are_never_overwritten(exported, tmp_path):
     assert os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb")) == before
 
 
-@pytest.mark.parametrize("failing", ["_write_warmup_requests", "_convert_tflite",
-                                     "_rename_version"])
+@pytest.mark.parametrize("failing", ["_write_warmup_requests", "_rename_version"])
 def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, failing):
     gan = exported["mlp"].gan
     good = export.export_generator(gan, tmp_path, model_name="toy")
@@ -446,7 +454,7 @@ def test_cli_missing_checkpoint_is_one_line(tmp_path):
     process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={missing}",
                     f"--export_dir={tmp_path / 'exports'}"],
                    cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode != 0
+    assert process.returncode == 2
     assert "Traceback" not in process.stderr
     errors = [line for line in process.stderr.splitlines()
               if line.startswith("keras_wgan.export: error:")]
@@ -471,3 +479,224 @@ def test_a_mixed_bfloat16_generator_exports_in_float32(tmp_path):
     latent = np.random.default_rng(0).normal(size=(4, 128)).astype("float32")
     # bfloat16 keeps 8 bits of mantissa: the float32 copy agrees to about 1e-2.
     np.testing.assert_allclose(copy(latent), generator(latent), atol=5e-2)
+
+
+# ------------------------------------------------------ every architecture
+# Small sizes of every architecture and sample shape the package offers.
+ARCHITECTURES = [
+    ("mlp", (2,), dict(units=8, depth=1)),
+    ("dcgan", (28, 28, 1), dict(filters=4)),
+    ("dcgan", (32, 32, 3), dict(filters=4)),
+    ("dcgan", (64, 64, 3), dict(filters=4)),
+    ("kerasio", (28, 28, 1), {}),
+    ("resnet", (32, 32, 3), dict(channels=8)),
+]
+
+
+@pytest.mark.parametrize("mixed_precision", ["float32", "mixed_bfloat16"])
+@pytest.mark.parametrize("architecture,sample_shape,sizes", ARCHITECTURES,
+                         ids=[f"{a}-{'x'.join(map(str, s))}" for a, s, _ in ARCHITECTURES])
+def test_every_architecture_exports_saved_model_and_tflite(tmp_path, architecture, sample_shape,
+                                                           sizes, mixed_precision):
+    from ai_edge_litert.interpreter import Interpreter
+
+    gan = training.build_gan(sample_shape, architecture=architecture,
+                             mixed_precision=mixed_precision, **sizes)
+    # kerasio and resnet upsample with UpSampling2D, whose shapes the TFLite
+    # converter lost; kerasio also asks for the quantized variants.
+    quantization = ("float16", "dynamic_int8") if architecture == "kerasio" else ()
+    result = export.export_generator(gan, tmp_path, model_name="m", save_keras=False,
+                                     tflite_quantization=quantization)
+    assert result.tflite_errors == {}
+    assert os.path.isfile(os.path.join(result.saved_model_dir, "saved_model.pb"))
+    assert list(result.tflite_paths) == ["float32", *quantization]
+    latent = np.random.default_rng(0).normal(size=(3, gan.latent_dim)).astype("float32")
+    expected = keras.ops.convert_to_numpy(
+        export.float32_generator(gan.generator)(latent, training=False))
+    for name, path in result.tflite_paths.items():
+        runner = Interpreter(model_path=path).get_signature_runner("serving_default")
+        got = runner(latent=latent)
+        assert got["samples"].shape == (3, *sample_shape)
+        tolerance = 1e-4 if name == "float32" else 5e-2
+        assert np.abs(got["samples"] - expected).max() <= tolerance, name
+        if len(sample_shape) == 3:
+            assert got["images"].shape == (3, *sample_shape)
+
+
+# ---------------------------------------------- a TFLite conversion fails
+def test_a_failing_tflite_conversion_keeps_the_saved_model(exported, tmp_path, monkeypatch,
+                                                           caplog):
+    gan = exported["mlp"].gan
+    earlier = export.export_generator(gan, tmp_path, model_name="toy",
+                                      tflite_quantization="float16")
+    convert = export._convert_tflite
+
+    def failing(function, quantization):
+        if quantization == "float16":
+            raise RuntimeError("simulated converter failure\nwith details on a second line")
+        return convert(function, quantization)
+
+    monkeypatch.setattr(export, "_convert_tflite", failing)
+    with caplog.at_level("WARNING", logger=export.__name__):
+        result = export.export_generator(gan, tmp_path, model_name="toy",
+                                         tflite_quantization="float16")
+    assert result.version == 2
+    assert os.path.isfile(os.path.join(result.saved_model_dir, "saved_model.pb"))
+    assert result.tflite_errors == {"float16": "RuntimeError: simulated converter failure"}
+    assert list(result.tflite_paths) == ["float32"]
+    assert os.path.isfile(result.tflite_paths["float32"])
+    # The float16 file of the earlier export describes version 1: gone.
+    assert not os.path.exists(earlier.tflite_paths["float16"])
+    assert os.path.isfile(result.keras_path)
+    lines = [r.getMessage() for r in caplog.records if "float16" in r.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0], lines
+    assert "simulated converter failure" in lines[0] and "version 2" in lines[0]
+    for path in (result.side_metadata_path, result.metadata_path):
+        metadata = json.load(open(path))
+        assert metadata["tflite"] == {"float32": "toy.tflite"}
+        assert metadata["tflite_errors"] == result.tflite_errors
+    assert [n for n in os.listdir(result.model_dir) if n.startswith(".tmp-")] == []
+
+
+def test_every_tflite_conversion_failing_keeps_the_saved_model(exported, tmp_path, monkeypatch):
+    def failing(function, quantization):
+        raise ValueError("cannot convert")
+
+    monkeypatch.setattr(export, "_convert_tflite", failing)
+    result = export.export_generator(exported["mlp"].gan, tmp_path, model_name="toy")
+    assert result.tflite_paths == {}
+    assert result.tflite_errors == {"float32": "ValueError: cannot convert"}
+    assert tf.saved_model.load(result.saved_model_dir).signatures["serving_default"]
+
+
+# --------------------------------------- temporary files of killed exports
+def test_stale_temporary_files_of_dead_processes_are_removed(exported, tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = os.getpid()
+    model_dir = tmp_path / "toy"
+    model_dir.mkdir()
+    stale = [model_dir / f".tmp-3-{dead.pid}", model_dir / f".tmp-{dead.pid}-toy.tflite",
+             model_dir / f".tmp-{dead.pid}-toy.keras"]
+    kept = [model_dir / f".tmp-4-{live}", model_dir / f".tmp-{live}-toy.float16.tflite",
+            model_dir / ".tmp-notes"]  # a live process's, and a name no export writes
+    for path in stale[:1] + kept[:1]:
+        path.mkdir()
+        (path / "saved_model.pb").write_bytes(b"half")
+    for path in stale[1:] + kept[1:]:
+        path.write_bytes(b"half")
+    result = export.export_generator(exported["mlp"].gan, tmp_path, model_name="toy",
+                                     tflite=False, save_keras=False)
+    assert result.version == 1
+    assert [p.name for p in stale if p.exists()] == []
+    assert [p.name for p in kept if not p.exists()] == []
+
+
+# --------------------------------------------------- corrupt .keras files
+def _truncated_keras(gan, path):
+    gan.save(path)
+    content = path.read_bytes()
+    path.write_bytes(content[:len(content) // 2])
+
+
+@pytest.mark.parametrize("kind", ["garbage", "truncated"])
+def test_a_corrupt_keras_file_is_named_not_missing(exported, tmp_path, kind):
+    path = tmp_path / "model.keras"
+    if kind == "garbage":
+        path.write_bytes(np.random.default_rng(0).bytes(4096))
+    else:
+        _truncated_keras(exported["mlp"].gan, path)
+    with pytest.raises(ValueError) as raised:
+        export.export_checkpoint(path, tmp_path / "exports")
+    message = str(raised.value)
+    assert message.startswith(f"checkpoint {str(path)!r} is not a valid .keras file"), message
+    assert "not found" not in message.lower()
+    assert not os.path.exists(tmp_path / "exports")
+
+
+def _rewrite_config(source, destination, edit):
+    """Copies a .keras zip, passing its config.json through `edit`."""
+    with zipfile.ZipFile(source) as read, zipfile.ZipFile(destination, "w") as write:
+        for item in read.infolist():
+            content = read.read(item.filename)
+            if item.filename == "config.json":
+                content = json.dumps(edit(json.loads(content))).encode()
+            write.writestr(item, content)
+
+
+@pytest.fixture(scope="module")
+def malicious_keras_files(tmp_path_factory):
+    """{kind: path} of .keras files that would run code if loaded unsafely."""
+    root = tmp_path_factory.mktemp("malicious")
+    marker = root / "pwned"
+    generator, critic = architectures.build("mlp", (2,), units=4, depth=1)
+    files = {}
+
+    noise = keras.Input((2,))
+    hidden = keras.layers.Lambda(lambda x: x * 2.0)(noise)
+    files["lambda_layer"] = root / "lambda_layer.keras"
+    files["lambda_penalty"] = root / "lambda_penalty.keras"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns that a lambda is unsafe to load
+        WassersteinGAN(keras.Model(noise, generator(hidden)), critic).save(files["lambda_layer"])
+        WassersteinGAN(generator, critic, penalty=lambda **kwargs: 0.0).save(
+            files["lambda_penalty"])
+
+    honest = root / "honest.keras"
+    WassersteinGAN(generator, critic).save(honest)
+
+    def os_system(config):
+        config["config"]["penalty"] = {"module": "os", "class_name": "function",
+                                       "config": "system", "registered_name": "system"}
+        config["config"]["generator"] = {"module": "os", "class_name": "system",
+                                         "config": {"command": f"touch {marker}"},
+                                         "registered_name": None}
+        return config
+
+    files["os_system"] = root / "os_system.keras"
+    _rewrite_config(honest, files["os_system"], os_system)
+    return files, marker
+
+
+@pytest.mark.parametrize("kind", ["lambda_layer", "lambda_penalty", "os_system"])
+def test_malicious_keras_files_are_refused(malicious_keras_files, tmp_path, kind):
+    files, marker = malicious_keras_files
+    with pytest.raises(ValueError, match=r"checkpoint '.*' cannot be loaded"):
+        export.export_checkpoint(files[kind], tmp_path / "exports")
+    assert not os.path.exists(tmp_path / "exports")
+    with pytest.raises(ValueError, match="cannot load"):
+        evaluate.load_generator(checkpoint=files[kind])
+    assert not marker.exists()
+
+
+# ------------------------------------------------------- CLI bad input
+@pytest.mark.parametrize("case", ["unknown_flag", "bad_integer", "no_checkpoint",
+                                  "positional", "bad_model_name", "garbage_file"])
+def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(b"\x00not a zip archive" * 64)
+    checkpoint = f"--checkpoint={garbage}"
+    args, expected = {
+        "unknown_flag": ([checkpoint, "--no_such_flag=1"], "no_such_flag"),
+        "bad_integer": ([checkpoint, "--max_samples=many"], "max_samples"),
+        "no_checkpoint": ([], "checkpoint"),
+        "positional": ([checkpoint, "extra"], "extra"),
+        "bad_model_name": ([checkpoint, "--model_name=a/b"], "model_name"),
+        "garbage_file": ([checkpoint], "is not a valid .keras file"),
+    }[case]
+    process = _run([sys.executable, "-m", "keras_wgan.export",
+                    f"--export_dir={tmp_path / 'exports'}", *args],
+                   cwd=tmp_path, env=dict(_subprocess_env(), PYTHONPATH=REPO))
+    assert process.returncode == 2, (process.returncode, process.stderr[-2000:])
+    assert "Traceback" not in process.stderr
+    assert "FATAL" not in process.stderr and "--helpshort" not in process.stderr
+    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
+    assert len(lines) == 1, process.stderr
+    assert lines[0].startswith("keras_wgan.export: error:") and expected in lines[0], lines
+    assert not os.path.exists(tmp_path / "exports")
+
+
+def test_the_export_console_script_is_declared():
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
+        scripts = tomllib.load(f)["project"]["scripts"]
+    assert scripts["keras-wgan-export"] == "keras_wgan.export:run"
