@@ -52,6 +52,7 @@ import os
 import re
 import signal
 import threading
+import zipfile
 
 import keras
 import numpy as np
@@ -647,6 +648,49 @@ def _check_workers_agree(model, step):
             f"the workers restored different generator steps {steps} (-1: none): the checkpoint "
             "directory must be one directory every worker reads (a shared file system or "
             "bucket)")
+
+
+def load_keras_model(path, name="checkpoint"):
+    """Loads a `WassersteinGAN` from a `.keras` file, in Keras's safe mode.
+
+    Safe mode refuses code inside the file (a Lambda layer, a serialized
+    lambda), so loading a `.keras` file runs nothing of its own. A damaged or
+    foreign file is reported as what it is, not as Keras's "File not found".
+
+    Args:
+        path: the `.keras` file.
+        name: the argument's name for the messages.
+
+    Returns:
+        The `WassersteinGAN`.
+
+    Raises:
+        ValueError: naming `name` and the file, for a file that is not a
+            readable `.keras` file of a WassersteinGAN.
+        OSError: for a file that cannot be read at all.
+    """
+    from keras_wgan.model import WassersteinGAN  # registers the class for loading
+
+    path = os.fspath(path)
+    expected = "expected a .keras file saved by WassersteinGAN.save()"
+    if not os.path.isfile(path):
+        raise ValueError(f"{name} {path!r} does not exist; {expected}")
+    with open(path, "rb") as file:
+        if not zipfile.is_zipfile(file):
+            raise ValueError(f"{name} {path!r} is not a valid .keras file: not a zip archive "
+                             f"(corrupt or truncated?); {expected}")
+    try:
+        model = keras.saving.load_model(path)  # safe_mode=True is the default
+    except (zipfile.BadZipFile, KeyError, EOFError) as error:  # a damaged archive
+        raise ValueError(f"{name} {path!r} is not a valid .keras file "
+                         f"({_first_line(error)}); {expected}") from error
+    except Exception as error:  # e.g. refused by safe_mode, an unknown class
+        raise ValueError(f"{name} {path!r} cannot be loaded: {_first_line(error)}; "
+                         f"{expected}") from error
+    if not isinstance(model, WassersteinGAN):
+        raise ValueError(f"{name} {path!r} holds a {type(model).__name__}, not a "
+                         f"WassersteinGAN; {expected}")
+    return model
 
 
 def _first_line(error):

@@ -151,17 +151,12 @@ def _load_saved_model(path):
 def _load_checkpoint(path):
     import keras
 
-    from keras_wgan.model import WassersteinGAN  # registers the class for loading
+    from keras_wgan import checkpointing
 
-    if not os.path.isfile(path):
-        raise EvaluationError(f"--checkpoint={path}: no such file")
     try:
-        model = keras.saving.load_model(path)
-    except Exception as error:
-        raise EvaluationError(f"--checkpoint={path}: cannot load: {cli.one_line(error)}") from error
-    if not isinstance(model, WassersteinGAN):
-        raise EvaluationError(f"--checkpoint={path}: a {type(model).__name__}, not a "
-                              "WassersteinGAN")
+        model = checkpointing.load_keras_model(path, name="--checkpoint")
+    except ValueError as error:
+        raise EvaluationError(str(error)) from error
     generator = model.sampling_generator  # the EMA generator of a model with ema_decay
     sample_shape = tuple(int(d) for d in generator.output_shape[1:])
 

@@ -70,7 +70,6 @@ import os
 import re
 import shutil
 import sys
-import zipfile
 
 import keras
 import numpy as np
@@ -361,27 +360,9 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
                      kwargs.get("max_samples", DEFAULT_MAX_SAMPLES),
                      kwargs.get("tflite_quantization", ()))
     _check_metadata(kwargs.get("metadata"))
-    from keras_wgan.model import WassersteinGAN  # registers the class for loading
+    from keras_wgan import checkpointing
 
-    expected = "expected a .keras file saved by WassersteinGAN.save()"
-    with open(checkpoint, "rb") as f:  # an unreadable file: its own OSError
-        is_zip = zipfile.is_zipfile(f)
-    if not is_zip:
-        # Keras would report "File not found" for it.
-        raise ValueError(f"checkpoint {checkpoint!r} is not a valid .keras file: not a zip "
-                         f"archive (corrupt or truncated?); {expected}")
-    try:
-        # safe_mode (the default) refuses lambdas and other code in the file.
-        model = keras.saving.load_model(checkpoint)
-    except (zipfile.BadZipFile, KeyError, EOFError) as error:  # a damaged archive
-        raise ValueError(f"checkpoint {checkpoint!r} is not a valid .keras file "
-                         f"({_first_line(error)}); {expected}") from error
-    except Exception as error:  # e.g. refused by safe_mode, an unknown class
-        raise ValueError(f"checkpoint {checkpoint!r} cannot be loaded: "
-                         f"{_first_line(error)}; {expected}") from error
-    if not isinstance(model, WassersteinGAN):
-        raise ValueError(f"checkpoint {checkpoint!r} holds a {type(model).__name__}, not a "
-                         f"WassersteinGAN; {expected}")
+    model = checkpointing.load_keras_model(checkpoint)
     return export_generator(model, export_dir, **kwargs)
 
 

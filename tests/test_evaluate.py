@@ -139,3 +139,16 @@ def _save_toy_generator(directory):
     (directory / "assets.extra").mkdir()
     (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
         {"latent_dim": 2, "sample_shape": [2], "value_range": None, "dataset": "8gaussians"}))
+
+
+def test_a_corrupt_keras_file_is_named_as_such_not_as_missing(tmp_path):
+    garbage = tmp_path / "garbage.keras"
+    garbage.write_bytes(b"\x00not a zip archive" * 10)
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    for path in (garbage, truncated):
+        with pytest.raises(evaluate.EvaluationError) as raised:
+            evaluate.load_generator(checkpoint=str(path))
+        message = str(raised.value)
+        assert message.startswith(f"--checkpoint '{path}' ")
+        assert "not a valid .keras file" in message and "File not found" not in message

@@ -270,7 +270,7 @@ def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, caps
     ([], "give exactly one of --saved_model"),
     (["--saved_model=nowhere", "--checkpoint=x.keras"], "give exactly one of"),
     (["--saved_model=nowhere"], "--saved_model=nowhere: no saved_model.pb there"),
-    (["--checkpoint=missing.keras"], "--checkpoint=missing.keras: no such file"),
+    (["--checkpoint=missing.keras"], "--checkpoint 'missing.keras' does not exist"),
     (["--num_samples=many"], "argument --num_samples: invalid int value: 'many'"),
     (["--bogus=1"], "unrecognized arguments: --bogus=1"),
 ])
