@@ -173,7 +173,10 @@ def _range(value):
     return None if value is None else (float(value[0]), float(value[1]))
 
 
-# --------------------------------------------------------------- evaluating
+# --------------------------------------------------------------- evaluating#: Samples compared when `num_samples` is not given.
+DEFAULT_NUM_SAMPLES = 2000
+
+
 def max_num_samples(sample_shape, latent_dim) -> int:
     """The largest ``num_samples`` the metrics of ``evaluate`` can compute for this shape.
 
@@ -204,7 +207,7 @@ def max_num_samples(sample_shape, latent_dim) -> int:
     return max(1, MAX_MEMORY_BYTES // per_sample)
 
 
-def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
+def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
              feature_network=None, classifier_path=None, inception_weights=None) -> dict:
     """Measures a generator against a dataset.
 
@@ -214,6 +217,7 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
             generator's metadata.
         num_samples: generated samples, and real ones (fewer if the data has
             fewer); at most ``max_num_samples(generator.sample_shape, generator.latent_dim)``.
+            None: ``DEFAULT_NUM_SAMPLES`` (2000), or that maximum if it is smaller.
         seed: seed of the latent vectors, the real set, the floors and SWD.
         feature_network: None (automatic), "none", "inception", "classifier" or a
             ``.keras`` path; images only.
@@ -229,9 +233,11 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=2000, seed=0,
     from keras_wgan import data, metrics
     from keras_wgan.monitoring import real_sample_set, swd_min_resolution
 
+    limit = max_num_samples(generator.sample_shape, generator.latent_dim)
+    if num_samples is None:
+        num_samples = min(DEFAULT_NUM_SAMPLES, limit)
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
         raise EvaluationError(f"--num_samples must be an integer >= 2, received {num_samples!r}")
-    limit = max_num_samples(generator.sample_shape, generator.latent_dim)
     if num_samples > limit:
         what = ("the exact W1 holds two n x n float64 matrices" if limit == MAX_EXACT_W1_SAMPLES
                 else f"the metrics may hold {MAX_MEMORY_BYTES / 2**30:g} GiB")
@@ -409,8 +415,9 @@ def _parser():
     parser.add_argument("--dataset", help="The data to compare with (default: the one in the "
                         "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
                         "tensorflow-datasets name.")
-    parser.add_argument("--num_samples", type=int, default=2000,
-                        help="Generated samples, and real ones (default 2000).")
+    parser.add_argument("--num_samples", type=int, default=None,
+                        help=f"Generated samples, and real ones (default {DEFAULT_NUM_SAMPLES}, "
+                        "or fewer where the images are too large for that many).")
     parser.add_argument("--feature_network", help="Images: inception, classifier, none, or a "
                         ".keras classifier (default: classifier for an .npz with labels, else "
                         "inception if its weights are cached, else none).")

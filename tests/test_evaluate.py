@@ -152,3 +152,11 @@ def test_a_corrupt_keras_file_is_named_as_such_not_as_missing(tmp_path):
         message = str(raised.value)
         assert message.startswith(f"--checkpoint '{path}' ")
         assert "not a valid .keras file" in message and "File not found" not in message
+
+
+def test_the_default_num_samples_fits_large_images():
+    # 256x256x3 holds fewer than 2000 samples: the default takes the maximum instead of
+    # refusing, so the next check (the dataset's shape) is the one that fails.
+    assert evaluate.max_num_samples((256, 256, 3), latent_dim=2) < evaluate.DEFAULT_NUM_SAMPLES
+    with pytest.raises(ValueError, match=r"makes samples of shape \(256, 256, 3\) but"):
+        evaluate.evaluate(generator((256, 256, 3)), dataset="8gaussians")
