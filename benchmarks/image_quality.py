@@ -1,0 +1,648 @@
+"""Image quality of the package's training against a plain keras.io WGAN-GP, by Frechet distance.
+
+Two modes.
+
+Main mode, quality at equal wall-clock time (Fashion-MNIST):
+
+    python benchmarks/image_quality.py --minutes=30 --eval_every_minutes=5
+
+trains, one after the other and for the same `--minutes` of training each,
+(1) the package's defaults, `keras_wgan.training.train(dataset=<npz of the
+training images>)` with its default flags (recipe, architecture, precision),
+and (2) the plain keras.io WGAN-GP (`ReferenceWGAN`: the keras.io example's
+networks and step, 3 critic steps, Adam(2e-4, 0.5, 0.9), float32). Every
+`--eval_every_minutes` of training time (the evaluation's own time is not
+counted) it prints the seconds, generator steps, the Frechet distance (FD) in
+the 128-d features of the package's own Fashion-MNIST classifier
+(`keras_wgan.feature_networks.train_feature_classifier` on the training
+images, cached at `--classifier`) between `--eval_samples` generated images
+and the 10,000 test images, and the class coverage: the entropy of the
+classifier's predicted labels on the generated images (ln 10 = 2.30 for
+uniform classes). Reference points first: the training images, blurred
+training images and uniform noise against the test images. One PNG holds a
+sample grid of each run side by side. The last line is one JSON object.
+
+Ablation mode, quality at equal generator steps (why the package trains the
+same networks worse than a plain script):
+
+    python benchmarks/image_quality.py --ablation --steps=300 \\
+        --settings=package,package_matched,reference
+
+trains each named setting (`ABLATION_SETTINGS`) for `--steps` generator steps
+on `--ablation_data` (default ../shared/data/mnist_5k.npz) and prints the FD
+of 5000 generated vs the 5000 real images in the features of a classifier
+trained on those images (cached at `--classifier`), with the seconds taken.
+Quality at equal steps does not depend on the machine's load.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+# Ablation settings. "package*": keyword arguments of training.train (over the
+# kerasio networks at batch 64); "reference*": options of `ReferenceWGAN`.
+PACKAGE_BASE = dict(architecture="kerasio", batch_size=64)
+REFERENCE_BASE = dict(critic_steps=3, learning_rate=2e-4, dropout=True,
+                      generator_training_in_critic=True, patches=False)
+ABLATION_SETTINGS = {
+    # the package's image recipe: 5 critic steps, Adam(1e-4), fresh batches, bf16 on this CPU
+    "package": {},
+    "package_cs3": dict(critic_steps=3),
+    "package_lr2e-4": dict(critic_learning_rate=2e-4, generator_learning_rate=2e-4),
+    "package_reuse": dict(fresh_real_batches=False),
+    "package_f32": dict(mixed_precision="float32"),
+    # every recipe difference set as the reference has it
+    "package_matched": dict(critic_steps=3, critic_learning_rate=2e-4,
+                            generator_learning_rate=2e-4, fresh_real_batches=False,
+                            mixed_precision="float32"),
+    "package_matched_bf16": dict(critic_steps=3, critic_learning_rate=2e-4,
+                                 generator_learning_rate=2e-4, fresh_real_batches=False),
+    "package_cs3_lr2e-4": dict(critic_steps=3, critic_learning_rate=2e-4,
+                               generator_learning_rate=2e-4),
+    # the plain keras.io script
+    "reference": {},
+    "reference_cs5_lr1e-4": dict(critic_steps=5, learning_rate=1e-4),
+    "reference_cs5": dict(critic_steps=5),
+    "reference_lr1e-4": dict(learning_rate=1e-4),
+    "reference_no_dropout": dict(dropout=False),
+    "reference_bn_inference_in_critic": dict(generator_training_in_critic=False),
+    "reference_patches": dict(patches=True),
+}
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="python benchmarks/image_quality.py",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--minutes", type=float, default=30.0,
+                   help="Main mode: training minutes of each model.")
+    p.add_argument("--eval_every_minutes", type=float, default=5.0,
+                   help="Main mode: evaluate every this many training minutes (and at the end).")
+    p.add_argument("--eval_samples", type=int, default=10000,
+                   help="Main mode: generated images per evaluation (FD against the test set).")
+    p.add_argument("--data_dir", default="/usr/share/datasets/fashion-mnist",
+                   help="Main mode: folder of the Fashion-MNIST IDX files "
+                        "(train-images-idx3-ubyte.gz, ...), or an .npz with x_train, y_train, "
+                        "x_test, y_test.")
+    p.add_argument("--classifier", default=None,
+                   help="Cache of the feature classifier (.keras): loaded if it exists, else "
+                        "trained and saved there (default runs/bench/fashion_mnist_classifier"
+                        ".keras, or runs/bench/mnist_classifier.keras with --ablation).")
+    p.add_argument("--classifier_epochs", type=int, default=5, help="Epochs of the classifier.")
+    p.add_argument("--output_dir", default="runs/bench/image_quality",
+                   help="Where the sample PNG and the training runs go.")
+    p.add_argument("--max_steps", type=int, default=None,
+                   help="Main mode: stop each model after at most this many generator steps "
+                        "(for tests).")
+    p.add_argument("--seed", type=int, default=0, help="Training seed.")
+    p.add_argument("--check_patches", action="store_true",
+                   help="Compare the kerasio critic's PatchConv2D forms numerically and exit.")
+    p.add_argument("--ablation", action="store_true", help="Run the ablation mode.")
+    p.add_argument("--settings", default="package,reference",
+                   help=f"Ablation: comma-separated settings among {', '.join(ABLATION_SETTINGS)}.")
+    p.add_argument("--steps", type=int, default=300, help="Ablation: generator steps.")
+    p.add_argument("--ablation_data", default=os.path.join("..", "shared", "data", "mnist_5k.npz"),
+                   help="Ablation: .npz of uint8 images [n, 28, 28, 1] and labels [n].")
+    p.add_argument("--results", default=None,
+                   help="Ablation: append one JSON line per setting to this file.")
+    return p
+
+
+# ----------------------------------------------------------------------------- data
+
+def read_idx(path):
+    """The array stored in an IDX file (gzip-compressed or not), e.g. MNIST's.
+
+    Args:
+        path: the file, e.g. ".../train-images-idx3-ubyte.gz".
+
+    Returns:
+        A numpy array of the file's type (uint8 for the (Fashion-)MNIST files) and shape.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"path {path!r} is not an IDX file: expected the magic 0x00 0x00 "
+                         "<type> <dims>")
+    dtypes = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    if raw[2] not in dtypes:
+        raise ValueError(f"path {path!r}: unknown IDX type byte {raw[2]:#x}; expected one of "
+                         f"{sorted(dtypes)}")
+    ndim = raw[3]
+    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
+    values = np.frombuffer(raw, dtypes[raw[2]], offset=4 + 4 * ndim)
+    if values.size != int(np.prod(shape)):
+        raise ValueError(f"path {path!r}: {values.size} values for the shape {shape} in its "
+                         "header; expected a complete file")
+    return values.reshape(shape).astype(values.dtype.newbyteorder("="))
+
+
+def load_fashion_mnist(data_dir):
+    """(x_train, y_train, x_test, y_test), uint8 images [n, 28, 28, 1] and int labels.
+
+    Args:
+        data_dir: a folder with the four IDX files (train-images-idx3-ubyte.gz,
+            train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
+            t10k-labels-idx1-ubyte.gz), or an .npz with x_train, y_train, x_test, y_test.
+    """
+    if str(data_dir).endswith(".npz"):
+        with np.load(data_dir) as npz:
+            arrays = [npz[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+    else:
+        names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+        arrays = []
+        for name in names:
+            path = os.path.join(data_dir, name + ".gz")
+            if not os.path.exists(path):
+                path = os.path.join(data_dir, name)
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"data_dir {data_dir!r} has no {name}[.gz]; expected "
+                                        "the four Fashion-MNIST IDX files or an .npz")
+            arrays.append(read_idx(path))
+    x_train, y_train, x_test, y_test = arrays
+    return (x_train.reshape(-1, 28, 28, 1).astype(np.uint8), y_train.astype(np.int64),
+            x_test.reshape(-1, 28, 28, 1).astype(np.uint8), y_test.astype(np.int64))
+
+
+def to_float(images):
+    """uint8 0..255 -> float32 [-1, 1], as keras_wgan.data does."""
+    return images.astype(np.float32) / 127.5 - 1.0
+
+
+def blurred(images):
+    """A 3x3 box blur of uint8 images [n, h, w, 1] (a reference point of the FD)."""
+    x = np.pad(images.astype(np.float32), ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    h, w = images.shape[1:3]
+    out = sum(x[:, i:i + h, j:j + w] for i in range(3) for j in range(3)) / 9.0
+    return np.round(out).astype(np.uint8)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+class Scorer:
+    """FD and class coverage of images in a classifier's features, against fixed real images."""
+
+    def __init__(self, classifier, real_images):
+        import keras
+
+        from keras_wgan import feature_networks
+
+        self.classifier = classifier
+        layer = feature_networks._features_layer(classifier)
+        self._both = keras.Model(classifier.input, [layer.output, classifier.output])
+        self.real_features, _ = self.features_and_probabilities(real_images)
+
+    def features_and_probabilities(self, images, batch_size=500):
+        x = to_float(images) if images.dtype == np.uint8 else images.astype(np.float32)
+        feats, probs = [], []
+        for start in range(0, len(x), batch_size):
+            f, p = self._both(x[start:start + batch_size], training=False)
+            feats.append(np.asarray(f))
+            probs.append(np.asarray(p))
+        return np.concatenate(feats), np.concatenate(probs)
+
+    def score(self, images):
+        """{"fd": FD against the real images, "coverage": entropy of the predicted labels}."""
+        from keras_wgan import metrics
+
+        feats, probs = self.features_and_probabilities(images)
+        counts = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1])
+        share = counts[counts > 0] / counts.sum()
+        return {"fd": float(metrics.frechet_distance(feats, self.real_features)),
+                "coverage": float(-(share * np.log(share)).sum())}
+
+
+def cached_classifier(path, images, labels, name, epochs):
+    """The package's feature classifier, loaded from `path` or trained and saved there."""
+    from keras_wgan import feature_networks
+
+    if os.path.exists(path):
+        return feature_networks.load_feature_classifier(path)
+    start = time.perf_counter()
+    model = feature_networks.train_feature_classifier(images, labels, epochs=epochs,
+                                                      held_out_fraction=0.1, dataset_name=name)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    feature_networks.save_feature_classifier(model, path)
+    print(f"trained the {name} classifier in {time.perf_counter() - start:.0f} s: held-out "
+          f"accuracy {model.training_info['held_out_accuracy']:.3f}; saved to {path}", flush=True)
+    return model
+
+
+# ----------------------------------------------------------------------------- reference
+
+def reference_class():
+    """`ReferenceWGAN`: the keras.io WGAN-GP example's model, written the plain way."""
+    import keras
+    import tensorflow as tf
+
+    class ReferenceWGAN(keras.Model):
+        """The keras.io WGAN-GP `WGAN`: each critic update reuses the incoming batch.
+
+        `generator_training_in_critic=False` runs the generator's batch
+        normalisation in inference mode while the critic trains (an ablation).
+        """
+
+        def __init__(self, discriminator, generator, latent_dim, critic_steps=3,
+                     gp_weight=10.0, generator_training_in_critic=True):
+            super().__init__()
+            self.discriminator = discriminator
+            self.generator = generator
+            self.latent_dim = latent_dim
+            self.d_steps = critic_steps
+            self.gp_weight = gp_weight
+            self.generator_training_in_critic = generator_training_in_critic
+
+        def compile(self, d_optimizer, g_optimizer):
+            super().compile()
+            self.d_optimizer = d_optimizer
+            self.g_optimizer = g_optimizer
+
+        def call(self, latent, training=False):
+            return self.generator(latent, training=training)
+
+        def gradient_penalty(self, batch_size, real_images, fake_images):
+            alpha = tf.random.uniform([batch_size, 1, 1, 1], 0.0, 1.0)
+            interpolated = real_images + alpha * (fake_images - real_images)
+            with tf.GradientTape() as gp_tape:
+                gp_tape.watch(interpolated)
+                pred = self.discriminator(interpolated, training=True)
+            grads = gp_tape.gradient(pred, [interpolated])[0]
+            norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]))
+            return tf.reduce_mean((norm - 1.0) ** 2)
+
+        def train_step(self, real_images):
+            batch_size = tf.shape(real_images)[0]
+            for _ in range(self.d_steps):
+                latent = tf.random.normal(shape=(batch_size, self.latent_dim))
+                with tf.GradientTape() as tape:
+                    fake_images = self.generator(latent,
+                                                 training=self.generator_training_in_critic)
+                    fake_logits = self.discriminator(fake_images, training=True)
+                    real_logits = self.discriminator(real_images, training=True)
+                    d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
+                    gp = self.gradient_penalty(batch_size, real_images, fake_images)
+                    d_loss = d_cost + gp * self.gp_weight
+                d_gradient = tape.gradient(d_loss, self.discriminator.trainable_variables)
+                self.d_optimizer.apply_gradients(
+                    zip(d_gradient, self.discriminator.trainable_variables))
+            latent = tf.random.normal(shape=(batch_size, self.latent_dim))
+            with tf.GradientTape() as tape:
+                generated_images = self.generator(latent, training=True)
+                gen_img_logits = self.discriminator(generated_images, training=True)
+                g_loss = -tf.reduce_mean(gen_img_logits)
+            gen_gradient = tape.gradient(g_loss, self.generator.trainable_variables)
+            self.g_optimizer.apply_gradients(zip(gen_gradient, self.generator.trainable_variables))
+            return {"d_loss": d_loss, "g_loss": g_loss}
+
+    return ReferenceWGAN
+
+
+def build_reference(critic_steps=3, learning_rate=2e-4, dropout=True,
+                    generator_training_in_critic=True, patches=False, seed=0):
+    """The keras.io WGAN-GP on the package's kerasio networks (float32, plain Conv2D)."""
+    import keras
+
+    from keras_wgan import architectures
+    from keras_wgan.layers import PatchConv2D
+
+    keras.mixed_precision.set_global_policy("float32")
+    keras.utils.set_random_seed(seed)
+    generator, critic = architectures.kerasio((28, 28, 1))
+    for layer in critic.layers:
+        if isinstance(layer, PatchConv2D):
+            layer.implementation = "auto" if patches else "conv"
+        if isinstance(layer, keras.layers.Dropout) and not dropout:
+            layer.rate = 0.0
+    model = reference_class()(critic, generator, generator.input_shape[-1],
+                              critic_steps=critic_steps,
+                              generator_training_in_critic=generator_training_in_critic)
+    model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9),
+                  g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9))
+    return model
+
+
+def reference_batches(images, batch_size=64, seed=0):
+    """The keras.io example's pipeline: in-memory images in [-1, 1], shuffled, batched."""
+    import tensorflow as tf
+
+    x = to_float(images)
+    return (tf.data.Dataset.from_tensor_slices(x).cache().shuffle(len(x), seed=seed).repeat()
+            .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+
+
+def generate(generator, num, seed=1, batch_size=500):
+    """`num` images of a generator from N(0, I) latents of a fixed seed, float32 [-1, 1]."""
+    latent = np.random.default_rng(seed).standard_normal(
+        (num, generator.input_shape[-1])).astype(np.float32)
+    return np.concatenate([np.asarray(generator(latent[i:i + batch_size], training=False),
+                                      dtype=np.float32)
+                           for i in range(0, num, batch_size)])
+
+
+# ----------------------------------------------------------------------------- ablation
+
+def run_ablation(flags):
+    """Trains each setting for `flags.steps` generator steps; prints and returns its FD."""
+    import keras
+
+    from keras_wgan import training
+
+    with np.load(flags.ablation_data) as npz:
+        images, labels = npz["images"], npz["labels"]
+    classifier = cached_classifier(flags.classifier or "runs/bench/mnist_classifier.keras",
+                                   images, labels, "MNIST 5k", flags.classifier_epochs)
+    scorer = Scorer(classifier, images)
+    rows = []
+    print(f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'seconds':>8}", flush=True)
+    for name in flags.settings.split(","):
+        if name not in ABLATION_SETTINGS:
+            raise ValueError(f"settings: unknown setting {name!r}; expected some of "
+                             f"{', '.join(ABLATION_SETTINGS)}")
+        start = time.perf_counter()
+        if name.startswith("reference"):
+            options = dict(REFERENCE_BASE, **ABLATION_SETTINGS[name])
+            model = build_reference(seed=flags.seed, **options)
+            model.fit(reference_batches(images, seed=flags.seed), steps_per_epoch=flags.steps,
+                      epochs=1, verbose=0)
+            generator = model.generator
+            steps = int(model.g_optimizer.iterations.numpy())
+        else:
+            options = dict(PACKAGE_BASE, **ABLATION_SETTINGS[name])
+            with tempfile.TemporaryDirectory() as workdir:
+                result = training.train(dataset=flags.ablation_data, train_steps=flags.steps,
+                                        export_dir=None, monitor_every_epochs=0, verbose=0,
+                                        output_dir=workdir, seed=flags.seed, **options)
+            generator = result.model.generator
+            steps = int(result.generator_steps)
+            options = {k: result.settings[k] for k in (
+                "critic_steps", "critic_learning_rate", "generator_learning_rate",
+                "fresh_real_batches", "mixed_precision")}
+        seconds = time.perf_counter() - start
+        score = scorer.score(generate(generator, len(images), seed=flags.seed + 1))
+        row = dict(setting=name, steps=steps, seconds=round(seconds, 1),
+                   fd=round(score["fd"], 2), coverage=round(score["coverage"], 3),
+                   options=options, load_average=round(os.getloadavg()[0], 2))
+        rows.append(row)
+        print(f"{name:<34} {steps:>6} {row['fd']:>8.2f} {row['coverage']:>9.3f} "
+              f"{seconds:>8.0f}", flush=True)
+        if flags.results:
+            with open(flags.results, "a") as f:
+                f.write(json.dumps(row) + "\n")
+        keras.backend.clear_session()
+    return rows
+
+
+# ----------------------------------------------------------------------------- main mode
+
+def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_samples,
+                     max_steps, seed, label):
+    """A Keras callback: evaluates every `eval_every_seconds` of training, stops at the budget.
+
+    Training time is the wall time since `on_train_begin` minus the time of
+    its own evaluations (tracing and every other callback count). Rows go to
+    the callback's `rows`; the last grid of 64 samples to `grid`. The
+    model trained must have a `generator`; `steps_of(model)` gives its
+    generator steps.
+    """
+    import keras
+
+    from keras_wgan import pictures
+
+    class TimedEvaluation(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.grid = [], None
+
+        def on_train_begin(self, logs=None):
+            self.start, self.paused = time.perf_counter(), 0.0
+            self.next_eval = eval_every_seconds
+
+        def on_train_batch_end(self, batch, logs=None):
+            elapsed = time.perf_counter() - self.start - self.paused
+            steps = steps_of(self.model)
+            done = elapsed >= budget_seconds or steps >= max_steps
+            if elapsed >= self.next_eval or done:
+                self.evaluate(elapsed, steps)
+                while self.next_eval <= elapsed:
+                    self.next_eval += eval_every_seconds
+            if done:
+                self.model.stop_training = True
+
+        def evaluate(self, elapsed, steps):
+            began = time.perf_counter()
+            images = generate(self.model.generator, num_samples, seed=seed + 1)
+            score = scorer.score(images)
+            self.grid = pictures.image_grid(images[:64])
+            row = dict(model=label, seconds=round(elapsed, 1), steps=int(steps),
+                       fd=round(score["fd"], 2), coverage=round(score["coverage"], 3))
+            self.rows.append(row)
+            print_row(row)
+            self.paused += time.perf_counter() - began
+
+    return TimedEvaluation()
+
+
+HEADER = f"{'model':<16} {'seconds':>8} {'steps':>7} {'FD':>8} {'coverage':>9}"
+
+
+def print_row(row):
+    steps = "-" if row["steps"] is None else str(row["steps"])
+    seconds = "-" if row["seconds"] is None else f"{row['seconds']:.0f}"
+    print(f"{row['model']:<16} {seconds:>8} {steps:>7} {row['fd']:>8.2f} "
+          f"{row['coverage']:>9.3f}", flush=True)
+
+
+class _ExtraFitCallbacks:
+    """Within the block, every `WassersteinGAN.fit` call also gets `callbacks`.
+
+    `training.train()` takes no callbacks of its own; this adds the time
+    budget to the fit it runs, without changing anything else of its defaults.
+    """
+
+    def __init__(self, callbacks):
+        self.callbacks = callbacks
+
+    def __enter__(self):
+        from keras_wgan.model import WassersteinGAN
+
+        self.original = WassersteinGAN.fit
+        extra = self.callbacks
+
+        def fit(model, *args, callbacks=None, **kwargs):
+            return self.original(model, *args, callbacks=list(callbacks or []) + extra, **kwargs)
+
+        WassersteinGAN.fit = fit
+        return self
+
+    def __exit__(self, *exc):
+        from keras_wgan.model import WassersteinGAN
+
+        WassersteinGAN.fit = self.original
+
+
+def run_main(flags):
+    """Trains the package's defaults and the reference for `flags.minutes` each; prints FDs."""
+    import keras
+
+    from keras_wgan import pictures, training
+
+    if flags.minutes <= 0 or flags.eval_every_minutes <= 0:
+        raise ValueError(f"minutes and eval_every_minutes must be > 0, received "
+                         f"{flags.minutes} and {flags.eval_every_minutes}")
+    x_train, y_train, x_test, _ = load_fashion_mnist(flags.data_dir)
+    classifier = cached_classifier(
+        flags.classifier or "runs/bench/fashion_mnist_classifier.keras", x_train, y_train,
+        "Fashion-MNIST", flags.classifier_epochs)
+    scorer = Scorer(classifier, x_test)
+    n = min(flags.eval_samples, len(x_train))
+    rng = np.random.default_rng(flags.seed)
+    rows = []
+    print(f"FD in the Fashion-MNIST classifier's features against the {len(x_test)} test "
+          f"images; {n} images per row; coverage = entropy of the predicted labels "
+          f"(max ln 10 = 2.303)", flush=True)
+    print(HEADER, flush=True)
+    for label, images in (("real train", x_train[:n]), ("blurred train", blurred(x_train[:n])),
+                          ("uniform noise", rng.integers(0, 256, (n, 28, 28, 1), np.uint8))):
+        rows.append(dict(model=label, seconds=None, steps=None, **{
+            k: round(v, 3 if k == "coverage" else 2) for k, v in scorer.score(images).items()}))
+        print_row(rows[-1])
+
+    os.makedirs(flags.output_dir, exist_ok=True)
+    npz = os.path.join(flags.output_dir, "fashion_mnist_train.npz")
+    np.savez(npz, images=x_train, labels=y_train)
+    budget, every = 60.0 * flags.minutes, 60.0 * flags.eval_every_minutes
+    max_steps = flags.max_steps or float("inf")
+    grids = []
+
+    # 1. The package's defaults: training.train with its default flags on the training images.
+    package_timer = timed_evaluation(
+        budget, every, scorer, lambda gan: int(gan.generator_optimizer.iterations.numpy()), n,
+        max_steps, flags.seed, "package")
+    run_dir = os.path.join(flags.output_dir, "package")
+    if os.path.exists(os.path.join(run_dir, "checkpoints")):
+        import shutil
+
+        shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
+    options = {} if flags.max_steps is None else {"train_steps": flags.max_steps}
+    with _ExtraFitCallbacks([package_timer]):
+        result = training.train(dataset=npz, output_dir=run_dir, export_dir=None, verbose=0,
+                                seed=flags.seed, **options)
+    rows += package_timer.rows
+    grids.append(package_timer.grid)
+    package_settings = {k: result.settings[k] for k in (
+        "architecture", "critic_steps", "batch_size", "critic_learning_rate",
+        "generator_learning_rate", "fresh_real_batches", "mixed_precision")}
+    keras.backend.clear_session()
+
+    # 2. The plain keras.io WGAN-GP (float32, 3 critic steps, Adam(2e-4, 0.5, 0.9)).
+    model = build_reference(seed=flags.seed)
+    reference_timer = timed_evaluation(
+        budget, every, scorer, lambda m: int(m.g_optimizer.iterations.numpy()), n,
+        max_steps, flags.seed, "reference")
+    model.fit(reference_batches(x_train, seed=flags.seed), epochs=1,
+              steps_per_epoch=flags.max_steps or 10**7, verbose=0,
+              callbacks=[reference_timer])
+    rows += reference_timer.rows
+    grids.append(reference_timer.grid)
+
+    gap = np.full((grids[0].shape[0], 8, 3), 255, np.uint8)
+    side_by_side = np.concatenate([grids[0], gap, grids[1]], axis=1)
+    png = os.path.join(flags.output_dir, "samples_package_vs_reference.png")
+    pictures.save_png(side_by_side, png)
+    print(f"package settings: {json.dumps(package_settings)}", flush=True)
+    print(f"samples (left: package, right: reference): {png}", flush=True)
+    return rows
+
+
+def check_patches(seed=0, batch_size=64):
+    """Errors of the kerasio critic's two PatchConv2D forms against float64.
+
+    The same critic (same weights, dropout off) with every PatchConv2D set to
+    "conv" (the backend's Conv2D) and to "auto" (patches x kernel for the last
+    two convolutions on a CPU), in float32, on random images and interpolates:
+    its outputs, input gradients, and the gradients of the WGAN-GP critic loss
+    (with the double backward pass of the penalty) for every weight, each
+    against the same critic in float64 with plain convolutions.
+
+    Returns:
+        {"conv": {...}, "patches": {...}}: for "output", "input_gradient" and
+        "weight_gradient", max |x - x_float64| / max |x_float64|.
+    """
+    import keras
+    import tensorflow as tf
+
+    from keras_wgan import architectures
+    from keras_wgan.layers import PatchConv2D
+
+    keras.utils.set_random_seed(seed)
+    critics = {}
+    for dtype in ("float32", "float64"):
+        keras.mixed_precision.set_global_policy(dtype)
+        critics[dtype] = architectures.kerasio((28, 28, 1))[1]
+    keras.mixed_precision.set_global_policy("float32")
+    critics["float64"].set_weights(critics["float32"].get_weights())
+    rng = np.random.default_rng(seed)
+    real = rng.uniform(-1, 1, (batch_size, 28, 28, 1))
+    fake = np.tanh(rng.standard_normal((batch_size, 28, 28, 1)))
+    alpha = rng.uniform(0, 1, batch_size)
+
+    def measure(critic, dtype, implementation):
+        for layer in critic.layers:
+            if isinstance(layer, PatchConv2D):
+                layer.implementation = implementation
+        r, f, a = (tf.constant(v, dtype) for v in (real, fake, alpha))
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                out = tf.cast(critic(tf.concat([r, f], 0), training=False), dtype)
+                x_hat = r + tf.reshape(a, [-1, 1, 1, 1]) * (f - r)
+                with tf.GradientTape() as inner:
+                    inner.watch(x_hat)
+                    y = tf.cast(critic(x_hat, training=False), dtype)
+                g = tf.reshape(inner.gradient(y, x_hat), [batch_size, -1])
+                gp = tf.reduce_mean((tf.sqrt(tf.reduce_sum(g * g, 1)) - 1.0) ** 2)
+                loss = tf.reduce_mean(out[batch_size:]) - tf.reduce_mean(out[:batch_size]) \
+                    + 10.0 * gp
+            weights = tape.gradient(loss, critic.trainable_variables)
+            return out, g, tf.concat([tf.reshape(tf.cast(w, dtype), [-1]) for w in weights], 0)
+
+        return [np.asarray(t, np.float64) for t in step()]
+
+    exact = measure(critics["float64"], "float64", "conv")
+    result = {}
+    for name, implementation in (("conv", "conv"), ("patches", "auto")):
+        values = measure(critics["float32"], "float32", implementation)
+        result[name] = {key: float(np.abs(v - e).max() / np.abs(e).max()) for key, v, e in
+                        zip(("output", "input_gradient", "weight_gradient"), values, exact)}
+    return result
+
+
+def main(argv=None):
+    """Runs the benchmark; `argv` are the command-line arguments (without the program)."""
+    parser = _parser()
+    flags = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        if flags.check_patches:
+            rows = check_patches(flags.seed)
+        elif flags.ablation:
+            rows = run_ablation(flags)
+        else:
+            rows = run_main(flags)
+    except (ValueError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Smoke test of benchmarks/image_quality.py on a tiny synthetic Fashion-MNIST."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_main_mode_prints_the_table(tmp_path):
+    rng = np.random.default_rng(0)
+    data = tmp_path / "fashion"
+    data.mkdir()
+    for prefix, n in (("train", 400), ("t10k", 100)):
+        labels = rng.integers(0, 10, n)
+        # Class-dependent blobs, so that the classifier has something to learn.
+        images = rng.integers(0, 60, (n, 28, 28))
+        for i, label in enumerate(labels):
+            images[i, 2 * label:2 * label + 8, 4:24] += 180
+        _write_idx(data / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(data / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    out = subprocess.run(
+        [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"),
+         f"--data_dir={data}", f"--output_dir={tmp_path / 'out'}",
+         f"--classifier={tmp_path / 'classifier.keras'}", "--classifier_epochs=1",
+         "--minutes=5", "--eval_every_minutes=5", "--max_steps=2", "--eval_samples=100"],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("model"))
+    assert header.split() == ["model", "seconds", "steps", "FD", "coverage"]
+    rows = json.loads(lines[-1])
+    assert [row["model"] for row in rows] == [
+        "real train", "blurred train", "uniform noise", "package", "reference"]
+    for row in rows[3:]:
+        assert row["steps"] == 2 and row["seconds"] > 0
+        assert row["fd"] > 0 and 0 <= row["coverage"] <= np.log(10) + 1e-6
+    # The test images' own features: real training images are far closer than noise.
+    assert rows[0]["fd"] < rows[2]["fd"]
+    assert (tmp_path / "out" / "samples_package_vs_reference.png").exists()
