@@ -87,7 +87,8 @@ flags.DEFINE_integer("keep_checkpoints", 3, "How many checkpoints to keep.")
 flags.DEFINE_enum("mixed_precision", "auto", ["auto", "float32", "mixed_bfloat16"],
                   "Compute precision: auto is mixed_bfloat16 where the hardware has bfloat16 "
                   "units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), else float32. "
-                  "Variables, scores, losses and penalties stay float32. (float16 is not "
+                  "Variables, scores, losses and penalty values stay float32; the layers, and "
+                  "so the penalty's input gradient, compute in bfloat16. (float16 is not "
                   "offered: its loss scaling collapses with a gradient penalty.)")
 flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"],
                   "XLA-compile the training step; auto: on for a single GPU, off on CPU and "
