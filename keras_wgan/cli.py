@@ -17,7 +17,8 @@ import re
 import sys
 import tempfile
 
-__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "fail", "one_line", "quiet_tensorflow"]
+__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "argv_verbosity", "fail", "one_line",
+           "quiet_tensorflow"]
 
 # The exit code of bad input (argparse's, and what the README promises).
 USAGE_ERROR = 2
@@ -95,8 +96,32 @@ def quiet_tensorflow(verbosity=None):
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
         # TensorFlow also logs through absl ("Sharding callback duration" at
         # every checkpoint), the logger of the package's own lines too.
-        logging.getLogger("absl").addFilter(_ErrorsOnlyFrom(os.path.dirname(tf.__file__)))
+        absl_logger = logging.getLogger("absl")
+        if not any(isinstance(f, _ErrorsOnlyFrom) for f in absl_logger.filters):
+            absl_logger.addFilter(_ErrorsOnlyFrom(os.path.dirname(tf.__file__)))
     return tf
+
+
+def argv_verbosity(argv):
+    """The absl `--verbosity` (`-v`) given in `argv`, read before the flags are parsed.
+
+    Args:
+        argv: the command-line arguments, without the program.
+
+    Returns:
+        The verbosity as an int (0 if its value is no int: the flag parser
+        will say so), or None if it is not given.
+    """
+    for i, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name in ("-v", "--v", "-verbosity", "--verbosity"):
+            if not equals:
+                value = argv[i + 1] if i + 1 < len(argv) else ""
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return None
 
 
 class _ErrorsOnlyFrom(logging.Filter):

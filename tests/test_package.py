@@ -1,10 +1,13 @@
 """The package's face: a lazy `import keras_wgan`, a fast --help, a console a user can read."""
 
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,10 +76,18 @@ _TF_NOISE = ("oneDNN custom operations", "cuda drivers", "cuInit", "Sharding cal
              "Assets written to", "absl::InitializeLog")
 
 
-def test_a_default_run_prints_the_package_lines_and_none_of_tensorflow_s(tmp_path):
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """A short default training run of the command line: its directory and its output."""
+    directory = tmp_path_factory.mktemp("default_run")
     done = _run(["-m", "keras_wgan.train_main", "--train_steps=20", "--steps_per_epoch=10",
-                 "--units=8", f"--output_dir={tmp_path / 'run'}",
-                 f"--export_dir={tmp_path / 'exports'}", "--monitor_every_epochs=0"])
+                 "--units=8", f"--output_dir={directory / 'run'}",
+                 f"--export_dir={directory / 'exports'}", "--monitor_every_epochs=0"])
+    return directory, done
+
+
+def test_a_default_run_prints_the_package_lines_and_none_of_tensorflow_s(default_run):
+    _, done = default_run
     output = done.stdout + done.stderr
     print(output)
     assert done.returncode == 0, output[-3000:]
@@ -85,6 +96,29 @@ def test_a_default_run_prints_the_package_lines_and_none_of_tensorflow_s(tmp_pat
     assert "trained 20 generator steps" in output
     assert "exported the generator" in output
     assert "saved checkpoint" in output  # the package's own INFO lines stay
+
+
+def test_evaluate_prints_its_report_and_none_of_tensorflow_s_lines(default_run):
+    directory, _ = default_run
+    done = _run(["-m", "keras_wgan.evaluate",
+                 f"--saved_model={directory / 'exports' / '8gaussians' / '1'}",
+                 "--num_samples=200"])
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    for noise in _TF_NOISE:
+        assert noise not in output, noise
+    assert json.loads(done.stdout)["generator"]["latent_dim"] == 2
+
+
+def test_export_prints_its_paths_and_none_of_tensorflow_s_lines(default_run):
+    directory, _ = default_run
+    done = _run(["-m", "keras_wgan.export", f"--checkpoint={directory / 'run' / 'model.keras'}",
+                 f"--export_dir={directory / 'again'}", "--model_name=toy"])
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    for noise in _TF_NOISE + ("MLIR", "Reading SavedModel"):
+        assert noise not in output, noise
+    assert "SavedModel:" in done.stdout
 
 
 def test_an_explicit_verbosity_brings_tensorflow_s_logs_back(tmp_path):
