@@ -10,10 +10,15 @@ Example:
 2
 """
 
+import contextlib
+import logging
 import os
+import re
 import sys
+import tempfile
 
-__all__ = ["USAGE_ERROR", "fail", "one_line"]
+__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "argv_verbosity", "fail", "one_line",
+           "quiet_tensorflow"]
 
 # The exit code of bad input (argparse's, and what the README promises).
 USAGE_ERROR = 2
@@ -44,3 +49,125 @@ def fail(message, prog=None):
     prog = prog or os.path.basename(sys.argv[0])
     print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
     return USAGE_ERROR
+
+
+# What --verbosity means for TensorFlow's own logs (appended to its help text).
+VERBOSITY_HELP = (" keras_wgan's command lines: left unset, TensorFlow's own log lines (its C++ "
+                  "start-up notices, INFO and WARNING lines, errors it recovers from) are "
+                  "hidden; given, e.g. --verbosity=0, they are shown from that level on "
+                  "(TF_CPP_MIN_LOG_LEVEL, if set, still rules the C++ ones).")
+
+# A line of TensorFlow's C++ logging (absl's format): "I0000 00:00:17.3 123 port.cc:153] ...".
+_CPP_LOG_LINE = re.compile(r"^([IWEF])\d{4} \d+:\d+:\d+\.\d+ +\d+ \S+:\d+\] ")
+_CPP_LEVELS = "IWEF"
+_BEFORE_INIT_LOG = "WARNING: All log messages before absl::InitializeLog() is called"
+
+
+def quiet_tensorflow(verbosity=None):
+    """Keeps TensorFlow's own log lines off a command line's console, then imports TensorFlow.
+
+    TensorFlow reads `TF_CPP_MIN_LOG_LEVEL` when it is imported, so a command
+    line calls this before its first import of TensorFlow. A few C++ lines
+    (the oneDNN notice, "Could not find cuda drivers") are printed while the
+    libraries load, before TensorFlow applies that level: they are caught on
+    the stderr file descriptor during the import and dropped if below it.
+
+    Args:
+        verbosity: the absl verbosity the user asked for, or None if none was
+            asked for. None: TensorFlow's C++ lines are hidden
+            (`TF_CPP_MIN_LOG_LEVEL=3`) and its Python logger shows errors only.
+            A number: C++ lines from the matching level on (0 or more: all;
+            -1 warnings; -2 errors; -3 fatal only), Python lines as absl's
+            verbosity says. A `TF_CPP_MIN_LOG_LEVEL` already in the
+            environment wins either way.
+
+    Returns:
+        The `tensorflow` module.
+    """
+    level = "3" if verbosity is None else str(min(3, max(0, -int(verbosity))))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", level)
+    try:
+        min_level = int(os.environ["TF_CPP_MIN_LOG_LEVEL"])
+    except ValueError:
+        min_level = 0
+    with _drop_cpp_log_lines(min_level):
+        import tensorflow as tf
+    if verbosity is None:
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        # TensorFlow also logs through absl ("Sharding callback duration" at
+        # every checkpoint), the logger of the package's own lines too.
+        absl_logger = logging.getLogger("absl")
+        if not any(isinstance(f, _ErrorsOnlyFrom) for f in absl_logger.filters):
+            absl_logger.addFilter(_ErrorsOnlyFrom(os.path.dirname(tf.__file__)))
+    return tf
+
+
+def argv_verbosity(argv):
+    """The absl `--verbosity` (`-v`) given in `argv`, read before the flags are parsed.
+
+    Args:
+        argv: the command-line arguments, without the program.
+
+    Returns:
+        The verbosity as an int (0 if its value is no int: the flag parser
+        will say so), or None if it is not given.
+    """
+    for i, arg in enumerate(argv):
+        name, equals, value = arg.partition("=")
+        if name in ("-v", "--v", "-verbosity", "--verbosity"):
+            if not equals:
+                value = argv[i + 1] if i + 1 < len(argv) else ""
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return None
+
+
+class _ErrorsOnlyFrom(logging.Filter):
+    """Drops the records below ERROR logged by the code under one directory."""
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = os.path.join(os.path.realpath(directory), "")
+
+    def filter(self, record):
+        return (record.levelno >= logging.ERROR
+                or not os.path.realpath(record.pathname).startswith(self.directory))
+
+
+@contextlib.contextmanager
+def _drop_cpp_log_lines(min_level):
+    """Captures what is written to the stderr descriptor; writes it back without C++ log lines
+    below `min_level` (0 INFO, 1 WARNING, 2 ERROR, 3 FATAL)."""
+    if min_level <= 0:
+        yield
+        return
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr descriptor: nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().decode(errors="replace").splitlines(keepends=True)
+            kept = [line for line in lines if not _below(line, min_level)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
+def _below(line, min_level):
+    """Whether `line` is a C++ log line (or absl's notice about them) under `min_level`."""
+    if line.startswith(_BEFORE_INIT_LOG):
+        return True
+    match = _CPP_LOG_LINE.match(line)
+    return bool(match) and _CPP_LEVELS.index(match.group(1)) < min_level

@@ -426,6 +426,9 @@ def _parser():
     parser.add_argument("--inception_weights", help="A local InceptionV3 no-top weights file.")
     parser.add_argument("--seed", type=int, default=0, help="Seed of every random draw.")
     parser.add_argument("--output", help="Also write the JSON report to this file.")
+    parser.add_argument("-v", "--verbosity", type=int, help="Show TensorFlow's own log lines "
+                        "from this absl level on (0 info, -1 warning, -2 error; default: "
+                        "hidden).")
     return parser
 
 
@@ -435,6 +438,7 @@ def main(argv=None):
         args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
         if args.output:
             _check_output(args.output)
+        cli.quiet_tensorflow(args.verbosity)  # before TensorFlow is first imported
         report = evaluate(load_generator(args.saved_model, args.checkpoint), args.dataset,
                           num_samples=args.num_samples, seed=args.seed,
                           feature_network=args.feature_network,

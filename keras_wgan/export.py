@@ -71,9 +71,15 @@ import re
 import shutil
 import sys
 
-import keras
-import numpy as np
-import tensorflow as tf
+from keras_wgan import cli
+
+if __name__ == "__main__" or os.path.basename(sys.argv[0]).startswith("keras-wgan-export"):
+    # The command line: TensorFlow's own log lines off the console (set before its import).
+    cli.quiet_tensorflow(cli.argv_verbosity(sys.argv[1:]))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 __all__ = [
     "DEFAULT_MAX_SAMPLES",
@@ -903,9 +909,10 @@ def _parse_flags(argv):
 
 def run():
     """Entry point of ``python -m keras_wgan.export`` and ``keras-wgan-export``."""
-    from absl import app
+    from absl import app, flags
 
     _define_flags()
+    flags.FLAGS["verbosity"].help += cli.VERBOSITY_HELP
     app.run(main, flags_parser=_parse_flags)
 
 

@@ -131,6 +131,9 @@ def main(argv):
         return cli.fail(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a "
                         "--flag=value)")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # TensorFlow's own log lines off the console unless --verbosity is given;
+    # before TensorFlow is first imported, which its C++ logging needs.
+    cli.quiet_tensorflow(FLAGS.verbosity if FLAGS["verbosity"].present else None)
     # Imported here so that --help answers without loading TensorFlow.
     from keras_wgan import data, training
 
@@ -174,6 +177,10 @@ def _parse_flags(argv):
         return FLAGS(argv)
     except flags.Error as error:
         sys.exit(cli.fail(error, prog=os.path.basename(argv[0])))
+    except SystemExit as stop:
+        # Only absl's --help, --helpshort, --helpfull and --helpxml exit while
+        # parsing, with 1 after printing what was asked: that is a success.
+        sys.exit(0 if stop.code == 1 else stop.code)
 
 
 def run():
@@ -182,6 +189,8 @@ def run():
     # script's (train_main.py or keras-wgan-train), which defines none itself.
     for flag in FLAGS.get_key_flags_for_module(__name__):
         FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    FLAGS["verbosity"].help += cli.VERBOSITY_HELP
+    FLAGS.register_key_flag_for_module(sys.argv[0], FLAGS["verbosity"])
     app.run(main, flags_parser=_parse_flags)
 
 

@@ -1,6 +1,6 @@
-"""The speed work: the benchmark, its FLOP counter, mixed precision and jit_compile."""
+"""The speed benchmark (benchmarks/speed.py): its FLOP counter, its peak, its reference."""
 
-import inspect
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,7 +12,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import benchmark, data, penalties, training
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script(name):
+    """benchmarks/<name>.py as a module: the scripts are not part of the package."""
+    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}",
+                                                  ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark = _load_script("speed")
 
 
 def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):
@@ -27,6 +39,10 @@ def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):
         assert result["reference"][key] > 0
     assert result["critic_images_per_s"] > 0 and result["ratio"] > 0
     assert len(result["step_times"]) == 2
+    peaks = result["matmul_peak_gflops"]  # measured on this machine, not assumed
+    assert peaks["float32"] > 0 and peaks["mixed_bfloat16"] > 0
+    assert result["peak_share"] == pytest.approx(
+        result["gflops_per_s"] / peaks[result["precision"]], abs=2e-3)
 
 
 def test_reference_computes_every_convolution_the_plain_way(monkeypatch):
@@ -60,84 +76,23 @@ def test_count_flops_leaves_out_ops_nothing_uses():
     assert benchmark.count_flops(fn, tf.TensorSpec((4, 5), tf.float32)) == 132
 
 
-def _toy_gan(mixed_precision, **options):
-    return training.build_gan((2,), architecture="mlp", units=16, depth=2, critic_steps=2,
-                              penalty="gp", seed=0, mixed_precision=mixed_precision, **options)
+def test_matmul_peak_is_measured_for_both_precisions():
+    for precision in ("float32", "mixed_bfloat16"):
+        peak = benchmark.matmul_peak_gflops(precision, size=256, repeats=2, products=2)
+        assert np.isfinite(peak) and peak > 0, precision
 
 
-def test_mixed_bfloat16_step_keeps_scores_penalty_and_weights_float32():
-    gan = _toy_gan("mixed_bfloat16")
-    assert keras.mixed_precision.global_policy().name == "float32"  # left as it was
-    assert gan.critic.layers[2].compute_dtype == "bfloat16"
-    x = tf.random.normal((8, 2))
-    assert gan.critic(x).dtype == tf.float32
-    assert gan.generator(tf.random.normal((8, 2))).dtype == tf.float32
-    assert penalties.gradient_penalty(gan.critic, x, x + 1.0).dtype == tf.float32
-    gan.compile()
-    batches, _ = data.load("8gaussians", batch_size=16, seed=0)
-    history = gan.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)
-    for name, values in history.history.items():
-        assert np.all(np.isfinite(values)), name
-    assert history.history["penalty"][0] > 0
-    variables = gan.critic.variables + gan.generator.variables
-    assert variables and all(v.dtype == "float32" for v in variables)
-    assert all(np.all(np.isfinite(v.numpy())) for v in variables)
+def test_default_images_are_made_not_read_from_the_machine(tmp_path, monkeypatch):
+    monkeypatch.setattr(benchmark, "FLAGS", benchmark._parser().parse_args([]))
+    path, images = benchmark._dataset((28, 28, 1), str(tmp_path))
+    assert Path(path).parent == tmp_path
+    assert images.shape == (5000, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
 
 
-@pytest.mark.parametrize("penalty", ["gp", "lp"])
-def test_float16_with_a_gradient_penalty_is_refused(penalty, tmp_path):
-    with pytest.raises(ValueError, match="not supported: with a gradient penalty.*loss scaling"):
-        training.resolve_mixed_precision("mixed_float16", penalty)
-    with pytest.raises(ValueError, match="mixed_float16"):
-        training.train("8gaussians", penalty=penalty, mixed_precision="mixed_float16",
-                       train_steps=1, output_dir=tmp_path, export_dir=None, verbose=0)
-
-
-def test_unknown_precision_is_refused():
-    with pytest.raises(ValueError, match="mixed_precision must be one of auto"):
-        training.resolve_mixed_precision("bfloat16")
-
-
-def test_auto_precision_follows_the_cpu_flags(tmp_path, monkeypatch):
-    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
-    with_bf16 = tmp_path / "cpuinfo_bf16"
-    with_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16\n")
-    without = tmp_path / "cpuinfo"
-    without.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n")
-    assert training.bfloat16_supported(str(with_bf16))
-    assert not training.bfloat16_supported(str(without))
-    assert not training.bfloat16_supported(str(tmp_path / "missing"))
-    monkeypatch.setattr(training, "bfloat16_supported", lambda: False)
-    assert training.resolve_mixed_precision("auto") == "float32"
-    monkeypatch.setattr(training, "bfloat16_supported", lambda: True)
-    assert training.resolve_mixed_precision("auto") == "mixed_bfloat16"
-    assert training.resolve_mixed_precision("float32") == "float32"
-
-
-def test_compile_keeps_keras_auto_jit_compile():
-    gan = _toy_gan("float32")
-    gan.compile()
-    on_gpu = bool(tf.config.list_physical_devices("GPU"))
-    assert gan.jit_compile is on_gpu  # Keras' "auto": XLA on a GPU, not on CPU
-
-
-def test_explicit_jit_compile_trains_a_tiny_model():
-    gan = _toy_gan("float32")
-    gan.compile(jit_compile=True)
-    assert gan.jit_compile is True
-    batches, _ = data.load("8gaussians", batch_size=16, seed=0)
-    history = gan.fit(batches, steps_per_epoch=2, epochs=1, verbose=0)
-    assert all(np.all(np.isfinite(v)) for v in history.history.values())
-    assert int(gan.critic_optimizer.iterations) == 4
-
-
-def test_train_main_flags_map_one_to_one_onto_train():
-    from keras_wgan import train_main
-
-    keywords = [name for name, p in inspect.signature(training.train).parameters.items()]
-    assert sorted(train_main.TRAIN_FLAGS) == sorted(keywords)
-    assert train_main.FLAGS["mixed_precision"].default == "auto"
-    assert train_main.FLAGS["jit_compile"].default == "auto"
+def test_the_benchmark_is_a_script_not_a_module_of_the_package():
+    # (Not find_spec: an editable install of another checkout may still map the name.)
+    assert not (ROOT / "keras_wgan" / "benchmark.py").exists()
+    assert (ROOT / "benchmarks" / "speed.py").is_file()
 
 
 def test_toy_quality_script_reports_the_ratio_with_its_error(tmp_path):

@@ -260,3 +260,14 @@ def test_bfloat16_training_exports_a_float32_generator(tmp_path):
     assert result.settings["mixed_precision"] == "mixed_bfloat16"
     assert os.path.isfile(result.export.tflite_paths["float32"])
     assert os.path.isdir(result.export.saved_model_dir)
+
+
+def test_train_main_flags_map_one_to_one_onto_train():
+    import inspect
+
+    from keras_wgan import train_main
+
+    keywords = [name for name, p in inspect.signature(training.train).parameters.items()]
+    assert sorted(train_main.TRAIN_FLAGS) == sorted(keywords)
+    assert train_main.FLAGS["mixed_precision"].default == "auto"
+    assert train_main.FLAGS["jit_compile"].default == "auto"

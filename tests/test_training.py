@@ -108,3 +108,82 @@ def test_derived_model_names_are_valid_export_names(dataset):
     from keras_wgan import export
 
     export._check_model_name(training._model_name(dataset))
+
+
+# Speed settings: mixed precision and jit_compile (from tests/test_benchmark.py).
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from keras_wgan import data, penalties  # noqa: E402
+
+
+def _toy_gan(mixed_precision, **options):
+    return training.build_gan((2,), architecture="mlp", units=16, depth=2, critic_steps=2,
+                              penalty="gp", seed=0, mixed_precision=mixed_precision, **options)
+
+
+def test_mixed_bfloat16_step_keeps_scores_penalty_and_weights_float32():
+    gan = _toy_gan("mixed_bfloat16")
+    assert keras.mixed_precision.global_policy().name == "float32"  # left as it was
+    assert gan.critic.layers[2].compute_dtype == "bfloat16"
+    x = tf.random.normal((8, 2))
+    assert gan.critic(x).dtype == tf.float32
+    assert gan.generator(tf.random.normal((8, 2))).dtype == tf.float32
+    assert penalties.gradient_penalty(gan.critic, x, x + 1.0).dtype == tf.float32
+    gan.compile()
+    batches, _ = data.load("8gaussians", batch_size=16, seed=0)
+    history = gan.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)
+    for name, values in history.history.items():
+        assert np.all(np.isfinite(values)), name
+    assert history.history["penalty"][0] > 0
+    variables = gan.critic.variables + gan.generator.variables
+    assert variables and all(v.dtype == "float32" for v in variables)
+    assert all(np.all(np.isfinite(v.numpy())) for v in variables)
+
+
+@pytest.mark.parametrize("penalty", ["gp", "lp"])
+def test_float16_with_a_gradient_penalty_is_refused(penalty, tmp_path):
+    with pytest.raises(ValueError, match="not supported: with a gradient penalty.*loss scaling"):
+        training.resolve_mixed_precision("mixed_float16", penalty)
+    with pytest.raises(ValueError, match="mixed_float16"):
+        training.train("8gaussians", penalty=penalty, mixed_precision="mixed_float16",
+                       train_steps=1, output_dir=tmp_path, export_dir=None, verbose=0)
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="mixed_precision must be one of auto"):
+        training.resolve_mixed_precision("bfloat16")
+
+
+def test_auto_precision_follows_the_cpu_flags(tmp_path, monkeypatch):
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    with_bf16 = tmp_path / "cpuinfo_bf16"
+    with_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16\n")
+    without = tmp_path / "cpuinfo"
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n")
+    assert training.bfloat16_supported(str(with_bf16))
+    assert not training.bfloat16_supported(str(without))
+    assert not training.bfloat16_supported(str(tmp_path / "missing"))
+    monkeypatch.setattr(training, "bfloat16_supported", lambda: False)
+    assert training.resolve_mixed_precision("auto") == "float32"
+    monkeypatch.setattr(training, "bfloat16_supported", lambda: True)
+    assert training.resolve_mixed_precision("auto") == "mixed_bfloat16"
+    assert training.resolve_mixed_precision("float32") == "float32"
+
+
+def test_compile_keeps_keras_auto_jit_compile():
+    gan = _toy_gan("float32")
+    gan.compile()
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    assert gan.jit_compile is on_gpu  # Keras' "auto": XLA on a GPU, not on CPU
+
+
+def test_explicit_jit_compile_trains_a_tiny_model():
+    gan = _toy_gan("float32")
+    gan.compile(jit_compile=True)
+    assert gan.jit_compile is True
+    batches, _ = data.load("8gaussians", batch_size=16, seed=0)
+    history = gan.fit(batches, steps_per_epoch=2, epochs=1, verbose=0)
+    assert all(np.all(np.isfinite(v)) for v in history.history.values())
+    assert int(gan.critic_optimizer.iterations) == 4

@@ -1,6 +1,7 @@
 """Training-step throughput: the package's real path against a plain keras.io WGAN-GP step.
 
-    python -m keras_wgan.benchmark --architecture=kerasio --batch_size=64 --critic_steps=3
+    python benchmarks/speed.py --architecture=kerasio --batch_size=64 --critic_steps=3
+    python benchmarks/speed.py --dataset=path/to/digits.npz     # real 28x28x1 images
 
 Two models train on the same networks (`architectures.build`) and
 hyperparameters (Adam(1e-4, 0.5, 0.9), penalty weight 10, `critic_steps`
@@ -29,7 +30,10 @@ profiler (`tf.compat.v1.profiler`, the registered "flops" statistics of every
 op: Conv2D, its two backprop ops, MatMul, BiasAdd, elementwise ops) summed
 over the graph of the traced `train_step` with a static batch, i.e. the
 forward, backward and double-backward passes of all critic updates and the
-generator update. The last line printed is one JSON object.
+generator update. The share of the machine's peak is measured, not assumed:
+the best rate of a few timed 2048x2048 `tf.linalg.matmul`s in float32 and in
+bfloat16, in the same process before the training steps. The last line
+printed is one JSON object.
 """
 
 import json
@@ -45,7 +49,7 @@ FLAGS = argparse.Namespace()  # the parsed command line, set by main()
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog="python -m keras_wgan.benchmark",
+    p = argparse.ArgumentParser(prog="python benchmarks/speed.py",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--architecture", default="kerasio", help="mlp, dcgan, kerasio or resnet.")
     p.add_argument("--batch_size", type=int, default=64, help="Samples per critic update.")
@@ -60,9 +64,9 @@ def _parser():
                    help="Sample shape as H,W,C (default: 28,28,1 for kerasio, 32,32,3 for "
                         "dcgan and resnet, 2 for mlp).")
     p.add_argument("--dataset", default=None,
-                   help="An .npz of uint8 images for both (default: MNIST at "
-                        f"{MNIST} for 28x28x1 if present, else random images written to a "
-                        "temporary .npz; 8gaussians for mlp).")
+                   help="An .npz of uint8 images for both (default: random images of the "
+                        "sample shape written to a temporary .npz, the step's cost does not "
+                        "depend on the pictures; 8gaussians for mlp).")
     p.add_argument("--mixed_precision", default="auto",
                    help="Ours: auto (the default of training.train), float32 or "
                         "mixed_bfloat16.")
@@ -76,8 +80,6 @@ def _parser():
     return p
 
 
-MNIST = "/work/shared/data/mnist_5k.npz"
-PEAK_GFLOPS = {"float32": 460.0, "mixed_bfloat16": 810.0}  # measured matmul peaks, 2 cores
 _DEFAULT_SHAPES = {"kerasio": (28, 28, 1), "dcgan": (32, 32, 3), "resnet": (32, 32, 3),
                    "mlp": (2,)}
 
@@ -222,8 +224,6 @@ def _dataset(shape, workdir):
 
         return "8gaussians", data.TOY_DATASETS["8gaussians"](5000, 0)
     path = FLAGS.dataset
-    if path is None and shape == (28, 28, 1) and os.path.exists(MNIST):
-        path = MNIST
     if path is None:
         images = np.random.default_rng(0).integers(0, 256, (5000, *shape), dtype=np.uint8)
         path = os.path.join(workdir, "images.npz")
@@ -280,7 +280,40 @@ def _run(model, batches, steps, timer=None):
               callbacks=[timer] if timer is not None else [])
 
 
-def _rates(seconds, cpu_seconds, flops, precision):
+def matmul_peak_gflops(precision, size=2048, repeats=5, products=3):
+    """The machine's matrix-product rate in GFLOP/s for a precision: the best of a few timings.
+
+    The peak the training step's GFLOP/s is a share of. Each timing runs
+    `products` products of two `size` x `size` matrices (2 * size**3 FLOPs
+    each) after one untimed product; the best of `repeats` timings is the one
+    least disturbed by other work on the machine.
+
+    Args:
+        precision: "float32", or "mixed_bfloat16" (bfloat16 matrices).
+        size: the side of the square matrices.
+        repeats: timings to take the best of.
+        products: products per timing.
+
+    Returns:
+        The best rate in GFLOP/s.
+    """
+    import tensorflow as tf
+
+    dtype = tf.bfloat16 if precision == "mixed_bfloat16" else tf.float32
+    a = tf.cast(tf.random.stateless_normal((size, size), seed=(0, 1)), dtype)
+    b = tf.cast(tf.random.stateless_normal((size, size), seed=(0, 2)), dtype)
+    float(tf.linalg.matmul(a, b)[0, 0])  # warm-up; reading a value waits for the product
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(products):
+            product = tf.linalg.matmul(a, b)
+        float(product[0, 0])
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size**3 * products / best / 1e9
+
+
+def _rates(seconds, cpu_seconds, flops, precision, peaks):
     images = FLAGS.batch_size * FLAGS.critic_steps
     result = {"seconds_per_step": round(seconds, 4),
               "cpu_seconds_per_step": round(cpu_seconds, 4),
@@ -290,7 +323,7 @@ def _rates(seconds, cpu_seconds, flops, precision):
     if flops:
         gflops = flops / seconds / 1e9
         result.update(gflop_per_step=round(flops / 1e9, 2), gflops_per_s=round(gflops, 3),
-                      peak_share=round(gflops / PEAK_GFLOPS.get(precision, 460.0), 3))
+                      peak_share=round(gflops / peaks[precision], 3))
     return result
 
 
@@ -305,6 +338,9 @@ def main(argv=None):
     import tensorflow as tf
 
     shape = _sample_shape()
+    peaks = {}
+    if FLAGS.count_flops:  # the peaks the GFLOP/s are shares of
+        peaks = {p: round(matmul_peak_gflops(p), 1) for p in ("float32", "mixed_bfloat16")}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as workdir:
         dataset, images = _dataset(shape, workdir)
@@ -335,7 +371,7 @@ def main(argv=None):
     precisions = {"ours": precision, "reference": "float32"}
     results = {name: _rates(statistics.median(timers[name].times),
                             statistics.median(timers[name].cpu_times), flops.get(name),
-                            precisions[name]) for name in models}
+                            precisions[name], peaks) for name in models}
     print(f"{'model':<10} {'precision':<15} {'s/step':>8} {'CPU s':>6} {'critic img/s':>13} "
           f"{'gen steps/s':>12} {'GFLOP/step':>11} {'GFLOP/s':>8} {'of peak':>8}")
     for name, r in results.items():
@@ -347,7 +383,7 @@ def main(argv=None):
               f"{r.get('peak_share', float('nan')):>8.1%}")
     summary = {"architecture": FLAGS.architecture, "sample_shape": list(shape),
                "batch_size": FLAGS.batch_size, "critic_steps": FLAGS.critic_steps,
-               "steps": FLAGS.steps, **results.pop("ours"),
+               "steps": FLAGS.steps, "matmul_peak_gflops": peaks, **results.pop("ours"),
                "step_times": [round(t, 4) for t in timers["ours"].times],
                "load_average_before": [round(x, 2) for x in load_before],
                "load_average_after": [round(x, 2) for x in load_after]}
@@ -360,6 +396,9 @@ def main(argv=None):
                                      / summary["cpu_seconds_per_step"], 3)
         print(f"ratio ours/reference (critic images/s): {summary['ratio']:.2f}x wall-clock, "
               f"{summary['cpu_ratio']:.2f}x in CPU time per step")
+    if peaks:
+        print(f"matrix-product peak of this machine: {peaks['float32']:.0f} GFLOP/s float32, "
+              f"{peaks['mixed_bfloat16']:.0f} bfloat16")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     sys.stdout.flush()
     print(json.dumps(summary))
