@@ -36,7 +36,6 @@ Quality at equal steps does not depend on the machine's load.
 """
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -115,34 +114,6 @@ def _parser():
 
 # ----------------------------------------------------------------------------- data
 
-def read_idx(path):
-    """The array stored in an IDX file (gzip-compressed or not), e.g. MNIST's.
-
-    Args:
-        path: the file, e.g. ".../train-images-idx3-ubyte.gz".
-
-    Returns:
-        A numpy array of the file's type (uint8 for the (Fashion-)MNIST files) and shape.
-    """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise ValueError(f"path {path!r} is not an IDX file: expected the magic 0x00 0x00 "
-                         "<type> <dims>")
-    dtypes = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    if raw[2] not in dtypes:
-        raise ValueError(f"path {path!r}: unknown IDX type byte {raw[2]:#x}; expected one of "
-                         f"{sorted(dtypes)}")
-    ndim = raw[3]
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
-    values = np.frombuffer(raw, dtypes[raw[2]], offset=4 + 4 * ndim)
-    if values.size != int(np.prod(shape)):
-        raise ValueError(f"path {path!r}: {values.size} values for the shape {shape} in its "
-                         "header; expected a complete file")
-    return values.reshape(shape).astype(values.dtype.newbyteorder("="))
-
-
 def load_fashion_mnist(data_dir):
     """(x_train, y_train, x_test, y_test), uint8 images [n, 28, 28, 1] and int labels.
 
@@ -155,17 +126,10 @@ def load_fashion_mnist(data_dir):
         with np.load(data_dir) as npz:
             arrays = [npz[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     else:
-        names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-        arrays = []
-        for name in names:
-            path = os.path.join(data_dir, name + ".gz")
-            if not os.path.exists(path):
-                path = os.path.join(data_dir, name)
-            if not os.path.exists(path):
-                raise FileNotFoundError(f"data_dir {data_dir!r} has no {name}[.gz]; expected "
-                                        "the four Fashion-MNIST IDX files or an .npz")
-            arrays.append(read_idx(path))
+        from keras_wgan import idx  # the package's own IDX reader
+
+        arrays = [*idx.load(data_dir, "train", argument="data_dir"),
+                  *idx.load(data_dir, "test", argument="data_dir")]
     x_train, y_train, x_test, y_test = arrays
     return (x_train.reshape(-1, 28, 28, 1).astype(np.uint8), y_train.astype(np.int64),
             x_test.reshape(-1, 28, 28, 1).astype(np.uint8), y_test.astype(np.int64))
