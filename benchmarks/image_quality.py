@@ -44,6 +44,10 @@ import time
 
 import numpy as np
 
+# The reference lives beside this script (benchmarks/reference_wgan.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_wgan import reference_class  # noqa: E402
+
 # Ablation settings. "package*": keyword arguments of training.train (over the
 # kerasio networks at batch 64); "reference*": options of `ReferenceWGAN`.
 PACKAGE_BASE = dict(architecture="kerasio", batch_size=64)
@@ -200,72 +204,6 @@ def cached_classifier(path, images, labels, name, epochs):
 
 
 # ----------------------------------------------------------------------------- reference
-
-def reference_class():
-    """`ReferenceWGAN`: the keras.io WGAN-GP example's model, written the plain way."""
-    import keras
-    import tensorflow as tf
-
-    class ReferenceWGAN(keras.Model):
-        """The keras.io WGAN-GP `WGAN`: each critic update reuses the incoming batch.
-
-        `generator_training_in_critic=False` runs the generator's batch
-        normalisation in inference mode while the critic trains (an ablation).
-        """
-
-        def __init__(self, discriminator, generator, latent_dim, critic_steps=3,
-                     gp_weight=10.0, generator_training_in_critic=True):
-            super().__init__()
-            self.discriminator = discriminator
-            self.generator = generator
-            self.latent_dim = latent_dim
-            self.d_steps = critic_steps
-            self.gp_weight = gp_weight
-            self.generator_training_in_critic = generator_training_in_critic
-
-        def compile(self, d_optimizer, g_optimizer):
-            super().compile()
-            self.d_optimizer = d_optimizer
-            self.g_optimizer = g_optimizer
-
-        def call(self, latent, training=False):
-            return self.generator(latent, training=training)
-
-        def gradient_penalty(self, batch_size, real_images, fake_images):
-            alpha = tf.random.uniform([batch_size, 1, 1, 1], 0.0, 1.0)
-            interpolated = real_images + alpha * (fake_images - real_images)
-            with tf.GradientTape() as gp_tape:
-                gp_tape.watch(interpolated)
-                pred = self.discriminator(interpolated, training=True)
-            grads = gp_tape.gradient(pred, [interpolated])[0]
-            norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]))
-            return tf.reduce_mean((norm - 1.0) ** 2)
-
-        def train_step(self, real_images):
-            batch_size = tf.shape(real_images)[0]
-            for _ in range(self.d_steps):
-                latent = tf.random.normal(shape=(batch_size, self.latent_dim))
-                with tf.GradientTape() as tape:
-                    fake_images = self.generator(latent,
-                                                 training=self.generator_training_in_critic)
-                    fake_logits = self.discriminator(fake_images, training=True)
-                    real_logits = self.discriminator(real_images, training=True)
-                    d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
-                    gp = self.gradient_penalty(batch_size, real_images, fake_images)
-                    d_loss = d_cost + gp * self.gp_weight
-                d_gradient = tape.gradient(d_loss, self.discriminator.trainable_variables)
-                self.d_optimizer.apply_gradients(
-                    zip(d_gradient, self.discriminator.trainable_variables))
-            latent = tf.random.normal(shape=(batch_size, self.latent_dim))
-            with tf.GradientTape() as tape:
-                generated_images = self.generator(latent, training=True)
-                gen_img_logits = self.discriminator(generated_images, training=True)
-                g_loss = -tf.reduce_mean(gen_img_logits)
-            gen_gradient = tape.gradient(g_loss, self.generator.trainable_variables)
-            self.g_optimizer.apply_gradients(zip(gen_gradient, self.generator.trainable_variables))
-            return {"d_loss": d_loss, "g_loss": g_loss}
-
-    return ReferenceWGAN
 
 
 def build_reference(critic_steps=3, learning_rate=2e-4, dropout=True,

@@ -45,6 +45,10 @@ import time
 
 import argparse
 
+# The reference lives beside this script (benchmarks/reference_wgan.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_wgan import reference_class  # noqa: E402
+
 FLAGS = argparse.Namespace()  # the parsed command line, set by main()
 
 
@@ -122,65 +126,6 @@ def count_flops(fn, *input_specs):
             continue
         total += value or 0
     return int(total)
-
-
-def _reference_class():
-    import keras
-    import tensorflow as tf
-
-    class ReferenceWGAN(keras.Model):
-        """The keras.io WGAN-GP example's `WGAN` class, as written there."""
-
-        def __init__(self, discriminator, generator, latent_dim, discriminator_extra_steps=3,
-                     gp_weight=10.0):
-            super().__init__()
-            self.discriminator = discriminator
-            self.generator = generator
-            self.latent_dim = latent_dim
-            self.d_steps = discriminator_extra_steps
-            self.gp_weight = gp_weight
-
-        def compile(self, d_optimizer, g_optimizer):
-            super().compile()
-            self.d_optimizer = d_optimizer
-            self.g_optimizer = g_optimizer
-
-        def gradient_penalty(self, batch_size, real_images, fake_images):
-            shape = [batch_size] + [1] * (len(real_images.shape) - 1)
-            alpha = tf.random.uniform(shape, 0.0, 1.0)
-            interpolated = real_images + alpha * (fake_images - real_images)
-            with tf.GradientTape() as gp_tape:
-                gp_tape.watch(interpolated)
-                pred = self.discriminator(interpolated, training=True)
-            grads = gp_tape.gradient(pred, [interpolated])[0]
-            axes = list(range(1, len(real_images.shape)))
-            norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes))
-            return tf.reduce_mean((norm - 1.0) ** 2)
-
-        def train_step(self, real_images):
-            batch_size = tf.shape(real_images)[0]
-            for _ in range(self.d_steps):
-                latent = tf.random.normal(shape=(batch_size, self.latent_dim))
-                with tf.GradientTape() as tape:
-                    fake_images = self.generator(latent, training=True)
-                    fake_logits = self.discriminator(fake_images, training=True)
-                    real_logits = self.discriminator(real_images, training=True)
-                    d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
-                    gp = self.gradient_penalty(batch_size, real_images, fake_images)
-                    d_loss = d_cost + gp * self.gp_weight
-                d_gradient = tape.gradient(d_loss, self.discriminator.trainable_variables)
-                self.d_optimizer.apply_gradients(
-                    zip(d_gradient, self.discriminator.trainable_variables))
-            latent = tf.random.normal(shape=(batch_size, self.latent_dim))
-            with tf.GradientTape() as tape:
-                generated_images = self.generator(latent, training=True)
-                gen_img_logits = self.discriminator(generated_images, training=True)
-                g_loss = -tf.reduce_mean(gen_img_logits)
-            gen_gradient = tape.gradient(g_loss, self.generator.trainable_variables)
-            self.g_optimizer.apply_gradients(zip(gen_gradient, self.generator.trainable_variables))
-            return {"d_loss": d_loss, "g_loss": g_loss}
-
-    return ReferenceWGAN
 
 
 class StepTimer:
@@ -266,8 +211,8 @@ def _reference(shape, images):
         if isinstance(layer, PatchConv2D):
             layer.implementation = "conv"
     latent_dim = generator.input_shape[-1]
-    model = _reference_class()(critic, generator, latent_dim,
-                               discriminator_extra_steps=FLAGS.critic_steps, gp_weight=10.0)
+    model = reference_class()(critic, generator, latent_dim,
+                               critic_steps=FLAGS.critic_steps, gp_weight=10.0)
     model.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
                   g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9))
     batches = (tf.data.Dataset.from_tensor_slices(images).cache().shuffle(5000, seed=0)
