@@ -82,6 +82,19 @@ def test_train_with_the_original_schedule_counts_generator_steps(tmp_path):
     assert int(result.model.critic_optimizer.iterations) == 3 * 100
 
 
+def _run_main(args, capsys):
+    """Runs train_main's main() in this process on the flags `args`: (exit code, error lines)."""
+    from keras_wgan import train_main
+
+    argv = ["train_main.py", *args]
+    try:
+        train_main.FLAGS(argv)
+        code = train_main.main([argv[0]])
+    finally:
+        train_main.FLAGS.unparse_flags()
+    return code, [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--batch_size=0"], "--batch_size must be an integer >= 1, received 0"),
     (["--critic_steps=0"], "--critic_steps must be an integer >= 1, received 0"),
@@ -95,15 +108,7 @@ def test_train_with_the_original_schedule_counts_generator_steps(tmp_path):
     (["--dataset=no_such_dataset_xyz"], "unknown dataset 'no_such_dataset_xyz'"),
 ])
 def test_bad_flags_fail_in_one_line(args, message, tmp_path, capsys):
-    from keras_wgan import train_main
-
-    argv = ["train_main.py", *args, "--export_dir=", f"--output_dir={tmp_path}"]
-    try:
-        train_main.FLAGS(argv)
-        code = train_main.main([argv[0]])
-    finally:
-        train_main.FLAGS.unparse_flags()
-    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    code, errors = _run_main([*args, "--export_dir=", f"--output_dir={tmp_path}"], capsys)
     assert code == 2
     assert len(errors) == 1 and message in errors[0], errors
 
@@ -133,33 +138,17 @@ TINY = ["--train_steps=1", "--units=4", "--depth=1", "--batch_size=4"]
                                           "'mlp', 'resnet', received 'foo'"),
 ])
 def test_settings_are_checked_before_training(args, message, tmp_path, capsys):
-    from keras_wgan import train_main
-
-    argv = ["train_main.py", *TINY, *args, f"--export_dir={tmp_path / 'exports'}",
-            f"--output_dir={tmp_path / 'run'}"]
-    try:
-        train_main.FLAGS(argv)
-        code = train_main.main([argv[0]])
-    finally:
-        train_main.FLAGS.unparse_flags()
-    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    code, errors = _run_main([*TINY, *args, f"--export_dir={tmp_path / 'exports'}",
+                              f"--output_dir={tmp_path / 'run'}"], capsys)
     assert code == 2
     assert len(errors) == 1 and message in errors[0], errors
     assert not (tmp_path / "run").exists() and not (tmp_path / "exports").exists()
 
 
 def test_an_export_dir_that_is_a_file_is_blamed_on_export_dir(tmp_path, capsys):
-    from keras_wgan import train_main
-
     (tmp_path / "file").write_text("")
-    argv = ["train_main.py", *TINY, f"--export_dir={tmp_path / 'file'}",
-            f"--output_dir={tmp_path / 'run'}"]
-    try:
-        train_main.FLAGS(argv)
-        code = train_main.main([argv[0]])
-    finally:
-        train_main.FLAGS.unparse_flags()
-    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    code, errors = _run_main([*TINY, f"--export_dir={tmp_path / 'file'}",
+                              f"--output_dir={tmp_path / 'run'}"], capsys)
     assert code == 2 and len(errors) == 1, errors
     assert f"error: --export_dir '{tmp_path / 'file'}' is a file" in errors[0]
     assert "--dataset" not in errors[0]
