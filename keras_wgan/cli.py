@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 __all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "argv_verbosity", "fail", "one_line",
-           "quiet_tensorflow"]
+           "parse_flags", "quiet_tensorflow"]
 
 # The exit code of bad input (argparse's, and what the README promises).
 USAGE_ERROR = 2
@@ -93,6 +93,7 @@ def quiet_tensorflow(verbosity=None):
     with _drop_cpp_log_lines(min_level):
         import tensorflow as tf
     if verbosity is None:
+        _plain_info_lines()
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
         # TensorFlow also logs through absl ("Sharding callback duration" at
         # every checkpoint), the logger of the package's own lines too.
@@ -100,6 +101,48 @@ def quiet_tensorflow(verbosity=None):
         if not any(isinstance(f, _ErrorsOnlyFrom) for f in absl_logger.filters):
             absl_logger.addFilter(_ErrorsOnlyFrom(os.path.dirname(tf.__file__)))
     return tf
+
+
+def parse_flags(argv, message=one_line):
+    """absl's flag parsing for a command line's `app.run(main, flags_parser=...)`.
+
+    A flag that does not parse ends the program with one line on stderr and
+    exit code 2 (absl's own parser prints a usage hint and exits with 1, which
+    scripts cannot tell apart from a failed run); `--help`, `--helpshort`,
+    `--helpfull` and `--helpxml` exit with 0 after printing what was asked
+    (absl exits with 1 for all but `--help`).
+
+    Args:
+        argv: the full command line, the program first.
+        message: turns the parse error into the line printed after
+            `<prog>: error: `.
+
+    Returns:
+        The arguments absl left unparsed, the program first.
+    """
+    from absl import flags
+
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        sys.exit(fail(message(error), prog=os.path.basename(argv[0])))
+    except SystemExit as stop:
+        # Only absl's help flags exit while parsing, with 1 after printing
+        # what was asked: that is a success.
+        sys.exit(0 if stop.code == 1 else stop.code)
+
+
+def _plain_info_lines():
+    """The package's INFO lines without absl's prefix ("I1201 13:13:10.123 4567 file.py:395]").
+
+    absl writes that prefix on every record of the Python logging tree; a user
+    reads "saved checkpoint ..." more easily without it. Warnings and errors
+    keep it, and so does a run given `--showprefixforinfo` explicitly.
+    """
+    from absl import flags
+
+    if "showprefixforinfo" in flags.FLAGS and not flags.FLAGS["showprefixforinfo"].present:
+        flags.FLAGS.showprefixforinfo = False
 
 
 def argv_verbosity(argv):

@@ -890,21 +890,7 @@ def main(argv):
 
 def _fail(error):
     """Prints the error on one line of stderr; returns the exit status 2."""
-    print(f"keras_wgan.export: error: {' '.join(str(error).split())}", file=sys.stderr)
-    return 2
-
-
-def _parse_flags(argv):
-    """absl's flag parsing, with a bad flag reported as one line and exit status 2.
-
-    (absl's default parser prints the error and a hint, and exits with 1.)
-    """
-    from absl import flags
-
-    try:
-        return flags.FLAGS(argv)
-    except flags.Error as error:
-        sys.exit(_fail(error))
+    return cli.fail(error, prog="keras_wgan.export")
 
 
 def run():
@@ -913,7 +899,7 @@ def run():
 
     _define_flags()
     flags.FLAGS["verbosity"].help += cli.VERBOSITY_HELP
-    app.run(main, flags_parser=_parse_flags)
+    app.run(main, flags_parser=cli.parse_flags)
 
 
 if __name__ == "__main__":

@@ -168,19 +168,8 @@ def _flag_message(error):
 
 
 def _parse_flags(argv):
-    """Parses the flags; a bad flag ends the program with one line and exit code 2.
-
-    absl's own parser prints a usage hint and exits with 1, which scripts cannot
-    tell apart from a failed run.
-    """
-    try:
-        return FLAGS(argv)
-    except flags.Error as error:
-        sys.exit(cli.fail(error, prog=os.path.basename(argv[0])))
-    except SystemExit as stop:
-        # Only absl's --help, --helpshort, --helpfull and --helpxml exit while
-        # parsing, with 1 after printing what was asked: that is a success.
-        sys.exit(0 if stop.code == 1 else stop.code)
+    """absl's parsing with bad flags in one line and exit code 2 (`cli.parse_flags`)."""
+    return cli.parse_flags(argv, message=_flag_message)
 
 
 def run():

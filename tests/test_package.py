@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -128,3 +129,22 @@ def test_an_explicit_verbosity_brings_tensorflow_s_logs_back(tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]
     assert "Sharding callback" in output
+
+
+def test_the_package_s_info_lines_carry_no_absl_prefix(default_run):
+    # absl's "I1201 13:13:10.123456 4567 checkpointing.py:395] " before each of
+    # the package's own lines is noise to a user; warnings may keep it.
+    _, done = default_run
+    lines = (done.stdout + done.stderr).splitlines()
+    saved = [line for line in lines if "saved checkpoint" in line]
+    assert saved, lines[-20:]
+    for line in lines:
+        assert not re.match(r"^I\d{4} \d+:\d+:\d+\.\d+ +\d+ \S+:\d+\] ", line), line
+
+
+@pytest.mark.parametrize("module", ["keras_wgan.train_main", "keras_wgan.export"])
+@pytest.mark.parametrize("flag", ["--help", "--helpshort", "--helpfull"])
+def test_every_help_flag_exits_0(module, flag):
+    done = _run(["-m", module, flag])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip(), flag
