@@ -26,7 +26,11 @@ class SamplePictures(keras.callbacks.Callback):
     """Writes `<directory>/samples_<epoch>.png` every `every_epochs` epochs.
 
     The latent vectors are drawn once, so the pictures show the same points
-    of latent space moving as training goes on.
+    of latent space moving as training goes on. A caption strip in the
+    picture gives the generator step and the epoch's main metrics (those in
+    `logs` when this callback runs: put a `monitoring.Monitor` before it).
+    For images, `<directory>/interp_<epoch>.png` beside it shows the
+    generator along fixed latent interpolations (`pictures.interpolation_strip`).
 
     Args:
         directory: where the PNG files go.
@@ -56,14 +60,22 @@ class SamplePictures(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_epochs == 0:
-            self.write(epoch + 1)
+            self.write(epoch + 1, logs)
 
-    def write(self, epoch):
-        """Writes the picture for `epoch` and returns its path."""
-        samples = self.model.sampling_generator.predict(self._latent, verbose=0)
+    def write(self, epoch, logs=None):
+        """Writes the pictures for `epoch` (with `logs` in the caption); returns the grid's path."""
+        generator = self.model.sampling_generator
+        samples = generator.predict(self._latent, verbose=0)
+        step = int(tf_utils.variable_value(self.model.generator_optimizer.iterations))
+        caption = pictures.caption_lines(step, logs, epoch=epoch)
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
-        pictures.save_png(pictures.picture(samples, self.real, self.value_range), path)
+        pictures.save_png(pictures.picture(samples, self.real, self.value_range, caption), path)
         self.written.append(path)
+        if np.ndim(samples) == 4:
+            strip = pictures.interpolation_strip(
+                generator, seed=self.seed, value_range=self.value_range or (-1.0, 1.0),
+                caption=caption[:1] + ["latent interpolations (slerp), one pair per row"])
+            pictures.save_png(strip, os.path.join(self.directory, f"interp_{epoch:04d}.png"))
         return path
 
 

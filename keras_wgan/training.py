@@ -426,13 +426,14 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
             callbacks.KerasModelSaver(os.path.join(output_dir, "model.keras")),
         ]
-        # Monitoring: before the TensorBoard callback, which logs what it adds to `logs`.
+        # Monitoring: before the sample pictures and the TensorBoard callback, which caption
+        # and log what it adds to `logs`.
         if s.monitor_every_epochs:
             from keras_wgan import monitoring
 
-            tensorboard = next(i for i, callback in enumerate(fit_callbacks)
-                               if isinstance(callback, keras.callbacks.TensorBoard))
-            fit_callbacks.insert(tensorboard, monitoring.Monitor(
+            first = next(i for i, callback in enumerate(fit_callbacks)
+                         if isinstance(callback, callbacks.SamplePictures))
+            fit_callbacks.insert(first, monitoring.Monitor(
                 info, every_epochs=s.monitor_every_epochs, seed=s.seed,
                 log_dir=os.path.join(output_dir, "logs", "monitor")))
     fit_kwargs = plan.fit_kwargs()
