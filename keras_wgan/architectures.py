@@ -1,7 +1,8 @@
 """Generator and critic networks for Wasserstein GANs.
 
 Every architecture here is a function ``fn(sample_shape, latent_dim=..., *,
-spectral_norm=False, critic_norm=None, **options)`` returning a
+spectral_norm=False, critic_norm=None, num_classes=None,
+critic_conditioning="projection", **options)`` returning a
 ``(generator, critic)`` pair of functional ``keras.Model`` objects:
 
 * the generator maps ``[batch, latent_dim]`` float32 noise to
@@ -38,6 +39,36 @@ Why the rules below exist:
 * Only ``keras.layers`` and ``keras.ops`` are used, so the networks do not tie
   the package to the TensorFlow backend.
 
+Class-conditional networks (``num_classes=K``; None, the default, builds the
+unconditional networks, layer for layer as before):
+
+* the generator takes ``[noise, label]``: float32 noise ``[batch,
+  latent_dim]`` and int32 labels ``[batch]`` in [0, K) (inputs named
+  ``"noise"`` and ``"label"``). ``mlp`` and ``kerasio`` concatenate a
+  learned label embedding (min(K, ``latent_dim``) values, as many as a
+  one-hot label, which the keras.io conditional GAN example concatenates)
+  to the noise; ``dcgan``
+  and ``resnet`` replace every batch normalisation of the generator by
+  ``keras_wgan.layers.ConditionalBatchNormalization`` (a scale and offset
+  per class), as the conditional generator of ``gan_cifar_resnet.py``;
+* the critic takes ``[sample, label]`` (inputs ``"sample"`` and
+  ``"label"``) and, with ``critic_conditioning="projection"`` (the
+  default), returns one score ``[batch, 1]``: linear(phi(x)) + <embed(y),
+  phi(x)> (Miyato & Koyama 2018, "cGANs with projection discriminator"),
+  with phi(x) the features the unconditional critic feeds its last Dense
+  layer and embed a [K, features] table, computed as a bias-free Dense
+  layer on the one-hot label so that ``spectral_norm=True`` wraps it in
+  ``SpectralNormalization`` like every other critic layer (Miyato & Koyama
+  normalise the embedding too). With ``critic_conditioning="auxiliary"``
+  (the AC-GAN form of ``gan_cifar_resnet.py``) the critic returns the list
+  ``[scores [batch, 1], class logits [batch, K]]``, both float32, the logits
+  a Dense layer on the same features; its ``label`` input is accepted, so
+  that every conditional critic is called the same way, and unused;
+* labels outside [0, K) are not checked inside the networks (an embedding
+  lookup raises on CPUs and reads zeros on GPUs, a one-hot row is zero):
+  the model, export and data entry points check them with
+  ``keras_wgan.labels.check_labels``.
+
 ``ARCHITECTURES`` maps each name to its function, ``build`` picks one by
 name, and ``default_architecture`` suggests a name for a sample shape.
 """
@@ -47,10 +78,12 @@ import math
 import keras
 from keras import layers
 
-from keras_wgan.layers import PatchConv2D, SampleLayerNormalization
+from keras_wgan.labels import check_num_classes
+from keras_wgan.layers import ConditionalBatchNormalization, PatchConv2D, SampleLayerNormalization
 
 __all__ = [
     "ARCHITECTURES",
+    "CRITIC_CONDITIONINGS",
     "build",
     "dcgan",
     "default_architecture",
@@ -60,6 +93,7 @@ __all__ = [
 ]
 
 _CRITIC_NORMS = (None, "layer")
+CRITIC_CONDITIONINGS = ("projection", "auxiliary")
 _DCGAN_SIZES = (28, 32, 64)
 _IMAGE_CHANNELS = (1, 3)
 
@@ -111,6 +145,20 @@ def _check_critic_norm(critic_norm):
         )
 
 
+def _check_conditioning(num_classes, critic_conditioning):
+    """Returns ``num_classes`` checked (None or a positive int); checks ``critic_conditioning``.
+
+    ``critic_conditioning`` is checked even for unconditional networks, where
+    it is not used.
+    """
+    if critic_conditioning not in CRITIC_CONDITIONINGS:
+        raise ValueError(
+            f"critic_conditioning must be 'projection' or 'auxiliary', got "
+            f"{critic_conditioning!r}"
+        )
+    return check_num_classes(num_classes)
+
+
 # --------------------------------------------------------------------------
 # Shared building blocks
 # --------------------------------------------------------------------------
@@ -144,12 +192,62 @@ def _tanh_output(x):
     return layers.Activation("tanh", dtype="float32")(x)
 
 
-def _models(noise, samples, critic_input, scores):
-    """Wraps the two graphs as the ``(generator, critic)`` models."""
+def _models(noise, samples, critic_input, scores, generator_label=None, critic_label=None):
+    """Wraps the two graphs as the ``(generator, critic)`` models.
+
+    With labels the models take ``[noise, label]`` and ``[sample, label]``.
+    """
+    if generator_label is not None:
+        noise = [noise, generator_label]
+    if critic_label is not None:
+        critic_input = [critic_input, critic_label]
     return (
         keras.Model(noise, samples, name="generator"),
         keras.Model(critic_input, scores, name="critic"),
     )
+
+
+def _label_input(num_classes):
+    """The int32 label input [batch] of a conditional network, None if unconditional."""
+    return None if num_classes is None else keras.Input((), dtype="int32", name="label")
+
+
+def _noise_with_label(noise, label, num_classes, latent_dim):
+    """The noise, with a learned label embedding of min(K, latent_dim) values concatenated."""
+    if label is None:
+        return noise
+    size = min(num_classes, latent_dim)  # As many values as a one-hot label, at most latent_dim.
+    embedded = layers.Embedding(num_classes, size, name="label_embedding")(label)
+    return layers.Concatenate()([noise, embedded])
+
+
+def _generator_norm(x, label, num_classes):
+    """The generator's batch norm: conditional (per-class scale and offset) if labelled."""
+    if label is None:
+        return layers.BatchNormalization()(x)
+    return ConditionalBatchNormalization(num_classes)([x, label])
+
+
+def _critic_output(features, label, num_classes, spectral_norm, critic_conditioning):
+    """The critic's output from its features phi(x) [batch, F]: see the module docstring.
+
+    Unconditional: ``Dense(1)(phi)``. Projection: ``Dense(1)(phi) +
+    <E[y], phi>`` with the [K, F] table E a bias-free Dense layer on
+    one-hot(y). Auxiliary: ``[Dense(1)(phi), Dense(K)(phi)]``.
+    """
+    scores = _critic_head(features, spectral_norm)
+    if label is None:
+        return scores
+    if critic_conditioning == "auxiliary":
+        logits = layers.Dense(num_classes, dtype="float32", name="class_logits")
+        return [scores, _critic_layer(logits, spectral_norm)(features)]
+    one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot",
+                                      name="label_one_hot")(label)
+    embedding = layers.Dense(features.shape[-1], use_bias=False, dtype="float32",
+                             name="class_embedding")
+    embedded = _critic_layer(embedding, spectral_norm)(one_hot)
+    projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])
+    return layers.Add(dtype="float32", name="conditional_score")([scores, projection])
 
 
 def _image_shape(architecture, sample_shape, sizes, channels=_IMAGE_CHANNELS):
@@ -182,6 +280,8 @@ def mlp(
     critic_norm=None,
     units=512,
     depth=3,
+    num_classes=None,
+    critic_conditioning="projection",
 ):
     """Builds the WGAN-GP paper's fully connected toy generator and critic.
 
@@ -202,6 +302,10 @@ def mlp(
             each hidden critic Dense layer.
         units: Width of every hidden layer.
         depth: Number of hidden layers in each network.
+        num_classes: None for an unconditional pair, or the number of classes
+            K of a class-conditional one (see the module docstring).
+        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+            conditional critic uses the label (unused when unconditional).
 
     Returns:
         A ``(generator, critic)`` pair of ``keras.Model``.
@@ -216,22 +320,25 @@ def mlp(
     units = _positive_int("units", units)
     depth = _positive_int("depth", depth)
     _check_critic_norm(critic_norm)
+    num_classes = _check_conditioning(num_classes, critic_conditioning)
 
     noise = keras.Input((latent_dim,), name="noise")
-    x = noise
+    generator_label = _label_input(num_classes)
+    x = _noise_with_label(noise, generator_label, num_classes, latent_dim)
     for _ in range(depth):
         x = layers.Dense(units, activation="relu")(x)
     x = layers.Dense(math.prod(shape), dtype="float32")(x)
     samples = layers.Reshape(shape, dtype="float32")(x)
 
     critic_input = keras.Input(shape, name="sample")
+    critic_label = _label_input(num_classes)
     y = layers.Flatten()(critic_input)
     for _ in range(depth):
         y = _critic_layer(layers.Dense(units), spectral_norm)(y)
         y = _critic_norm(y, critic_norm)
         y = layers.ReLU()(y)
-    scores = _critic_head(y, spectral_norm)
-    return _models(noise, samples, critic_input, scores)
+    scores = _critic_output(y, critic_label, num_classes, spectral_norm, critic_conditioning)
+    return _models(noise, samples, critic_input, scores, generator_label, critic_label)
 
 
 # --------------------------------------------------------------------------
@@ -246,6 +353,8 @@ def dcgan(
     spectral_norm=False,
     critic_norm=None,
     filters=64,
+    num_classes=None,
+    critic_conditioning="projection",
 ):
     """Builds DCGAN-style convolutional networks for small square images.
 
@@ -276,6 +385,10 @@ def dcgan(
         critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each hidden critic convolution.
         filters: Base width: the critic's first convolution's filters.
+        num_classes: None for an unconditional pair, or the number of classes
+            K of a class-conditional one (see the module docstring).
+        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+            conditional critic uses the label (unused when unconditional).
 
     Returns:
         A ``(generator, critic)`` pair of ``keras.Model``.
@@ -292,14 +405,16 @@ def dcgan(
     latent_dim = _positive_int("latent_dim", latent_dim)
     filters = _positive_int("filters", filters)
     _check_critic_norm(critic_norm)
+    num_classes = _check_conditioning(num_classes, critic_conditioning)
     size, _, channels = shape
     start = 7 if size == 28 else 4
     upsamplings = int(math.log2(size // start))
 
     noise = keras.Input((latent_dim,), name="noise")
+    generator_label = _label_input(num_classes)
     width = (8 if size == 64 else 4) * filters
     x = layers.Dense(start * start * width, use_bias=False)(noise)
-    x = layers.BatchNormalization()(x)
+    x = _generator_norm(x, generator_label, num_classes)
     x = layers.ReLU()(x)
     x = layers.Reshape((start, start, width))(x)
     for _ in range(upsamplings - 1):
@@ -307,12 +422,13 @@ def dcgan(
         x = layers.Conv2DTranspose(
             width, 5, strides=2, padding="same", use_bias=False
         )(x)
-        x = layers.BatchNormalization()(x)
+        x = _generator_norm(x, generator_label, num_classes)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, 5, strides=2, padding="same")(x)
     samples = _tanh_output(x)
 
     critic_input = keras.Input(shape, name="sample")
+    critic_label = _label_input(num_classes)
     y = critic_input
     widths = [filters, 2 * filters, 4 * filters] + ([8 * filters] if size == 64 else [])
     for width in widths:
@@ -321,8 +437,8 @@ def dcgan(
         y = _critic_norm(y, critic_norm)
         y = layers.LeakyReLU(0.2)(y)
     y = layers.Flatten()(y)
-    scores = _critic_head(y, spectral_norm)
-    return _models(noise, samples, critic_input, scores)
+    scores = _critic_output(y, critic_label, num_classes, spectral_norm, critic_conditioning)
+    return _models(noise, samples, critic_input, scores, generator_label, critic_label)
 
 
 # --------------------------------------------------------------------------
@@ -344,6 +460,8 @@ def kerasio(
     *,
     spectral_norm=False,
     critic_norm=None,
+    num_classes=None,
+    critic_conditioning="projection",
 ):
     """Builds exactly the networks of the keras.io WGAN-GP example.
 
@@ -373,6 +491,10 @@ def kerasio(
             ``keras.layers.SpectralNormalization``.
         critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
             each critic convolution.
+        num_classes: None for an unconditional pair, or the number of classes
+            K of a class-conditional one (see the module docstring).
+        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+            conditional critic uses the label (unused when unconditional).
 
     Returns:
         A ``(generator, critic)`` pair of ``keras.Model``.
@@ -390,9 +512,12 @@ def kerasio(
         _reject_shape("kerasio", shape, "(28, 28, 1)")
     latent_dim = _positive_int("latent_dim", latent_dim)
     _check_critic_norm(critic_norm)
+    num_classes = _check_conditioning(num_classes, critic_conditioning)
 
     noise = keras.Input((latent_dim,), name="noise")
-    x = layers.Dense(4 * 4 * 256, use_bias=False)(noise)
+    generator_label = _label_input(num_classes)
+    x = _noise_with_label(noise, generator_label, num_classes, latent_dim)
+    x = layers.Dense(4 * 4 * 256, use_bias=False)(x)
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(0.2)(x)
     x = layers.Reshape((4, 4, 256))(x)
@@ -402,6 +527,7 @@ def kerasio(
     samples = layers.Cropping2D((2, 2), dtype="float32")(x)
 
     critic_input = keras.Input(shape, name="sample")
+    critic_label = _label_input(num_classes)
     y = layers.ZeroPadding2D((2, 2))(critic_input)
     for filters, dropout in ((64, False), (128, True), (256, True), (512, False)):
         conv = PatchConv2D(filters, (5, 5), strides=(2, 2), padding="same")
@@ -412,8 +538,8 @@ def kerasio(
             y = layers.Dropout(0.3)(y)
     y = layers.Flatten()(y)
     y = layers.Dropout(0.2)(y)
-    scores = _critic_head(y, spectral_norm)
-    return _models(noise, samples, critic_input, scores)
+    scores = _critic_output(y, critic_label, num_classes, spectral_norm, critic_conditioning)
+    return _models(noise, samples, critic_input, scores, generator_label, critic_label)
 
 
 # --------------------------------------------------------------------------
@@ -421,19 +547,20 @@ def kerasio(
 # --------------------------------------------------------------------------
 
 
-def _resnet_up_block(x, channels):
+def _resnet_up_block(x, channels, label=None, num_classes=None):
     """Generator block: BN-ReLU-upsample-conv3x3-BN-ReLU-conv3x3 + shortcut.
 
     The shortcut is nearest-neighbour upsampling then a 1x1 convolution, as
-    ``UpsampleConv`` in ``gan_cifar_resnet.py``.
+    ``UpsampleConv`` in ``gan_cifar_resnet.py``. With a label the batch norms
+    are conditional.
     """
     shortcut = layers.UpSampling2D(2)(x)
     shortcut = layers.Conv2D(channels, 1)(shortcut)
-    y = layers.BatchNormalization()(x)
+    y = _generator_norm(x, label, num_classes)
     y = layers.ReLU()(y)
     y = layers.UpSampling2D(2)(y)
     y = layers.Conv2D(channels, 3, padding="same")(y)
-    y = layers.BatchNormalization()(y)
+    y = _generator_norm(y, label, num_classes)
     y = layers.ReLU()(y)
     y = layers.Conv2D(channels, 3, padding="same")(y)
     return layers.Add()([shortcut, y])
@@ -482,6 +609,8 @@ def resnet(
     spectral_norm=False,
     critic_norm=None,
     channels=128,
+    num_classes=None,
+    critic_conditioning="projection",
 ):
     """Builds the WGAN-GP paper's CIFAR-10 ResNet generator and critic.
 
@@ -506,6 +635,10 @@ def resnet(
             each ReLU of the critic's residual blocks (the original code's
             normalisation points).
         channels: Feature maps in every block of both networks.
+        num_classes: None for an unconditional pair, or the number of classes
+            K of a class-conditional one (see the module docstring).
+        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+            conditional critic uses the label (unused when unconditional).
 
     Returns:
         A ``(generator, critic)`` pair of ``keras.Model``.
@@ -522,25 +655,28 @@ def resnet(
     latent_dim = _positive_int("latent_dim", latent_dim)
     channels = _positive_int("channels", channels)
     _check_critic_norm(critic_norm)
+    num_classes = _check_conditioning(num_classes, critic_conditioning)
 
     noise = keras.Input((latent_dim,), name="noise")
+    generator_label = _label_input(num_classes)
     x = layers.Dense(4 * 4 * channels)(noise)
     x = layers.Reshape((4, 4, channels))(x)
     for _ in range(3):
-        x = _resnet_up_block(x, channels)
-    x = layers.BatchNormalization()(x)
+        x = _resnet_up_block(x, channels, generator_label, num_classes)
+    x = _generator_norm(x, generator_label, num_classes)
     x = layers.ReLU()(x)
     x = layers.Conv2D(shape[-1], 3, padding="same")(x)
     samples = _tanh_output(x)
 
     critic_input = keras.Input(shape, name="sample")
+    critic_label = _label_input(num_classes)
     y = _resnet_critic_first_block(critic_input, channels, spectral_norm)
     for down in (True, False, False):
         y = _resnet_critic_block(y, channels, spectral_norm, critic_norm, down)
     y = layers.ReLU()(y)
     y = layers.GlobalAveragePooling2D()(y)
-    scores = _critic_head(y, spectral_norm)
-    return _models(noise, samples, critic_input, scores)
+    scores = _critic_output(y, critic_label, num_classes, spectral_norm, critic_conditioning)
+    return _models(noise, samples, critic_input, scores, generator_label, critic_label)
 
 
 # --------------------------------------------------------------------------
@@ -561,7 +697,8 @@ def build(name, sample_shape, latent_dim=None, **options):
     Looks ``name`` up in ``ARCHITECTURES`` and calls it. ``latent_dim=None``
     keeps the architecture's default (2 for ``mlp``, 128 for the image
     networks). Every other keyword, such as ``spectral_norm``,
-    ``critic_norm`` or an architecture's own width option, is passed through.
+    ``critic_norm``, ``num_classes``, ``critic_conditioning`` or an
+    architecture's own width option, is passed through.
 
     Args:
         name: One of ``'dcgan'``, ``'kerasio'``, ``'mlp'``, ``'resnet'``.

@@ -1,7 +1,10 @@
-"""Training data for Wasserstein GANs, as ``tf.data`` pipelines of unlabelled samples.
+"""Training data for Wasserstein GANs, as ``tf.data`` pipelines of samples (and labels).
 
 A WGAN only needs samples of the target distribution, so every source here
-yields bare float32 tensors, without labels:
+yields bare float32 tensors by default; a class-conditional WGAN also needs
+each sample's class, which labelled sources yield with ``labels=True`` as
+``(sample, int32 label)`` pairs (``DataInfo`` gives ``num_classes``,
+``class_names`` and ``class_counts``). The sources:
 
 * the 2-D toy distributions of the WGAN-GP paper (``8gaussians``,
   ``25gaussians``, ``swissroll``) and the unit ``circle`` (mass on a curve, the
@@ -10,7 +13,10 @@ yields bare float32 tensors, without labels:
   for evaluation (``TOY_DATASETS``, ``TOY_MODES``, ``count_modes``);
 * images from tensorflow-datasets (``from_tfds``), from an ``.npz`` file
   (``from_npz``) or from a folder of image files (``from_image_folder``),
-  scaled to [-1, 1] to match a tanh generator (the rule is in ``load``).
+  scaled to [-1, 1] to match a tanh generator (the rule is in ``load``),
+  labelled by tfds's ``label`` feature, an ``.npz`` file's ``labels``
+  array or one subfolder per class;
+* images of IDX files (``from_idx``, MNIST's format) with their labels file.
 
 ``load`` turns any of these, named by one string, into the pipeline the
 training loop consumes: cached, shuffled, repeated, batched with a fixed batch
@@ -37,6 +43,7 @@ import tensorflow as tf
 import tensorflow.experimental.numpy as tnp
 
 from keras_wgan import idx
+from keras_wgan import labels as class_labels
 
 __all__ = [
     "TOY_DATASETS",
@@ -289,9 +296,19 @@ class DataInfo:
         evaluation), None otherwise.
       load_options: keyword arguments the data was opened with (``data_dir``,
         ``image_size``), so ``real_samples`` can reopen the same data.
-      labels: the class labels of the examples, a numpy array [num_examples]
-        in the source's order, where the source has them (IDX files); None
-        otherwise. The training pipeline itself yields samples only.
+      labels: the class labels of the examples, an int32 numpy array
+        [num_examples] in the source's order, where the source has them
+        (IDX label files, an ``.npz`` ``labels`` array, an image folder of
+        class subfolders); None otherwise (also for tfds, whose labels come
+        through the pipeline of ``load(..., labels=True)`` only).
+      num_classes: the number of classes K of labelled data (labels lie in
+        [0, K)), None for unlabelled data.
+      class_names: K class names: tfds's ``ClassLabel`` names, an ``.npz``
+        ``class_names`` array, the sorted subfolder names of an image
+        folder, else ``"0"``, ``"1"``, ...; None for unlabelled data.
+      class_counts: examples per class, K ints; None for unlabelled data,
+        and for tfds data opened without ``labels=True`` (counting its
+        labels takes a pass over the data).
     """
 
     name: str
@@ -302,6 +319,20 @@ class DataInfo:
     sampler: ToySampler | None = None
     load_options: dict = dataclasses.field(default_factory=dict)
     labels: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
+    num_classes: int | None = None
+    class_names: tuple | None = None
+    class_counts: tuple | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def class_frequencies(self) -> np.ndarray | None:
+        """The share of examples in each class, float64 [K] summing to 1 (None if unknown).
+
+        For drawing labels like the data: ``rng.choice(K, n, p=info.class_frequencies)``.
+        """
+        if self.class_counts is None or not sum(self.class_counts):
+            return None
+        counts = np.asarray(self.class_counts, dtype=np.float64)
+        return counts / counts.sum()
 
 
 def _size_pair(image_size) -> tuple[int, int]:
@@ -366,9 +397,69 @@ def _to_unit_range(x: tf.Tensor) -> tf.Tensor:
     return tf.cast(x, tf.float32)
 
 
+def _scale_samples(samples, *labels):
+    """``_to_unit_range`` of samples, or of the samples of (samples, labels) pairs."""
+    return (_to_unit_range(samples), *labels) if labels else _to_unit_range(samples)
+
+
 def _finish(raw: tf.data.Dataset, info: DataInfo) -> tuple[tf.data.Dataset, DataInfo]:
-    """Public form of a raw source: samples scaled to float32."""
-    return raw.map(_to_unit_range, num_parallel_calls=tf.data.AUTOTUNE), info
+    """Public form of a raw source: samples scaled to float32 (labels left as they are)."""
+    return raw.map(_scale_samples, num_parallel_calls=tf.data.AUTOTUNE), info
+
+
+def _label_fields(labels, class_names, where: str, num_examples: int, required: bool) -> dict:
+    """The ``DataInfo`` fields of a local source's labels, checked.
+
+    Labels must be integers in [0, K), one per example, with K the number
+    of ``class_names`` if given, else the largest label + 1. Bad labels
+    raise a one-line ValueError naming ``where`` when ``required`` (labels
+    asked for); otherwise the data is used unlabelled, as before labels
+    were read.
+    """
+    try:
+        if class_names is not None:
+            names = np.asarray(class_names)
+            if names.ndim != 1 or names.size == 0 or names.dtype.kind not in "US":
+                raise ValueError(
+                    f"{where.replace('labels', 'class_names')} has dtype {names.dtype} and shape "
+                    f"{names.shape}; expected a non-empty 1-D array of strings, one per class"
+                )
+            class_names = tuple(str(name) for name in names)
+        checked = class_labels.check_labels(
+            labels,
+            None if class_names is None else len(class_names),
+            argument=where,
+            expected_length=num_examples,
+            expected_what="one per image",
+        )
+    except ValueError:
+        if required:
+            raise
+        return {}
+    num_classes = len(class_names) if class_names is not None else int(checked.max()) + 1
+    if class_names is None:
+        class_names = tuple(str(k) for k in range(num_classes))
+    return dict(
+        labels=checked,
+        num_classes=num_classes,
+        class_names=class_names,
+        class_counts=class_labels.class_counts(checked, num_classes),
+    )
+
+
+def _no_labels_error(info: DataInfo) -> ValueError:
+    return ValueError(
+        f"labels=True but dataset {info.name!r} has no class labels; expected labelled data: "
+        "a tfds dataset with a 'label' feature, an .npz file with a 'labels' array, IDX "
+        "images with their labels file, or an image folder with one subfolder per class"
+    )
+
+
+def _paired_with_labels(raw: tf.data.Dataset, info: DataInfo) -> tf.data.Dataset:
+    """``(sample, label)`` pairs of a local source whose ``info.labels`` are known."""
+    if info.labels is None:
+        raise _no_labels_error(info)
+    return tf.data.Dataset.zip((raw, tf.data.Dataset.from_tensor_slices(info.labels)))
 
 
 def _source_info(
@@ -464,7 +555,29 @@ def _offline_error(hosts, timeout: float = _PROBE_TIMEOUT) -> ConnectionError | 
     return ConnectionError(f"cannot connect to {names} ({last_error})")
 
 
-def _tfds_source(name, split="train", data_dir=None, image_size=None, download=True):
+def _tfds_class_label(builder):
+    """The ``ClassLabel`` feature ``label`` of a tfds builder, or None."""
+    import tensorflow_datasets as tfds
+
+    features = builder.info.features
+    feature = features["label"] if "label" in features.keys() else None
+    return feature if isinstance(feature, tfds.features.ClassLabel) else None
+
+
+def _tfds_class_counts(builder, split, num_classes) -> tuple:
+    """Examples per class of a tfds split: one pass over the labels, images not decoded."""
+    import tensorflow_datasets as tfds
+
+    examples = builder.as_dataset(split=split, shuffle_files=False,
+                                  decoders={"image": tfds.decode.SkipDecoding()})
+    counts = np.zeros(num_classes, np.int64)
+    for chunk in examples.map(lambda example: example["label"]).batch(4096).as_numpy_iterator():
+        counts += np.bincount(chunk, minlength=num_classes)[:num_classes]
+    return tuple(int(c) for c in counts)
+
+
+def _tfds_source(name, split="train", data_dir=None, image_size=None, download=True,
+                 labels=False):
     import tensorflow_datasets as tfds  # Imported here: toy and local data do not need it.
 
     _check_image_size(image_size)
@@ -496,6 +609,8 @@ def _tfds_source(name, split="train", data_dir=None, image_size=None, download=T
     if image_size is None and not static_shape[:2].is_fully_defined():
         raise ValueError(f"images of tfds dataset {name!r} vary in size: pass image_size")
 
+    class_label = _tfds_class_label(builder)
+
     def image_only(example):
         image = example["image"]
         if is_celeb_a:  # Centre crop to the face, as in the WGAN/DCGAN CelebA setups.
@@ -512,15 +627,35 @@ def _tfds_source(name, split="train", data_dir=None, image_size=None, download=T
         image_size=image_size,
         split=split,
     )
+    if class_label is not None:
+        info = dataclasses.replace(info, num_classes=int(class_label.num_classes),
+                                   class_names=tuple(class_label.names))
+    if labels:
+        if class_label is None:
+            raise ValueError(
+                f"labels=True but tfds dataset {name!r} has no ClassLabel feature 'label' "
+                f"(its features: {', '.join(builder.info.features)}); expected a dataset with "
+                "class labels, such as mnist or cifar10"
+            )
+        counts = _tfds_class_counts(builder, split, info.num_classes)
+        info = dataclasses.replace(info, class_counts=counts)
+        raw = examples.map(
+            lambda example: (image_only(example), tf.cast(example["label"], tf.int32)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     return raw, info
 
 
-def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, download=True):
-    """Images of a tensorflow-datasets dataset, scaled to [-1, 1], without labels.
+def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, download=True,
+              labels=False):
+    """Images of a tensorflow-datasets dataset, scaled to [-1, 1], with or without labels.
 
     Loads ``name`` with the tfds builder API (download and prepare unless
-    ``download=False``, then read ``split``) and keeps only the ``image``
-    feature. ``celeb_a`` is centre-cropped to 140x140 and resized to 64x64
+    ``download=False``, then read ``split``) and keeps the ``image``
+    feature, and with ``labels=True`` the ``label`` feature too (a
+    ``ClassLabel``: ``info.num_classes`` and ``info.class_names`` come from
+    the builder's info, ``info.class_counts`` from one pass over the labels).
+    ``celeb_a`` is centre-cropped to 140x140 and resized to 64x64
     unless ``image_size`` says otherwise. Examples come in the dataset's own,
     unshuffled order.
 
@@ -530,19 +665,22 @@ def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, d
       data_dir: tfds data directory; None means tfds's default (~/tensorflow_datasets).
       image_size: int or (height, width) to resize to (antialiased bilinear); None keeps the size.
       download: whether tfds may download and prepare the data if absent.
+      labels: also yield each image's int32 class label.
 
     Returns:
       ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      [H, W, C] images in [-1, 1], and its ``DataInfo``.
+      [H, W, C] images in [-1, 1] (``(image, label)`` pairs with ``labels``),
+      and its ``DataInfo``.
 
     Raises:
-      ValueError: tfds does not know ``name``, or it has no ``image`` feature.
+      ValueError: tfds does not know ``name``, it has no ``image`` feature, or
+        ``labels`` is asked of a dataset without a ``ClassLabel`` ``label``.
       DatasetUnavailableError: the data is neither in ``data_dir`` nor downloadable.
 
     Example:
       >>> images, info = from_tfds("cifar10", image_size=64)  # info.sample_shape == (64, 64, 3)
     """
-    return _finish(*_tfds_source(name, split, data_dir, image_size, download))
+    return _finish(*_tfds_source(name, split, data_dir, image_size, download, labels))
 
 
 # --------------------------------------------------------------------------
@@ -564,7 +702,10 @@ def _unreadable_npz(path: Path, problem: str, error: BaseException | None = None
 _NPZ_READ_ERRORS = (EOFError, OSError, ValueError, zipfile.BadZipFile, zlib.error)
 
 
-def _npz_source(path, image_size=None):
+_NPZ_LABEL_ARRAYS = ("labels", "class_names")  # Arrays of an .npz that are not samples.
+
+
+def _npz_source(path, image_size=None, labels=False):
     _check_image_size(image_size)
     path = Path(path)
     if not path.is_file():
@@ -581,10 +722,13 @@ def _npz_source(path, image_size=None):
         raise ValueError(f"'{path}' is not an .npz archive (use np.savez to write one)")
     with archive:
         names = list(archive.files)
+        samples = [name for name in names if name not in _NPZ_LABEL_ARRAYS]
         if "images" in names:
             key = "images"
         elif len(names) == 1:
             key = names[0]
+        elif len(samples) == 1:  # e.g. np.savez(path, x=images, labels=labels)
+            key = samples[0]
         elif not names:
             raise InvalidDataError(
                 f"'{path}' holds no arrays; expected an array named 'images' or a single array "
@@ -595,8 +739,12 @@ def _npz_source(path, image_size=None):
                 f"'{path}' holds several arrays ({', '.join(names)}) and none is named 'images'; "
                 "name the training array 'images'"
             )
+        label_arrays = {}
         try:
             array = archive[key]
+            for name in _NPZ_LABEL_ARRAYS:
+                if name in names and name != key:
+                    label_arrays[name] = archive[name]
         except _NPZ_READ_ERRORS as error:
             raise _unreadable_npz(path, f"array {key!r} cannot be read", error) from error
 
@@ -633,13 +781,23 @@ def _npz_source(path, image_size=None):
     if image_size is not None:
         raw = raw.map(lambda image: _resize(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
     info = _source_info(str(path), raw, len(array), value_range, image_size=image_size)
-    return raw, info
+    if "labels" in label_arrays:
+        info = dataclasses.replace(info, **_label_fields(
+            label_arrays["labels"], label_arrays.get("class_names"),
+            f"array 'labels' of '{path}'", len(array), required=labels))
+    return (_paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_npz(path, image_size=None):
-    """Samples stored in an ``.npz`` file, images scaled to [-1, 1].
+def from_npz(path, image_size=None, labels=False):
+    """Samples stored in an ``.npz`` file, images scaled to [-1, 1], and their labels.
 
-    Uses the array named ``images``, or the file's only array. Images
+    Uses the array named ``images``, or the file's only array (apart from
+    ``labels`` and ``class_names``). An array ``labels`` holds the class
+    labels: integers in [0, K), one per sample ([N], or [N, 1]), with K
+    the length of an optional array ``class_names`` of strings, else the
+    largest label + 1. With ``labels=True`` bad labels (another length,
+    negative, too large, floats) are refused; without, a file with bad
+    labels is used unlabelled, as before labels were read. Images
     ([N, H, W] or [N, H, W, C]; [N, H, W] gets a channel axis) follow the rule
     of ``load``: uint8 values 0..255 are mapped to ``x / 127.5 - 1``; float
     images must lie in [0, 1] (mapped to ``2 x - 1``) or in [-1, 1] (used as
@@ -649,27 +807,31 @@ def from_npz(path, image_size=None):
     Args:
       path: path of the ``.npz`` file.
       image_size: int or (height, width) to resize images to; None keeps the size.
+      labels: also yield each sample's int32 label (the file must have them).
 
     Returns:
       ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      samples in file order, and its ``DataInfo``.
+      samples in file order (``(sample, label)`` pairs with ``labels``), and
+      its ``DataInfo`` (``num_classes``, ``class_names``... when labelled).
 
     Raises:
       FileNotFoundError: ``path`` does not exist.
       InvalidDataError: an unreadable file, no arrays or samples, non-finite
         values, or float images outside [-1, 1].
-      ValueError: several arrays and none named ``images``, or an unusable shape or dtype.
+      ValueError: several arrays and none named ``images``, an unusable shape
+        or dtype, or with ``labels``: no or bad labels.
 
     Example:
-      >>> np.savez("digits.npz", images=uint8_images)  # [N, 28, 28]
+      >>> np.savez("digits.npz", images=uint8_images, labels=digits)  # [N, 28, 28], [N]
       >>> images, info = from_npz("digits.npz")  # info.sample_shape == (28, 28, 1)
+      >>> pairs, info = from_npz("digits.npz", labels=True)  # info.num_classes == 10
     """
-    return _finish(*_npz_source(path, image_size))
+    return _finish(*_npz_source(path, image_size, labels))
 
 
-def _idx_source(path, image_size=None, split="train"):
+def _idx_source(path, image_size=None, split="train", labels=False):
     """An IDX images file (or a folder of IDX files), as arrays like those of an .npz file."""
-    images, labels = idx.load(path, split, argument="dataset")
+    images, label_array = idx.load(path, split, argument="dataset")
     _check_dtype(tf.as_dtype(images.dtype), f"dataset '{path}'")
     if images.ndim == 3:  # [N, H, W] grayscale images.
         images = images[..., np.newaxis]
@@ -686,10 +848,13 @@ def _idx_source(path, image_size=None, split="train"):
         raw = raw.map(lambda image: _resize(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
     info = _source_info(str(path), raw, len(images), value_range, image_size=image_size,
                         split=split)
-    return raw, dataclasses.replace(info, labels=labels)
+    if label_array is not None:
+        info = dataclasses.replace(info, **_label_fields(
+            label_array, None, f"labels of dataset '{path}'", len(images), required=labels))
+    return (_paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_idx(path, split="train", image_size=None):
+def from_idx(path, split="train", image_size=None, labels=False):
     """Images of IDX files (MNIST, Fashion-MNIST, KMNIST, EMNIST), scaled to [-1, 1].
 
     ``path`` is an images file ``*-images-idx3-ubyte[.gz]`` or a folder
@@ -698,16 +863,19 @@ def from_idx(path, split="train", image_size=None):
     ``split`` (the test split is ``split="test"``, or the path of the t10k
     images file). uint8 images are scaled like those of ``from_npz``; the
     labels ``*-labels-idx1-ubyte[.gz]`` beside the images are in
-    ``info.labels``.
+    ``info.labels`` (K classes named ``"0"`` ... ``"K-1"``, K the largest
+    label + 1), and are yielded with ``labels=True``.
 
     Args:
       path: an IDX images file or a folder of IDX files.
       split: for a folder: "train" or "test" (also "t10k").
       image_size: int or (height, width) to resize images to; None keeps the size.
+      labels: also yield each image's int32 label (a labels file must be there).
 
     Returns:
       ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      [H, W, 1] images in file order, and its ``DataInfo`` (with ``labels``).
+      [H, W, 1] images in file order (``(image, label)`` pairs with
+      ``labels``), and its ``DataInfo`` (with ``labels``).
 
     Raises:
       FileNotFoundError: ``path`` does not exist.
@@ -717,7 +885,7 @@ def from_idx(path, split="train", image_size=None):
     Example:
       >>> images, info = from_idx("data/fashion-mnist")  # 60000 images, info.labels [60000]
     """
-    return _finish(*_idx_source(path, image_size, split))
+    return _finish(*_idx_source(path, image_size, split, labels))
 
 
 def _image_files(folder: Path) -> list[Path]:
@@ -796,7 +964,26 @@ def _scan_images(files: list[Path]) -> tuple[str, dict]:
     return _SCANNED_FOLDERS[key]
 
 
-def _folder_source(path, image_size=None, channels=None):
+def _class_folders(folder: Path, files: list[Path]) -> tuple[tuple, np.ndarray] | None:
+    """``(class_names, labels)`` of an image folder with one subfolder per class, else None.
+
+    A folder is labelled when no image lies directly in it and its images
+    lie in at least two subfolders: the class names are those subfolders'
+    names, sorted, and an image's label is the index of the subfolder it is
+    below (at any depth). A folder of images, or a single subfolder of
+    them (e.g. CelebA's img_align_celeba), is unlabelled.
+    """
+    tops = [file.relative_to(folder).parts for file in files]
+    if any(len(parts) == 1 for parts in tops):
+        return None
+    names = tuple(sorted({parts[0] for parts in tops}))
+    if len(names) < 2:
+        return None
+    index = {name: k for k, name in enumerate(names)}
+    return names, np.array([index[parts[0]] for parts in tops], np.int32)
+
+
+def _folder_source(path, image_size=None, channels=None, labels=False):
     _check_image_size(image_size)
     folder = Path(path)
     files = _image_files(folder)
@@ -831,14 +1018,24 @@ def _folder_source(path, image_size=None, channels=None):
     raw = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
     raw = raw.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
     info = _source_info(str(folder), raw, len(files), image_size=image_size, channels=channels)
-    return raw, info
+    classes = _class_folders(folder, files)
+    if classes is not None:
+        names, label_array = classes
+        info = dataclasses.replace(info, **_label_fields(
+            label_array, names, f"labels of '{folder}'", len(files), required=True))
+    return (_paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_image_folder(path, image_size=None, channels=None):
-    """Images stored as files below a folder, scaled to [-1, 1].
+def from_image_folder(path, image_size=None, channels=None, labels=False):
+    """Images stored as files below a folder, scaled to [-1, 1], and their classes.
 
     Takes every .png, .jpg, .jpeg, .bmp and .gif file (first frame) below
-    ``path``, recursively, in sorted path order, decoded with ``tf.io``. Every
+    ``path``, recursively, in sorted path order, decoded with ``tf.io``.
+    A folder with one subfolder per class (no image directly in ``path``,
+    images in at least two subfolders, at any depth below them) is
+    labelled: the classes are the sorted subfolder names
+    (``info.class_names``), and ``labels=True`` yields each image's class
+    index with it. Every
     file is checked up front with PIL, so that a corrupt one is named before
     training starts: decoded in full in folders of up to 2000 files, else
     checked with ``verify`` (all of a PNG, the headers of other formats).
@@ -848,22 +1045,24 @@ def from_image_folder(path, image_size=None, channels=None):
       path: the folder.
       image_size: int or (height, width) to resize every image to; required if sizes differ.
       channels: 1 (grayscale) or 3 (RGB); None takes it from the first image.
+      labels: also yield each image's int32 class label (class subfolders needed).
 
     Returns:
       ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      [H, W, channels] images, and its ``DataInfo``.
+      [H, W, channels] images (``(image, label)`` pairs with ``labels``), and
+      its ``DataInfo``.
 
     Raises:
       FileNotFoundError: ``path`` does not exist.
       NotADirectoryError: ``path`` is not a folder.
       InvalidDataError: a file that is corrupt or not a PNG, JPEG, BMP or GIF image.
-      ValueError: no image files, sizes differ without ``image_size``, or bad
-        ``channels`` or ``image_size``.
+      ValueError: no image files, sizes differ without ``image_size``, bad
+        ``channels`` or ``image_size``, or ``labels`` without class subfolders.
 
     Example:
       >>> faces, info = from_image_folder("data/faces", image_size=64, channels=3)
     """
-    return _finish(*_folder_source(path, image_size, channels))
+    return _finish(*_folder_source(path, image_size, channels, labels))
 
 
 # --------------------------------------------------------------------------
@@ -871,22 +1070,28 @@ def from_image_folder(path, image_size=None, channels=None):
 # --------------------------------------------------------------------------
 
 
-def _open(dataset, *, data_dir=None, image_size=None, seed=None, split="train", channels=None):
-    """Resolves a dataset string to its raw (unscaled, unbatched) source and DataInfo."""
+def _open(dataset, *, data_dir=None, image_size=None, seed=None, split="train", channels=None,
+          labels=False):
+    """Resolves a dataset string to its raw (unscaled, unbatched) source and DataInfo.
+
+    With ``labels`` the source yields ``(sample, int32 label)`` pairs.
+    """
     name = os.fspath(dataset)
     if name in TOY_DATASETS:
         if image_size is not None:
             raise ValueError(f"image_size does not apply to the 2-D toy dataset {name!r}")
         sampler = TOY_DATASETS[name]
         info = DataInfo(name, "points", (2,), (-sampler.bound, sampler.bound), None, sampler)
+        if labels:
+            raise _no_labels_error(info)
         return toy_dataset(name, seed), info
     if name.lower().endswith(".npz"):
-        return _npz_source(name, image_size)
+        return _npz_source(name, image_size, labels)
     if idx.is_idx_source(name):
-        return _idx_source(name, image_size, split)
+        return _idx_source(name, image_size, split, labels)
     if os.path.isdir(name):
-        return _folder_source(name, image_size, channels)
-    return _tfds_source(name, split, data_dir, image_size)
+        return _folder_source(name, image_size, channels, labels)
+    return _tfds_source(name, split, data_dir, image_size, labels=labels)
 
 
 def load(
@@ -899,6 +1104,7 @@ def load(
     shuffle_buffer: int = 10000,
     cache: bool = True,
     repeat: bool = True,
+    labels: bool = False,
 ):
     """The training pipeline for a dataset named by one string.
 
@@ -924,6 +1130,13 @@ def load(
     folders are tried: a folder gives its train split, the test split is
     reached with the path of its ``t10k-images-idx3-ubyte[.gz]`` file.
 
+    With ``labels=True`` (class-conditional training) every element is a
+    pair ``(samples, labels)``: the same sample batches, with the int32
+    class label [batch_size] of each sample, shuffled and batched together.
+    The labels are tfds's ``label`` feature, an ``.npz`` file's ``labels``
+    array, the IDX labels file, or the class subfolders of an image folder
+    (see ``DataInfo.num_classes``, ``class_names``, ``class_counts``).
+
     Args:
       dataset: toy name, ``.npz`` path, image folder, or tfds name (str or path).
       batch_size: samples per batch, >= 1.
@@ -933,14 +1146,17 @@ def load(
       shuffle_buffer: shuffle buffer size for finite data; below 2 disables shuffling.
       cache: cache finite data in memory before shuffling.
       repeat: repeat forever (training); False gives one pass.
+      labels: yield ``(samples, labels)`` batches; False (the default) yields samples.
 
     Returns:
       ``(dataset, info)``: a ``tf.data.Dataset`` of float32 batches
-      ``[batch_size, *info.sample_shape]``, and the ``DataInfo``.
+      ``[batch_size, *info.sample_shape]`` (with ``labels``: pairs of such a
+      batch and its int32 labels ``[batch_size]``), and the ``DataInfo``.
 
     Raises:
       ValueError: bad ``batch_size`` or ``image_size``, unknown dataset, fewer
-        examples than ``batch_size`` without ``repeat``, or a problem with the data.
+        examples than ``batch_size`` without ``repeat``, a problem with the
+        data, or ``labels`` asked of data without class labels or with bad ones.
       InvalidDataError: (a ValueError) an unreadable ``.npz`` or image file, an
         ``.npz`` without arrays, non-finite values, float images outside [-1, 1].
       FileNotFoundError: a ``.npz`` path that does not exist.
@@ -954,7 +1170,8 @@ def load(
     integral = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool)
     if not integral or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size!r}")
-    raw, info = _open(dataset, data_dir=data_dir, image_size=image_size, seed=seed)
+    raw, info = _open(dataset, data_dir=data_dir, image_size=image_size, seed=seed,
+                      labels=bool(labels))
     if info.num_examples is not None:
         if not repeat and info.num_examples < batch_size:
             raise ValueError(
@@ -968,8 +1185,9 @@ def load(
         if repeat:
             raw = raw.repeat()
     batches = raw.batch(int(batch_size), drop_remainder=True)
-    if batches.element_spec.dtype != tf.float32:
-        batches = batches.map(_to_unit_range, num_parallel_calls=tf.data.AUTOTUNE)
+    sample_spec = batches.element_spec[0] if labels else batches.element_spec
+    if sample_spec.dtype != tf.float32:
+        batches = batches.map(_scale_samples, num_parallel_calls=tf.data.AUTOTUNE)
     return batches.prefetch(tf.data.AUTOTUNE), info
 
 

@@ -1,14 +1,17 @@
 """Tests for keras_wgan.architectures: shapes, dtypes and critic rules."""
 
 import re
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_wgan import architectures
 from keras_wgan.architectures import ARCHITECTURES, build, default_architecture
-from keras_wgan.layers import SampleLayerNormalization
+from keras_wgan.labels import check_labels
+from keras_wgan.layers import ConditionalBatchNormalization, SampleLayerNormalization
 
 # Tiny widths keep every model fast on a shared CPU.
 SMALL = {
@@ -316,3 +319,208 @@ def test_default_architecture():
     assert default_architecture((64, 64, 3)) == "dcgan"
     with pytest.raises(ValueError, match=r"sample_shape \(28, 28\)"):
         default_architecture((28, 28))
+
+
+# ------------------------------------------------------------ class-conditional networks
+
+CONDITIONINGS = ("projection", "auxiliary")
+DATA = Path(__file__).parent / "data"  # .keras files saved by the code before num_classes
+
+
+def _tensor(array):
+    # A functional model called with a list takes tensors only, not numpy and tensors mixed.
+    return keras.ops.convert_to_tensor(array)
+
+
+def _conditional_inputs(generator, labels, seed=1):
+    noise = np.random.default_rng(seed).normal(size=(len(labels), generator.inputs[0].shape[-1]))
+    return _tensor(noise.astype("float32")), _tensor(np.asarray(labels, "int32"))
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("conditioning", CONDITIONINGS)
+def test_conditional_shapes(name, conditioning):
+    shape = ONE_SHAPE[name]
+    generator, critic = _build(name, num_classes=3, critic_conditioning=conditioning)
+    assert [tuple(i.shape) for i in generator.inputs] == [(None, generator.inputs[0].shape[-1]),
+                                                          (None,)]
+    assert [i.name for i in generator.inputs] == ["noise", "label"]
+    assert [i.name for i in critic.inputs] == ["sample", "label"]
+    assert keras.backend.standardize_dtype(critic.inputs[1].dtype) == "int32"
+    noise, labels = _conditional_inputs(generator, [0, 1, 2, 1])
+    fake = generator([noise, labels], training=True)
+    assert tuple(fake.shape) == (4, *shape)
+    output = critic([fake, labels], training=True)
+    if conditioning == "projection":
+        assert tuple(output.shape) == (4, 1)
+    else:
+        scores, logits = output
+        assert tuple(scores.shape) == (4, 1) and tuple(logits.shape) == (4, 3)
+        assert keras.backend.standardize_dtype(logits.dtype) == "float32"
+    assert not any(isinstance(l, keras.layers.BatchNormalization) for l in _all_layers(critic))
+
+
+@pytest.mark.parametrize("name,options", [
+    ("mlp", {"units": 4, "depth": 2, "spectral_norm": True, "critic_norm": "layer"}),
+    ("dcgan", {"filters": 2, "latent_dim": 8}),
+    ("resnet", {"channels": 2, "latent_dim": 8, "spectral_norm": True}),
+])
+def test_num_classes_none_builds_todays_networks_and_old_files_load(name, options):
+    shape = {"mlp": (2,), "dcgan": (28, 28, 1), "resnet": (32, 32, 1)}[name]
+    built = build(name, shape, num_classes=None, **options)
+    for model, old_path in zip(built, (f"unconditional_{name}_generator.keras",
+                                       f"unconditional_{name}_critic.keras")):
+        old = keras.models.load_model(DATA / old_path)
+        # Layer for layer the same network...
+        assert [type(l).__name__ for l in _all_layers(model)] == [
+            type(l).__name__ for l in _all_layers(old)]
+        assert [tuple(w.shape) for w in model.weights] == [tuple(w.shape) for w in old.weights]
+        # ... computing the same function with the old file's weights.
+        model.set_weights(old.get_weights())
+        x = (np.ones((2, model.input.shape[-1]), "float32") if model.name == "generator"
+             else _samples(shape, batch=2))
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x, training=False)),
+                                   keras.ops.convert_to_numpy(old(x, training=False)),
+                                   rtol=1e-6, atol=1e-6)
+
+
+def test_projection_term_by_hand():
+    keras.utils.set_random_seed(0)
+    _, critic = build("mlp", (2,), units=3, depth=1, num_classes=2)
+    head = next(l for l in critic.layers if isinstance(l, keras.layers.Dense) and l.units == 1)
+    embedding = critic.get_layer("class_embedding")
+    phi_model = keras.Model(critic.inputs[0], head.input)  # phi(x): the head's features
+    x = _samples((2,), batch=4)
+    labels = np.array([0, 1, 1, 0], "int32")
+    phi = keras.ops.convert_to_numpy(phi_model(x))
+    assert phi.shape == (4, 3)
+    table = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]], "float32")  # embed(y), by hand
+    embedding.kernel.assign(table)
+    w, b = np.array([[0.5], [0.25], [-1.0]], "float32"), np.array([0.125], "float32")
+    head.set_weights([w, b])
+    scores = keras.ops.convert_to_numpy(critic([_tensor(x), _tensor(labels)]))
+    expected = phi @ w + b + np.sum(table[labels] * phi, axis=1, keepdims=True)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+    # The same sample scores differently under another label, by <E[1] - E[0], phi>.
+    swapped = keras.ops.convert_to_numpy(critic([_tensor(x), _tensor(1 - labels)]))
+    np.testing.assert_allclose(swapped - scores, ((table[1 - labels] - table[labels]) * phi)
+                               .sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-5)
+
+
+def test_auxiliary_logits_are_a_dense_layer_on_the_same_features():
+    _, critic = build("mlp", (2,), units=3, depth=1, num_classes=4,
+                      critic_conditioning="auxiliary")
+    logits_layer = critic.get_layer("class_logits")
+    x = _samples((2,), batch=3)
+    scores, logits = critic([_tensor(x), _tensor(np.array([0, 1, 2], "int32"))])
+    phi = keras.ops.convert_to_numpy(keras.Model(critic.inputs[0], logits_layer.input)(x))
+    kernel, bias = logits_layer.get_weights()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(logits), phi @ kernel + bias,
+                               rtol=1e-5, atol=1e-6)
+    # The label does not change the auxiliary critic's outputs.
+    other = critic([_tensor(x), _tensor(np.array([3, 3, 3], "int32"))])
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(other[0]),
+                                  keras.ops.convert_to_numpy(scores))
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_generator_output_depends_on_the_label(name):
+    keras.utils.set_random_seed(0)
+    generator, _ = _build(name, num_classes=3)
+    conditional_norms = [l for l in _all_layers(generator)
+                         if isinstance(l, ConditionalBatchNormalization)]
+    if name in ("dcgan", "resnet"):
+        # Conditioned by batch norm only: every batch norm is conditional...
+        assert conditional_norms and not any(
+            isinstance(l, keras.layers.BatchNormalization) for l in generator.layers)
+        # ... and starts as plain batch norm (gamma 1, beta 0); set it as training would.
+        rng = np.random.default_rng(0)
+        for layer in conditional_norms:
+            np.testing.assert_array_equal(layer.gamma.numpy(), 1.0)
+            np.testing.assert_array_equal(layer.beta.numpy(), 0.0)
+            layer.gamma.assign(rng.uniform(0.5, 1.5, layer.gamma.shape).astype("float32"))
+            layer.beta.assign(rng.normal(0.0, 0.5, layer.beta.shape).astype("float32"))
+    else:
+        assert not conditional_norms and generator.get_layer("label_embedding")
+    noise, _ = _conditional_inputs(generator, [0, 0, 0])
+    same_noise = _tensor(np.repeat(keras.ops.convert_to_numpy(noise)[:1], 3, axis=0))
+    fake = keras.ops.convert_to_numpy(
+        generator([same_noise, _tensor(np.array([0, 1, 2], "int32"))], training=False))
+    again = keras.ops.convert_to_numpy(
+        generator([same_noise, _tensor(np.array([0, 0, 2], "int32"))], training=False))
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        assert np.abs(fake[a] - fake[b]).max() > 1e-4
+    np.testing.assert_allclose(again[[0, 2]], fake[[0, 2]], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(again[1], fake[0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_label_outside_the_classes_is_an_error_on_cpu():
+    # Documented in keras_wgan.architectures: the networks do not check labels (on a GPU a
+    # lookup out of range reads zeros); the entry points do, with labels.check_labels.
+    generator, _ = _build("mlp", num_classes=3)
+    noise, _ = _conditional_inputs(generator, [0])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not in"):
+        generator([noise, _tensor(np.array([3], "int32"))])
+    with pytest.raises(ValueError, match=r"labels holds 1 label >= 3 \(e.g. 3\); expected "
+                                         r"integer class labels in \[0, 3\)"):
+        check_labels([0, 3], num_classes=3)
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("conditioning", CONDITIONINGS)
+def test_spectral_norm_covers_the_class_layers(name, conditioning):
+    keras.utils.set_random_seed(0)
+    _, critic = _build(name, spectral_norm=True, num_classes=3, critic_conditioning=conditioning)
+    wrapped = {w.layer.name: w for w in critic.layers
+               if isinstance(w, keras.layers.SpectralNormalization)}
+    class_layer = "class_embedding" if conditioning == "projection" else "class_logits"
+    assert class_layer in wrapped
+    assert not [l for l in critic.layers if isinstance(l, CONV_AND_DENSE)]  # all wrapped
+    kernel = wrapped[class_layer].layer.kernel
+    kernel.assign(kernel * 5.0)
+    x, labels = _tensor(_samples(ONE_SHAPE[name], batch=2)), _tensor(np.array([0, 2], "int32"))
+    for _ in range(20):
+        critic([x, labels], training=True)
+    assert _top_singular_value(kernel) == pytest.approx(1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("conditioning", CONDITIONINGS)
+def test_conditional_critics_keep_float32_outputs_under_mixed_bfloat16(mixed_bfloat16,
+                                                                       conditioning):
+    for name in ("mlp", "dcgan"):
+        _, critic = _build(name, num_classes=3, critic_conditioning=conditioning,
+                           spectral_norm=True)
+        output = critic([_tensor(_samples(ONE_SHAPE[name], batch=2)),
+                         _tensor(np.array([0, 1], "int32"))], training=True)
+        for tensor in output if isinstance(output, list) else [output]:
+            assert keras.backend.standardize_dtype(tensor.dtype) == "float32"
+
+
+@pytest.mark.parametrize("name,conditioning", [("resnet", "projection"), ("dcgan", "auxiliary"),
+                                               ("mlp", "projection")])
+def test_conditional_keras_file_round_trip(tmp_path, name, conditioning):
+    keras.utils.set_random_seed(0)
+    generator, critic = _build(name, num_classes=3, critic_conditioning=conditioning,
+                               spectral_norm=True)
+    noise, labels = _conditional_inputs(generator, [2, 0, 1])
+    fake = generator([noise, labels], training=True)  # move the batch-norm statistics
+    critic([fake, labels], training=True)  # and the power iteration
+    for model, inputs in ((generator, [noise, labels]), (critic, [fake, labels])):
+        model.save(tmp_path / f"{model.name}.keras")
+        loaded = keras.models.load_model(tmp_path / f"{model.name}.keras")
+        expected, got = model(inputs, training=False), loaded(inputs, training=False)
+        for e, g in zip(keras.tree.flatten(expected), keras.tree.flatten(got)):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(g),
+                                          keras.ops.convert_to_numpy(e))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"num_classes": 0}, r"num_classes must be None \(unconditional\) or a positive integer, "
+                         "got 0"),
+    ({"num_classes": 2.0}, "num_classes must be None .*got 2.0"),
+    ({"num_classes": 3, "critic_conditioning": "concat"},
+     "critic_conditioning must be 'projection' or 'auxiliary', got 'concat'"),
+])
+def test_bad_conditioning_options_are_rejected(options, message):
+    with pytest.raises(ValueError, match=message):
+        _build("mlp", **options)

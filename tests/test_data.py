@@ -611,3 +611,139 @@ def test_load_shuffles_one_epoch_without_loss(tmp_path):
         data.load(str(tmp_path / "values.npz"), batch_size=13, repeat=False)
     repeated, _ = data.load(str(tmp_path / "values.npz"), batch_size=5, seed=0)
     assert len(list(repeated.take(7))) == 7  # Repeats forever.
+
+
+# ---------------------------------------------------------------- labels
+
+
+def _indexed_images(n, size=4):
+    """uint8 images [n, size, size] whose every pixel is 10 * the image's index."""
+    return np.repeat(np.arange(n, dtype=np.uint8)[:, None, None] * 10, size * size).reshape(
+        n, size, size)
+
+
+def _image_index(batch):
+    """Back from a [-1, 1] batch of ``_indexed_images`` to the images' indices."""
+    return np.round((batch[:, 0, 0, 0] + 1.0) * 127.5 / 10).astype(int)
+
+
+def test_npz_labels_come_with_their_images_through_load(tmp_path):
+    labels = np.array([2, 0, 1, 2, 2, 0, 1, 2, 0, 2, 1, 2])
+    np.savez(tmp_path / "digits.npz", images=_indexed_images(12), labels=labels,
+             class_names=np.array(["zero", "one", "two"]))
+    # Six samples per step: two critic steps of three, as training batches them.
+    batches, info = data.load(tmp_path / "digits.npz", batch_size=6, seed=0, labels=True)
+    assert batches.element_spec == (tf.TensorSpec([6, 4, 4, 1], tf.float32),
+                                    tf.TensorSpec([6], tf.int32))
+    assert info.num_classes == 3 and info.class_names == ("zero", "one", "two")
+    assert info.class_counts == (3, 3, 6)
+    np.testing.assert_allclose(info.class_frequencies, [0.25, 0.25, 0.5])
+    np.testing.assert_array_equal(info.labels, labels)
+    seen = []
+    for images, batch_labels in batches.take(4).as_numpy_iterator():
+        index = _image_index(images)
+        np.testing.assert_array_equal(batch_labels, labels[index])  # shuffled together
+        seen.extend(index)
+    assert sorted(seen[:12]) == list(range(12)) and seen[:12] != list(range(12))
+
+    # Without labels=True: today's batches of images; the info still knows the classes.
+    batches, plain_info = data.load(tmp_path / "digits.npz", batch_size=6, seed=0)
+    assert batches.element_spec == tf.TensorSpec([6, 4, 4, 1], tf.float32)
+    assert plain_info.num_classes == 3
+
+    # Any other name for the images, labels [N, 1] as keras.datasets stores them.
+    np.savez(tmp_path / "x.npz", x=_indexed_images(4), labels=np.arange(4)[:, None] % 2)
+    pairs, info = data.from_npz(tmp_path / "x.npz", labels=True)
+    assert [int(label) for _, label in pairs] == [0, 1, 0, 1]
+    assert info.num_classes == 2 and info.class_names == ("0", "1")
+
+
+@pytest.mark.parametrize(
+    "labels, class_names, problem",
+    [
+        (np.arange(5) % 2, None, "holds 5 labels for 6 samples"),
+        (np.array([0, 1, -1, 0, 1, 0]), None, "holds 1 negative label (e.g. -1)"),
+        (np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), None, "has dtype float64"),
+        (np.array(["a", "b", "a", "b", "a", "b"]), None, "has dtype <U1"),
+        (np.ones(6, bool), None, "has dtype bool"),
+        (np.zeros((6, 2), int), None, "has shape (6, 2)"),
+        (np.array([0, 1, 2, 3, 0, 1]), np.array(["a", "b", "c"]),
+         "holds 1 label >= 3 (e.g. 3)"),
+    ],
+    ids=["length", "negative", "float", "strings", "bool", "2-D", "beyond class_names"],
+)
+def test_npz_bad_labels_are_refused_in_one_line_naming_the_file(tmp_path, labels, class_names,
+                                                                 problem):
+    arrays = {"images": _indexed_images(6), "labels": labels}
+    if class_names is not None:
+        arrays["class_names"] = class_names
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    message = one_line_error(ValueError, data.load, path, batch_size=2, labels=True)
+    assert message.startswith(f"array 'labels' of '{path}' ")
+    assert problem in message and "expected integer class labels" in message
+    # Unconditional training on the same file works as before labels were read.
+    batches, info = data.load(path, batch_size=2)
+    assert info.num_classes is None and next(iter(batches)).shape == (2, 4, 4, 1)
+
+
+def test_labels_of_unlabelled_data_are_a_clear_error(tmp_path):
+    np.savez(tmp_path / "plain.npz", images=_indexed_images(4))
+    for dataset in (tmp_path / "plain.npz", "8gaussians"):
+        message = one_line_error(ValueError, data.load, dataset, batch_size=2, labels=True)
+        assert message.startswith("labels=True but dataset") and "has no class labels" in message
+    _, info = data.load(tmp_path / "plain.npz", batch_size=2)
+    assert (info.num_classes, info.class_names, info.class_counts) == (None, None, None)
+    assert info.class_frequencies is None
+
+
+def test_image_folder_with_one_subfolder_per_class(tmp_path):
+    pictures = _indexed_images(5, size=3)
+    # Sorted class names; images at any depth below their class folder.
+    files = ["dog/1.png", "cat/0.png", "dog/puppies/2.png", "cat/3.png", "emu/4.png"]
+    for name in files:  # Each image holds the index in its file name.
+        write_image(tmp_path / "pets" / name, pictures[int(Path(name).stem)])
+    images, info = data.from_image_folder(tmp_path / "pets", labels=True)
+    assert info.class_names == ("cat", "dog", "emu") and info.num_classes == 3
+    assert info.class_counts == (2, 2, 1)
+    pairs = [(int(_image_index(image[None])[0]), int(label)) for image, label in images]
+    # Sorted path order: cat/0, cat/3, dog/1, dog/puppies/2, emu/4.
+    assert pairs == [(0, 0), (3, 0), (1, 1), (2, 1), (4, 2)]
+    batches, _ = data.load(tmp_path / "pets", batch_size=2, labels=True, seed=0)
+    assert batches.element_spec[1] == tf.TensorSpec([2], tf.int32)
+
+    # One subfolder (CelebA's img_align_celeba), or images beside folders: unlabelled.
+    write_image(tmp_path / "faces" / "img_align_celeba" / "a.png", pictures[0])
+    write_image(tmp_path / "faces" / "img_align_celeba" / "b.png", pictures[1])
+    write_image(tmp_path / "mixed" / "a.png", pictures[0])
+    write_image(tmp_path / "mixed" / "sub" / "b.png", pictures[1])
+    write_image(tmp_path / "mixed" / "other" / "c.png", pictures[1])
+    for folder in ("faces", "mixed"):
+        _, info = data.from_image_folder(tmp_path / folder)
+        assert info.num_classes is None and info.labels is None
+        with pytest.raises(ValueError, match="has no class labels"):
+            data.load(tmp_path / folder, batch_size=1, labels=True)
+
+
+def test_tfds_label_feature(online):
+    with tfds.testing.mock_data(num_examples=12):
+        pairs, info = data.from_tfds("mnist", labels=True)
+        pairs = list(pairs.as_numpy_iterator())
+        raw = [(e["image"], e["label"]) for e in tfds.builder("mnist").as_dataset(split="train")
+               .as_numpy_iterator()]
+        batches, _ = data.load("mnist", batch_size=4, labels=True, seed=0)
+        first_labels = next(iter(batches))[1]
+        _, plain_info = data.load("mnist", batch_size=4)
+        message = one_line_error(ValueError, data.load, "celeb_a", batch_size=4, labels=True)
+    assert info.num_classes == 10 and info.class_names == tuple(str(k) for k in range(10))
+    raw_labels = np.array([label for _, label in raw])
+    assert info.class_counts == tuple(np.bincount(raw_labels, minlength=10))
+    for (image, label), (raw_image, raw_label) in zip(pairs, raw):
+        assert label.dtype == np.int32 and label == raw_label
+        np.testing.assert_allclose(image, raw_image / 127.5 - 1.0, atol=1e-6)
+    assert batches.element_spec == (tf.TensorSpec([4, 28, 28, 1], tf.float32),
+                                    tf.TensorSpec([4], tf.int32))
+    assert set(first_labels.numpy()) <= set(raw_labels)
+    # Without labels: the class names are known from the builder, not counted.
+    assert plain_info.num_classes == 10 and plain_info.class_counts is None
+    assert message.startswith("labels=True but tfds dataset 'celeb_a' has no ClassLabel")

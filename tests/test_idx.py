@@ -208,3 +208,25 @@ def test_cli_refuses_a_bad_ema_decay_on_one_line(tmp_path):
     lines = [line for line in done.stderr.splitlines() if "error:" in line]
     assert len(lines) == 1 and "--ema_decay must be a number" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_data_load_yields_idx_labels_with_their_images(tmp_path):
+    arrays = mnist_folder(tmp_path / "digits", n_train=6)
+    images, labels = arrays["train"]
+    batches, info = data.load(tmp_path / "digits", batch_size=3, seed=0, labels=True)
+    assert info.num_classes == int(labels.max()) + 1
+    assert info.class_names == tuple(str(k) for k in range(info.num_classes))
+    assert info.class_counts == tuple(np.bincount(labels, minlength=info.num_classes))
+    assert info.labels.dtype == np.int32
+    for batch, batch_labels in batches.take(4).as_numpy_iterator():
+        assert batch.shape == (3, 5, 4, 1) and batch_labels.dtype == np.int32
+        # Each label stays with its image through the shuffle.
+        index = [int(np.argmin(np.abs(images / 127.5 - 1.0 - b[..., 0]).sum(axis=(1, 2))))
+                 for b in batch]
+        np.testing.assert_array_equal(batch_labels, labels[index])
+    # Images without a labels file have no classes.
+    idx.write(tmp_path / "alone-images-idx3-ubyte", images)
+    _, info = data.load(tmp_path / "alone-images-idx3-ubyte", batch_size=3)
+    assert info.num_classes is None
+    with pytest.raises(ValueError, match="has no class labels"):
+        data.load(tmp_path / "alone-images-idx3-ubyte", batch_size=3, labels=True)

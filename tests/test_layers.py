@@ -8,7 +8,8 @@ import tensorflow as tf
 from keras import ops
 
 from keras_wgan import architectures
-from keras_wgan.layers import PatchConv2D, SampleLayerNormalization, patch_conv2d
+from keras_wgan.layers import (ConditionalBatchNormalization, PatchConv2D, SampleLayerNormalization,
+                               patch_conv2d)
 
 
 def _pair(filters=6, kernel_size=5, strides=2, padding="same", input_shape=(4, 4, 3), **kwargs):
@@ -157,3 +158,77 @@ def test_sample_layer_norm_saves_and_follows_the_policy(tmp_path):
     assert keras.backend.standardize_dtype(layer.gamma.dtype) == "float32"
     expected = (x - x.mean(axis=(1, 2, 3), keepdims=True)) / x.std(axis=(1, 2, 3), keepdims=True)
     np.testing.assert_allclose(ops.convert_to_numpy(ops.cast(y, "float32")), expected, atol=0.05)
+
+
+# ------------------------------------------------- ConditionalBatchNormalization
+
+GAMMA = np.array([[1.0, 2.0, 0.5], [-1.0, 0.25, 3.0]], "float32")  # per class, per channel
+BETA = np.array([[0.0, 1.0, -2.0], [0.5, -0.5, 4.0]], "float32")
+
+
+def _conditional_norm(shape):
+    layer = ConditionalBatchNormalization(2, epsilon=1e-3)
+    layer.build([(None, *shape[1:]), (None,)])
+    layer.gamma.assign(GAMMA)
+    layer.beta.assign(BETA)
+    return layer
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (4, 2, 2, 3)], ids=["features", "images"])
+def test_conditional_batch_norm_by_hand(shape):
+    x = np.random.default_rng(0).normal(2.0, 3.0, shape).astype("float32")
+    labels = np.array([0, 1, 1, 0], "int32")
+    layer = _conditional_norm(shape)
+    axes = tuple(range(len(shape) - 1))
+    broadcast = (-1,) + (1,) * (len(shape) - 2) + (3,)
+    gamma, beta = GAMMA[labels].reshape(broadcast), BETA[labels].reshape(broadcast)
+    # Training: the batch's statistics per channel, then each sample's class scale and offset.
+    normalized = (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + 1e-3)
+    y = ops.convert_to_numpy(layer([x, labels], training=True))
+    np.testing.assert_allclose(y, normalized * gamma + beta, rtol=1e-4, atol=1e-4)
+    # Inference: the moving statistics (one update from mean 0, variance 1, momentum 0.99).
+    mean = 0.01 * x.mean(axis=axes)
+    variance = 0.99 + 0.01 * x.var(axis=axes)
+    y = ops.convert_to_numpy(layer([x, labels], training=False))
+    expected = (x - mean) / np.sqrt(variance + 1e-3) * gamma + beta
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_conditional_batch_norm_starts_as_batch_norm_and_saves(tmp_path):
+    layer = ConditionalBatchNormalization(5)
+    x = np.random.default_rng(1).normal(size=(6, 4, 4, 2)).astype("float32")
+    labels = np.array([0, 4, 2, 2, 1, 3], "int32")
+    plain = keras.layers.BatchNormalization(center=False, scale=False)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer([x, labels], training=True)),
+                               ops.convert_to_numpy(plain(x, training=True)), atol=1e-6)
+    assert [tuple(w.shape) for w in (layer.gamma, layer.beta)] == [(5, 2), (5, 2)]
+    assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2
+
+    config = layer.get_config()
+    assert (config["num_classes"], config["momentum"], config["epsilon"]) == (5, 0.99, 1e-3)
+    samples = keras.Input((4, 4, 2))
+    label = keras.Input((), dtype="int32")
+    model = keras.Model([samples, label], ConditionalBatchNormalization(5)([samples, label]))
+    model.layers[-1].gamma.assign(np.arange(10, dtype="float32").reshape(5, 2))
+    inputs = [ops.convert_to_tensor(x), ops.convert_to_tensor(labels)]
+    model(inputs, training=True)  # move the statistics off their start
+    model.save(tmp_path / "norm.keras")
+    loaded = keras.models.load_model(tmp_path / "norm.keras")  # registered: no custom_objects
+    assert isinstance(loaded.layers[-1], ConditionalBatchNormalization)
+    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(inputs, training=False)),
+                                  ops.convert_to_numpy(model(inputs, training=False)))
+
+
+def test_conditional_batch_norm_arguments_and_labels_out_of_range():
+    with pytest.raises(ValueError, match="num_classes must be a positive integer, received 0"):
+        ConditionalBatchNormalization(0)
+    layer = ConditionalBatchNormalization(2)
+    with pytest.raises(tf.errors.InvalidArgumentError):  # on CPU; see the docstring
+        layer([np.ones((2, 3), "float32"), np.array([0, 2], "int32")], training=True)
+
+
+def test_conditional_batch_norm_under_mixed_bfloat16():
+    layer = ConditionalBatchNormalization(2, dtype="mixed_bfloat16")
+    y = layer([np.ones((2, 2, 2, 3), "float32"), np.array([0, 1], "int32")], training=True)
+    assert keras.backend.standardize_dtype(y.dtype) == "bfloat16"
+    assert keras.backend.standardize_dtype(layer.gamma.dtype) == "float32"
