@@ -16,8 +16,11 @@ A folder holding the standard pair of splits (``train-images-idx3-ubyte.gz``,
 file itself.
 
 Example:
->>> images, labels = load("/data/fashion-mnist")              # train: [60000, 28, 28], [60000]
->>> images, labels = load("/data/fashion-mnist", split="test")  # [10000, 28, 28], [10000]
+
+```python
+images, labels = load("/data/fashion-mnist")                # train: [60000, 28, 28], [60000]
+images, labels = load("/data/fashion-mnist", split="test")  # [10000, 28, 28], [10000]
+```
 """
 
 import gzip
