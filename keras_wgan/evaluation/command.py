@@ -48,12 +48,13 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from keras_wgan import cli
+from keras_wgan.evaluation import core
 
 __all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
            "main", "max_num_samples"]
 
 METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
-MAX_EXACT_DIM = 64
+MAX_EXACT_DIM = core.MAX_EXACT_DIM
 # Exact W1 (POT's network simplex) holds an n x n float64 cost matrix and as
 # large a transport plan: 1.6 GB at 10,000 samples, and about a minute of CPU
 # (its time grows as n^2: 2000 samples take half a second).
@@ -84,6 +85,8 @@ class Generator(NamedTuple):
         value_range: (low, high) of the samples, or None (unbounded).
         dataset: the training data, if recorded.
         source: what was loaded, for the report.
+        critic: ``critic(samples) -> float32 [n, 1]`` of a saved WassersteinGAN,
+            else None (an export holds no critic): the critic's W1 estimate.
     """
 
     sample: Callable[[np.ndarray], np.ndarray]
@@ -92,6 +95,7 @@ class Generator(NamedTuple):
     value_range: tuple | None
     dataset: str | None
     source: dict
+    critic: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 # ------------------------------------------------------------------ loading
@@ -163,10 +167,13 @@ def _load_checkpoint(path):
     def sample(latent):
         return keras.ops.convert_to_numpy(generator(latent, training=False))
 
+    def critic(samples):
+        return keras.ops.convert_to_numpy(model.critic(samples, training=False))
+
     steps = int(model.generator_optimizer.iterations) if model.generator_optimizer else None
     return Generator(sample=sample, latent_dim=int(model.latent_dim), sample_shape=sample_shape,
                      value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None, dataset=None,
-                     source={"checkpoint": path, "generator_steps": steps})
+                     source={"checkpoint": path, "generator_steps": steps}, critic=critic)
 
 
 def _range(value):
@@ -199,7 +206,8 @@ def max_num_samples(sample_shape, latent_dim) -> int:
     size = int(np.prod(sample_shape))
     if size <= MAX_EXACT_DIM:
         return MAX_EXACT_W1_SAMPLES
-    per_sample = 4 * (3 * latent_dim + 3 * size)  # float32 latent, generated, real and spare
+    # float32 latent, generated, real and spare, and a pair of real sets for the floors
+    per_sample = 4 * (latent_dim + 5 * size)
     if len(sample_shape) == 3:  # images: the SWD
         channels = int(sample_shape[-1])
         per_sample += 4 * (_SWD_DESCRIPTORS * (3 * _SWD_PATCH_PIXELS * channels
@@ -230,8 +238,8 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
     Raises:
         ValueError: for bad input (``EvaluationError``), naming the flag.
     """
-    from keras_wgan import data, metrics
-    from keras_wgan.monitoring import real_sample_set, swd_min_resolution
+    from keras_wgan import data
+    from keras_wgan.evaluation.core import real_sample_set
 
     limit = max_num_samples(generator.sample_shape, generator.latent_dim)
     if num_samples is None:
@@ -269,12 +277,23 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
     if images and generator.value_range not in (None, (-1.0, 1.0)):
         low, high = generator.value_range  # Metrics take images in [-1, 1].
         fake = (fake - low) * (2.0 / (high - low)) - 1.0
-    # Twice as many real samples when the data has them: the second half is
-    # the floor's (real vs real) second set.
-    pool = real_sample_set(info, 2 * num_samples, seed=seed)
-    real = pool[:num_samples]
-    spare = pool[num_samples:2 * num_samples] if len(pool) >= 2 * num_samples else None
-    n, m = len(fake), len(real)
+    # Twice as many real samples when the data has them: the floors' pairs of real sets.
+    pool = real_sample_set(info, num_samples if info.sampler else 2 * num_samples, seed=seed)
+    network = (_feature_network(feature_network, info, classifier_path, inception_weights)
+               if images else None)
+    reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
+                               sampler=info.sampler, feature_network=network,
+                               w1_samples=min(num_samples, core.W1_IMAGES), kid=True, seed=seed)
+    reference.compute_floors()
+    estimate = None
+    if generator.critic is not None:
+        critic = lambda x: np.mean(np.concatenate([  # noqa: E731
+            np.asarray(generator.critic(x[i:i + _BATCH]), np.float64)
+            for i in range(0, len(x), _BATCH)]))
+        w = reference.w1_samples if images else len(reference.real)
+        estimate = float(critic(reference.real[:w]) - critic(fake[:w]))
+    values = reference.measure(fake, critic_estimate=estimate)
+    n, m = len(fake), len(reference.real)
     counts = {"num_generated": n, "num_real": m}
     report = {
         "generator": {"latent_dim": generator.latent_dim,
@@ -284,67 +303,64 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         "kind": info.kind,
         "seed": seed,
         **counts,
-        "metrics": {},
-        "feature_network": None,
+        "metrics": _metrics_report(values, reference, counts),
+        "feature_network": None if network is None else network.description,
     }
-    result = report["metrics"]
-
-    if int(np.prod(generator.sample_shape)) <= MAX_EXACT_DIM:
-        w1 = metrics.wasserstein1(fake, real)
-        result["w1_exact"] = {"value": w1, **counts}
-        floor = None
-        if info.sampler is not None:
-            floor = metrics.wasserstein1_floor(info.sampler, m, seed=seed)
-            what = f"W1 between two independent sets of {m} samples of the data's sampler"
-        elif spare is not None:
-            floor = metrics.wasserstein1(real, spare)
-            what = f"W1 between two disjoint sets of {m} real samples"
-        if floor is not None:
-            result["w1_floor"] = {"value": floor, "num_per_set": m, "what": what}
-            result["w1_floor_ratio"] = {"value": w1 / floor if floor > 0 else None,
-                                        "what": "w1_exact / w1_floor (1: as close as the data "
-                                                "to itself)"}
-        if info.name in data.TOY_MODES:
-            covered, within = data.count_modes(fake, info.name)
-            result["modes"] = {"covered": covered, "total": len(data.TOY_MODES[info.name].centres),
-                               "fraction_within_3_std": within, "num_generated": n}
-
-    if images:
-        min_resolution = swd_min_resolution(*generator.sample_shape[:2])
-        swd = metrics.sliced_wasserstein(fake, real, min_resolution=min_resolution, seed=seed)
-        result["swd"] = {"value": swd.mean, "levels": {str(k): v for k, v in swd.levels.items()},
-                         "min_resolution": min_resolution, **counts}
-        if spare is not None:
-            result["swd"]["real_vs_real"] = metrics.sliced_wasserstein(
-                spare, real, min_resolution=min_resolution, seed=seed).mean
-        network = _feature_network(feature_network, info, classifier_path, inception_weights)
-        if network is not None:
-            report["feature_network"] = network.description
-            real_features = network.features(real)
-            fake_features = network.features(fake)
-            result["fid"] = {"value": metrics.frechet_distance(real_features, fake_features),
-                             "feature_network": network.description, **counts}
-            # KID's usual 100 subsets of 1000; one subset when that is every sample.
-            subset = min(1000, n, m)
-            subsets = 100 if subset < min(n, m) else 1
-            kid = metrics.kernel_distance(real_features, fake_features, subset_size=subset,
-                                          num_subsets=subsets, seed=seed)
-            result["kid"] = {"mean": kid.mean, "std": kid.std, "num_subsets": subsets,
-                             "subset_size": subset, "feature_network": network.description,
-                             **counts}
-            if spare is not None:
-                spare_features = network.features(spare)
-                result["fid"]["real_vs_real"] = metrics.frechet_distance(real_features,
-                                                                         spare_features)
-                result["kid"]["real_vs_real"] = metrics.kernel_distance(
-                    real_features, spare_features, subset_size=subset, num_subsets=subsets,
-                    seed=seed).mean
+    if info.name in data.TOY_MODES:
+        covered, within = data.count_modes(fake, info.name)
+        report["metrics"]["modes"] = {
+            "covered": covered, "total": len(data.TOY_MODES[info.name].centres),
+            "fraction_within_3_std": within, "num_generated": n}
     return report
+
+
+def _metrics_report(values, reference, counts):
+    """The report's "metrics": each value with its sample counts, floor and description."""
+    w = reference.w1_samples
+    sizes = {"w1_pixel": w, "w1_feature": w, "w1_critic_estimate": w if reference.is_images
+             else counts["num_real"]}
+    result = {}
+    for name, value in values.items():
+        if name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio"):
+            continue  # folded into their metric below
+        entry = {"value": value}
+        if name in sizes:
+            entry.update(num_generated=sizes[name], num_real=sizes[name])
+        elif name != "w1_critic_estimate":
+            entry.update(counts)
+        if name in reference.descriptions:
+            entry["what"] = reference.descriptions[name]
+        result[name] = entry
+    if "swd" in result:
+        result["swd"]["levels"] = {key[len("swd_"):-len("px")]: value
+                                   for key, value in values.items()
+                                   if key.startswith("swd_") and key.endswith("px")}
+        result["swd"]["min_resolution"] = reference.swd_options["min_resolution"]
+    if "kid" in result:
+        result["kid"] = {"mean": values["kid"], "std": values["kid_std"],
+                         **{k: v for k, v in result["kid"].items() if k != "value"}}
+        subset = min(1000, reference.num_samples)
+        result["kid"].update(subset_size=subset,
+                             num_subsets=100 if subset < reference.num_samples else 1)
+    if reference.feature_network is not None:
+        for name in ("fid", "kid", "w1_feature"):
+            if name in result:
+                result[name]["feature_network"] = reference.feature_network.description
+    for name, floor in reference.floors.items():
+        metric = "w1_exact" if name == "w1_floor" else name[:-len("_floor")]
+        result[name] = {**floor._asdict(), "what": reference.descriptions[name]}
+        if metric in result:
+            result[metric]["real_vs_real"] = floor.value
+    for name, value in values.items():
+        if name.endswith("_ratio"):  # None, not NaN, for a zero denominator: JSON has no NaN
+            result[name] = {"value": value if np.isfinite(value) else None,
+                            "what": reference.descriptions.get(name, "")}
+    return result
 
 
 def _feature_network(choice, info, classifier_path, inception_weights):
     """The FeatureNetwork for --feature_network (None: FID and KID left out)."""
-    from keras_wgan import feature_networks
+    from keras_wgan.evaluation import feature_networks
 
     labelled = _npz_labels(info.name) is not None
     if choice is None:
@@ -395,8 +411,7 @@ def _npz_labels(name):
 def _default_classifier_path(name):
     """~/.cache/keras_wgan/classifier-<stem>-<content hash>.keras: retrained if the data changes."""
     digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keras_wgan"
-    return cache / f"classifier-{Path(name).stem}-{digest}.keras"
+    return core.cache_directory() / f"classifier-{Path(name).stem}-{digest}.keras"
 
 
 # -------------------------------------------------------------- command line

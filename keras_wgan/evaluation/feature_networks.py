@@ -1,7 +1,7 @@
 """Feature networks for the Frechet (FID) and kernel (KID) distances.
 
 FID and KID compare two image sets through the activations of a fixed network
-(``keras_wgan.metrics.frechet_distance`` / ``kernel_distance``), so a number is
+(``keras_wgan.evaluation.metrics.frechet_distance`` / ``kernel_distance``), so a number is
 meaningful only together with the network that produced the features and the
 sample sizes. Two networks are provided:
 
@@ -30,7 +30,7 @@ from typing import Callable, NamedTuple
 import keras
 import numpy as np
 
-from keras_wgan.metrics import _images_to_float
+from keras_wgan.evaluation.metrics import _images_to_float
 
 __all__ = [
     "FeatureNetwork",

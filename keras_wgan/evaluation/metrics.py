@@ -22,7 +22,7 @@ the literature:
 * ``kernel_distance`` -- the kernel inception distance (KID), an unbiased
   polynomial-kernel MMD^2 (Binkowski et al., "Demystifying MMD GANs", ICLR 2018).
 
-The feature networks for FID and KID are in ``keras_wgan.feature_networks``.
+The feature networks for FID and KID are in ``keras_wgan.evaluation.feature_networks``.
 Only numpy and POT are used here; no TensorFlow graph is built.
 """
 

@@ -1,0 +1,11 @@
+"""Moved to `keras_wgan.evaluation.monitor`; this import path keeps working for one release.
+
+The old name is the new module itself (one object in `sys.modules`), so its
+private names and monkeypatching keep working too.
+"""
+
+import sys
+
+from keras_wgan.evaluation import monitor as _moved
+
+sys.modules[__name__] = _moved
