@@ -288,6 +288,14 @@ def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, caps
     assert result["fid"]["value"] > result["fid"]["real_vs_real"]
     assert (result["kid"]["subset_size"], result["kid"]["num_subsets"]) == (40, 1)
     assert "w1_exact" not in result
+    # A checkpoint has its critic: its estimate beside the exact W1 in pixel and feature space.
+    for name in ("w1_pixel", "w1_feature", "w1_pixel_floor", "w1_feature_floor"):
+        assert result[name]["value"] > 0, name
+    assert result["w1_pixel_ratio"]["value"] == pytest.approx(
+        result["w1_critic_estimate"]["value"] / result["w1_pixel"]["value"])
+    assert result["w1_feature_ratio"]["value"] == pytest.approx(
+        result["w1_critic_estimate"]["value"] / result["w1_feature"]["value"])
+    assert result["fid_floor"]["num_pairs"] == 5
 
 
 @pytest.mark.parametrize("args, message", [
