@@ -160,7 +160,7 @@ class Scorer:
     def __init__(self, classifier, real_images):
         import keras
 
-        from keras_wgan import feature_networks
+        from keras_wgan.evaluation import feature_networks
 
         self.classifier = classifier
         layer = feature_networks._features_layer(classifier)
@@ -178,7 +178,7 @@ class Scorer:
 
     def score(self, images):
         """{"fd": FD against the real images, "coverage": entropy of the predicted labels}."""
-        from keras_wgan import metrics
+        from keras_wgan.evaluation import metrics
 
         feats, probs = self.features_and_probabilities(images)
         counts = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1])
@@ -189,7 +189,7 @@ class Scorer:
 
 def cached_classifier(path, images, labels, name, epochs):
     """The package's feature classifier, loaded from `path` or trained and saved there."""
-    from keras_wgan import feature_networks
+    from keras_wgan.evaluation import feature_networks
 
     if os.path.exists(path):
         return feature_networks.load_feature_classifier(path)

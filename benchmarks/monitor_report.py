@@ -29,8 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_wgan import (callbacks, data, feature_networks, monitoring, pictures,  # noqa: E402
-                        recipes, training)
+from keras_wgan import callbacks, data, pictures, recipes, training  # noqa: E402
+from keras_wgan.evaluation import core, feature_networks, monitor as monitoring  # noqa: E402
 
 
 def table(rows, columns):
@@ -60,7 +60,7 @@ def toy_run(args):
                      "exact W1": w1, "critic estimate": history["w1_critic_estimate"][epoch],
                      "estimate / W1": history["w1_ratio"][epoch], "W1 / floor": floor_ratio,
                      "critic loss (train)": history["critic_loss"][epoch]})
-    floor = history["w1_exact"][0] / history["w1_floor_ratio"][0]
+    floor = history["w1_exact"][0] / history["w1_floor_ratio"][0]  # the Monitor's (core's) floor
     samples = result.model.generate(2000, seed=1)
     covered, within = data.count_modes(samples, "8gaussians")
     settings = {k: result.settings[k] for k in ("architecture", "units", "depth", "penalty",
@@ -69,7 +69,8 @@ def toy_run(args):
     print(f"## 8gaussians, training.train defaults ({seconds:.0f} s)\n")
     print(f"settings: {settings} (units/depth None: the mlp defaults; critic "
           f"{result.model.critic.count_params()} parameters)\n")
-    print(f"W1 noise floor (two independent sets of 2000 true samples): {floor:.4g}\n")
+    print(f"W1 noise floor (two independent sets of 2000 true samples, mean over "
+          f"{core.W1_FLOOR_PAIRS} pairs): {floor:.4g}\n")
     print(table(rows, list(rows[0])))
     print(f"\nafter training: {covered}/8 modes covered, {within:.1%} of 2000 samples within "
           "3 std of a mode\n")
@@ -116,6 +117,7 @@ def mnist_run(args):
     seconds = time.time() - start
     rows = [{"epoch": r["epoch"], "generator step": r["step"], "SWD x1e3": r["swd"],
              "FID (classifier)": r["fid"], "critic estimate": r["w1_critic_estimate"],
+             "exact W1 (pixels)": r["w1_pixel"], "exact W1 (features)": r["w1_feature"],
              "critic loss (train)": history["critic_loss"][r["epoch"] - 1]}
             for r in monitor.records]
     final = os.path.join(out, "mnist_samples_final.png")
@@ -127,7 +129,8 @@ def mnist_run(args):
     print(f"{monitor.num_samples} generated vs {monitor.num_samples} real images, fixed; "
           f"FID features: {network.description}\n")
     floors = ", ".join(f"{k} {v:.4g}" for k, v in monitor.floors.items())
-    print(f"real vs real (two disjoint sets of {monitor.num_samples}): {floors}\n")
+    print(f"real vs real (two disjoint sets, mean over {core.IMAGE_FLOOR_PAIRS} pairs): "
+          f"{floors}\n")
     print(table(rows, list(rows[0])))
     print(f"\nfinal sample grid: {final}\n")
     return {"seconds": seconds, "rows": rows, "floors": monitor.floors,

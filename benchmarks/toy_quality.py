@@ -42,23 +42,22 @@ FLAGS = flags.FLAGS
 
 
 def noise_floor(name, samples, seeds):
-    """Mean and standard error of W1 between two independent true sets.
+    """Mean and standard error of W1 between two independent true sets (the core's floor).
 
     The floor varies a lot from one pair of sets to the next (mostly with
     how the samples split between modes: 8gaussians' per-pair standard
-    deviation is about a third of its mean), so it is averaged over many
-    pairs, drawn from their own random streams (seeds 100000 + i).
+    deviation is about a third of its mean), so `keras_wgan.evaluation.core`
+    averages it over many pairs, each drawn from its own random stream.
     """
     import numpy as np
 
-    from keras_wgan import data, metrics
+    from keras_wgan import data
+    from keras_wgan.evaluation import core
 
     sampler = data.TOY_DATASETS[name]
-    floors = []
-    for seed in range(seeds):
-        rng = np.random.default_rng(100000 + seed)
-        floors.append(metrics.wasserstein1(sampler(samples, rng), sampler(samples, rng)))
-    return float(np.mean(floors)), float(np.std(floors, ddof=1) / np.sqrt(seeds))
+    real = sampler(samples, np.random.default_rng(0))
+    floor = core.Reference(real, sampler=sampler).compute_floors(seeds)["w1_floor"]
+    return floor.value, floor.error
 
 
 def evaluate(saved_model_dir, name, samples, seeds, floor_seeds):
@@ -66,7 +65,8 @@ def evaluate(saved_model_dir, name, samples, seeds, floor_seeds):
     import numpy as np
     import tensorflow as tf
 
-    from keras_wgan import data, metrics
+    from keras_wgan import data
+    from keras_wgan.evaluation import core
 
     serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
     latent_dim = serve.structured_input_signature[1]["latent"].shape[-1]
@@ -76,7 +76,8 @@ def evaluate(saved_model_dir, name, samples, seeds, floor_seeds):
         rng = np.random.default_rng(1000 + seed)
         latent = rng.standard_normal((samples, latent_dim)).astype("float32")
         fake = serve(latent=tf.constant(latent))["samples"].numpy()
-        w1s.append(metrics.wasserstein1(fake, sampler(samples, rng)))
+        reference = core.Reference(sampler(samples, rng), cache=False)
+        w1s.append(reference.measure(fake)["w1_exact"])
         if name in data.TOY_MODES:
             covered, fraction = data.count_modes(fake, name)
             modes.append(covered)

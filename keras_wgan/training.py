@@ -429,11 +429,11 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
         # Monitoring: before the sample pictures and the TensorBoard callback, which caption
         # and log what it adds to `logs`.
         if s.monitor_every_epochs:
-            from keras_wgan import monitoring
+            from keras_wgan.evaluation import monitor
 
             first = next(i for i, callback in enumerate(fit_callbacks)
                          if isinstance(callback, callbacks.SamplePictures))
-            fit_callbacks.insert(first, monitoring.Monitor(
+            fit_callbacks.insert(first, monitor.Monitor(
                 info, every_epochs=s.monitor_every_epochs, seed=s.seed,
                 log_dir=os.path.join(output_dir, "logs", "monitor")))
     fit_kwargs = plan.fit_kwargs()

@@ -160,3 +160,34 @@ def test_the_default_num_samples_fits_large_images():
     assert evaluate.max_num_samples((256, 256, 3), latent_dim=2) < evaluate.DEFAULT_NUM_SAMPLES
     with pytest.raises(ValueError, match=r"makes samples of shape \(256, 256, 3\) but"):
         evaluate.evaluate(generator((256, 256, 3)), dataset="8gaussians")
+
+
+def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
+    # Real: 40 white 28x28 digits (1.0 in [-1, 1]); generated: all 0.5. Every image moves
+    # 0.5 in each of 784 pixels: W1 = 0.5 * sqrt(784) = 14 exactly; real vs real is 0.
+    import json
+
+    import numpy as np
+    import tensorflow as tf
+
+    np.savez(tmp_path / "white.npz", images=np.full((40, 28, 28, 1), 255, "uint8"))
+    module = tf.Module()
+    module.serving_default = tf.function(
+        lambda latent: {"samples": tf.zeros([tf.shape(latent)[0], 28, 28, 1]) + 0.5},
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")])
+    export = tmp_path / "half" / "1"
+    tf.saved_model.save(module, str(export), signatures={"serving_default": module.serving_default})
+    (export / "assets.extra").mkdir()
+    (export / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
+        {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0],
+         "dataset": str(tmp_path / "white.npz")}))
+    code = evaluate.main([f"--saved_model={export}", "--num_samples=20",
+                          "--feature_network=none"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)["metrics"]
+    assert result["w1_pixel"]["value"] == pytest.approx(14.0, rel=1e-6)
+    assert (result["w1_pixel"]["num_generated"], result["w1_pixel"]["num_real"]) == (20, 20)
+    assert result["w1_pixel_floor"]["value"] == 0.0 and result["w1_pixel_floor"]["num_pairs"] == 5
+    assert result["w1_pixel_floor_ratio"]["value"] is None  # 14 / 0: no ratio
+    assert "w1_critic_estimate" not in result  # an export holds no critic

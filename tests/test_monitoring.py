@@ -23,6 +23,7 @@ from keras_wgan.monitoring import Monitor, swd_min_resolution
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_PATH = ROOT.parent / "shared" / "data" / "mnist_5k.npz"
+PNG = b"\x89PNG\r\n\x1a\n"
 TOY_KEYS = {"w1_exact", "w1_critic_estimate", "w1_ratio", "w1_floor_ratio"}
 
 
@@ -73,8 +74,11 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
         monitor, recompute, keras.callbacks.TensorBoard(str(tmp_path / "keras")),
         keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
 
-    floor = metrics.wasserstein1_floor(info.sampler, 300, seed=3)
-    assert monitor.floors == {"w1_floor": pytest.approx(floor, rel=1e-12)}
+    # The floor is the mean over 200 pairs of independent sets (not one noisy pair).
+    pairs = [np.random.default_rng(100000 + i) for i in range(200)]
+    floor = np.mean([metrics.wasserstein1(info.sampler(300, rng), info.sampler(300, rng))
+                     for rng in pairs])
+    assert monitor.floors == {"w1_floor": pytest.approx(floor, rel=1e-9)}
     assert monitor.real.shape == (300, 2) and monitor.latent.shape == (300, 2)
     for epoch, expected in enumerate(recompute.expected):
         w1 = metrics.wasserstein1(expected["fake"], monitor.real)
@@ -92,6 +96,7 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
     assert [value for _, value in events["w1_exact"]] == pytest.approx(
         history.history["w1_exact"], rel=1e-6)
     assert events["w1_floor"][0][1] == pytest.approx(floor, rel=1e-6)
+    assert (tmp_path / "monitor" / "critic_vs_exact_w1.png").read_bytes()[:8] == PNG
     assert {"w1_ratio", "w1_floor_ratio", "w1_critic_estimate", "samples",
             "generator_outputs", "monitor"} <= set(events)
     picture = tf.image.decode_png(events["samples"][-1][1][2]).numpy()  # [w, h, png]
@@ -126,7 +131,7 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     monitor = Monitor(images, num_samples=32, log_dir=tmp_path, feature_network=classifier,
                       swd_options=swd)
     recompute = Recompute(monitor)
-    history = gan.fit(images, batch_size=16, epochs=1, steps_per_epoch=2, verbose=0,
+    history = gan.fit(images, batch_size=16, epochs=2, steps_per_epoch=1, verbose=0,
                       callbacks=[monitor, recompute])
 
     assert swd_min_resolution(28, 28) == 14
@@ -138,10 +143,29 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     assert history.history["swd"][0] == pytest.approx(expected_swd, rel=1e-6)
     assert history.history["w1_critic_estimate"][0] == pytest.approx(
         recompute.expected[0]["w1_critic_estimate"], rel=1e-5, abs=1e-6)
-    assert set(monitor.floors) == {"swd_floor", "fid_floor"}  # 64 images: 2 sets of 32
+    # The exact W1 in pixel and in feature space beside the critic's estimate (issue 13).
+    w1_pixel = metrics.wasserstein1(fake, monitor.real)
+    real_features = monitor.feature_network.features(monitor.real)
+    w1_feature = metrics.wasserstein1(monitor.feature_network.features(fake), real_features)
+    assert history.history["w1_pixel"][0] == pytest.approx(w1_pixel, rel=1e-6)
+    assert history.history["w1_feature"][0] == pytest.approx(w1_feature, rel=1e-5)
+    assert history.history["w1_pixel_ratio"][0] == pytest.approx(
+        history.history["w1_critic_estimate"][0] / w1_pixel, rel=1e-6)
+    assert set(monitor.floors) == {"swd_floor", "fid_floor", "w1_pixel_floor",
+                                   "w1_feature_floor"}  # 64 images: 2 sets of 32
+    assert monitor.reference.floors["w1_pixel_floor"].num_pairs == 5
     assert "keras_wgan classifier (4-d penultimate layer" in monitor.descriptions["fid"]
     events = read_events(tmp_path)
-    assert {"swd", "fid", "swd_floor", "fid_floor", "samples", "generator_outputs"} <= set(events)
+    assert {"swd", "fid", "swd_floor", "fid_floor", "samples", "generator_outputs", "w1_pixel",
+            "w1_feature", "w1_pixel_ratio", "w1_feature_ratio"} <= set(events)
+    assert [step for step, _ in events["w1_pixel"]] == [1, 2]
+    # The plot of the critic's estimate beside the exact W1: a valid PNG, one panel each.
+    from PIL import Image
+
+    with Image.open(tmp_path / "critic_vs_exact_w1.png") as plot:
+        plot.verify()
+    with Image.open(tmp_path / "critic_vs_exact_w1.png") as plot:
+        assert plot.format == "PNG" and plot.size == (640, 2 * 240)
     png = events["samples"][0][1][2]
     assert tf.image.decode_png(png).shape[-1] == 3
 
@@ -264,6 +288,14 @@ def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, caps
     assert result["fid"]["value"] > result["fid"]["real_vs_real"]
     assert (result["kid"]["subset_size"], result["kid"]["num_subsets"]) == (40, 1)
     assert "w1_exact" not in result
+    # A checkpoint has its critic: its estimate beside the exact W1 in pixel and feature space.
+    for name in ("w1_pixel", "w1_feature", "w1_pixel_floor", "w1_feature_floor"):
+        assert result[name]["value"] > 0, name
+    assert result["w1_pixel_ratio"]["value"] == pytest.approx(
+        result["w1_critic_estimate"]["value"] / result["w1_pixel"]["value"])
+    assert result["w1_feature_ratio"]["value"] == pytest.approx(
+        result["w1_critic_estimate"]["value"] / result["w1_feature"]["value"])
+    assert result["fid_floor"]["num_pairs"] == 5
 
 
 @pytest.mark.parametrize("args, message", [

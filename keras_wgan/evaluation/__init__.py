@@ -1,0 +1,47 @@
+"""Evaluation of Wasserstein GANs, during and after training (TF-GAN's `eval/`).
+
+* `core`: the one evaluation core -- the real side of every comparison
+  (`Reference`: real samples drawn once, their noise floors averaged over many
+  pairs of real sets) and `Reference.measure(generated)`.
+* `metrics`: the distances as plain numpy functions (exact W1, SWD, FID, KID).
+* `feature_networks`: the networks whose features FID, KID and the feature W1 use.
+* `monitor`: `Monitor`, the Keras callback that measures during training.
+* `report`: the Monitor's plot of the critic's estimate beside the exact W1.
+* `command`: the `keras_wgan.evaluate` command line and `evaluate()`.
+
+Like `keras_wgan` itself, the submodules are imported on first use (PEP 562),
+so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
+"""
+
+import importlib
+
+_SUBMODULES = ("command", "core", "feature_networks", "metrics", "monitor", "report")
+_ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}
+
+__all__ = [*_SUBMODULES, *_ATTRIBUTES]
+
+
+def __getattr__(name):
+    """Imports a submodule, or `Monitor`/`Reference`/`evaluate`, when first asked for.
+
+    Args:
+        name: the attribute asked for.
+
+    Returns:
+        The submodule or the object.
+
+    Raises:
+        AttributeError: `name` is none of `__all__`.
+    """
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _ATTRIBUTES:
+        value = getattr(importlib.import_module(f"{__name__}.{_ATTRIBUTES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    """The module's names, those not imported yet included."""
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,492 @@
+"""Command line: measure a trained generator against its data, as a JSON report.
+
+    python -m keras_wgan.evaluate --saved_model=exports/8gaussians/1
+    python -m keras_wgan.evaluate --checkpoint=run.keras --dataset=25gaussians
+    python -m keras_wgan.evaluate --saved_model=exports/mnist_5k/1 \\
+        --dataset=../shared/data/mnist_5k.npz --feature_network=classifier
+
+The generator is an exported SavedModel version directory (its
+``serving_default`` signature: ``latent`` float32 [None, latent_dim] ->
+``samples`` float32 [None, *sample_shape]; metadata in
+``assets.extra/keras_wgan.json``) or a saved ``WassersteinGAN`` (``.keras``).
+``--num_samples`` latent vectors are drawn with ``--seed`` and compared with as
+many real samples (a random set of finite data; fresh samples of a toy); at
+most ``max_num_samples(sample_shape, latent_dim)``, what the metrics can hold.
+
+Reported, with the sample counts behind each number:
+
+* 2-D toys (and any data of at most 64 numbers per sample): the exact W1
+  (optimal transport), its noise floor (two real sets of the same size) and
+  their ratio; for ``8gaussians``/``25gaussians`` the modes covered and the
+  fraction of samples within 3 std of a mode.
+* images: the sliced Wasserstein distance (ProGAN, x1e3), and the Frechet
+  (FID) and kernel (KID) distances on a feature network's features, with the
+  network's description, plus the same distances between two disjoint real
+  sets (``real_vs_real``) when the data holds enough images.
+
+Feature networks (``--feature_network``): ``inception`` (InceptionV3 ImageNet
+weights from the Keras cache or ``--inception_weights``), ``classifier`` (the
+package's small classifier trained on the ``labels`` array of an ``.npz``
+dataset, cached at ``--classifier_path``, by default
+``~/.cache/keras_wgan/classifier-<file>-<content hash>.keras``), or a path to
+a ``.keras`` classifier. By default: ``classifier`` for an ``.npz`` with
+labels, else ``inception`` if its weights are cached, else FID/KID are left out.
+
+Bad input ends with one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from keras_wgan import cli
+from keras_wgan.evaluation import core
+
+__all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
+           "main", "max_num_samples"]
+
+METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
+MAX_EXACT_DIM = core.MAX_EXACT_DIM
+# Exact W1 (POT's network simplex) holds an n x n float64 cost matrix and as
+# large a transport plan: 1.6 GB at 10,000 samples, and about a minute of CPU
+# (its time grows as n^2: 2000 samples take half a second).
+MAX_EXACT_W1_SAMPLES = 10_000
+# The memory the other metrics may hold at once (the samples, the SWD's patch
+# descriptors and projections): beyond it, --num_samples is refused.
+MAX_MEMORY_BYTES = 4 * 2**30
+# SWD (metrics.sliced_wasserstein's defaults): 128 patches of 7 x 7 pixels per
+# image and pyramid level, projected in chunks of 128 directions.
+_SWD_DESCRIPTORS = 128
+_SWD_PATCH_PIXELS = 7 * 7
+_SWD_PROJECTIONS = 128
+_BATCH = 500
+_PROG = "keras_wgan.evaluate"
+
+
+class EvaluationError(ValueError):
+    """Bad input: reported in one line."""
+
+
+class Generator(NamedTuple):
+    """A generator to evaluate, however it was saved.
+
+    Attributes:
+        sample: ``sample(latent) -> float32 [n, *sample_shape]`` for latent [n, latent_dim].
+        latent_dim: width of the latent vectors.
+        sample_shape: shape of one sample.
+        value_range: (low, high) of the samples, or None (unbounded).
+        dataset: the training data, if recorded.
+        source: what was loaded, for the report.
+        critic: ``critic(samples) -> float32 [n, 1]`` of a saved WassersteinGAN,
+            else None (an export holds no critic): the critic's W1 estimate.
+    """
+
+    sample: Callable[[np.ndarray], np.ndarray]
+    latent_dim: int
+    sample_shape: tuple
+    value_range: tuple | None
+    dataset: str | None
+    source: dict
+    critic: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+# ------------------------------------------------------------------ loading
+def load_generator(saved_model=None, checkpoint=None) -> Generator:
+    """Loads an exported SavedModel version directory or a ``.keras`` WassersteinGAN."""
+    if (saved_model is None) == (checkpoint is None):
+        raise EvaluationError("give exactly one of --saved_model=EXPORT/NAME/VERSION and "
+                              "--checkpoint=RUN.keras")
+    if saved_model is not None:
+        return _load_saved_model(os.fspath(saved_model))
+    return _load_checkpoint(os.fspath(checkpoint))
+
+
+def _load_saved_model(path):
+    import tensorflow as tf
+
+    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise EvaluationError(f"--saved_model={path}: no saved_model.pb there (expected an "
+                              "export version directory such as exports/NAME/1)")
+    try:
+        loaded = tf.saved_model.load(path)
+    except Exception as error:  # Corrupt or incompatible SavedModel.
+        raise EvaluationError(
+            f"--saved_model={path}: cannot load: {cli.one_line(error)}") from error
+    if "serving_default" not in loaded.signatures:
+        raise EvaluationError(f"--saved_model={path}: no serving_default signature (found: "
+                              f"{', '.join(loaded.signatures) or 'none'})")
+    function = loaded.signatures["serving_default"]
+    inputs = function.structured_input_signature[1]
+    outputs = function.structured_outputs
+    if "latent" not in inputs or "samples" not in outputs:
+        raise EvaluationError(f"--saved_model={path}: serving_default must take 'latent' and "
+                              f"return 'samples' (takes {sorted(inputs)}, returns "
+                              f"{sorted(outputs)})")
+    metadata = {}
+    metadata_path = os.path.join(path, METADATA_PATH)
+    if os.path.isfile(metadata_path):
+        with open(metadata_path) as f:
+            metadata = json.load(f)
+    latent_dim = metadata.get("latent_dim") or inputs["latent"].shape[-1]
+    sample_shape = metadata.get("sample_shape") or outputs["samples"].shape[1:]
+    if latent_dim is None or None in list(sample_shape):
+        raise EvaluationError(f"--saved_model={path}: no {METADATA_PATH} and the signature does "
+                              "not fix latent_dim and the sample shape")
+
+    def sample(latent):
+        return function(latent=tf.constant(latent, tf.float32))["samples"].numpy()
+
+    return Generator(
+        sample=sample, latent_dim=int(latent_dim), sample_shape=tuple(int(d) for d in sample_shape),
+        value_range=_range(metadata.get("value_range")), dataset=metadata.get("dataset"),
+        source={"saved_model": path, "metadata": metadata_path if metadata else None,
+                **{key: metadata[key] for key in ("model_name", "version", "generator_steps")
+                   if key in metadata}})
+
+
+def _load_checkpoint(path):
+    import keras
+
+    from keras_wgan import checkpointing
+
+    try:
+        model = checkpointing.load_keras_model(path, name="--checkpoint")
+    except ValueError as error:
+        raise EvaluationError(str(error)) from error
+    generator = model.sampling_generator  # the EMA generator of a model with ema_decay
+    sample_shape = tuple(int(d) for d in generator.output_shape[1:])
+
+    def sample(latent):
+        return keras.ops.convert_to_numpy(generator(latent, training=False))
+
+    def critic(samples):
+        return keras.ops.convert_to_numpy(model.critic(samples, training=False))
+
+    steps = int(model.generator_optimizer.iterations) if model.generator_optimizer else None
+    return Generator(sample=sample, latent_dim=int(model.latent_dim), sample_shape=sample_shape,
+                     value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None, dataset=None,
+                     source={"checkpoint": path, "generator_steps": steps}, critic=critic)
+
+
+def _range(value):
+    return None if value is None else (float(value[0]), float(value[1]))
+
+
+# --------------------------------------------------------------- evaluating#: Samples compared when `num_samples` is not given.
+DEFAULT_NUM_SAMPLES = 2000
+
+
+def max_num_samples(sample_shape, latent_dim) -> int:
+    """The largest ``num_samples`` the metrics of ``evaluate`` can compute for this shape.
+
+    Data of at most ``MAX_EXACT_DIM`` numbers per sample get the exact W1, whose
+    cost matrix and transport plan are n x n float64: ``MAX_EXACT_W1_SAMPLES``.
+    Otherwise the estimated memory per sample must fit ``MAX_MEMORY_BYTES``:
+    the float32 latent vectors, generated samples and twice as many real ones,
+    and for images the SWD's working set, measured at about 0.3 MB per 28x28x1
+    image, 0.5 MB per 32x32x3 and 0.7 MB per 64x64x3 (copies of the Laplacian
+    pyramids, 128 patch descriptors of 7 x 7 x channels per image, and their
+    projections on 128 directions at a time); this estimate is above those.
+
+    Args:
+        sample_shape: the shape of one sample.
+        latent_dim: the width of the latent vectors.
+
+    Returns:
+        The bound, an int >= 1.
+    """
+    size = int(np.prod(sample_shape))
+    if size <= MAX_EXACT_DIM:
+        return MAX_EXACT_W1_SAMPLES
+    # float32 latent, generated, real and spare, and a pair of real sets for the floors
+    per_sample = 4 * (latent_dim + 5 * size)
+    if len(sample_shape) == 3:  # images: the SWD
+        channels = int(sample_shape[-1])
+        per_sample += 4 * (_SWD_DESCRIPTORS * (3 * _SWD_PATCH_PIXELS * channels
+                                               + 4 * _SWD_PROJECTIONS) + 12 * size)
+    return max(1, MAX_MEMORY_BYTES // per_sample)
+
+
+def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
+             feature_network=None, classifier_path=None, inception_weights=None) -> dict:
+    """Measures a generator against a dataset.
+
+    Args:
+        generator: from ``load_generator``.
+        dataset: a dataset string as for ``data.load``; None: the one in the
+            generator's metadata.
+        num_samples: generated samples, and real ones (fewer if the data has
+            fewer); at most ``max_num_samples(generator.sample_shape, generator.latent_dim)``.
+            None: ``DEFAULT_NUM_SAMPLES`` (2000), or that maximum if it is smaller.
+        seed: seed of the latent vectors, the real set, the floors and SWD.
+        feature_network: None (automatic), "none", "inception", "classifier" or a
+            ``.keras`` path; images only.
+        classifier_path: where the "classifier" is cached.
+        inception_weights: a local InceptionV3 no-top weights file.
+
+    Returns:
+        The report, a JSON-serialisable dict.
+
+    Raises:
+        ValueError: for bad input (``EvaluationError``), naming the flag.
+    """
+    from keras_wgan import data
+    from keras_wgan.evaluation.core import real_sample_set
+
+    limit = max_num_samples(generator.sample_shape, generator.latent_dim)
+    if num_samples is None:
+        num_samples = min(DEFAULT_NUM_SAMPLES, limit)
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
+        raise EvaluationError(f"--num_samples must be an integer >= 2, received {num_samples!r}")
+    if num_samples > limit:
+        what = ("the exact W1 holds two n x n float64 matrices" if limit == MAX_EXACT_W1_SAMPLES
+                else f"the metrics may hold {MAX_MEMORY_BYTES / 2**30:g} GiB")
+        raise EvaluationError(f"--num_samples={num_samples} is too large for samples of shape "
+                              f"{tuple(generator.sample_shape)}: expected at most {limit} samples "
+                              f"({what})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EvaluationError(f"--seed must be an integer >= 0, received {seed!r}")
+    dataset = dataset if dataset is not None else generator.dataset
+    if dataset is None:
+        raise EvaluationError("--dataset is needed: the generator does not record its data")
+    dataset = os.fspath(dataset)
+    try:
+        _, info = data.load(dataset, batch_size=1, repeat=False, cache=False, shuffle_buffer=0)
+    except (FileNotFoundError, NotADirectoryError, data.DatasetUnavailableError) as error:
+        raise EvaluationError(f"--dataset={dataset}: {cli.one_line(error)}") from error
+    except ValueError as error:
+        raise EvaluationError(f"--dataset={dataset}: {cli.one_line(error)}") from error
+    if tuple(info.sample_shape) != tuple(generator.sample_shape):
+        raise EvaluationError(f"the generator makes samples of shape {generator.sample_shape} "
+                              f"but --dataset={dataset} has samples of shape "
+                              f"{tuple(info.sample_shape)}")
+
+    latent = np.random.default_rng([seed, 0]).standard_normal(
+        (num_samples, generator.latent_dim)).astype("float32")
+    fake = np.concatenate([np.asarray(generator.sample(latent[i:i + _BATCH]), "float32")
+                           for i in range(0, num_samples, _BATCH)])
+    images = info.kind == "images"
+    if images and generator.value_range not in (None, (-1.0, 1.0)):
+        low, high = generator.value_range  # Metrics take images in [-1, 1].
+        fake = (fake - low) * (2.0 / (high - low)) - 1.0
+    # Twice as many real samples when the data has them: the floors' pairs of real sets.
+    pool = real_sample_set(info, num_samples if info.sampler else 2 * num_samples, seed=seed)
+    network = (_feature_network(feature_network, info, classifier_path, inception_weights)
+               if images else None)
+    reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
+                               sampler=info.sampler, feature_network=network,
+                               w1_samples=min(num_samples, core.W1_IMAGES), kid=True, seed=seed)
+    reference.compute_floors()
+    estimate = None
+    if generator.critic is not None:
+        critic = lambda x: np.mean(np.concatenate([  # noqa: E731
+            np.asarray(generator.critic(x[i:i + _BATCH]), np.float64)
+            for i in range(0, len(x), _BATCH)]))
+        w = reference.w1_samples if images else len(reference.real)
+        estimate = float(critic(reference.real[:w]) - critic(fake[:w]))
+    values = reference.measure(fake, critic_estimate=estimate)
+    n, m = len(fake), len(reference.real)
+    counts = {"num_generated": n, "num_real": m}
+    report = {
+        "generator": {"latent_dim": generator.latent_dim,
+                      "sample_shape": list(generator.sample_shape),
+                      "value_range": generator.value_range, **generator.source},
+        "dataset": dataset,
+        "kind": info.kind,
+        "seed": seed,
+        **counts,
+        "metrics": _metrics_report(values, reference, counts),
+        "feature_network": None if network is None else network.description,
+    }
+    if info.name in data.TOY_MODES:
+        covered, within = data.count_modes(fake, info.name)
+        report["metrics"]["modes"] = {
+            "covered": covered, "total": len(data.TOY_MODES[info.name].centres),
+            "fraction_within_3_std": within, "num_generated": n}
+    return report
+
+
+def _metrics_report(values, reference, counts):
+    """The report's "metrics": each value with its sample counts, floor and description."""
+    w = reference.w1_samples
+    sizes = {"w1_pixel": w, "w1_feature": w, "w1_critic_estimate": w if reference.is_images
+             else counts["num_real"]}
+    result = {}
+    for name, value in values.items():
+        if name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio"):
+            continue  # folded into their metric below
+        entry = {"value": value}
+        if name in sizes:
+            entry.update(num_generated=sizes[name], num_real=sizes[name])
+        elif name != "w1_critic_estimate":
+            entry.update(counts)
+        if name in reference.descriptions:
+            entry["what"] = reference.descriptions[name]
+        result[name] = entry
+    if "swd" in result:
+        result["swd"]["levels"] = {key[len("swd_"):-len("px")]: value
+                                   for key, value in values.items()
+                                   if key.startswith("swd_") and key.endswith("px")}
+        result["swd"]["min_resolution"] = reference.swd_options["min_resolution"]
+    if "kid" in result:
+        result["kid"] = {"mean": values["kid"], "std": values["kid_std"],
+                         **{k: v for k, v in result["kid"].items() if k != "value"}}
+        subset = min(1000, reference.num_samples)
+        result["kid"].update(subset_size=subset,
+                             num_subsets=100 if subset < reference.num_samples else 1)
+    if reference.feature_network is not None:
+        for name in ("fid", "kid", "w1_feature"):
+            if name in result:
+                result[name]["feature_network"] = reference.feature_network.description
+    for name, floor in reference.floors.items():
+        metric = "w1_exact" if name == "w1_floor" else name[:-len("_floor")]
+        result[name] = {**floor._asdict(), "what": reference.descriptions[name]}
+        if metric in result:
+            result[metric]["real_vs_real"] = floor.value
+    for name, value in values.items():
+        if name.endswith("_ratio"):  # None, not NaN, for a zero denominator: JSON has no NaN
+            result[name] = {"value": value if np.isfinite(value) else None,
+                            "what": reference.descriptions.get(name, "")}
+    return result
+
+
+def _feature_network(choice, info, classifier_path, inception_weights):
+    """The FeatureNetwork for --feature_network (None: FID and KID left out)."""
+    from keras_wgan.evaluation import feature_networks
+
+    labelled = _npz_labels(info.name) is not None
+    if choice is None:
+        cached = feature_networks._cached_inception_weights().is_file()
+        choice = "classifier" if labelled else (
+            "inception" if cached or inception_weights else "none")
+    if choice == "none":
+        return None
+    if choice == "inception":
+        try:
+            return feature_networks.feature_network("inception", weights_path=inception_weights)
+        except RuntimeError as error:
+            raise EvaluationError(f"--feature_network=inception: {cli.one_line(error)}") from error
+    if choice == "classifier":
+        path = Path(classifier_path or _default_classifier_path(info.name))
+        if not path.is_file():
+            labels = _npz_labels(info.name)
+            if labels is None:
+                raise EvaluationError(
+                    f"--feature_network=classifier needs labels to train on: --dataset="
+                    f"{info.name} is not an .npz file with a 'labels' array, and there is no "
+                    f"classifier at --classifier_path={path}")
+            with np.load(info.name) as archive:
+                images = archive["images"]
+            model = feature_networks.train_feature_classifier(
+                images, labels, dataset_name=Path(info.name).stem)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            feature_networks.save_feature_classifier(model, path)
+        return feature_networks.feature_network(str(path))
+    if str(choice).endswith(".keras"):
+        if not os.path.isfile(choice):
+            raise EvaluationError(f"--feature_network={choice}: no such file")
+        return feature_networks.feature_network(str(choice))
+    raise EvaluationError(f"--feature_network must be inception, classifier, none or a .keras "
+                          f"file, received {choice!r}")
+
+
+def _npz_labels(name):
+    """The 'labels' array of an .npz dataset with an 'images' array, else None."""
+    if not str(name).lower().endswith(".npz") or not os.path.isfile(name):
+        return None
+    with np.load(name) as archive:
+        if "labels" in archive.files and "images" in archive.files:
+            return archive["labels"]
+    return None
+
+
+def _default_classifier_path(name):
+    """~/.cache/keras_wgan/classifier-<stem>-<content hash>.keras: retrained if the data changes."""
+    digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
+    return core.cache_directory() / f"classifier-{Path(name).stem}-{digest}.keras"
+
+
+# -------------------------------------------------------------- command line
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise EvaluationError(message)
+
+
+def _parser():
+    parser = _Parser(prog=f"python -m {_PROG}", description=(
+        "Measure a trained generator against its data; prints a JSON report."))
+    source = parser.add_argument_group("the generator (exactly one)")
+    source.add_argument("--saved_model", help="An exported SavedModel version directory, e.g. "
+                        "exports/8gaussians/1.")
+    source.add_argument("--checkpoint", help="A saved WassersteinGAN (.keras file).")
+    parser.add_argument("--dataset", help="The data to compare with (default: the one in the "
+                        "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
+                        "tensorflow-datasets name.")
+    parser.add_argument("--num_samples", type=int, default=None,
+                        help=f"Generated samples, and real ones (default {DEFAULT_NUM_SAMPLES}, "
+                        "or fewer where the images are too large for that many).")
+    parser.add_argument("--feature_network", help="Images: inception, classifier, none, or a "
+                        ".keras classifier (default: classifier for an .npz with labels, else "
+                        "inception if its weights are cached, else none).")
+    parser.add_argument("--classifier_path", help="Where the 'classifier' feature network is "
+                        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).")
+    parser.add_argument("--inception_weights", help="A local InceptionV3 no-top weights file.")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of every random draw.")
+    parser.add_argument("--output", help="Also write the JSON report to this file.")
+    parser.add_argument("-v", "--verbosity", type=int, help="Show TensorFlow's own log lines "
+                        "from this absl level on (0 info, -1 warning, -2 error; default: "
+                        "hidden).")
+    return parser
+
+
+def main(argv=None):
+    """Runs the command line on `argv` (default sys.argv[1:]); returns the exit code."""
+    try:
+        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+        if args.output:
+            _check_output(args.output)
+        cli.quiet_tensorflow(args.verbosity)  # before TensorFlow is first imported
+        report = evaluate(load_generator(args.saved_model, args.checkpoint), args.dataset,
+                          num_samples=args.num_samples, seed=args.seed,
+                          feature_network=args.feature_network,
+                          classifier_path=args.classifier_path,
+                          inception_weights=args.inception_weights)
+        text = json.dumps(report, indent=2)
+        if args.output:
+            Path(args.output).write_text(text + "\n")
+    # Bad input: ours, a path that cannot be read or written, or the data's or
+    # the metrics' ValueError.
+    except (EvaluationError, OSError, RuntimeError, ValueError) as error:
+        return cli.fail(error, prog=_PROG)
+    except Exception as error:  # noqa: BLE001 - a bug, but still one line for scripts.
+        cli.fail(f"unexpected {type(error).__name__}: {cli.one_line(error)}", prog=_PROG)
+        return 1
+    print(text)
+    return 0
+
+
+def _check_output(path):
+    """Checks, before the evaluation, that the report can be written to `path`."""
+    if os.path.isdir(path):
+        raise EvaluationError(f"--output={path}: is a directory; expected a file path for the "
+                              "JSON report")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise EvaluationError(f"--output={path}: {directory} is not an existing directory")
+
+
+def run():
+    """Entry point of `python -m keras_wgan.evaluate` and the keras-wgan-evaluate script."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

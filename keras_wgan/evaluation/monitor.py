@@ -1,0 +1,289 @@
+"""Watching a WGAN train: the true distance beside the critic's estimate.
+
+A WGAN's critic is a network of fixed architecture, not the supremum over
+all 1-Lipschitz functions that defines W1, so its number, mean f(real) -
+mean f(fake), is an estimate whose distance from the true W1 nobody sees
+during training. `Monitor` measures it: every few epochs, on the *same*
+fixed samples each time (fixed latent vectors, a fixed real set: a
+`core.Reference`), it logs
+
+* the critic's estimate on those samples, and the exact W1 (optimal
+  transport, POT) it estimates: `w1_exact` for data of at most
+  `max_exact_dim` numbers per sample; for images `w1_pixel` (pixel space)
+  and, with a feature network, `w1_feature`; with the ratios of the estimate
+  to each;
+* the noise floors, measured once (two real sets of the same size are not
+  at distance 0; the mean over many pairs of real sets, see `core`), and each
+  metric over its floor (`w1_floor_ratio`: 1 means as close as the data to
+  itself at this sample size);
+* for images, ProGAN's sliced Wasserstein distance and, with a feature
+  network, the Frechet distance on its features;
+* a picture of the samples and a histogram of the generator's outputs, and
+  a PNG plot of the critic's estimate beside the exact W1 over generator steps.
+
+Values go into the epoch's `logs` dict (hence into `History`, Keras'
+`TensorBoard` and `CSVLogger` callbacks, which must come *after* the
+Monitor in the callbacks list), and, with `log_dir`, into the Monitor's own
+TensorBoard writer with the generator's step count as the step.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import os
+
+import keras
+import numpy as np
+
+from keras_wgan import data, pictures, tf_utils
+from keras_wgan.evaluation import core, report
+from keras_wgan.evaluation.core import MAX_READ, real_sample_set, swd_min_resolution  # noqa: F401
+
+__all__ = ["Monitor", "real_sample_set", "swd_min_resolution"]
+
+_log = logging.getLogger("keras_wgan")
+
+DEFAULT_POINT_SAMPLES = 2000
+DEFAULT_IMAGE_SAMPLES = 256
+PLOT_FILE = "critic_vs_exact_w1.png"
+_PICTURE_IMAGES = 64
+_BATCH = 512
+
+
+class Monitor(keras.callbacks.Callback):
+    """Measures generated samples against the data every few epochs.
+
+    Put it in `fit()`'s callbacks *before* `keras.callbacks.TensorBoard` and
+    `CSVLogger`: it adds its values to the epoch's `logs` dict, which the
+    callbacks after it (and `History`) see.
+
+    Logged keys (those that apply, see `core.Reference.measure`):
+    `w1_critic_estimate` (always), `w1_exact` with `w1_ratio` (estimate / exact)
+    and `w1_floor_ratio` (exact / floor); for images `swd`, `w1_pixel`,
+    `w1_pixel_ratio`, and with `feature_network` `fid`, `w1_feature`,
+    `w1_feature_ratio`; `<floor>_ratio` for every floor. Epochs without a
+    check add no keys, so with `every_epochs > 1` History's lists hold the
+    checked epochs only (`records` says which).
+
+    Args:
+        real_samples: the real data: an array [N, ...] (a random set is kept;
+            with twice as many the rest gives the noise floors), or a
+            `data.DataInfo` (toy data: fresh samples and floors from its
+            sampler; finite data: a random set, see `core.real_sample_set`).
+        every_epochs: check every N epochs, >= 1.
+        num_samples: generated and real samples of the metrics; default 2000
+            for vectors, 256 for images (an SWD of 256 images costs about
+            1.5 s on two busy CPU cores).
+        log_dir: if given, a TensorBoard log directory for the Monitor's own
+            writer (the scalars, the picture, a histogram of generator
+            outputs, step = generator updates) and the PNG plot `PLOT_FILE`
+            of the critic's estimate beside the exact W1.
+        feature_network: for images, a `feature_networks.FeatureNetwork`, or
+            anything `feature_networks.feature_network` accepts.
+        seed: seed of the latent vectors, of the real set, the floors and the SWD.
+        sampler: a toy sampler `sampler(n, rng)` for the floors, if
+            `real_samples` is an array.
+        value_range: the samples' value range, for the picture.
+        max_exact_dim: the exact W1 of vectors is computed up to this many numbers.
+        swd_options: keyword arguments of `metrics.sliced_wasserstein`.
+        w1_samples: images: generated and real images of the exact pixel and
+            feature W1 and of the critic's estimate; default `core.W1_IMAGES`
+            (2000), fewer if the data has fewer.
+        floor_pairs: pairs of real sets averaged by each floor; default
+            `core.W1_FLOOR_PAIRS` (200) for vectors, `core.IMAGE_FLOOR_PAIRS`
+            (5) for images.
+
+    Attributes:
+        reference: the `core.Reference` (the fixed real set and the floors).
+        floors: `{name: value}` of the floors, measured at the start of training.
+        records: one dict per check: epoch, step and the logged values.
+        descriptions: what each logged key is, with sample counts.
+        latent, real: the fixed latent vectors and real samples.
+    """
+
+    def __init__(self, real_samples, every_epochs=1, num_samples=None, log_dir=None,
+                 feature_network=None, seed=0, *, sampler=None, value_range=None,
+                 max_exact_dim=core.MAX_EXACT_DIM, swd_options=None, w1_samples=None,
+                 floor_pairs=None):
+        super().__init__()
+        for name, value, low in (("every_epochs", every_epochs, 1), ("num_samples", num_samples, 2),
+                                 ("w1_samples", w1_samples, 2), ("floor_pairs", floor_pairs, 1)):
+            if (value is not None or name == "every_epochs") and (
+                    isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                    or value < low):
+                raise ValueError(f"{name} must be an integer >= {low}, received {value!r}")
+        self.every_epochs = int(every_epochs)
+        self.seed = int(seed)
+        self.log_dir = None if log_dir is None else os.fspath(log_dir)
+        self.max_exact_dim = int(max_exact_dim)
+        self.swd_options = dict(swd_options or {})
+        self.w1_samples = w1_samples
+        self.floor_pairs = floor_pairs
+        self._source = real_samples
+        self._num_samples = num_samples
+        self.sampler = sampler
+        self.value_range = value_range
+        if isinstance(real_samples, data.DataInfo):
+            self.sampler = sampler or real_samples.sampler
+            self.value_range = value_range or real_samples.value_range
+        self._feature_network_spec = feature_network
+        self.reference = None
+        self.latent = None
+        self.real = None
+        self.floors = {}
+        self.records = []
+        self.descriptions = {}
+        self._writer = None
+
+    @property
+    def feature_network(self):
+        """The feature network of FID and `w1_feature` (None before training or without one)."""
+        return None if self.reference is None else self.reference.feature_network
+
+    # ------------------------------------------------------------------ setup
+    def on_train_begin(self, logs=None):
+        if self.latent is None:
+            self._prepare()
+        if self.log_dir is not None and self._writer is None:
+            import tensorflow as tf
+
+            self._writer = tf.summary.create_file_writer(self.log_dir)
+            step = self._step()
+            with self._writer.as_default():
+                for name, value in self.floors.items():
+                    tf.summary.scalar(name, value, step=step,
+                                      description=self.descriptions.get(name))
+                tf.summary.text("monitor", "\n\n".join(
+                    f"**{name}**: {text}" for name, text in self.descriptions.items()), step=step)
+            self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()
+
+    def _prepare(self):
+        """Draws the fixed samples and measures the floors (once)."""
+        source = self._source
+        if isinstance(source, data.DataInfo):
+            is_images = source.kind == "images"
+        else:
+            source = np.asarray(source, dtype="float32")
+            if source.ndim < 2 or len(source) < 2:
+                raise ValueError(f"real_samples must be an array [N >= 2, ...], received shape "
+                                 f"{source.shape}")
+            is_images = source.ndim == 4
+        n = self._num_samples or (DEFAULT_IMAGE_SAMPLES if is_images else DEFAULT_POINT_SAMPLES)
+        w1 = (self.w1_samples or core.W1_IMAGES) if is_images else n
+        total = max(n, w1)
+        # The real set and, from disjoint real samples, the floors' pool.
+        if self.sampler is not None:
+            pool = self.sampler(total, np.random.default_rng([self.seed, 1]))
+        elif isinstance(source, data.DataInfo):
+            pool = real_sample_set(source, 2 * total, seed=self.seed)
+        else:
+            pool = source[np.random.default_rng([self.seed, 1]).permutation(len(source))]
+        if self.sampler is None and len(pool) < 2 * total:  # keep a spare set of the same size
+            total = max(min(n, len(pool)), len(pool) // 2)
+        self.reference = core.Reference(
+            pool[:total], spare=pool[total:2 * total] if self.sampler is None else None,
+            sampler=self.sampler, feature_network=self._feature_network_spec, num_samples=n,
+            w1_samples=w1, swd_options=self.swd_options, max_exact_dim=self.max_exact_dim,
+            seed=self.seed)
+        self.real = self.reference.real
+        self.is_images = self.reference.is_images
+        self.exact = self.reference.exact
+        self.num_samples = self.reference.num_samples
+        self.latent = np.random.default_rng([self.seed, 0]).standard_normal(
+            (len(self.real), self.model.latent_dim)).astype("float32")
+        floors = self.reference.compute_floors(self.floor_pairs)
+        self.floors = {name: floor.value for name, floor in floors.items()}
+        self.descriptions = dict(self.reference.descriptions)
+        for name, value in self.floors.items():
+            _log.info("monitor: %s = %.5g (%s)", name, value, self.descriptions[name])
+
+    # ------------------------------------------------------------ measuring
+    def _step(self):
+        optimizer = getattr(self.model, "generator_optimizer", None)
+        return int(tf_utils.variable_value(optimizer.iterations)) if optimizer is not None else 0
+
+    def generated(self):
+        """The generator's samples of the fixed latent vectors, now."""
+        return _in_batches(lambda z: self.model.sampling_generator(z, training=False), self.latent)
+
+    def critic_estimate(self, fake):
+        """mean critic(real) - mean critic(fake) on the fixed real set, inference mode."""
+        critic = lambda x: self.model.critic(x, training=False)  # noqa: E731
+        return float(np.mean(_in_batches(critic, self.real), dtype=np.float64)
+                     - np.mean(_in_batches(critic, fake), dtype=np.float64))
+
+    def measure(self, fake=None):
+        """The monitored values for the model as it is now, as a dict of floats.
+
+        Args:
+            fake: the generator's output on the fixed latent vectors, if the
+                caller has it already.
+
+        Returns:
+            (values, fake): `core.Reference.measure`'s dict with the critic's
+            estimate, and the generated samples.
+        """
+        if self.latent is None:
+            self._prepare()
+        if fake is None:
+            fake = self.generated()
+        return self.reference.measure(fake, critic_estimate=self.critic_estimate(fake)), fake
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_epochs:
+            return
+        if self.latent is None:
+            self._prepare()
+        fake = self.generated()
+        if not np.all(np.isfinite(fake)):
+            # The generator diverged: nothing to measure; the checkpoint callback
+            # reports the step and stops training.
+            _log.warning("monitor epoch %d: generated samples are not finite; not measured",
+                         epoch + 1)
+            return
+        values, fake = self.measure(fake)
+        step = self._step()
+        if logs is not None:
+            logs.update(values)
+        self.records.append({"epoch": epoch + 1, "step": step, **values})
+        _log.info("monitor epoch %d (generator step %d): %s", epoch + 1, step,
+                  ", ".join(f"{k}={v:.4g}" for k, v in values.items()))
+        if self._writer is not None:
+            self._write(values, fake, step)
+        if self.log_dir is not None:
+            report.save_estimate_plot(self.records, os.path.join(self.log_dir, PLOT_FILE),
+                                      self.floors)
+
+    def picture(self, fake):
+        """The picture of generated samples (uint8 RGB), or None for other shapes."""
+        if self.is_images:
+            return pictures.picture(fake[:_PICTURE_IMAGES], value_range=self.value_range)
+        if fake.ndim == 2 and fake.shape[1] == 2:
+            return pictures.picture(fake, self.real, self.value_range)
+        return None
+
+    def _write(self, values, fake, step):
+        import tensorflow as tf
+
+        with self._writer.as_default():
+            for name, value in values.items():
+                tf.summary.scalar(name, value, step=step, description=self.descriptions.get(name))
+            image = self.picture(fake)
+            if image is not None:
+                tf.summary.image("samples", image[None], step=step,
+                                 description=f"generated samples at generator step {step}")
+            tf.summary.histogram("generator_outputs", fake.reshape(-1), step=step,
+                                 description="every number the generator outputs for the fixed "
+                                             "latent vectors")
+        self._writer.flush()
+
+
+def _in_batches(fn, x, batch_size=_BATCH):
+    outputs = [keras.ops.convert_to_numpy(fn(x[start:start + batch_size]))
+               for start in range(0, len(x), batch_size)]
+    return np.concatenate(outputs).astype("float32")
