@@ -91,8 +91,9 @@ class Monitor(keras.callbacks.Callback):
             feature W1 and of the critic's estimate; default `core.W1_IMAGES`
             (2000), fewer if the data has fewer.
         floor_pairs: pairs of real sets averaged by each floor; default
-            `core.W1_FLOOR_PAIRS` (200) for vectors, `core.IMAGE_FLOOR_PAIRS`
-            (5) for images.
+            `core.MONITOR_W1_FLOOR_PAIRS` (50; the evaluate command and the
+            benchmarks average 200) for vectors, `core.IMAGE_FLOOR_PAIRS` (5)
+            for images.
 
     Attributes:
         reference: the `core.Reference` (the fixed real set and the floors).
@@ -196,7 +197,10 @@ class Monitor(keras.callbacks.Callback):
         self.num_samples = self.reference.num_samples
         self.latent = np.random.default_rng([self.seed, 0]).standard_normal(
             (len(self.real), self.model.latent_dim)).astype("float32")
-        floors = self.reference.compute_floors(self.floor_pairs)
+        floor_pairs = self.floor_pairs
+        if floor_pairs is None and not self.is_images:
+            floor_pairs = core.MONITOR_W1_FLOOR_PAIRS
+        floors = self.reference.compute_floors(floor_pairs)
         self.floors = {name: floor.value for name, floor in floors.items()}
         self.descriptions = dict(self.reference.descriptions)
         for name, value in self.floors.items():
