@@ -182,6 +182,7 @@ def mlp(
     critic_norm=None,
     units=512,
     depth=3,
+    dropout=0.0,
 ):
     """Builds the WGAN-GP paper's fully connected toy generator and critic.
 
@@ -202,6 +203,8 @@ def mlp(
             each hidden critic Dense layer.
         units: Width of every hidden layer.
         depth: Number of hidden layers in each network.
+        dropout: Rate of a ``Dropout`` after each hidden critic layer, in
+            [0, 1); 0 (the default) adds none. CT-GAN needs it.
 
     Returns:
         A ``(generator, critic)`` pair of ``keras.Model``.
@@ -216,6 +219,8 @@ def mlp(
     units = _positive_int("units", units)
     depth = _positive_int("depth", depth)
     _check_critic_norm(critic_norm)
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
 
     noise = keras.Input((latent_dim,), name="noise")
     x = noise
@@ -230,6 +235,8 @@ def mlp(
         y = _critic_layer(layers.Dense(units), spectral_norm)(y)
         y = _critic_norm(y, critic_norm)
         y = layers.ReLU()(y)
+        if dropout:
+            y = layers.Dropout(dropout)(y)
     scores = _critic_head(y, spectral_norm)
     return _models(noise, samples, critic_input, scores)
 
