@@ -61,8 +61,8 @@ __all__ = [
     "ConsistencyTerm", "GradientPenalty", "LipschitzMethod", "LipschitzPenalty", "METHODS",
     "NoPenalty", "PENALTIES", "PairwiseLipschitzPenalty", "PenaltyFunction", "R1Penalty",
     "WassersteinDivergence", "WeightClipping", "ZeroCentredGradientPenalty", "clip_weights",
-    "consistency_term", "ctgan_penalty", "drift_penalty", "from_model_options", "get", "gradient_norms",
-    "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty", "no_penalty",
+    "consistency_term", "ctgan_penalty", "drift_penalty", "feature_model", "from_model_options",
+    "get", "gradient_norms", "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty", "no_penalty",
     "pairwise_lipschitz_penalty", "r1_penalty", "rmsprop", "squared_gradient_norms",
     "wasserstein_div_penalty", "zero_centred_gradient_penalty",
 ]
