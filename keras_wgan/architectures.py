@@ -282,6 +282,7 @@ def mlp(
     depth=3,
     num_classes=None,
     critic_conditioning="projection",
+    dropout=0.0,
 ):
     """Builds the WGAN-GP paper's fully connected toy generator and critic.
 
@@ -306,6 +307,8 @@ def mlp(
             K of a class-conditional one (see the module docstring).
         critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
             conditional critic uses the label (unused when unconditional).
+        dropout: Rate of a ``Dropout`` after each hidden critic layer, in
+            [0, 1); 0 (the default) adds none. CT-GAN needs it.
 
     Returns:
         A ``(generator, critic)`` pair of ``keras.Model``.
@@ -321,6 +324,8 @@ def mlp(
     depth = _positive_int("depth", depth)
     _check_critic_norm(critic_norm)
     num_classes = _check_conditioning(num_classes, critic_conditioning)
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
 
     noise = keras.Input((latent_dim,), name="noise")
     generator_label = _label_input(num_classes)
@@ -337,6 +342,8 @@ def mlp(
         y = _critic_layer(layers.Dense(units), spectral_norm)(y)
         y = _critic_norm(y, critic_norm)
         y = layers.ReLU()(y)
+        if dropout:
+            y = layers.Dropout(dropout)(y)
     scores = _critic_output(y, critic_label, num_classes, spectral_norm, critic_conditioning)
     return _models(noise, samples, critic_input, scores, generator_label, critic_label)
 

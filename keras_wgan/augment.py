@@ -18,7 +18,7 @@ augmentation. The operations and their ranges are those of the official
   image's mean times U[0.5, 1.5)); for RGB images only.
 
 Every draw is per sample and stateless: a function of a seed tensor
-(`tf_utils.step_seed`, as for the model's latent noise), so that a training
+(`model.step_seed`, as for the model's latent noise), so that a training
 step is reproducible and restored training continues the same sequence.
 
 Example:

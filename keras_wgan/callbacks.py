@@ -17,7 +17,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import pictures, tf_utils
+from keras_wgan import distribute, pictures
 
 __all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures"]
 
@@ -153,8 +153,8 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
     def _position(self):
         """(generator updates made, critic updates made since the last generator update)."""
         model = self.model
-        generator_updates = int(tf_utils.variable_value(model.generator_optimizer.iterations))
-        critic_updates = int(tf_utils.variable_value(model.critic_optimizer.iterations))
+        generator_updates = int(distribute.variable_value(model.generator_optimizer.iterations))
+        critic_updates = int(distribute.variable_value(model.critic_optimizer.iterations))
         before = self.critic_updates(0, generator_updates, model.critic_steps)
         return generator_updates, critic_updates - before - self._offset
 

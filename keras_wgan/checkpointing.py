@@ -59,7 +59,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from keras_wgan import distribute, tf_utils
+from keras_wgan import distribute
 
 __all__ = [
     "CheckpointCallback",
@@ -104,7 +104,7 @@ def training_checkpoint(model):
 
 def generator_step(model):
     """The number of generator updates made so far (the training step)."""
-    return int(np.asarray(tf_utils.variable_value(model.generator_optimizer.iterations)))
+    return int(np.asarray(distribute.variable_value(model.generator_optimizer.iterations)))
 
 
 def restore_latest(model, directory):
@@ -572,7 +572,8 @@ def _nonfinite_variables(objects):
     for variable in variables:
         if not tf.as_dtype(variable.dtype).is_floating:
             continue
-        if not np.all(np.isfinite(np.asarray(tf_utils.variable_value(variable), dtype=np.float64))):
+        value = distribute.variable_value(variable)
+        if not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
             bad.append(variable.path if hasattr(variable, "path") else variable.name)
     return bad
 

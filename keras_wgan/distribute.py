@@ -43,6 +43,7 @@ import math
 import os
 import warnings
 
+import numpy as np
 import tensorflow as tf
 
 __all__ = [
@@ -50,9 +51,12 @@ __all__ = [
     "distribute_dataset",
     "is_chief",
     "make_strategy",
+    "num_replicas",
+    "replica_id",
     "sharding_options",
     "split_cpu",
     "task_id",
+    "variable_value",
 ]
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
@@ -261,3 +265,27 @@ def _task(strategy):
         if task.get("type") is not None:
             return task["type"], int(task.get("index", 0)), config.get("cluster", {})
     return None, None, {}
+
+
+def num_replicas():
+    """The number of replicas training in sync (1 outside tf.distribute)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_id():
+    """This replica's index in its sync group (0 outside tf.distribute)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context
+        return tf.constant(0, tf.int32)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def variable_value(variable):
+    """The value of a Keras or tf variable as numpy, also of a distributed one.
+
+    `int(variable)` fails for the `MirroredVariable` behind a Keras variable
+    created under a `tf.distribute` strategy; this reads it (outside a
+    replica context: in callbacks, after fit).
+    """
+    value = getattr(variable, "value", variable)
+    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)

@@ -534,7 +534,7 @@ def _metadata(model, model_name, version, sample_shape, value_range, training_me
         latent_dim=int(model.latent_dim),
         sample_shape=list(sample_shape),
         value_range=value_range,
-        penalty=_penalty_name(model.penalty),
+        penalty=model.penalty.name,
         generator_steps=_generator_steps(model),
         keras_wgan_version=_package_version(),
         tensorflow_version=tf.__version__,
@@ -796,12 +796,6 @@ def _check_metadata(metadata):
         raise ValueError(f"metadata must be JSON-serialisable ({error}), received "
                          f"{metadata!r}") from error
     return dict(metadata)
-
-
-def _penalty_name(penalty):
-    if isinstance(penalty, str):
-        return penalty
-    return getattr(penalty, "__name__", type(penalty).__name__)
 
 
 def _generator_steps(model):

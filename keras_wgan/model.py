@@ -33,10 +33,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_wgan import losses, penalties, tf_utils
+from keras_wgan import distribute, losses, penalties
 from keras_wgan import augment as augmentation, ema
+from keras_wgan.penalties.weight_clipping import RMSPROP_EPSILON, RMSPROP_RHO, rmsprop
 
-__all__ = ["WassersteinGAN", "default_optimizer", "rmsprop"]
+__all__ = ["RMSPROP_EPSILON", "RMSPROP_RHO", "WassersteinGAN", "default_optimizer", "rmsprop",
+           "step_logs", "step_seed"]
 
 # Random streams: what a stateless seed is for.
 _CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
@@ -44,50 +46,64 @@ _AUGMENT_REAL, _AUGMENT_FAKE, _AUGMENT_GENERATOR = 3, 4, 5
 _VALIDATION_LATENT = 6
 
 
-#: RMSprop's settings for PyTorch's behaviour (see `rmsprop`).
-RMSPROP_RHO = 0.99
-RMSPROP_EPSILON = 1e-16
+def default_optimizer(penalty):
+    """The optimizer the papers' code uses with a Lipschitz method (a new instance each call).
 
-
-def rmsprop(learning_rate=5e-5):
-    """RMSprop as PyTorch computes it: the original WGAN's optimizer.
-
-    Arjovsky et al. trained with PyTorch's `RMSprop(lr=5e-5)`, whose step is
-    lr * g / (sqrt(v) + 1e-8) with v a moving average of g^2 of decay 0.99.
-    Keras's RMSprop adds epsilon inside the root, lr * g / sqrt(v + epsilon),
-    with defaults rho 0.9 and epsilon 1e-7, a floor of 3e-4 under the root:
-    with critic weights clipped to 0.01 the generator's gradients are 1e-7 to
-    1e-8, so the floor dominates, its steps shrink about 1000-fold and the
-    generator barely moves (issue 11, 8gaussians, 300 generator steps: the
-    exact W1 stayed at 1.335 with Keras's defaults, fell to 0.651 with these). rho 0.99 is PyTorch's alpha, and
-    epsilon 1e-16 puts PyTorch's floor, sqrt(1e-16) = 1e-8, under Keras's root:
-    sqrt(v) + 1e-8 over sqrt(v + 1e-16) lies between 1 and sqrt(2) (the
-    largest difference where sqrt(v) = 1e-8, negligible elsewhere), the
-    closest Keras's formula comes. Both start the average v at 0.
+    `penalties.get(penalty).default_optimizer()`: Adam(1e-4, beta_1=0.5,
+    beta_2=0.9) for the penalties (the WGAN-GP released code's), RMSprop(5e-5)
+    as PyTorch computes it (`rmsprop`) for weight clipping.
 
     Args:
-        learning_rate: a float or a `keras.optimizers.schedules` schedule.
+        penalty: anything `penalties.get` takes (a name, a `LipschitzMethod`...).
+    """
+    return penalties.get(penalty).default_optimizer()
+
+
+def step_seed(seed, stream, counter):
+    """A stateless seed, unique per (seed, stream, counter, replica).
+
+    Args:
+        seed: the model's integer seed.
+        stream: an integer naming what the numbers are for (latent noise of
+            the critic, of the generator, interpolation coefficients...).
+        counter: an integer tensor that advances every update, e.g. an
+            optimizer's `iterations`, so that restored training continues
+            the same random sequence.
 
     Returns:
-        A new `keras.optimizers.RMSprop`.
+        An int32 tensor of shape [2], for `tf.random.stateless_*` ops.
     """
-    return keras.optimizers.RMSprop(learning_rate=learning_rate, rho=RMSPROP_RHO,
-                                    epsilon=RMSPROP_EPSILON)
+    base = tf.constant([seed % (2**31 - 1), stream], dtype=tf.int32)
+    folded = tf.random.experimental.stateless_fold_in(base, tf.cast(counter, tf.int64))
+    return tf.random.experimental.stateless_fold_in(folded, distribute.replica_id())
 
 
-def default_optimizer(penalty):
-    """The optimizer the papers' code uses with a penalty (a new instance each call).
+def step_logs(logs):
+    """The logs a train or test step returns, in the shape `fit()` can reduce.
 
-    Gradient penalties and spectral normalisation: Adam(1e-4, beta_1=0.5,
-    beta_2=0.9), the WGAN-GP released code's (gan_mnist.py, gan_cifar.py,
-    gan_toy.py); Algorithm 1 of the paper states beta_1 = 0, beta_2 = 0.9,
-    which its ResNet code (gan_cifar_resnet.py) uses with learning rate 2e-4.
-    Weight clipping: RMSprop(5e-5) as PyTorch computes it (`rmsprop`), the
-    original WGAN's (momentum-based optimizers were unstable with clipping).
+    Under MultiWorkerMirroredStrategy with several workers, Keras reduces a
+    step's outputs with `strategy.reduce(MEAN, value, axis=0)`, which fails on
+    scalars ("Invalid reduction dimension 0", tensorflow/tensorflow#72388).
+    There, and only there, each value is returned with shape [1]: the
+    reduction averages over replicas and that axis and gives back a scalar,
+    so History and progress bars still show plain numbers.
+
+    Args:
+        logs: dict of metric name -> scalar tensor.
+
+    Returns:
+        The same dict, reshaped to [1] under multi-worker training.
     """
-    if penalty == "clip":
-        return rmsprop(5e-5)
-    return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.5, beta_2=0.9)
+    if not _multi_worker(tf.distribute.get_strategy()):
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
+def _multi_worker(strategy):
+    """Whether Keras reduces step outputs across workers (the test Keras itself makes)."""
+    extended = strategy.extended
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and getattr(extended, "_in_multi_worker_mode", lambda: False)())
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -104,14 +120,20 @@ class WassersteinGAN(keras.Model):
         latent_dim: width of the latent vectors; read from the generator's
             input when None.
         critic_steps: critic updates per generator update, >= 1.
-        penalty: the Lipschitz method, one of `penalties.PENALTIES` ("gp",
-            "lp", "pairwise", "clip", "none") or a callable with the penalty
-            signature.
-        penalty_weight: lambda, the penalty's weight in the critic loss, >= 0.
-        penalty_target: the Lipschitz constant the penalties aim at.
+        penalty: the Lipschitz method: a `penalties.LipschitzMethod` (e.g.
+            `penalties.GradientPenalty(weight=10.0)`), its config, a name of
+            `penalties.METHODS` ("gp", "lp", "pairwise", "clip", "none",
+            "gp0", "r1", "wgan_div", "ctgan") or a callable with the penalty
+            signature; resolved once by `penalties.get` into `self.penalty`.
+        penalty_weight: with a name or a callable, the method's weight in the
+            critic loss (lambda, >= 0); None: the method's own default (10
+            for "gp").
+        penalty_target: with a name or a callable, the Lipschitz constant
+            the penalties aim at (None: 1).
         pairwise_interpolates: with `penalty="pairwise"`, also penalise pairs
-            with random interpolates.
-        clip_value: with `penalty="clip"`, the box [-c, c] for critic weights.
+            with random interpolates (None: False).
+        clip_value: with `penalty="clip"`, the box [-c, c] for critic weights
+            (None: 0.01).
         drift_weight: weight of ProGAN's drift term mean f(real)^2 (0.001 in
             ProGAN); 0 turns it off.
         fresh_real_batches: split each incoming batch into `critic_steps`
@@ -144,8 +166,8 @@ class WassersteinGAN(keras.Model):
     """
 
     def __init__(self, generator, critic, latent_dim=None, critic_steps=5, penalty="gp",
-                 penalty_weight=10.0, penalty_target=1.0, pairwise_interpolates=False,
-                 clip_value=0.01, drift_weight=0.0, fresh_real_batches=True, seed=None,
+                 penalty_weight=None, penalty_target=None, pairwise_interpolates=None,
+                 clip_value=None, drift_weight=0.0, fresh_real_batches=True, seed=None,
                  ema_decay=None, ema_warmup=False, augment=None,
                  **kwargs):
         super().__init__(**kwargs)
@@ -153,11 +175,15 @@ class WassersteinGAN(keras.Model):
             latent_dim = generator.input_shape[-1]
         _check_int("latent_dim", latent_dim, minimum=1)
         _check_int("critic_steps", critic_steps, minimum=1)
-        if not callable(penalty):
-            penalties.get(penalty)  # raises for an unknown name
-        _check_number("penalty_weight", penalty_weight, minimum=0.0)
-        _check_number("penalty_target", penalty_target, minimum=0.0)
-        _check_number("clip_value", clip_value, minimum=0.0, strict=True)
+        for name, value, strict in (("penalty_weight", penalty_weight, False),
+                                    ("penalty_target", penalty_target, False),
+                                    ("clip_value", clip_value, True)):
+            if value is not None:
+                _check_number(name, value, minimum=0.0, strict=strict)
+        method = penalties.from_model_options(
+            penalty, penalty_weight=penalty_weight, penalty_target=penalty_target,
+            pairwise_interpolates=pairwise_interpolates, clip_value=clip_value)
+        method.check_critic(critic)
         _check_number("drift_weight", drift_weight, minimum=0.0)
         if seed is None:
             seed = int(tf.random.uniform((), 0, 2**31 - 1, dtype=tf.int64))
@@ -172,11 +198,7 @@ class WassersteinGAN(keras.Model):
         self.critic = critic
         self.latent_dim = int(latent_dim)
         self.critic_steps = int(critic_steps)
-        self.penalty = penalty
-        self.penalty_weight = float(penalty_weight)
-        self.penalty_target = float(penalty_target)
-        self.pairwise_interpolates = bool(pairwise_interpolates)
-        self.clip_value = float(clip_value)
+        self.penalty = method
         self.drift_weight = float(drift_weight)
         self.fresh_real_batches = bool(fresh_real_batches)
         self.seed = int(seed)
@@ -213,6 +235,11 @@ class WassersteinGAN(keras.Model):
                               else ema.clone_generator(self.generator))
 
     @property
+    def penalty_weight(self):
+        """The Lipschitz method's weight in the critic loss (`penalty.weight`)."""
+        return self.penalty.weight
+
+    @property
     def sampling_generator(self):
         """The generator to sample from: `ema_generator` when there is one, else `generator`."""
         return self.generator if self.ema_generator is None else self.ema_generator
@@ -226,7 +253,7 @@ class WassersteinGAN(keras.Model):
 
         Args:
             critic_optimizer: a `keras.optimizers.Optimizer`, its name or
-                config; None for `default_optimizer(penalty)`.
+                config; None for `penalty.default_optimizer()`.
             generator_optimizer: likewise for the generator.
             **kwargs: passed to `keras.Model.compile` (`steps_per_execution`,
                 `jit_compile`, `run_eagerly`...), but not `optimizer` or `loss`:
@@ -282,12 +309,7 @@ class WassersteinGAN(keras.Model):
             critic=keras.saving.serialize_keras_object(self.critic),
             latent_dim=self.latent_dim,
             critic_steps=self.critic_steps,
-            penalty=(self.penalty if isinstance(self.penalty, str)
-                     else keras.saving.serialize_keras_object(self.penalty)),
-            penalty_weight=self.penalty_weight,
-            penalty_target=self.penalty_target,
-            pairwise_interpolates=self.pairwise_interpolates,
-            clip_value=self.clip_value,
+            penalty=keras.saving.serialize_keras_object(self.penalty),
             drift_weight=self.drift_weight,
             fresh_real_batches=self.fresh_real_batches,
             seed=self.seed,
@@ -300,7 +322,10 @@ class WassersteinGAN(keras.Model):
         config = dict(config)
         for name in ("generator", "critic"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
-        if not isinstance(config.get("penalty"), str):
+        # A penalty name (with penalty_weight... beside it, as saved before the
+        # penalty was an object) is resolved by __init__; a config is deserialised
+        # here: a LipschitzMethod, or a function saved as the penalty.
+        if isinstance(config.get("penalty"), dict):
             config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
         return cls(**config)
 
@@ -324,8 +349,7 @@ class WassersteinGAN(keras.Model):
         real_batches = self._real_batches(real)
         # Keras 3 optimizers sum gradients over replicas: scale each replica's
         # loss by 1 / replicas, i.e. average over the global batch.
-        replica_scale = 1.0 / tf_utils.num_replicas()
-        penalty_fn = penalties.get(self.penalty)
+        replica_scale = 1.0 / distribute.num_replicas()
         critic_variables = self.critic.trainable_variables
         # Read the counter once: the variable itself advances with every critic update.
         first_update = tf.identity(self.critic_optimizer.iterations)
@@ -344,24 +368,22 @@ class WassersteinGAN(keras.Model):
                                       training=True)
                 real_output, fake_output = outputs[:batch_size], outputs[batch_size:]
                 critic_loss = losses.critic_loss(real_output, fake_output)
-                penalty = penalty_fn(
-                    self.critic, real_batch, fake_batch, alpha=alpha, real_output=real_output,
-                    fake_output=fake_output, target=self.penalty_target, training=True,
-                    **self._penalty_options())
-                total = critic_loss + self.penalty_weight * penalty
+                penalty = self.penalty(self.critic, real_batch, fake_batch, alpha=alpha,
+                                       real_output=real_output, fake_output=fake_output,
+                                       training=True)
+                total = critic_loss + self.penalty.weight * penalty
                 if self.drift_weight:
                     total += self.drift_weight * penalties.drift_penalty(real_output)
                 scaled_total = total * replica_scale
             grads = tape.gradient(scaled_total, critic_variables)
             self.critic_optimizer.apply_gradients(zip(grads, critic_variables))
-            if self.penalty == "clip":
-                penalties.clip_weights(self.critic, self.clip_value)
+            self.penalty.constrain(self.critic)
             self.critic_loss_tracker.update_state(critic_loss)
             self.wasserstein_tracker.update_state(-critic_loss)
             self.penalty_tracker.update_state(penalty)
 
         if not update_generator:
-            return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics})
+            return step_logs({metric.name: metric.result() for metric in self.metrics})
         generator_variables = self.generator.trainable_variables
         batch_size = ops.shape(real_batches[0])[0]
         latent = self.latent_noise(batch_size, _GENERATOR_LATENT,
@@ -378,7 +400,7 @@ class WassersteinGAN(keras.Model):
         if self.ema_generator is not None:
             self.update_ema()
         self.generator_loss_tracker.update_state(generator_loss)
-        return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics})
+        return step_logs({metric.name: metric.result() for metric in self.metrics})
 
     def critic_train_step(self, data):
         """A training step of critic updates only (the original WGAN's critic bursts)."""
@@ -403,8 +425,8 @@ class WassersteinGAN(keras.Model):
         self.critic_loss_tracker.update_state(critic_loss)
         self.wasserstein_tracker.update_state(-critic_loss)
         self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
-        return tf_utils.step_logs({metric.name: metric.result() for metric in self.metrics
-                                   if metric is not self.penalty_tracker})
+        return step_logs({metric.name: metric.result() for metric in self.metrics
+                          if metric is not self.penalty_tracker})
 
     def latent_noise(self, batch_size, stream, counter):
         """Latent vectors N(0, I), [batch_size, latent_dim], for one update.
@@ -413,7 +435,7 @@ class WassersteinGAN(keras.Model):
         inject noise (e.g. to compare a distributed step with a single-device
         one on the same numbers).
         """
-        seed = tf_utils.step_seed(self.seed, stream, counter)
+        seed = step_seed(self.seed, stream, counter)
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
     def augment_samples(self, samples, stream, counter):
@@ -424,7 +446,7 @@ class WassersteinGAN(keras.Model):
         """
         if not self.augment:
             return samples
-        seed = tf_utils.step_seed(self.seed, stream, counter)
+        seed = step_seed(self.seed, stream, counter)
         return augmentation.diff_augment(samples, self.augment, seed)
 
     def update_ema(self):
@@ -438,13 +460,8 @@ class WassersteinGAN(keras.Model):
 
         Stateless like `latent_noise`; override to inject them.
         """
-        seed = tf_utils.step_seed(self.seed, _ALPHA, counter)
+        seed = step_seed(self.seed, _ALPHA, counter)
         return tf.random.stateless_uniform((batch_size,), seed=seed)
-
-    def _penalty_options(self):
-        if self.penalty == "pairwise":
-            return {"interpolates": self.pairwise_interpolates}
-        return {}
 
     def _real_batches(self, real):
         """The real batch of each critic update (see the module docstring)."""
@@ -503,7 +520,7 @@ def _split_ragged(real, parts):
 
 def _optimizer(identifier, penalty):
     if identifier is None:
-        return default_optimizer(penalty)
+        return penalty.default_optimizer()
     return keras.optimizers.get(identifier)
 
 

@@ -45,7 +45,7 @@ flags.DEFINE_integer("channels", None, "resnet: channels of the residual blocks.
 flags.DEFINE_boolean("spectral_norm", False, "Spectral normalisation of the critic's layers.")
 flags.DEFINE_enum("critic_norm", None, ["layer"], "Normalisation in the critic (never batch).")
 # The Lipschitz method.
-flags.DEFINE_string("penalty", None, "gp, lp, pairwise, clip or none.")
+flags.DEFINE_string("penalty", None, "gp, lp, pairwise, clip, none, gp0, r1, wgan_div or ctgan.")
 flags.DEFINE_float("penalty_weight", None, "lambda, the penalty's weight.")
 flags.DEFINE_float("penalty_target", 1.0, "The Lipschitz constant the penalties aim at.")
 flags.DEFINE_boolean("pairwise_interpolates", False,

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from keras_wgan import (architectures, callbacks, checkpointing, data, distribute, penalties,
-                        recipes, run_directory, tf_utils)
+                        recipes, run_directory)
 from keras_wgan import model as model_lib
 from keras_wgan.checkpointing import TrainingInterrupted
 from keras_wgan.model import WassersteinGAN
@@ -41,7 +41,6 @@ _log = logging.getLogger("keras_wgan")
 
 # The precision settings train() accepts; "auto" resolves to one of the others.
 MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
-_GRADIENT_PENALTIES = ("gp", "lp")
 # x86 CPU flags of bfloat16 matrix units: AVX512_BF16 (Cooper Lake, Zen 4) and AMX.
 _CPU_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 
@@ -146,9 +145,10 @@ def resolve_mixed_precision(mixed_precision="auto", penalty=None):
         ValueError: for "mixed_float16" or an unknown name.
     """
     if mixed_precision in ("mixed_float16", "float16"):
-        why = ("with a gradient penalty (penalty 'gp' or 'lp') float16's loss scaling "
+        method = None if penalty is None else penalties.get(penalty)
+        why = (f"with a gradient penalty (penalty {method.name!r}) float16's loss scaling "
                "collapses: the penalty's second derivative over- or underflows"
-               if penalty in _GRADIENT_PENALTIES else
+               if method is not None and method.second_order else
                "float16 needs loss scaling, which the WGAN training step does not do")
         raise ValueError(f"mixed_precision={mixed_precision!r} is not supported: {why}; use "
                          "'mixed_bfloat16' (same speed-up where bfloat16 units exist, no loss "
@@ -378,7 +378,7 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
                         fresh_real_batches=s.fresh_real_batches, seed=s.seed,
                         mixed_precision=precision, ema_decay=s.ema_decay, augment=s.augment)
         decay = s.lr_decay == "linear"
-        optimizer = s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam")
+        optimizer = s.optimizer or penalties.get(s.penalty).default_optimizer_name
         critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
             0, train_steps, s.critic_steps) if s.original_schedule
             else train_steps * s.critic_steps)
@@ -402,7 +402,7 @@ def _train(settings, strategy_, run, *, dataset, data_dir, image_size, architect
     # Every fit() step makes critic_steps critic updates (more steps than
     # generator updates with original_schedule's bursts).
     if completed and info.num_examples is not None:
-        critic_updates_made = int(tf_utils.variable_value(gan.critic_optimizer.iterations))
+        critic_updates_made = int(distribute.variable_value(gan.critic_optimizer.iterations))
         batches = batches.skip(critic_updates_made // s.critic_steps)
     elif completed:
         batches = data.load(s.dataset, batch_size=fit_batch, seed=s.seed + completed)[0]
@@ -534,7 +534,7 @@ def _model_settings(s, info):
         "penalty": s.penalty, "penalty_weight": s.penalty_weight,
         "penalty_target": s.penalty_target, "pairwise_interpolates": bool(s.pairwise_interpolates),
         "clip_value": s.clip_value, "drift_weight": s.drift_weight,
-        "optimizer": s.optimizer or ("rmsprop" if s.penalty == "clip" else "adam"),
+        "optimizer": s.optimizer or penalties.get(s.penalty).default_optimizer_name,
         "lr_decay": s.lr_decay or "none",
         # The average is a set of variables of its own in the checkpoint.
         "ema_decay": s.ema_decay, "augment": s.augment,

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import architectures, checkpointing, distribute, tf_utils
+from keras_wgan import architectures, checkpointing, distribute, model
 from keras_wgan.model import WassersteinGAN
 
 # fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
@@ -143,7 +143,7 @@ def test_distribute_dataset_shards_by_data_with_equal_batches():
 
 def test_step_logs_stay_scalars_outside_multi_worker():
     logs = {"critic_loss": tf.constant(1.5)}
-    assert tf_utils.step_logs(logs)["critic_loss"].shape == ()
+    assert model.step_logs(logs)["critic_loss"].shape == ()
 
 
 def test_every_critic_update_draws_its_own_noise():

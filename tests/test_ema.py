@@ -210,16 +210,16 @@ _MIRRORED = textwrap.dedent("""
     distribute.split_cpu(2)
     import keras, numpy as np, tensorflow as tf
     from tests.test_ema import closed_form, data, small_gan
-    from keras_wgan import tf_utils
+    from keras_wgan import distribute
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with strategy.scope():
         gan = small_gan(ema_decay=0.7)
         gan.compile(generator_optimizer=keras.optimizers.SGD(0.1))
-    initial = [tf_utils.variable_value(v) for v in gan.generator.weights]
+    initial = [distribute.variable_value(v) for v in gan.generator.weights]
     class Recorder(keras.callbacks.Callback):
         after = []
         def on_train_batch_end(self, batch, logs=None):
-            self.after.append([tf_utils.variable_value(v) for v in self.model.generator.weights])
+            self.after.append([distribute.variable_value(v) for v in self.model.generator.weights])
     recorder = Recorder()
     batches = strategy.experimental_distribute_dataset(data())
     gan.fit(batches, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[recorder])
@@ -239,7 +239,7 @@ _MIRRORED = textwrap.dedent("""
             replica_diff = max(replica_diff, *(float(np.abs(c - s).max())
                                                for c, s in zip(copies, sources)))
         target = e if id(g) in trainable else last
-        diff = max(diff, float(np.abs(tf_utils.variable_value(a) - target).max()))
+        diff = max(diff, float(np.abs(distribute.variable_value(a) - target).max()))
     moved = float(max(np.abs(w - i).max() for w, i in zip(recorder.after[-1], initial)))
     print("REPORT " + json.dumps(dict(diff=diff, replica_diff=replica_diff, moved=moved,
                                       kinds=sorted(kinds))))

@@ -164,7 +164,7 @@ def test_save_load_round_trips_and_training_continues_identically(tmp_path):
     restored = keras.models.load_model(path)
 
     assert isinstance(restored, WassersteinGAN)
-    assert (restored.critic_steps, restored.penalty, restored.penalty_weight) == (3, "gp", 5.0)
+    assert (restored.critic_steps, restored.penalty.name, restored.penalty_weight) == (3, "gp", 5.0)
     assert float(restored.generator_optimizer.learning_rate) == pytest.approx(3e-4)
     for optimizer in ("critic_optimizer", "generator_optimizer"):
         saved = [np.array(v) for v in getattr(gan, optimizer).variables]
@@ -281,3 +281,90 @@ def test_evaluate_draws_new_latent_vectors_per_batch_and_the_same_per_call():
     assert first[0] != pytest.approx(first[1], rel=1e-6)  # other latent vectors
     gan.evaluate(data, verbose=0, callbacks=[recorder])
     assert recorder.values == first  # deterministic: the same at every call
+
+
+def test_a_method_object_is_the_penalty_and_round_trips(tmp_path):
+    gan = small_gan(penalties.GradientPenalty(weight=4.0, target=2.0), critic_steps=2)
+    assert gan.penalty_weight == 4.0
+    restored = WassersteinGAN.from_config(gan.get_config())
+    assert isinstance(restored.penalty, penalties.GradientPenalty)
+    assert restored.penalty.get_config() == {"weight": 4.0, "target": 2.0}
+    with pytest.raises(ValueError, match="penalty_weight cannot be combined with the method"):
+        small_gan(penalties.GradientPenalty(), penalty_weight=1.0)
+
+
+def test_legacy_keywords_build_the_method_they_apply_to():
+    gan = small_gan("pairwise", penalty_weight=3.0, pairwise_interpolates=True, clip_value=0.5)
+    assert isinstance(gan.penalty, penalties.PairwiseLipschitzPenalty)
+    assert (gan.penalty.weight, gan.penalty.interpolates) == (3.0, True)
+    clip = small_gan("clip", clip_value=0.05, pairwise_interpolates=True)
+    assert clip.penalty.get_config() == {"clip_value": 0.05, "weight": 10.0}
+    assert isinstance(keras_wgan_default_optimizer("clip"), keras.optimizers.RMSprop)
+
+
+def keras_wgan_default_optimizer(penalty):
+    from keras_wgan import default_optimizer
+
+    return default_optimizer(penalty)
+
+
+def test_keras_files_with_the_old_penalty_config_still_load(tmp_path):
+    # Before the penalty was an object, get_config() stored its name and four options.
+    import json
+    import zipfile
+
+    gan = small_gan("gp")
+    gan.compile()
+    new = tmp_path / "new.keras"
+    gan.save(new)
+    old = tmp_path / "old.keras"
+    with zipfile.ZipFile(new) as source, zipfile.ZipFile(old, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(content)
+                config["config"].update(penalty="pairwise", penalty_weight=3.0,
+                                        penalty_target=1.5, pairwise_interpolates=True,
+                                        clip_value=0.01)
+                content = json.dumps(config).encode()
+            target.writestr(item, content)
+    restored = keras.models.load_model(old)
+    assert isinstance(restored.penalty, penalties.PairwiseLipschitzPenalty)
+    assert restored.penalty.get_config() == {"weight": 3.0, "target": 1.5, "interpolates": True}
+    assert isinstance(keras.models.load_model(new).penalty, penalties.GradientPenalty)
+
+
+def test_train_step_calls_the_methods_term_and_constraint_for_every_critic_update():
+    class Counting(penalties.LipschitzMethod):
+        name = "counting"
+
+        def __init__(self, weight=10.0):
+            super().__init__(weight)
+            self.calls = self.constraints = 0
+
+        def __call__(self, critic, real, fake, **kwargs):
+            self.calls += 1
+            return penalties.no_penalty(critic, real, fake)
+
+        def constrain(self, critic):
+            self.constraints += 1
+
+    method = Counting()
+    gan = small_gan(method, critic_steps=3)
+    gan.compile(run_eagerly=True)
+    gan.train_step(tf.constant(points(12)))
+    assert (method.calls, method.constraints) == (3, 3)
+
+
+def test_tf_utils_is_a_deprecated_shim_of_the_moved_names():
+    import importlib
+    import sys
+
+    from keras_wgan import distribute, model
+
+    sys.modules.pop("keras_wgan.tf_utils", None)
+    with pytest.warns(DeprecationWarning, match="keras_wgan.tf_utils is deprecated"):
+        tf_utils = importlib.import_module("keras_wgan.tf_utils")
+    assert tf_utils.variable_value is distribute.variable_value
+    assert tf_utils.step_seed is model.step_seed
+    assert tf_utils.input_gradient is penalties.input_gradient

@@ -171,8 +171,9 @@ def test_no_penalty_is_zero():
 
 
 def test_get_by_name_and_unknown_name():
-    assert penalties.get("gp") is penalties.gradient_penalty
-    assert penalties.get("pairwise") is penalties.pairwise_lipschitz_penalty
+    assert isinstance(penalties.get("gp"), penalties.GradientPenalty)
+    assert isinstance(penalties.get("pairwise"), penalties.PairwiseLipschitzPenalty)
+    assert penalties.PENALTIES["gp"] is penalties.gradient_penalty
     with pytest.raises(ValueError, match="unknown penalty 'foo'.*'gp'"):
         penalties.get("foo")
 
@@ -236,3 +237,143 @@ def test_pairwise_penalty_leaves_out_only_pairs_much_closer_than_the_batch_scale
     fake[3, 0] = 0.05  # above 1% of the mean distance: kept
     value = penalties.pairwise_lipschitz_penalty(linear_critic(w), real, fake)
     assert float(value) == pytest.approx(4.0, rel=1e-4)
+
+
+# ------------------------------------------------------ the method objects
+def test_zero_centred_penalty_of_linear_and_square_critics():
+    # Linear: ||grad f||^2 = ||w||^2 = 25 everywhere. Square: grad f(x_hat) = alpha * fake.
+    value = penalties.get("gp0")(linear_critic([3.0, 4.0, 0.0]), REAL, FAKE, seed=1)
+    assert float(value) == pytest.approx(25.0, rel=1e-5)
+    fake = RNG.normal(size=(6, 2, 3)).astype("float32")
+    alpha = np.linspace(0.1, 0.9, 6).astype("float32")
+    expected = np.mean(alpha ** 2 * np.sum(fake.reshape(6, -1) ** 2, axis=1))
+    value = penalties.zero_centred_gradient_penalty(square_critic((2, 3)), np.zeros_like(fake),
+                                                    fake, alpha=alpha)
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+    assert penalties.get("gp0").weight == 10.0 and penalties.get("gp0").second_order
+
+
+def test_r1_is_half_the_mean_squared_gradient_on_real_samples_only():
+    # Square critic: grad f(x) = x, so R1 = mean ||real||^2 / 2, whatever the fakes.
+    real = RNG.normal(size=(8, 3)).astype("float32")
+    expected = 0.5 * np.mean(np.sum(real ** 2, axis=1))
+    r1 = penalties.get("r1")
+    for fake in (np.zeros_like(real), 100.0 + real):
+        assert float(r1(square_critic((3,)), real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert float(r1(linear_critic([3.0, 4.0, 0.0]), REAL, FAKE)) == pytest.approx(12.5, rel=1e-5)
+    assert r1.weight == 10.0  # gamma: the loss term is gamma / 2 * E ||grad||^2
+
+
+def test_wgan_div_is_the_mean_p_th_power_of_the_gradient_norm_at_real_and_fake():
+    # Square critic: ||grad f(x)|| = ||x||; the term is (mean_real + mean_fake) / 2 of ||x||^6.
+    real = np.array([[1.0, 0.0], [0.0, 2.0]], "float32")
+    fake = np.array([[1.0, 1.0], [0.0, 0.5]], "float32")
+    expected = 0.5 * (np.mean([1.0, 2.0 ** 6]) + np.mean([2.0 ** 3, 0.5 ** 6]))
+    method = penalties.get("wgan_div")
+    assert float(method(square_critic((2,)), real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert (method.weight, method.power) == (2.0, 6.0)  # k = 2, p = 6
+    quartic = penalties.get("wgan_div", power=4.0)
+    assert float(quartic(linear_critic([0.0, 2.0, 0.0]), REAL, FAKE)) == pytest.approx(16.0)
+
+
+def test_consistency_term_matches_hand_computation():
+    # Per sample: (D' - D'')^2 + 0.1 * mean_j (D_'_j - D_''_j)^2, minus M', hinged at 0.
+    outputs_1, outputs_2 = [[1.0], [0.5], [0.0]], [[0.0], [0.5], [0.2]]
+    features_1 = [[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+    features_2 = [[0.0, 0.0], [0.0, 4.0], [0.0, 0.0]]
+    distances = np.array([1.0 + 0.1 * 2.0, 0.0 + 0.1 * 8.0, 0.04])  # 1.2, 0.8, 0.04
+    for margin in (0.0, 0.5):
+        value = penalties.consistency_term(outputs_1, outputs_2, features_1, features_2,
+                                           margin=margin)
+        assert float(value) == pytest.approx(np.mean(np.maximum(distances - margin, 0)),
+                                             rel=1e-5)
+    assert float(penalties.consistency_term(outputs_1, outputs_2)) == pytest.approx(
+        np.mean([1.0, 0.0, 0.04]), rel=1e-5)
+
+
+def linear_dropout_critic(w):
+    """f(x) = w.x with Dropout(0.5) on the input: f itself in inference."""
+    critic = keras.Sequential([keras.Input((len(w),)), keras.layers.Dropout(0.5),
+                               keras.layers.Dense(1)])
+    critic.set_weights([np.asarray(w, "float32").reshape(-1, 1), np.zeros(1, "float32")])
+    return critic
+
+
+def test_ctgan_is_the_gradient_penalty_plus_the_consistency_of_two_dropout_passes():
+    critic = linear_dropout_critic([3.0, 4.0, 0.0])
+    method = penalties.get("ctgan")
+    # Without dropout (inference) both passes agree: only the gradient penalty (5 - 1)^2.
+    assert float(method(critic, REAL, FAKE, seed=1, training=False)) == pytest.approx(16.0)
+    # With dropout the two passes differ: CT > 0 on top of a (random) gradient penalty.
+    gp = float(penalties.gradient_penalty(critic, REAL, FAKE, alpha=np.full(16, 0.5, "float32"),
+                                          training=True))
+    with_ct = [float(method(critic, REAL, FAKE, alpha=np.full(16, 0.5, "float32")))
+               for _ in range(3)]
+    assert all(np.isfinite(with_ct)) and max(with_ct) > 0.0 and gp >= 0.0
+    assert (method.weight, method.consistency_weight) == (10.0, 0.2)  # lambda 10, lambda_2 2
+
+
+def test_ctgan_refuses_a_critic_without_dropout():
+    from keras_wgan import WassersteinGAN, architectures
+
+    generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
+    with pytest.raises(ValueError, match="penalty 'ctgan' needs a critic with dropout"):
+        WassersteinGAN(generator, critic, penalty="ctgan")
+    generator, critic = architectures.build("mlp", (2,), units=8, depth=1, dropout=0.2)
+    gan = WassersteinGAN(generator, critic, penalty="ctgan", critic_steps=2, seed=0)
+    gan.compile()
+    history = gan.fit(np.random.default_rng(0).normal(size=(32, 2)).astype("float32"),
+                      batch_size=16, epochs=1, verbose=0)
+    assert history.history["penalty"][-1] > 0.0
+
+
+@pytest.mark.parametrize("name", list(penalties.METHODS))
+def test_every_method_round_trips_through_its_config(name):
+    method = penalties.get(name)
+    assert method.name == name
+    config = keras.saving.serialize_keras_object(method)
+    restored = penalties.get(config)
+    assert type(restored) is type(method) and restored.get_config() == method.get_config()
+
+
+def test_get_takes_options_instances_and_functions():
+    method = penalties.get("pairwise", weight=3.0, interpolates=True)
+    assert (method.weight, method.interpolates) == (3.0, True)
+    assert penalties.get(method) is method
+    with pytest.raises(ValueError, match="penalty 'gp' takes no option clip_value"):
+        penalties.get("gp", clip_value=0.1)
+    with pytest.raises(ValueError, match="weight must be a number >= 0.0, received -1"):
+        penalties.get("r1", weight=-1)
+
+    def mine(critic, real, fake, *, target, **kwargs):
+        return target * penalties.gradient_penalty(critic, real, fake, **kwargs)
+
+    wrapped = penalties.get(mine, weight=2.0, target=0.5)
+    assert isinstance(wrapped, penalties.PenaltyFunction) and wrapped.name == "mine"
+    value = wrapped(linear_critic([3.0, 4.0, 0.0]), REAL, FAKE, alpha=np.full(16, 0.5))
+    assert float(value) == pytest.approx(0.5 * 16.0, rel=1e-5)
+
+
+def test_optimizers_constraints_and_second_derivatives_belong_to_the_methods():
+    assert {name for name, cls in penalties.METHODS.items() if cls.second_order} == {
+        "gp", "lp", "gp0", "r1", "wgan_div", "ctgan"}
+    clip = penalties.get("clip", clip_value=0.05)
+    assert isinstance(clip.default_optimizer(), keras.optimizers.RMSprop)
+    assert clip.default_optimizer_name == "rmsprop"
+    assert isinstance(penalties.get("gp0").default_optimizer(), keras.optimizers.Adam)
+    critic = linear_critic([0.5, -0.005, 0.002])
+    penalties.get("gp").constrain(critic)  # a penalty leaves the weights alone
+    assert critic.get_weights()[0].max() == 0.5
+    clip.constrain(critic)
+    np.testing.assert_allclose(np.ravel(critic.get_weights()[0]), [0.05, -0.005, 0.002])
+
+
+@pytest.mark.parametrize("penalty, message", [
+    ("r1", "with a gradient penalty \\(penalty 'r1'\\)"),
+    ("pairwise", "float16 needs loss scaling"),
+])
+def test_float16_refusal_reads_the_methods_second_order_flag(penalty, message):
+    from keras_wgan import training
+
+    with pytest.raises(ValueError, match=message):
+        training.resolve_mixed_precision("mixed_float16", penalty)

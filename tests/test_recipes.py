@@ -71,7 +71,7 @@ def test_train_uses_the_recipe_for_what_it_is_not_given(tmp_path):
     settings = result.settings
     assert (settings["penalty"], settings["penalty_weight"], settings["depth"]) == (
         "pairwise", 10.0, 3)
-    assert result.model.penalty == "pairwise" and result.model.critic_steps == 5
+    assert result.model.penalty.name == "pairwise" and result.model.critic_steps == 5
     # linear decay over train_steps (generator) and train_steps * critic_steps (critic)
     assert float(result.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
 

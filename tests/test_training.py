@@ -47,7 +47,8 @@ def no_data(monkeypatch):
     ({"units": 8, "architecture": "dcgan"}, "units=8 does not apply to architecture 'dcgan'"),
     ({"units": 0}, "units must be an integer >= 1, received 0"),
     ({"latent_dim": -2}, "latent_dim must be an integer >= 1, received -2"),
-    ({"penalty": "foo"}, "penalty must be one of 'gp', 'lp', 'pairwise', 'clip', 'none', "
+    ({"penalty": "foo"}, "penalty must be one of 'gp', 'lp', 'pairwise', 'clip', 'none', 'gp0', "
+                        "'r1', 'wgan_div', 'ctgan', "
                         "received 'foo'"),
     ({"optimizer": "sgd"}, "optimizer must be 'adam' or 'rmsprop', received 'sgd'"),
     ({"critic_norm": "batch"}, "critic_norm must be None or 'layer'"),

@@ -35,7 +35,7 @@ import keras  # noqa: E402  (TensorFlow may initialise only after the split)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_wgan import architectures, checkpointing, tf_utils  # noqa: E402
+from keras_wgan import architectures, checkpointing, distribute  # noqa: E402
 from keras_wgan.model import WassersteinGAN  # noqa: E402
 
 CRITIC_STEPS = 2
@@ -58,7 +58,7 @@ class FixedNoiseGAN(WassersteinGAN):
 
     def _slice(self, table, batch_size, counter):
         row = tf.gather(table, tf.cast(counter, tf.int32))
-        start = tf_utils.replica_id() * batch_size
+        start = distribute.replica_id() * batch_size
         return row[start:start + batch_size]
 
     def latent_noise(self, batch_size, stream, counter):
@@ -130,12 +130,12 @@ def main():
     report["replicas"] = mirrored.num_replicas_in_sync
     report["step_diff"] = max_diff(single, train(mirrored, real, tables, initial))
     report["moved"] = max_diff(single, initial)
-    scaling = tf_utils.num_replicas
-    tf_utils.num_replicas = lambda: 1  # what train_step would do without its scaling
+    scaling = distribute.num_replicas
+    distribute.num_replicas = lambda: 1  # what train_step would do without its scaling
     try:
         report["unscaled_step_diff"] = max_diff(single, train(mirrored, real, tables, initial))
     finally:
-        tf_utils.num_replicas = scaling
+        distribute.num_replicas = scaling
 
     with mirrored.scope():
         generator, critic = architectures.build("mlp", (2,), units=8, depth=1)

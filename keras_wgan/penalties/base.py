@@ -1,0 +1,132 @@
+"""The interface of a Lipschitz method: `LipschitzMethod`; `PenaltyFunction` wraps a function.
+
+A method is resolved once (`keras_wgan.penalties.get`) into an object that
+carries its options and its config, in the pattern of Keras's losses
+(`MeanSquaredError` beside `mean_squared_error`). The training step calls it
+and multiplies by its `weight`, and calls `constrain(critic)` after every
+critic update; it never asks which method it has.
+"""
+
+import numbers
+
+import keras
+from keras import ops
+
+__all__ = ["LipschitzMethod", "PenaltyFunction"]
+
+
+class LipschitzMethod:
+    """Base class of the Lipschitz methods: a critic term, a constraint, an optimizer.
+
+    Subclasses set `name` (the registry name, e.g. "gp"), `second_order`
+    (True when the term differentiates the critic's input gradient, so that
+    training differentiates twice) and override `__call__`; weight clipping
+    also overrides `constrain` and `default_optimizer`.
+
+    Args:
+        weight: the term's weight in the critic loss (lambda), >= 0.
+    """
+
+    name = None
+    second_order = False
+    #: The `keras_wgan.training.make_optimizer` name of `default_optimizer()`.
+    default_optimizer_name = "adam"
+
+    def __init__(self, weight=10.0):
+        self.weight = check_number("weight", weight, minimum=0.0)
+
+    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
+                 seed=None, training=True):
+        """The unweighted term, a float32 scalar.
+
+        Args:
+            critic: the critic, mapping [B, ...] to [B, 1].
+            real: real samples, [B, ...].
+            fake: generated samples, same shape.
+            alpha: optional interpolation coefficients [B] (see `interpolate`).
+            real_output: the critic's outputs on `real`, if already computed.
+            fake_output: the critic's outputs on `fake`, if already computed.
+            seed: random seed for alpha when it is not given.
+            training: passed to the critic.
+        """
+        raise NotImplementedError
+
+    def constrain(self, critic):
+        """Called after every critic update; a penalty does nothing here."""
+        del critic
+
+    def check_critic(self, critic):
+        """Raises ValueError for a critic the method cannot work with (none here)."""
+        del critic
+
+    def default_optimizer(self):
+        """The optimizer the method's paper trains with, a new instance.
+
+        Gradient penalties and spectral normalisation: Adam(1e-4, beta_1=0.5,
+        beta_2=0.9), the WGAN-GP released code's (gan_mnist.py, gan_cifar.py,
+        gan_toy.py); Algorithm 1 of the paper states beta_1 = 0, beta_2 = 0.9,
+        which its ResNet code (gan_cifar_resnet.py) uses with learning rate 2e-4.
+        """
+        return keras.optimizers.Adam(learning_rate=1e-4, beta_1=0.5, beta_2=0.9)
+
+    def get_config(self):
+        return {"weight": self.weight}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({options})"
+
+
+@keras.saving.register_keras_serializable(package="keras_wgan")
+class PenaltyFunction(LipschitzMethod):
+    """A user's penalty function as a Lipschitz method.
+
+    The function has the signature of the package's penalty functions,
+    `fn(critic, real, fake, *, alpha, real_output, fake_output, target,
+    training)` (extra keywords through `**kwargs`), and returns a scalar. It
+    saves with the model when Keras can serialize it (a registered or
+    module-level function; not a lambda).
+
+    Args:
+        fn: the function.
+        weight: its weight in the critic loss.
+        target: passed to the function as `target=`.
+    """
+
+    def __init__(self, fn, weight=10.0, target=1.0):
+        if not callable(fn):
+            raise ValueError(f"fn must be callable, received {fn!r}")
+        super().__init__(weight)
+        self.fn = fn
+        self.target = check_number("target", target, minimum=0.0)
+        self.name = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
+                 seed=None, training=True):
+        del seed
+        return ops.cast(self.fn(critic, real, fake, alpha=alpha, real_output=real_output,
+                                fake_output=fake_output, target=self.target,
+                                training=training), "float32")
+
+    def get_config(self):
+        return {"fn": keras.saving.serialize_keras_object(self.fn), "weight": self.weight,
+                "target": self.target}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["fn"] = keras.saving.deserialize_keras_object(config["fn"])
+        return cls(**config)
+
+
+def check_number(name, value, minimum, strict=False):
+    """`value` as a float if it is a real number >= minimum (> with `strict`), else ValueError."""
+    bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
+    if bad or value != value or value < minimum or (strict and value == minimum):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be a number {relation} {minimum}, received {value!r}")
+    return float(value)
