@@ -66,7 +66,7 @@ class SamplePictures(keras.callbacks.Callback):
         """Writes the pictures for `epoch` (with `logs` in the caption); returns the grid's path."""
         generator = self.model.sampling_generator
         samples = generator.predict(self._latent, verbose=0)
-        step = int(tf_utils.variable_value(self.model.generator_optimizer.iterations))
+        step = int(distribute.variable_value(self.model.generator_optimizer.iterations))
         caption = pictures.caption_lines(step, logs, epoch=epoch)
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
         pictures.save_png(pictures.picture(samples, self.real, self.value_range, caption), path)
