@@ -45,6 +45,9 @@ import warnings
 
 import tensorflow as tf
 
+from keras_wgan import validation
+from keras_wgan.settings import STRATEGIES
+
 __all__ = [
     "STRATEGIES",
     "distribute_dataset",
@@ -54,9 +57,6 @@ __all__ = [
     "split_cpu",
     "task_id",
 ]
-
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-
 
 def split_cpu(num_devices):
     """Splits the CPU into `num_devices` logical devices for mirrored training.
@@ -77,8 +77,7 @@ def split_cpu(num_devices):
         RuntimeError: when TensorFlow is already initialised with another
             number of CPU devices.
     """
-    if isinstance(num_devices, bool) or not isinstance(num_devices, int) or num_devices < 1:
-        raise ValueError(f"cpu_devices must be an integer >= 1, received {num_devices!r}")
+    validation.integer("cpu_devices", num_devices, minimum=1)
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
@@ -123,9 +122,7 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
         ValueError: for an unknown name or an option the strategy does not take.
         RuntimeError: for "tpu" when no TPU can be reached.
     """
-    if name not in STRATEGIES:
-        allowed = ", ".join(repr(s) for s in STRATEGIES)
-        raise ValueError(f"strategy must be one of {allowed}, received {name!r}")
+    validation.choice("strategy", name, STRATEGIES)
     if tpu is not None and name != "tpu":
         raise ValueError(f"tpu={tpu!r} is only used with strategy='tpu', received "
                          f"strategy={name!r}")

@@ -37,7 +37,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import data, metrics, pictures, tf_utils
+from keras_wgan import data, metrics, pictures
 
 __all__ = ["Monitor", "real_sample_set", "swd_min_resolution"]
 
@@ -281,8 +281,7 @@ class Monitor(keras.callbacks.Callback):
 
     # ------------------------------------------------------------ measuring
     def _step(self):
-        optimizer = getattr(self.model, "generator_optimizer", None)
-        return int(tf_utils.variable_value(optimizer.iterations)) if optimizer is not None else 0
+        return self.model.generator_steps
 
     def generated(self):
         """The generator's samples of the fixed latent vectors, now."""
