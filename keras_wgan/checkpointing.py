@@ -164,7 +164,7 @@ def restore_latest(model, directory):
             logging.warning("keras_wgan: cannot restore checkpoint %s (%s); trying an older one",
                             path, errors[-1])
             continue
-        restored, step = path, generator_step(model)
+        restored, step = path, model.generator_steps
         break
     if paths and restored is None:
         raise RuntimeError(f"no checkpoint of {directory} could be restored:\n" +
@@ -342,7 +342,7 @@ class StopAtStep(keras.callbacks.Callback):
         self.train_steps = validation.integer("train_steps", train_steps, minimum=1)
 
     def on_train_batch_end(self, batch, logs=None):
-        step = generator_step(self.model)
+        step = self.model.generator_steps
         if step >= self.train_steps:
             if step > self.train_steps:
                 logging.warning("keras_wgan: stopped at generator step %d, past train_steps=%d "
@@ -422,7 +422,7 @@ class CheckpointCallback(keras.callbacks.Callback):
             max_to_keep=self.max_to_keep if chief else 1, checkpoint_name=CHECKPOINT_NAME)
         # Training starts at the restored step, i.e. at the newest checkpoint (or at 0):
         # nothing new to save there. Kept alike on all workers so that they save together.
-        self._last_step = self._saved_step = generator_step(self.model)
+        self._last_step = self._saved_step = self.model.generator_steps
         state, _ = _read_index(self.directory)
         latest = state.model_checkpoint_path if state else None
         self.last_saved_step = _step_of(latest) if latest else None
@@ -430,7 +430,7 @@ class CheckpointCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.nonfinite_step is not None:
             return
-        step = generator_step(self.model)
+        step = self.model.generator_steps
         bad = _nonfinite_logs(logs)
         if bad:
             self._stop(step, "loss", ", ".join(bad))
@@ -450,7 +450,7 @@ class CheckpointCallback(keras.callbacks.Callback):
     # ----------------------------------------------------------- helpers
     def _save_if_new(self):
         if self.nonfinite_step is None and self._manager is not None:
-            step = generator_step(self.model)
+            step = self.model.generator_steps
             if step != self._saved_step:
                 self._save(step)
 

@@ -196,7 +196,8 @@ class TrainSettings:
     dataset: str = _setting(
         "8gaussians", "A built-in 2-D distribution (8gaussians, 25gaussians, swissroll, "
         "circle), a .npz file (array 'images' or its only array), a folder of images, an IDX "
-        "images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train split), or a "
+        "images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train split; the test "
+        "split by the path of its t10k-images file), or a "
         "tensorflow-datasets name (mnist, fashion_mnist, cifar10, celeb_a...).", _path)
     data_dir: str | None = _setting(None, "tensorflow-datasets data directory.", _path)
     image_size: int | None = _setting(
@@ -426,3 +427,7 @@ def describe(indent=8):
 
 
 TrainSettings.__doc__ = TrainSettings.__doc__.rstrip() + "\n\n    Attributes:\n" + describe(8)
+
+
+if __name__ == "__main__":  # prints the README's flag table
+    print(markdown_table(), end="")
