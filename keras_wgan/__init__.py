@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "architectures", "augment", "checkpointing", "data", "distribute", "ema", "evaluate",
     "evaluation", "export", "idx", "losses", "metrics", "monitoring", "penalties", "recipes",
-    "training",
+    "settings", "training", "validation",
 )
 # Names of other modules that the package itself offers, and their module.
 _ATTRIBUTES = {"WassersteinGAN": "keras_wgan.model", "default_optimizer": "keras_wgan.model"}

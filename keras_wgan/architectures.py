@@ -78,6 +78,7 @@ import math
 import keras
 from keras import layers
 
+from keras_wgan import validation
 from keras_wgan.labels import check_num_classes
 from keras_wgan.layers import ConditionalBatchNormalization, PatchConv2D, SampleLayerNormalization
 
@@ -105,9 +106,7 @@ _IMAGE_CHANNELS = (1, 3)
 
 def _positive_int(name, value):
     """Returns ``value`` as an int, or raises ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return int(validation.integer(name, value, minimum=1))
 
 
 def _sample_shape(sample_shape):
@@ -137,12 +136,9 @@ def _reject_shape(architecture, shape, expected):
 
 def _check_critic_norm(critic_norm):
     """Raises ValueError unless ``critic_norm`` is None or 'layer'."""
-    if critic_norm not in _CRITIC_NORMS:
-        raise ValueError(
-            f"critic_norm must be None or 'layer', got {critic_norm!r} "
-            "(batch normalisation is never used in a critic: it breaks the "
-            "per-sample gradient penalty)"
-        )
+    validation.choice("critic_norm", critic_norm, _CRITIC_NORMS,
+                      hint="batch normalisation is never used in a critic: it breaks the "
+                      "per-sample gradient penalty")
 
 
 def _check_conditioning(num_classes, critic_conditioning):

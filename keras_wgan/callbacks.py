@@ -153,7 +153,7 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
     def _position(self):
         """(generator updates made, critic updates made since the last generator update)."""
         model = self.model
-        generator_updates = int(distribute.variable_value(model.generator_optimizer.iterations))
+        generator_updates = model.generator_steps
         critic_updates = int(distribute.variable_value(model.critic_optimizer.iterations))
         before = self.critic_updates(0, generator_updates, model.critic_steps)
         return generator_updates, critic_updates - before - self._offset

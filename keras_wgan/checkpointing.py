@@ -7,16 +7,14 @@ where an uninterrupted run would have ended. Keras 3.15's
 only at epoch boundaries and builds only `model.optimizer`, not the two
 optimizers of a GAN, so their Adam moments would silently restart from zero.
 
-The pieces, and how a training script combines them:
+The pieces, combined by `resume` (the one resume sequence: restore, plan,
+skip, distribute, callbacks, then the non-finite check):
 
     gan.compile(...)                                  # inside strategy.scope()
-    step = restore_latest(gan, checkpoint_dir) or 0   # logs "resuming from..."
-    plan = fit_plan(train_steps, steps_per_epoch, step)
-    dataset = dataset.skip(plan.completed_steps)      # the batches not yet seen
-    saver = CheckpointCallback(checkpoint_dir, checkpoint_every_steps=500)
-    gan.fit(dataset, callbacks=[saver, StopAtStep(train_steps)], **plan.fit_kwargs())
-    if saver.nonfinite_step is not None:
-        raise SystemExit(f"non-finite loss at generator step {saver.nonfinite_step}")
+    run = resume(gan, checkpoint_dir, dataset, train_steps=10000, steps_per_epoch=1000,
+                 checkpoint_every_steps=500)          # logs "resuming from..."
+    gan.fit(run.dataset, callbacks=run.callbacks, **run.fit_kwargs())
+    run.check_finite()                                # FloatingPointError after a NaN
 
 What a checkpoint holds (`training_checkpoint`): the generator, the critic,
 both optimizers with all their slots (Adam's moments) and iteration counters,
@@ -59,7 +57,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from keras_wgan import distribute
+from keras_wgan import distribute, validation
 
 __all__ = [
     "CheckpointCallback",
@@ -69,9 +67,11 @@ __all__ = [
     "TrainingInterrupted",
     "all_finite",
     "complete_checkpoints",
+    "Resumed",
     "fit_plan",
     "generator_step",
     "restore_latest",
+    "resume",
     "training_checkpoint",
 ]
 
@@ -103,8 +103,8 @@ def training_checkpoint(model):
 
 
 def generator_step(model):
-    """The number of generator updates made so far (the training step)."""
-    return int(np.asarray(distribute.variable_value(model.generator_optimizer.iterations)))
+    """The number of generator updates made so far (`WassersteinGAN.generator_steps`)."""
+    return model.generator_steps
 
 
 def restore_latest(model, directory):
@@ -164,7 +164,7 @@ def restore_latest(model, directory):
             logging.warning("keras_wgan: cannot restore checkpoint %s (%s); trying an older one",
                             path, errors[-1])
             continue
-        restored, step = path, generator_step(model)
+        restored, step = path, model.generator_steps
         break
     if paths and restored is None:
         raise RuntimeError(f"no checkpoint of {directory} could be restored:\n" +
@@ -233,9 +233,8 @@ def fit_plan(train_steps, steps_per_epoch, completed_steps=None):
         A `FitPlan`.
     """
     completed = int(completed_steps or 0)
-    for name, value in (("train_steps", train_steps), ("steps_per_epoch", steps_per_epoch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, received {value!r}")
+    validation.integer("train_steps", train_steps, minimum=1)
+    validation.integer("steps_per_epoch", steps_per_epoch, minimum=1)
     if completed < 0:
         raise ValueError(f"completed_steps must be >= 0, received {completed_steps!r}")
     initial_epoch = completed // steps_per_epoch
@@ -246,6 +245,85 @@ def fit_plan(train_steps, steps_per_epoch, completed_steps=None):
                         completed, train_steps)
     return FitPlan(train_steps=train_steps, completed_steps=min(completed, train_steps),
                    steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch, epochs=epochs)
+
+
+@dataclasses.dataclass
+class Resumed:
+    """A run positioned at its newest checkpoint, ready for `fit()` (see `resume`).
+
+    Attributes:
+        step: the generator step restored (0: a new run).
+        plan: the `FitPlan` from `step` to `train_steps`.
+        dataset: the data for `fit()`: positioned after the batches the
+            restored run consumed and prepared for the model's strategy.
+        saver: the `CheckpointCallback`.
+        callbacks: the callbacks `fit()` needs: the saver and `StopAtStep`.
+    """
+
+    step: int
+    plan: FitPlan
+    dataset: object
+    saver: "CheckpointCallback"
+    callbacks: list
+
+    def fit_kwargs(self):
+        """`initial_epoch`, `epochs` and `steps_per_epoch` for `fit()`."""
+        return self.plan.fit_kwargs()
+
+    def check_finite(self):
+        """After `fit()`: raises FloatingPointError if a loss or weight became non-finite."""
+        saver = self.saver
+        if saver.nonfinite_step is None:
+            return
+        kept = (f"the last good checkpoint (step {saver.last_saved_step}) is in "
+                f"{saver.directory}" if saver.last_saved_step is not None
+                else "no checkpoint was written yet")
+        raise FloatingPointError(
+            f"a loss or weight became NaN or infinite at generator step {saver.nonfinite_step}: "
+            f"training stopped; {kept}; nothing was exported")
+
+
+def resume(model, directory, data, *, train_steps, steps_per_epoch, checkpoint_every_steps=None,
+           keep_checkpoints=3):
+    """Restores the newest checkpoint of `directory` and prepares `fit()` to finish the run.
+
+    The one resume sequence: `restore_latest`, `fit_plan`, the data skipped
+    by the batches the restored run consumed (so that finite data continues
+    in the order of an uninterrupted run), `distribute.distribute_dataset`
+    for the model's strategy, and a `CheckpointCallback` with `StopAtStep`.
+    After `fit()`, call `check_finite()` on the result.
+
+    Args:
+        model: a compiled `WassersteinGAN` (inside its strategy's scope).
+        directory: the checkpoint directory.
+        data: the batches for `fit()`, a `tf.data.Dataset` (skipped by the
+            batches consumed), or a callable `data(step, consumed)` that
+            returns them for a run restored at generator step `step` after
+            `consumed` batches (0 and 0 for a new run), e.g. endless data
+            drawn afresh.
+        train_steps: the generator steps of the whole run.
+        steps_per_epoch: `fit()`'s steps per epoch.
+        checkpoint_every_steps: see `CheckpointCallback`.
+        keep_checkpoints: how many checkpoints to keep.
+
+    Returns:
+        A `Resumed`.
+    """
+    step = restore_latest(model, directory) or 0
+    plan = fit_plan(train_steps, steps_per_epoch, step)
+    # Every fit() step consumes one batch and makes critic_steps critic updates
+    # (more fit() steps than generator updates with the original WGAN's bursts).
+    consumed = (int(np.asarray(distribute.variable_value(model.critic_optimizer.iterations)))
+                // model.critic_steps if step else 0)
+    if callable(data):
+        dataset = data(step, consumed)
+    else:
+        dataset = data.skip(consumed) if consumed else data
+    dataset = distribute.distribute_dataset(
+        dataset, model.distribute_strategy,
+        critic_steps=model.critic_steps if model.fresh_real_batches else 1)
+    saver = CheckpointCallback(directory, checkpoint_every_steps, keep_checkpoints)
+    return Resumed(step, plan, dataset, saver, [saver, StopAtStep(train_steps)])
 
 
 class StopAtStep(keras.callbacks.Callback):
@@ -261,12 +339,10 @@ class StopAtStep(keras.callbacks.Callback):
 
     def __init__(self, train_steps):
         super().__init__()
-        if isinstance(train_steps, bool) or not isinstance(train_steps, int) or train_steps < 1:
-            raise ValueError(f"train_steps must be an integer >= 1, received {train_steps!r}")
-        self.train_steps = train_steps
+        self.train_steps = validation.integer("train_steps", train_steps, minimum=1)
 
     def on_train_batch_end(self, batch, logs=None):
-        step = generator_step(self.model)
+        step = self.model.generator_steps
         if step >= self.train_steps:
             if step > self.train_steps:
                 logging.warning("keras_wgan: stopped at generator step %d, past train_steps=%d "
@@ -312,13 +388,9 @@ class CheckpointCallback(keras.callbacks.Callback):
     def __init__(self, directory, checkpoint_every_steps=None, max_to_keep=3,
                  save_at_epoch_end=True):
         super().__init__()
-        if checkpoint_every_steps is not None and (
-                isinstance(checkpoint_every_steps, bool)
-                or not isinstance(checkpoint_every_steps, int) or checkpoint_every_steps < 1):
-            raise ValueError("checkpoint_every_steps must be None or an integer >= 1, received "
-                             f"{checkpoint_every_steps!r}")
-        if isinstance(max_to_keep, bool) or not isinstance(max_to_keep, int) or max_to_keep < 1:
-            raise ValueError(f"max_to_keep must be an integer >= 1, received {max_to_keep!r}")
+        validation.integer("checkpoint_every_steps", checkpoint_every_steps, minimum=1,
+                           optional=True)
+        validation.integer("max_to_keep", max_to_keep, minimum=1)
         self.directory = os.fspath(directory)
         self.checkpoint_every_steps = checkpoint_every_steps
         self.max_to_keep = max_to_keep
@@ -350,7 +422,7 @@ class CheckpointCallback(keras.callbacks.Callback):
             max_to_keep=self.max_to_keep if chief else 1, checkpoint_name=CHECKPOINT_NAME)
         # Training starts at the restored step, i.e. at the newest checkpoint (or at 0):
         # nothing new to save there. Kept alike on all workers so that they save together.
-        self._last_step = self._saved_step = generator_step(self.model)
+        self._last_step = self._saved_step = self.model.generator_steps
         state, _ = _read_index(self.directory)
         latest = state.model_checkpoint_path if state else None
         self.last_saved_step = _step_of(latest) if latest else None
@@ -358,7 +430,7 @@ class CheckpointCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.nonfinite_step is not None:
             return
-        step = generator_step(self.model)
+        step = self.model.generator_steps
         bad = _nonfinite_logs(logs)
         if bad:
             self._stop(step, "loss", ", ".join(bad))
@@ -378,7 +450,7 @@ class CheckpointCallback(keras.callbacks.Callback):
     # ----------------------------------------------------------- helpers
     def _save_if_new(self):
         if self.nonfinite_step is None and self._manager is not None:
-            step = generator_step(self.model)
+            step = self.model.generator_steps
             if step != self._saved_step:
                 self._save(step)
 

@@ -46,6 +46,9 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_wgan import validation
+from keras_wgan.settings import STRATEGIES
+
 __all__ = [
     "STRATEGIES",
     "distribute_dataset",
@@ -58,9 +61,6 @@ __all__ = [
     "task_id",
     "variable_value",
 ]
-
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-
 
 def split_cpu(num_devices):
     """Splits the CPU into `num_devices` logical devices for mirrored training.
@@ -81,8 +81,7 @@ def split_cpu(num_devices):
         RuntimeError: when TensorFlow is already initialised with another
             number of CPU devices.
     """
-    if isinstance(num_devices, bool) or not isinstance(num_devices, int) or num_devices < 1:
-        raise ValueError(f"cpu_devices must be an integer >= 1, received {num_devices!r}")
+    validation.integer("cpu_devices", num_devices, minimum=1)
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
@@ -127,9 +126,7 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
         ValueError: for an unknown name or an option the strategy does not take.
         RuntimeError: for "tpu" when no TPU can be reached.
     """
-    if name not in STRATEGIES:
-        allowed = ", ".join(repr(s) for s in STRATEGIES)
-        raise ValueError(f"strategy must be one of {allowed}, received {name!r}")
+    validation.choice("strategy", name, STRATEGIES)
     if tpu is not None and name != "tpu":
         raise ValueError(f"tpu={tpu!r} is only used with strategy='tpu', received "
                          f"strategy={name!r}")

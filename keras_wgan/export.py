@@ -65,13 +65,12 @@ import datetime
 import json
 import logging
 import math
-import numbers
 import os
 import re
 import shutil
 import sys
 
-from keras_wgan import cli
+from keras_wgan import cli, validation
 
 if __name__ == "__main__" or os.path.basename(sys.argv[0]).startswith("keras-wgan-export"):
     # The command line: TensorFlow's own log lines off the console (set before its import).
@@ -535,7 +534,7 @@ def _metadata(model, model_name, version, sample_shape, value_range, training_me
         sample_shape=list(sample_shape),
         value_range=value_range,
         penalty=model.penalty.name,
-        generator_steps=_generator_steps(model),
+        generator_steps=model.generator_steps,
         keras_wgan_version=_package_version(),
         tensorflow_version=tf.__version__,
         keras_version=keras.__version__,
@@ -746,8 +745,7 @@ def _check_model_name(model_name):
 
 
 def _check_int(name, value, minimum, why):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum} ({why}), received {value!r}")
+    validation.integer(name, value, minimum=minimum, hint=why)
 
 
 def _check_quantizations(quantizations):
@@ -798,12 +796,6 @@ def _check_metadata(metadata):
     return dict(metadata)
 
 
-def _generator_steps(model):
-    """Generator updates trained: the generator optimizer's step count, 0 if uncompiled."""
-    optimizer = getattr(model, "generator_optimizer", None)
-    if optimizer is None:
-        return 0
-    return int(keras.ops.convert_to_numpy(optimizer.iterations))
 
 
 def _package_version():

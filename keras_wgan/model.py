@@ -26,14 +26,13 @@ functions of (seed, purpose, optimizer iteration, replica): every replica of a
 checkpoint draws exactly what an uninterrupted run would have drawn.
 """
 
-import numbers
 import warnings
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_wgan import distribute, losses, penalties
+from keras_wgan import distribute, losses, penalties, validation
 from keras_wgan import augment as augmentation, ema
 from keras_wgan.penalties.weight_clipping import RMSPROP_EPSILON, RMSPROP_RHO, rmsprop
 
@@ -224,10 +223,7 @@ class WassersteinGAN(keras.Model):
     def _setup_ema_and_augment(self, ema_decay, ema_warmup, augment):
         """Checks and stores the EMA and augmentation options; clones the EMA generator."""
         if ema_decay is not None:
-            _check_number("ema_decay", ema_decay, minimum=0.0)
-            if ema_decay >= 1.0:
-                raise ValueError(f"ema_decay must be a number in [0, 1) or None (off), "
-                                 f"received {ema_decay!r}")
+            _check_number("ema_decay", ema_decay, minimum=0.0, below=1.0, hint="or None: off")
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.ema_warmup = bool(ema_warmup)
         self.augment = augmentation.check_policy(augment, self.generator.output_shape[1:])
@@ -238,6 +234,19 @@ class WassersteinGAN(keras.Model):
     def penalty_weight(self):
         """The Lipschitz method's weight in the critic loss (`penalty.weight`)."""
         return self.penalty.weight
+
+    @property
+    def generator_steps(self):
+        """The number of generator updates made (the training step), a Python int.
+
+        The generator optimizer's `iterations`, which checkpoints restore; read
+        so that it also works for the mirrored variable of a model built under
+        a `tf.distribute` strategy (where `int(iterations)` fails). 0 before
+        `compile()`.
+        """
+        if getattr(self, "generator_optimizer", None) is None:
+            return 0
+        return int(distribute.variable_value(self.generator_optimizer.iterations))
 
     @property
     def sampling_generator(self):
@@ -524,13 +533,6 @@ def _optimizer(identifier, penalty):
     return keras.optimizers.get(identifier)
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, received {value!r}")
-
-
-def _check_number(name, value, minimum, strict=False):
-    bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
-    if bad or value < minimum or (strict and value == minimum) or value != value:
-        relation = ">" if strict else ">="
-        raise ValueError(f"{name} must be a number {relation} {minimum}, received {value!r}")
+# The package's shared checks (one message format).
+_check_int = validation.integer
+_check_number = validation.number

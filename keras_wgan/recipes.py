@@ -1,67 +1,20 @@
-"""Default hyperparameters per dataset ("recipes"), chosen by measurement.
+"""Default hyperparameters per dataset ("recipes"): partial training configurations.
 
-A recipe is a plain dict of keyword arguments of `keras_wgan.training.train()`
-(and so of flags of `train_main.py`): the WassersteinGAN options (`penalty`,
-`penalty_weight`, `pairwise_interpolates`, `critic_steps`), the architecture
-(`architecture`, `latent_dim`, `units`, `depth`), `batch_size` (samples per
-critic update), the optimizers (`critic_learning_rate`,
-`generator_learning_rate`, `beta_1`, `beta_2`, `lr_decay`) and `train_steps`
-(generator updates); `train()` takes every value the caller leaves None from
-the recipe. `tuned` says whether the values were measured.
+A recipe is a plain dict of fields of `keras_wgan.settings.TrainSettings` (and
+so of keyword arguments of `keras_wgan.training.train()` and flags of
+`train_main.py`): the Lipschitz method (`penalty`, `penalty_weight`,
+`pairwise_interpolates`), `critic_steps`, the architecture (`architecture`,
+`latent_dim`, `units`, `depth`), `batch_size` (samples per critic update), the
+optimizers (`critic_learning_rate`, `generator_learning_rate`, `beta_1`,
+`beta_2`, `lr_decay`) and `train_steps` (generator updates); `train()` takes
+every setting the caller leaves None from the recipe. One more key, `tuned`,
+says whether the values were measured. Every recipe's keys are checked against
+`TrainSettings` when this module is imported.
 
-How the toy recipes were chosen (issue #3; `benchmarks/toy_quality.py`).
-Quality is the exact W1 (Euclidean cost, `ot.emd2`) between 2000 generated
-and 2000 true samples divided by the W1 between two independent sets of 2000
-true samples (the noise floor), as mean W1 / mean floor over 5 evaluation
-seeds (3 for the pruning runs). Floors (5 seeds): 8gaussians 0.059 (0.032 to
-0.093 by seed: it is mostly how 2000 samples split between the 8 modes),
-25gaussians 0.057 (3 seeds), swissroll 0.061 (0.068 for 3 seeds). The WGAN-GP paper's
-recipe (3x512, gp lambda 0.1, Adam(1e-4, 0.5, 0.9), 5000 steps, 9-13 min)
-scored 1.75 / 2.02 (20 of 25 modes) / 1.35.
-
-* The pairwise Lipschitz penalty (lambda 10) beats the gradient penalty and is
-  cheaper: on 25gaussians (3x256, lr 1e-3 decayed, 2000 steps) gp lambda 0.1
-  scored 2.12 (25/25 modes, 49% of samples within 3 std) at 42 ms/step,
-  gp lambda 1 3.97 (20/25) at 55 ms/step, pairwise lambda 10 1.56 (25/25,
-  71%) at 27 ms/step (same machine load, ~5 on 2 cores).
-* Learning rate 1e-3 decayed linearly to 0 over training: the end of the decay
-  is what sharpens the modes (25gaussians, 6000 steps: 24/25 modes and 32%
-  within 3 std at step 2000, 70% at 4000, 25/25 and 93% at 6000).
-* Longer training helps the 25 modes: 1.56 after 2000 steps, 1.29 after 6000.
-* pairwise lambda 30: 1.43 at 2000 steps, 1.29 at 8000 (no better than lambda
-  10 at 6000); pairwise_interpolates=True: 1.53 vs 1.56, at a higher cost.
-* 3x256 networks instead of 3x512: about 2-3x cheaper per step; with the
-  saved time spent on steps they reach the goal.
-* 8gaussians, where the remaining error is the mass per mode (94-97% of
-  samples already lie within 3 std of a centre): batch 256 scored 1.34 after
-  2000 steps and 1.35 after 4000; batch 512 (2000 steps) 1.26.
-* Generator EMA (Keras `use_ema`, momentum 0.999) hurt badly: 8gaussians
-  2.13, 7/8 modes, 1.4% within 3 std (averaged weights blur the sharp
-  latent-to-mode transitions), so the package keeps no generator average.
-
-Measured results of the chosen recipes (5 evaluation seeds except where
-noted; each from one training seed, and run-to-run spread is about 0.1):
-  8gaussians  1.26, 8/8 modes, 95% within 3 std; 2000 steps of batch 512
-  25gaussians 1.29 (3 seeds), 25/25 modes, 93% within 3 std; 6000 steps
-  swissroll   1.13 (1.04 after 2000 steps, 3 seeds); 4000 steps
-These floors from 3 to 5 pairs of sets are noisy (one pair's floor varies by
-about a third either way). `benchmarks/toy_quality.py` now divides the mean
-W1 over 20 sample sets by the mean floor of 200 pairs (8gaussians 0.058,
-25gaussians 0.071, swissroll 0.068); with the bfloat16 default it measured
-1.22 +- 0.07 (8/8 modes), 1.02 +- 0.03 (25/25) and 1.03 +- 0.04 in 45, 84
-and 52 s of training on the idle 2-core CPU. Keeping the critic's learning
-rate constant while the generator's decays gave 8gaussians 1.13, 1.13 and
-1.22 over three training seeds (100 sample sets) against 1.23 and 1.17 for
-the recipe: within the seed-to-seed spread, so the recipe is unchanged.
-Speed with XLA (`jit_compile=True`, `steps_per_execution=50`) at a load
-average of ~10 on the 2 cores: 36 ms/step at batch 256 (213 s for
-25gaussians' 6000 steps), 68 ms/step at batch 512 (136 s for 8gaussians);
-27 ms/step at batch 256 at load ~5. The paper recipe took 110-124 ms/step.
-
-The image recipes (28x28 mnist-like data) are the WGAN-GP released code's
-usual settings (gan_mnist.py, gan_cifar.py: Adam(1e-4, 0.5, 0.9); Algorithm
-1 of the paper states beta_1 = 0) and were NOT tuned here (`tuned=False`).
-The `resnet` architecture gets `RESNET_RECIPE`, gan_cifar_resnet.py's.
+The toy recipes (8gaussians, 25gaussians, swissroll) were tuned by measurement
+with `benchmarks/toy_quality.py`; the image recipes are the WGAN-GP released
+code's settings, untuned here. How each was chosen, with the measurements:
+docs/recipes.md.
 
 A recipe's optimizer settings are for its own penalty. A run with
 `penalty="clip"` on a recipe of another penalty takes the original WGAN's
@@ -71,6 +24,8 @@ or 1e-4 of the penalty recipes are 20 to 200 times the original's.
 """
 
 import copy
+
+from keras_wgan import settings as _settings
 
 __all__ = ["CLIP_OPTIMIZER", "DEFAULT_IMAGE_RECIPE", "DEFAULT_RECIPE", "IMAGE_RECIPES",
            "RECIPE_KEYS", "RESNET_RECIPE", "TOY_RECIPES", "recipe"]
@@ -165,3 +120,16 @@ def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
     if penalty == "clip" and result["penalty"] != "clip":
         result.update(CLIP_OPTIMIZER, penalty="clip", tuned=False)
     return result
+
+
+def _check_recipes():
+    """Every recipe is a partial TrainSettings (plus `tuned`): a typo fails at import."""
+    named = {**{f"TOY_RECIPES[{k!r}]": v for k, v in TOY_RECIPES.items()},
+             **{f"IMAGE_RECIPES[{k!r}]": v for k, v in IMAGE_RECIPES.items()},
+             "DEFAULT_RECIPE": DEFAULT_RECIPE, "DEFAULT_IMAGE_RECIPE": DEFAULT_IMAGE_RECIPE,
+             "RESNET_RECIPE": RESNET_RECIPE, "CLIP_OPTIMIZER": CLIP_OPTIMIZER}
+    for what, config in named.items():
+        _settings.check_partial(config, f"recipe {what}", extra=("tuned",))
+
+
+_check_recipes()

@@ -210,8 +210,8 @@ def test_evaluate_reports_the_estimate():
 @pytest.mark.parametrize("kwargs, message", [
     ({"critic_steps": 0}, "critic_steps must be an integer >= 1, received 0"),
     ({"penalty": "foo"}, "unknown penalty 'foo'"),
-    ({"penalty_weight": -1.0}, "penalty_weight must be a number >= 0.0, received -1.0"),
-    ({"clip_value": 0.0}, "clip_value must be a number > 0.0"),
+    ({"penalty_weight": -1.0}, "penalty_weight must be a finite number >= 0, received -1.0"),
+    ({"clip_value": 0.0}, "clip_value must be a finite number > 0"),
 ])
 def test_bad_arguments_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -253,11 +253,15 @@ def test_bfloat16_training_exports_a_float32_generator(tmp_path):
 
 
 def test_train_main_flags_map_one_to_one_onto_train():
-    import inspect
+    import dataclasses
 
     from keras_wgan import train_main
 
-    keywords = [name for name, p in inspect.signature(training.train).parameters.items()]
-    assert sorted(train_main.TRAIN_FLAGS) == sorted(keywords)
+    fields = {field.name: field for field in dataclasses.fields(training.TrainSettings)}
+    assert sorted(train_main.TRAIN_FLAGS) == sorted(fields)
+    for name, field in fields.items():  # one default: the flag's is the field's
+        default = train_main.FLAGS[name].default
+        assert (tuple(default) if isinstance(default, list) else default) == field.default, name
+        assert train_main.FLAGS[name].help.endswith(field.metadata["help"]), name  # enum: "<a|b>: "
     assert train_main.FLAGS["mixed_precision"].default == "auto"
     assert train_main.FLAGS["jit_compile"].default == "auto"

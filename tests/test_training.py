@@ -153,7 +153,7 @@ def test_float16_with_a_gradient_penalty_is_refused(penalty, tmp_path):
 
 
 def test_unknown_precision_is_refused():
-    with pytest.raises(ValueError, match="mixed_precision must be one of auto"):
+    with pytest.raises(ValueError, match="mixed_precision must be one of 'auto'"):
         training.resolve_mixed_precision("bfloat16")
 
 

@@ -170,7 +170,7 @@ def _load_checkpoint(path):
     def critic(samples):
         return keras.ops.convert_to_numpy(model.critic(samples, training=False))
 
-    steps = int(model.generator_optimizer.iterations) if model.generator_optimizer else None
+    steps = model.generator_steps if model.generator_optimizer else None
     return Generator(sample=sample, latent_dim=int(model.latent_dim), sample_shape=sample_shape,
                      value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None, dataset=None,
                      source={"checkpoint": path, "generator_steps": steps}, critic=critic)

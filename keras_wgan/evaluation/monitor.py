@@ -36,7 +36,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import data, distribute, pictures
+from keras_wgan import data, pictures
 from keras_wgan.evaluation import core, report
 from keras_wgan.evaluation.core import MAX_READ, real_sample_set, swd_min_resolution  # noqa: F401
 
@@ -208,8 +208,7 @@ class Monitor(keras.callbacks.Callback):
 
     # ------------------------------------------------------------ measuring
     def _step(self):
-        optimizer = getattr(self.model, "generator_optimizer", None)
-        return int(distribute.variable_value(optimizer.iterations)) if optimizer is not None else 0
+        return self.model.generator_steps
 
     def generated(self):
         """The generator's samples of the fixed latent vectors, now."""

@@ -27,7 +27,7 @@ def main():
 
     def on_train_batch_end(self, batch, logs=None):
         stop_at_step(self, batch, logs)
-        print("step", checkpointing.generator_step(self.model), flush=True)
+        print("step", self.model.generator_steps, flush=True)
         time.sleep(sleep)
 
     checkpointing.StopAtStep.on_train_batch_end = on_train_batch_end

@@ -42,19 +42,16 @@ def main():
         gan = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=5)
         gan.compile()
     directory = os.path.join(args.out, "checkpoints")
-    step = checkpointing.restore_latest(gan, directory) or 0
-    plan = checkpointing.fit_plan(args.train_steps, 4, step)
-
     points = np.random.default_rng(0).normal(size=(64 * GLOBAL_BATCH, 2)).astype("float32")
     data = tf.data.Dataset.from_tensor_slices(points).batch(GLOBAL_BATCH * CRITIC_STEPS,
                                                             drop_remainder=True)
-    data = distribute.distribute_dataset(data.repeat(), strategy, critic_steps=CRITIC_STEPS)
-    saver = checkpointing.CheckpointCallback(directory, checkpoint_every_steps=2)
-    history = gan.fit(data, verbose=0, callbacks=[saver, checkpointing.StopAtStep(args.train_steps)],
-                      **plan.fit_kwargs())
+    run = checkpointing.resume(gan, directory, data.repeat(), train_steps=args.train_steps,
+                               steps_per_epoch=4, checkpoint_every_steps=2)
+    step = run.step
+    history = gan.fit(run.dataset, verbose=0, callbacks=run.callbacks, **run.fit_kwargs())
     np.savez(os.path.join(args.out, f"worker_{index}.npz"),
              *[np.asarray(w) for w in gan.get_weights()],
-             generator_iterations=checkpointing.generator_step(gan),
+             generator_iterations=gan.generator_steps,
              critic_iterations=np.asarray(gan.critic_optimizer.iterations.value.numpy()))
     with open(os.path.join(args.out, f"worker_{index}.json"), "w") as f:
         json.dump({"history": {k: [float(x) for x in v] for k, v in history.history.items()},
@@ -63,7 +60,7 @@ def main():
                    "replicas": strategy.num_replicas_in_sync,
                    "chief": distribute.is_chief(strategy),
                    "restored_step": step}, f)
-    print("done", checkpointing.generator_step(gan), flush=True)
+    print("done", gan.generator_steps, flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Prints "step <generator step>" after every step (flushed) and, at the end,
 
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
@@ -55,7 +54,7 @@ def main():
 
     class Progress(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            print("step", checkpointing.generator_step(self.model), flush=True)
+            print("step", self.model.generator_steps, flush=True)
             if args.sleep:
                 time.sleep(args.sleep)
 
@@ -63,17 +62,13 @@ def main():
     generator, critic = architectures.build("mlp", (2,), units=16, depth=2)
     gan = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=7)
     gan.compile()
-    step = checkpointing.restore_latest(gan, args.directory) or 0
-    plan = checkpointing.fit_plan(args.train_steps, args.steps_per_epoch, step)
-    saver = checkpointing.CheckpointCallback(
-        args.directory, checkpoint_every_steps=args.checkpoint_every_steps,
-        max_to_keep=args.keep_checkpoints)
-    gan.fit(batches(plan.completed_steps), verbose=0,
-            callbacks=[saver, checkpointing.StopAtStep(args.train_steps), Progress()],
-            **plan.fit_kwargs())
-    if saver.nonfinite_step is not None:
-        sys.exit(f"non-finite loss at generator step {saver.nonfinite_step}")
-    final = checkpointing.generator_step(gan)
+    run = checkpointing.resume(gan, args.directory, lambda step, consumed: batches(consumed),
+                               train_steps=args.train_steps, steps_per_epoch=args.steps_per_epoch,
+                               checkpoint_every_steps=args.checkpoint_every_steps,
+                               keep_checkpoints=args.keep_checkpoints)
+    gan.fit(run.dataset, verbose=0, callbacks=[*run.callbacks, Progress()], **run.fit_kwargs())
+    run.check_finite()
+    final = gan.generator_steps
     variables = (gan.generator.weights + gan.critic.weights + gan.critic_optimizer.variables
                  + gan.generator_optimizer.variables)
     np.savez(os.path.join(args.directory, "final.npz"), *[np.asarray(v) for v in variables],
