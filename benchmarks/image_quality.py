@@ -48,13 +48,16 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_wgan import reference_class  # noqa: E402
 
-# Ablation settings. "package*": keyword arguments of training.train (over the
-# kerasio networks at batch 64); "reference*": options of `ReferenceWGAN`.
-PACKAGE_BASE = dict(architecture="kerasio", batch_size=64)
+# Ablation settings. "package*" and "dcgan*": keyword arguments of training.train
+# (over the kerasio networks at batch 64 and the image recipe of issue 13's start,
+# 5 critic steps and Adam(1e-4), pinned so that docs/image_quality.md's section 1
+# stays reproducible); "reference*": options of `ReferenceWGAN`.
+PACKAGE_BASE = dict(architecture="kerasio", batch_size=64, critic_steps=5,
+                    critic_learning_rate=1e-4, generator_learning_rate=1e-4)
 REFERENCE_BASE = dict(critic_steps=3, learning_rate=2e-4, dropout=True,
                       generator_training_in_critic=True, patches=False)
 ABLATION_SETTINGS = {
-    # the package's image recipe: 5 critic steps, Adam(1e-4), fresh batches, bf16 on this CPU
+    # the old image recipe: 5 critic steps, Adam(1e-4), fresh batches, bf16 on this CPU
     "package": {},
     "package_cs3": dict(critic_steps=3),
     "package_lr2e-4": dict(critic_learning_rate=2e-4, generator_learning_rate=2e-4),
@@ -68,6 +71,17 @@ ABLATION_SETTINGS = {
                                  generator_learning_rate=2e-4, fresh_real_batches=False),
     "package_cs3_lr2e-4": dict(critic_steps=3, critic_learning_rate=2e-4,
                                generator_learning_rate=2e-4),
+    # the package's default architecture for 28x28 (dcgan; architecture=None)
+    "dcgan_cs5_lr1e-4": dict(architecture=None),
+    "dcgan_cs3_lr2e-4": dict(architecture=None, critic_steps=3, critic_learning_rate=2e-4,
+                             generator_learning_rate=2e-4),
+    "dcgan_cs3_lr2e-4_ema": dict(architecture=None, critic_steps=3, critic_learning_rate=2e-4,
+                                 generator_learning_rate=2e-4, ema_decay=0.999),
+    "dcgan_cs3_lr2e-4_ema99": dict(architecture=None, critic_steps=3, critic_learning_rate=2e-4,
+                                   generator_learning_rate=2e-4, ema_decay=0.99),
+    "dcgan_cs3_lr2e-4_ema_f32": dict(architecture=None, critic_steps=3,
+                                     critic_learning_rate=2e-4, generator_learning_rate=2e-4,
+                                     ema_decay=0.999, mixed_precision="float32"),
     # the plain keras.io script
     "reference": {},
     "reference_cs5_lr1e-4": dict(critic_steps=5, learning_rate=1e-4),
@@ -254,7 +268,7 @@ def run_ablation(flags):
     """Trains each setting for `flags.steps` generator steps; prints and returns its FD."""
     import keras
 
-    from keras_wgan import training
+    from keras_wgan import pictures, training
 
     with np.load(flags.ablation_data) as npz:
         images, labels = npz["images"], npz["labels"]
@@ -273,7 +287,7 @@ def run_ablation(flags):
             model = build_reference(seed=flags.seed, **options)
             model.fit(reference_batches(images, seed=flags.seed), steps_per_epoch=flags.steps,
                       epochs=1, verbose=0)
-            generator = model.generator
+            generator = trained = model.generator
             steps = int(model.g_optimizer.iterations.numpy())
         else:
             options = dict(PACKAGE_BASE, **ABLATION_SETTINGS[name])
@@ -281,19 +295,38 @@ def run_ablation(flags):
                 result = training.train(dataset=flags.ablation_data, train_steps=flags.steps,
                                         export_dir=None, monitor_every_epochs=0, verbose=0,
                                         output_dir=workdir, seed=flags.seed, **options)
-            generator = result.model.generator
+            generator = result.model.sampling_generator  # the EMA one with ema_decay
+            trained = result.model.generator
             steps = int(result.generator_steps)
             options = {k: result.settings[k] for k in (
-                "critic_steps", "critic_learning_rate", "generator_learning_rate",
-                "fresh_real_batches", "mixed_precision")}
+                "architecture", "critic_steps", "critic_learning_rate",
+                "generator_learning_rate", "fresh_real_batches", "mixed_precision",
+                "ema_decay")}
         seconds = time.perf_counter() - start
-        score = scorer.score(generate(generator, len(images), seed=flags.seed + 1))
+        generated = generate(generator, len(images), seed=flags.seed + 1)
+        score = scorer.score(generated)
         row = dict(setting=name, steps=steps, seconds=round(seconds, 1),
                    fd=round(score["fd"], 2), coverage=round(score["coverage"], 3),
                    options=options, load_average=round(os.getloadavg()[0], 2))
+        os.makedirs(flags.output_dir, exist_ok=True)
+        row["samples"] = os.path.join(flags.output_dir, f"ablation_{name}_{steps}.png")
+        pictures.save_png(pictures.image_grid(generated[:64]), row["samples"])
+        if trained is not generator:
+            # with EMA, also the trained generator's (what the run without EMA samples)
+            plain_images = generate(trained, len(images), seed=flags.seed + 1)
+            plain = scorer.score(plain_images)
+            row.update(fd_trained_generator=round(plain["fd"], 2),
+                       coverage_trained_generator=round(plain["coverage"], 3),
+                       samples_trained_generator=row["samples"].replace(".png", "_trained.png"))
+            pictures.save_png(pictures.image_grid(plain_images[:64]),
+                              row["samples_trained_generator"])
         rows.append(row)
         print(f"{name:<34} {steps:>6} {row['fd']:>8.2f} {row['coverage']:>9.3f} "
               f"{seconds:>8.0f}", flush=True)
+        if "fd_trained_generator" in row:
+            print(f"{'  (trained generator, no EMA)':<34} {steps:>6} "
+                  f"{row['fd_trained_generator']:>8.2f} "
+                  f"{row['coverage_trained_generator']:>9.3f}", flush=True)
         if flags.results:
             with open(flags.results, "a") as f:
                 f.write(json.dumps(row) + "\n")

@@ -12,8 +12,9 @@ says whether the values were measured. Every recipe's keys are checked against
 `TrainSettings` when this module is imported.
 
 The toy recipes (8gaussians, 25gaussians, swissroll) were tuned by measurement
-with `benchmarks/toy_quality.py`; the image recipes are the WGAN-GP released
-code's settings, untuned here. How each was chosen, with the measurements:
+with `benchmarks/toy_quality.py`; the image recipe by measurement on 28x28
+grayscale digits (docs/image_quality.md, section 2), which cifar10 and celeb_a
+take unmeasured (`tuned=False`). How each was chosen, with the measurements:
 docs/recipes.md.
 
 A recipe's optimizer settings are for its own penalty. A run with
@@ -51,15 +52,14 @@ TOY_RECIPES = {
 #: For any other vector data (e.g. "circle", a .npz of vectors): the toy recipe, untuned.
 DEFAULT_RECIPE = dict(_TOY, tuned=False)
 
-#: For images: the WGAN-GP released code's usual settings (gan_mnist.py,
-#: gan_cifar.py), untuned here. The architecture is left to the data's shape
-#: (dcgan for 28, 32 and 64 px).
+#: For images: measured on 28x28 grayscale (docs/image_quality.md, section 2).
+#: The architecture is left to the data's shape (dcgan for 28, 32 and 64 px).
 DEFAULT_IMAGE_RECIPE = dict(
     architecture=None, penalty="gp", penalty_weight=10.0, pairwise_interpolates=False,
-    critic_steps=5, batch_size=64, critic_learning_rate=1e-4, generator_learning_rate=1e-4,
-    beta_1=0.5, beta_2=0.9, lr_decay="none", train_steps=20000, latent_dim=128, tuned=False,
+    critic_steps=3, batch_size=64, critic_learning_rate=2e-4, generator_learning_rate=2e-4,
+    beta_1=0.5, beta_2=0.9, lr_decay="none", train_steps=20000, latent_dim=128, tuned=True,
 )
-IMAGE_RECIPES = {name: dict(DEFAULT_IMAGE_RECIPE)
+IMAGE_RECIPES = {name: dict(DEFAULT_IMAGE_RECIPE, tuned=name in ("mnist", "fashion_mnist"))
                  for name in ("mnist", "fashion_mnist", "cifar10", "celeb_a")}
 
 

@@ -49,3 +49,26 @@ def test_main_mode_prints_the_table(tmp_path):
     # The test images' own features: real training images are far closer than noise.
     assert rows[0]["fd"] < rows[2]["fd"]
     assert (tmp_path / "out" / "samples_package_vs_reference.png").exists()
+
+
+def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 200)
+    images = rng.integers(0, 60, (200, 28, 28, 1))
+    for i, label in enumerate(labels):
+        images[i, 2 * label:2 * label + 8, 4:24] += 180
+    np.savez(tmp_path / "digits.npz", images=images.astype(np.uint8), labels=labels)
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    out = subprocess.run(
+        [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"), "--ablation",
+         f"--ablation_data={tmp_path / 'digits.npz'}", f"--output_dir={tmp_path / 'out'}",
+         f"--classifier={tmp_path / 'classifier.keras'}", "--classifier_epochs=1",
+         "--steps=2", "--settings=dcgan_cs3_lr2e-4_ema", f"--results={tmp_path / 'r.jsonl'}"],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    (row,) = json.loads(out.stdout.splitlines()[-1])
+    assert row["steps"] == 2 and row["options"]["critic_steps"] == 3
+    assert row["options"]["ema_decay"] == 0.999 and row["options"]["architecture"] is None
+    assert row["fd"] > 0 and row["fd_trained_generator"] > 0
+    assert os.path.exists(row["samples"]) and os.path.exists(row["samples_trained_generator"])
+    assert json.loads((tmp_path / "r.jsonl").read_text()) == row
