@@ -142,3 +142,96 @@ def test_reference_refuses_labels_without_num_classes_and_bad_labels():
         reference.measure(real, labels=np.where(real_labels == 2, 3, real_labels))
     with pytest.raises(ValueError, match="real_labels holds 2 labels for 24"):
         core.Reference(real, num_classes=NUM_CLASSES, real_labels=[0, 1], cache=False)
+
+
+# ------------------------------------------------------------------- Monitor
+class StandIn:
+    """What the Monitor reads of a conditional WassersteinGAN (the model may not exist yet)."""
+
+    def __init__(self, generator, critic, latent_dim, num_classes):
+        self.generator = self.sampling_generator = generator
+        self.critic = critic
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.class_frequencies = np.full(num_classes, 1.0 / num_classes)
+        self.generator_steps = 0
+
+
+def code_generator(inputs, training=False):
+    """Class k: the real pattern of class k (pixels 0, 1 from the latent); code k, but 0 for 2."""
+    z, y = (np.asarray(keras.ops.convert_to_numpy(t)) for t in inputs)
+    return images_of(z[:, :2] + CENTRES[y], np.where(y == 2, 0, y))
+
+
+def label_critic(inputs, training=False):
+    x, y = (np.asarray(keras.ops.convert_to_numpy(t)) for t in inputs)
+    return x.reshape(len(x), -1)[:, :1] * (1.0 + y[:, None])
+
+
+def test_monitor_logs_conditional_accuracy_and_intra_fid_of_a_conditional_model():
+    real, real_labels = real_set()
+    network = FeatureNetwork(first_two_pixels, "the first two pixels", classify=code_classifier)
+    monitor = Monitor(real, num_samples=12, w1_samples=12, feature_network=network,
+                      real_labels=real_labels, swd_options={"num_descriptors": 8,
+                                                            "num_projections": 16})
+    monitor.set_model(StandIn(code_generator, label_critic, 2, NUM_CLASSES))
+    monitor.on_train_begin()
+    logs = {}
+    monitor.on_epoch_end(0, logs)
+
+    assert monitor.labels.tolist() == [0, 1, 2] * 4  # evenly spread: 4 per class
+    # Classes 0 and 1 are recognised, class 2 is drawn with the code of class 0.
+    assert logs["conditional_accuracy"] == pytest.approx(2 / 3)
+    fake = code_generator([monitor.latent, monitor.labels])
+    fake_features, real_features = first_two_pixels(fake), first_two_pixels(monitor.real)
+    fids = [metrics_fid(fake_features[monitor.labels == k],
+                        real_features[monitor.real_labels == k]) for k in range(NUM_CLASSES)]
+    assert logs["intra_fid"] == pytest.approx(np.mean(fids), rel=1e-6)
+    record = monitor.records[0]
+    assert [record[f"intra_fid_class_{k}"] for k in range(3)] == pytest.approx(fids, rel=1e-6)
+    assert [record[f"conditional_accuracy_class_{k}"] for k in range(3)] == [1.0, 1.0, 0.0]
+    assert not any("_class_" in key for key in logs)  # per-class values: in records only
+    # The critic is asked with labels: the real ones for the real set.
+    estimate = (label_critic([monitor.real, monitor.real_labels]).mean()
+                - label_critic([fake, monitor.labels]).mean())
+    assert logs["w1_critic_estimate"] == pytest.approx(estimate, rel=1e-5)
+    assert {"fid", "swd", "w1_pixel"} <= set(logs)  # the unconditional metrics, same samples
+
+
+def metrics_fid(a, b):
+    from keras_wgan.evaluation import metrics
+
+    return metrics.frechet_distance(a, b)
+
+
+def template_images(n, seed=0):
+    """28 x 28 uint8 images of 3 classes: a bright 8 x 8 square in one of 3 places, and noise."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % NUM_CLASSES
+    images = rng.integers(0, 60, (n, 28, 28, 1)).astype("uint8")
+    for k in range(NUM_CLASSES):
+        images[labels == k, 2 + 8 * k:10 + 8 * k, 10:18] = 250
+    return images, labels
+
+
+def test_monitor_trains_a_classifier_for_a_conditional_keras_model_and_skips_unlabelled():
+    images, labels = template_images(60)
+    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=4, filters=4,
+                                            num_classes=NUM_CLASSES)
+    real = images.astype("float32") / 127.5 - 1.0
+    monitor = Monitor(real, num_samples=15, w1_samples=15, real_labels=labels,
+                      classifier_epochs=1, swd_options={"num_descriptors": 8,
+                                                        "num_projections": 16})
+    model = StandIn(generator, critic, 4, NUM_CLASSES)
+    monitor.set_model(model)
+    logs = {}
+    monitor.on_epoch_end(0, logs)
+    assert 0.0 <= logs["conditional_accuracy"] <= 1.0 and "intra_fid" not in logs
+    fake = keras.ops.convert_to_numpy(generator([keras.ops.convert_to_tensor(monitor.latent),
+                                                 keras.ops.convert_to_tensor(monitor.labels)]))
+    assert np.allclose(monitor.generated(), fake, atol=1e-5)
+    # A conditional model needs labelled real samples; an unconditional one is as before.
+    unlabelled = Monitor(real, num_samples=15, w1_samples=15)
+    unlabelled.set_model(model)
+    with pytest.raises(ValueError, match="conditional .3 classes. but the Monitor's real"):
+        unlabelled.on_train_begin()
