@@ -235,3 +235,118 @@ def test_monitor_trains_a_classifier_for_a_conditional_keras_model_and_skips_unl
     unlabelled.set_model(model)
     with pytest.raises(ValueError, match="conditional .3 classes. but the Monitor's real"):
         unlabelled.on_train_begin()
+
+
+# ------------------------------------------------------------------ evaluate
+TEMPLATES = np.stack([template_images(3)[0][k] for k in range(NUM_CLASSES)]).astype(
+    "float32") / 127.5 - 1.0
+
+
+def template_generator(shift):
+    """A conditional Generator drawing the template of class (label + shift) mod K."""
+    def sample(latent, labels):
+        return TEMPLATES[(np.asarray(labels) + shift) % NUM_CLASSES] + 0.01 * latent[:, :1, None, None]
+
+    return command.Generator(sample=sample, latent_dim=2, sample_shape=(28, 28, 1),
+                             value_range=None, dataset=None, source={}, num_classes=NUM_CLASSES)
+
+
+@pytest.fixture()
+def digits(tmp_path):
+    images, labels = template_images(120)
+    path = tmp_path / "digits.npz"
+    np.savez(path, images=images, labels=labels)
+    return path
+
+
+def test_evaluate_reports_conditional_metrics_beside_the_unconditional_ones(digits, tmp_path):
+    options = dict(num_samples=31, feature_network="classifier",
+                   classifier_path=tmp_path / "classifier.keras")
+    right = command.evaluate(template_generator(0), digits, **options)
+    wrong = command.evaluate(template_generator(1), digits, **options)  # each class shifted
+    for report in (right, wrong):
+        assert report["generator"]["num_classes"] == NUM_CLASSES
+        assert {"swd", "fid", "kid"} <= set(report["metrics"])  # the unconditional ones too
+        accuracy, intra = report["metrics"]["conditional_accuracy"], report["metrics"]["intra_fid"]
+        # 31 samples of 3 classes: the first 10 of each count.
+        assert (accuracy["num_generated"], accuracy["num_generated_per_class"]) == (30, 10)
+        assert set(accuracy["per_class"]) == {"0", "1", "2"}
+        assert "held-out accuracy" in accuracy["classifier"]
+        assert sum(intra["num_real_per_class"].values()) == 31
+        assert intra["classes_with_too_few_samples"] == {}
+        assert intra["value"] == pytest.approx(np.mean(list(intra["per_class"].values())))
+    assert right["metrics"]["conditional_accuracy"]["value"] == 1.0
+    assert wrong["metrics"]["conditional_accuracy"]["value"] == 0.0
+    assert right["metrics"]["intra_fid"]["value"] < wrong["metrics"]["intra_fid"]["value"]
+    json.dumps(right)  # JSON as it is
+
+
+def test_evaluate_refuses_a_conditional_generator_on_unlabelled_or_other_data(tmp_path):
+    images, _ = template_images(30)
+    np.savez(tmp_path / "plain.npz", images=images)
+    with pytest.raises(ValueError, match=r"plain.npz has no class labels but the generator is "
+                                         r"conditional \(3 classes\)"):
+        command.evaluate(template_generator(0), tmp_path / "plain.npz", num_samples=10)
+    images, labels = template_images(30)
+    np.savez(tmp_path / "two.npz", images=images, labels=labels % 2)
+    with pytest.raises(ValueError, match="two.npz has 2 classes but the generator is conditional"):
+        command.evaluate(template_generator(0), tmp_path / "two.npz", num_samples=10)
+
+
+def save_conditional_export(directory, metadata):
+    """A SavedModel with the conditional export's contract: serving_default(latent, label)."""
+    templates = tf.constant(TEMPLATES)
+    module = tf.Module()
+    module.serving_default = tf.function(
+        lambda latent, label: {"samples": tf.gather(templates, label) + 0.0 * latent[:, :1, None, None]},
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent"),
+                         tf.TensorSpec([None], tf.int32, name="label")])
+    tf.saved_model.save(module, str(directory), signatures={"serving_default": module.serving_default})
+    (directory / "assets.extra").mkdir()
+    (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
+        {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0], **metadata}))
+    return directory
+
+
+def test_evaluate_command_on_a_conditional_saved_model(digits, tmp_path, capsys):
+    export = save_conditional_export(tmp_path / "export" / "1", {
+        "dataset": str(digits), "num_classes": 3, "class_names": ["a", "b", "c"]})
+    generator = command.load_generator(saved_model=export)
+    assert (generator.num_classes, generator.class_names) == (3, ("a", "b", "c"))
+    code = command.main([f"--saved_model={export}", "--num_samples=30",
+                         f"--classifier_path={tmp_path / 'classifier.keras'}"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)["metrics"]
+    assert result["conditional_accuracy"]["value"] == 1.0  # the default network: the classifier
+    assert set(result["intra_fid"]["per_class"]) == {"0", "1", "2"}  # the data's class names
+
+    broken = save_conditional_export(tmp_path / "broken" / "1", {"dataset": str(digits)})
+    code = command.main([f"--saved_model={broken}"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert "serving_default takes 'label' but assets.extra/keras_wgan.json has num_classes=None" \
+        in lines[0]
+
+
+def test_evaluate_checkpoint_of_a_conditional_model(digits, tmp_path, monkeypatch, capsys):
+    # A stand-in for a saved conditional WassersteinGAN: real conditional networks.
+    from keras_wgan import checkpointing
+
+    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=4, filters=4,
+                                            num_classes=NUM_CLASSES)
+    model = StandIn(generator, critic, 4, NUM_CLASSES)
+    model.generator_optimizer = None
+    monkeypatch.setattr(checkpointing, "load_keras_model", lambda path, name: model)
+    loaded = command.load_generator(checkpoint=tmp_path / "run.keras")
+    assert loaded.num_classes == NUM_CLASSES
+    report = command.evaluate(loaded, digits, num_samples=12, feature_network="none",
+                              classifier_path=tmp_path / "classifier.keras")
+    result = report["metrics"]
+    assert 0.0 <= result["conditional_accuracy"]["value"] <= 1.0
+    assert "intra_fid" not in result  # no feature network asked for
+    labels = conditional.evenly_spread_labels(12, NUM_CLASSES)
+    x = keras.ops.convert_to_tensor(TEMPLATES[labels])
+    scores = keras.ops.convert_to_numpy(critic([x, keras.ops.convert_to_tensor(labels)]))
+    assert loaded.critic(TEMPLATES[labels], labels) == pytest.approx(scores)
+    assert "w1_critic_estimate" in result
