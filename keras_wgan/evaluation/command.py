@@ -24,13 +24,25 @@ Reported, with the sample counts behind each number:
   network's description, plus the same distances between two disjoint real
   sets (``real_vs_real``) when the data holds enough images.
 
+A conditional generator (a ``.keras`` WassersteinGAN with ``num_classes``,
+or an export whose ``serving_default`` also takes ``label`` int32 [None], with
+``num_classes`` in its metadata) is asked for labels evenly spread over the
+classes (sample i gets class i mod K). Its samples get the unconditional
+metrics above, and beside them ``conditional_accuracy`` (the share that the
+package's classifier, trained on the real labels, assigns to the class they
+were generated for) and ``intra_fid`` (the FID of each class, generated vs
+real samples of that class, and their mean), on the same number of samples of
+every class; a class with too few real samples is listed with its counts.
+
 Feature networks (``--feature_network``): ``inception`` (InceptionV3 ImageNet
 weights from the Keras cache or ``--inception_weights``), ``classifier`` (the
 package's small classifier trained on the ``labels`` array of an ``.npz``
-dataset, cached at ``--classifier_path``, by default
+dataset, or on the labels of other labelled data, cached at
+``--classifier_path``, by default
 ``~/.cache/keras_wgan/classifier-<file>-<content hash>.keras``), or a path to
 a ``.keras`` classifier. By default: ``classifier`` for an ``.npz`` with
-labels, else ``inception`` if its weights are cached, else FID/KID are left out.
+labels (and for any labelled data with a conditional generator), else
+``inception`` if its weights are cached, else FID/KID are left out.
 
 Bad input ends with one line on stderr and exit code 2.
 """
@@ -79,14 +91,18 @@ class Generator(NamedTuple):
     """A generator to evaluate, however it was saved.
 
     Attributes:
-        sample: ``sample(latent) -> float32 [n, *sample_shape]`` for latent [n, latent_dim].
+        sample: ``sample(latent) -> float32 [n, *sample_shape]`` for latent [n, latent_dim];
+            of a conditional generator ``sample(latent, labels)``, labels int32 [n].
         latent_dim: width of the latent vectors.
         sample_shape: shape of one sample.
         value_range: (low, high) of the samples, or None (unbounded).
         dataset: the training data, if recorded.
         source: what was loaded, for the report.
         critic: ``critic(samples) -> float32 [n, 1]`` of a saved WassersteinGAN,
-            else None (an export holds no critic): the critic's W1 estimate.
+            else None (an export holds no critic): the critic's W1 estimate;
+            of a conditional one ``critic(samples, labels)``.
+        num_classes: K of a conditional generator, None for an unconditional one.
+        class_names: the K class names, if recorded.
     """
 
     sample: Callable[[np.ndarray], np.ndarray]
@@ -96,6 +112,8 @@ class Generator(NamedTuple):
     dataset: str | None
     source: dict
     critic: Callable[[np.ndarray], np.ndarray] | None = None
+    num_classes: int | None = None
+    class_names: tuple | None = None
 
 
 # ------------------------------------------------------------------ loading
@@ -141,15 +159,28 @@ def _load_saved_model(path):
         raise EvaluationError(f"--saved_model={path}: no {METADATA_PATH} and the signature does "
                               "not fix latent_dim and the sample shape")
 
-    def sample(latent):
-        return function(latent=tf.constant(latent, tf.float32))["samples"].numpy()
+    num_classes = None
+    if "label" in inputs:  # a conditional export: serving_default(latent, label)
+        num_classes = metadata.get("num_classes")
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
+            raise EvaluationError(f"--saved_model={path}: serving_default takes 'label' but "
+                                  f"{METADATA_PATH} has num_classes={num_classes!r}; expected "
+                                  "the number of classes, a positive integer")
 
+    def sample(latent, labels=None):
+        if num_classes is None:
+            return function(latent=tf.constant(latent, tf.float32))["samples"].numpy()
+        return function(latent=tf.constant(latent, tf.float32),
+                        label=tf.constant(labels, tf.int32))["samples"].numpy()
+
+    class_names = metadata.get("class_names") if num_classes is not None else None
     return Generator(
         sample=sample, latent_dim=int(latent_dim), sample_shape=tuple(int(d) for d in sample_shape),
         value_range=_range(metadata.get("value_range")), dataset=metadata.get("dataset"),
         source={"saved_model": path, "metadata": metadata_path if metadata else None,
                 **{key: metadata[key] for key in ("model_name", "version", "generator_steps")
-                   if key in metadata}})
+                   if key in metadata}},
+        num_classes=num_classes, class_names=None if class_names is None else tuple(class_names))
 
 
 def _load_checkpoint(path):
@@ -163,17 +194,27 @@ def _load_checkpoint(path):
         raise EvaluationError(str(error)) from error
     generator = model.sampling_generator  # the EMA generator of a model with ema_decay
     sample_shape = tuple(int(d) for d in generator.output_shape[1:])
+    num_classes = getattr(model, "num_classes", None)
 
-    def sample(latent):
-        return keras.ops.convert_to_numpy(generator(latent, training=False))
+    def inputs(x, labels):  # a conditional network takes [x, label], tensors only
+        if num_classes is None:
+            return x
+        return [keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(labels, "int32")]
 
-    def critic(samples):
-        return keras.ops.convert_to_numpy(model.critic(samples, training=False))
+    def sample(latent, labels=None):
+        return keras.ops.convert_to_numpy(generator(inputs(latent, labels), training=False))
+
+    def critic(samples, labels=None):
+        scores = model.critic(inputs(samples, labels), training=False)
+        if isinstance(scores, (list, tuple)):  # an auxiliary-classifier critic: [scores, logits]
+            scores = scores[0]
+        return keras.ops.convert_to_numpy(scores)
 
     steps = model.generator_steps if model.generator_optimizer else None
     return Generator(sample=sample, latent_dim=int(model.latent_dim), sample_shape=sample_shape,
                      value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None, dataset=None,
-                     source={"checkpoint": path, "generator_steps": steps}, critic=critic)
+                     source={"checkpoint": path, "generator_steps": steps}, critic=critic,
+                     num_classes=None if num_classes is None else int(num_classes))
 
 
 def _range(value):
@@ -233,12 +274,17 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         inception_weights: a local InceptionV3 no-top weights file.
 
     Returns:
-        The report, a JSON-serialisable dict.
+        The report, a JSON-serialisable dict. For a conditional generator
+        (``generator.num_classes``) its "metrics" also hold
+        ``conditional_accuracy`` and ``intra_fid`` (images, with a feature
+        network), with their per-class values; the generated samples' labels
+        are evenly spread over the classes.
 
     Raises:
         ValueError: for bad input (``EvaluationError``), naming the flag.
     """
     from keras_wgan import data
+    from keras_wgan.evaluation.conditional import evenly_spread_labels
     from keras_wgan.evaluation.core import real_sample_set
 
     limit = max_num_samples(generator.sample_shape, generator.latent_dim)
@@ -269,30 +315,46 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
                               f"but --dataset={dataset} has samples of shape "
                               f"{tuple(info.sample_shape)}")
 
+    num_classes = generator.num_classes
+    if num_classes is not None:
+        _check_conditional_data(num_classes, info, dataset, num_samples)
     latent = np.random.default_rng([seed, 0]).standard_normal(
         (num_samples, generator.latent_dim)).astype("float32")
-    fake = np.concatenate([np.asarray(generator.sample(latent[i:i + _BATCH]), "float32")
-                           for i in range(0, num_samples, _BATCH)])
+    labels = None if num_classes is None else evenly_spread_labels(num_samples, num_classes)
+    fake = _in_batches(generator.sample, latent, labels).astype("float32")
     images = info.kind == "images"
     if images and generator.value_range not in (None, (-1.0, 1.0)):
         low, high = generator.value_range  # Metrics take images in [-1, 1].
         fake = (fake - low) * (2.0 / (high - low)) - 1.0
     # Twice as many real samples when the data has them: the floors' pairs of real sets.
-    pool = real_sample_set(info, num_samples if info.sampler else 2 * num_samples, seed=seed)
-    network = (_feature_network(feature_network, info, classifier_path, inception_weights)
-               if images else None)
+    size = num_samples if info.sampler else 2 * num_samples
+    if num_classes is None:
+        pool, pool_labels = real_sample_set(info, size, seed=seed), None
+    else:
+        pool, pool_labels = real_sample_set(info, size, seed=seed, labels=True)
+    network = (_feature_network(feature_network, info, classifier_path, inception_weights,
+                                conditional=num_classes is not None) if images else None)
+    classifier = None
+    if num_classes is not None and images:  # the package's classifier, trained on real labels
+        classifier = (network if network is not None and network.classify is not None
+                      else _classifier(info, classifier_path))
     reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
                                sampler=info.sampler, feature_network=network,
-                               w1_samples=min(num_samples, core.W1_IMAGES), kid=True, seed=seed)
+                               w1_samples=min(num_samples, core.W1_IMAGES), kid=True, seed=seed,
+                               num_classes=num_classes, classifier=classifier,
+                               real_labels=None if pool_labels is None
+                               else pool_labels[:num_samples])
     reference.compute_floors()
     estimate = None
     if generator.critic is not None:
-        critic = lambda x: np.mean(np.concatenate([  # noqa: E731
-            np.asarray(generator.critic(x[i:i + _BATCH]), np.float64)
-            for i in range(0, len(x), _BATCH)]))
         w = reference.w1_samples if images else len(reference.real)
-        estimate = float(critic(reference.real[:w]) - critic(fake[:w]))
-    values = reference.measure(fake, critic_estimate=estimate)
+        real_labels = reference.real_labels
+        real_scores = _in_batches(generator.critic, reference.real[:w],
+                                  None if real_labels is None else real_labels[:w])
+        fake_scores = _in_batches(generator.critic, fake[:w],
+                                  None if labels is None else labels[:w])
+        estimate = float(np.mean(real_scores) - np.mean(fake_scores))
+    values = reference.measure(fake, critic_estimate=estimate, labels=labels)
     n, m = len(fake), len(reference.real)
     counts = {"num_generated": n, "num_real": m}
     report = {
@@ -306,12 +368,40 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         "metrics": _metrics_report(values, reference, counts),
         "feature_network": None if network is None else network.description,
     }
+    if num_classes is not None:
+        report["generator"]["num_classes"] = num_classes
+        report["metrics"].update(_conditional_report(values, reference, labels, info))
     if info.name in data.TOY_MODES:
         covered, within = data.count_modes(fake, info.name)
         report["metrics"]["modes"] = {
             "covered": covered, "total": len(data.TOY_MODES[info.name].centres),
             "fraction_within_3_std": within, "num_generated": n}
     return report
+
+
+def _in_batches(function, x, labels=None):
+    """`function(x)` (or `function(x, labels)` when labels are given) in batches, float64."""
+    return np.concatenate([
+        np.asarray(function(x[i:i + _BATCH], *(() if labels is None else (labels[i:i + _BATCH],))),
+                   np.float64) for i in range(0, len(x), _BATCH)])
+
+
+def _check_conditional_data(num_classes, info, dataset, num_samples):
+    """A conditional generator needs labelled data of as many classes, and a sample of each."""
+    if info.num_classes is None:
+        raise EvaluationError(
+            f"--dataset={dataset} has no class labels but the generator is conditional "
+            f"({num_classes} classes); expected labelled data (an .npz with 'labels', IDX images "
+            "with their labels file, an image folder of class subfolders, a tfds dataset with "
+            "a 'label' feature)")
+    if info.num_classes != num_classes:
+        raise EvaluationError(
+            f"--dataset={dataset} has {info.num_classes} classes but the generator is "
+            f"conditional on {num_classes}; expected the data it was trained on")
+    if num_samples < num_classes:
+        raise EvaluationError(
+            f"--num_samples={num_samples} is fewer than the generator's {num_classes} classes; "
+            "expected at least one sample per class")
 
 
 def _metrics_report(values, reference, counts):
@@ -321,8 +411,9 @@ def _metrics_report(values, reference, counts):
              else counts["num_real"]}
     result = {}
     for name, value in values.items():
-        if name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio"):
-            continue  # folded into their metric below
+        if (name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio")
+                or name.startswith(("conditional_accuracy", "intra_fid"))):
+            continue  # folded into their metric below (the conditional ones by the caller)
         entry = {"value": value}
         if name in sizes:
             entry.update(num_generated=sizes[name], num_real=sizes[name])
@@ -358,11 +449,48 @@ def _metrics_report(values, reference, counts):
     return result
 
 
-def _feature_network(choice, info, classifier_path, inception_weights):
-    """The FeatureNetwork for --feature_network (None: FID and KID left out)."""
+def _conditional_report(values, reference, labels, info):
+    """The report's conditional metrics: each value, per class, with its sample counts."""
+    from keras_wgan.evaluation.conditional import balanced_indices
+
+    _, per_class = balanced_indices(labels, reference.num_classes)
+    names = list(info.class_names or [str(k) for k in range(reference.num_classes)])
+    counts = {"num_generated": per_class * reference.num_classes,
+              "num_generated_per_class": per_class}
+    finite = lambda value: value if np.isfinite(value) else None  # noqa: E731 - JSON has no NaN
+    result = {}
+    if "conditional_accuracy" in values:
+        result["conditional_accuracy"] = {
+            "value": values["conditional_accuracy"],
+            "per_class": {name: finite(values[f"conditional_accuracy_class_{k}"])
+                          for k, name in enumerate(names)},
+            **counts, "classifier": reference.classifier_description,
+            "what": reference.descriptions["conditional_accuracy"]}
+    if "intra_fid" in values:
+        real = reference.real_class_counts()
+        result["intra_fid"] = {
+            "value": finite(values["intra_fid"]),
+            "per_class": {name: finite(values[f"intra_fid_class_{k}"])
+                          for k, name in enumerate(names)},
+            **counts, "num_real_per_class": {name: int(real[k]) for k, name in enumerate(names)},
+            "classes_with_too_few_samples": {
+                names[k]: {"num_real": num_real, "num_generated": num_generated}
+                for k, (num_real, num_generated) in reference.too_few_classes(labels).items()},
+            "min_class_samples": max(2, reference.min_class_samples),
+            "feature_network": reference.feature_network.description,
+            "what": reference.descriptions["intra_fid"]}
+    return result
+
+
+def _feature_network(choice, info, classifier_path, inception_weights, conditional=False):
+    """The FeatureNetwork for --feature_network (None: FID and KID left out).
+
+    With `conditional` (a conditional generator) the default is the classifier
+    for any labelled data.
+    """
     from keras_wgan.evaluation import feature_networks
 
-    labelled = _npz_labels(info.name) is not None
+    labelled = _npz_labels(info.name) is not None or (conditional and info.num_classes is not None)
     if choice is None:
         cached = feature_networks._cached_inception_weights().is_file()
         choice = "classifier" if labelled else (
@@ -375,27 +503,44 @@ def _feature_network(choice, info, classifier_path, inception_weights):
         except RuntimeError as error:
             raise EvaluationError(f"--feature_network=inception: {cli.one_line(error)}") from error
     if choice == "classifier":
-        path = Path(classifier_path or _default_classifier_path(info.name))
-        if not path.is_file():
-            labels = _npz_labels(info.name)
-            if labels is None:
-                raise EvaluationError(
-                    f"--feature_network=classifier needs labels to train on: --dataset="
-                    f"{info.name} is not an .npz file with a 'labels' array, and there is no "
-                    f"classifier at --classifier_path={path}")
-            with np.load(info.name) as archive:
-                images = archive["images"]
-            model = feature_networks.train_feature_classifier(
-                images, labels, dataset_name=Path(info.name).stem)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            feature_networks.save_feature_classifier(model, path)
-        return feature_networks.feature_network(str(path))
+        return _classifier(info, classifier_path)
     if str(choice).endswith(".keras"):
         if not os.path.isfile(choice):
             raise EvaluationError(f"--feature_network={choice}: no such file")
         return feature_networks.feature_network(str(choice))
     raise EvaluationError(f"--feature_network must be inception, classifier, none or a .keras "
                           f"file, received {choice!r}")
+
+
+def _classifier(info, classifier_path):
+    """The package's classifier of the data: loaded from its cache, or trained on the real labels.
+
+    Trained on the ``labels`` array of an ``.npz`` (all its images, as
+    before), else on up to ``core.MAX_READ`` labelled examples of other
+    labelled data; cached at ``classifier_path`` (default
+    ``_default_classifier_path``).
+    """
+    from keras_wgan.evaluation import feature_networks
+
+    path = Path(classifier_path or _default_classifier_path(info))
+    if not path.is_file():
+        labels = _npz_labels(info.name)
+        if labels is not None:
+            with np.load(info.name) as archive:
+                images = archive["images"]
+        elif info.num_classes is not None:
+            images, labels = core.real_sample_set(info, info.num_examples or core.MAX_READ,
+                                                  labels=True)
+        else:
+            raise EvaluationError(
+                f"--feature_network=classifier needs labels to train on: --dataset="
+                f"{info.name} is not an .npz file with a 'labels' array, and there is no "
+                f"classifier at --classifier_path={path}")
+        model = feature_networks.train_feature_classifier(
+            images, labels, dataset_name=Path(info.name).stem)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        feature_networks.save_feature_classifier(model, path)
+    return feature_networks.feature_network(str(path))
 
 
 def _npz_labels(name):
@@ -408,9 +553,19 @@ def _npz_labels(name):
     return None
 
 
-def _default_classifier_path(name):
-    """~/.cache/keras_wgan/classifier-<stem>-<content hash>.keras: retrained if the data changes."""
-    digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
+def _default_classifier_path(info):
+    """~/.cache/keras_wgan/classifier-<stem>-<hash>.keras: retrained if the data changes.
+
+    The hash is of a file's content; of a folder or tfds name, of the name,
+    the options it was opened with and its size.
+    """
+    name = info.name
+    if os.path.isfile(name):
+        digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
+    else:
+        key = json.dumps([os.path.abspath(name) if os.path.exists(name) else name,
+                          info.load_options, info.num_examples], sort_keys=True, default=str)
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     return core.cache_directory() / f"classifier-{Path(name).stem}-{digest}.keras"
 
 

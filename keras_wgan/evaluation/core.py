@@ -17,6 +17,11 @@ comes from a `Reference`: the real side of the comparison, built once.
   256: 10%) and cost more, so images use `IMAGE_FLOOR_PAIRS` (5).
 * `Reference.measure(generated)` computes the metrics that apply and, given
   the critic's estimate, their ratios to it and to the floors.
+* Conditional generators: a Reference given `num_classes` (with the real
+  set's `real_labels` and a `classifier`) also measures, from the labels the
+  samples were generated for (`measure(generated, labels=...)`), the
+  conditional accuracy and the FID per class and its mean (intra-FID), see
+  `evaluation.conditional`.
 
 The exact W1 (optimal transport with POT, Euclidean cost) is what the critic
 of a WGAN estimates. For data of at most `MAX_EXACT_DIM` numbers per sample
@@ -41,7 +46,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Floor", "Reference", "cache_directory", "floor_name", "real_sample_set",
+__all__ = ["Floor", "Reference", "cache_directory", "classifier_function", "floor_name",
+           "real_sample_set",
            "swd_min_resolution",
            "MAX_EXACT_DIM", "MONITOR_W1_FLOOR_PAIRS", "W1_FLOOR_PAIRS", "IMAGE_FLOOR_PAIRS", "W1_IMAGES"]
 
@@ -77,22 +83,29 @@ def swd_min_resolution(height, width, patch_size=7):
     return max(patch_size, min(16, min(height, width) // 2))
 
 
-def real_sample_set(dataset, n, seed=0, max_read=MAX_READ):
-    """A random set of `n` real samples of a dataset, as numpy float32.
+def real_sample_set(dataset, n, seed=0, max_read=MAX_READ, labels=False):
+    """A random set of `n` real samples of a dataset, as numpy float32 (and their labels).
 
     Toy data: fresh samples of the numpy sampler. Finite data: `n` examples
     drawn without replacement from the first `min(num_examples, max_read)`
     examples (files are often sorted, e.g. by label, so the first `n` would
-    not be a fair sample); fewer than `n` if the data has fewer.
+    not be a fair sample); fewer than `n` if the data has fewer. With
+    `labels` the samples are the same and come with their class labels
+    (read with `data.load(..., labels=True)`).
 
     Args:
         dataset: a dataset string as for `data.load`, or its `DataInfo`.
         n: the number of samples wanted, >= 1.
         seed: seed of the draw.
         max_read: read at most this many examples of finite data.
+        labels: also return the samples' labels (labelled data only).
 
     Returns:
-        float32 array [min(n, available), *sample_shape], preprocessed as for training.
+        float32 array [min(n, available), *sample_shape], preprocessed as for
+        training; with `labels`, `(samples, int32 labels [len(samples)])`.
+
+    Raises:
+        ValueError: `labels` asked of data without class labels.
     """
     from keras_wgan import data
 
@@ -104,10 +117,22 @@ def real_sample_set(dataset, n, seed=0, max_read=MAX_READ):
         _, info = data.load(dataset, batch_size=1, repeat=False, cache=False, shuffle_buffer=0)
         sampler = info.sampler
     if sampler is not None:
+        if labels:
+            raise data._no_labels_error(info or data.DataInfo(os.fspath(dataset), "points", (2,),
+                                                              None, None, sampler))
         return sampler(int(n), np.random.default_rng([seed, 1]))
     read = min(info.num_examples or max_read, max_read)
     pool = data.real_samples(info, read)
-    return pool[np.random.default_rng([seed, 1]).permutation(len(pool))[: int(n)]]
+    if labels:  # the same first `read` examples in source order, and their labels
+        if info.num_classes is None:
+            raise data._no_labels_error(info)
+        if info.labels is not None:
+            pool_labels = info.labels[:read]
+        else:  # tfds: its labels come through the pipeline only
+            raw, _ = data._open(info.name, labels=True, **info.load_options)
+            pool_labels = np.concatenate([y.numpy() for _, y in raw.take(read).batch(4096)])
+    order = np.random.default_rng([seed, 1]).permutation(len(pool))[: int(n)]
+    return (pool[order], pool_labels[order].astype("int32")) if labels else pool[order]
 
 
 def cache_directory():
@@ -160,6 +185,18 @@ class Reference:
         seed: seed of the floors' pairs from `spare` (those of a sampler are
             the same for every seed), of the SWD and KID.
         cache: cache the floors that depend only on the data on disk.
+        num_classes: K for a conditional generator: `measure(generated,
+            labels=...)` then adds `conditional_accuracy` (with `classifier`)
+            and `intra_fid` (with `feature_network` and `real_labels`).
+        real_labels: the labels of `real`, int [n] in [0, K): the real
+            samples of each class for `intra_fid`.
+        classifier: what assigns generated samples to classes, for
+            `conditional_accuracy`: a `FeatureNetwork` with `classify` (the
+            package's classifier, trained on the real labels), a
+            `keras.Model` or `.keras` path of a classifier, or a function
+            `samples -> class scores [n, K]`.
+        min_class_samples: a class with fewer real or generated samples has
+            no FID (NaN, listed by `too_few_classes`).
 
     Attributes:
         real: the real set.
@@ -171,7 +208,11 @@ class Reference:
 
     def __init__(self, real, *, spare=None, sampler=None, feature_network=None, num_samples=None,
                  w1_samples=None, kid=False, swd_options=None, max_exact_dim=MAX_EXACT_DIM,
-                 seed=0, cache=True):
+                 seed=0, cache=True, num_classes=None, real_labels=None, classifier=None,
+                 min_class_samples=None):
+        from keras_wgan import labels as class_labels
+        from keras_wgan.evaluation import conditional
+
         self.real = np.ascontiguousarray(real, dtype="float32")
         if self.real.ndim < 2 or len(self.real) < 2:
             raise ValueError(f"real must be an array [n >= 2, ...], received shape "
@@ -198,6 +239,18 @@ class Reference:
                 feature_network = feature_networks.feature_network(feature_network)
         self.feature_network = feature_network
         self.kid = bool(kid) and feature_network is not None
+        self.num_classes = class_labels.check_num_classes(num_classes)
+        self.real_labels = None
+        if real_labels is not None:
+            if self.num_classes is None:
+                raise ValueError("real_labels needs num_classes, received num_classes=None")
+            self.real_labels = class_labels.check_labels(
+                real_labels, self.num_classes, argument="real_labels", expected_length=n,
+                expected_what="one label per sample of real")
+        self.min_class_samples = (conditional.MIN_CLASS_SAMPLES if min_class_samples is None
+                                  else int(min_class_samples))
+        self.classify, self.classifier_description = (
+            classifier_function(classifier) if self.num_classes is not None else (None, None))
         self.floors = {}
         self.descriptions = self._descriptions()
         self._features = None  # of real (+ spare), computed on first use
@@ -220,12 +273,32 @@ class Reference:
                 text["kid"] = f"kernel distance (KID) on the features of {net}; {k} vs {k} images"
         text["w1_critic_estimate"] = ("mean critic(real) - mean critic(generated), critic in "
                                       "inference mode")
+        if self.classify is not None:
+            text["conditional_accuracy"] = (
+                f"share of generated samples that {self.classifier_description} assigns to the "
+                "class they were generated for; the same number of every class")
+        if self.has_intra_fid:
+            text["intra_fid"] = (
+                f"mean over the classes of the Frechet distance between the generated and the "
+                f"real samples of the class, on the features of "
+                f"{self.feature_network.description}; real: the {n} real samples by label")
         for name in ("w1_exact", "w1_pixel", "w1_feature"):
             if name in text:
                 suffix = name[len("w1_"):]
                 key = "w1_ratio" if name == "w1_exact" else f"w1_{suffix}_ratio"
                 text[key] = f"w1_critic_estimate / {name}"
         return text
+
+    @property
+    def has_intra_fid(self):
+        """Whether `measure(..., labels=...)` gives the intra-FID (a feature network and real labels)."""
+        return self.feature_network is not None and self.real_labels is not None
+
+    def real_class_counts(self):
+        """Real samples of each class, int [K] (None without `real_labels`)."""
+        if self.real_labels is None:
+            return None
+        return np.bincount(self.real_labels, minlength=self.num_classes)
 
     def _features_of(self, samples):
         return np.asarray(self.feature_network.features(samples), dtype="float64")
@@ -260,7 +333,7 @@ class Reference:
             values["kid"], values["kid_std"] = kid.mean, kid.std
         return values
 
-    def measure(self, generated, critic_estimate=None):
+    def measure(self, generated, critic_estimate=None, labels=None):
         """The metrics of a generated set against the real set, as a dict of floats.
 
         Args:
@@ -268,21 +341,35 @@ class Reference:
                 use the first `num_samples` / `w1_samples`), same shape per sample.
             critic_estimate: the critic's W1 estimate on these sets, if known:
                 then the `*_ratio` keys (estimate / exact W1) are added.
+            labels: a conditional generator's samples: the class each was
+                generated for, int [len(generated)] (e.g.
+                `conditional.evenly_spread_labels`); needs `num_classes`.
 
         Returns:
             `{"w1_exact" | "swd", "swd_<h>px", "w1_pixel", "fid", "w1_feature",
             "kid", "kid_std": value}` (those that apply), `w1_critic_estimate`
             and its ratios when given, and `<floor>_ratio` (metric / floor)
-            for each floor measured (`w1_floor_ratio` for `w1_exact`).
+            for each floor measured (`w1_floor_ratio` for `w1_exact`). With
+            `labels`: `conditional_accuracy` and `conditional_accuracy_class_<k>`
+            (with a classifier), `intra_fid` and `intra_fid_class_<k>` (NaN
+            for a class with too few samples; with a feature network and
+            `real_labels`), on the first m generated samples of each class
+            (m the smallest class count, `conditional.balanced_indices`).
         """
         fake = np.asarray(generated, dtype="float32")
         if fake.ndim < 2 or fake.shape[1:] != self.real.shape[1:]:
             raise ValueError(f"generated must hold samples of shape {self.real.shape[1:]}; "
                              f"received shape {fake.shape}")
+        if labels is not None and self.num_classes is None:
+            raise ValueError("labels were given but the Reference has num_classes=None; expected "
+                             "Reference(..., num_classes=K) for a conditional generator")
         values = self._distances(fake, self.real)
+        fake_features = None
         if self.feature_network is not None:
             fake_features = self._features_of(fake[:max(self.num_samples, self.w1_samples)])
             values.update(self._feature_distances(fake_features, self._real_features()))
+        if labels is not None:
+            values.update(self._conditional(fake, labels, fake_features))
         if critic_estimate is not None:
             values["w1_critic_estimate"] = float(critic_estimate)
             for name, key in (("w1_exact", "w1_ratio"), ("w1_pixel", "w1_pixel_ratio"),
@@ -294,6 +381,50 @@ class Reference:
             if floor is not None and metric != "kid":
                 values[f"{floor_name(metric)}_ratio"] = _ratio(values[metric], floor.value)
         return values
+
+    def _conditional(self, fake, labels, fake_features):
+        """conditional_accuracy and intra_fid (with their per-class values) of labelled samples."""
+        from keras_wgan import labels as class_labels
+        from keras_wgan.evaluation import conditional
+
+        labels = class_labels.check_labels(labels, self.num_classes, argument="labels",
+                                           expected_length=len(fake),
+                                           expected_what="one label per generated sample")
+        indices, _ = conditional.balanced_indices(labels, self.num_classes)
+        fake, labels = fake[indices], labels[indices]
+        values = {}
+        if self.classify is not None:
+            scores = np.asarray(self.classify(fake))
+            if scores.ndim != 2 or scores.shape[1] != self.num_classes:
+                raise ValueError(f"classifier gives scores of shape {scores.shape}; expected "
+                                 f"[{len(fake)}, {self.num_classes}], one per class of the "
+                                 "generator")
+            accuracy, per_class = conditional.conditional_accuracy(scores, labels)
+            values["conditional_accuracy"] = accuracy
+            values.update({f"conditional_accuracy_class_{k}": float(v)
+                           for k, v in enumerate(per_class)})
+        if self.has_intra_fid:
+            if fake_features is not None and len(fake_features) > indices.max():
+                features = fake_features[indices]
+            else:
+                features = self._features_of(fake)
+            result = conditional.intra_fid(features, labels, self._real_features()[:len(self.real)],
+                                           self.real_labels, self.num_classes,
+                                           self.min_class_samples)
+            values["intra_fid"] = result.value
+            values.update({f"intra_fid_class_{k}": float(v)
+                           for k, v in enumerate(result.per_class)})
+        return values
+
+    def too_few_classes(self, labels):
+        """The classes without an FID for these generated labels: `{k: (num_real, num_generated)}`."""
+        from keras_wgan.evaluation import conditional
+
+        _, m = conditional.balanced_indices(labels, self.num_classes)
+        counts = self.real_class_counts()
+        limit = max(2, self.min_class_samples)
+        return {k: (int(counts[k]), m) for k in range(self.num_classes)
+                if min(counts[k], m) < limit}
 
     # ----------------------------------------------------------------- floors
     def _real_features(self):
@@ -408,6 +539,32 @@ class Reference:
             os.replace(temporary, path)
         except OSError:
             pass
+
+
+def classifier_function(classifier):
+    """`(classify, description)` of a classifier given as `Reference(classifier=...)` takes it.
+
+    Args:
+        classifier: None, a `FeatureNetwork` with `classify`, a `keras.Model`
+            or `.keras` path of a classifier, or a function `samples -> scores [n, K]`.
+
+    Returns:
+        `(function samples -> class scores [n, K], description)`, or (None, None).
+    """
+    if classifier is None:
+        return None, None
+    if getattr(classifier, "classify", None) is not None:
+        return classifier.classify, classifier.description
+    if isinstance(classifier, (str, os.PathLike)) or hasattr(classifier, "layers"):
+        from keras_wgan.evaluation import feature_networks
+
+        network = feature_networks.feature_network(
+            os.fspath(classifier) if isinstance(classifier, os.PathLike) else classifier)
+        return network.classify, network.description
+    if callable(classifier):
+        return classifier, getattr(classifier, "description", "the given classifier")
+    raise ValueError(f"classifier must be a FeatureNetwork, a keras.Model, a .keras path or a "
+                     f"function samples -> class scores, received {classifier!r}")
 
 
 def floor_name(metric):

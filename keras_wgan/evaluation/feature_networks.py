@@ -60,10 +60,14 @@ class FeatureNetwork(NamedTuple):
         uint8 in [0, 255] or float in [-1, 1].
       description: Human-readable name of the network, its feature layer and
         training, e.g. "InceptionV3 pool3 (2048-d, ImageNet weights)".
+      classify: For a classifier, ``classify(images) -> np.ndarray [n, num_classes]``,
+        its class scores (the conditional accuracy of conditional generators);
+        None for InceptionV3.
     """
 
     features: Callable[[np.ndarray], np.ndarray]
     description: str
+    classify: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -402,5 +406,7 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
         training = "training unknown"
     description = f"keras_wgan {dataset}classifier ({dim}-d penultimate layer, {training})"
     return FeatureNetwork(
-        features=lambda images: classifier_features(model, images), description=description
+        features=lambda images: classifier_features(model, images),
+        description=description,
+        classify=lambda images: _predict_in_batches(model, _images_to_float(images, "images"), 256),
     )

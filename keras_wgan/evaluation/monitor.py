@@ -19,7 +19,12 @@ fixed samples each time (fixed latent vectors, a fixed real set: a
 * for images, ProGAN's sliced Wasserstein distance and, with a feature
   network, the Frechet distance on its features;
 * a picture of the samples and a histogram of the generator's outputs, and
-  a PNG plot of the critic's estimate beside the exact W1 over generator steps.
+  a PNG plot of the critic's estimate beside the exact W1 over generator steps;
+* for a conditional model (one with `num_classes`), whose fixed latent
+  vectors get labels evenly spread over the classes: `conditional_accuracy`
+  (the share of generated samples that a classifier trained on the real
+  labels assigns to their class) and, with a feature network, `intra_fid`
+  (the mean over the classes of the FID of each class); see `conditional`.
 
 Values go into the epoch's `logs` dict (hence into `History`, Keras'
 `TensorBoard` and `CSVLogger` callbacks, which must come *after* the
@@ -49,6 +54,7 @@ DEFAULT_IMAGE_SAMPLES = 256
 PLOT_FILE = "critic_vs_exact_w1.png"
 _PICTURE_IMAGES = 64
 _BATCH = 512
+_PER_CLASS = ("conditional_accuracy_class_", "intra_fid_class_")  # in records, not logged
 
 
 class Monitor(keras.callbacks.Callback):
@@ -94,19 +100,36 @@ class Monitor(keras.callbacks.Callback):
             `core.MONITOR_W1_FLOOR_PAIRS` (50; the evaluate command and the
             benchmarks average 200) for vectors, `core.IMAGE_FLOOR_PAIRS` (5)
             for images.
+        real_labels: a conditional model with `real_samples` an array: the
+            labels of `real_samples`, int [N] (a `DataInfo` gives its own).
+        classifier: a conditional model: what `conditional_accuracy` asks
+            (see `core.Reference`'s `classifier`); None: the feature network
+            if it is a classifier, else for images the package's classifier
+            (`feature_networks.train_feature_classifier`) trained once before
+            the first step on the Monitor's labelled real samples, for
+            `classifier_epochs` epochs; False: no conditional accuracy.
+        classifier_epochs: epochs of that classifier's training.
+
+    A model without `num_classes` (or with None) is measured unconditionally,
+    the arguments above unused.
 
     Attributes:
         reference: the `core.Reference` (the fixed real set and the floors).
         floors: `{name: value}` of the floors, measured at the start of training.
-        records: one dict per check: epoch, step and the logged values.
+        records: one dict per check: epoch, step and the logged values (a
+            conditional model's records also hold the per-class
+            `conditional_accuracy_class_<k>` and `intra_fid_class_<k>`, which
+            are not logged).
         descriptions: what each logged key is, with sample counts.
         latent, real: the fixed latent vectors and real samples.
+        labels, real_labels: a conditional model's labels of `latent` (evenly
+            spread, `conditional.evenly_spread_labels`) and of `real`; else None.
     """
 
     def __init__(self, real_samples, every_epochs=1, num_samples=None, log_dir=None,
                  feature_network=None, seed=0, *, sampler=None, value_range=None,
                  max_exact_dim=core.MAX_EXACT_DIM, swd_options=None, w1_samples=None,
-                 floor_pairs=None):
+                 floor_pairs=None, real_labels=None, classifier=None, classifier_epochs=2):
         super().__init__()
         for name, value, low in (("every_epochs", every_epochs, 1), ("num_samples", num_samples, 2),
                                  ("w1_samples", w1_samples, 2), ("floor_pairs", floor_pairs, 1)):
@@ -129,9 +152,14 @@ class Monitor(keras.callbacks.Callback):
             self.sampler = sampler or real_samples.sampler
             self.value_range = value_range or real_samples.value_range
         self._feature_network_spec = feature_network
+        self._real_labels = None if real_labels is None else np.asarray(real_labels)
+        self._classifier_spec = classifier
+        self.classifier_epochs = int(classifier_epochs)
         self.reference = None
         self.latent = None
         self.real = None
+        self.labels = None
+        self.real_labels = None
         self.floors = {}
         self.records = []
         self.descriptions = {}
@@ -163,9 +191,17 @@ class Monitor(keras.callbacks.Callback):
         if self._writer is not None:
             self._writer.flush()
 
+    @property
+    def num_classes(self):
+        """The model's number of classes: None for an unconditional model."""
+        return getattr(self.model, "num_classes", None)
+
     def _prepare(self):
         """Draws the fixed samples and measures the floors (once)."""
+        from keras_wgan.evaluation import conditional
+
         source = self._source
+        num_classes = self.num_classes
         if isinstance(source, data.DataInfo):
             is_images = source.kind == "images"
         else:
@@ -178,25 +214,53 @@ class Monitor(keras.callbacks.Callback):
         w1 = (self.w1_samples or core.W1_IMAGES) if is_images else n
         total = max(n, w1)
         # The real set and, from disjoint real samples, the floors' pool.
+        pool_labels = None
+        if num_classes is not None and (self.sampler is not None or (
+                not isinstance(source, data.DataInfo) and self._real_labels is None)):
+            raise ValueError(f"the model is conditional ({num_classes} classes) but the Monitor's "
+                             "real samples have no labels; expected a labelled DataInfo, or "
+                             "real_labels=[one label per real sample]")
         if self.sampler is not None:
             pool = self.sampler(total, np.random.default_rng([self.seed, 1]))
         elif isinstance(source, data.DataInfo):
-            pool = real_sample_set(source, 2 * total, seed=self.seed)
+            if num_classes is None:
+                pool = real_sample_set(source, 2 * total, seed=self.seed)
+            else:
+                pool, pool_labels = real_sample_set(source, 2 * total, seed=self.seed, labels=True)
         else:
-            pool = source[np.random.default_rng([self.seed, 1]).permutation(len(source))]
+            order = np.random.default_rng([self.seed, 1]).permutation(len(source))
+            pool = source[order]
+            if num_classes is not None:
+                if len(self._real_labels) != len(source):
+                    raise ValueError(f"real_labels holds {len(self._real_labels)} labels for "
+                                     f"{len(source)} real samples; expected one per sample")
+                pool_labels = self._real_labels[order]
         if self.sampler is None and len(pool) < 2 * total:  # keep a spare set of the same size
             total = max(min(n, len(pool)), len(pool) // 2)
+        network = self._feature_network_spec
+        if network is not None and is_images:
+            from keras_wgan.evaluation import feature_networks
+
+            if not isinstance(network, feature_networks.FeatureNetwork):
+                network = feature_networks.feature_network(network)
+        classifier = None
+        if num_classes is not None:
+            classifier = self._classifier(network, pool, pool_labels, is_images)
         self.reference = core.Reference(
             pool[:total], spare=pool[total:2 * total] if self.sampler is None else None,
-            sampler=self.sampler, feature_network=self._feature_network_spec, num_samples=n,
+            sampler=self.sampler, feature_network=network, num_samples=n,
             w1_samples=w1, swd_options=self.swd_options, max_exact_dim=self.max_exact_dim,
-            seed=self.seed)
+            seed=self.seed, num_classes=num_classes, classifier=classifier,
+            real_labels=None if pool_labels is None else pool_labels[:total])
         self.real = self.reference.real
+        self.real_labels = self.reference.real_labels
         self.is_images = self.reference.is_images
         self.exact = self.reference.exact
         self.num_samples = self.reference.num_samples
         self.latent = np.random.default_rng([self.seed, 0]).standard_normal(
             (len(self.real), self.model.latent_dim)).astype("float32")
+        if num_classes is not None:
+            self.labels = conditional.evenly_spread_labels(len(self.latent), num_classes)
         floor_pairs = self.floor_pairs
         if floor_pairs is None and not self.is_images:
             floor_pairs = core.MONITOR_W1_FLOOR_PAIRS
@@ -206,19 +270,53 @@ class Monitor(keras.callbacks.Callback):
         for name, value in self.floors.items():
             _log.info("monitor: %s = %.5g (%s)", name, value, self.descriptions[name])
 
+    def _classifier(self, network, pool, pool_labels, is_images):
+        """The classifier of `conditional_accuracy` (None: not measured)."""
+        if self._classifier_spec is False:
+            return None
+        if self._classifier_spec is not None:
+            return self._classifier_spec
+        if network is not None and getattr(network, "classify", None) is not None:
+            return network
+        if not is_images:
+            _log.warning("monitor: no classifier for the conditional accuracy of non-image "
+                         "samples; pass classifier=...")
+            return None
+        from keras_wgan.evaluation import feature_networks
+
+        model = feature_networks.train_feature_classifier(
+            pool, pool_labels, epochs=self.classifier_epochs, seed=self.seed,
+            dataset_name="the Monitor's real samples")
+        _log.info("monitor: classifier for the conditional accuracy trained on %d real samples, "
+                  "held-out accuracy %.3f", model.training_info["num_train"],
+                  model.training_info["held_out_accuracy"])
+        return feature_networks.feature_network(model)
+
     # ------------------------------------------------------------ measuring
     def _step(self):
         return self.model.generator_steps
 
+    def _inputs(self, x, labels):
+        """A network's input: `x`, or `[x, labels]` for a conditional model."""
+        if labels is None:
+            return x
+        return [keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(labels, "int32")]
+
     def generated(self):
-        """The generator's samples of the fixed latent vectors, now."""
-        return _in_batches(lambda z: self.model.sampling_generator(z, training=False), self.latent)
+        """The generator's samples of the fixed latent vectors (and labels), now."""
+        return _in_batches(
+            lambda z, y=None: self.model.sampling_generator(self._inputs(z, y), training=False),
+            self.latent, self.labels)
 
     def critic_estimate(self, fake):
         """mean critic(real) - mean critic(fake) on the fixed real set, inference mode."""
-        critic = lambda x: self.model.critic(x, training=False)  # noqa: E731
-        return float(np.mean(_in_batches(critic, self.real), dtype=np.float64)
-                     - np.mean(_in_batches(critic, fake), dtype=np.float64))
+        def critic(x, y=None):
+            scores = self.model.critic(self._inputs(x, y), training=False)
+            # An auxiliary-classifier critic returns [scores, class logits].
+            return scores[0] if isinstance(scores, (list, tuple)) else scores
+
+        return float(np.mean(_in_batches(critic, self.real, self.real_labels), dtype=np.float64)
+                     - np.mean(_in_batches(critic, fake, self.labels), dtype=np.float64))
 
     def measure(self, fake=None):
         """The monitored values for the model as it is now, as a dict of floats.
@@ -235,7 +333,8 @@ class Monitor(keras.callbacks.Callback):
             self._prepare()
         if fake is None:
             fake = self.generated()
-        return self.reference.measure(fake, critic_estimate=self.critic_estimate(fake)), fake
+        return self.reference.measure(fake, critic_estimate=self.critic_estimate(fake),
+                                      labels=self.labels), fake
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_epochs:
@@ -251,9 +350,10 @@ class Monitor(keras.callbacks.Callback):
             return
         values, fake = self.measure(fake)
         step = self._step()
+        self.records.append({"epoch": epoch + 1, "step": step, **values})
+        values = {k: v for k, v in values.items() if not k.startswith(_PER_CLASS)}
         if logs is not None:
             logs.update(values)
-        self.records.append({"epoch": epoch + 1, "step": step, **values})
         _log.info("monitor epoch %d (generator step %d): %s", epoch + 1, step,
                   ", ".join(f"{k}={v:.4g}" for k, v in values.items()))
         if self._writer is not None:
@@ -286,7 +386,10 @@ class Monitor(keras.callbacks.Callback):
         self._writer.flush()
 
 
-def _in_batches(fn, x, batch_size=_BATCH):
-    outputs = [keras.ops.convert_to_numpy(fn(x[start:start + batch_size]))
+def _in_batches(fn, x, labels=None, batch_size=_BATCH):
+    """`fn(x)` in batches (`fn(x, labels)` when labels are given), as float32 numpy."""
+    outputs = [keras.ops.convert_to_numpy(fn(x[start:start + batch_size]) if labels is None else
+                                          fn(x[start:start + batch_size],
+                                             labels[start:start + batch_size]))
                for start in range(0, len(x), batch_size)]
     return np.concatenate(outputs).astype("float32")
