@@ -17,7 +17,8 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import distribute, pictures
+from keras_wgan import distribute
+from keras_wgan.evaluation import pictures
 
 __all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures"]
 

@@ -6,6 +6,8 @@
 * `metrics`: the distances as plain numpy functions (exact W1, SWD, FID, KID).
 * `feature_networks`: the networks whose features FID, KID and the feature W1 use.
 * `monitor`: `Monitor`, the Keras callback that measures during training.
+* `conditional`: conditional accuracy and intra-FID of class-conditional generators.
+* `pictures`: sample grids with captions, scatter plots, latent interpolation strips.
 * `report`: the Monitor's plot of the critic's estimate beside the exact W1.
 * `command`: the `keras_wgan.evaluate` command line and `evaluate()`.
 
@@ -15,7 +17,8 @@ so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
 
 import importlib
 
-_SUBMODULES = ("command", "core", "feature_networks", "metrics", "monitor", "report")
+_SUBMODULES = ("command", "conditional", "core", "feature_networks", "metrics", "monitor",
+               "pictures", "report")
 _ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}
 
 __all__ = [*_SUBMODULES, *_ATTRIBUTES]

@@ -41,7 +41,8 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import data, pictures
+from keras_wgan import data
+from keras_wgan.evaluation import pictures
 from keras_wgan.evaluation import core, report
 from keras_wgan.evaluation.core import MAX_READ, real_sample_set, swd_min_resolution  # noqa: F401
 

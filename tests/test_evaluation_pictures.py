@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_wgan import WassersteinGAN, architectures, callbacks, pictures, training
+from keras_wgan import WassersteinGAN, architectures, callbacks, training
+from keras_wgan.evaluation import pictures
 
 
 def test_grid_size_follows_the_enlargement_and_the_layout():
