@@ -1,24 +1,24 @@
-"""Training data for Wasserstein GANs, as ``tf.data`` pipelines of samples (and labels).
+"""Training data for Wasserstein GANs, as `tf.data` pipelines of samples (and labels).
 
 A WGAN only needs samples of the target distribution, so every source here
 yields bare float32 tensors by default; a class-conditional WGAN also needs
-each sample's class, which labelled sources yield with ``labels=True`` as
-``(sample, int32 label)`` pairs (``DataInfo`` gives ``num_classes``,
-``class_names`` and ``class_counts``). The sources:
+each sample's class, which labelled sources yield with `labels=True` as
+`(sample, int32 label)` pairs (`DataInfo` gives `num_classes`,
+`class_names` and `class_counts`). The sources:
 
-* the 2-D toy distributions of the WGAN-GP paper (``8gaussians``,
-  ``25gaussians``, ``swissroll``) and the unit ``circle`` (mass on a curve, the
+* the 2-D toy distributions of the WGAN-GP paper (`8gaussians`,
+  `25gaussians`, `swissroll`) and the unit `circle` (mass on a curve, the
   WGAN paper's motivating example), drawn fresh with TF random ops so that no
   sample is ever repeated, plus numpy samplers of the very same distributions
-  for evaluation (``TOY_DATASETS``, ``TOY_MODES``, ``count_modes``);
-* images from tensorflow-datasets (``from_tfds``), from an ``.npz`` file
-  (``from_npz``) or from a folder of image files (``from_image_folder``),
-  scaled to [-1, 1] to match a tanh generator (the rule is in ``load``),
-  labelled by tfds's ``label`` feature, an ``.npz`` file's ``labels``
+  for evaluation (`TOY_DATASETS`, `TOY_MODES`, `count_modes`);
+* images from tensorflow-datasets (`from_tfds`), from an `.npz` file
+  (`from_npz`) or from a folder of image files (`from_image_folder`),
+  scaled to [-1, 1] to match a tanh generator (the rule is in `load`),
+  labelled by tfds's `label` feature, an `.npz` file's `labels`
   array or one subfolder per class;
-* images of IDX files (``from_idx``, MNIST's format) with their labels file.
+* images of IDX files (`from_idx`, MNIST's format) with their labels file.
 
-``load`` turns any of these, named by one string, into the pipeline the
+`load` turns any of these, named by one string, into the pipeline the
 training loop consumes: cached, shuffled, repeated, batched with a fixed batch
 size, prefetched. Finite data stays uint8 through the cache (a quarter of the
 memory of float32) and is scaled to [-1, 1] after batching.
@@ -99,17 +99,17 @@ class ToyModes(NamedTuple):
 class ToySampler:
     """A 2-D toy distribution, sampled with numpy by calling it.
 
-    Each distribution is a fixed map ``transform(u, z, xp)`` from one uniform
-    draw ``u`` in [0, 1) (shape [n]) and one standard-normal draw ``z``
+    Each distribution is a fixed map `transform(u, z, xp)` from one uniform
+    draw `u` in [0, 1) (shape [n]) and one standard-normal draw `z`
     (shape [n, 2]) to points [n, 2], written once for both array namespaces
-    ``xp``: numpy here, ``tf.experimental.numpy`` in ``toy_dataset``. Both
+    `xp`: numpy here, `tf.experimental.numpy` in `toy_dataset`. Both
     samplers therefore produce exactly the same distribution. Passing
-    ``z = 0`` gives the noise-free shape.
+    `z = 0` gives the noise-free shape.
 
     Attributes:
-      name: the key in ``TOY_DATASETS``.
-      transform: ``(u, z, xp) -> points``, see above.
-      bound: every coordinate lies in [-bound, bound] up to 6 std of noise.
+        name: the key in `TOY_DATASETS`.
+        transform: `(u, z, xp) -> points`, see above.
+        bound: every coordinate lies in [-bound, bound] up to 6 std of noise.
     """
 
     name: str
@@ -117,7 +117,7 @@ class ToySampler:
     bound: float
 
     def __call__(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
-        """Draws ``n`` fresh samples as float32 [n, 2]; ``rng`` is a Generator or a seed."""
+        """Draws `n` fresh samples as float32 [n, 2]; `rng` is a Generator or a seed."""
         rng = np.random.default_rng(rng)
         u = rng.random(n)
         z = rng.standard_normal((n, 2))
@@ -145,7 +145,7 @@ def _swissroll_transform(u, z, xp):
 
 
 def _circle_transform(u, z, xp):
-    """Uniform on the unit circle, without noise (``z`` is unused)."""
+    """Uniform on the unit circle, without noise (`z` is unused)."""
     del z
     angle = 2.0 * math.pi * u
     return xp.stack([xp.cos(angle), xp.sin(angle)], axis=-1)
@@ -203,30 +203,30 @@ def count_modes(samples, name: str, num_std: float = 3.0) -> tuple[int, float]:
     """Counts the modes of a toy mixture that samples cover, and how many samples are near one.
 
     Each sample is assigned to its nearest mode centre. It is "near" that mode
-    when its Euclidean distance to the centre is at most ``num_std * std``,
-    with ``std`` the per-coordinate noise std of the mixture (the convention of
+    when its Euclidean distance to the centre is at most `num_std * std`,
+    with `std` the per-coordinate noise std of the mixture (the convention of
     VEEGAN and PacGAN for high-quality samples). The distance of a true sample
     to its centre is Rayleigh distributed, so a fraction
-    ``1 - exp(-num_std**2 / 2)`` of true samples is near (98.9% for 3 std).
+    `1 - exp(-num_std**2 / 2)` of true samples is near (98.9% for 3 std).
     A mode counts as covered when at least one sample is near it.
 
     Args:
-      samples: array-like [n, 2], e.g. generator output.
-      name: a key of ``TOY_MODES`` (``8gaussians`` or ``25gaussians``).
-      num_std: radius of "near", in noise standard deviations.
+        samples: array-like [n, 2], e.g. generator output.
+        name: a key of `TOY_MODES` (`8gaussians` or `25gaussians`).
+        num_std: radius of "near", in noise standard deviations.
 
     Returns:
-      ``(modes_covered, fraction_within)``: the number of covered modes and the
-      fraction of samples near some mode.
+        `(modes_covered, fraction_within)`: the number of covered modes and the
+        fraction of samples near some mode.
 
     Raises:
-      ValueError: ``name`` has no modes, or ``samples`` is not [n, 2].
+        ValueError: `name` has no modes, or `samples` is not [n, 2].
 
     Example:
-      >>> samples = TOY_DATASETS["8gaussians"](10000, np.random.default_rng(0))
-      >>> covered, fraction = count_modes(samples, "8gaussians")
-      >>> covered, round(fraction, 2)
-      (8, 0.99)
+        >>> samples = TOY_DATASETS["8gaussians"](10000, np.random.default_rng(0))
+        >>> covered, fraction = count_modes(samples, "8gaussians")
+        >>> covered, round(fraction, 2)
+        (8, 0.99)
     """
     if name not in TOY_MODES:
         raise ValueError(f"{name!r} has no modes to count: expected one of {', '.join(TOY_MODES)}")
@@ -246,25 +246,25 @@ def toy_dataset(name: str, seed: int | None = None) -> tf.data.Dataset:
     """An infinite dataset of fresh samples of a 2-D toy distribution.
 
     Samples come from stateless TF random ops, 1024 per map call then unbatched,
-    so the stream is reproducible for a given ``seed`` and never repeats a
+    so the stream is reproducible for a given `seed` and never repeats a
     sample. The distribution is exactly that of the numpy sampler
-    ``TOY_DATASETS[name]`` (the two share one transform).
+    `TOY_DATASETS[name]` (the two share one transform).
 
     Args:
-      name: a key of ``TOY_DATASETS``.
-      seed: integer seed; None draws a random one now (each iteration over the
-        returned dataset then replays the same stream).
+        name: a key of `TOY_DATASETS`.
+        seed: integer seed; None draws a random one now (each iteration over the
+            returned dataset then replays the same stream).
 
     Returns:
-      An infinite, unbatched ``tf.data.Dataset`` of float32 [2] points.
+        An infinite, unbatched `tf.data.Dataset` of float32 [2] points.
 
     Raises:
-      ValueError: ``name`` is not a toy dataset.
+        ValueError: `name` is not a toy dataset.
 
     Example:
-      >>> points = next(iter(toy_dataset("8gaussians", seed=0).batch(256)))
-      >>> tuple(points.shape)
-      (256, 2)
+        >>> points = next(iter(toy_dataset("8gaussians", seed=0).batch(256)))
+        >>> tuple(points.shape)
+        (256, 2)
     """
     transform = _toy_sampler(name).transform
     if seed is None:
@@ -290,29 +290,29 @@ class DataInfo:
     """What a training pipeline yields, for the model builder and evaluation code.
 
     Attributes:
-      name: the dataset as given (toy name, .npz path, folder, tfds name).
-      kind: ``'points'`` (vectors [D]) or ``'images'`` ([H, W, C]).
-      sample_shape: shape of one sample, e.g. ``(2,)`` or ``(28, 28, 1)``.
-      value_range: ``(low, high)`` of the values: (-1.0, 1.0) for images,
-        a box holding a toy distribution, the observed range of float vectors.
-      num_examples: number of examples, None for infinite toy data.
-      sampler: the numpy ``ToySampler`` for toy data (fresh true samples for
-        evaluation), None otherwise.
-      load_options: keyword arguments the data was opened with (``data_dir``,
-        ``image_size``), so ``real_samples`` can reopen the same data.
-      labels: the class labels of the examples, an int32 numpy array
-        [num_examples] in the source's order, where the source has them
-        (IDX label files, an ``.npz`` ``labels`` array, an image folder of
-        class subfolders); None otherwise (also for tfds, whose labels come
-        through the pipeline of ``load(..., labels=True)`` only).
-      num_classes: the number of classes K of labelled data (labels lie in
-        [0, K)), None for unlabelled data.
-      class_names: K class names: tfds's ``ClassLabel`` names, an ``.npz``
-        ``class_names`` array, the sorted subfolder names of an image
-        folder, else ``"0"``, ``"1"``, ...; None for unlabelled data.
-      class_counts: examples per class, K ints; None for unlabelled data,
-        and for tfds data opened without ``labels=True`` (counting its
-        labels takes a pass over the data).
+        name: the dataset as given (toy name, .npz path, folder, tfds name).
+        kind: `'points'` (vectors [D]) or `'images'` ([H, W, C]).
+        sample_shape: shape of one sample, e.g. `(2,)` or `(28, 28, 1)`.
+        value_range: `(low, high)` of the values: (-1.0, 1.0) for images,
+            a box holding a toy distribution, the observed range of float vectors.
+        num_examples: number of examples, None for infinite toy data.
+        sampler: the numpy `ToySampler` for toy data (fresh true samples for
+            evaluation), None otherwise.
+        load_options: keyword arguments the data was opened with (`data_dir`,
+            `image_size`), so `real_samples` can reopen the same data.
+        labels: the class labels of the examples, an int32 numpy array
+            [num_examples] in the source's order, where the source has them
+            (IDX label files, an `.npz` `labels` array, an image folder of
+            class subfolders); None otherwise (also for tfds, whose labels come
+            through the pipeline of `load(..., labels=True)` only).
+        num_classes: the number of classes K of labelled data (labels lie in
+            [0, K)), None for unlabelled data.
+        class_names: K class names: tfds's `ClassLabel` names, an `.npz`
+            `class_names` array, the sorted subfolder names of an image
+            folder, else `"0"`, `"1"`, ...; None for unlabelled data.
+        class_counts: examples per class, K ints; None for unlabelled data,
+            and for tfds data opened without `labels=True` (counting its
+            labels takes a pass over the data).
     """
 
     name: str
@@ -331,7 +331,7 @@ class DataInfo:
     def class_frequencies(self) -> np.ndarray | None:
         """The share of examples in each class, float64 [K] summing to 1 (None if unknown).
 
-        For drawing labels like the data: ``rng.choice(K, n, p=info.class_frequencies)``.
+        For drawing labels like the data: `rng.choice(K, n, p=info.class_frequencies)`.
         """
         if self.class_counts is None or not sum(self.class_counts):
             return None
@@ -340,7 +340,7 @@ class DataInfo:
 
 
 def _size_pair(image_size) -> tuple[int, int]:
-    """``64`` or ``(64, 48)`` -> ``(height, width)``; anything else is a ValueError."""
+    """`64` or `(64, 48)` -> `(height, width)`; anything else is a ValueError."""
 
     def positive_int(value):
         return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
@@ -354,7 +354,7 @@ def _size_pair(image_size) -> tuple[int, int]:
 
 
 def _check_image_size(image_size) -> None:
-    """Validates ``image_size`` (None or as for ``_size_pair``) before any data is read."""
+    """Validates `image_size` (None or as for `_size_pair`) before any data is read."""
     if image_size is not None:
         _size_pair(image_size)
 
@@ -376,11 +376,11 @@ def _resize(image: tf.Tensor, image_size) -> tf.Tensor:
 
 
 def _float_images_to_unit_range(images: np.ndarray, low: float, high: float, where: str):
-    """Float32 images with values in [``low``, ``high``] -> the same images in [-1, 1].
+    """Float32 images with values in [`low`, `high`] -> the same images in [-1, 1].
 
-    Images in [0, 1] become ``2 x - 1`` (as uint8 0..255 become ``x / 127.5 - 1``),
-    images in [-1, 1] stay as they are, anything else is an ``InvalidDataError``:
-    a tanh generator cannot leave [-1, 1]. Values up to ``_RANGE_TOLERANCE``
+    Images in [0, 1] become `2 x - 1` (as uint8 0..255 become `x / 127.5 - 1`),
+    images in [-1, 1] stay as they are, anything else is an `InvalidDataError`:
+    a tanh generator cannot leave [-1, 1]. Values up to `_RANGE_TOLERANCE`
     beyond a bound (float rounding) are clipped to it.
     """
     if low >= -_RANGE_TOLERANCE and high <= 1.0 + _RANGE_TOLERANCE:
@@ -402,7 +402,7 @@ def _to_unit_range(x: tf.Tensor) -> tf.Tensor:
 
 
 def _scale_samples(samples, *labels):
-    """``_to_unit_range`` of samples, or of the samples of (samples, labels) pairs."""
+    """`_to_unit_range` of samples, or of the samples of (samples, labels) pairs."""
     return (_to_unit_range(samples), *labels) if labels else _to_unit_range(samples)
 
 
@@ -412,11 +412,11 @@ def _finish(raw: tf.data.Dataset, info: DataInfo) -> tuple[tf.data.Dataset, Data
 
 
 def _label_fields(labels, class_names, where: str, num_examples: int, required: bool) -> dict:
-    """The ``DataInfo`` fields of a local source's labels, checked.
+    """The `DataInfo` fields of a local source's labels, checked.
 
     Labels must be integers in [0, K), one per example, with K the number
-    of ``class_names`` if given, else the largest label + 1. Bad labels
-    raise a one-line ValueError naming ``where`` when ``required`` (labels
+    of `class_names` if given, else the largest label + 1. Bad labels
+    raise a one-line ValueError naming `where` when `required` (labels
     asked for); otherwise the data is used unlabelled, as before labels
     were read.
     """
@@ -460,7 +460,7 @@ def _no_labels_error(info: DataInfo) -> ValueError:
 
 
 def _paired_with_labels(raw: tf.data.Dataset, info: DataInfo) -> tf.data.Dataset:
-    """``(sample, label)`` pairs of a local source whose ``info.labels`` are known."""
+    """`(sample, label)` pairs of a local source whose `info.labels` are known."""
     if info.labels is None:
         raise _no_labels_error(info)
     return tf.data.Dataset.zip((raw, tf.data.Dataset.from_tensor_slices(info.labels)))
@@ -473,7 +473,7 @@ def _source_info(
     value_range=(-1.0, 1.0),
     **load_options,
 ) -> DataInfo:
-    """DataInfo of a finite raw source; ``load_options`` are what ``_open`` needs to reopen it."""
+    """DataInfo of a finite raw source; `load_options` are what `_open` needs to reopen it."""
     spec = raw.element_spec
     return DataInfo(
         name=name,
@@ -491,7 +491,7 @@ def _source_info(
 
 
 def _first_line(error: BaseException, limit: int = 160) -> str:
-    """The first line of an error's message, cut to ``limit`` characters: for one-line errors."""
+    """The first line of an error's message, cut to `limit` characters: for one-line errors."""
     line = (str(error).strip().splitlines() or [""])[0]
     return line if len(line) <= limit else line[:limit] + "..."
 
@@ -514,11 +514,11 @@ def _unavailable_error(name: str, data_dir, cause: BaseException) -> DatasetUnav
 
 
 def _download_hosts(builder) -> list[tuple[str, int]]:
-    """``(host, port)`` pairs a download of ``builder`` would connect to; [] when unknown.
+    """`(host, port)` pairs a download of `builder` would connect to; [] when unknown.
 
     These are the hosts of the dataset's registered download URLs and of
     tfds's own copies on GCS (which tfds tries first), or the proxy that
-    ``requests`` would use for them. Datasets without registered URLs, or
+    `requests` would use for them. Datasets without registered URLs, or
     with a manual download step, give [] (no probe: they may need no network).
     """
     urls = list(builder.url_infos or ())
@@ -541,7 +541,7 @@ def _download_hosts(builder) -> list[tuple[str, int]]:
 
 
 def _offline_error(hosts, timeout: float = _PROBE_TIMEOUT) -> ConnectionError | None:
-    """None if one of ``hosts`` accepts a TCP connection within ``timeout`` s, else why not.
+    """None if one of `hosts` accepts a TCP connection within `timeout` s, else why not.
 
     tfds retries a failed download for minutes (urllib3 retries with backoff)
     before it gives up; this probe tells within seconds that there is no network.
@@ -560,7 +560,7 @@ def _offline_error(hosts, timeout: float = _PROBE_TIMEOUT) -> ConnectionError | 
 
 
 def _tfds_class_label(builder):
-    """The ``ClassLabel`` feature ``label`` of a tfds builder, or None."""
+    """The `ClassLabel` feature `label` of a tfds builder, or None."""
     import tensorflow_datasets as tfds
 
     features = builder.info.features
@@ -654,38 +654,38 @@ def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, d
               labels=False):
     """Images of a tensorflow-datasets dataset, scaled to [-1, 1], with or without labels.
 
-    Loads ``name`` with the tfds builder API (download and prepare unless
-    ``download=False``, then read ``split``) and keeps the ``image``
-    feature, and with ``labels=True`` the ``label`` feature too (a
-    ``ClassLabel``: ``info.num_classes`` and ``info.class_names`` come from
-    the builder's info, ``info.class_counts`` from one pass over the labels).
-    ``celeb_a`` is centre-cropped to 140x140 and resized to 64x64
-    unless ``image_size`` says otherwise. Examples come in the dataset's own,
+    Loads `name` with the tfds builder API (download and prepare unless
+    `download=False`, then read `split`) and keeps the `image`
+    feature, and with `labels=True` the `label` feature too (a
+    `ClassLabel`: `info.num_classes` and `info.class_names` come from
+    the builder's info, `info.class_counts` from one pass over the labels).
+    `celeb_a` is centre-cropped to 140x140 and resized to 64x64
+    unless `image_size` says otherwise. Examples come in the dataset's own,
     unshuffled order.
 
     Args:
-      name: a tfds name, e.g. ``mnist``, ``fashion_mnist``, ``cifar10``, ``celeb_a``.
-      split: a tfds split, e.g. ``train`` or ``train[:10%]``.
-      data_dir: tfds data directory; None means tfds's default (~/tensorflow_datasets).
-      image_size: int or (height, width) to resize to (antialiased bilinear); None keeps the size.
-      download: whether tfds may download and prepare the data if absent.
-      labels: also yield each image's int32 class label.
+        name: a tfds name, e.g. `mnist`, `fashion_mnist`, `cifar10`, `celeb_a`.
+        split: a tfds split, e.g. `train` or `train[:10%]`.
+        data_dir: tfds data directory; None means tfds's default (~/tensorflow_datasets).
+        image_size: int or (height, width) to resize to (antialiased bilinear); None keeps the size.
+        download: whether tfds may download and prepare the data if absent.
+        labels: also yield each image's int32 class label.
 
     Returns:
-      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      [H, W, C] images in [-1, 1] (``(image, label)`` pairs with ``labels``),
-      and its ``DataInfo``.
+        `(dataset, info)`: a finite, unbatched `tf.data.Dataset` of float32
+        [H, W, C] images in [-1, 1] (`(image, label)` pairs with `labels`),
+        and its `DataInfo`.
 
     Raises:
-      ValueError: tfds does not know ``name``, it has no ``image`` feature, or
-        ``labels`` is asked of a dataset without a ``ClassLabel`` ``label``.
-      DatasetUnavailableError: the data is neither in ``data_dir`` nor downloadable.
+        ValueError: tfds does not know `name`, it has no `image` feature, or
+            `labels` is asked of a dataset without a `ClassLabel` `label`.
+        DatasetUnavailableError: the data is neither in `data_dir` nor downloadable.
 
     Example:
 
-      ```python
-      images, info = from_tfds("cifar10", image_size=64)  # info.sample_shape == (64, 64, 3)
-      ```
+        ```python
+        images, info = from_tfds("cifar10", image_size=64)  # info.sample_shape == (64, 64, 3)
+        ```
     """
     return _finish(*_tfds_source(name, split, data_dir, image_size, download, labels))
 
@@ -696,7 +696,7 @@ def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, d
 
 
 def _unreadable_npz(path: Path, problem: str, error: BaseException | None = None):
-    """The one-line error for an ``.npz`` file that numpy cannot read."""
+    """The one-line error for an `.npz` file that numpy cannot read."""
     reason = f": {type(error).__name__}: {_first_line(error)}" if error is not None else ""
     return InvalidDataError(
         f"'{path}' is not a readable .npz file ({problem}{reason}); "
@@ -796,45 +796,45 @@ def _npz_source(path, image_size=None, labels=False):
 
 
 def from_npz(path, image_size=None, labels=False):
-    """Samples stored in an ``.npz`` file, images scaled to [-1, 1], and their labels.
+    """Samples stored in an `.npz` file, images scaled to [-1, 1], and their labels.
 
-    Uses the array named ``images``, or the file's only array (apart from
-    ``labels`` and ``class_names``). An array ``labels`` holds the class
+    Uses the array named `images`, or the file's only array (apart from
+    `labels` and `class_names`). An array `labels` holds the class
     labels: integers in [0, K), one per sample ([N], or [N, 1]), with K
-    the length of an optional array ``class_names`` of strings, else the
-    largest label + 1. With ``labels=True`` bad labels (another length,
+    the length of an optional array `class_names` of strings, else the
+    largest label + 1. With `labels=True` bad labels (another length,
     negative, too large, floats) are refused; without, a file with bad
     labels is used unlabelled, as before labels were read. Images
     ([N, H, W] or [N, H, W, C]; [N, H, W] gets a channel axis) follow the rule
-    of ``load``: uint8 values 0..255 are mapped to ``x / 127.5 - 1``; float
-    images must lie in [0, 1] (mapped to ``2 x - 1``) or in [-1, 1] (used as
+    of `load`: uint8 values 0..255 are mapped to `x / 127.5 - 1`; float
+    images must lie in [0, 1] (mapped to `2 x - 1`) or in [-1, 1] (used as
     they are). Vectors [N, D] of floats are used as they are, at any scale.
     NaN or infinite values are refused.
 
     Args:
-      path: path of the ``.npz`` file.
-      image_size: int or (height, width) to resize images to; None keeps the size.
-      labels: also yield each sample's int32 label (the file must have them).
+        path: path of the `.npz` file.
+        image_size: int or (height, width) to resize images to; None keeps the size.
+        labels: also yield each sample's int32 label (the file must have them).
 
     Returns:
-      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      samples in file order (``(sample, label)`` pairs with ``labels``), and
-      its ``DataInfo`` (``num_classes``, ``class_names``... when labelled).
+        `(dataset, info)`: a finite, unbatched `tf.data.Dataset` of float32
+        samples in file order (`(sample, label)` pairs with `labels`), and
+        its `DataInfo` (`num_classes`, `class_names`... when labelled).
 
     Raises:
-      FileNotFoundError: ``path`` does not exist.
-      InvalidDataError: an unreadable file, no arrays or samples, non-finite
-        values, or float images outside [-1, 1].
-      ValueError: several arrays and none named ``images``, an unusable shape
-        or dtype, or with ``labels``: no or bad labels.
+        FileNotFoundError: `path` does not exist.
+        InvalidDataError: an unreadable file, no arrays or samples, non-finite
+            values, or float images outside [-1, 1].
+        ValueError: several arrays and none named `images`, an unusable shape
+            or dtype, or with `labels`: no or bad labels.
 
     Example:
 
-      ```python
-      np.savez("digits.npz", images=uint8_images, labels=digits)  # [N, 28, 28], [N]
-      images, info = from_npz("digits.npz")  # info.sample_shape == (28, 28, 1)
-      pairs, info = from_npz("digits.npz", labels=True)  # info.num_classes == 10
-      ```
+        ```python
+        np.savez("digits.npz", images=uint8_images, labels=digits)  # [N, 28, 28], [N]
+        images, info = from_npz("digits.npz")  # info.sample_shape == (28, 28, 1)
+        pairs, info = from_npz("digits.npz", labels=True)  # info.num_classes == 10
+        ```
     """
     return _finish(*_npz_source(path, image_size, labels))
 
@@ -867,36 +867,36 @@ def _idx_source(path, image_size=None, split="train", labels=False):
 def from_idx(path, split="train", image_size=None, labels=False):
     """Images of IDX files (MNIST, Fashion-MNIST, KMNIST, EMNIST), scaled to [-1, 1].
 
-    ``path`` is an images file ``*-images-idx3-ubyte[.gz]`` or a folder
-    holding the standard files ``train-images-idx3-ubyte.gz``,
-    ``t10k-images-idx3-ubyte.gz`` and their labels; a folder gives its
-    ``split`` (the test split is ``split="test"``, or the path of the t10k
-    images file). uint8 images are scaled like those of ``from_npz``; the
-    labels ``*-labels-idx1-ubyte[.gz]`` beside the images are in
-    ``info.labels`` (K classes named ``"0"`` ... ``"K-1"``, K the largest
-    label + 1), and are yielded with ``labels=True``.
+    `path` is an images file `*-images-idx3-ubyte[.gz]` or a folder
+    holding the standard files `train-images-idx3-ubyte.gz`,
+    `t10k-images-idx3-ubyte.gz` and their labels; a folder gives its
+    `split` (the test split is `split="test"`, or the path of the t10k
+    images file). uint8 images are scaled like those of `from_npz`; the
+    labels `*-labels-idx1-ubyte[.gz]` beside the images are in
+    `info.labels` (K classes named `"0"` ... `"K-1"`, K the largest
+    label + 1), and are yielded with `labels=True`.
 
     Args:
-      path: an IDX images file or a folder of IDX files.
-      split: for a folder: "train" or "test" (also "t10k").
-      image_size: int or (height, width) to resize images to; None keeps the size.
-      labels: also yield each image's int32 label (a labels file must be there).
+        path: an IDX images file or a folder of IDX files.
+        split: for a folder: "train" or "test" (also "t10k").
+        image_size: int or (height, width) to resize images to; None keeps the size.
+        labels: also yield each image's int32 label (a labels file must be there).
 
     Returns:
-      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      [H, W, 1] images in file order (``(image, label)`` pairs with
-      ``labels``), and its ``DataInfo`` (with ``labels``).
+        `(dataset, info)`: a finite, unbatched `tf.data.Dataset` of float32
+        [H, W, 1] images in file order (`(image, label)` pairs with
+        `labels`), and its `DataInfo` (with `labels`).
 
     Raises:
-      FileNotFoundError: ``path`` does not exist.
-      ValueError: a damaged IDX file (``idx.IDXFormatError``), labels that do
-        not match the images in number, or no images file for ``split``.
+        FileNotFoundError: `path` does not exist.
+        ValueError: a damaged IDX file (`idx.IDXFormatError`), labels that do
+            not match the images in number, or no images file for `split`.
 
     Example:
 
-      ```python
-      images, info = from_idx("data/fashion-mnist")  # 60000 images, info.labels [60000]
-      ```
+        ```python
+        images, info = from_idx("data/fashion-mnist")  # 60000 images, info.labels [60000]
+        ```
     """
     return _finish(*_idx_source(path, image_size, split, labels))
 
@@ -915,14 +915,14 @@ def _image_files(folder: Path) -> list[Path]:
 
 
 def _checked_image(file: Path, decode: bool) -> tuple[tuple[int, int], str]:
-    """``((width, height), mode)`` of an image file, once it is known that tf.io can decode it.
+    """`((width, height), mode)` of an image file, once it is known that tf.io can decode it.
 
-    Reads the file with PIL: with ``decode`` all its pixels, else only what
-    ``verify`` checks (the whole structure and checksums of a PNG, the headers
+    Reads the file with PIL: with `decode` all its pixels, else only what
+    `verify` checks (the whole structure and checksums of a PNG, the headers
     of other formats), which is fast enough for folders of 100k files.
 
     Raises:
-      InvalidDataError: the file is not a PNG, JPEG, BMP or GIF image, or is corrupt.
+        InvalidDataError: the file is not a PNG, JPEG, BMP or GIF image, or is corrupt.
     """
     from PIL import Image
 
@@ -954,14 +954,14 @@ _SCANNED_FOLDERS: dict = {}  # Files (with sizes and times) -> what _scan_images
 def _scan_images(files: list[Path]) -> tuple[str, dict]:
     """Checks every image file, so that a bad one is named before training starts.
 
-    Small folders (up to ``_FULL_DECODE_LIMIT`` files) are decoded in full,
-    larger ones verified (see ``_checked_image``). The result is kept for the
+    Small folders (up to `_FULL_DECODE_LIMIT` files) are decoded in full,
+    larger ones verified (see `_checked_image`). The result is kept for the
     same files with the same sizes and modification times, as training opens
     its data several times.
 
     Returns:
-      ``(mode, sizes)``: the PIL mode of the first file, and a dict from each
-      distinct ``(width, height)`` to the first file of that size.
+        `(mode, sizes)`: the PIL mode of the first file, and a dict from each
+        distinct `(width, height)` to the first file of that size.
     """
     decode = len(files) <= _FULL_DECODE_LIMIT
     stats = [file.stat() for file in files]
@@ -978,7 +978,7 @@ def _scan_images(files: list[Path]) -> tuple[str, dict]:
 
 
 def _class_folders(folder: Path, files: list[Path]) -> tuple[tuple, np.ndarray] | None:
-    """``(class_names, labels)`` of an image folder with one subfolder per class, else None.
+    """`(class_names, labels)` of an image folder with one subfolder per class, else None.
 
     A folder is labelled when no image lies directly in it and its images
     lie in at least two subfolders: the class names are those subfolders'
@@ -1043,40 +1043,40 @@ def from_image_folder(path, image_size=None, channels=None, labels=False):
     """Images stored as files below a folder, scaled to [-1, 1], and their classes.
 
     Takes every .png, .jpg, .jpeg, .bmp and .gif file (first frame) below
-    ``path``, recursively, in sorted path order, decoded with ``tf.io``.
-    A folder with one subfolder per class (no image directly in ``path``,
+    `path`, recursively, in sorted path order, decoded with `tf.io`.
+    A folder with one subfolder per class (no image directly in `path`,
     images in at least two subfolders, at any depth below them) is
     labelled: the classes are the sorted subfolder names
-    (``info.class_names``), and ``labels=True`` yields each image's class
+    (`info.class_names`), and `labels=True` yields each image's class
     index with it. Every
     file is checked up front with PIL, so that a corrupt one is named before
     training starts: decoded in full in folders of up to 2000 files, else
-    checked with ``verify`` (all of a PNG, the headers of other formats).
-    Without ``image_size`` all images must have the same size.
+    checked with `verify` (all of a PNG, the headers of other formats).
+    Without `image_size` all images must have the same size.
 
     Args:
-      path: the folder.
-      image_size: int or (height, width) to resize every image to; required if sizes differ.
-      channels: 1 (grayscale) or 3 (RGB); None takes it from the first image.
-      labels: also yield each image's int32 class label (class subfolders needed).
+        path: the folder.
+        image_size: int or (height, width) to resize every image to; required if sizes differ.
+        channels: 1 (grayscale) or 3 (RGB); None takes it from the first image.
+        labels: also yield each image's int32 class label (class subfolders needed).
 
     Returns:
-      ``(dataset, info)``: a finite, unbatched ``tf.data.Dataset`` of float32
-      [H, W, channels] images (``(image, label)`` pairs with ``labels``), and
-      its ``DataInfo``.
+        `(dataset, info)`: a finite, unbatched `tf.data.Dataset` of float32
+        [H, W, channels] images (`(image, label)` pairs with `labels`), and
+        its `DataInfo`.
 
     Raises:
-      FileNotFoundError: ``path`` does not exist.
-      NotADirectoryError: ``path`` is not a folder.
-      InvalidDataError: a file that is corrupt or not a PNG, JPEG, BMP or GIF image.
-      ValueError: no image files, sizes differ without ``image_size``, bad
-        ``channels`` or ``image_size``, or ``labels`` without class subfolders.
+        FileNotFoundError: `path` does not exist.
+        NotADirectoryError: `path` is not a folder.
+        InvalidDataError: a file that is corrupt or not a PNG, JPEG, BMP or GIF image.
+        ValueError: no image files, sizes differ without `image_size`, bad
+            `channels` or `image_size`, or `labels` without class subfolders.
 
     Example:
 
-      ```python
-      faces, info = from_image_folder("data/faces", image_size=64, channels=3)
-      ```
+        ```python
+        faces, info = from_image_folder("data/faces", image_size=64, channels=3)
+        ```
     """
     return _finish(*_folder_source(path, image_size, channels, labels))
 
@@ -1090,7 +1090,7 @@ def _open(dataset, *, data_dir=None, image_size=None, seed=None, split="train", 
           labels=False):
     """Resolves a dataset string to its raw (unscaled, unbatched) source and DataInfo.
 
-    With ``labels`` the source yields ``(sample, int32 label)`` pairs.
+    With `labels` the source yields `(sample, int32 label)` pairs.
     """
     name = os.fspath(dataset)
     if name in TOY_DATASETS:
@@ -1124,67 +1124,67 @@ def load(
 ):
     """The training pipeline for a dataset named by one string.
 
-    ``dataset`` is resolved, in this order, as a toy name of ``TOY_DATASETS``,
-    a path ending in ``.npz``, an existing folder of images, or a
+    `dataset` is resolved, in this order, as a toy name of `TOY_DATASETS`,
+    a path ending in `.npz`, an existing folder of images, or a
     tensorflow-datasets name. Finite data is cached in memory (as stored,
     e.g. uint8) and shuffled; toy data is fresh random samples already. The
-    result is repeated, batched with ``drop_remainder=True`` (a static batch
+    result is repeated, batched with `drop_remainder=True` (a static batch
     dimension), scaled to float32 [-1, 1] and prefetched.
 
-    Images are brought to [-1, 1], the range of the generator's ``tanh``, by
-    one rule: uint8 images (files, tfds, ``.npz``) are scaled from 0..255 by
-    ``x / 127.5 - 1``; float images of an ``.npz`` whose values all lie in
-    [0, 1] are mapped by ``2 x - 1``; other float images must lie in [-1, 1]
+    Images are brought to [-1, 1], the range of the generator's `tanh`, by
+    one rule: uint8 images (files, tfds, `.npz`) are scaled from 0..255 by
+    `x / 127.5 - 1`; float images of an `.npz` whose values all lie in
+    [0, 1] are mapped by `2 x - 1`; other float images must lie in [-1, 1]
     and are used as they are (both to within 1e-5 of float rounding); float
     images with values beyond [-1, 1], e.g. 0..255, are refused with the range
-    found. Vectors [N, D] (kind ``'points'``) are used at any scale. NaN or
-    infinite values in an ``.npz`` are refused. All of this, and whether every
+    found. Vectors [N, D] (kind `'points'`) are used at any scale. NaN or
+    infinite values in an `.npz` are refused. All of this, and whether every
     file of an image folder decodes, is checked here, before training starts.
 
-    An IDX images file (``*-idx3-ubyte[.gz]``) or a folder of IDX files
-    (MNIST's standard files) is read with ``from_idx`` before the image
+    An IDX images file (`*-idx3-ubyte[.gz]`) or a folder of IDX files
+    (MNIST's standard files) is read with `from_idx` before the image
     folders are tried: a folder gives its train split, the test split is
-    reached with the path of its ``t10k-images-idx3-ubyte[.gz]`` file.
+    reached with the path of its `t10k-images-idx3-ubyte[.gz]` file.
 
-    With ``labels=True`` (class-conditional training) every element is a
-    pair ``(samples, labels)``: the same sample batches, with the int32
+    With `labels=True` (class-conditional training) every element is a
+    pair `(samples, labels)`: the same sample batches, with the int32
     class label [batch_size] of each sample, shuffled and batched together.
-    The labels are tfds's ``label`` feature, an ``.npz`` file's ``labels``
+    The labels are tfds's `label` feature, an `.npz` file's `labels`
     array, the IDX labels file, or the class subfolders of an image folder
-    (see ``DataInfo.num_classes``, ``class_names``, ``class_counts``).
+    (see `DataInfo.num_classes`, `class_names`, `class_counts`).
 
     Args:
-      dataset: toy name, ``.npz`` path, image folder, or tfds name (str or path).
-      batch_size: samples per batch, >= 1.
-      data_dir: tfds data directory (tfds names only).
-      image_size: a positive int or (height, width) to resize images to.
-      seed: seed of the toy sampler or of the shuffle; None is non-reproducible.
-      shuffle_buffer: shuffle buffer size for finite data; below 2 disables shuffling.
-      cache: cache finite data in memory before shuffling.
-      repeat: repeat forever (training); False gives one pass.
-      labels: yield ``(samples, labels)`` batches; False (the default) yields samples.
+        dataset: toy name, `.npz` path, image folder, or tfds name (str or path).
+        batch_size: samples per batch, >= 1.
+        data_dir: tfds data directory (tfds names only).
+        image_size: a positive int or (height, width) to resize images to.
+        seed: seed of the toy sampler or of the shuffle; None is non-reproducible.
+        shuffle_buffer: shuffle buffer size for finite data; below 2 disables shuffling.
+        cache: cache finite data in memory before shuffling.
+        repeat: repeat forever (training); False gives one pass.
+        labels: yield `(samples, labels)` batches; False (the default) yields samples.
 
     Returns:
-      ``(dataset, info)``: a ``tf.data.Dataset`` of float32 batches
-      ``[batch_size, *info.sample_shape]`` (with ``labels``: pairs of such a
-      batch and its int32 labels ``[batch_size]``), and the ``DataInfo``.
+        `(dataset, info)`: a `tf.data.Dataset` of float32 batches
+        `[batch_size, *info.sample_shape]` (with `labels`: pairs of such a
+        batch and its int32 labels `[batch_size]`), and the `DataInfo`.
 
     Raises:
-      ValueError: bad ``batch_size`` or ``image_size``, unknown dataset, fewer
-        examples than ``batch_size`` without ``repeat``, a problem with the
-        data, or ``labels`` asked of data without class labels or with bad ones.
-      InvalidDataError: (a ValueError) an unreadable ``.npz`` or image file, an
-        ``.npz`` without arrays, non-finite values, float images outside [-1, 1].
-      FileNotFoundError: a ``.npz`` path that does not exist.
-      DatasetUnavailableError: a tfds dataset that can be neither found nor
-        downloaded (within seconds when no download host can be reached).
+        ValueError: bad `batch_size` or `image_size`, unknown dataset, fewer
+            examples than `batch_size` without `repeat`, a problem with the
+            data, or `labels` asked of data without class labels or with bad ones.
+        InvalidDataError: (a ValueError) an unreadable `.npz` or image file, an
+            `.npz` without arrays, non-finite values, float images outside [-1, 1].
+        FileNotFoundError: a `.npz` path that does not exist.
+        DatasetUnavailableError: a tfds dataset that can be neither found nor
+            downloaded (within seconds when no download host can be reached).
 
     Example:
 
-      ```python
-      batches, info = load("mnist", batch_size=64, seed=0)
-      batches.element_spec.shape  # TensorShape([64, 28, 28, 1])
-      ```
+        ```python
+        batches, info = load("mnist", batch_size=64, seed=0)
+        batches.element_spec.shape  # TensorShape([64, 28, 28, 1])
+        ```
     """
     integral = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool)
     if not integral or batch_size < 1:
@@ -1211,27 +1211,27 @@ def load(
 
 
 def real_samples(dataset, n: int, seed: int | None = None) -> np.ndarray:
-    """``n`` true samples as numpy, for evaluation code.
+    """`n` true samples as numpy, for evaluation code.
 
     For toy data, fresh samples from the numpy sampler. For finite data, the
-    first ``n`` examples in the source's own (unshuffled) order, preprocessed
+    first `n` examples in the source's own (unshuffled) order, preprocessed
     exactly as for training (same resizing, scaled to [-1, 1]).
 
     Args:
-      dataset: a dataset string as for ``load``, or the ``DataInfo`` that ``load`` returned.
-      n: number of samples.
-      seed: seed of the toy sampler; unused for finite data.
+        dataset: a dataset string as for `load`, or the `DataInfo` that `load` returned.
+        n: number of samples.
+        seed: seed of the toy sampler; unused for finite data.
 
     Returns:
-      float32 array ``[n, *sample_shape]``.
+        float32 array `[n, *sample_shape]`.
 
     Raises:
-      ValueError: the dataset has fewer than ``n`` examples.
+        ValueError: the dataset has fewer than `n` examples.
 
     Example:
-      >>> batches, info = load("25gaussians", batch_size=256)
-      >>> real_samples(info, 1000, seed=0).shape
-      (1000, 2)
+        >>> batches, info = load("25gaussians", batch_size=256)
+        >>> real_samples(info, 1000, seed=0).shape
+        (1000, 2)
     """
     if isinstance(dataset, DataInfo):
         info = dataset

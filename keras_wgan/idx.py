@@ -5,14 +5,14 @@ a 4-byte magic number (two zero bytes, a dtype code, the number of
 dimensions), each dimension as a big-endian uint32, then the values in C
 order, big-endian. The dtype codes are 0x08 uint8, 0x09 int8, 0x0B int16,
 0x0C int32, 0x0D float32 and 0x0E float64. Images come as
-``*-images-idx3-ubyte`` ([N, H, W] uint8) beside their labels
-``*-labels-idx1-ubyte`` ([N] uint8), each optionally gzip-compressed (``.gz``,
+`*-images-idx3-ubyte` ([N, H, W] uint8) beside their labels
+`*-labels-idx1-ubyte` ([N] uint8), each optionally gzip-compressed (`.gz`,
 recognised by its content, not by its name).
 
-A folder holding the standard pair of splits (``train-images-idx3-ubyte.gz``,
-``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz``,
-``t10k-labels-idx1-ubyte.gz``) reads as its ``train`` split; ``split="test"``
-(or ``"t10k"``) reads the other one, and so does a path to the t10k images
+A folder holding the standard pair of splits (`train-images-idx3-ubyte.gz`,
+`train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`,
+`t10k-labels-idx1-ubyte.gz`) reads as its `train` split; `split="test"`
+(or `"t10k"`) reads the other one, and so does a path to the t10k images
 file itself.
 
 Example:

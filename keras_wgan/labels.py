@@ -1,8 +1,8 @@
 """Class labels of conditional WGANs: one check of label arrays for every entry point.
 
 A class-conditional WGAN takes one integer label in [0, K) per sample (K the
-number of classes). Labels come from the data (``keras_wgan.data``) and from
-users (``generate(labels=...)``, the exported signatures); ``check_labels``
+number of classes). Labels come from the data (`keras_wgan.data`) and from
+users (`generate(labels=...)`, the exported signatures); `check_labels`
 refuses bad ones up front, in one line, before they reach a network: on a GPU
 an out-of-range index into an embedding gives zeros instead of an error.
 
@@ -23,10 +23,10 @@ __all__ = ["check_labels", "check_num_classes", "class_counts"]
 
 
 def check_num_classes(num_classes, argument="num_classes"):
-    """Returns ``num_classes`` as an int: None (unconditional) or a positive integer.
+    """Returns `num_classes` as an int: None (unconditional) or a positive integer.
 
     Raises:
-        ValueError: anything else, naming ``argument``.
+        ValueError: anything else, naming `argument`.
     """
     if num_classes is None:
         return None
@@ -42,15 +42,15 @@ def check_labels(labels, num_classes=None, *, argument="labels", expected_length
     """Checks class labels and returns them as an int32 array [N].
 
     Labels must be integers (an integer dtype: floats and booleans are
-    refused, even 3.0), one axis (``[N]``, or ``[N, 1]`` as Keras's datasets
-    store them, which is flattened), not negative, and below ``num_classes``
+    refused, even 3.0), one axis (`[N]`, or `[N, 1]` as Keras's datasets
+    store them, which is flattened), not negative, and below `num_classes`
     when that is given.
 
     Args:
         labels: array-like of labels.
         num_classes: K, or None to check only that labels are >= 0.
-        argument: how the message names the labels, e.g. ``"labels"`` or
-            ``"array 'labels' of 'digits.npz'"``.
+        argument: how the message names the labels, e.g. `"labels"` or
+            `"array 'labels' of 'digits.npz'"`.
         expected_length: the number of labels required (e.g. of images), or None.
         expected_what: what the length refers to, for the message.
 
@@ -58,7 +58,7 @@ def check_labels(labels, num_classes=None, *, argument="labels", expected_length
         The labels as a new int32 numpy array of shape [N].
 
     Raises:
-        ValueError: one line starting with ``argument``, saying what was
+        ValueError: one line starting with `argument`, saying what was
             received and what is expected.
     """
     array = np.asarray(labels)
@@ -90,9 +90,9 @@ def check_labels(labels, num_classes=None, *, argument="labels", expected_length
 
 
 def class_counts(labels, num_classes):
-    """How many of ``labels`` (checked int labels) fall in each of the ``num_classes`` classes.
+    """How many of `labels` (checked int labels) fall in each of the `num_classes` classes.
 
     Returns:
-        A tuple of ``num_classes`` ints.
+        A tuple of `num_classes` ints.
     """
     return tuple(int(c) for c in np.bincount(np.asarray(labels), minlength=num_classes))

@@ -6,43 +6,43 @@
         --dataset=../shared/data/mnist_5k.npz --feature_network=classifier
 
 The generator is an exported SavedModel version directory (its
-``serving_default`` signature: ``latent`` float32 [None, latent_dim] ->
-``samples`` float32 [None, *sample_shape]; metadata in
-``assets.extra/keras_wgan.json``) or a saved ``WassersteinGAN`` (``.keras``).
-``--num_samples`` latent vectors are drawn with ``--seed`` and compared with as
+`serving_default` signature: `latent` float32 [None, latent_dim] ->
+`samples` float32 [None, *sample_shape]; metadata in
+`assets.extra/keras_wgan.json`) or a saved `WassersteinGAN` (`.keras`).
+`--num_samples` latent vectors are drawn with `--seed` and compared with as
 many real samples (a random set of finite data; fresh samples of a toy); at
-most ``max_num_samples(sample_shape, latent_dim)``, what the metrics can hold.
+most `max_num_samples(sample_shape, latent_dim)`, what the metrics can hold.
 
 Reported, with the sample counts behind each number:
 
 * 2-D toys (and any data of at most 64 numbers per sample): the exact W1
   (optimal transport), its noise floor (two real sets of the same size) and
-  their ratio; for ``8gaussians``/``25gaussians`` the modes covered and the
+  their ratio; for `8gaussians`/`25gaussians` the modes covered and the
   fraction of samples within 3 std of a mode.
 * images: the sliced Wasserstein distance (ProGAN, x1e3), and the Frechet
   (FID) and kernel (KID) distances on a feature network's features, with the
   network's description, plus the same distances between two disjoint real
-  sets (``real_vs_real``) when the data holds enough images.
+  sets (`real_vs_real`) when the data holds enough images.
 
-A conditional generator (a ``.keras`` WassersteinGAN with ``num_classes``,
-or an export whose ``serving_default`` also takes ``label`` int32 [None], with
-``num_classes`` in its metadata) is asked for labels evenly spread over the
+A conditional generator (a `.keras` WassersteinGAN with `num_classes`,
+or an export whose `serving_default` also takes `label` int32 [None], with
+`num_classes` in its metadata) is asked for labels evenly spread over the
 classes (sample i gets class i mod K). Its samples get the unconditional
-metrics above, and beside them ``conditional_accuracy`` (the share that the
+metrics above, and beside them `conditional_accuracy` (the share that the
 package's classifier, trained on the real labels, assigns to the class they
-were generated for) and ``intra_fid`` (the FID of each class, generated vs
+were generated for) and `intra_fid` (the FID of each class, generated vs
 real samples of that class, and their mean), on the same number of samples of
 every class; a class with too few real samples is listed with its counts.
 
-Feature networks (``--feature_network``): ``inception`` (InceptionV3 ImageNet
-weights from the Keras cache or ``--inception_weights``), ``classifier`` (the
-package's small classifier trained on the ``labels`` array of an ``.npz``
+Feature networks (`--feature_network`): `inception` (InceptionV3 ImageNet
+weights from the Keras cache or `--inception_weights`), `classifier` (the
+package's small classifier trained on the `labels` array of an `.npz`
 dataset, or on the labels of other labelled data, cached at
-``--classifier_path``, by default
-``~/.cache/keras_wgan/classifier-<file>-<content hash>.keras``), or a path to
-a ``.keras`` classifier. By default: ``classifier`` for an ``.npz`` with
+`--classifier_path`, by default
+`~/.cache/keras_wgan/classifier-<file>-<content hash>.keras`), or a path to
+a `.keras` classifier. By default: `classifier` for an `.npz` with
 labels (and for any labelled data with a conditional generator), else
-``inception`` if its weights are cached, else FID/KID are left out.
+`inception` if its weights are cached, else FID/KID are left out.
 
 Bad input ends with one line on stderr and exit code 2.
 """
@@ -91,16 +91,16 @@ class Generator(NamedTuple):
     """A generator to evaluate, however it was saved.
 
     Attributes:
-        sample: ``sample(latent) -> float32 [n, *sample_shape]`` for latent [n, latent_dim];
-            of a conditional generator ``sample(latent, labels)``, labels int32 [n].
+        sample: `sample(latent) -> float32 [n, *sample_shape]` for latent [n, latent_dim];
+            of a conditional generator `sample(latent, labels)`, labels int32 [n].
         latent_dim: width of the latent vectors.
         sample_shape: shape of one sample.
         value_range: (low, high) of the samples, or None (unbounded).
         dataset: the training data, if recorded.
         source: what was loaded, for the report.
-        critic: ``critic(samples) -> float32 [n, 1]`` of a saved WassersteinGAN,
+        critic: `critic(samples) -> float32 [n, 1]` of a saved WassersteinGAN,
             else None (an export holds no critic): the critic's W1 estimate;
-            of a conditional one ``critic(samples, labels)``.
+            of a conditional one `critic(samples, labels)`.
         num_classes: K of a conditional generator, None for an unconditional one.
         class_names: the K class names, if recorded.
     """
@@ -118,7 +118,7 @@ class Generator(NamedTuple):
 
 # ------------------------------------------------------------------ loading
 def load_generator(saved_model=None, checkpoint=None) -> Generator:
-    """Loads an exported SavedModel version directory or a ``.keras`` WassersteinGAN."""
+    """Loads an exported SavedModel version directory or a `.keras` WassersteinGAN."""
     if (saved_model is None) == (checkpoint is None):
         raise EvaluationError("give exactly one of --saved_model=EXPORT/NAME/VERSION and "
                               "--checkpoint=RUN.keras")
@@ -226,11 +226,11 @@ DEFAULT_NUM_SAMPLES = 2000
 
 
 def max_num_samples(sample_shape, latent_dim) -> int:
-    """The largest ``num_samples`` the metrics of ``evaluate`` can compute for this shape.
+    """The largest `num_samples` the metrics of `evaluate` can compute for this shape.
 
-    Data of at most ``MAX_EXACT_DIM`` numbers per sample get the exact W1, whose
-    cost matrix and transport plan are n x n float64: ``MAX_EXACT_W1_SAMPLES``.
-    Otherwise the estimated memory per sample must fit ``MAX_MEMORY_BYTES``:
+    Data of at most `MAX_EXACT_DIM` numbers per sample get the exact W1, whose
+    cost matrix and transport plan are n x n float64: `MAX_EXACT_W1_SAMPLES`.
+    Otherwise the estimated memory per sample must fit `MAX_MEMORY_BYTES`:
     the float32 latent vectors, generated samples and twice as many real ones,
     and for images the SWD's working set, measured at about 0.3 MB per 28x28x1
     image, 0.5 MB per 32x32x3 and 0.7 MB per 64x64x3 (copies of the Laplacian
@@ -261,27 +261,27 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
     """Measures a generator against a dataset.
 
     Args:
-        generator: from ``load_generator``.
-        dataset: a dataset string as for ``data.load``; None: the one in the
+        generator: from `load_generator`.
+        dataset: a dataset string as for `data.load`; None: the one in the
             generator's metadata.
         num_samples: generated samples, and real ones (fewer if the data has
-            fewer); at most ``max_num_samples(generator.sample_shape, generator.latent_dim)``.
-            None: ``DEFAULT_NUM_SAMPLES`` (2000), or that maximum if it is smaller.
+            fewer); at most `max_num_samples(generator.sample_shape, generator.latent_dim)`.
+            None: `DEFAULT_NUM_SAMPLES` (2000), or that maximum if it is smaller.
         seed: seed of the latent vectors, the real set, the floors and SWD.
         feature_network: None (automatic), "none", "inception", "classifier" or a
-            ``.keras`` path; images only.
+            `.keras` path; images only.
         classifier_path: where the "classifier" is cached.
         inception_weights: a local InceptionV3 no-top weights file.
 
     Returns:
         The report, a JSON-serialisable dict. For a conditional generator
-        (``generator.num_classes``) its "metrics" also hold
-        ``conditional_accuracy`` and ``intra_fid`` (images, with a feature
+        (`generator.num_classes`) its "metrics" also hold
+        `conditional_accuracy` and `intra_fid` (images, with a feature
         network), with their per-class values; the generated samples' labels
         are evenly spread over the classes.
 
     Raises:
-        ValueError: for bad input (``EvaluationError``), naming the flag.
+        ValueError: for bad input (`EvaluationError`), naming the flag.
     """
     from keras_wgan import data
     from keras_wgan.evaluation.conditional import evenly_spread_labels
@@ -515,10 +515,10 @@ def _feature_network(choice, info, classifier_path, inception_weights, condition
 def _classifier(info, classifier_path):
     """The package's classifier of the data: loaded from its cache, or trained on the real labels.
 
-    Trained on the ``labels`` array of an ``.npz`` (all its images, as
-    before), else on up to ``core.MAX_READ`` labelled examples of other
-    labelled data; cached at ``classifier_path`` (default
-    ``_default_classifier_path``).
+    Trained on the `labels` array of an `.npz` (all its images, as
+    before), else on up to `core.MAX_READ` labelled examples of other
+    labelled data; cached at `classifier_path` (default
+    `_default_classifier_path`).
     """
     from keras_wgan.evaluation import feature_networks
 

@@ -1,22 +1,22 @@
 """Feature networks for the Frechet (FID) and kernel (KID) distances.
 
 FID and KID compare two image sets through the activations of a fixed network
-(``keras_wgan.evaluation.metrics.frechet_distance`` / ``kernel_distance``), so a number is
+(`keras_wgan.evaluation.metrics.frechet_distance` / `kernel_distance`), so a number is
 meaningful only together with the network that produced the features and the
 sample sizes. Two networks are provided:
 
 * InceptionV3's 2048-d pool3 features with ImageNet weights -- the standard FID
   of Heusel et al. (NeurIPS 2017) and KID of Binkowski et al. (ICLR 2018), via
-  ``keras.applications.InceptionV3``. The weights are only read from a local file
+  `keras.applications.InceptionV3`. The weights are only read from a local file
   unless a download is explicitly allowed, so evaluation never reaches the
   network by surprise.
 * A small convolutional classifier that the package trains on a labelled data set
   (e.g. MNIST), whose penultimate 128-d layer serves as the feature space -- the
   usual choice for small grey images, where ImageNet features say little. It is
-  saved to a ``.keras`` file (plus a JSON file describing its training) so that
+  saved to a `.keras` file (plus a JSON file describing its training) so that
   evaluations reuse the same network.
 
-``feature_network`` wraps either one in a callable with a human-readable
+`feature_network` wraps either one in a callable with a human-readable
 description, for reports ("FID 3.2 with <description>, 2000 vs 2000 samples").
 """
 
@@ -56,13 +56,13 @@ class FeatureNetwork(NamedTuple):
     """A feature extractor and what to call it in a report.
 
     Attributes:
-      features: Function ``features(images) -> np.ndarray [n, dim]``; images NHWC,
-        uint8 in [0, 255] or float in [-1, 1].
-      description: Human-readable name of the network, its feature layer and
-        training, e.g. "InceptionV3 pool3 (2048-d, ImageNet weights)".
-      classify: For a classifier, ``classify(images) -> np.ndarray [n, num_classes]``,
-        its class scores (the conditional accuracy of conditional generators);
-        None for InceptionV3.
+        features: Function `features(images) -> np.ndarray [n, dim]`; images NHWC,
+            uint8 in [0, 255] or float in [-1, 1].
+        description: Human-readable name of the network, its feature layer and
+            training, e.g. "InceptionV3 pool3 (2048-d, ImageNet weights)".
+        classify: For a classifier, `classify(images) -> np.ndarray [n, num_classes]`,
+            its class scores (the conditional accuracy of conditional generators);
+            None for InceptionV3.
     """
 
     features: Callable[[np.ndarray], np.ndarray]
@@ -91,33 +91,36 @@ def train_feature_classifier(
     a 128-unit ReLU layer named "features", dropout and a softmax over the classes.
     A random `held_out_fraction` of the images is kept out of training and used to
     measure the accuracy, which is stored with the other training facts in the
-    model's ``training_info`` dict (and in the JSON file written by
-    ``save_feature_classifier``). On 2 CPU cores, the 5000 images of
+    model's `training_info` dict (and in the JSON file written by
+    `save_feature_classifier`). On 2 CPU cores, the 5000 images of
     mnist_5k.npz (4000 trained on, 1000 held out) and 5 epochs take about 5 s and
     reach 97.4% held-out accuracy. Calls
-    ``keras.utils.set_random_seed(seed)``, which seeds Python, numpy and the backend.
+    `keras.utils.set_random_seed(seed)`, which seeds Python, numpy and the backend.
 
     Args:
-      images: Images [n, h, w, c] (or [n, h, w]), uint8 in [0, 255] or float in [-1, 1].
-      labels: Integer class labels [n], 0 .. num_classes - 1.
-      epochs: Training epochs (Adam, learning rate 1e-3).
-      batch_size: Training batch size.
-      held_out_fraction: Fraction of the images held out to measure the accuracy;
-        in (0, 1).
-      seed: Seed of the held-out split, the initial weights and the shuffling.
-      dataset_name: Name of the training data (e.g. "MNIST") for descriptions.
-      verbose: Keras ``fit`` verbosity.
+        images: Images [n, h, w, c] (or [n, h, w]), uint8 in [0, 255] or float in [-1, 1].
+        labels: Integer class labels [n], 0 .. num_classes - 1.
+        epochs: Training epochs (Adam, learning rate 1e-3).
+        batch_size: Training batch size.
+        held_out_fraction: Fraction of the images held out to measure the accuracy;
+            in (0, 1).
+        seed: Seed of the held-out split, the initial weights and the shuffling.
+        dataset_name: Name of the training data (e.g. "MNIST") for descriptions.
+        verbose: Keras `fit` verbosity.
 
     Returns:
-      The trained ``keras.Model`` (input images float in [-1, 1]); its
-      ``training_info`` dict holds "dataset_name", "num_train", "num_held_out",
-      "held_out_accuracy", "num_classes", "epochs", "image_shape" and "feature_dim".
+        The trained `keras.Model` (input images float in [-1, 1]); its
+        `training_info` dict holds "dataset_name", "num_train", "num_held_out",
+        "held_out_accuracy", "num_classes", "epochs", "image_shape" and "feature_dim".
 
     Example:
-      >>> data = np.load("mnist_5k.npz")
-      >>> model = train_feature_classifier(data["images"], data["labels"], dataset_name="MNIST")
-      >>> model.training_info["held_out_accuracy"]  # about 0.97
-      >>> save_feature_classifier(model, "mnist_classifier.keras")
+
+        ```python
+        data = np.load("mnist_5k.npz")
+        model = train_feature_classifier(data["images"], data["labels"], dataset_name="MNIST")
+        model.training_info["held_out_accuracy"]  # about 0.97
+        save_feature_classifier(model, "mnist_classifier.keras")
+        ```
     """
     x = _images_to_float(images, "images")
     y = np.asarray(labels)
@@ -175,21 +178,24 @@ def _info_path(path) -> Path:
 
 
 def save_feature_classifier(model: keras.Model, path) -> None:
-    """Saves a trained classifier to a ``.keras`` file and its training facts beside it.
+    """Saves a trained classifier to a `.keras` file and its training facts beside it.
 
-    The model goes to `path` (Keras format); its ``training_info`` dict, if any,
-    goes to the same path with suffix ``.json`` so that reports made after
-    ``load_feature_classifier`` can still say how the network was trained.
+    The model goes to `path` (Keras format); its `training_info` dict, if any,
+    goes to the same path with suffix `.json` so that reports made after
+    `load_feature_classifier` can still say how the network was trained.
 
     Args:
-      model: A model from ``train_feature_classifier`` (or any Keras classifier).
-      path: Destination file; must end in ".keras".
+        model: A model from `train_feature_classifier` (or any Keras classifier).
+        path: Destination file; must end in ".keras".
 
     Returns:
-      None.
+        None.
 
     Example:
-      >>> save_feature_classifier(model, "checkpoints/mnist_classifier.keras")
+
+        ```python
+        save_feature_classifier(model, "checkpoints/mnist_classifier.keras")
+        ```
     """
     if not str(path).endswith(".keras"):
         raise ValueError(f"`path` must end in '.keras'; received {str(path)!r}.")
@@ -200,20 +206,23 @@ def save_feature_classifier(model: keras.Model, path) -> None:
 
 
 def load_feature_classifier(path) -> keras.Model:
-    """Loads a classifier saved by ``save_feature_classifier``.
+    """Loads a classifier saved by `save_feature_classifier`.
 
     Restores the model and, when the JSON file beside it exists, its
-    ``training_info`` dict.
+    `training_info` dict.
 
     Args:
-      path: The ".keras" file written by ``save_feature_classifier``.
+        path: The ".keras" file written by `save_feature_classifier`.
 
     Returns:
-      The ``keras.Model``, with ``training_info`` set (None if no JSON file).
+        The `keras.Model`, with `training_info` set (None if no JSON file).
 
     Example:
-      >>> model = load_feature_classifier("checkpoints/mnist_classifier.keras")
-      >>> real_features = classifier_features(model, real_images)
+
+        ```python
+        model = load_feature_classifier("checkpoints/mnist_classifier.keras")
+        real_features = classifier_features(model, real_images)
+        ```
     """
     if not Path(path).is_file():
         raise FileNotFoundError(
@@ -247,20 +256,23 @@ def _features_layer(model: keras.Model) -> keras.layers.Layer:
 def classifier_features(model: keras.Model, images, *, batch_size: int = 256) -> np.ndarray:
     """Penultimate-layer features of a classifier for a batch of images.
 
-    Uses the layer named "features" (as built by ``train_feature_classifier``), or
+    Uses the layer named "features" (as built by `train_feature_classifier`), or
     else the second-to-last layer of `model`.
 
     Args:
-      model: The classifier.
-      images: Images [n, h, w, c] (or [n, h, w]) of the classifier's input shape,
-        uint8 in [0, 255] or float in [-1, 1].
-      batch_size: Images per forward pass.
+        model: The classifier.
+        images: Images [n, h, w, c] (or [n, h, w]) of the classifier's input shape,
+            uint8 in [0, 255] or float in [-1, 1].
+        batch_size: Images per forward pass.
 
     Returns:
-      Float32 features [n, feature_dim].
+        Float32 features [n, feature_dim].
 
     Example:
-      >>> frechet_distance(classifier_features(model, real), classifier_features(model, fake))
+
+        ```python
+        frechet_distance(classifier_features(model, real), classifier_features(model, fake))
+        ```
     """
     extractor = keras.Model(model.input, _features_layer(model).output)
     x = _images_to_float(images, "images")
@@ -272,7 +284,7 @@ def classifier_features(model: keras.Model, images, *, batch_size: int = 256) ->
 
 
 def _cached_inception_weights() -> Path:
-    """Where ``keras.utils.get_file`` keeps the no-top InceptionV3 weights."""
+    """Where `keras.utils.get_file` keeps the no-top InceptionV3 weights."""
     keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return Path(keras_home) / "models" / INCEPTION_WEIGHTS_FILE
 
@@ -318,27 +330,30 @@ def inception_features(
     """InceptionV3 pool3 features (2048-d, ImageNet weights), as used by FID and KID.
 
     Images are resized bilinearly to 299x299, grey images repeated to RGB, and
-    passed through ``keras.applications.inception_v3.preprocess_input``. Note the
+    passed through `keras.applications.inception_v3.preprocess_input`. Note the
     Keras weights and resizing differ slightly from the original TF1 FID graph, so
     values are comparable with each other but not digit-for-digit with published FIDs.
 
     Args:
-      images: Images [n, h, w, c] with c = 1 or 3 (or [n, h, w]), uint8 in
-        [0, 255] or float in [-1, 1].
-      batch_size: Images per forward pass.
-      weights_path: A local copy of the no-top weights file; by default the Keras
-        cache (``$KERAS_HOME`` or ``~/.keras``, subfolder "models").
-      allow_download: If True and the cache lacks the weights, let Keras download
-        them (about 87 MB).
+        images: Images [n, h, w, c] with c = 1 or 3 (or [n, h, w]), uint8 in
+            [0, 255] or float in [-1, 1].
+        batch_size: Images per forward pass.
+        weights_path: A local copy of the no-top weights file; by default the Keras
+            cache (`$KERAS_HOME` or `~/.keras`, subfolder "models").
+        allow_download: If True and the cache lacks the weights, let Keras download
+            them (about 87 MB).
 
     Returns:
-      Float32 features [n, 2048].
+        Float32 features [n, 2048].
 
     Raises:
-      RuntimeError: If the weights are not available (with how to provide them).
+        RuntimeError: If the weights are not available (with how to provide them).
 
     Example:
-      >>> fid = frechet_distance(inception_features(real), inception_features(fake))
+
+        ```python
+        fid = frechet_distance(inception_features(real), inception_features(fake))
+        ```
     """
     x = _images_to_float(images, "images")
     if x.shape[-1] not in (1, 3):
@@ -363,18 +378,21 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
     """Returns a feature extractor and its description from a name, a path or a model.
 
     Args:
-      name_or_model: "inception" for InceptionV3 pool3; a path to a ".keras" file
-        saved by ``save_feature_classifier``; or a ``keras.Model`` classifier.
-      **inception_kwargs: Passed to ``inception_features`` (``weights_path``,
-        ``allow_download``, ``batch_size``) for "inception".
+        name_or_model: "inception" for InceptionV3 pool3; a path to a ".keras" file
+            saved by `save_feature_classifier`; or a `keras.Model` classifier.
+        **inception_kwargs: Passed to `inception_features` (`weights_path`,
+            `allow_download`, `batch_size`) for "inception".
 
     Returns:
-      ``FeatureNetwork(features, description)``.
+        `FeatureNetwork(features, description)`.
 
     Example:
-      >>> net = feature_network("checkpoints/mnist_classifier.keras")
-      >>> fid = frechet_distance(net.features(real), net.features(fake))
-      >>> print(f"FID {fid:.2f} ({net.description}; {len(real)} vs {len(fake)} samples)")
+
+        ```python
+        net = feature_network("checkpoints/mnist_classifier.keras")
+        fid = frechet_distance(net.features(real), net.features(fake))
+        print(f"FID {fid:.2f} ({net.description}; {len(real)} vs {len(fake)} samples)")
+        ```
     """
     if isinstance(name_or_model, str) and name_or_model.lower() == "inception":
         # Fails now, with the clear error, if the weights are unavailable.

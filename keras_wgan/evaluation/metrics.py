@@ -6,23 +6,23 @@ estimate is only as good as the critic, so this module also measures the
 distance that the critic is trying to estimate, plus the image metrics used in
 the literature:
 
-* ``wasserstein1`` -- the exact W1 distance between two finite sample sets,
+* `wasserstein1` -- the exact W1 distance between two finite sample sets,
   solved as an optimal-transport linear programme with POT (Flamary et al.,
   "POT: Python Optimal Transport", JMLR 2021). Two sample sets of the *same*
-  distribution are not at distance 0, so ``wasserstein1_floor`` measures that
-  noise floor; report ``wasserstein1(generated, real) / floor``.
-* ``sliced_wasserstein`` -- the patch-based sliced Wasserstein distance (SWD)
+  distribution are not at distance 0, so `wasserstein1_floor` measures that
+  noise floor; report `wasserstein1(generated, real) / floor`.
+* `sliced_wasserstein` -- the patch-based sliced Wasserstein distance (SWD)
   of Karras et al., "Progressive Growing of GANs for Improved Quality,
   Stability, and Variation", ICLR 2018 (Laplacian pyramid, 7x7 neighbourhoods,
   random projections; reported x1e3 per pyramid level).
-* ``frechet_distance`` -- the Frechet distance between Gaussians fitted to two
+* `frechet_distance` -- the Frechet distance between Gaussians fitted to two
   feature sets: FID when the features come from InceptionV3 (Heusel et al.,
   "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash
   Equilibrium", NeurIPS 2017).
-* ``kernel_distance`` -- the kernel inception distance (KID), an unbiased
+* `kernel_distance` -- the kernel inception distance (KID), an unbiased
   polynomial-kernel MMD^2 (Binkowski et al., "Demystifying MMD GANs", ICLR 2018).
 
-The feature networks for FID and KID are in ``keras_wgan.evaluation.feature_networks``.
+The feature networks for FID and KID are in `keras_wgan.evaluation.feature_networks`.
 Only numpy and POT are used here; no TensorFlow graph is built.
 """
 
@@ -130,31 +130,31 @@ def wasserstein1(x, y, max_samples: int | None = None, *, seed: int = 0) -> floa
 
     Solves the optimal-transport problem between the uniform distributions on the
     rows of `x` and of `y` with Euclidean ground cost (not squared Euclidean), using
-    POT's network simplex (``ot.emd2``). This is the quantity a WGAN critic
+    POT's network simplex (`ot.emd2`). This is the quantity a WGAN critic
     estimates, so it is the number to report beside the critic's estimate. Cost and
     memory grow as n*m (a 2000 x 2000 problem takes about a second); use
     `max_samples` to cap them. A finite sample of a distribution is not at distance
-    0 from another sample of it: compare with ``wasserstein1_floor``.
+    0 from another sample of it: compare with `wasserstein1_floor`.
 
     Args:
-      x: Array [n, ...] of n samples; all axes after the first are flattened.
-      y: Array [m, ...] of m samples with the same number of features as `x`;
-        m may differ from n.
-      max_samples: If set, each set larger than this is replaced by a random
-        subset of `max_samples` samples (drawn without replacement).
-      seed: Seed of the subsampling; unused when no set is subsampled.
+        x: Array [n, ...] of n samples; all axes after the first are flattened.
+        y: Array [m, ...] of m samples with the same number of features as `x`;
+            m may differ from n.
+        max_samples: If set, each set larger than this is replaced by a random
+            subset of `max_samples` samples (drawn without replacement).
+        seed: Seed of the subsampling; unused when no set is subsampled.
 
     Returns:
-      The W1 distance as a Python float.
+        The W1 distance as a Python float.
 
     Raises:
-      ValueError: If an input is not a non-empty numeric array with a batch axis
-        and at least one feature axis, or the feature sizes differ.
-      RuntimeError: If the network simplex stops before reaching the optimum.
+        ValueError: If an input is not a non-empty numeric array with a batch axis
+            and at least one feature axis, or the feature sizes differ.
+        RuntimeError: If the network simplex stops before reaching the optimum.
 
     Example:
-      >>> wasserstein1(np.array([[0.0]]), np.array([[1.0], [3.0]]))
-      2.0
+        >>> wasserstein1(np.array([[0.0]]), np.array([[1.0], [3.0]]))
+        2.0
     """
     x = _as_sample_matrix(x, "x")
     y = _as_sample_matrix(y, "y")
@@ -191,25 +191,25 @@ def wasserstein1_floor(
     Any generator is compared with this noise floor: even a perfect generator's n
     samples are at this distance (in expectation) from n real samples, and it
     shrinks only slowly with n in high dimension. Report the ratio
-    ``wasserstein1(generated, real) / wasserstein1_floor(sampler, n)`` with the same
+    `wasserstein1(generated, real) / wasserstein1_floor(sampler, n)` with the same
     n: a ratio near 1 means the generator cannot be told apart from the data at
     this sample size.
 
     Args:
-      sampler: Function ``sampler(n, rng) -> array [n, ...]`` drawing n samples of
-        the reference distribution with the numpy Generator `rng`.
-      n: Number of samples in each of the two sets.
-      seed: Seed of the Generator passed to `sampler` (both sets come from it).
+        sampler: Function `sampler(n, rng) -> array [n, ...]` drawing n samples of
+            the reference distribution with the numpy Generator `rng`.
+        n: Number of samples in each of the two sets.
+        seed: Seed of the Generator passed to `sampler` (both sets come from it).
 
     Returns:
-      The W1 distance between the two sets, as a Python float.
+        The W1 distance between the two sets, as a Python float.
 
     Example:
-      >>> sampler = lambda n, rng: rng.normal(size=(n, 2))
-      >>> floor = wasserstein1_floor(sampler, 500)
-      >>> real = sampler(500, np.random.default_rng(1))
-      >>> generated = np.random.default_rng(2).normal(0.3, 1.0, size=(500, 2))
-      >>> ratio = wasserstein1(generated, real) / floor  # > 1: distinguishable.
+        >>> sampler = lambda n, rng: rng.normal(size=(n, 2))
+        >>> floor = wasserstein1_floor(sampler, 500)
+        >>> real = sampler(500, np.random.default_rng(1))
+        >>> generated = np.random.default_rng(2).normal(0.3, 1.0, size=(500, 2))
+        >>> ratio = wasserstein1(generated, real) / floor  # > 1: distinguishable.
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"`n` must be a positive integer; received {n!r}.")
@@ -225,9 +225,9 @@ class SlicedWassersteinResult(NamedTuple):
     """SWD x 1e3 per pyramid level and averaged over levels.
 
     Attributes:
-      levels: Dict from each level's image height (finest first, e.g. {32: ..., 16: ...})
-        to the SWD x 1e3 of that level.
-      mean: Mean of the per-level values (ProGAN's ``SWDx1e3_avg``).
+        levels: Dict from each level's image height (finest first, e.g. {32: ..., 16: ...})
+            to the SWD x 1e3 of that level.
+        mean: Mean of the per-level values (ProGAN's `SWDx1e3_avg`).
     """
 
     levels: dict
@@ -311,7 +311,7 @@ def _sorted_w1_1d(sorted_a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
 
     Rows of `sorted_a` [p, n] and `sorted_b` [p, m] are compared through their
     quantile functions, which are constant between the breakpoints i/n and j/m;
-    for n == m this is ``mean(|sorted_a - sorted_b|)``.
+    for n == m this is `mean(|sorted_a - sorted_b|)`.
     """
     n, m = sorted_a.shape[1], sorted_b.shape[1]
     if n == m:  # Same quantile breakpoints: skip the (slower) general gather.
@@ -366,33 +366,36 @@ def sliced_wasserstein(
     side is >= `min_resolution` -- ProGAN's rule, extended to sizes that are not
     powers of two instead of padding. So 32x32 gives levels {32, 16} and 28x28
     MNIST gives a single level {28} (the images themselves); pass
-    ``min_resolution=14`` for {28 band-pass, 14 low-pass} on MNIST.
+    `min_resolution=14` for {28 band-pass, 14 low-pass} on MNIST.
 
     Differences from ProGAN, both deliberate: the patch positions and directions
     come from `seed` and are shared by the two sets (common random numbers), so
-    ``sliced_wasserstein(x, x)`` is exactly 0 and two models scored with the same
+    `sliced_wasserstein(x, x)` is exactly 0 and two models scored with the same
     seed see the same noise; and the sets may differ in size (the 1-D W1 is taken
     between quantile functions). Because each set is normalised separately, the SWD
     is blind to a per-channel affine change of the pixel values (e.g. a brightness
     offset that does not clip).
 
     Args:
-      x: Images [n, h, w, c] (or [n, h, w]), uint8 in [0, 255] or float in [-1, 1].
-      y: Images of the same h, w and c; the number of images may differ.
-      num_descriptors: Neighbourhoods cut from each image at each level.
-      patch_size: Side of the square neighbourhoods; odd.
-      num_projections: Random directions of the sliced W1.
-      min_resolution: Smallest shorter side a pyramid level may have; at least
-        `patch_size`.
-      seed: Seed of the patch positions and projection directions.
+        x: Images [n, h, w, c] (or [n, h, w]), uint8 in [0, 255] or float in [-1, 1].
+        y: Images of the same h, w and c; the number of images may differ.
+        num_descriptors: Neighbourhoods cut from each image at each level.
+        patch_size: Side of the square neighbourhoods; odd.
+        num_projections: Random directions of the sliced W1.
+        min_resolution: Smallest shorter side a pyramid level may have; at least
+            `patch_size`.
+        seed: Seed of the patch positions and projection directions.
 
     Returns:
-      ``SlicedWassersteinResult(levels={height: swd_x1e3, ...}, mean=...)``.
+        `SlicedWassersteinResult(levels={height: swd_x1e3, ...}, mean=...)`.
 
     Example:
-      >>> result = sliced_wasserstein(real_images, generated_images)
-      >>> result.levels  # e.g. {32: 12.3, 16: 8.1}
-      >>> result.mean
+
+        ```python
+        result = sliced_wasserstein(real_images, generated_images)
+        result.levels  # e.g. {32: 12.3, 16: 8.1}
+        result.mean
+        ```
     """
     x = _images_to_float(x, "x")
     y = _images_to_float(y, "y")
@@ -446,25 +449,28 @@ def _sqrtm_psd(matrix: np.ndarray) -> np.ndarray:
 def frechet_distance(features_a, features_b) -> float:
     """Frechet distance between Gaussians fitted to two feature sets (FID on Inception features).
 
-    Computes ``|mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))`` from the sample
+    Computes `|mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))` from the sample
     means and covariances. The trace of the matrix square root is taken as the sum
     of the square roots of the eigenvalues of the symmetric PSD matrix
-    ``S_a^(1/2) S_b S_a^(1/2)`` (which has the eigenvalues of ``S_a S_b``), so no
-    complex residue or non-symmetric ``sqrtm`` is involved. The estimate is biased
+    `S_a^(1/2) S_b S_a^(1/2)` (which has the eigenvalues of `S_a S_b`), so no
+    complex residue or non-symmetric `sqrtm` is involved. The estimate is biased
     upwards for finite samples (more so for high-dimensional features): compare
     values computed with the same feature network and sample sizes only.
 
     Args:
-      features_a: Array [n, d] of features (n >= 2); extra axes are flattened.
-      features_b: Array [m, d] of features of the other set (m >= 2).
+        features_a: Array [n, d] of features (n >= 2); extra axes are flattened.
+        features_b: Array [m, d] of features of the other set (m >= 2).
 
     Returns:
-      The Frechet distance as a Python float (tiny negative round-off clipped to 0).
+        The Frechet distance as a Python float (tiny negative round-off clipped to 0).
 
     Example:
-      >>> real = classifier_features(model, real_images)
-      >>> fake = classifier_features(model, generated_images)
-      >>> frechet_distance(real, fake)
+
+        ```python
+        real = classifier_features(model, real_images)
+        fake = classifier_features(model, generated_images)
+        frechet_distance(real, fake)
+        ```
     """
     a = _as_sample_matrix(features_a, "features_a")
     b = _as_sample_matrix(features_b, "features_b")
@@ -503,25 +509,28 @@ def kernel_distance(
 ) -> KernelDistanceResult:
     """Kernel distance (KID): unbiased MMD^2 with the cubic polynomial kernel.
 
-    Uses ``k(u, v) = (u.v / d + 1)^3`` as Binkowski et al. (ICLR 2018). For each of
+    Uses `k(u, v) = (u.v / d + 1)^3` as Binkowski et al. (ICLR 2018). For each of
     `num_subsets` rounds, `subset_size` samples are drawn without replacement from
     each set and the unbiased MMD^2 estimate is computed; the mean and standard
     deviation over rounds are returned. Unlike FID the estimate is unbiased, so it
     is ~0 (and can be slightly negative) for two samples of one distribution.
 
     Args:
-      features_a: Array [n, d] of features; extra axes are flattened.
-      features_b: Array [m, d] of features of the other set.
-      num_subsets: Number of random subsets averaged.
-      subset_size: Samples per subset from each set; capped at min(n, m), >= 2.
-      seed: Seed of the subset draws.
+        features_a: Array [n, d] of features; extra axes are flattened.
+        features_b: Array [m, d] of features of the other set.
+        num_subsets: Number of random subsets averaged.
+        subset_size: Samples per subset from each set; capped at min(n, m), >= 2.
+        seed: Seed of the subset draws.
 
     Returns:
-      ``KernelDistanceResult(mean, std)`` of the MMD^2 estimates over subsets.
+        `KernelDistanceResult(mean, std)` of the MMD^2 estimates over subsets.
 
     Example:
-      >>> kid = kernel_distance(real_features, fake_features, num_subsets=50)
-      >>> print(f"KID = {kid.mean:.4f} +- {kid.std:.4f}")
+
+        ```python
+        kid = kernel_distance(real_features, fake_features, num_subsets=50)
+        print(f"KID = {kid.mean:.4f} +- {kid.std:.4f}")
+        ```
     """
     a = _as_sample_matrix(features_a, "features_a")
     b = _as_sample_matrix(features_b, "features_b")
