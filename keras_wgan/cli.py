@@ -103,7 +103,7 @@ def quiet_tensorflow(verbosity=None):
     return tf
 
 
-def parse_flags(argv, message=one_line):
+def parse_flags(argv, message=one_line, prog=None):
     """absl's flag parsing for a command line's `app.run(main, flags_parser=...)`.
 
     A flag that does not parse ends the program with one line on stderr and
@@ -116,6 +116,7 @@ def parse_flags(argv, message=one_line):
         argv: the full command line, the program first.
         message: turns the parse error into the line printed after
             `<prog>: error: `.
+        prog: the program's name in that line; None: the basename of `argv[0]`.
 
     Returns:
         The arguments absl left unparsed, the program first.
@@ -125,7 +126,7 @@ def parse_flags(argv, message=one_line):
     try:
         return flags.FLAGS(argv)
     except flags.Error as error:
-        sys.exit(fail(message(error), prog=os.path.basename(argv[0])))
+        sys.exit(fail(message(error), prog=prog or os.path.basename(argv[0])))
     except SystemExit as stop:
         # Only absl's help flags exit while parsing, with 1 after printing
         # what was asked: that is a success.

@@ -62,6 +62,7 @@ for an existing ``.keras`` checkpoint.
 
 import dataclasses
 import datetime
+import functools
 import json
 import logging
 import math
@@ -93,6 +94,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "wgan"
+_PROG = "keras_wgan.export"  # the program name in error lines
 DEFAULT_MAX_SAMPLES = 1024
 # Quantized TFLite variants on top of the float32 file that is always written.
 TFLITE_QUANTIZATIONS = ("float16", "dynamic_int8")
@@ -876,7 +878,7 @@ def main(argv):
 
 def _fail(error):
     """Prints the error on one line of stderr; returns the exit status 2."""
-    return cli.fail(error, prog="keras_wgan.export")
+    return cli.fail(error, prog=_PROG)
 
 
 def run():
@@ -885,7 +887,7 @@ def run():
 
     _define_flags()
     flags.FLAGS["verbosity"].help += cli.VERBOSITY_HELP
-    app.run(main, flags_parser=cli.parse_flags)
+    app.run(main, flags_parser=functools.partial(cli.parse_flags, prog=_PROG))
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ def consistency_term(outputs_1, outputs_2, features_1=None, features_2=None, *,
         A float32 scalar.
 
     Example:
-    >>> float(consistency_term([[1.0], [0.0]], [[0.0], [0.0]], [[2.0, 0.0]] * 2, [[0.0, 0.0]] * 2))
+    >>> term = consistency_term([[1.0], [0.0]], [[0.0], [0.0]], [[2.0, 0.0]] * 2, [[0.0, 0.0]] * 2)
+    >>> round(float(term), 6)
     0.7
     """
     outputs_1 = ops.reshape(ops.cast(outputs_1, "float32"), (-1,))
