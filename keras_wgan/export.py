@@ -17,13 +17,32 @@ keras_wgan installed. `export_generator` writes, under
     gives the same samples. ``num_samples`` must lie in [1, max_samples]
     (set at export) so that one request cannot allocate without bound.
 
+  A class-conditional generator (one called as ``generator([noise, label])``)
+  is served with labels: ``serving_default`` also takes ``label`` int32
+  [None] (one class per latent vector), and ``generate`` takes ``label``, an
+  int32 scalar: the class of every sample, or -1 for classes drawn at random
+  (from ``class_frequencies`` in the metadata when the export was given them,
+  else uniformly), and also returns them as ``labels`` int32 [None]. Labels
+  outside [0, num_classes) (other than generate's -1) and a ``label`` batch
+  that is not the ``latent`` batch are refused inside the graph by
+  ``tf.debugging.Assert`` with a message naming ``label`` and the range, so
+  TF Serving answers an error rather than samples of no class.
+
   ``<version>/assets.extra/`` holds ``tf_serving_warmup_requests`` (TF
   Serving replays these PredictionLog records at load, so the first real
   request is not slow) and ``keras_wgan.json`` (latent_dim, sample_shape,
-  value range, training facts, package version, signatures, export time).
+  value range, num_classes, class_names and class_frequencies, training
+  facts, package version, signatures, export time).
 * ``<model_name>.tflite`` (float32) and optionally
   ``<model_name>.float16.tflite`` and ``<model_name>.dynamic_int8.tflite``:
-  the ``serving_default`` signature for the TFLite / LiteRT interpreter.
+  the ``serving_default`` signature for the TFLite / LiteRT interpreter
+  (``latent`` and, conditional, ``label``). The converter drops
+  ``tf.debugging.Assert``, so there the labels pass through a lookup in a
+  [num_classes] table and a reshape to the latent batch: a label outside
+  [0, num_classes) or a batch mismatch fails ``invoke()`` with TFLite's own
+  ``RuntimeError`` ("gather index out of bounds", "RESHAPE ... failed"), which
+  does not name ``label``: apps that want a clear message check the labels
+  before invoking.
   ``generate`` is not converted: its stateless random ops need TF Select
   ops that the pip interpreters cannot run, so an app draws the latent
   vectors itself.
@@ -108,7 +127,8 @@ _MODEL_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _TEMP_DIR_PATTERN = re.compile(r"\.tmp-[0-9]+-([0-9]+)")  # .tmp-<version>-<pid>/
 _TEMP_FILE_PATTERN = re.compile(r"\.tmp-([0-9]+)-.+")  # .tmp-<pid>-<file name>
 # Keys the export computes from the model; `metadata` may not set them.
-_COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "penalty",
+_COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "num_classes",
+                  "penalty",
                   "generator_steps", "keras_wgan_version", "tensorflow_version",
                   "keras_version", "max_samples", "signatures", "export_time", "tflite",
                   "tflite_errors")
@@ -158,6 +178,14 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     atomic). The Keras generator is called with ``training=False``, so batch
     normalisation uses its moving statistics.
 
+    A generator with two inputs, ``generator([noise, label])``, is
+    class-conditional and its signatures take labels (see the module
+    docstring). Its number of classes K is ``model.num_classes`` when the
+    model has that attribute, else it is read from the generator's label
+    layer (the ``input_dim`` of its ``label_embedding`` Embedding, or the
+    ``num_classes`` of its ``ConditionalBatchNormalization`` layers); the two
+    must agree.
+
     Re-exporting: each call adds a new version (the next free number when
     `version` is None) and replaces the ``.tflite``, ``.keras`` and ``.json``
     files, which always describe the most recent export: those this export
@@ -177,8 +205,15 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             JSON-serialisable. ``value_range`` ([low, high]) sets the samples'
             range (default [-1, 1] for images, the generators' ``tanh``, and
             None, unbounded, otherwise); for images it is the range mapped to
-            0-255 in ``images``. Keys the export computes itself (latent_dim,
-            sample_shape, version, generator_steps...) are refused.
+            0-255 in ``images``. For a conditional generator,
+            ``class_names`` (K strings; default ``model.class_names`` if the
+            model has it, else "0"..."K-1") and ``class_frequencies`` (K
+            non-negative numbers, normalised; default
+            ``model.class_frequencies`` if the model has it, else None:
+            uniform) are recorded, and the latter is how ``generate`` draws
+            the classes for ``label=-1``. Keys the export computes itself
+            (latent_dim, sample_shape, num_classes, version,
+            generator_steps...) are refused.
         max_samples: the largest ``num_samples`` the ``generate`` signature
             accepts, an integer >= 1.
         tflite: write the TFLite files. A conversion that fails does not
@@ -194,8 +229,9 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
 
     Raises:
         ValueError: for an invalid `model_name`, `version`, `max_samples`,
-            `tflite_quantization` or `metadata`, or a model that is not a
-            WassersteinGAN.
+            `tflite_quantization` or `metadata` (class names or frequencies
+            that are not K of them, or given for an unconditional generator),
+            or a model that is not a WassersteinGAN.
         FileExistsError: if the version already exists.
 
     Example:
@@ -215,6 +251,9 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     is_image = len(sample_shape) == 3
     metadata = _check_metadata(metadata)
     value_range = _value_range(metadata, is_image)
+    conditioning = _conditioning(model, model.sampling_generator, metadata)
+    num_classes = conditioning["num_classes"]
+    metadata.update(conditioning)
 
     model_dir = os.path.join(os.fspath(export_dir), model_name)
     os.makedirs(model_dir, exist_ok=True)
@@ -245,14 +284,15 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     # later step (a TFLite conversion that fails or crashes) may cost it.
     try:
         shutil.rmtree(temp_dir, ignore_errors=True)  # a killed run's, with a recycled pid
-        module = _GeneratorModule(generator, model.latent_dim, image_range, max_samples)
+        module = _GeneratorModule(generator, model.latent_dim, image_range, max_samples,
+                                  num_classes, conditioning["class_frequencies"])
         signatures = {"serving_default": module.serving_default, "generate": module.generate}
         tf.saved_model.save(module, temp_dir, signatures=signatures)
         temp_extra_dir = os.path.join(temp_dir, "assets.extra")
         os.makedirs(temp_extra_dir, exist_ok=True)
         wrote_warmup = _write_warmup_requests(
             os.path.join(temp_extra_dir, WARMUP_FILENAME), model_name, model.latent_dim,
-            max_samples)
+            max_samples, num_classes)
         info = _metadata(model, model_name, version, sample_shape, value_range, metadata,
                          max_samples, signatures, tflite_names)
         with open(os.path.join(temp_extra_dir, METADATA_FILENAME), "w") as f:
@@ -266,7 +306,7 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     temp_files = {}  # final path -> temporary path
     tflite_errors = {}
     try:
-        tflite_module = _TFLiteModule(generator, model.latent_dim, image_range)
+        tflite_module = _TFLiteModule(generator, model.latent_dim, image_range, num_classes)
         for quantization, name in tflite_names.items():
             try:
                 flatbuffer = _convert_tflite(tflite_module, quantization)
@@ -404,9 +444,14 @@ def _float32_config(value):
 
 
 # ----------------------------------------------------------------- the module
-def _outputs(generator, latent, image_range):
-    """The signatures' outputs: {"samples"} and, for images, {"images"} in uint8."""
-    samples = tf.cast(generator(latent, training=False), tf.float32)
+def _outputs(generator, latent, image_range, label=None):
+    """The signatures' outputs: {"samples"} and, for images, {"images"} in uint8.
+
+    `label` None calls an unconditional generator on `latent`; otherwise the
+    conditional generator is called as ``generator([latent, label])``.
+    """
+    inputs = latent if label is None else [latent, label]
+    samples = tf.cast(generator(inputs, training=False), tf.float32)
     result = {"samples": samples}
     if image_range is not None:
         low, high = image_range
@@ -415,28 +460,84 @@ def _outputs(generator, latent, image_range):
     return result
 
 
-class _GeneratorModule(tf.Module):
-    """The generator's variables and the two serving functions, for tf.saved_model.save."""
+def _runtime_rank(tensor):
+    """The rank of `tensor` counted at run time.
 
-    def __init__(self, generator, latent_dim, image_range, max_samples):
+    Grappler folds ``tf.size(tf.shape(x))`` into the signature's static
+    rank, so a loaded signature called with another rank would pass a check
+    written that way; counting the dimensions through a mask it cannot fold
+    does not.
+    """
+    shape = tf.shape(tensor)
+    return tf.size(tf.boolean_mask(shape, shape >= 0))
+
+
+def _label_guard(label, batch_size, num_classes):
+    """`label` reshaped to [batch_size] and looked up in a [num_classes] table: itself.
+
+    What refuses bad labels where ``tf.debugging.Assert`` is gone (the
+    TFLite converter drops it): the reshape fails when the label count is
+    not the latent batch, and the lookup (a GATHER, which checks its indices
+    in TFLite) fails for a label outside [0, num_classes), where
+    ``keras.ops.take`` in the generator would wrap -1 to the last class.
+    """
+    label = tf.reshape(label, tf.reshape(batch_size, [1]))
+    return tf.gather(tf.range(num_classes, dtype=tf.int32), label)
+
+
+def _checked_label(label, batch_size, num_classes):
+    """`label` int32 [batch_size], after in-graph checks that refuse bad labels.
+
+    The SavedModel side: `tf.debugging.Assert` with messages naming
+    ``label`` and what is expected (TF Serving returns them as errors), then
+    `_label_guard`.
+    """
+    rank = _runtime_rank(label)
+    shape_ok = tf.logical_and(tf.equal(rank, 1), tf.equal(tf.size(label), batch_size))
+    shape_check = tf.debugging.Assert(shape_ok, [
+        "label must be an int32 tensor [batch] holding one class label per latent vector, "
+        "received shape:", tf.shape(label), "for a latent batch of", batch_size])
+    in_range = tf.logical_and(label >= 0, label < num_classes)
+    range_check = tf.debugging.Assert(tf.reduce_all(in_range), [
+        f"label must hold class labels in [0, {num_classes}) (num_classes={num_classes}), "
+        "received out-of-range labels:", tf.boolean_mask(label, tf.logical_not(in_range))])
+    with tf.control_dependencies([shape_check, range_check]):
+        return _label_guard(label, batch_size, num_classes)
+
+
+def _class_logits(num_classes, class_frequencies):
+    """float32 [1, K] logits of the classes `generate` draws for label -1."""
+    if class_frequencies is None:
+        return tf.zeros([1, num_classes], tf.float32)
+    frequencies = np.asarray(class_frequencies, np.float64)
+    with np.errstate(divide="ignore"):
+        logits = np.where(frequencies > 0, np.log(frequencies), -np.inf)
+    return tf.constant(logits[None], tf.float32)
+
+
+class _GeneratorModule(tf.Module):
+    """The generator's variables and the two serving functions, for tf.saved_model.save.
+
+    With `num_classes` (a conditional generator) both functions also take a
+    ``label`` (see the module docstring); `class_frequencies` ([K] or None:
+    uniform) is how ``generate`` draws the classes for label -1.
+    """
+
+    def __init__(self, generator, latent_dim, image_range, max_samples, num_classes=None,
+                 class_frequencies=None):
         super().__init__(name="generator_export")
         self._generator_variables = [_tf_variable(v) for v in generator.variables]
         latent_dim = int(latent_dim)
 
-        def outputs(latent):
-            return _outputs(generator, latent, image_range)
-
-        def serving_default(latent):
+        def checked_latent(latent):
             # The signature checks the dtype, but TensorFlow checks no shape
             # when a loaded signature is called: a rank-1 latent failed deep in
             # the generator ("slice index out of bounds"). Say clearly what is
-            # expected. Grappler folds tf.size(tf.shape(latent)) into the
-            # signature's static rank, 2, so the rank is counted at run time;
-            # and the generator's input is the tf.cond's output (a data
+            # expected. The rank is counted at run time (`_runtime_rank`); and
+            # the generator's input is the tf.cond's output (a data
             # dependency, not a control one), ensure_shape as the backstop.
             shape = tf.shape(latent)
-            rank = tf.size(tf.boolean_mask(shape, shape >= 0))
-            valid = tf.logical_and(tf.equal(rank, 2),
+            valid = tf.logical_and(tf.equal(_runtime_rank(latent), 2),
                                    tf.reduce_all(tf.equal(shape[-1:], latent_dim)))
 
             def accept():
@@ -449,24 +550,63 @@ class _GeneratorModule(tf.Module):
                 with tf.control_dependencies([check]):
                     return tf.zeros([0, latent_dim], tf.float32)
 
-            return outputs(tf.cond(valid, accept, refuse))
+            return tf.cond(valid, accept, refuse)
 
-        def generate(num_samples, seed):
+        def generated_latent(num_samples, seed):
             in_range = tf.logical_and(num_samples >= 1, num_samples <= max_samples)
             check = tf.debugging.Assert(in_range, [
                 f"num_samples must be in [1, {max_samples}] (max_samples set at export), "
                 "received:", num_samples])
             with tf.control_dependencies([check]):
                 shape = tf.stack([num_samples, latent_dim])
-            latent = tf.random.stateless_normal(
+            return tf.random.stateless_normal(
                 shape, seed=tf.stack([seed, tf.constant(0, tf.int64)]), alg="philox")
-            return outputs(latent)
 
-        self.serving_default = tf.function(serving_default, input_signature=[
-            tf.TensorSpec([None, latent_dim], tf.float32, name="latent")])
-        self.generate = tf.function(generate, input_signature=[
-            tf.TensorSpec([], tf.int32, name="num_samples"),
-            tf.TensorSpec([], tf.int64, name="seed")])
+        latent_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="latent")
+        generate_specs = [tf.TensorSpec([], tf.int32, name="num_samples"),
+                          tf.TensorSpec([], tf.int64, name="seed")]
+        if num_classes is None:
+            def serving_default(latent):
+                return _outputs(generator, checked_latent(latent), image_range)
+
+            def generate(num_samples, seed):
+                return _outputs(generator, generated_latent(num_samples, seed), image_range)
+
+            self.serving_default = tf.function(serving_default, input_signature=[latent_spec])
+            self.generate = tf.function(generate, input_signature=generate_specs)
+            return
+
+        num_classes = int(num_classes)
+        logits = _class_logits(num_classes, class_frequencies)
+
+        def conditional_serving_default(latent, label):
+            latent = checked_latent(latent)
+            label = _checked_label(label, tf.shape(latent)[0], num_classes)
+            return _outputs(generator, latent, image_range, label)
+
+        def conditional_generate(num_samples, seed, label):
+            valid = tf.logical_and(label >= -1, label < num_classes)
+            check = tf.debugging.Assert(valid, [
+                f"label must be -1 (classes drawn at random) or a class in [0, {num_classes}) "
+                f"(num_classes={num_classes}), received:", label])
+            latent = generated_latent(num_samples, seed)
+            # The classes come from their own stream of the seed: the same
+            # seed gives the same latent vectors whatever the label.
+            drawn = tf.random.stateless_categorical(
+                logits, num_samples, seed=tf.stack([seed, tf.constant(1, tf.int64)]),
+                dtype=tf.int32)[0]
+            with tf.control_dependencies([check]):
+                labels = tf.where(label < 0, drawn, tf.fill([num_samples], label))
+            labels = _label_guard(labels, num_samples, num_classes)
+            result = _outputs(generator, latent, image_range, labels)
+            result["labels"] = labels
+            return result
+
+        label_spec = tf.TensorSpec([None], tf.int32, name="label")
+        self.serving_default = tf.function(conditional_serving_default,
+                                           input_signature=[latent_spec, label_spec])
+        self.generate = tf.function(conditional_generate, input_signature=generate_specs + [
+            tf.TensorSpec([], tf.int32, name="label")])
 
 
 class _TFLiteModule(tf.Module):
@@ -477,16 +617,27 @@ class _TFLiteModule(tf.Module):
     its ``Conv2D`` then has no builtin TFLite kernel (kerasio and resnet
     failed). The generator is therefore called through `_static_shapes`,
     which pins each image-shaped layer output to its known
-    [batch, H, W, C] shape; the batch stays free.
+    [batch, H, W, C] shape; the batch stays free. A conditional generator's
+    labels go through `_label_guard`, the check that survives conversion.
     """
 
-    def __init__(self, generator, latent_dim, image_range):
+    def __init__(self, generator, latent_dim, image_range, num_classes=None):
         super().__init__(name="generator_tflite")
         self._generator_variables = [_tf_variable(v) for v in generator.variables]
         static = _static_shapes(generator)
-        self.serving_default = tf.function(
-            lambda latent: _outputs(static, latent, image_range),
-            input_signature=[tf.TensorSpec([None, int(latent_dim)], tf.float32, name="latent")])
+        latent_spec = tf.TensorSpec([None, int(latent_dim)], tf.float32, name="latent")
+        if num_classes is None:
+            self.serving_default = tf.function(
+                lambda latent: _outputs(static, latent, image_range),
+                input_signature=[latent_spec])
+            return
+
+        def serving_default(latent, label):
+            label = _label_guard(label, tf.shape(latent)[0], int(num_classes))
+            return _outputs(static, latent, image_range, label)
+
+        self.serving_default = tf.function(serving_default, input_signature=[
+            latent_spec, tf.TensorSpec([None], tf.int32, name="label")])
 
 
 class _PinShape(keras.layers.Layer):
@@ -572,12 +723,14 @@ def _serving_apis():
     return predict_pb2, prediction_log_pb2
 
 
-def _write_warmup_requests(path, model_name, latent_dim, max_samples):
+def _write_warmup_requests(path, model_name, latent_dim, max_samples, num_classes=None):
     """Writes TF Serving's warmup file: PredictionLog records in a TFRecord.
 
     Requests: `serving_default` with batches of `WARMUP_BATCH_SIZES` latent
-    vectors, and one `generate` call. Returns False (and logs a warning)
-    without tensorflow-serving-api, the optional `serving` extra.
+    vectors (and random labels in [0, num_classes) for a conditional
+    generator), and one `generate` call (label -1, random classes, when
+    conditional). Returns False (and logs a warning) without
+    tensorflow-serving-api, the optional `serving` extra.
     """
     try:
         predict_pb2, prediction_log_pb2 = _serving_apis()
@@ -594,6 +747,9 @@ def _write_warmup_requests(path, model_name, latent_dim, max_samples):
         request.model_spec.signature_name = "serving_default"
         latent = rng.standard_normal((batch_size, latent_dim)).astype(np.float32)
         request.inputs["latent"].CopyFrom(tf.make_tensor_proto(latent))
+        if num_classes is not None:
+            label = rng.integers(0, num_classes, batch_size).astype(np.int32)
+            request.inputs["label"].CopyFrom(tf.make_tensor_proto(label))
         requests.append(request)
     request = predict_pb2.PredictRequest()
     request.model_spec.name = model_name
@@ -601,6 +757,8 @@ def _write_warmup_requests(path, model_name, latent_dim, max_samples):
     request.inputs["num_samples"].CopyFrom(
         tf.make_tensor_proto(min(max(WARMUP_BATCH_SIZES), max_samples), dtype=tf.int32))
     request.inputs["seed"].CopyFrom(tf.make_tensor_proto(0, dtype=tf.int64))
+    if num_classes is not None:
+        request.inputs["label"].CopyFrom(tf.make_tensor_proto(-1, dtype=tf.int32))
     requests.append(request)
     with tf.io.TFRecordWriter(path) as writer:
         for request in requests:
@@ -798,6 +956,96 @@ def _check_metadata(metadata):
     return dict(metadata)
 
 
+def _conditioning(model, generator, metadata):
+    """{"num_classes", "class_names", "class_frequencies"} of the export, checked.
+
+    K is ``model.num_classes`` if the model has it, else it is read from the
+    generator's label layer (`_generator_num_classes`); a generator with one
+    input is unconditional (all three None). Class names and frequencies come
+    from `metadata`, else from the model's attributes of those names.
+
+    Raises:
+        ValueError: for a K that the generator contradicts, or class names or
+            frequencies that are not K of them, or given for an unconditional
+            generator.
+    """
+    from keras_wgan import labels
+
+    conditional = len(generator.inputs) == 2
+    declared = labels.check_num_classes(getattr(model, "num_classes", None),
+                                        argument="model.num_classes")
+    if not conditional:
+        if declared is not None:
+            raise ValueError(f"model.num_classes is {declared} but its generator takes only "
+                             "latent vectors; expected a generator called as "
+                             "generator([noise, label])")
+        for key in ("class_names", "class_frequencies"):
+            if metadata.get(key) is not None:
+                raise ValueError(f"metadata[{key!r}] (received {metadata[key]!r}) is for a "
+                                 "class-conditional generator; this one takes only latent "
+                                 "vectors: leave it out")
+        return {"num_classes": None, "class_names": None, "class_frequencies": None}
+    found = _generator_num_classes(generator)
+    if declared is not None and found is not None and declared != found:
+        raise ValueError(f"model.num_classes is {declared} but the generator's label layer "
+                         f"has {found} classes; expected the same number")
+    num_classes = declared if declared is not None else found
+    if num_classes is None:
+        raise ValueError("model has no num_classes and its generator's label layer was not "
+                         "found (no label_embedding Embedding nor ConditionalBatchNormalization"
+                         "); expected a model with num_classes for a conditional generator")
+    names = metadata.get("class_names")
+    if names is None:
+        names = getattr(model, "class_names", None)
+    if names is None:
+        names = [str(k) for k in range(num_classes)]
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names) \
+            or len(names) != num_classes:
+        raise ValueError(f"class_names must be {num_classes} strings (num_classes="
+                         f"{num_classes}), received {names!r}")
+    frequencies = metadata.get("class_frequencies")
+    if frequencies is None:
+        frequencies = getattr(model, "class_frequencies", None)
+    if frequencies is not None:
+        frequencies = _check_frequencies(frequencies, num_classes)
+    return {"num_classes": num_classes, "class_names": list(names),
+            "class_frequencies": frequencies}
+
+
+def _check_frequencies(frequencies, num_classes):
+    """The class frequencies as K floats summing to 1 (ValueError if they cannot be)."""
+    try:
+        array = np.asarray(frequencies, np.float64)
+        valid = (array.shape == (num_classes,) and bool(np.all(np.isfinite(array)))
+                 and bool(np.all(array >= 0)) and array.sum() > 0)
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise ValueError(f"class_frequencies must be {num_classes} finite non-negative numbers "
+                         f"with a positive sum (num_classes={num_classes}), received "
+                         f"{frequencies!r}")
+    return [float(f) for f in array / array.sum()]
+
+
+def _generator_num_classes(generator):
+    """K read from a conditional generator's label layer, or None if it has none.
+
+    The label layers of `keras_wgan.architectures`: the ``label_embedding``
+    Embedding (mlp, kerasio) and the ``ConditionalBatchNormalization`` layers
+    (dcgan, resnet).
+    """
+    from keras_wgan.layers import ConditionalBatchNormalization
+
+    found = set()
+    for layer in generator._flatten_layers():
+        if isinstance(layer, ConditionalBatchNormalization):
+            found.add(int(layer.num_classes))
+        elif isinstance(layer, keras.layers.Embedding) and layer.name == "label_embedding":
+            found.add(int(layer.input_dim))
+    if len(found) > 1:
+        raise ValueError(f"the generator's label layers disagree on the number of classes "
+                         f"({sorted(found)}); expected one number of classes")
+    return found.pop() if found else None
 
 
 def _package_version():
@@ -822,6 +1070,9 @@ def _define_flags():
                          "Largest num_samples of the generate signature.")
     flags.DEFINE_string("dataset", None, "Dataset name recorded in the metadata.")
     flags.DEFINE_string("architecture", None, "Architecture name recorded in the metadata.")
+    flags.DEFINE_list("class_names", None,
+                      "Class names of a conditional generator, comma-separated, recorded in "
+                      "the metadata (default: the model's, else 0...K-1).")
     flags.mark_flag_as_required("checkpoint")
 
 
@@ -830,7 +1081,7 @@ def main(argv):
 
     Reads the flags defined by `run` (``--checkpoint``, ``--export_dir``,
     ``--model_name``, ``--version``, ``--tflite_quantization``,
-    ``--max_samples``, ``--dataset``, ``--architecture``), calls
+    ``--max_samples``, ``--dataset``, ``--architecture``, ``--class_names``), calls
     `export_checkpoint` and prints the paths written. An invalid argument
     prints one line on stderr and exits with status 2 (as training and
     evaluation do), without a traceback.
@@ -856,7 +1107,7 @@ def main(argv):
         absl_logging.set_verbosity(absl_logging.WARNING)
     if len(argv) > 1:
         return _fail(f"unexpected arguments {argv[1:]}: expected only --flags")
-    metadata = {key: getattr(FLAGS, key) for key in ("dataset", "architecture")
+    metadata = {key: getattr(FLAGS, key) for key in ("dataset", "architecture", "class_names")
                 if getattr(FLAGS, key) is not None}
     try:
         result = export_checkpoint(

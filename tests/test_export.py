@@ -8,11 +8,13 @@ Python process that cannot import keras_wgan, and with `saved_model_cli`;
 the TFLite files with the LiteRT interpreter.
 """
 
+import inspect
 import json
 import os
 import subprocess
 import sys
 import tomllib
+import types
 import warnings
 import zipfile
 
@@ -168,7 +170,8 @@ def test_warmup_requests(exported):
 
 
 # -------------------------------------------------- without the package
-ISOLATED_CHECK = r'''
+# A serving client's Python: TensorFlow, no keras_wgan.
+ISOLATED_PRELUDE = r'''
 import json, sys
 
 
@@ -190,7 +193,8 @@ else:
     sys.exit(f"keras_wgan is importable here: {keras_wgan.__file__}")
 import numpy as np
 import tensorflow as tf
-
+'''
+ISOLATED_CHECK = ISOLATED_PRELUDE + r'''
 report = {}
 for case in json.loads(sys.argv[1]):
     loaded = tf.saved_model.load(case["dir"])
@@ -700,3 +704,293 @@ def test_the_export_console_script_is_declared():
     with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
         scripts = tomllib.load(f)["project"]["scripts"]
     assert scripts["keras-wgan-export"] == "keras_wgan.export:run"
+
+
+# ------------------------------------------------------- class-conditional
+NUM_CLASSES = 3
+# The mlp's classes for label -1: class 2 is never drawn.
+MLP_FREQUENCIES = [2, 2, 0]
+
+
+def _conditional_gan(generator, critic, num_classes):
+    """A WassersteinGAN of conditional networks, with num_classes once the model takes it.
+
+    Before WassersteinGAN has a `num_classes` argument it takes conditional
+    networks with an explicit latent_dim, and the export reads K from the
+    generator's label layer.
+    """
+    if "num_classes" in inspect.signature(WassersteinGAN.__init__).parameters:
+        return WassersteinGAN(generator, critic, num_classes=num_classes, seed=0)
+    return WassersteinGAN(generator, critic, latent_dim=generator.inputs[0].shape[-1], seed=0)
+
+
+@pytest.fixture(scope="module")
+def conditional_exported(tmp_path_factory):
+    """Exports a conditional mlp and dcgan (3 classes) once; {name: _Case} with .labels."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(1)
+    root = tmp_path_factory.mktemp("conditional")
+    cases = {}
+    for name, arch, shape, sizes, options in [
+        ("cmlp", "mlp", (2,), dict(units=16),
+         dict(max_samples=MLP_MAX_SAMPLES,
+              metadata={"class_names": ["left", "right", "up"],
+                        "class_frequencies": MLP_FREQUENCIES})),
+        ("cdcgan", "dcgan", (28, 28, 1), dict(filters=4),
+         dict(tflite_quantization=("float16", "dynamic_int8"))),
+    ]:
+        generator, critic = architectures.build(arch, shape, num_classes=NUM_CLASSES, **sizes)
+        gan = _conditional_gan(generator, critic, NUM_CLASSES)
+        gan.compile()
+        for layer in generator.layers:  # so that the classes give different samples
+            if hasattr(layer, "beta") and len(layer.beta.shape) == 2:
+                layer.beta.assign(rng.normal(0, 0.5, layer.beta.shape).astype("float32"))
+        result = export.export_generator(gan, root / "exports", model_name=name, **options)
+        latent = rng.normal(size=(12, gan.latent_dim)).astype("float32")
+        labels = np.arange(12, dtype=np.int32) % NUM_CLASSES
+        expected = keras.ops.convert_to_numpy(generator(
+            [keras.ops.convert_to_tensor(latent), keras.ops.convert_to_tensor(labels)],
+            training=False))
+        for what, array in (("latent", latent), ("labels", labels), ("expected", expected)):
+            np.save(root / f"{name}_{what}.npy", array)
+        case = _Case(name, gan, result, latent, expected)
+        case.labels, case.data_dir = labels, root
+        cases[name] = case
+    return cases
+
+
+def test_conditional_metadata_lists_the_classes(conditional_exported, exported):
+    mlp = json.load(open(conditional_exported["cmlp"].result.metadata_path))
+    dcgan = json.load(open(conditional_exported["cdcgan"].result.metadata_path))
+    assert mlp["num_classes"] == dcgan["num_classes"] == NUM_CLASSES
+    assert mlp["class_names"] == ["left", "right", "up"]
+    assert dcgan["class_names"] == ["0", "1", "2"]  # none given
+    assert mlp["class_frequencies"] == [0.5, 0.5, 0.0] and dcgan["class_frequencies"] is None
+    assert dcgan["signatures"]["serving_default"]["inputs"] == {
+        "latent": {"dtype": "float32", "shape": [None, 128]},
+        "label": {"dtype": "int32", "shape": [None]}}
+    assert dcgan["signatures"]["generate"]["inputs"] == {
+        "num_samples": {"dtype": "int32", "shape": []},
+        "seed": {"dtype": "int64", "shape": []},
+        "label": {"dtype": "int32", "shape": []}}
+    assert dcgan["signatures"]["generate"]["outputs"]["labels"] == {
+        "dtype": "int32", "shape": [None]}
+    assert set(dcgan["tflite"]) == {"float32", "float16", "dynamic_int8"}
+    unconditional = json.load(open(exported["dcgan"].result.metadata_path))
+    assert (unconditional["num_classes"], unconditional["class_names"]) == (None, None)
+
+
+def test_conditional_warmup_requests_carry_the_label(conditional_exported):
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    result = conditional_exported["cdcgan"].result
+    requests = [prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
+                for record in tf.data.TFRecordDataset(result.warmup_path)]
+    assert [r.model_spec.signature_name for r in requests] == [
+        "serving_default", "serving_default", "generate"]
+    for request, batch_size in zip(requests[:2], export.WARMUP_BATCH_SIZES):
+        label = tf.make_ndarray(request.inputs["label"])
+        assert label.dtype == np.int32 and label.shape == (batch_size,)
+        assert label.min() >= 0 and label.max() < NUM_CLASSES
+        assert tf.make_ndarray(request.inputs["latent"]).shape == (batch_size, 128)
+    assert tf.make_ndarray(requests[2].inputs["label"]) == -1
+    # TF Serving replays them at load: every request must run.
+    loaded = tf.saved_model.load(result.saved_model_dir)
+    for request in requests:
+        inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+        loaded.signatures[request.model_spec.signature_name](**inputs)
+
+
+CONDITIONAL_ISOLATED_CHECK = ISOLATED_PRELUDE + r'''
+report = {}
+for case in json.loads(sys.argv[1]):
+    loaded = tf.saved_model.load(case["dir"])
+    classes, latent_dim = case["num_classes"], case["latent_dim"]
+    serve, generate = loaded.signatures["serving_default"], loaded.signatures["generate"]
+    specs = serve.structured_input_signature[1]
+    assert set(specs) == {"latent", "label"}, specs
+    assert specs["label"].dtype == tf.int32 and specs["label"].shape.as_list() == [None]
+    specs = generate.structured_input_signature[1]
+    assert set(specs) == {"num_samples", "seed", "label"}, specs
+    assert specs["label"].dtype == tf.int32 and specs["label"].shape.as_list() == []
+
+    # The round trip: the same latent and labels give the Keras generator's samples.
+    latent, labels = np.load(case["latent"]), np.load(case["labels"])
+    expected = np.load(case["expected"])
+    serve_np = lambda z, y: serve(latent=tf.constant(z, tf.float32),
+                                  label=tf.constant(y, tf.int32))["samples"].numpy()
+    error = float(np.abs(serve_np(latent, labels) - expected).max())
+    assert error <= 1e-5, error
+    other = serve_np(latent, (labels + 1) % classes)
+    differs = np.abs(other - expected).reshape(len(labels), -1).max(axis=1)
+    assert (differs > 1e-4).all(), differs
+
+    # generate with a label: the latent vectors of the seed's stream 0.
+    run = lambda n, seed, label: generate(num_samples=tf.constant(n, tf.int32),
+                                          seed=tf.constant(seed, tf.int64),
+                                          label=tf.constant(label, tf.int32))
+    z = tf.random.stateless_normal([6, latent_dim], seed=[7, 0], alg="philox").numpy()
+    fixed = run(6, 7, 1)
+    np.testing.assert_array_equal(fixed["labels"].numpy(), [1] * 6)
+    np.testing.assert_allclose(fixed["samples"].numpy(), serve_np(z, [1] * 6), atol=1e-5)
+    # -1: random classes, reproducible from the seed, drawn like the frequencies.
+    drawn, again = run(32, 7, -1), run(32, 7, -1)
+    y = drawn["labels"].numpy()
+    np.testing.assert_array_equal(y, again["labels"].numpy())
+    np.testing.assert_array_equal(drawn["samples"].numpy(), again["samples"].numpy())
+    z32 = tf.random.stateless_normal([32, latent_dim], seed=[7, 0], alg="philox").numpy()
+    np.testing.assert_allclose(drawn["samples"].numpy(), serve_np(z32, y), atol=1e-5)
+    assert y.min() >= 0 and y.max() < classes and len(set(y.tolist())) > 1, y
+    assert not set(y.tolist()) & set(case["never_drawn"]), y
+
+    # Bad labels are refused in the graph, with a message naming label.
+    refused = {}
+    bad_calls = {
+        "too_big": lambda: serve_np(latent[:2], [0, classes]),
+        "negative": lambda: serve_np(latent[:2], [-1, 0]),
+        "short_batch": lambda: serve_np(latent[:3], [0, 1]),
+        "long_batch": lambda: serve_np(latent[:1], [0, 1]),
+        "rank_2": lambda: serve_np(latent[:2], [[0], [1]]),
+        "generate_too_big": lambda: run(4, 0, classes),
+        "generate_below_minus_1": lambda: run(4, 0, -2),
+    }
+    for what, call in bad_calls.items():
+        try:
+            call()
+        except tf.errors.InvalidArgumentError as error:
+            refused[what] = error.message
+        else:
+            sys.exit(f"{case['dir']}: label {what} was not refused")
+    report[case["name"]] = refused
+assert not any(name.startswith("keras_wgan") for name in sys.modules)
+print(json.dumps(report))
+'''
+
+
+def test_conditional_saved_model_without_keras_wgan(conditional_exported, tmp_path):
+    script = tmp_path / "check.py"
+    script.write_text(CONDITIONAL_ISOLATED_CHECK)
+    cases = [{"name": name, "dir": os.path.abspath(case.result.saved_model_dir),
+              "latent_dim": case.gan.latent_dim, "num_classes": NUM_CLASSES,
+              "never_drawn": [2] if name == "cmlp" else [],
+              **{what: str(case.data_dir / f"{name}_{what}.npy")
+                 for what in ("latent", "labels", "expected")}}
+             for name, case in conditional_exported.items()]
+    process = _run([sys.executable, "-I", str(script), json.dumps(cases)],
+                   cwd=tmp_path, env=_subprocess_env())
+    assert process.returncode == 0, process.stderr[-3000:]
+    report = json.loads(process.stdout.strip().splitlines()[-1])
+    assert set(report) == {"cmlp", "cdcgan"}
+    for messages in report.values():
+        for what in ("too_big", "negative"):
+            assert "label must hold class labels in [0, 3) (num_classes=3)" in messages[what]
+        for what in ("short_batch", "long_batch", "rank_2"):
+            assert "label must be an int32 tensor [batch] holding one class label per " \
+                   "latent vector" in messages[what], messages[what]
+        for what in ("generate_too_big", "generate_below_minus_1"):
+            assert "label must be -1 (classes drawn at random) or a class in [0, 3)" \
+                in messages[what], messages[what]
+
+
+def _tflite_runner(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    return Interpreter(model_path=str(path)).get_signature_runner("serving_default")
+
+
+@pytest.mark.parametrize("name", ["cmlp", "cdcgan"])
+def test_conditional_tflite_takes_the_label_and_refuses_bad_ones(conditional_exported, name):
+    case = conditional_exported[name]
+    assert case.result.tflite_errors == {}
+    for quantization, path in case.result.tflite_paths.items():
+        details = _tflite_runner(path).get_input_details()
+        assert set(details) == {"latent", "label"}
+        assert details["label"]["dtype"] == np.int32
+        got = _tflite_runner(path)(latent=case.latent, label=case.labels)["samples"]
+        error = np.abs(got - case.expected).max()
+        assert error <= TFLITE_TOLERANCE[quantization], (quantization, error)
+        # The converter drops tf.debugging.Assert: the label guard refuses
+        # these in the TFLite graph itself (a fresh interpreter for each).
+        for labels in ([0, NUM_CLASSES], [-1, 0], [0, 1, 2]):
+            with pytest.raises(RuntimeError):
+                _tflite_runner(path)(latent=case.latent[:2], label=np.array(labels, np.int32))
+
+
+def test_num_classes_from_the_model_or_the_generator():
+    mlp, _ = architectures.build("mlp", (2,), units=4, num_classes=4)
+    dcgan, _ = architectures.build("dcgan", (28, 28, 1), filters=4, num_classes=5)
+    plain, _ = architectures.build("mlp", (2,), units=4)
+    assert export._generator_num_classes(mlp) == 4  # the label_embedding
+    assert export._generator_num_classes(dcgan) == 5  # ConditionalBatchNormalization
+    stand_in = types.SimpleNamespace()  # a model without num_classes: the generator's
+    assert export._conditioning(stand_in, mlp, {})["num_classes"] == 4
+    assert export._conditioning(types.SimpleNamespace(num_classes=4), mlp, {}) == {
+        "num_classes": 4, "class_names": ["0", "1", "2", "3"], "class_frequencies": None}
+    model = types.SimpleNamespace(num_classes=4, class_names=list("abcd"),
+                                  class_frequencies=[1, 1, 1, 5])
+    assert export._conditioning(model, mlp, {}) == {
+        "num_classes": 4, "class_names": list("abcd"),
+        "class_frequencies": [0.125, 0.125, 0.125, 0.625]}
+    with pytest.raises(ValueError, match=r"model.num_classes is 3 but the generator's label "
+                                         r"layer has 4 classes"):
+        export._conditioning(types.SimpleNamespace(num_classes=3), mlp, {})
+    with pytest.raises(ValueError, match=r"model.num_classes is 3 but its generator takes "
+                                         r"only latent vectors"):
+        export._conditioning(types.SimpleNamespace(num_classes=3), plain, {})
+
+
+@pytest.mark.parametrize("name,metadata,pattern", [
+    ("cmlp", {"class_names": ["a", "b"]},
+     r"class_names must be 3 strings \(num_classes=3\), received \['a', 'b'\]"),
+    ("cmlp", {"class_names": [1, 2, 3]}, r"class_names must be 3 strings"),
+    ("cmlp", {"class_frequencies": [1, -1, 1]},
+     r"class_frequencies must be 3 finite non-negative numbers .*received \[1, -1, 1\]"),
+    ("cmlp", {"class_frequencies": [0, 0, 0]}, r"class_frequencies must be 3 .*positive sum"),
+    ("cmlp", {"class_frequencies": [1, 1]}, r"class_frequencies must be 3"),
+    ("cmlp", {"num_classes": 3}, r"metadata\['num_classes'\] \(received 3\) is computed"),
+    ("mlp", {"class_names": ["a"]},
+     r"metadata\['class_names'\] \(received \['a'\]\) is for a class-conditional generator"),
+])
+def test_invalid_class_metadata_is_named(conditional_exported, exported, tmp_path, name,
+                                         metadata, pattern):
+    gan = (conditional_exported.get(name) or exported.get(name)).gan
+    with pytest.raises(ValueError, match=pattern):
+        export.export_generator(gan, tmp_path, metadata=metadata)
+    assert not any(n.isdigit() for _, dirs, _ in os.walk(tmp_path) for n in dirs)
+
+
+@pytest.mark.parametrize("architecture,sample_shape,sizes", ARCHITECTURES,
+                         ids=[f"{a}-{'x'.join(map(str, s))}" for a, s, _ in ARCHITECTURES])
+def test_every_conditional_architecture_exports_tflite_with_labels(tmp_path, architecture,
+                                                                   sample_shape, sizes):
+    generator, critic = architectures.build(architecture, sample_shape, num_classes=4, **sizes)
+    gan = _conditional_gan(generator, critic, 4)
+    result = export.export_generator(gan, tmp_path, model_name="m", save_keras=False)
+    assert result.tflite_errors == {} and list(result.tflite_paths) == ["float32"]
+    latent = np.random.default_rng(0).normal(size=(4, gan.latent_dim)).astype("float32")
+    labels = np.array([3, 0, 2, 1], np.int32)
+    expected = keras.ops.convert_to_numpy(generator(
+        [keras.ops.convert_to_tensor(latent), keras.ops.convert_to_tensor(labels)],
+        training=False))
+    got = _tflite_runner(result.tflite_paths["float32"])(latent=latent, label=labels)
+    assert np.abs(got["samples"] - expected).max() <= 1e-4
+    with pytest.raises(RuntimeError):
+        _tflite_runner(result.tflite_paths["float32"])(latent=latent, label=labels - 1)
+
+
+def test_cli_records_class_names(conditional_exported, tmp_path):
+    checkpoint = tmp_path / "model.keras"
+    conditional_exported["cmlp"].gan.save(checkpoint)
+    command = [sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
+               f"--export_dir={tmp_path / 'exports'}", "--model_name=toy"]
+    env = dict(_subprocess_env(), PYTHONPATH=REPO)
+    process = _run(command + ["--class_names=zero,one"], cwd=tmp_path, env=env)
+    assert process.returncode == 2 and "Traceback" not in process.stderr
+    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
+    assert lines == ["keras_wgan.export: error: class_names must be 3 strings (num_classes=3), "
+                     "received ['zero', 'one']"], process.stderr[-2000:]
+    process = _run(command + ["--class_names=zero,one,two"], cwd=tmp_path, env=env)
+    assert process.returncode == 0, process.stderr[-3000:]
+    metadata = json.load(open(tmp_path / "exports" / "toy" / "1" / "assets.extra"
+                              / "keras_wgan.json"))
+    assert (metadata["num_classes"], metadata["class_names"]) == (3, ["zero", "one", "two"])
