@@ -47,9 +47,13 @@ class LabelledCritic:
 
     def bind(self, model):
         """`model` (another model on the critic's inputs) with the same labels bound."""
-        return lambda x, training=True: model([x, self.labels_for(x)], training=training)
+        def call(x, training=True):
+            x = ops.convert_to_tensor(x)
+            return model([x, self.labels_for(x)], training=training)
+        return call
 
     def __call__(self, x, training=True):
+        x = ops.convert_to_tensor(x)  # the critic takes tensors only in its list of inputs
         outputs = self.critic([x, self.labels_for(x)], training=training)
         return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
 
