@@ -256,3 +256,77 @@ def test_conditional_model_saves_and_loads(tmp_path, conditioning):
     np.testing.assert_allclose(loaded.generate(6, labels=[0, 1, 2, 0, 1, 2], seed=3),
                                gan.generate(6, labels=[0, 1, 2, 0, 1, 2], seed=3), rtol=1e-5)
     loaded.fit(labelled_data(), steps_per_epoch=1, epochs=1, verbose=0)
+
+
+# ------------------------------------------------------- training and the CLI
+def labelled_points(path, n=192, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, K, n)
+    np.savez(path, images=(rng.normal(size=(n, 2)) + labels[:, None]).astype("float32"),
+             labels=labels, class_names=np.array(["a", "b", "c"]))
+    return str(path)
+
+
+def test_train_conditional_records_its_settings_and_resumes(tmp_path):
+    from keras_wgan import run_directory, training
+
+    dataset = labelled_points(tmp_path / "points.npz")
+    options = dict(dataset=dataset, conditional=True, critic_conditioning="auxiliary",
+                   units=8, depth=1, batch_size=16, critic_steps=2, steps_per_epoch=2,
+                   export_dir=None, output_dir=str(tmp_path / "run"), verbose=0,
+                   monitor_every_epochs=0, mixed_precision="float32")
+    result = training.train(train_steps=2, **options)
+    assert result.model.num_classes == K and result.model.critic_conditioning == "auxiliary"
+    np.testing.assert_allclose(result.model.class_frequencies, result.info.class_frequencies)
+    assert "critic_accuracy" in result.history
+    recorded = run_directory.read_settings(str(tmp_path / "run" / "checkpoints"))["model"]
+    assert recorded["conditional"] is True and recorded["critic_conditioning"] == "auxiliary"
+    assert recorded["num_classes"] == K
+    resumed = training.train(train_steps=4, **options)
+    assert resumed.initial_step == 2 and resumed.generator_steps == 4
+    with pytest.raises(ValueError, match="critic_conditioning 'auxiliary' -> 'projection'"):
+        training.train(train_steps=6, **{**options, "critic_conditioning": "projection"})
+    with pytest.raises(ValueError, match="conditional True -> False"):
+        training.train(train_steps=6, **{**options, "conditional": False})
+
+
+def test_train_main_refuses_conditional_training_on_unlabelled_data(tmp_path):
+    import subprocess
+    import sys
+
+    np.savez(tmp_path / "plain.npz", images=np.zeros((64, 2), "float32"))
+    done = subprocess.run(
+        [sys.executable, "train_main.py", f"--dataset={tmp_path / 'plain.npz'}",
+         "--conditional", "--train_steps=1", "--export_dir=", f"--output_dir={tmp_path / 'r'}"],
+        capture_output=True, text=True, timeout=300,
+        cwd=__import__("pathlib").Path(__file__).resolve().parents[1])
+    assert done.returncode == 2, done.stderr
+    error = [line for line in done.stderr.splitlines() if line.startswith("train_main.py:")]
+    assert len(error) == 1 and "--conditional=True needs labelled data: labels=True" in error[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "r" / "checkpoints").exists()
+
+
+def test_sample_pictures_of_a_conditional_model_are_class_by_row(tmp_path):
+    from keras_wgan import callbacks, pictures
+
+    keras.utils.set_random_seed(0)
+    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4,
+                                            num_classes=K)
+    gan = WassersteinGAN(generator, critic, seed=0, num_classes=K)
+    gan.compile()
+    callback = callbacks.SamplePictures(tmp_path, class_names=["zero", "one", "two"])
+    callback.set_model(gan)
+    callback.on_train_begin()
+    np.testing.assert_array_equal(callback._labels, np.repeat(np.arange(K), 8))
+    path = callback.write(1, {})
+    assert not list(tmp_path.glob("interp_*.png"))
+    picture = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(path))
+    samples = gan.generate(8 * K, labels=callback._labels)
+    grid = pictures.picture(samples, columns=8)
+    # K rows of 8 images, below a caption strip naming the rows.
+    assert picture.shape[1] == grid.shape[1] and picture.shape[0] > grid.shape[0]
+    assert callback._class_caption() == "rows: zero, one, two"
+    one_row = pictures.picture(samples[:8], columns=8)
+    assert grid.shape[1] == one_row.shape[1]  # 8 per row
+    assert 2.5 * one_row.shape[0] < grid.shape[0] < 3.5 * one_row.shape[0]  # K = 3 rows
