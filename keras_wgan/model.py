@@ -675,7 +675,7 @@ def _check_conditional_networks(generator, critic, num_classes):
 
 
 def _class_frequencies(frequencies, num_classes):
-    """Normalised class frequencies, float64 [num_classes] (uniform if None); None if unconditional."""
+    """Normalised class frequencies, float64 [K] (uniform if None); None if unconditional."""
     if num_classes is None:
         if frequencies is not None:
             raise ValueError(f"class_frequencies needs num_classes, received {frequencies!r} "

@@ -1,4 +1,4 @@
-"""Class-conditional training (issue 14, the model layer): model, penalties with labels, sampling."""
+"""Class-conditional training (issue 14, the model layer): model, penalties, sampling, CLI."""
 
 import keras
 import numpy as np

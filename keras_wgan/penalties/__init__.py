@@ -45,7 +45,8 @@ import inspect
 
 import keras
 
-from keras_wgan.penalties.base import LabelledCritic, LipschitzMethod, PenaltyFunction, bind_labels
+from keras_wgan.penalties.base import (LabelledCritic, LipschitzMethod, PenaltyFunction,
+                                       bind_labels)
 from keras_wgan.penalties.ctgan import (ConsistencyTerm, consistency_term, ctgan_penalty,
                                         feature_model)
 from keras_wgan.penalties.drift import drift_penalty
@@ -63,13 +64,14 @@ from keras_wgan.penalties.zero_centred import (ZeroCentredGradientPenalty,
                                                zero_centred_gradient_penalty)
 
 __all__ = [
-    "ConsistencyTerm", "GradientPenalty", "LabelledCritic", "LipschitzMethod", "LipschitzPenalty", "METHODS",
-    "NoPenalty", "PENALTIES", "PairwiseLipschitzPenalty", "PenaltyFunction", "R1Penalty",
-    "WassersteinDivergence", "WeightClipping", "ZeroCentredGradientPenalty", "clip_weights",
-    "bind_labels", "consistency_term", "ctgan_penalty", "drift_penalty", "feature_model", "from_model_options",
-    "get", "gradient_norms", "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty", "no_penalty",
-    "pairwise_lipschitz_penalty", "r1_penalty", "rmsprop", "squared_gradient_norms",
-    "wasserstein_div_penalty", "zero_centred_gradient_penalty",
+    "ConsistencyTerm", "GradientPenalty", "LabelledCritic", "LipschitzMethod",
+    "LipschitzPenalty", "METHODS", "NoPenalty", "PENALTIES", "PairwiseLipschitzPenalty",
+    "PenaltyFunction", "R1Penalty", "WassersteinDivergence", "WeightClipping",
+    "ZeroCentredGradientPenalty", "bind_labels", "clip_weights", "consistency_term",
+    "ctgan_penalty", "drift_penalty", "feature_model", "from_model_options", "get",
+    "gradient_norms", "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty",
+    "no_penalty", "pairwise_lipschitz_penalty", "r1_penalty", "rmsprop",
+    "squared_gradient_norms", "wasserstein_div_penalty", "zero_centred_gradient_penalty",
 ]
 
 #: The method classes by name: what `get(name)` builds.

@@ -59,7 +59,10 @@ class LabelledCritic:
 
 
 def bind_labels(critic, labels):
-    """The critic to hand a Lipschitz method: `LabelledCritic(critic, labels)`, or `critic` if labels is None."""
+    """The critic to hand a Lipschitz method: `LabelledCritic(critic, labels)`.
+
+    Returns `critic` itself when `labels` is None (an unconditional model).
+    """
     return critic if labels is None else LabelledCritic(critic, labels)
 
 
