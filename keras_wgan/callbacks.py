@@ -33,6 +33,12 @@ class SamplePictures(keras.callbacks.Callback):
     For images, `<directory>/interp_<epoch>.png` beside it shows the
     generator along fixed latent interpolations (`pictures.interpolation_strip`).
 
+    For a class-conditional model (`model.num_classes = K`) the image grid is
+    class by row: row k holds `COLUMNS` samples of class k (K rows in all,
+    whatever `num_samples`), and the caption names the rows' classes when the
+    names are short; 2-D points are drawn for labels from the data's class
+    frequencies. No interpolation strip is written for it.
+
     Args:
         directory: where the PNG files go.
         num_samples: samples per picture (64 images, or e.g. 1000 points).
@@ -41,10 +47,16 @@ class SamplePictures(keras.callbacks.Callback):
             [-1, 1] for images by default).
         every_epochs: write every N epochs (and always after the last).
         seed: seed of the fixed latent vectors.
+        class_names: a conditional model's class names, for the caption.
     """
 
+    #: Samples per row (per class, for a conditional model) of an image grid.
+    COLUMNS = 8
+    #: Class names longer than this, together, are left out of the caption.
+    MAX_NAMES_CHARS = 120
+
     def __init__(self, directory, num_samples=64, real=None, value_range=None, every_epochs=1,
-                 seed=0):
+                 seed=0, class_names=None):
         super().__init__()
         self.directory = os.fspath(directory)
         self.num_samples = int(num_samples)
@@ -52,12 +64,32 @@ class SamplePictures(keras.callbacks.Callback):
         self.value_range = value_range
         self.every_epochs = max(1, int(every_epochs))
         self.seed = seed
+        self.class_names = None if class_names is None else [str(n) for n in class_names]
         self.written = []
         self._latent = None
+        self._labels = None
 
     def on_train_begin(self, logs=None):
         rng = np.random.default_rng(self.seed)
-        self._latent = rng.normal(size=(self.num_samples, self.model.latent_dim)).astype("float32")
+        num_classes = getattr(self.model, "num_classes", None)
+        count = self.num_samples
+        if num_classes is not None and self._images():
+            self._labels = np.repeat(np.arange(num_classes, dtype="int32"), self.COLUMNS)
+            count = len(self._labels)
+        elif num_classes is not None:
+            self._labels = self.model.sample_labels(count, seed=self.seed)
+        self._latent = rng.normal(size=(count, self.model.latent_dim)).astype("float32")
+
+    def _images(self):
+        return len(self.model.generator.output_shape) == 4
+
+    def _class_caption(self):
+        """The caption line of a class-by-row grid."""
+        names = self.class_names or [str(k) for k in range(self.model.num_classes)]
+        text = ", ".join(names)
+        if len(text) > self.MAX_NAMES_CHARS:
+            return f"row k: class k (0-{self.model.num_classes - 1})"
+        return f"rows: {text}"
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_epochs == 0:
@@ -66,13 +98,18 @@ class SamplePictures(keras.callbacks.Callback):
     def write(self, epoch, logs=None):
         """Writes the pictures for `epoch` (with `logs` in the caption); returns the grid's path."""
         generator = self.model.sampling_generator
-        samples = generator.predict(self._latent, verbose=0)
+        inputs = (self._latent if self._labels is None
+                  else [self._latent, keras.ops.convert_to_tensor(self._labels)])
+        samples = generator.predict(inputs, verbose=0)
         step = int(distribute.variable_value(self.model.generator_optimizer.iterations))
         caption = pictures.caption_lines(step, logs, epoch=epoch)
+        if self._labels is not None and np.ndim(samples) == 4:
+            caption.append(self._class_caption())
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
-        pictures.save_png(pictures.picture(samples, self.real, self.value_range, caption), path)
+        pictures.save_png(pictures.picture(samples, self.real, self.value_range, caption,
+                                           columns=self.COLUMNS), path)
         self.written.append(path)
-        if np.ndim(samples) == 4:
+        if np.ndim(samples) == 4 and self._labels is None:
             strip = pictures.interpolation_strip(
                 generator, seed=self.seed, value_range=self.value_range or (-1.0, 1.0),
                 caption=caption[:1] + ["latent interpolations (slerp), one pair per row"])

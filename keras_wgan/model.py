@@ -24,6 +24,21 @@ Random numbers (latent noise, interpolation coefficients) are stateless
 functions of (seed, purpose, optimizer iteration, replica): every replica of a
 `tf.distribute` strategy draws its own noise, and training resumed from a
 checkpoint draws exactly what an uninterrupted run would have drawn.
+
+Class-conditional training (`num_classes=K`): `fit()` batches are
+`(samples, labels)` (`data.load(..., labels=True)`), the labels split with the
+samples into the critic updates' real batches. Each critic update generates
+its fake batch for the labels of its real batch, so real and generated
+samples of each pair share a label, and scores both as `critic([x, labels])`;
+the generator update generates for the labels of the first real batch. The
+Lipschitz methods get the critic with the labels bound
+(`penalties.bind_labels`): they differentiate with respect to the sample, the
+label held fixed. An auxiliary-classifier critic (`[scores, logits]`) adds
+the cross-entropy of its logits to the critic loss (on the real batch,
+weight `classifier_weight`, ACGAN_SCALE = 1 in gan_cifar_resnet.py) and to
+the generator loss (on the generated batch, `generator_classifier_weight`,
+ACGAN_SCALE_G = 0.1); only its scores enter the Wasserstein terms and the
+penalties.
 """
 
 import warnings
@@ -32,12 +47,18 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_wgan import distribute, losses, penalties, validation
+import numpy as np
+
+from keras_wgan import distribute, labels as labels_lib, losses, penalties, validation
 from keras_wgan import augment as augmentation, ema
 from keras_wgan.penalties.weight_clipping import RMSPROP_EPSILON, RMSPROP_RHO, rmsprop
 
-__all__ = ["RMSPROP_EPSILON", "RMSPROP_RHO", "WassersteinGAN", "default_optimizer", "rmsprop",
-           "step_logs", "step_seed"]
+__all__ = ["ACGAN_SCALE", "ACGAN_SCALE_G", "RMSPROP_EPSILON", "RMSPROP_RHO", "WassersteinGAN",
+           "default_optimizer", "rmsprop", "step_logs", "step_seed"]
+
+#: The auxiliary classifier's weights in the critic and the generator losses
+#: (gan_cifar_resnet.py of the WGAN-GP code: ACGAN_SCALE, ACGAN_SCALE_G).
+ACGAN_SCALE, ACGAN_SCALE_G = 1.0, 0.1
 
 # Random streams: what a stateless seed is for.
 _CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
@@ -151,6 +172,19 @@ class WassersteinGAN(keras.Model):
             "translation,cutout" ("color" for RGB): real and generated images
             are augmented before every critic call of training (the penalty
             interpolates between the augmented ones).
+        num_classes: None (unconditional), or K for class-conditional
+            training: the generator is called as `generator([noise, label])`
+            and the critic as `critic([sample, label])` (the networks of
+            `architectures.build(..., num_classes=K)`), and `fit()` batches
+            are (samples, int labels in [0, K)).
+        class_frequencies: with `num_classes`, the share of each class in
+            the data (K non-negative numbers, normalised here), from which
+            `generate` draws labels; None: uniform.
+        classifier_weight: with an auxiliary-classifier critic (outputs
+            [scores, logits]), the weight of the logits' cross-entropy on
+            the real batch in the critic loss (ACGAN_SCALE, 1).
+        generator_classifier_weight: its weight on the generated batch in
+            the generator loss (ACGAN_SCALE_G, 0.1).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -167,11 +201,15 @@ class WassersteinGAN(keras.Model):
     def __init__(self, generator, critic, latent_dim=None, critic_steps=5, penalty="gp",
                  penalty_weight=None, penalty_target=None, pairwise_interpolates=None,
                  clip_value=None, drift_weight=0.0, fresh_real_batches=True, seed=None,
-                 ema_decay=None, ema_warmup=False, augment=None,
-                 **kwargs):
+                 ema_decay=None, ema_warmup=False, augment=None, num_classes=None,
+                 class_frequencies=None, classifier_weight=ACGAN_SCALE,
+                 generator_classifier_weight=ACGAN_SCALE_G, **kwargs):
         super().__init__(**kwargs)
+        num_classes = labels_lib.check_num_classes(num_classes)
+        _check_conditional_networks(generator, critic, num_classes)
         if latent_dim is None:
-            latent_dim = generator.input_shape[-1]
+            latent_dim = (generator.input_shape[-1] if num_classes is None
+                          else generator.inputs[0].shape[-1])
         _check_int("latent_dim", latent_dim, minimum=1)
         _check_int("critic_steps", critic_steps, minimum=1)
         for name, value, strict in (("penalty_weight", penalty_weight, False),
@@ -202,6 +240,8 @@ class WassersteinGAN(keras.Model):
         self.fresh_real_batches = bool(fresh_real_batches)
         self.seed = int(seed)
         self._setup_ema_and_augment(ema_decay, ema_warmup, augment)
+        self._setup_conditioning(num_classes, class_frequencies, classifier_weight,
+                                 generator_classifier_weight)
         self.critic_optimizer = None
         self.generator_optimizer = None
         self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
@@ -229,6 +269,27 @@ class WassersteinGAN(keras.Model):
         self.augment = augmentation.check_policy(augment, self.generator.output_shape[1:])
         self.ema_generator = (None if self.ema_decay is None
                               else ema.clone_generator(self.generator))
+
+    def _setup_conditioning(self, num_classes, class_frequencies, classifier_weight,
+                            generator_classifier_weight):
+        """Checks and stores the class-conditional options (all None for an unconditional model)."""
+        self.num_classes = num_classes
+        self.auxiliary = num_classes is not None and len(self.critic.outputs) == 2
+        self.critic_conditioning = (None if num_classes is None else
+                                    "auxiliary" if self.auxiliary else "projection")
+        self.class_frequencies = _class_frequencies(class_frequencies, num_classes)
+        self.classifier_weight = float(_check_number("classifier_weight", classifier_weight,
+                                                     minimum=0.0))
+        self.generator_classifier_weight = float(_check_number(
+            "generator_classifier_weight", generator_classifier_weight, minimum=0.0))
+        if self.auxiliary:
+            self.classifier_loss_tracker = keras.metrics.Mean(name="classifier_loss")
+            self.critic_accuracy_tracker = keras.metrics.Mean(name="critic_accuracy")
+
+    @property
+    def conditional(self):
+        """Whether the model is class-conditional (`num_classes` is set)."""
+        return self.num_classes is not None
 
     @property
     def penalty_weight(self):
@@ -324,6 +385,11 @@ class WassersteinGAN(keras.Model):
             seed=self.seed,
         )
         config.update(ema_decay=self.ema_decay, ema_warmup=self.ema_warmup, augment=self.augment)
+        if self.conditional:  # an unconditional model's config is as before
+            config.update(num_classes=self.num_classes,
+                          class_frequencies=[float(p) for p in self.class_frequencies],
+                          classifier_weight=self.classifier_weight,
+                          generator_classifier_weight=self.generator_classifier_weight)
         return config
 
     @classmethod
@@ -340,8 +406,11 @@ class WassersteinGAN(keras.Model):
 
     @property
     def metrics(self):
-        return [self.critic_loss_tracker, self.generator_loss_tracker,
-                self.wasserstein_tracker, self.penalty_tracker]
+        metrics = [self.critic_loss_tracker, self.generator_loss_tracker,
+                   self.wasserstein_tracker, self.penalty_tracker]
+        if self.auxiliary:
+            metrics += [self.classifier_loss_tracker, self.critic_accuracy_tracker]
+        return metrics
 
     def reset_metrics(self):
         super().reset_metrics()
@@ -354,8 +423,10 @@ class WassersteinGAN(keras.Model):
         `update_generator=False` leaves out the generator update (see
         `critic_train_step`); it is a Python value fixed when Keras traces the step.
         """
-        real = _real_samples(data)
+        real, labels = self._samples_and_labels(data)
         real_batches = self._real_batches(real)
+        label_batches = ([None] * self.critic_steps if labels is None
+                         else self._real_batches(labels))
         # Keras 3 optimizers sum gradients over replicas: scale each replica's
         # loss by 1 / replicas, i.e. average over the global batch.
         replica_scale = 1.0 / distribute.num_replicas()
@@ -364,23 +435,33 @@ class WassersteinGAN(keras.Model):
         first_update = tf.identity(self.critic_optimizer.iterations)
 
         for step in range(self.critic_steps):
-            real_batch = real_batches[step]
+            real_batch, label_batch = real_batches[step], label_batches[step]
             batch_size = ops.shape(real_batch)[0]
             counter = first_update + step
-            fake_batch = self.generator(self.latent_noise(batch_size, _CRITIC_LATENT, counter),
-                                        training=True)
+            fake_batch = self._generate(self.latent_noise(batch_size, _CRITIC_LATENT, counter),
+                                        label_batch, training=True)
             alpha = self.interpolation_alpha(batch_size, counter)
             real_batch = self.augment_samples(real_batch, _AUGMENT_REAL, counter)
             fake_batch = self.augment_samples(fake_batch, _AUGMENT_FAKE, counter)
+            critic = penalties.bind_labels(self.critic, label_batch)
             with tf.GradientTape() as tape:
-                outputs = self.critic(ops.concatenate([real_batch, fake_batch], axis=0),
-                                      training=True)
+                both = ops.concatenate([real_batch, fake_batch], axis=0)
+                if label_batch is None:
+                    outputs = self.critic(both, training=True)
+                else:  # the pairs share their labels
+                    outputs = self.critic([both, ops.concatenate([label_batch] * 2, axis=0)],
+                                          training=True)
+                if self.auxiliary:
+                    outputs, logits = outputs
                 real_output, fake_output = outputs[:batch_size], outputs[batch_size:]
                 critic_loss = losses.critic_loss(real_output, fake_output)
-                penalty = self.penalty(self.critic, real_batch, fake_batch, alpha=alpha,
+                penalty = self.penalty(critic, real_batch, fake_batch, alpha=alpha,
                                        real_output=real_output, fake_output=fake_output,
                                        training=True)
                 total = critic_loss + self.penalty.weight * penalty
+                if self.auxiliary:
+                    classifier_loss = _cross_entropy(label_batch, logits[:batch_size])
+                    total += self.classifier_weight * classifier_loss
                 if self.drift_weight:
                     total += self.drift_weight * penalties.drift_penalty(real_output)
                 scaled_total = total * replica_scale
@@ -390,6 +471,10 @@ class WassersteinGAN(keras.Model):
             self.critic_loss_tracker.update_state(critic_loss)
             self.wasserstein_tracker.update_state(-critic_loss)
             self.penalty_tracker.update_state(penalty)
+            if self.auxiliary:
+                self.classifier_loss_tracker.update_state(classifier_loss)
+                self.critic_accuracy_tracker.update_state(
+                    _accuracy(label_batch, logits[:batch_size]))
 
         if not update_generator:
             return step_logs({metric.name: metric.result() for metric in self.metrics})
@@ -397,12 +482,18 @@ class WassersteinGAN(keras.Model):
         batch_size = ops.shape(real_batches[0])[0]
         latent = self.latent_noise(batch_size, _GENERATOR_LATENT,
                                    self.generator_optimizer.iterations)
+        label_batch = label_batches[0]
         with tf.GradientTape() as tape:
-            fake = self.generator(latent, training=True)
+            fake = self._generate(latent, label_batch, training=True)
             fake = self.augment_samples(fake, _AUGMENT_GENERATOR,
                                         self.generator_optimizer.iterations)
-            fake_output = self.critic(fake, training=True)
+            fake_output = self._critic(fake, label_batch, training=True)
+            if self.auxiliary:
+                fake_output, logits = fake_output
             generator_loss = losses.generator_loss(fake_output)
+            if self.auxiliary:
+                generator_loss += self.generator_classifier_weight * _cross_entropy(
+                    label_batch, logits)
             scaled_loss = generator_loss * replica_scale
         grads = tape.gradient(scaled_loss, generator_variables)
         self.generator_optimizer.apply_gradients(zip(grads, generator_variables))
@@ -422,20 +513,46 @@ class WassersteinGAN(keras.Model):
         seed and the batch's number in this `evaluate()` call: the same at
         every call, so evaluations compare.
         """
-        real = _real_samples(data)
+        real, labels = self._samples_and_labels(data)
         batch_size = ops.shape(real)[0]
         counter = tf.identity(self._test_batches.result())
         self._test_batches.update_state(1)
-        fake = self.generator(self.latent_noise(batch_size, _VALIDATION_LATENT, counter),
-                              training=False)
-        real_output = self.critic(real, training=False)
-        fake_output = self.critic(fake, training=False)
+        fake = self._generate(self.latent_noise(batch_size, _VALIDATION_LATENT, counter),
+                              labels, training=False)
+        real_output = _scores(self._critic(real, labels, training=False))
+        fake_output = _scores(self._critic(fake, labels, training=False))
         critic_loss = losses.critic_loss(real_output, fake_output)
         self.critic_loss_tracker.update_state(critic_loss)
         self.wasserstein_tracker.update_state(-critic_loss)
         self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
+        trained_only = [self.penalty_tracker] + (
+            [self.classifier_loss_tracker, self.critic_accuracy_tracker] if self.auxiliary
+            else [])
         return step_logs({metric.name: metric.result() for metric in self.metrics
-                          if metric is not self.penalty_tracker})
+                          if metric not in trained_only})
+
+    def _samples_and_labels(self, data):
+        """(samples, labels) of a `fit()` batch; labels None for an unconditional model."""
+        if not self.conditional:
+            return _real_samples(data), None
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(
+                f"a class-conditional WassersteinGAN (num_classes={self.num_classes}) trains "
+                "on batches (samples, labels), received batches of samples only; expected "
+                "e.g. keras_wgan.data.load(..., labels=True)")
+        return ops.cast(data[0], "float32"), ops.cast(data[1], "int32")
+
+    def _generate(self, latent, labels, training):
+        """The generator on latent vectors (and labels, for a conditional model)."""
+        if labels is None:
+            return self.generator(latent, training=training)
+        return self.generator([latent, labels], training=training)
+
+    def _critic(self, samples, labels, training):
+        """The critic's outputs on samples (and labels, for a conditional model)."""
+        if labels is None:
+            return self.critic(samples, training=training)
+        return self.critic([samples, labels], training=training)
 
     def latent_noise(self, batch_size, stream, counter):
         """Latent vectors N(0, I), [batch_size, latent_dim], for one update.
@@ -488,23 +605,107 @@ class WassersteinGAN(keras.Model):
         return ops.split(real, self.critic_steps, axis=0)
 
     # -------------------------------------------------------------- sampling
-    def generate(self, num_samples, seed=None, batch_size=1024):
+    def generate(self, num_samples, labels=None, seed=None, batch_size=1024):
         """Draws samples from the sampling generator (the EMA one if any), as numpy.
 
         Args:
             num_samples: how many samples, >= 1.
-            seed: integer seed of the latent noise (None: a random one).
+            labels: for a conditional model, the class of each sample: an int
+                (every sample) or integers [num_samples] in [0, num_classes);
+                None: drawn from `class_frequencies` (with `seed`). An
+                unconditional model takes none.
+            seed: integer seed of the latent noise and drawn labels (None: a
+                random one).
             batch_size: samples per generator call.
 
         Returns:
             float32 numpy array [num_samples, *sample_shape].
+
+        Raises:
+            ValueError: for labels outside [0, num_classes), of another
+                length, or given to an unconditional model.
         """
         _check_int("num_samples", num_samples, minimum=1)
+        labels = self.sample_labels(num_samples, labels, seed)
         if seed is None:
             latent = keras.random.normal((num_samples, self.latent_dim))
         else:
             latent = keras.random.normal((num_samples, self.latent_dim), seed=int(seed))
-        return self.sampling_generator.predict(latent, batch_size=batch_size, verbose=0)
+        inputs = latent if labels is None else [latent, ops.convert_to_tensor(labels)]
+        return self.sampling_generator.predict(inputs, batch_size=batch_size, verbose=0)
+
+    def sample_labels(self, num_samples, labels=None, seed=None):
+        """The checked labels of `num_samples` samples, int32 numpy [num_samples] (see `generate`).
+
+        Returns:
+            None for an unconditional model (which refuses labels).
+        """
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError(f"labels must be None for an unconditional WassersteinGAN "
+                                 f"(num_classes=None), received {labels!r}")
+            return None
+        if labels is None:
+            rng = np.random.default_rng(seed)
+            return rng.choice(self.num_classes, num_samples,
+                              p=self.class_frequencies).astype("int32")
+        if np.ndim(labels) == 0:
+            labels = np.full([num_samples], labels)
+        return labels_lib.check_labels(labels, self.num_classes, argument="labels",
+                                       expected_length=num_samples)
+
+
+def _check_conditional_networks(generator, critic, num_classes):
+    """Raises ValueError when the networks' inputs do not match `num_classes`."""
+    expected = 1 if num_classes is None else 2
+    for name, network, form in (("generator", generator, "[noise, label]"),
+                                ("critic", critic, "[sample, label]")):
+        inputs = len(getattr(network, "inputs", None) or [None])
+        if inputs != expected:
+            what = ("an unconditional network of one input" if num_classes is None else
+                    f"a conditional network called as {name}({form})")
+            raise ValueError(
+                f"{name} has {inputs} inputs but num_classes={num_classes}; expected {what} "
+                f"(architectures.build(..., num_classes={num_classes}))")
+    if num_classes is not None and len(critic.outputs) == 2:
+        width = critic.outputs[1].shape[-1]
+        if width != num_classes:
+            raise ValueError(f"num_classes={num_classes} but the auxiliary critic's logits have "
+                             f"{width} classes; expected the same class count")
+
+
+def _class_frequencies(frequencies, num_classes):
+    """Normalised class frequencies, float64 [K] (uniform if None); None if unconditional."""
+    if num_classes is None:
+        if frequencies is not None:
+            raise ValueError(f"class_frequencies needs num_classes, received {frequencies!r} "
+                             "with num_classes=None")
+        return None
+    if frequencies is None:
+        return np.full([num_classes], 1.0 / num_classes)
+    array = np.asarray(frequencies, dtype="float64")
+    if (array.shape != (num_classes,) or not np.all(np.isfinite(array)) or np.any(array < 0)
+            or array.sum() <= 0):
+        raise ValueError(f"class_frequencies must be {num_classes} non-negative numbers with a "
+                         f"positive sum (one per class), received {frequencies!r}")
+    return array / array.sum()
+
+
+def _scores(outputs):
+    """The critic's scores: its output, or the first of an auxiliary critic's [scores, logits]."""
+    return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+
+
+def _cross_entropy(labels, logits):
+    """Mean sparse softmax cross-entropy of the auxiliary classifier's logits, float32."""
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(
+        labels, ops.cast(logits, "float32"), from_logits=True))
+
+
+def _accuracy(labels, logits):
+    """The share of samples whose largest logit is their label."""
+    predicted = ops.cast(ops.argmax(logits, axis=-1), "int32")
+    return ops.mean(ops.cast(ops.equal(predicted, ops.cast(labels, "int32")), "float32"))
 
 
 def _real_samples(data):

@@ -35,7 +35,7 @@ import typing
 
 from keras_wgan import validation
 
-__all__ = ["MIXED_PRECISION", "STRATEGIES", "TrainSettings", "check_mixed_precision",
+__all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "STRATEGIES", "TrainSettings", "check_mixed_precision",
            "check_partial", "check_size_options", "describe", "flag_kind", "make",
            "markdown_table", "names"]
 
@@ -43,6 +43,8 @@ __all__ = ["MIXED_PRECISION", "STRATEGIES", "TrainSettings", "check_mixed_precis
 MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
 #: The `tf.distribute` strategies of `keras_wgan.distribute.make_strategy`.
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+#: How a conditional critic takes the label (`keras_wgan.architectures.CRITIC_CONDITIONINGS`).
+CRITIC_CONDITIONINGS = ("projection", "auxiliary")
 #: Each architecture's size options (the others do not apply to it).
 SIZE_OPTIONS = {"mlp": ("units", "depth"), "dcgan": ("filters",), "resnet": ("channels",),
                 "kerasio": ()}
@@ -202,6 +204,9 @@ class TrainSettings:
     data_dir: str | None = _setting(None, "tensorflow-datasets data directory.", _path)
     image_size: int | None = _setting(
         None, "Resize images to this side (from Python also (height, width)).")
+    conditional: bool = _setting(
+        False, "Train class-conditionally on the data's labels (tfds label, .npz labels, IDX "
+        "labels, class subfolders).")
     # Networks.
     architecture: str | None = _setting(
         None, "mlp, dcgan, kerasio or resnet (default: mlp for vectors, dcgan for images).",
@@ -216,6 +221,10 @@ class TrainSettings:
     critic_norm: str | None = _setting(
         None, "Normalisation in the critic: layer, or none (never batch).",
         _critic_norm, choices=("layer",))
+    critic_conditioning: str = _setting(
+        "projection", "With --conditional: how the critic takes the label, projection (Miyato "
+        "& Koyama 2018) or auxiliary (an auxiliary classifier, as gan_cifar_resnet.py).",
+        _one_of(*CRITIC_CONDITIONINGS), choices=CRITIC_CONDITIONINGS)
     # The Lipschitz method.
     penalty: str | None = _setting(
         None, "The Lipschitz method, a name of keras_wgan.penalties: gp, lp, pairwise, clip, "

@@ -160,7 +160,8 @@ def resolve_mixed_precision(mixed_precision="auto", penalty=None):
 
 def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm=False,
               critic_norm=None, units=None, depth=None, filters=None, channels=None,
-              mixed_precision="float32", **model_options):
+              mixed_precision="float32", num_classes=None, critic_conditioning="projection",
+              **model_options):
     """The networks for a sample shape, wrapped in a `WassersteinGAN`.
 
     Args:
@@ -174,6 +175,9 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
         mixed_precision: the networks' dtype policy, a `MIXED_PRECISION` name
             ("auto" resolves as in `resolve_mixed_precision`). It applies to
             these networks only: the global Keras policy is left as it was.
+        num_classes: None (unconditional), or K: class-conditional networks
+            and model.
+        critic_conditioning: with `num_classes`, "projection" or "auxiliary".
         **model_options: passed to `WassersteinGAN` (critic_steps, penalty...).
 
     Returns:
@@ -183,6 +187,9 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
     sizes = {"units": units, "depth": depth, "filters": filters, "channels": channels}
     settings_lib.check_size_options(architecture, sizes)
     options = {name: value for name, value in sizes.items() if value is not None}
+    if num_classes is not None:
+        options.update(num_classes=num_classes, critic_conditioning=critic_conditioning)
+        model_options["num_classes"] = num_classes
     policy = resolve_mixed_precision(mixed_precision, model_options.get("penalty", "gp"))
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
@@ -307,8 +314,13 @@ def _data(s):
     """(batches, info, settings with train_steps and steps_per_epoch resolved)."""
     keras.utils.set_random_seed(s.seed)
     fit_batch = _fit_batch(s)
-    batches, info = data.load(s.dataset, batch_size=fit_batch, data_dir=s.data_dir,
-                              image_size=s.image_size, seed=s.seed)
+    try:
+        batches, info = data.load(s.dataset, batch_size=fit_batch, data_dir=s.data_dir,
+                                  image_size=s.image_size, seed=s.seed, labels=s.conditional)
+    except ValueError as error:
+        if s.conditional and str(error).startswith("labels=True"):
+            raise ValueError(f"conditional=True needs labelled data: {error}") from None
+        raise
     if info.num_examples is not None and info.num_examples < fit_batch:
         raise ValueError(f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
                          f"one training step's batch_size * critic_steps = {fit_batch}")
@@ -348,7 +360,13 @@ _MODEL_SETTINGS = ("architecture", "latent_dim", "spectral_norm", "critic_norm",
 def _model(s, info, strategy):
     """The compiled `WassersteinGAN`, built in the strategy's scope."""
     with strategy.scope():
-        gan = build_gan(info.sample_shape, **{name: getattr(s, name) for name in _MODEL_SETTINGS})
+        conditional = {}
+        if s.conditional:
+            conditional = dict(num_classes=info.num_classes,
+                               critic_conditioning=s.critic_conditioning,
+                               class_frequencies=info.class_frequencies)
+        gan = build_gan(info.sample_shape, **conditional,
+                        **{name: getattr(s, name) for name in _MODEL_SETTINGS})
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or penalties.get(s.penalty).default_optimizer_name
         critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
@@ -420,10 +438,14 @@ def _chief_callbacks(s, run, info):
         callbacks.SamplePictures(os.path.join(run.output_dir, "samples"),
                                  num_samples=64 if info.kind == "images" else 1000,
                                  real=real, value_range=info.value_range,
-                                 every_epochs=s.sample_every_epochs, seed=s.seed)]
+                                 every_epochs=s.sample_every_epochs, seed=s.seed,
+                                 class_names=info.class_names if s.conditional else None)]
     # Monitoring: before the sample pictures and the TensorBoard callback, which caption
     # and log what it adds to `logs`.
-    if s.monitor_every_epochs:
+    if s.monitor_every_epochs and s.conditional:
+        # The Monitor samples the generator from latent vectors alone.
+        _log.info("monitor: off for a class-conditional model (not supported yet)")
+    elif s.monitor_every_epochs:
         from keras_wgan.evaluation import monitor
 
         chief_callbacks.insert(0, monitor.Monitor(
@@ -502,6 +524,9 @@ def _model_settings(s, info):
         "lr_decay": s.lr_decay or "none",
         # The average is a set of variables of its own in the checkpoint.
         "ema_decay": s.ema_decay, "augment": s.augment,
+        "conditional": bool(s.conditional),
+        "critic_conditioning": s.critic_conditioning if s.conditional else None,
+        "num_classes": info.num_classes if s.conditional else None,
     }
 
 

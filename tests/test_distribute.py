@@ -183,6 +183,12 @@ def test_mirrored_step_equals_the_single_device_step(mirrored_report):
     assert mirrored_report["step_diff"] < 1e-5
 
 
+@pytest.mark.parametrize("conditioning", ["projection", "auxiliary"])
+def test_mirrored_conditional_step_equals_the_single_device_step(mirrored_report, conditioning):
+    assert mirrored_report["conditional_moved"][conditioning] > 1e-3
+    assert mirrored_report["conditional_step_diff"][conditioning] < 1e-5
+
+
 def test_the_equivalence_test_sees_doubled_gradients(mirrored_report):
     """Without train_step's 1 / replicas scaling the replicas' gradients add up: caught."""
     assert mirrored_report["unscaled_step_diff"] > 1e-3

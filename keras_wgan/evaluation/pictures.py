@@ -227,7 +227,7 @@ def with_caption(array, lines, font_size=None):
     return np.concatenate([strip, array], axis=0)
 
 
-def picture(samples, real=None, value_range=None, caption=None, scale=None):
+def picture(samples, real=None, value_range=None, caption=None, scale=None, columns=8):
     """The natural picture of a batch: a grid for images, a scatter plot for 2-D points.
 
     Args:
@@ -237,6 +237,8 @@ def picture(samples, real=None, value_range=None, caption=None, scale=None):
         caption: optional caption lines (see `caption_lines`) drawn above.
         scale: enlargement of images (default: `readable_scale`, e.g. 3 for
             28x28); thin grey lines separate them.
+        columns: images per row (a class-by-row grid of a conditional
+            model: its samples per class).
 
     Returns:
         uint8 RGB array.
@@ -244,8 +246,8 @@ def picture(samples, real=None, value_range=None, caption=None, scale=None):
     samples = np.asarray(samples)
     if samples.ndim == 4:
         scale = scale or readable_scale(samples.shape[1], samples.shape[2])
-        array = image_grid(samples, value_range=value_range or (-1.0, 1.0), padding=_PADDING,
-                           scale=scale, separator=_SEPARATOR)
+        array = image_grid(samples, columns=columns, value_range=value_range or (-1.0, 1.0),
+                           padding=_PADDING, scale=scale, separator=_SEPARATOR)
     elif samples.ndim == 2 and samples.shape[1] == 2:
         array = scatter_plot(samples, real, bounds=value_range)
     else:

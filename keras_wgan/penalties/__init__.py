@@ -34,13 +34,19 @@ pattern: `GradientPenalty` beside `gradient_penalty`) that carries its options
 and weight, its `constrain(critic)` hook, its default optimizer and whether
 it differentiates an input gradient (`second_order`). `get()` resolves a name,
 a config, an instance or a plain function into such an object, once.
+
+A class-conditional critic is handed to every method as `bind_labels(critic,
+labels)` (a `LabelledCritic`): a function of the samples alone, the labels
+held fixed, scoring with the critic's score output; so every method works
+with labels without knowing about them.
 """
 
 import inspect
 
 import keras
 
-from keras_wgan.penalties.base import LipschitzMethod, PenaltyFunction
+from keras_wgan.penalties.base import (LabelledCritic, LipschitzMethod, PenaltyFunction,
+                                       bind_labels)
 from keras_wgan.penalties.ctgan import (ConsistencyTerm, consistency_term, ctgan_penalty,
                                         feature_model)
 from keras_wgan.penalties.drift import drift_penalty
@@ -58,13 +64,14 @@ from keras_wgan.penalties.zero_centred import (ZeroCentredGradientPenalty,
                                                zero_centred_gradient_penalty)
 
 __all__ = [
-    "ConsistencyTerm", "GradientPenalty", "LipschitzMethod", "LipschitzPenalty", "METHODS",
-    "NoPenalty", "PENALTIES", "PairwiseLipschitzPenalty", "PenaltyFunction", "R1Penalty",
-    "WassersteinDivergence", "WeightClipping", "ZeroCentredGradientPenalty", "clip_weights",
-    "consistency_term", "ctgan_penalty", "drift_penalty", "feature_model", "from_model_options",
-    "get", "gradient_norms", "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty", "no_penalty",
-    "pairwise_lipschitz_penalty", "r1_penalty", "rmsprop", "squared_gradient_norms",
-    "wasserstein_div_penalty", "zero_centred_gradient_penalty",
+    "ConsistencyTerm", "GradientPenalty", "LabelledCritic", "LipschitzMethod",
+    "LipschitzPenalty", "METHODS", "NoPenalty", "PENALTIES", "PairwiseLipschitzPenalty",
+    "PenaltyFunction", "R1Penalty", "WassersteinDivergence", "WeightClipping",
+    "ZeroCentredGradientPenalty", "bind_labels", "clip_weights", "consistency_term",
+    "ctgan_penalty", "drift_penalty", "feature_model", "from_model_options", "get",
+    "gradient_norms", "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty",
+    "no_penalty", "pairwise_lipschitz_penalty", "r1_penalty", "rmsprop",
+    "squared_gradient_norms", "wasserstein_div_penalty", "zero_centred_gradient_penalty",
 ]
 
 #: The method classes by name: what `get(name)` builds.

@@ -10,9 +10,60 @@ critic update; it never asks which method it has.
 import numbers
 
 import keras
+import tensorflow as tf
 from keras import ops
 
-__all__ = ["LipschitzMethod", "PenaltyFunction"]
+__all__ = ["LabelledCritic", "LipschitzMethod", "PenaltyFunction", "bind_labels"]
+
+
+class LabelledCritic:
+    """A class-conditional critic with its labels bound: `x -> score of critic([x, labels])`.
+
+    Every Lipschitz method calls its critic as `critic(x, training=...)` on a
+    batch of samples. For a conditional critic the training step passes this
+    wrapper instead, so that each method differentiates with respect to the
+    sample with the label held fixed, and no method needs to know about
+    labels. The score is the critic's output, or its first output for an
+    auxiliary-classifier critic (`[scores, logits]`): only the score enters
+    the Lipschitz terms.
+
+    A batch of k times as many samples as labels (WGAN-div's one pass over
+    `concatenate([real, fake])`, real and fake sharing the labels) is scored
+    with the labels repeated k times.
+
+    Args:
+        critic: a conditional critic, called as `critic([samples, labels])`.
+        labels: int32 [B], the class of each sample of the batches scored.
+    """
+
+    def __init__(self, critic, labels):
+        self.critic = critic
+        self.labels = ops.cast(labels, "int32")
+
+    def labels_for(self, x):
+        """The labels of a batch `x` of B or k * B samples, [len(x)]."""
+        repeats = tf.shape(x)[0] // tf.shape(self.labels)[0]
+        return tf.tile(self.labels, [repeats])
+
+    def bind(self, model):
+        """`model` (another model on the critic's inputs) with the same labels bound."""
+        def call(x, training=True):
+            x = ops.convert_to_tensor(x)
+            return model([x, self.labels_for(x)], training=training)
+        return call
+
+    def __call__(self, x, training=True):
+        x = ops.convert_to_tensor(x)  # the critic takes tensors only in its list of inputs
+        outputs = self.critic([x, self.labels_for(x)], training=training)
+        return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
+
+
+def bind_labels(critic, labels):
+    """The critic to hand a Lipschitz method: `LabelledCritic(critic, labels)`.
+
+    Returns `critic` itself when `labels` is None (an unconditional model).
+    """
+    return critic if labels is None else LabelledCritic(critic, labels)
 
 
 class LipschitzMethod:

@@ -21,7 +21,10 @@ def feature_model(critic):
             (neither functional nor Sequential).
     """
     try:
-        return keras.Model(critic.inputs, [critic.layers[-1].input, critic.outputs[0]])
+        # A projection critic's last layer adds the projection <E[y], phi>: phi is its input.
+        layer = next((layer for layer in critic.layers if layer.name == "projection"), None)
+        features = critic.layers[-1].input if layer is None else layer.input[1]
+        return keras.Model(critic.inputs, [features, critic.outputs[0]])
     except (AttributeError, IndexError, TypeError, ValueError) as error:
         raise ValueError(
             f"penalty 'ctgan' reads the critic's second-to-last layer, which critic "
@@ -162,9 +165,12 @@ class ConsistencyTerm(LipschitzMethod):
                  seed=None, training=True):
         model = None
         if self.feature_weight:
-            model = self._feature_models.get(id(critic))
+            network = getattr(critic, "critic", critic)  # a LabelledCritic's own critic
+            model = self._feature_models.get(id(network))
             if model is None:
-                model = self._feature_models.setdefault(id(critic), feature_model(critic))
+                model = self._feature_models.setdefault(id(network), feature_model(network))
+            if network is not critic:
+                model = critic.bind(model)
         return ctgan_penalty(critic, real, fake, alpha=alpha, seed=seed, target=self.target,
                              training=training, consistency_weight=self.consistency_weight,
                              feature_weight=self.feature_weight, margin=self.margin,

@@ -11,6 +11,9 @@ its own process. What it measures:
   SGD, because its update is linear in the gradient: a doubled gradient
   doubles the step. (Adam's first steps are nearly invariant to the gradient's
   scale, so with Adam this test could not see doubled gradients.)
+- "conditional_step_diff": the same for class-conditional models (projection
+  and auxiliary-classifier critics) on (samples, labels) batches.
+- "conditional_moved": how far those weights moved.
 - "unscaled_step_diff": the same, with train_step's 1 / replicas loss scaling
   removed: the test's proof that it can see doubled gradients.
 - "moved": how far the weights moved (the comparison is not vacuous).
@@ -42,6 +45,7 @@ CRITIC_STEPS = 2
 STEPS = 2
 GLOBAL_BATCH = 16  # real samples per critic update, over all replicas
 LATENT = 3
+NUM_CLASSES = 3
 
 
 class FixedNoiseGAN(WassersteinGAN):
@@ -68,10 +72,18 @@ class FixedNoiseGAN(WassersteinGAN):
         return self._slice(self.tables["alpha"], batch_size, counter)
 
 
-def make_gan(tables, initial):
-    generator, critic = architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2)
+def build(conditioning=None):
+    """The networks: unconditional, or conditional with that critic conditioning."""
+    if conditioning is None:
+        return architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2)
+    return architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2,
+                               num_classes=NUM_CLASSES, critic_conditioning=conditioning)
+
+
+def make_gan(tables, initial, conditioning=None):
+    generator, critic = build(conditioning)
     gan = FixedNoiseGAN(generator, critic, critic_steps=CRITIC_STEPS, penalty="gp", seed=0,
-                        tables=tables)
+                        tables=tables, num_classes=conditioning and NUM_CLASSES)
     gan.compile(critic_optimizer=keras.optimizers.SGD(0.05),
                 generator_optimizer=keras.optimizers.SGD(0.05))
     gan.set_weights(initial)
@@ -83,25 +95,32 @@ def global_batches(rng):
     return rng.normal(size=(STEPS, CRITIC_STEPS, GLOBAL_BATCH, 2)).astype("float32")
 
 
-def fit_batches(real, replicas):
+def fit_batches(real, replicas, labels=None):
     """The batches fit() must see so that replica r's critic update s uses its slice of G_s.
 
     A replica splits its part of the fit() batch into CRITIC_STEPS real batches;
-    fit() gives replica r the r-th contiguous part of the global batch.
+    fit() gives replica r the r-th contiguous part of the global batch. Labels
+    [STEPS, CRITIC_STEPS, G] are arranged like the samples.
     """
     per_replica = GLOBAL_BATCH // replicas
-    batches = []
-    for step_batches in real:  # [CRITIC_STEPS, G, 2]
-        parts = [step_batches[s, r * per_replica:(r + 1) * per_replica]
-                 for r in range(replicas) for s in range(CRITIC_STEPS)]
-        batches.append(np.concatenate(parts))
-    return tf.data.Dataset.from_tensor_slices(np.stack(batches))
+
+    def arrange(arrays):
+        batches = []
+        for step_batches in arrays:  # [CRITIC_STEPS, G, ...]
+            parts = [step_batches[s, r * per_replica:(r + 1) * per_replica]
+                     for r in range(replicas) for s in range(CRITIC_STEPS)]
+            batches.append(np.concatenate(parts))
+        return np.stack(batches)
+
+    if labels is None:
+        return tf.data.Dataset.from_tensor_slices(arrange(real))
+    return tf.data.Dataset.from_tensor_slices((arrange(real), arrange(labels)))
 
 
-def train(strategy, real, tables, initial):
+def train(strategy, real, tables, initial, labels=None, conditioning=None):
     with strategy.scope():
-        gan = make_gan(tables, initial)
-    data = fit_batches(real, strategy.num_replicas_in_sync)
+        gan = make_gan(tables, initial, conditioning)
+    data = fit_batches(real, strategy.num_replicas_in_sync, labels)
     data = distribute.distribute_dataset(data, strategy, critic_steps=CRITIC_STEPS)
     gan.fit(data, epochs=1, steps_per_epoch=STEPS, verbose=0)
     return [np.asarray(w) for w in gan.get_weights()]
@@ -130,6 +149,18 @@ def main():
     report["replicas"] = mirrored.num_replicas_in_sync
     report["step_diff"] = max_diff(single, train(mirrored, real, tables, initial))
     report["moved"] = max_diff(single, initial)
+    labels = rng.integers(0, NUM_CLASSES, size=(STEPS, CRITIC_STEPS, GLOBAL_BATCH)).astype(
+        "int32")
+    report["conditional_step_diff"], report["conditional_moved"] = {}, {}
+    for conditioning in ("projection", "auxiliary"):
+        keras.utils.set_random_seed(2)
+        generator, critic = build(conditioning)
+        start = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=0,
+                               num_classes=NUM_CLASSES).get_weights()
+        alone = train(tf.distribute.get_strategy(), real, tables, start, labels, conditioning)
+        report["conditional_step_diff"][conditioning] = max_diff(
+            alone, train(mirrored, real, tables, start, labels, conditioning))
+        report["conditional_moved"][conditioning] = max_diff(alone, start)
     scaling = distribute.num_replicas
     distribute.num_replicas = lambda: 1  # what train_step would do without its scaling
     try:
