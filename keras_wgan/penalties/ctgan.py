@@ -153,7 +153,8 @@ class ConsistencyTerm(LipschitzMethod):
                 f"penalty 'ctgan' needs a critic with dropout, received a critic "
                 f"{critic.name!r} without any Dropout layer: its two passes would agree and the "
                 "consistency term would be 0; expected a critic with Dropout (e.g. "
-                "architectures.build('mlp', ..., dropout=0.2) or the 'kerasio' critic)")
+                "critic_dropout=0.5 (--critic_dropout) with the mlp, "
+                "architectures.build('mlp', ..., dropout=0.5), or the 'kerasio' critic)")
         if self.feature_weight:
             feature_model(critic)
 
