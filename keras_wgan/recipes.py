@@ -17,11 +17,15 @@ grayscale digits (docs/image_quality.md, section 2), which cifar10 and celeb_a
 take unmeasured (`tuned=False`). How each was chosen, with the measurements:
 docs/recipes.md.
 
-A recipe's optimizer settings are for its own penalty. A run with
-`penalty="clip"` on a recipe of another penalty takes the original WGAN's
-instead (`CLIP_OPTIMIZER`: learning rate 5e-5 for both networks, no decay,
-and `train()` picks RMSprop for clipping): the Adam learning rates of 1e-3
-or 1e-4 of the penalty recipes are 20 to 200 times the original's.
+A recipe's penalty options (`penalty_weight`) are for its own penalty: a run
+with another penalty gets `penalty_weight=None`, that is the method's own
+default (WGAN-div's k = 2, R1's gamma...), and `tuned=False`. Its optimizer
+settings are for its own penalty too. A run with `penalty="clip"` on a
+recipe of another penalty takes the original WGAN's instead
+(`CLIP_OPTIMIZER`: learning rate 5e-5 for both networks, no decay, and
+`train()` picks RMSprop for clipping): the Adam learning rates of 1e-3 or
+1e-4 of the penalty recipes are 20 to 200 times the original's. Other
+penalties keep the recipe's optimizer.
 """
 
 import copy
@@ -91,9 +95,10 @@ def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
             (vectors: the generic toy recipe) or "images".
         architecture: the architecture the run uses, if chosen: images with
             "resnet" get `RESNET_RECIPE`.
-        penalty: the penalty the run uses, if chosen: "clip" on a recipe of
-            another penalty replaces its optimizer settings by
-            `CLIP_OPTIMIZER` (and the recipe is then `tuned=False`).
+        penalty: the penalty the run uses, if chosen (a name, or a method
+            object or function). Another than the recipe's gets
+            `penalty_weight=None` (the method's default) and `tuned=False`;
+            "clip" also replaces the optimizer settings by `CLIP_OPTIMIZER`.
 
     Returns:
         A deep copy of the recipe (keys `RECIPE_KEYS`, plus units and depth
@@ -108,6 +113,8 @@ def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
     0.0002
     >>> recipe("8gaussians", penalty="clip")["critic_learning_rate"]
     5e-05
+    >>> print(recipe("25gaussians", penalty="wgan_div")["penalty_weight"])
+    None
     """
     if kind not in ("points", "images"):
         raise ValueError(f"kind must be 'points' or 'images', received {kind!r}")
@@ -117,8 +124,10 @@ def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
     if architecture == "resnet" and result["architecture"] is None:  # an image recipe
         result = RESNET_RECIPE
     result = copy.deepcopy(result)
-    if penalty == "clip" and result["penalty"] != "clip":
-        result.update(CLIP_OPTIMIZER, penalty="clip", tuned=False)
+    if penalty is not None and penalty != result["penalty"]:  # a method object is another
+        result.update(penalty=penalty, penalty_weight=None, tuned=False)
+        if penalty == "clip":
+            result.update(CLIP_OPTIMIZER)
     return result
 
 

@@ -35,8 +35,9 @@ import typing
 
 from keras_wgan import validation
 
-__all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "STRATEGIES", "TrainSettings", "check_mixed_precision",
-           "check_partial", "check_size_options", "describe", "flag_kind", "make",
+__all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "STRATEGIES", "TrainSettings",
+           "check_critic_dropout", "check_mixed_precision", "check_partial",
+           "check_size_options", "describe", "flag_kind", "make",
            "markdown_table", "names"]
 
 #: The precision settings; "auto" resolves to one of the others (`training.resolve_mixed_precision`).
@@ -48,6 +49,8 @@ CRITIC_CONDITIONINGS = ("projection", "auxiliary")
 #: Each architecture's size options (the others do not apply to it).
 SIZE_OPTIONS = {"mlp": ("units", "depth"), "dcgan": ("filters",), "resnet": ("channels",),
                 "kerasio": ()}
+#: The architectures whose critic takes `critic_dropout` (kerasio's has its own, fixed).
+DROPOUT_ARCHITECTURES = ("mlp",)
 _FLOAT16 = ("mixed_float16", "float16")
 
 
@@ -176,6 +179,20 @@ def check_size_options(architecture, sizes):
                              f" (its size options: {', '.join(accepted) or 'none'})")
 
 
+def check_critic_dropout(architecture, rate):
+    """Refuses a critic dropout rate > 0 for an architecture that does not take one.
+
+    Raises:
+        ValueError: naming the architecture and those that take it.
+    """
+    if rate and architecture not in DROPOUT_ARCHITECTURES:
+        own = (" (its critic has its own fixed dropout, 0.3 and 0.2)" if architecture == "kerasio"
+               else "")
+        raise ValueError(f"critic_dropout={rate} does not apply to architecture "
+                         f"{architecture!r}{own}; expected 0, or architecture "
+                         f"{' or '.join(map(repr, DROPOUT_ARCHITECTURES))}")
+
+
 def _setting(default, help, check=None, *, choices=None):
     """A field of `TrainSettings`: its default, help text, check and (enum flags) choices."""
     return dataclasses.field(default=default,
@@ -225,12 +242,17 @@ class TrainSettings:
         "projection", "With --conditional: how the critic takes the label, projection (Miyato "
         "& Koyama 2018) or auxiliary (an auxiliary classifier, as gan_cifar_resnet.py).",
         _one_of(*CRITIC_CONDITIONINGS), choices=CRITIC_CONDITIONINGS)
+    critic_dropout: float = _setting(
+        0.0, "mlp: rate of a Dropout after each hidden critic layer, in [0, 1) (ctgan needs "
+        "one, e.g. 0.5; the kerasio critic has its own).",
+        lambda name, value: validation.number(name, value, 0.0, below=1.0))
     # The Lipschitz method.
     penalty: str | None = _setting(
         None, "The Lipschitz method, a name of keras_wgan.penalties: gp, lp, pairwise, clip, "
         "none, gp0, r1, wgan_div or ctgan.", _penalty)
-    penalty_weight: float | None = _setting(None, "lambda, the penalty's weight.",
-                                            _maybe(_non_negative))
+    penalty_weight: float | None = _setting(
+        None, "lambda, the penalty's weight (default: the recipe's with the recipe's penalty, "
+        "else the method's own, e.g. k = 2 for wgan_div).", _maybe(_non_negative))
     penalty_target: float = _setting(1.0, "The Lipschitz constant the penalties aim at.",
                                      _non_negative)
     pairwise_interpolates: bool = _setting(
@@ -329,6 +351,7 @@ class TrainSettings:
         if self.architecture is not None:
             check_size_options(self.architecture, {name: getattr(self, name) for name in
                                                    ("units", "depth", "filters", "channels")})
+            check_critic_dropout(self.architecture, self.critic_dropout)
 
 
 # --------------------------------------------------------------- the users

@@ -159,9 +159,9 @@ def resolve_mixed_precision(mixed_precision="auto", penalty=None):
 
 
 def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm=False,
-              critic_norm=None, units=None, depth=None, filters=None, channels=None,
-              mixed_precision="float32", num_classes=None, critic_conditioning="projection",
-              **model_options):
+              critic_norm=None, critic_dropout=0.0, units=None, depth=None, filters=None,
+              channels=None, mixed_precision="float32", num_classes=None,
+              critic_conditioning="projection", **model_options):
     """The networks for a sample shape, wrapped in a `WassersteinGAN`.
 
     Args:
@@ -171,6 +171,8 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
         latent_dim: width of the latent vectors (None: the architecture's default).
         spectral_norm: wrap the critic's layers in spectral normalisation.
         critic_norm: None or "layer".
+        critic_dropout: rate of a Dropout after each hidden critic layer
+            (mlp only: `settings.DROPOUT_ARCHITECTURES`); 0 adds none.
         units, depth: mlp options; filters: dcgan option; channels: resnet option.
         mixed_precision: the networks' dtype policy, a `MIXED_PRECISION` name
             ("auto" resolves as in `resolve_mixed_precision`). It applies to
@@ -186,10 +188,13 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
     architecture = architecture or architectures.default_architecture(sample_shape)
     sizes = {"units": units, "depth": depth, "filters": filters, "channels": channels}
     settings_lib.check_size_options(architecture, sizes)
+    settings_lib.check_critic_dropout(architecture, critic_dropout)
     options = {name: value for name, value in sizes.items() if value is not None}
     if num_classes is not None:
         options.update(num_classes=num_classes, critic_conditioning=critic_conditioning)
         model_options["num_classes"] = num_classes
+    if critic_dropout:
+        options["dropout"] = critic_dropout
     policy = resolve_mixed_precision(mixed_precision, model_options.get("penalty", "gp"))
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
@@ -304,6 +309,9 @@ def _with_recipe(s, run):
             recipe.pop(name, None)  # the recipe's network sizes are for its own architecture
     s = dataclasses.replace(s, **{name: value for name, value in recipe.items()
                                   if getattr(s, name) is None})
+    if s.penalty_weight is None and isinstance(s.penalty, str):
+        # Another penalty than the recipe's: its own default (e.g. WGAN-div's k = 2), recorded.
+        s = dataclasses.replace(s, penalty_weight=penalties.get(s.penalty).weight)
     return dataclasses.replace(s, model_name=s.model_name or _model_name(s.dataset),
                                output_dir=run.output_dir,
                                mixed_precision=resolve_mixed_precision(s.mixed_precision,
@@ -351,8 +359,8 @@ def _lock_and_check_resume(locks, s, run, info):
 
 
 # The settings build_gan() takes (the networks' and the WassersteinGAN's).
-_MODEL_SETTINGS = ("architecture", "latent_dim", "spectral_norm", "critic_norm", "units",
-                   "depth", "filters", "channels", "critic_steps", "penalty", "penalty_weight",
+_MODEL_SETTINGS = ("architecture", "latent_dim", "spectral_norm", "critic_norm",
+                   "critic_dropout", "units", "depth", "filters", "channels", "critic_steps", "penalty", "penalty_weight",
                    "penalty_target", "pairwise_interpolates", "clip_value", "drift_weight",
                    "fresh_real_batches", "seed", "mixed_precision", "ema_decay", "augment")
 
@@ -517,6 +525,7 @@ def _model_settings(s, info):
         "architecture": architecture, "latent_dim": size("latent_dim"), "units": size("units"),
         "depth": size("depth"), "filters": size("filters"), "channels": size("channels"),
         "spectral_norm": bool(s.spectral_norm), "critic_norm": s.critic_norm,
+        "critic_dropout": s.critic_dropout,
         "penalty": s.penalty, "penalty_weight": s.penalty_weight,
         "penalty_target": s.penalty_target, "pairwise_interpolates": bool(s.pairwise_interpolates),
         "clip_value": s.clip_value, "drift_weight": s.drift_weight,

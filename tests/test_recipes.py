@@ -94,6 +94,19 @@ def test_a_clip_run_takes_the_original_wgans_optimizer_not_the_recipes():
     assert recipes.recipe("8gaussians", penalty="gp")["critic_learning_rate"] == 1e-3
 
 
+def test_a_recipes_penalty_weight_applies_only_to_its_own_penalty():
+    assert recipes.recipe("25gaussians", penalty="pairwise")["penalty_weight"] == 10.0
+    assert recipes.recipe("25gaussians")["tuned"] is True
+    for penalty in ("wgan_div", "r1", "clip", keras_wgan.penalties.GradientPenalty(weight=3.0)):
+        config = recipes.recipe("25gaussians", penalty=penalty)
+        # None: the method's own default (WGAN-div's k = 2...), or the object's own weight.
+        assert config["penalty_weight"] is None and config["penalty"] is penalty
+        assert config["tuned"] is False
+    # Only clip swaps the optimizer settings.
+    assert recipes.recipe("25gaussians", penalty="wgan_div")["critic_learning_rate"] == 1e-3
+    assert recipes.recipe("mnist", penalty="r1")["penalty_weight"] is None
+
+
 def test_train_with_clip_uses_rmsprop_5e5_without_decay(tmp_path):
     result = training.train("8gaussians", penalty="clip", train_steps=3, units=8,
                             batch_size=16, output_dir=tmp_path, export_dir=None, verbose=0,

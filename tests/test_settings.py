@@ -76,6 +76,13 @@ def test_one_default_for_verbose_in_python_and_on_the_command_line():
     ({"monitor_every_epochs": -1}, "monitor_every_epochs must be an integer >= 0 (0: no "
                                    "monitoring), received -1"),
     ({"mixed_precision": "mixed_float16"}, "mixed_precision='mixed_float16' is not supported"),
+    ({"critic_dropout": 1.0}, "critic_dropout must be a number in [0, 1), received 1.0"),
+    ({"critic_dropout": 0.5, "architecture": "dcgan"},
+     "critic_dropout=0.5 does not apply to architecture 'dcgan'; expected 0, or architecture "
+     "'mlp'"),
+    ({"critic_dropout": 0.3, "architecture": "kerasio"},
+     "critic_dropout=0.3 does not apply to architecture 'kerasio' (its critic has its own fixed "
+     "dropout, 0.3 and 0.2)"),
 ])
 def test_a_bad_value_is_refused_in_the_one_message_format(overrides, message):
     with pytest.raises(ValueError) as error:

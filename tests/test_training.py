@@ -62,6 +62,9 @@ def no_data(monkeypatch):
     ({"mixed_precision": "float16"}, "mixed_precision='float16' is not supported"),
     ({"jit_compile": "maybe"}, "jit_compile must be 'auto', True or False"),
     ({"seed": -1}, "seed must be an integer >= 0, received -1"),
+    ({"critic_dropout": -0.1}, "critic_dropout must be a number in [0, 1)"),
+    ({"critic_dropout": 0.2, "architecture": "resnet"},
+     "critic_dropout=0.2 does not apply to architecture 'resnet'"),
 ])
 def test_bad_settings_are_refused_before_the_data_is_opened(settings, message, no_data, tmp_path):
     with pytest.raises(ValueError) as error:
@@ -188,3 +191,38 @@ def test_explicit_jit_compile_trains_a_tiny_model():
     history = gan.fit(batches, steps_per_epoch=2, epochs=1, verbose=0)
     assert all(np.all(np.isfinite(v)) for v in history.history.values())
     assert int(gan.critic_optimizer.iterations) == 4
+
+
+def test_critic_dropout_builds_the_mlp_critic_with_dropout_and_trains_ctgan(tmp_path):
+    import keras
+
+    result = training.train("8gaussians", penalty="ctgan", critic_dropout=0.5, train_steps=2,
+                            units=8, depth=2, batch_size=16, output_dir=tmp_path, export_dir=None,
+                            verbose=0, monitor_every_epochs=0)
+    rates = [layer.rate for layer in result.model.critic.layers
+             if isinstance(layer, keras.layers.Dropout)]
+    assert rates == [0.5, 0.5] and result.settings["critic_dropout"] == 0.5
+    assert result.model.penalty.name == "ctgan" and result.generator_steps == 2
+
+
+def test_build_gan_refuses_critic_dropout_for_an_architecture_without_it():
+    # The architecture chosen by the data's shape is checked too (dcgan for 28 x 28 images).
+    with pytest.raises(ValueError, match="critic_dropout=0.2 does not apply to architecture "
+                                         "'dcgan'"):
+        training.build_gan((28, 28, 1), critic_dropout=0.2)
+    critic = training.build_gan((2,), units=4, depth=1, critic_dropout=0.2).critic
+    assert [layer.rate for layer in critic.layers if layer.__class__.__name__ == "Dropout"] == [0.2]
+
+
+def test_another_penalty_than_the_recipes_takes_its_own_default_weight(tmp_path):
+    kwargs = dict(train_steps=1, units=8, batch_size=16, export_dir=None, verbose=0,
+                  monitor_every_epochs=0)
+    result = training.train("25gaussians", penalty="wgan_div", output_dir=tmp_path / "a", **kwargs)
+    assert result.model.penalty.weight == 2.0  # WGAN-div's k, not the toy recipe's 10
+    assert result.settings["penalty_weight"] == 2.0
+    given = training.train("25gaussians", penalty="wgan_div", penalty_weight=5.0,
+                           output_dir=tmp_path / "b", **kwargs)
+    assert given.model.penalty.weight == 5.0
+    # The recipe's own penalty keeps the recipe's weight.
+    own = training.train("25gaussians", penalty="pairwise", output_dir=tmp_path / "c", **kwargs)
+    assert own.model.penalty.weight == 10.0

@@ -101,7 +101,7 @@ def consistency_term(outputs_1, outputs_2, features_1=None, features_2=None, *,
 
     Example:
     >>> term = consistency_term([[1.0], [0.0]], [[0.0], [0.0]], [[2.0, 0.0]] * 2, [[0.0, 0.0]] * 2)
-    >>> round(float(term), 6)
+    >>> round(float(term), 6)  # (1 + 0.1 * 2 + 0 + 0.1 * 2) / 2
     0.7
     """
     outputs_1 = ops.reshape(ops.cast(outputs_1, "float32"), (-1,))
@@ -130,6 +130,17 @@ class ConsistencyTerm(LipschitzMethod):
     the critic's last layer, which needs a functional or Sequential critic;
     `feature_weight=0` leaves that part out (and any critic then works).
 
+    Checked against the paper and the authors' released code: CT on the real
+    batch only, two fresh dropout passes, the second-to-last layer's part at
+    0.1, dropout on in every critic call of training (the gradient penalty's
+    and the generator's too). One difference: their code subtracts M after
+    weighting by lambda_2 (max(0, lambda_2 d - M)); here, as in eq. 5, M' is
+    subtracted from d; with their M = 0 the two agree. These defaults are the
+    paper's, for image critics (dropout 0.5, Adam 1e-4): on 25gaussians with
+    the dropout mlp critic no setting tried worked (W1 / noise floor 14.6
+    at best, 4 of 25 modes), and the gradient penalty alone with the same
+    dropout critic failed too; see the README.
+
     Args:
         weight: lambda, 10.
         consistency_weight: lambda_2 / lambda, 2 / 10.
@@ -157,7 +168,8 @@ class ConsistencyTerm(LipschitzMethod):
                 f"penalty 'ctgan' needs a critic with dropout, received a critic "
                 f"{critic.name!r} without any Dropout layer: its two passes would agree and the "
                 "consistency term would be 0; expected a critic with Dropout (e.g. "
-                "architectures.build('mlp', ..., dropout=0.2) or the 'kerasio' critic)")
+                "critic_dropout=0.5 (--critic_dropout) with the mlp, "
+                "architectures.build('mlp', ..., dropout=0.5), or the 'kerasio' critic)")
         if self.feature_weight:
             feature_model(critic)
 
