@@ -37,7 +37,7 @@ class SamplePictures(keras.callbacks.Callback):
     class by row: row k holds `COLUMNS` samples of class k (K rows in all,
     whatever `num_samples`), and the caption names the rows' classes when the
     names are short; 2-D points are drawn for labels from the data's class
-    frequencies. No interpolation strip is written for it.
+    frequencies; its interpolation strip holds one class per row.
 
     Args:
         directory: where the PNG files go.
@@ -109,10 +109,15 @@ class SamplePictures(keras.callbacks.Callback):
         pictures.save_png(pictures.picture(samples, self.real, self.value_range, caption,
                                            columns=self.COLUMNS), path)
         self.written.append(path)
-        if np.ndim(samples) == 4 and self._labels is None:
+        if np.ndim(samples) == 4:
+            num_classes = getattr(self.model, "num_classes", None)
+            rows = None if num_classes is None else np.arange(8, dtype="int32") % num_classes
+            what = ("latent interpolations (slerp), one pair per row" if rows is None else
+                    "latent interpolations (slerp) within a class, row k: class k mod "
+                    f"{num_classes}")
             strip = pictures.interpolation_strip(
                 generator, seed=self.seed, value_range=self.value_range or (-1.0, 1.0),
-                caption=caption[:1] + ["latent interpolations (slerp), one pair per row"])
+                caption=caption[:1] + [what], labels=rows)
             pictures.save_png(strip, os.path.join(self.directory, f"interp_{epoch:04d}.png"))
         return path
 

@@ -360,9 +360,25 @@ def _lock_and_check_resume(locks, s, run, info):
 
 # The settings build_gan() takes (the networks' and the WassersteinGAN's).
 _MODEL_SETTINGS = ("architecture", "latent_dim", "spectral_norm", "critic_norm",
-                   "critic_dropout", "units", "depth", "filters", "channels", "critic_steps", "penalty", "penalty_weight",
-                   "penalty_target", "pairwise_interpolates", "clip_value", "drift_weight",
-                   "fresh_real_batches", "seed", "mixed_precision", "ema_decay", "augment")
+                   "critic_dropout", "units", "depth", "filters", "channels", "critic_steps",
+                   "penalty", "penalty_weight", "penalty_target", "pairwise_interpolates",
+                   "clip_value", "drift_weight", "fresh_real_batches", "seed", "mixed_precision",
+                   "ema_decay", "augment")
+# The penalty options a method named by a string takes from the settings; a
+# method object (or config, or function) carries its own, so those left at
+# their defaults are not passed with it (a changed one is an error).
+_PENALTY_OPTIONS = ("penalty_target", "pairwise_interpolates", "clip_value")
+
+
+def _model_options(s):
+    """The settings `build_gan` takes, as keywords."""
+    options = {name: getattr(s, name) for name in _MODEL_SETTINGS}
+    if not isinstance(s.penalty, str):
+        defaults = {field.name: field.default for field in dataclasses.fields(s)}
+        for name in _PENALTY_OPTIONS:
+            if options[name] == defaults[name]:
+                options[name] = None
+    return options
 
 
 def _model(s, info, strategy):
@@ -374,7 +390,7 @@ def _model(s, info, strategy):
                                critic_conditioning=s.critic_conditioning,
                                class_frequencies=info.class_frequencies)
         gan = build_gan(info.sample_shape, **conditional,
-                        **{name: getattr(s, name) for name in _MODEL_SETTINGS})
+                        **_model_options(s))
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or penalties.get(s.penalty).default_optimizer_name
         critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
@@ -450,10 +466,7 @@ def _chief_callbacks(s, run, info):
                                  class_names=info.class_names if s.conditional else None)]
     # Monitoring: before the sample pictures and the TensorBoard callback, which caption
     # and log what it adds to `logs`.
-    if s.monitor_every_epochs and s.conditional:
-        # The Monitor samples the generator from latent vectors alone.
-        _log.info("monitor: off for a class-conditional model (not supported yet)")
-    elif s.monitor_every_epochs:
+    if s.monitor_every_epochs:
         from keras_wgan.evaluation import monitor
 
         chief_callbacks.insert(0, monitor.Monitor(
@@ -470,13 +483,15 @@ def _export(gan, s, run, info):
         return None
     from keras_wgan import export as export_lib
 
-    return export_lib.export_generator(
-        gan, s.export_dir, model_name=s.model_name,
-        tflite_quantization=s.tflite_quantization,
-        metadata={"dataset": s.dataset,
-                  "architecture": s.architecture or architectures.default_architecture(
-                      info.sample_shape),
-                  "value_range": info.value_range})
+    metadata = {"dataset": s.dataset,
+                "architecture": s.architecture or architectures.default_architecture(
+                    info.sample_shape),
+                "value_range": info.value_range}
+    if s.conditional and info.class_names:
+        metadata["class_names"] = list(info.class_names)
+    return export_lib.export_generator(gan, s.export_dir, model_name=s.model_name,
+                                       tflite_quantization=s.tflite_quantization,
+                                       metadata=metadata)
 
 
 def _lock_run_directories(run, output_dir, checkpoint_dir):

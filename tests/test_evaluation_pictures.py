@@ -100,6 +100,22 @@ def test_interpolation_strip_ends_are_the_generator_images_of_the_two_latents():
                               pictures.interpolation_strip(generator, pairs=2, steps=4, seed=6))
 
 
+def test_a_conditional_interpolation_strip_holds_one_class_per_row():
+    generator, _ = architectures.build("mlp", (4, 4, 1), latent_dim=3, units=8, depth=1,
+                                       num_classes=3)
+    ends = np.random.default_rng(1).normal(size=(2, 2, 3)).astype("float32")
+    rows = np.array([2, 0], dtype="int32")
+    strip = pictures.interpolation_strip(generator, steps=3, ends=ends, scale=2, labels=rows)
+    size = 4 * 2 + 1
+    for row, label in enumerate(rows):
+        first = strip[1 + size * row:size * (row + 1), 1:size]
+        alone = generator.predict([ends[row, :1], np.array([label], "int32")], verbose=0)
+        np.testing.assert_allclose(first, pictures.image_grid(alone, padding=1, scale=2)[1:-1, 1:-1],
+                                   atol=1)
+    with pytest.raises(ValueError, match="labels must hold one class per row"):
+        pictures.interpolation_strip(generator, steps=3, ends=ends, labels=[1])
+
+
 def test_slerp_keeps_the_norm_of_normal_latents_and_lerp_does_not():
     ends = np.array([[[3.0, 0.0], [0.0, 3.0]]])
     slerp = pictures.interpolation_latents(2, steps=5, ends=ends)

@@ -226,3 +226,18 @@ def test_another_penalty_than_the_recipes_takes_its_own_default_weight(tmp_path)
     # The recipe's own penalty keeps the recipe's weight.
     own = training.train("25gaussians", penalty="pairwise", output_dir=tmp_path / "c", **kwargs)
     assert own.model.penalty.weight == 10.0
+
+
+def test_train_takes_a_lipschitz_method_object(tmp_path):
+    # The object carries its own options: the settings' defaults of penalty_target,
+    # pairwise_interpolates and clip_value are not forced on it, a changed one is refused.
+    from keras_wgan import penalties
+
+    kwargs = dict(train_steps=1, units=8, batch_size=16, export_dir=None, verbose=0,
+                  monitor_every_epochs=0)
+    method = penalties.GradientPenalty(weight=3.0, target=0.5)
+    result = training.train("8gaussians", penalty=method, output_dir=tmp_path / "a", **kwargs)
+    assert result.model.penalty.weight == 3.0 and result.model.penalty.target == 0.5
+    with pytest.raises(ValueError, match="penalty_target"):
+        training.train("8gaussians", penalty=method, penalty_target=2.0,
+                       output_dir=tmp_path / "b", **kwargs)

@@ -298,7 +298,8 @@ def interpolation_latents(latent_dim, pairs=8, steps=10, seed=0, method="slerp",
 
 
 def interpolation_strip(generator, pairs=8, steps=10, seed=0, method="slerp", latent_dim=None,
-                        value_range=(-1.0, 1.0), caption=None, scale=None, ends=None):
+                        value_range=(-1.0, 1.0), caption=None, scale=None, ends=None,
+                        labels=None):
     """A picture of the generator's images along latent paths, one path per row.
 
     Args:
@@ -310,17 +311,28 @@ def interpolation_strip(generator, pairs=8, steps=10, seed=0, method="slerp", la
         value_range: the images' value range.
         caption: optional caption lines drawn above.
         scale: enlargement of each image (default `readable_scale`).
+        labels: for a class-conditional generator (called as
+            `generator([latent, label])`), the class of each row, [pairs]
+            ints: the row moves through latent space with its class held.
 
     Returns:
         uint8 RGB array: `pairs` rows of `steps` images, the first and last
         of each row the generator's images of that pair's two ends.
     """
     if latent_dim is None:
-        latent_dim = generator.input_shape[-1]
+        shape = generator.input_shape
+        latent_dim = (shape[0] if labels is not None else shape)[-1]
     latents = interpolation_latents(latent_dim, pairs, steps, seed, method, ends)
     flat = latents.reshape(-1, latents.shape[-1])
-    images = np.asarray(generator.predict(flat, verbose=0) if hasattr(generator, "predict")
-                        else generator(flat), dtype="float32")
+    inputs = flat
+    if labels is not None:
+        labels = np.asarray(labels, dtype="int32")
+        if labels.shape != (latents.shape[0],):
+            raise ValueError(f"labels must hold one class per row, [{latents.shape[0]}], "
+                             f"received shape {labels.shape}")
+        inputs = [flat, np.repeat(labels, latents.shape[1])]
+    images = np.asarray(generator.predict(inputs, verbose=0) if hasattr(generator, "predict")
+                        else generator(inputs), dtype="float32")
     if images.ndim != 4:
         raise ValueError(f"generator must make images [N, H, W, C], made shape {images.shape}")
     scale = scale or readable_scale(images.shape[1], images.shape[2])
