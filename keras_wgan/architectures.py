@@ -3,12 +3,12 @@
 Every architecture here is a function ``fn(sample_shape, latent_dim=..., *,
 spectral_norm=False, critic_norm=None, num_classes=None,
 critic_conditioning="projection", **options)`` returning a
-``(generator, critic)`` pair of functional ``keras.Model`` objects:
+`(generator, critic)` pair of functional `keras.Model` objects:
 
-* the generator maps ``[batch, latent_dim]`` float32 noise to
-  ``[batch, *sample_shape]`` samples (image generators end in ``tanh``, so
-  pixels lie in ``[-1, 1]``; the toy ``mlp`` ends linear);
-* the critic maps ``[batch, *sample_shape]`` samples to ``[batch, 1]`` scores,
+* the generator maps `[batch, latent_dim]` float32 noise to
+  `[batch, *sample_shape]` samples (image generators end in `tanh`, so
+  pixels lie in `[-1, 1]`; the toy `mlp` ends linear);
+* the critic maps `[batch, *sample_shape]` samples to `[batch, 1]` scores,
   with no sigmoid, because a Wasserstein critic outputs an unbounded score.
 
 Why the rules below exist:
@@ -16,61 +16,61 @@ Why the rules below exist:
 * The critic never uses batch normalisation. The gradient penalty of WGAN-GP
   penalises the gradient of each sample's score with respect to that sample;
   batch normalisation mixes the samples of a batch, so those per-sample
-  gradients stop meaning anything. ``critic_norm="layer"`` adds per-sample
+  gradients stop meaning anything. `critic_norm="layer"` adds per-sample
   layer normalisation instead, as the WGAN-GP paper recommends: WGAN-GP's
-  own (``keras_wgan.layers.SampleLayerNormalization``: each sample over all
+  own (`keras_wgan.layers.SampleLayerNormalization`: each sample over all
   its channels, height and width, epsilon 1e-5, a scale and an offset per
-  channel), not Keras's default ``LayerNormalization`` (each pixel over its
+  channel), not Keras's default `LayerNormalization` (each pixel over its
   channels). Models saved before with Keras's layer still load.
-* ``spectral_norm=True`` wraps every Dense/Conv layer of the critic in
-  ``keras.layers.SpectralNormalization``, the Lipschitz method of Miyato et
-  al., in Keras's projected form: every call with ``training=True`` runs one
+* `spectral_norm=True` wraps every Dense/Conv layer of the critic in
+  `keras.layers.SpectralNormalization`, the Lipschitz method of Miyato et
+  al., in Keras's projected form: every call with `training=True` runs one
   power iteration and assigns W / sigma to the stored kernel, which the layer
   then uses, so no gradient flows through sigma (Miyato et al. differentiate
   through W / sigma(W)) and the optimizer updates the normalised kernel. The
-  training step calls the critic with ``training=True`` in the critic pass,
+  training step calls the critic with `training=True` in the critic pass,
   in the gradient penalty's (and the pairwise interpolates') pass and in the
   generator's pass, so the iteration and the renormalisation run in each of
-  them, not once per critic update. With ``training=False`` the kernel is
+  them, not once per critic update. With `training=False` the kernel is
   used as stored.
 * The critic's last layer and the generator's last layers are created with
-  ``dtype="float32"``, so that under a ``mixed_bfloat16`` policy the scores
+  `dtype="float32"`, so that under a `mixed_bfloat16` policy the scores
   (which feed the loss) and the samples stay float32.
-* Only ``keras.layers`` and ``keras.ops`` are used, so the networks do not tie
+* Only `keras.layers` and `keras.ops` are used, so the networks do not tie
   the package to the TensorFlow backend.
 
-Class-conditional networks (``num_classes=K``; None, the default, builds the
+Class-conditional networks (`num_classes=K`; None, the default, builds the
 unconditional networks, layer for layer as before):
 
-* the generator takes ``[noise, label]``: float32 noise ``[batch,
-  latent_dim]`` and int32 labels ``[batch]`` in [0, K) (inputs named
-  ``"noise"`` and ``"label"``). ``mlp`` and ``kerasio`` concatenate a
-  learned label embedding (min(K, ``latent_dim``) values, as many as a
+* the generator takes `[noise, label]`: float32 noise ``[batch,
+  latent_dim]` and int32 labels `[batch]`` in [0, K) (inputs named
+  `"noise"` and `"label"`). `mlp` and `kerasio` concatenate a
+  learned label embedding (min(K, `latent_dim`) values, as many as a
   one-hot label, which the keras.io conditional GAN example concatenates)
-  to the noise; ``dcgan``
-  and ``resnet`` replace every batch normalisation of the generator by
-  ``keras_wgan.layers.ConditionalBatchNormalization`` (a scale and offset
-  per class), as the conditional generator of ``gan_cifar_resnet.py``;
-* the critic takes ``[sample, label]`` (inputs ``"sample"`` and
-  ``"label"``) and, with ``critic_conditioning="projection"`` (the
-  default), returns one score ``[batch, 1]``: linear(phi(x)) + <embed(y),
+  to the noise; `dcgan`
+  and `resnet` replace every batch normalisation of the generator by
+  `keras_wgan.layers.ConditionalBatchNormalization` (a scale and offset
+  per class), as the conditional generator of `gan_cifar_resnet.py`;
+* the critic takes `[sample, label]` (inputs `"sample"` and
+  `"label"`) and, with `critic_conditioning="projection"` (the
+  default), returns one score `[batch, 1]`: linear(phi(x)) + <embed(y),
   phi(x)> (Miyato & Koyama 2018, "cGANs with projection discriminator"),
   with phi(x) the features the unconditional critic feeds its last Dense
   layer and embed a [K, features] table, computed as a bias-free Dense
-  layer on the one-hot label so that ``spectral_norm=True`` wraps it in
-  ``SpectralNormalization`` like every other critic layer (Miyato & Koyama
-  normalise the embedding too). With ``critic_conditioning="auxiliary"``
-  (the AC-GAN form of ``gan_cifar_resnet.py``) the critic returns the list
-  ``[scores [batch, 1], class logits [batch, K]]``, both float32, the logits
-  a Dense layer on the same features; its ``label`` input is accepted, so
+  layer on the one-hot label so that `spectral_norm=True` wraps it in
+  `SpectralNormalization` like every other critic layer (Miyato & Koyama
+  normalise the embedding too). With `critic_conditioning="auxiliary"`
+  (the AC-GAN form of `gan_cifar_resnet.py`) the critic returns the list
+  `[scores [batch, 1], class logits [batch, K]]`, both float32, the logits
+  a Dense layer on the same features; its `label` input is accepted, so
   that every conditional critic is called the same way, and unused;
 * labels outside [0, K) are not checked inside the networks (an embedding
   lookup raises on CPUs and reads zeros on GPUs, a one-hot row is zero):
   the model, export and data entry points check them with
-  ``keras_wgan.labels.check_labels``.
+  `keras_wgan.labels.check_labels`.
 
-``ARCHITECTURES`` maps each name to its function, ``build`` picks one by
-name, and ``default_architecture`` suggests a name for a sample shape.
+`ARCHITECTURES` maps each name to its function, `build` picks one by
+name, and `default_architecture` suggests a name for a sample shape.
 """
 
 import math
@@ -105,12 +105,12 @@ _IMAGE_CHANNELS = (1, 3)
 
 
 def _positive_int(name, value):
-    """Returns ``value`` as an int, or raises ValueError naming ``name``."""
+    """Returns `value` as an int, or raises ValueError naming `name`."""
     return int(validation.integer(name, value, minimum=1))
 
 
 def _sample_shape(sample_shape):
-    """Returns ``sample_shape`` as a tuple of positive Python ints."""
+    """Returns `sample_shape` as a tuple of positive Python ints."""
     try:
         shape = tuple(int(d) for d in sample_shape)
         valid = len(shape) > 0 and all(
@@ -135,16 +135,16 @@ def _reject_shape(architecture, shape, expected):
 
 
 def _check_critic_norm(critic_norm):
-    """Raises ValueError unless ``critic_norm`` is None or 'layer'."""
+    """Raises ValueError unless `critic_norm` is None or 'layer'."""
     validation.choice("critic_norm", critic_norm, _CRITIC_NORMS,
                       hint="batch normalisation is never used in a critic: it breaks the "
                       "per-sample gradient penalty")
 
 
 def _check_conditioning(num_classes, critic_conditioning):
-    """Returns ``num_classes`` checked (None or a positive int); checks ``critic_conditioning``.
+    """Returns `num_classes` checked (None or a positive int); checks `critic_conditioning`.
 
-    ``critic_conditioning`` is checked even for unconditional networks, where
+    `critic_conditioning` is checked even for unconditional networks, where
     it is not used.
     """
     if critic_conditioning not in CRITIC_CONDITIONINGS:
@@ -172,26 +172,26 @@ def _critic_layer(layer, spectral_norm):
 
 
 def _critic_norm(x, critic_norm):
-    """Applies the critic's optional per-sample normalisation to ``x``."""
+    """Applies the critic's optional per-sample normalisation to `x`."""
     if critic_norm == "layer":
         return SampleLayerNormalization()(x)
     return x
 
 
 def _critic_head(x, spectral_norm):
-    """The critic's final float32 ``Dense(1)``: one unbounded score."""
+    """The critic's final float32 `Dense(1)`: one unbounded score."""
     return _critic_layer(layers.Dense(1, dtype="float32"), spectral_norm)(x)
 
 
 def _tanh_output(x):
-    """The image generator's final float32 ``tanh`` (pixels in [-1, 1])."""
+    """The image generator's final float32 `tanh` (pixels in [-1, 1])."""
     return layers.Activation("tanh", dtype="float32")(x)
 
 
 def _models(noise, samples, critic_input, scores, generator_label=None, critic_label=None):
-    """Wraps the two graphs as the ``(generator, critic)`` models.
+    """Wraps the two graphs as the `(generator, critic)` models.
 
-    With labels the models take ``[noise, label]`` and ``[sample, label]``.
+    With labels the models take `[noise, label]` and `[sample, label]`.
     """
     if generator_label is not None:
         noise = [noise, generator_label]
@@ -227,9 +227,9 @@ def _generator_norm(x, label, num_classes):
 def _critic_output(features, label, num_classes, spectral_norm, critic_conditioning):
     """The critic's output from its features phi(x) [batch, F]: see the module docstring.
 
-    Unconditional: ``Dense(1)(phi)``. Projection: ``Dense(1)(phi) +
+    Unconditional: `Dense(1)(phi)`. Projection: ``Dense(1)(phi) +
     <E[y], phi>`` with the [K, F] table E a bias-free Dense layer on
-    one-hot(y). Auxiliary: ``[Dense(1)(phi), Dense(K)(phi)]``.
+    one-hot(y). Auxiliary: `[Dense(1)(phi), Dense(K)(phi)]`.
     """
     scores = _critic_head(features, spectral_norm)
     if label is None:
@@ -247,7 +247,7 @@ def _critic_output(features, label, num_classes, spectral_norm, critic_condition
 
 
 def _image_shape(architecture, sample_shape, sizes, channels=_IMAGE_CHANNELS):
-    """Checks that ``sample_shape`` is a square image the architecture takes."""
+    """Checks that `sample_shape` is a square image the architecture takes."""
     shape = _sample_shape(sample_shape)
     if (
         len(shape) != 3
@@ -282,32 +282,32 @@ def mlp(
 ):
     """Builds the WGAN-GP paper's fully connected toy generator and critic.
 
-    The generator is ``depth`` ReLU Dense layers of ``units`` followed by a
-    linear Dense layer to ``prod(sample_shape)`` values, reshaped to
-    ``sample_shape``. The critic flattens its input, applies ``depth`` ReLU
-    Dense layers of ``units`` (each followed by layer normalisation when
-    ``critic_norm="layer"``) and ends in ``Dense(1)``. With the defaults these
+    The generator is `depth` ReLU Dense layers of `units` followed by a
+    linear Dense layer to `prod(sample_shape)` values, reshaped to
+    `sample_shape`. The critic flattens its input, applies `depth` ReLU
+    Dense layers of `units` (each followed by layer normalisation when
+    `critic_norm="layer"`) and ends in `Dense(1)`. With the defaults these
     are the 8-Gaussians / 25-Gaussians / Swiss-roll networks of Gulrajani et
     al. (2017), whose noise has 2 dimensions. Any sample shape is accepted.
 
     Args:
-        sample_shape: Shape of one sample, e.g. ``(2,)``.
+        sample_shape: Shape of one sample, e.g. `(2,)`.
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense layer in
-            ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
+            `keras.layers.SpectralNormalization`.
+        critic_norm: None, or `"layer"` for `SampleLayerNormalization` after
             each hidden critic Dense layer.
         units: Width of every hidden layer.
         depth: Number of hidden layers in each network.
         num_classes: None for an unconditional pair, or the number of classes
             K of a class-conditional one (see the module docstring).
-        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+        critic_conditioning: `"projection"` or `"auxiliary"`, how a
             conditional critic uses the label (unused when unconditional).
-        dropout: Rate of a ``Dropout`` after each hidden critic layer, in
+        dropout: Rate of a `Dropout` after each hidden critic layer, in
             [0, 1); 0 (the default) adds none. CT-GAN needs it.
 
     Returns:
-        A ``(generator, critic)`` pair of ``keras.Model``.
+        A `(generator, critic)` pair of `keras.Model`.
 
     Example:
         >>> generator, critic = mlp((2,), units=16)
@@ -362,42 +362,42 @@ def dcgan(
     """Builds DCGAN-style convolutional networks for small square images.
 
     The generator projects the noise with a Dense layer to a 4x4 map (7x7 for
-    28x28 images) of ``4 * filters`` features (``8 * filters`` for 64x64
-    images, as ``DCGANGenerator`` in the WGAN-GP code's ``gan_64x64.py``),
+    28x28 images) of `4 * filters` features (`8 * filters` for 64x64
+    images, as `DCGANGenerator` in the WGAN-GP code's `gan_64x64.py`),
     then applies batch
-    normalisation and ReLU, stride-2 ``Conv2DTranspose`` 5x5 blocks (batch
+    normalisation and ReLU, stride-2 `Conv2DTranspose` 5x5 blocks (batch
     norm + ReLU) that halve the features while doubling the resolution, and a
-    last stride-2 ``Conv2DTranspose`` to the image's channels with ``tanh``.
-    The critic applies stride-2 5x5 ``Conv2D`` blocks with
-    ``filters, 2 * filters, 4 * filters`` features (and ``8 * filters`` for
+    last stride-2 `Conv2DTranspose` to the image's channels with `tanh`.
+    The critic applies stride-2 5x5 `Conv2D` blocks with
+    `filters, 2 * filters, 4 * filters` features (and `8 * filters` for
     64x64 images), each followed by the optional layer normalisation and
-    ``LeakyReLU(0.2)``, then flattens and ends in ``Dense(1)``. This follows
-    the DCGAN networks of the WGAN-GP code's ``gan_cifar.py`` (32 px) and
-    ``gan_64x64.py`` (64 px); for 28 px it is the 32 px network started at
-    7x7 and one block shorter (``gan_mnist.py`` instead crops 8x8 to 7x7
+    `LeakyReLU(0.2)`, then flattens and ends in `Dense(1)`. This follows
+    the DCGAN networks of the WGAN-GP code's `gan_cifar.py` (32 px) and
+    `gan_64x64.py` (64 px); for 28 px it is the 32 px network started at
+    7x7 and one block shorter (`gan_mnist.py` instead crops 8x8 to 7x7
     after its first upsampling). The critic's
-    convolutions are ``keras_wgan.layers.PatchConv2D`` (``Conv2D`` computed
+    convolutions are `keras_wgan.layers.PatchConv2D` (`Conv2D` computed
     as patches x kernel on CPUs where the output is at most 4x4 pixels).
 
     Args:
-        sample_shape: ``(size, size, channels)`` with size 28, 32 or 64 and
+        sample_shape: `(size, size, channels)` with size 28, 32 or 64 and
             1 or 3 channels.
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense/Conv layer in
-            ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
+            `keras.layers.SpectralNormalization`.
+        critic_norm: None, or `"layer"` for `SampleLayerNormalization` after
             each hidden critic convolution.
         filters: Base width: the critic's first convolution's filters.
         num_classes: None for an unconditional pair, or the number of classes
             K of a class-conditional one (see the module docstring).
-        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+        critic_conditioning: `"projection"` or `"auxiliary"`, how a
             conditional critic uses the label (unused when unconditional).
 
     Returns:
-        A ``(generator, critic)`` pair of ``keras.Model``.
+        A `(generator, critic)` pair of `keras.Model`.
 
     Raises:
-        ValueError: If ``sample_shape`` is not one of the shapes above.
+        ValueError: If `sample_shape` is not one of the shapes above.
 
     Example:
         >>> generator, critic = dcgan((32, 32, 3), filters=8)
@@ -450,7 +450,7 @@ def dcgan(
 
 
 def _kerasio_upsample(x, filters, activation):
-    """The keras.io example's generator ``upsample_block`` as used there."""
+    """The keras.io example's generator `upsample_block` as used there."""
     x = layers.UpSampling2D((2, 2))(x)
     x = layers.Conv2D(filters, (3, 3), padding="same", use_bias=False)(x)
     x = layers.BatchNormalization()(x)
@@ -469,41 +469,41 @@ def kerasio(
     """Builds exactly the networks of the keras.io WGAN-GP example.
 
     These are the generator and discriminator of keras-io's
-    ``examples/generative/wgan_gp.py`` (Fashion-MNIST). The critic zero-pads
-    the 28x28x1 input to 32x32, applies four 5x5 stride-2 ``Conv2D`` blocks
-    (64, 128, 256, 512 filters, with bias, ``LeakyReLU(0.2)``, ``Dropout(0.3)``
-    after the second and third), flattens, applies ``Dropout(0.2)`` and ends
-    in ``Dense(1)``: 4,305,409 parameters. The generator is
-    ``Dense(4*4*256, use_bias=False)``, batch norm, ``LeakyReLU(0.2)``,
-    reshape to 4x4x256, then three blocks of ``UpSampling2D``, 3x3 ``Conv2D``
-    without bias and batch norm (128, 64, 1 filters; ``LeakyReLU(0.2)`` on the
-    first two, ``tanh`` on the last, which keeps its batch norm as in the
+    `examples/generative/wgan_gp.py` (Fashion-MNIST). The critic zero-pads
+    the 28x28x1 input to 32x32, applies four 5x5 stride-2 `Conv2D` blocks
+    (64, 128, 256, 512 filters, with bias, `LeakyReLU(0.2)`, `Dropout(0.3)`
+    after the second and third), flattens, applies `Dropout(0.2)` and ends
+    in `Dense(1)`: 4,305,409 parameters. The generator is
+    `Dense(4*4*256, use_bias=False)`, batch norm, `LeakyReLU(0.2)`,
+    reshape to 4x4x256, then three blocks of `UpSampling2D`, 3x3 `Conv2D`
+    without bias and batch norm (128, 64, 1 filters; `LeakyReLU(0.2)` on the
+    first two, `tanh` on the last, which keeps its batch norm as in the
     example), and crops 32x32 to 28x28: 910,660 parameters (8,578 of them
     non-trainable batch-norm statistics) for the default latent size 128.
-    With the defaults the networks are the example's; ``spectral_norm`` and
-    ``critic_norm`` change the critic as in the other architectures. The
-    critic's convolutions are ``keras_wgan.layers.PatchConv2D``: the same
-    ``Conv2D`` layers, of which the last two (8x8 -> 4x4 and 4x4 -> 2x2
+    With the defaults the networks are the example's; `spectral_norm` and
+    `critic_norm` change the critic as in the other architectures. The
+    critic's convolutions are `keras_wgan.layers.PatchConv2D`: the same
+    `Conv2D` layers, of which the last two (8x8 -> 4x4 and 4x4 -> 2x2
     pixels) are computed as one matrix product of patches on CPUs, where that
     is faster.
 
     Args:
-        sample_shape: Must be ``(28, 28, 1)``.
+        sample_shape: Must be `(28, 28, 1)`.
         latent_dim: Size of the generator's noise vector (the example's 128).
         spectral_norm: Wrap every critic Dense/Conv layer in
-            ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` after
+            `keras.layers.SpectralNormalization`.
+        critic_norm: None, or `"layer"` for `SampleLayerNormalization` after
             each critic convolution.
         num_classes: None for an unconditional pair, or the number of classes
             K of a class-conditional one (see the module docstring).
-        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+        critic_conditioning: `"projection"` or `"auxiliary"`, how a
             conditional critic uses the label (unused when unconditional).
 
     Returns:
-        A ``(generator, critic)`` pair of ``keras.Model``.
+        A `(generator, critic)` pair of `keras.Model`.
 
     Raises:
-        ValueError: If ``sample_shape`` is not ``(28, 28, 1)``.
+        ValueError: If `sample_shape` is not `(28, 28, 1)`.
 
     Example:
         >>> generator, critic = kerasio((28, 28, 1))
@@ -554,7 +554,7 @@ def _resnet_up_block(x, channels, label=None, num_classes=None):
     """Generator block: BN-ReLU-upsample-conv3x3-BN-ReLU-conv3x3 + shortcut.
 
     The shortcut is nearest-neighbour upsampling then a 1x1 convolution, as
-    ``UpsampleConv`` in ``gan_cifar_resnet.py``. With a label the batch norms
+    `UpsampleConv` in `gan_cifar_resnet.py`. With a label the batch norms
     are conditional.
     """
     shortcut = layers.UpSampling2D(2)(x)
@@ -586,10 +586,10 @@ def _resnet_critic_first_block(x, channels, spectral_norm):
 def _resnet_critic_block(x, channels, spectral_norm, critic_norm, down):
     """Critic block: [norm]-ReLU-conv3x3-[norm]-ReLU-conv3x3 (+ meanpool).
 
-    With ``down`` the block ends in a 2x2 mean pool and the shortcut is a 1x1
-    convolution then a mean pool (``ConvMeanPool``); otherwise the shortcut is
+    With `down` the block ends in a 2x2 mean pool and the shortcut is a 1x1
+    convolution then a mean pool (`ConvMeanPool`); otherwise the shortcut is
     the identity. The optional layer norms sit where the original code's
-    ``Normalize`` calls are.
+    `Normalize` calls are.
     """
     shortcut = x
     if down:
@@ -617,37 +617,37 @@ def resnet(
 ):
     """Builds the WGAN-GP paper's CIFAR-10 ResNet generator and critic.
 
-    These follow ``gan_cifar_resnet.py`` of igul222/improved_wgan_training
+    These follow `gan_cifar_resnet.py` of igul222/improved_wgan_training
     (unconditional). The generator maps the noise with a Dense layer to a
-    4x4x``channels`` map, applies three up residual blocks (4 -> 8 -> 16 ->
+    4x4x`channels` map, applies three up residual blocks (4 -> 8 -> 16 ->
     32) and ends in batch norm, ReLU, a 3x3 convolution to the image's
-    channels and ``tanh``. The critic applies the optimised first block
+    channels and `tanh`. The critic applies the optimised first block
     (32 -> 16), one down residual block (16 -> 8), two residual blocks with
-    identity shortcuts, ReLU, a global mean pool over space and ``Dense(1)``.
+    identity shortcuts, ReLU, a global mean pool over space and `Dense(1)`.
     The blocks are functional sub-graphs of Keras layers (and, with
-    ``critic_norm="layer"``, ``SampleLayerNormalization``, registered when
-    ``keras_wgan`` is imported), so the models save to and load from
-    ``.keras`` files without ``custom_objects``.
+    `critic_norm="layer"`, `SampleLayerNormalization`, registered when
+    `keras_wgan` is imported), so the models save to and load from
+    `.keras` files without `custom_objects`.
 
     Args:
-        sample_shape: ``(32, 32, channels)`` with 1 or 3 channels.
+        sample_shape: `(32, 32, channels)` with 1 or 3 channels.
         latent_dim: Size of the generator's noise vector.
         spectral_norm: Wrap every critic Dense/Conv layer in
-            ``keras.layers.SpectralNormalization``.
-        critic_norm: None, or ``"layer"`` for ``SampleLayerNormalization`` before
+            `keras.layers.SpectralNormalization`.
+        critic_norm: None, or `"layer"` for `SampleLayerNormalization` before
             each ReLU of the critic's residual blocks (the original code's
             normalisation points).
         channels: Feature maps in every block of both networks.
         num_classes: None for an unconditional pair, or the number of classes
             K of a class-conditional one (see the module docstring).
-        critic_conditioning: ``"projection"`` or ``"auxiliary"``, how a
+        critic_conditioning: `"projection"` or `"auxiliary"`, how a
             conditional critic uses the label (unused when unconditional).
 
     Returns:
-        A ``(generator, critic)`` pair of ``keras.Model``.
+        A `(generator, critic)` pair of `keras.Model`.
 
     Raises:
-        ValueError: If ``sample_shape`` is not ``(32, 32, 1|3)``.
+        ValueError: If `sample_shape` is not `(32, 32, 1|3)`.
 
     Example:
         >>> generator, critic = resnet((32, 32, 3), channels=16)
@@ -695,25 +695,25 @@ ARCHITECTURES = {
 
 
 def build(name, sample_shape, latent_dim=None, **options):
-    """Builds the ``(generator, critic)`` pair of the architecture ``name``.
+    """Builds the `(generator, critic)` pair of the architecture `name`.
 
-    Looks ``name`` up in ``ARCHITECTURES`` and calls it. ``latent_dim=None``
-    keeps the architecture's default (2 for ``mlp``, 128 for the image
-    networks). Every other keyword, such as ``spectral_norm``,
-    ``critic_norm``, ``num_classes``, ``critic_conditioning`` or an
+    Looks `name` up in `ARCHITECTURES` and calls it. `latent_dim=None`
+    keeps the architecture's default (2 for `mlp`, 128 for the image
+    networks). Every other keyword, such as `spectral_norm`,
+    `critic_norm`, `num_classes`, `critic_conditioning` or an
     architecture's own width option, is passed through.
 
     Args:
-        name: One of ``'dcgan'``, ``'kerasio'``, ``'mlp'``, ``'resnet'``.
-        sample_shape: Shape of one sample, e.g. ``(2,)`` or ``(32, 32, 3)``.
+        name: One of `'dcgan'`, `'kerasio'`, `'mlp'`, `'resnet'`.
+        sample_shape: Shape of one sample, e.g. `(2,)` or `(32, 32, 3)`.
         latent_dim: Size of the noise vector, or None for the default.
         **options: Keyword arguments for the architecture function.
 
     Returns:
-        A ``(generator, critic)`` pair of ``keras.Model``.
+        A `(generator, critic)` pair of `keras.Model`.
 
     Raises:
-        ValueError: For an unknown ``name`` or a shape or option the
+        ValueError: For an unknown `name` or a shape or option the
             architecture rejects.
 
     Example:
@@ -732,18 +732,18 @@ def build(name, sample_shape, latent_dim=None, **options):
 def default_architecture(sample_shape):
     """Returns the default architecture name for a sample shape.
 
-    Vectors (1-D sample shapes) get the toy ``'mlp'``; images (3-D
-    ``(height, width, channels)`` shapes) get ``'dcgan'``, which still
+    Vectors (1-D sample shapes) get the toy `'mlp'`; images (3-D
+    `(height, width, channels)` shapes) get `'dcgan'`, which still
     checks the image size when built.
 
     Args:
         sample_shape: Shape of one sample.
 
     Returns:
-        ``'mlp'`` or ``'dcgan'``.
+        `'mlp'` or `'dcgan'`.
 
     Raises:
-        ValueError: If ``sample_shape`` is neither 1-D nor 3-D.
+        ValueError: If `sample_shape` is neither 1-D nor 3-D.
 
     Example:
         >>> default_architecture((2,)), default_architecture((28, 28, 1))

@@ -2,81 +2,81 @@
 
 A trained generator must be deployable as it is, by tools that do not have
 keras_wgan installed. `export_generator` writes, under
-``<export_dir>/<model_name>/`` (TF Serving's "model base path"):
+`<export_dir>/<model_name>/` (TF Serving's "model base path"):
 
-* ``<version>/``: a SavedModel in TF Serving's layout (numeric version
+* `<version>/`: a SavedModel in TF Serving's layout (numeric version
   directories), with two signatures:
 
-  - ``serving_default``: ``latent`` float32 [None, latent_dim] ->
-    ``samples`` float32 [None, *sample_shape] (the generator's output, in the
-    data's range) and, for images, ``images`` uint8 [None, H, W, C] (the
+  - `serving_default`: `latent` float32 [None, latent_dim] ->
+    `samples` float32 [None, *sample_shape] (the generator's output, in the
+    data's range) and, for images, `images` uint8 [None, H, W, C] (the
     value range mapped to 0-255 and rounded, ready to encode as PNG);
-  - ``generate``: ``num_samples`` int32 scalar and ``seed`` int64 scalar ->
+  - `generate`: `num_samples` int32 scalar and `seed` int64 scalar ->
     the same outputs, for latent vectors drawn inside the model by a
-    stateless (Philox) normal generator seeded from ``seed``: the same seed
-    gives the same samples. ``num_samples`` must lie in [1, max_samples]
+    stateless (Philox) normal generator seeded from `seed`: the same seed
+    gives the same samples. `num_samples` must lie in [1, max_samples]
     (set at export) so that one request cannot allocate without bound.
 
-  A class-conditional generator (one called as ``generator([noise, label])``)
-  is served with labels: ``serving_default`` also takes ``label`` int32
-  [None] (one class per latent vector), and ``generate`` takes ``label``, an
+  A class-conditional generator (one called as `generator([noise, label])`)
+  is served with labels: `serving_default` also takes `label` int32
+  [None] (one class per latent vector), and `generate` takes `label`, an
   int32 scalar: the class of every sample, or -1 for classes drawn at random
-  (from ``class_frequencies`` in the metadata when the export was given them,
-  else uniformly), and also returns them as ``labels`` int32 [None]. Labels
-  outside [0, num_classes) (other than generate's -1) and a ``label`` batch
-  that is not the ``latent`` batch are refused inside the graph by
-  ``tf.debugging.Assert`` with a message naming ``label`` and the range, so
+  (from `class_frequencies` in the metadata when the export was given them,
+  else uniformly), and also returns them as `labels` int32 [None]. Labels
+  outside [0, num_classes) (other than generate's -1) and a `label` batch
+  that is not the `latent` batch are refused inside the graph by
+  `tf.debugging.Assert` with a message naming `label` and the range, so
   TF Serving answers an error rather than samples of no class.
 
-  ``<version>/assets.extra/`` holds ``tf_serving_warmup_requests`` (TF
+  `<version>/assets.extra/` holds `tf_serving_warmup_requests` (TF
   Serving replays these PredictionLog records at load, so the first real
-  request is not slow) and ``keras_wgan.json`` (latent_dim, sample_shape,
+  request is not slow) and `keras_wgan.json` (latent_dim, sample_shape,
   value range, num_classes, class_names and class_frequencies, training
   facts, package version, signatures, export time).
-* ``<model_name>.tflite`` (float32) and optionally
-  ``<model_name>.float16.tflite`` and ``<model_name>.dynamic_int8.tflite``:
-  the ``serving_default`` signature for the TFLite / LiteRT interpreter
-  (``latent`` and, conditional, ``label``). The converter drops
-  ``tf.debugging.Assert``, so there the labels pass through a lookup in a
+* `<model_name>.tflite` (float32) and optionally
+  `<model_name>.float16.tflite` and `<model_name>.dynamic_int8.tflite`:
+  the `serving_default` signature for the TFLite / LiteRT interpreter
+  (`latent` and, conditional, `label`). The converter drops
+  `tf.debugging.Assert`, so there the labels pass through a lookup in a
   [num_classes] table and a reshape to the latent batch: a label outside
-  [0, num_classes) or a batch mismatch fails ``invoke()`` with TFLite's own
-  ``RuntimeError`` ("gather index out of bounds", "RESHAPE ... failed"), which
-  does not name ``label``: apps that want a clear message check the labels
+  [0, num_classes) or a batch mismatch fails `invoke()` with TFLite's own
+  `RuntimeError` ("gather index out of bounds", "RESHAPE ... failed"), which
+  does not name `label`: apps that want a clear message check the labels
   before invoking.
-  ``generate`` is not converted: its stateless random ops need TF Select
+  `generate` is not converted: its stateless random ops need TF Select
   ops that the pip interpreters cannot run, so an app draws the latent
   vectors itself.
-* ``<model_name>.keras``: the whole WassersteinGAN (both networks and both
+* `<model_name>.keras`: the whole WassersteinGAN (both networks and both
   optimizers) for fine-tuning from Python.
-* ``<model_name>.json``: a copy of the metadata of the export that the
-  ``.tflite`` and ``.keras`` files come from.
+* `<model_name>.json`: a copy of the metadata of the export that the
+  `.tflite` and `.keras` files come from.
 
 Why the writes are atomic: TF Serving polls the base path and loads any new
 numeric directory it sees. A version is therefore written to a hidden
-temporary directory (``.tmp-<version>-<pid>``, which TF Serving ignores
+temporary directory (`.tmp-<version>-<pid>`, which TF Serving ignores
 because it is not a number) and renamed into place only when complete; a
 crash leaves no half-written version, and the temporary directory is removed
 on any Python exception. A version that exists is never overwritten. The
-files beside the versions (``.tflite``, ``.keras``, ``.json``) always
+files beside the versions (`.tflite`, `.keras`, `.json`) always
 describe the most recent export and are replaced atomically (temporary file
-``.tmp-<pid>-<name>`` plus ``os.replace``), so a reader sees either the old
+`.tmp-<pid>-<name>` plus `os.replace`), so a reader sees either the old
 or the new file; those of an earlier export that the latest did not write (a
-quantization not asked for again, ``tflite=False``...) are removed. The
-temporary names of a killed export (``kill -9``, power loss) are removed by
+quantization not asked for again, `tflite=False`...) are removed. The
+temporary names of a killed export (`kill -9`, power loss) are removed by
 the next export, once no process has their pid.
 
 The SavedModel version is published before the TFLite conversions: a
 conversion that fails leaves it exported, logs one line naming the variant
 and the reason, and is recorded in `ExportResult.tflite_errors` and in the
-metadata (``tflite_errors``). TFLite is converted from the float32
+metadata (`tflite_errors`). TFLite is converted from the float32
 generator with every image-shaped layer output pinned to its static shape,
-because the converter lost the shapes after ``UpSampling2D`` (see
+because the converter lost the shapes after `UpSampling2D` (see
 `_TFLiteModule`).
 
 What is TensorFlow's own (SavedModel signatures, TFLite conversion, TF
 Serving's warmup format) lives in this module. It is also the command line
-``python -m keras_wgan.export --checkpoint=model.keras --export_dir=exports``
-for an existing ``.keras`` checkpoint.
+`python -m keras_wgan.export --checkpoint=model.keras --export_dir=exports`
+for an existing `.keras` checkpoint.
 """
 
 import dataclasses
@@ -140,15 +140,15 @@ class ExportResult:
 
     Attributes:
         version: the SavedModel version number.
-        model_dir: ``<export_dir>/<model_name>``, TF Serving's model base path.
-        saved_model_dir: ``<model_dir>/<version>``, the SavedModel.
-        metadata_path: ``<saved_model_dir>/assets.extra/keras_wgan.json``.
+        model_dir: `<export_dir>/<model_name>`, TF Serving's model base path.
+        saved_model_dir: `<model_dir>/<version>`, the SavedModel.
+        metadata_path: `<saved_model_dir>/assets.extra/keras_wgan.json`.
         warmup_path: the TF Serving warmup file, or None when
             tensorflow-serving-api was not installed.
         tflite_paths: quantization ("float32", "float16", "dynamic_int8") ->
-            path of the ``.tflite`` file written.
-        keras_path: ``<model_dir>/<model_name>.keras``, or None.
-        side_metadata_path: ``<model_dir>/<model_name>.json``.
+            path of the `.tflite` file written.
+        keras_path: `<model_dir>/<model_name>.keras`, or None.
+        side_metadata_path: `<model_dir>/<model_name>.json`.
         tflite_errors: quantization -> first line of the error, for each
             TFLite variant whose conversion failed (the SavedModel is
             exported all the same); empty when every conversion succeeded.
@@ -170,24 +170,24 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
                      tflite_quantization=(), save_keras=True):
     """Exports a WassersteinGAN's generator as a versioned SavedModel and TFLite files.
 
-    Writes ``<export_dir>/<model_name>/<version>/`` (a SavedModel TF Serving
-    can load, with the ``serving_default`` and ``generate`` signatures, warmup
-    requests and ``keras_wgan.json`` metadata in ``assets.extra/``), then the
-    TFLite files, the ``.keras`` file and a metadata copy beside the version
+    Writes `<export_dir>/<model_name>/<version>/` (a SavedModel TF Serving
+    can load, with the `serving_default` and `generate` signatures, warmup
+    requests and `keras_wgan.json` metadata in `assets.extra/`), then the
+    TFLite files, the `.keras` file and a metadata copy beside the version
     directories (see the module docstring for the layout and why each write is
-    atomic). The Keras generator is called with ``training=False``, so batch
+    atomic). The Keras generator is called with `training=False`, so batch
     normalisation uses its moving statistics.
 
-    A generator with two inputs, ``generator([noise, label])``, is
+    A generator with two inputs, `generator([noise, label])`, is
     class-conditional and its signatures take labels (see the module
-    docstring). Its number of classes K is ``model.num_classes`` when the
+    docstring). Its number of classes K is `model.num_classes` when the
     model has that attribute, else it is read from the generator's label
-    layer (the ``input_dim`` of its ``label_embedding`` Embedding, or the
-    ``num_classes`` of its ``ConditionalBatchNormalization`` layers); the two
+    layer (the `input_dim` of its `label_embedding` Embedding, or the
+    `num_classes` of its `ConditionalBatchNormalization` layers); the two
     must agree.
 
     Re-exporting: each call adds a new version (the next free number when
-    `version` is None) and replaces the ``.tflite``, ``.keras`` and ``.json``
+    `version` is None) and replaces the `.tflite`, `.keras` and `.json`
     files, which always describe the most recent export: those this export
     does not write (e.g. a quantization not asked for again) are removed.
 
@@ -195,34 +195,34 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
         model: a `keras_wgan.WassersteinGAN` (compiled or not).
         export_dir: the exports directory (created if needed), e.g. "exports".
         model_name: the model's name in TF Serving and its directory name:
-            letters, digits, ``_``, ``-``, ``.``, starting with a letter or
+            letters, digits, `_`, `-`, `.`, starting with a letter or
             digit (no path separators).
         version: the version number, an integer >= 1, or None for the next
             free version (1 when there is none). An existing version is an
             error, never overwritten.
-        metadata: dict of training-side facts merged into ``keras_wgan.json``
-            (e.g. ``{"dataset": "mnist", "architecture": "dcgan"}``); must be
-            JSON-serialisable. ``value_range`` ([low, high]) sets the samples'
-            range (default [-1, 1] for images, the generators' ``tanh``, and
+        metadata: dict of training-side facts merged into `keras_wgan.json`
+            (e.g. `{"dataset": "mnist", "architecture": "dcgan"}`); must be
+            JSON-serialisable. `value_range` ([low, high]) sets the samples'
+            range (default [-1, 1] for images, the generators' `tanh`, and
             None, unbounded, otherwise); for images it is the range mapped to
-            0-255 in ``images``. For a conditional generator,
-            ``class_names`` (K strings; default ``model.class_names`` if the
-            model has it, else "0"..."K-1") and ``class_frequencies`` (K
+            0-255 in `images`. For a conditional generator,
+            `class_names` (K strings; default `model.class_names` if the
+            model has it, else "0"..."K-1") and `class_frequencies` (K
             non-negative numbers, normalised; default
-            ``model.class_frequencies`` if the model has it, else None:
-            uniform) are recorded, and the latter is how ``generate`` draws
-            the classes for ``label=-1``. Keys the export computes itself
+            `model.class_frequencies` if the model has it, else None:
+            uniform) are recorded, and the latter is how `generate` draws
+            the classes for `label=-1`. Keys the export computes itself
             (latent_dim, sample_shape, num_classes, version,
             generator_steps...) are refused.
-        max_samples: the largest ``num_samples`` the ``generate`` signature
+        max_samples: the largest `num_samples` the `generate` signature
             accepts, an integer >= 1.
         tflite: write the TFLite files. A conversion that fails does not
             fail the export (the SavedModel is already published): it is
             logged and recorded in `ExportResult.tflite_errors`.
         tflite_quantization: quantized TFLite variants to write besides the
-            float32 one: a sequence of ``"float16"`` and ``"dynamic_int8"``
+            float32 one: a sequence of `"float16"` and `"dynamic_int8"`
             (or one comma-separated string).
-        save_keras: write ``<model_name>.keras`` (the whole WassersteinGAN).
+        save_keras: write `<model_name>.keras` (the whole WassersteinGAN).
 
     Returns:
         An `ExportResult` with the version and the paths written.
@@ -448,7 +448,7 @@ def _outputs(generator, latent, image_range, label=None):
     """The signatures' outputs: {"samples"} and, for images, {"images"} in uint8.
 
     `label` None calls an unconditional generator on `latent`; otherwise the
-    conditional generator is called as ``generator([latent, label])``.
+    conditional generator is called as `generator([latent, label])`.
     """
     inputs = latent if label is None else [latent, label]
     samples = tf.cast(generator(inputs, training=False), tf.float32)
@@ -463,7 +463,7 @@ def _outputs(generator, latent, image_range, label=None):
 def _runtime_rank(tensor):
     """The rank of `tensor` counted at run time.
 
-    Grappler folds ``tf.size(tf.shape(x))`` into the signature's static
+    Grappler folds `tf.size(tf.shape(x))` into the signature's static
     rank, so a loaded signature called with another rank would pass a check
     written that way; counting the dimensions through a mask it cannot fold
     does not.
@@ -475,11 +475,11 @@ def _runtime_rank(tensor):
 def _label_guard(label, batch_size, num_classes):
     """`label` reshaped to [batch_size] and looked up in a [num_classes] table: itself.
 
-    What refuses bad labels where ``tf.debugging.Assert`` is gone (the
+    What refuses bad labels where `tf.debugging.Assert` is gone (the
     TFLite converter drops it): the reshape fails when the label count is
     not the latent batch, and the lookup (a GATHER, which checks its indices
     in TFLite) fails for a label outside [0, num_classes), where
-    ``keras.ops.take`` in the generator would wrap -1 to the last class.
+    `keras.ops.take` in the generator would wrap -1 to the last class.
     """
     label = tf.reshape(label, tf.reshape(batch_size, [1]))
     return tf.gather(tf.range(num_classes, dtype=tf.int32), label)
@@ -489,7 +489,7 @@ def _checked_label(label, batch_size, num_classes):
     """`label` int32 [batch_size], after in-graph checks that refuse bad labels.
 
     The SavedModel side: `tf.debugging.Assert` with messages naming
-    ``label`` and what is expected (TF Serving returns them as errors), then
+    `label` and what is expected (TF Serving returns them as errors), then
     `_label_guard`.
     """
     rank = _runtime_rank(label)
@@ -519,8 +519,8 @@ class _GeneratorModule(tf.Module):
     """The generator's variables and the two serving functions, for tf.saved_model.save.
 
     With `num_classes` (a conditional generator) both functions also take a
-    ``label`` (see the module docstring); `class_frequencies` ([K] or None:
-    uniform) is how ``generate`` draws the classes for label -1.
+    `label` (see the module docstring); `class_frequencies` ([K] or None:
+    uniform) is how `generate` draws the classes for label -1.
     """
 
     def __init__(self, generator, latent_dim, image_range, max_samples, num_classes=None,
@@ -613,8 +613,8 @@ class _TFLiteModule(tf.Module):
     """The `serving_default` function as the TFLite converter needs it.
 
     The converter re-infers every shape and loses the height and width after
-    Keras' ``UpSampling2D`` (``tf.repeat`` on a tensor of unknown batch size):
-    its ``Conv2D`` then has no builtin TFLite kernel (kerasio and resnet
+    Keras' `UpSampling2D` (`tf.repeat` on a tensor of unknown batch size):
+    its `Conv2D` then has no builtin TFLite kernel (kerasio and resnet
     failed). The generator is therefore called through `_static_shapes`,
     which pins each image-shaped layer output to its known
     [batch, H, W, C] shape; the batch stays free. A conditional generator's
@@ -641,7 +641,7 @@ class _TFLiteModule(tf.Module):
 
 
 class _PinShape(keras.layers.Layer):
-    """Reshapes to ``[-1, *inner_shape]``: the same tensor, with a static inner shape."""
+    """Reshapes to `[-1, *inner_shape]`: the same tensor, with a static inner shape."""
 
     def __init__(self, inner_shape, **kwargs):
         super().__init__(**kwargs)
@@ -814,7 +814,7 @@ def _temp_path(directory, name, pid):
 def _remove_stale_temporaries(model_dir):
     """Removes the temporary directories and files of exports whose process is gone.
 
-    A killed export (``kill -9``, power loss) cannot clean up after itself;
+    A killed export (`kill -9`, power loss) cannot clean up after itself;
     its temporary names carry its pid, so the next export removes those whose
     process no longer exists, and never a running export's. (Exports into one
     model directory are assumed to run on one machine, as the chief does.)
@@ -959,7 +959,7 @@ def _check_metadata(metadata):
 def _conditioning(model, generator, metadata):
     """{"num_classes", "class_names", "class_frequencies"} of the export, checked.
 
-    K is ``model.num_classes`` if the model has it, else it is read from the
+    K is `model.num_classes` if the model has it, else it is read from the
     generator's label layer (`_generator_num_classes`); a generator with one
     input is unconditional (all three None). Class names and frequencies come
     from `metadata`, else from the model's attributes of those names.
@@ -1030,8 +1030,8 @@ def _check_frequencies(frequencies, num_classes):
 def _generator_num_classes(generator):
     """K read from a conditional generator's label layer, or None if it has none.
 
-    The label layers of `keras_wgan.architectures`: the ``label_embedding``
-    Embedding (mlp, kerasio) and the ``ConditionalBatchNormalization`` layers
+    The label layers of `keras_wgan.architectures`: the `label_embedding`
+    Embedding (mlp, kerasio) and the `ConditionalBatchNormalization` layers
     (dcgan, resnet).
     """
     from keras_wgan.layers import ConditionalBatchNormalization
@@ -1079,9 +1079,9 @@ def _define_flags():
 def main(argv):
     """Exports the generator of a `.keras` checkpoint (`python -m keras_wgan.export`).
 
-    Reads the flags defined by `run` (``--checkpoint``, ``--export_dir``,
-    ``--model_name``, ``--version``, ``--tflite_quantization``,
-    ``--max_samples``, ``--dataset``, ``--architecture``, ``--class_names``), calls
+    Reads the flags defined by `run` (`--checkpoint`, `--export_dir`,
+    `--model_name`, `--version`, `--tflite_quantization`,
+    `--max_samples`, `--dataset`, `--architecture`, `--class_names`), calls
     `export_checkpoint` and prints the paths written. An invalid argument
     prints one line on stderr and exits with status 2 (as training and
     evaluation do), without a traceback.
@@ -1133,7 +1133,7 @@ def _fail(error):
 
 
 def run():
-    """Entry point of ``python -m keras_wgan.export`` and ``keras-wgan-export``."""
+    """Entry point of `python -m keras_wgan.export` and `keras-wgan-export`."""
     from absl import app, flags
 
     _define_flags()
