@@ -20,7 +20,7 @@ import tempfile
 __all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "argv_verbosity", "fail", "one_line",
            "parse_flags", "quiet_tensorflow"]
 
-# The exit code of bad input (argparse's, and what the README promises).
+# The exit code of bad input (what the README promises, and argparse's convention).
 USAGE_ERROR = 2
 
 

@@ -114,10 +114,13 @@ def test_cli_refuses_an_output_in_a_missing_directory(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--num_samples=abc"], "argument --num_samples: invalid int value: 'abc'"),
-    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["--num_samples=abc"], "flag --num_samples=abc: invalid literal for int() with base 10: "
+                            "'abc'"),
+    (["--bogus"], "Unknown command line flag 'bogus'"),
+    (["--saved_model=a", "extra"], "unexpected arguments ['extra']: expected only --flags"),
 ])
 def test_cli_argument_errors_exit_2_in_one_line(args, message):
+    # absl flags, as the other two command lines: a bad flag is one line and exit code 2.
     completed = run_module(*args)
     lines = program_lines(completed.stderr)
     assert completed.returncode == 2 and completed.stdout == ""
@@ -191,3 +194,17 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
     assert result["w1_pixel_floor"]["value"] == 0.0 and result["w1_pixel_floor"]["num_pairs"] == 5
     assert result["w1_pixel_floor_ratio"]["value"] is None  # 14 / 0: no ratio
     assert "w1_critic_estimate" not in result  # an export holds no critic
+
+
+@pytest.mark.parametrize("flag", ["--help", "--helpfull", "-h"])
+def test_cli_help_lists_the_flags_and_exits_0(flag, capsys):
+    assert evaluate.main([flag]) == 0
+    out = capsys.readouterr().out
+    assert "--saved_model" in out and "--num_samples" in out and "--flagfile" not in out
+
+
+def test_cli_reads_a_flagfile(tmp_path, capsys):
+    flagfile = tmp_path / "eval.flags"
+    flagfile.write_text(f"--saved_model=nowhere\n--output={tmp_path}\n")
+    assert evaluate.main([f"--flagfile={flagfile}"]) == 2  # the flags were read: --output checked
+    assert "--output=" in capsys.readouterr().err

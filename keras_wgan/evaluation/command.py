@@ -49,7 +49,6 @@ Bad input ends with one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -570,42 +569,73 @@ def _default_classifier_path(info):
 
 
 # -------------------------------------------------------------- command line
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise EvaluationError(message)
+def _flag_values():
+    """The command's absl flags, on their own `FlagValues`.
 
+    Not on absl's global `FLAGS`: `main()` is also called in-process (tests,
+    notebooks) beside `keras_wgan.train_main`, whose flags share names
+    (`--dataset`, `--seed`) and live there.
+    """
+    from absl import flags
 
-def _parser():
-    parser = _Parser(prog=f"python -m {_PROG}", description=(
-        "Measure a trained generator against its data; prints a JSON report."))
-    source = parser.add_argument_group("the generator (exactly one)")
-    source.add_argument("--saved_model", help="An exported SavedModel version directory, e.g. "
-                        "exports/8gaussians/1.")
-    source.add_argument("--checkpoint", help="A saved WassersteinGAN (.keras file).")
-    parser.add_argument("--dataset", help="The data to compare with (default: the one in the "
+    values = flags.FlagValues()
+    flags.DEFINE_string("saved_model", None, "The generator (exactly one of these two): an "
+                        "exported SavedModel version directory, e.g. exports/8gaussians/1.",
+                        flag_values=values)
+    flags.DEFINE_string("checkpoint", None, "The generator: a saved WassersteinGAN (.keras file).",
+                        flag_values=values)
+    flags.DEFINE_string("dataset", None, "The data to compare with (default: the one in the "
                         "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
-                        "tensorflow-datasets name.")
-    parser.add_argument("--num_samples", type=int, default=None,
-                        help=f"Generated samples, and real ones (default {DEFAULT_NUM_SAMPLES}, "
-                        "or fewer where the images are too large for that many).")
-    parser.add_argument("--feature_network", help="Images: inception, classifier, none, or a "
+                        "tensorflow-datasets name.", flag_values=values)
+    flags.DEFINE_integer("num_samples", None, f"Generated samples, and real ones (default "
+                         f"{DEFAULT_NUM_SAMPLES}, or fewer where the images are too large for "
+                         "that many).", flag_values=values)
+    flags.DEFINE_string("feature_network", None, "Images: inception, classifier, none, or a "
                         ".keras classifier (default: classifier for an .npz with labels, else "
-                        "inception if its weights are cached, else none).")
-    parser.add_argument("--classifier_path", help="Where the 'classifier' feature network is "
-                        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).")
-    parser.add_argument("--inception_weights", help="A local InceptionV3 no-top weights file.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of every random draw.")
-    parser.add_argument("--output", help="Also write the JSON report to this file.")
-    parser.add_argument("-v", "--verbosity", type=int, help="Show TensorFlow's own log lines "
-                        "from this absl level on (0 info, -1 warning, -2 error; default: "
-                        "hidden).")
-    return parser
+                        "inception if its weights are cached, else none).", flag_values=values)
+    flags.DEFINE_string("classifier_path", None, "Where the 'classifier' feature network is "
+                        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).",
+                        flag_values=values)
+    flags.DEFINE_string("inception_weights", None, "A local InceptionV3 no-top weights file.",
+                        flag_values=values)
+    flags.DEFINE_integer("seed", 0, "Seed of every random draw.", flag_values=values)
+    flags.DEFINE_string("output", None, "Also write the JSON report to this file.",
+                        flag_values=values)
+    flags.DEFINE_integer("verbosity", None, "Show TensorFlow's own log lines from this absl "
+                         "level on (0 info, -1 warning, -2 error; default: hidden).",
+                         short_name="v", flag_values=values)
+    return values
+
+
+# absl's help flags, answered with the command's own flags and exit code 0.
+_HELP = ("-h", "-?", "--help", "-help", "--helpshort", "--helpfull")
+
+
+def _usage(values):
+    return (f"Measure a trained generator against its data; prints a JSON report.\n\n"
+            f"usage: python -m {_PROG} (--saved_model=DIR | --checkpoint=FILE) [--flags]\n\n"
+            f"{values.module_help(__name__)}\n")
 
 
 def main(argv=None):
-    """Runs the command line on `argv` (default sys.argv[1:]); returns the exit code."""
+    """Runs the command line on `argv` (default sys.argv[1:]); returns the exit code.
+
+    absl flags, like `keras_wgan.train_main` and `keras_wgan.export`
+    (`--flag=value`, `--flagfile=FILE`, `--help`); bad input ends in one line
+    on stderr and exit code 2.
+    """
+    from absl import flags
+
+    values = _flag_values()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if any(arg in _HELP for arg in argv):
+        print(_usage(values))
+        return 0
     try:
-        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+        unparsed = values([f"python -m {_PROG}", *argv])
+        if len(unparsed) > 1:
+            raise EvaluationError(f"unexpected arguments {unparsed[1:]}: expected only --flags")
+        args = values
         if args.output:
             _check_output(args.output)
         cli.quiet_tensorflow(args.verbosity)  # before TensorFlow is first imported
@@ -617,9 +647,9 @@ def main(argv=None):
         text = json.dumps(report, indent=2)
         if args.output:
             Path(args.output).write_text(text + "\n")
-    # Bad input: ours, a path that cannot be read or written, or the data's or
-    # the metrics' ValueError.
-    except (EvaluationError, OSError, RuntimeError, ValueError) as error:
+    # Bad input: a flag that does not parse, ours, a path that cannot be read
+    # or written, or the data's or the metrics' ValueError.
+    except (flags.Error, EvaluationError, OSError, RuntimeError, ValueError) as error:
         return cli.fail(error, prog=_PROG)
     except Exception as error:  # noqa: BLE001 - a bug, but still one line for scripts.
         cli.fail(f"unexpected {type(error).__name__}: {cli.one_line(error)}", prog=_PROG)
