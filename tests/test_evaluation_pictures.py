@@ -61,6 +61,10 @@ def test_caption_lines_show_the_step_and_the_main_metrics_in_order():
         "critic W1 0.123   exact W1 4.57   W1/floor 1.83   SWD nan   FID 153"]
     assert pictures.caption_lines(3, {"wasserstein_estimate": 0.5}) == [
         "generator step 3", "critic W1 0.5"]
+    # Images: the exact pixel W1; a conditional model: how often it makes the class asked for.
+    assert pictures.caption_lines(5, {"w1_pixel": 12.09, "swd": 23.57,
+                                      "conditional_accuracy": 0.906}) == [
+        "generator step 5", "pixel W1 12.1   SWD 23.6   class accuracy 0.906"]
 
 
 def test_long_captions_wrap_to_the_picture_width():

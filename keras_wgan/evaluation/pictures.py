@@ -28,8 +28,10 @@ _CAPTION_METRICS = (
     ("critic W1", ("w1_critic_estimate", "wasserstein_estimate")),
     ("exact W1", ("w1_exact",)),
     ("W1/floor", ("w1_floor_ratio",)),
+    ("pixel W1", ("w1_pixel",)),
     ("SWD", ("swd",)),
     ("FID", ("fid",)),
+    ("class accuracy", ("conditional_accuracy",)),
 )
 
 
@@ -136,7 +138,8 @@ def caption_lines(step=None, logs=None, epoch=None):
     Args:
         step: generator updates made.
         logs: an epoch's logs (e.g. `wasserstein_estimate`, and the Monitor's
-            `w1_exact`, `w1_floor_ratio`, `swd`, `fid`); other keys are left out.
+            `w1_exact`, `w1_floor_ratio`, `w1_pixel`, `swd`, `fid`, `conditional_accuracy`);
+            other keys are left out.
         epoch: the epoch number, shown after the step.
 
     Returns:
