@@ -181,7 +181,7 @@ def test_pictures_and_export_sample_from_the_ema_generator(tmp_path, monkeypatch
     pictures.on_train_begin()
     seen = {}
     monkeypatch.setattr(callbacks.pictures, "picture",
-                        lambda samples, *args: seen.setdefault("samples", samples))
+                        lambda samples, *args, **kwargs: seen.setdefault("samples", samples))
     monkeypatch.setattr(callbacks.pictures, "save_png", lambda *args: None)
     pictures.write(1)
     np.testing.assert_allclose(seen["samples"], gan.ema_generator(pictures._latent), rtol=1e-5)

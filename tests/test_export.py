@@ -8,7 +8,6 @@ Python process that cannot import keras_wgan, and with `saved_model_cli`;
 the TFLite files with the LiteRT interpreter.
 """
 
-import inspect
 import json
 import os
 import subprocess
@@ -713,15 +712,8 @@ MLP_FREQUENCIES = [2, 2, 0]
 
 
 def _conditional_gan(generator, critic, num_classes):
-    """A WassersteinGAN of conditional networks, with num_classes once the model takes it.
-
-    Before WassersteinGAN has a `num_classes` argument it takes conditional
-    networks with an explicit latent_dim, and the export reads K from the
-    generator's label layer.
-    """
-    if "num_classes" in inspect.signature(WassersteinGAN.__init__).parameters:
-        return WassersteinGAN(generator, critic, num_classes=num_classes, seed=0)
-    return WassersteinGAN(generator, critic, latent_dim=generator.inputs[0].shape[-1], seed=0)
+    """A WassersteinGAN of conditional networks (uniform class frequencies)."""
+    return WassersteinGAN(generator, critic, num_classes=num_classes, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -765,7 +757,8 @@ def test_conditional_metadata_lists_the_classes(conditional_exported, exported):
     assert mlp["num_classes"] == dcgan["num_classes"] == NUM_CLASSES
     assert mlp["class_names"] == ["left", "right", "up"]
     assert dcgan["class_names"] == ["0", "1", "2"]  # none given
-    assert mlp["class_frequencies"] == [0.5, 0.5, 0.0] and dcgan["class_frequencies"] is None
+    assert mlp["class_frequencies"] == [0.5, 0.5, 0.0]  # the metadata's
+    assert dcgan["class_frequencies"] == pytest.approx([1 / 3] * 3)  # the model's: uniform
     assert dcgan["signatures"]["serving_default"]["inputs"] == {
         "latent": {"dtype": "float32", "shape": [None, 128]},
         "label": {"dtype": "int32", "shape": [None]}}
