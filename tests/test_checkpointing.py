@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import architectures, checkpointing, run_directory, train_main, training
+from keras_wgan import architectures, checkpointing, run_directory, training
 from keras_wgan.model import WassersteinGAN
+from cli_runner import run_train_main
 
 # fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
@@ -49,12 +50,7 @@ def _run_main(args, capsys):
     The reports are the stderr lines "<program>: error: ..." and "<program>:
     training interrupted ...", without "<program>: ".
     """
-    argv = ["train_main.py", *args]
-    try:
-        train_main.FLAGS(argv)
-        code = train_main.main([argv[0]])
-    finally:
-        train_main.FLAGS.unparse_flags()
+    code = run_train_main(args)
     lines = [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines()
              if ": error: " in line or ": training interrupted " in line]
     return code, lines

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from keras_wgan import training
+from cli_runner import run_train_main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,14 +85,7 @@ def test_train_with_the_original_schedule_counts_generator_steps(tmp_path):
 
 def _run_main(args, capsys):
     """Runs train_main's main() in this process on the flags `args`: (exit code, error lines)."""
-    from keras_wgan import train_main
-
-    argv = ["train_main.py", *args]
-    try:
-        train_main.FLAGS(argv)
-        code = train_main.main([argv[0]])
-    finally:
-        train_main.FLAGS.unparse_flags()
+    code = run_train_main(args)
     return code, [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
 
 
