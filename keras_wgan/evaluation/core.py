@@ -46,6 +46,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from keras_wgan import validation
+
 __all__ = ["Floor", "Reference", "cache_directory", "classifier_function", "floor_name",
            "real_sample_set",
            "swd_min_resolution",
@@ -470,8 +472,7 @@ class Reference:
             return self.floors
         if num_pairs is None:
             num_pairs = IMAGE_FLOOR_PAIRS if self.is_images else W1_FLOOR_PAIRS
-        if isinstance(num_pairs, bool) or not isinstance(num_pairs, int) or num_pairs < 1:
-            raise ValueError(f"num_pairs must be an integer >= 1, received {num_pairs!r}")
+        validation.integer("num_pairs", num_pairs, minimum=1)
         cached = self._read_cache(num_pairs)
         data_values = cached or {}
         feature_values = {}

@@ -35,13 +35,12 @@ TensorBoard writer with the generator's step count as the step.
 from __future__ import annotations
 
 import logging
-import numbers
 import os
 
 import keras
 import numpy as np
 
-from keras_wgan import data
+from keras_wgan import data, validation
 from keras_wgan.evaluation import pictures
 from keras_wgan.evaluation import core, report
 from keras_wgan.evaluation.core import MAX_READ, real_sample_set, swd_min_resolution  # noqa: F401
@@ -132,12 +131,10 @@ class Monitor(keras.callbacks.Callback):
                  max_exact_dim=core.MAX_EXACT_DIM, swd_options=None, w1_samples=None,
                  floor_pairs=None, real_labels=None, classifier=None, classifier_epochs=2):
         super().__init__()
-        for name, value, low in (("every_epochs", every_epochs, 1), ("num_samples", num_samples, 2),
-                                 ("w1_samples", w1_samples, 2), ("floor_pairs", floor_pairs, 1)):
-            if (value is not None or name == "every_epochs") and (
-                    isinstance(value, bool) or not isinstance(value, numbers.Integral)
-                    or value < low):
-                raise ValueError(f"{name} must be an integer >= {low}, received {value!r}")
+        validation.integer("every_epochs", every_epochs, minimum=1)
+        for name, value, low in (("num_samples", num_samples, 2), ("w1_samples", w1_samples, 2),
+                                 ("floor_pairs", floor_pairs, 1)):
+            validation.integer(name, value, minimum=low, optional=True)
         self.every_epochs = int(every_epochs)
         self.seed = int(seed)
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
