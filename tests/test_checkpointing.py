@@ -201,10 +201,39 @@ def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
 
 
 # ------------------------------------------------ 4. SIGINT and SIGTERM
-def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, capsys):
+def _sigint_state():
+    """This process's SIGINT as the kernel sees it (for a failure's message)."""
+    bit = 1 << (signal.SIGINT - 1)
+    fields = {}
+    for status in (Path("/proc/self/status"), Path(f"/proc/self/task/{threading.get_native_id()}/status")):
+        if status.exists():
+            for line in status.read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("SigBlk", "SigIgn", "SigCgt", "SigPnd", "ShdPnd"):
+                    fields[f"{status.parent.name}:{key}"] = bool(int(value, 16) & bit)
+    return f"python handler {signal.getsignal(signal.SIGINT)!r}, SIGINT bits {fields}"
+
+
+@pytest.fixture
+def sigint_as_in_a_terminal():
+    """SIGINT as a foreground run at a terminal has it: Python's handler, unblocked.
+
+    The test sends itself SIGINT; a worker process whose SIGINT an earlier
+    test or library left ignored or blocked would never see it.
+    """
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signal handlers need the main thread")
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    yield signal.default_int_handler
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    signal.signal(signal.SIGINT, handler)
+
+
+def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, capsys,
+                                                      sigint_as_in_a_terminal):
     previous_handler = signal.getsignal(signal.SIGINT)
+    state_before = _sigint_state()
     stop_at_step = checkpointing.StopAtStep.on_train_batch_end
 
     def press_ctrl_c_at_step_3(self, batch, logs=None):
@@ -217,7 +246,7 @@ def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, caps
              "--checkpoint_every_steps=1000", f"--output_dir={tmp_path}"]
     code, errors = _run_main(flags, capsys)
     assert signal.getsignal(signal.SIGINT) is previous_handler
-    assert code == 130, errors
+    assert code == 130, (errors, f"before: {state_before}", f"after: {_sigint_state()}")
     checkpoints = tmp_path / "checkpoints"
     assert errors == [f"training interrupted by SIGINT at generator step 3: "
                       f"checkpoint saved in {checkpoints}; run the same command again to "
