@@ -207,7 +207,7 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
     return WassersteinGAN(generator, critic, **model_options)
 
 
-def train(settings=None, /, **overrides):
+def train(settings=None, /, *, callbacks=(), **overrides):
     """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
 
     Checkpoints (generator, critic, both optimizers) are written every
@@ -229,6 +229,12 @@ def train(settings=None, /, **overrides):
     Args:
         settings: a `keras_wgan.settings.TrainSettings`, or the dataset
             (`train("mnist")` is `train(dataset="mnist")`); None: the defaults.
+        callbacks: more `keras.callbacks.Callback`s for the `fit()` call,
+            after the package's own (checkpoints, pictures, Monitor,
+            TensorBoard), so they see the logs those add. A callback that
+            sets `model.stop_training` ends training early; the step reached
+            is checkpointed and exported as at the end of a run. On a
+            multi-worker run every worker gets them.
         **overrides: settings by name, the fields of `TrainSettings` (listed
             below, generated from their declarations). None takes the
             dataset's recipe (`keras_wgan.recipes`).
@@ -249,6 +255,7 @@ def train(settings=None, /, **overrides):
     """
     # Every setting is checked before anything starts: a typo fails in a second.
     s = settings_lib.make(settings, overrides, caller="train()")
+    extra_callbacks = _checked_callbacks(callbacks)
     # The strategy may split the CPU into logical devices, which must happen
     # before TensorFlow creates anything (opening the data included).
     strategy = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
@@ -259,7 +266,7 @@ def train(settings=None, /, **overrides):
         model_settings = _lock_and_check_resume(locks, s, run, info)
         gan = _model(s, info, strategy)
         resumed = _resume(gan, s, run, batches, info, model_settings)
-        history = _fit(gan, s, run, info, resumed, strategy)
+        history = _fit(gan, s, run, info, resumed, strategy, extra_callbacks)
         export = _export(gan, s, run, info)
     return TrainResult(gan, info, history.history, gan.generator_steps, resumed.step,
                        run.output_dir, export, dataclasses.asdict(s))
@@ -424,7 +431,23 @@ def _resume(gan, s, run, batches, info, model_settings):
     return resumed
 
 
-def _fit(gan, s, run, info, resumed, strategy):
+def _checked_callbacks(extra):
+    """`train(callbacks=...)` as a list, refused before anything starts unless all are Callbacks."""
+    if isinstance(extra, keras.callbacks.Callback):
+        extra = [extra]
+    try:
+        extra = list(extra or [])
+    except TypeError:
+        raise ValueError(f"callbacks must be a list of keras.callbacks.Callback, received "
+                         f"{extra!r}") from None
+    for item in extra:
+        if not isinstance(item, keras.callbacks.Callback):
+            raise ValueError(f"callbacks must be a list of keras.callbacks.Callback, received "
+                             f"an item {item!r} of type {type(item).__name__}")
+    return extra
+
+
+def _fit(gan, s, run, info, resumed, strategy, extra_callbacks=()):
     """Runs fit() with the run's callbacks; raises after a non-finite value or a signal."""
     # SIGINT/SIGTERM end fit() after the current step with a checkpoint of it. Not under
     # multi-worker: one worker stopping alone would leave the others waiting for it.
@@ -441,6 +464,7 @@ def _fit(gan, s, run, info, resumed, strategy):
         fit_kwargs["epochs"] = resumed.plan.initial_epoch + math.ceil(fit_steps /
                                                                       s.steps_per_epoch)
         fit_callbacks.append(schedule)
+    fit_callbacks += extra_callbacks
     _log.info("training on %s: generator steps %d to %d, epochs %d to %d of %d steps, batch "
               "%d x %d critic steps, %s", info.name, resumed.plan.completed_steps, s.train_steps,
               fit_kwargs["initial_epoch"], fit_kwargs["epochs"], s.steps_per_epoch, s.batch_size,

@@ -241,3 +241,41 @@ def test_train_takes_a_lipschitz_method_object(tmp_path):
     with pytest.raises(ValueError, match="penalty_target"):
         training.train("8gaussians", penalty=method, penalty_target=2.0,
                        output_dir=tmp_path / "b", **kwargs)
+
+
+@pytest.mark.parametrize("callbacks", ["not a callback", [object()], 3])
+def test_callbacks_that_are_not_keras_callbacks_are_refused_first(callbacks, no_data, tmp_path):
+    with pytest.raises(ValueError, match=r"^callbacks must be a list of keras\.callbacks\.Callback"):
+        training.train("8gaussians", callbacks=callbacks, output_dir=tmp_path / "run",
+                       export_dir=None)
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_gives_fit_the_callers_callbacks_and_a_stop_keeps_the_step_reached(tmp_path):
+    import keras
+
+    class StopAtThree(keras.callbacks.Callback):
+        """Records what fit() shows it and stops training at generator step 3."""
+
+        def __init__(self):
+            super().__init__()
+            self.batch_logs = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batch_logs.append(dict(logs))
+            if self.model.generator_steps == 3:
+                self.model.stop_training = True
+
+    stop = StopAtThree()
+    kwargs = dict(units=8, batch_size=16, steps_per_epoch=4, checkpoint_every_steps=100,
+                  verbose=0, monitor_every_epochs=0)
+    result = training.train("8gaussians", callbacks=stop, train_steps=8,
+                            output_dir=tmp_path / "run", export_dir=tmp_path / "exports", **kwargs)
+    assert len(stop.batch_logs) == 3 and "critic_loss" in stop.batch_logs[-1]
+    assert result.generator_steps == 3
+    assert (tmp_path / "run" / "checkpoints" / "ckpt-3.index").exists()
+    assert result.export is not None
+    # The same call without the callback resumes at the step reached.
+    resumed = training.train("8gaussians", train_steps=8, output_dir=tmp_path / "run",
+                             export_dir=None, **kwargs)
+    assert (resumed.initial_step, resumed.generator_steps) == (3, 8)
