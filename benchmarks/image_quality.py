@@ -120,6 +120,12 @@ def _parser():
     p.add_argument("--check_patches", action="store_true",
                    help="Compare the kerasio critic's PatchConv2D forms numerically and exit.")
     p.add_argument("--ablation", action="store_true", help="Run the ablation mode.")
+    p.add_argument("--conditional", action="store_true",
+                   help="Conditional mode: the package's defaults with --conditional, per "
+                        "critic conditioning, on Fashion-MNIST for --minutes each.")
+    p.add_argument("--conditionings", default="projection,auxiliary,unconditional",
+                   help="Conditional mode: comma-separated runs among projection, auxiliary "
+                        "and unconditional (the package's defaults without labels).")
     p.add_argument("--settings", default="package,reference",
                    help=f"Ablation: comma-separated settings among {', '.join(ABLATION_SETTINGS)}.")
     p.add_argument("--steps", type=int, default=300, help="Ablation: generator steps.")
@@ -171,7 +177,7 @@ def blurred(images):
 class Scorer:
     """FD and class coverage of images in a classifier's features, against fixed real images."""
 
-    def __init__(self, classifier, real_images):
+    def __init__(self, classifier, real_images, real_labels=None):
         import keras
 
         from keras_wgan.evaluation import feature_networks
@@ -180,6 +186,7 @@ class Scorer:
         layer = feature_networks._features_layer(classifier)
         self._both = keras.Model(classifier.input, [layer.output, classifier.output])
         self.real_features, _ = self.features_and_probabilities(real_images)
+        self.real_labels = None if real_labels is None else np.asarray(real_labels)
 
     def features_and_probabilities(self, images, batch_size=500):
         x = to_float(images) if images.dtype == np.uint8 else images.astype(np.float32)
@@ -190,15 +197,26 @@ class Scorer:
             probs.append(np.asarray(p))
         return np.concatenate(feats), np.concatenate(probs)
 
-    def score(self, images):
-        """{"fd": FD against the real images, "coverage": entropy of the predicted labels}."""
-        from keras_wgan.evaluation import metrics
+    def score(self, images, labels=None):
+        """{"fd": FD against the real images, "coverage": entropy of the predicted labels}.
+
+        With `labels` (the classes the images were generated for; the Scorer
+        made with `real_labels`) also "conditional_accuracy" and "intra_fid"
+        (`keras_wgan.evaluation.conditional`: the FD of each class's images
+        against the real images of that class, and their mean).
+        """
+        from keras_wgan.evaluation import conditional, metrics
 
         feats, probs = self.features_and_probabilities(images)
         counts = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1])
         share = counts[counts > 0] / counts.sum()
-        return {"fd": float(metrics.frechet_distance(feats, self.real_features)),
-                "coverage": float(-(share * np.log(share)).sum())}
+        score = {"fd": float(metrics.frechet_distance(feats, self.real_features)),
+                 "coverage": float(-(share * np.log(share)).sum())}
+        if labels is not None:
+            score["conditional_accuracy"] = conditional.conditional_accuracy(probs, labels)[0]
+            score["intra_fid"] = conditional.intra_fid(
+                feats, labels, self.real_features, self.real_labels, probs.shape[1]).value
+        return score
 
 
 def cached_classifier(path, images, labels, name, epochs):
@@ -253,12 +271,19 @@ def reference_batches(images, batch_size=64, seed=0):
             .batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
 
 
-def generate(generator, num, seed=1, batch_size=500):
-    """`num` images of a generator from N(0, I) latents of a fixed seed, float32 [-1, 1]."""
-    latent = np.random.default_rng(seed).standard_normal(
-        (num, generator.input_shape[-1])).astype(np.float32)
-    return np.concatenate([np.asarray(generator(latent[i:i + batch_size], training=False),
-                                      dtype=np.float32)
+def generate(generator, num, seed=1, batch_size=500, labels=None):
+    """`num` images of a generator from N(0, I) latents of a fixed seed, float32 [-1, 1].
+
+    A conditional generator (inputs latent and label) takes `labels`, int [num].
+    """
+    latent_dim = (generator.input_shape[0] if labels is not None else generator.input_shape)[-1]
+    latent = np.random.default_rng(seed).standard_normal((num, latent_dim)).astype(np.float32)
+
+    def inputs(i):
+        z = latent[i:i + batch_size]
+        return z if labels is None else [z, np.asarray(labels[i:i + batch_size], np.int32)]
+
+    return np.concatenate([np.asarray(generator(inputs(i), training=False), dtype=np.float32)
                            for i in range(0, num, batch_size)])
 
 
@@ -337,14 +362,16 @@ def run_ablation(flags):
 # ----------------------------------------------------------------------------- main mode
 
 def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_samples,
-                     max_steps, seed, label):
+                     max_steps, seed, label, num_classes=None):
     """A Keras callback: evaluates every `eval_every_seconds` of training, stops at the budget.
 
     Training time is the wall time since `on_train_begin` minus the time of
     its own evaluations (tracing and every other callback count). Rows go to
     the callback's `rows`; the last grid of 64 samples to `grid`. The
     model trained must have a `generator`; `steps_of(model)` gives its
-    generator steps.
+    generator steps. With `num_classes` the generator is conditional: its
+    samples' labels are evenly spread over the classes, the rows gain the
+    conditional accuracy and intra-FID, and the grid is one class per row.
     """
     import keras
 
@@ -372,11 +399,24 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
 
         def evaluate(self, elapsed, steps):
             began = time.perf_counter()
-            images = generate(self.model.generator, num_samples, seed=seed + 1)
-            score = scorer.score(images)
-            self.grid = pictures.image_grid(images[:64])
+            labels = None
+            if num_classes:
+                from keras_wgan.evaluation import conditional
+
+                labels = conditional.evenly_spread_labels(num_samples, num_classes)
+            images = generate(self.model.generator, num_samples, seed=seed + 1, labels=labels)
+            score = scorer.score(images, labels)
+            if num_classes:  # sample i has class i mod K: rows of K columns are one class each
+                by_class = np.concatenate([images[k:k + num_classes * 10:num_classes]
+                                           for k in range(num_classes)])
+                self.grid = pictures.image_grid(by_class, columns=10)
+            else:
+                self.grid = pictures.image_grid(images[:64])
             row = dict(model=label, seconds=round(elapsed, 1), steps=int(steps),
                        fd=round(score["fd"], 2), coverage=round(score["coverage"], 3))
+            if num_classes:
+                row.update(conditional_accuracy=round(score["conditional_accuracy"], 4),
+                           intra_fid=round(score["intra_fid"], 2))
             self.rows.append(row)
             print_row(row)
             self.paused += time.perf_counter() - began
@@ -385,114 +425,166 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
 
 
 HEADER = f"{'model':<16} {'seconds':>8} {'steps':>7} {'FD':>8} {'coverage':>9}"
+CONDITIONAL_HEADER = HEADER + f" {'cond. acc.':>10} {'intra-FID':>9}"
 
 
 def print_row(row):
     steps = "-" if row["steps"] is None else str(row["steps"])
     seconds = "-" if row["seconds"] is None else f"{row['seconds']:.0f}"
-    print(f"{row['model']:<16} {seconds:>8} {steps:>7} {row['fd']:>8.2f} "
-          f"{row['coverage']:>9.3f}", flush=True)
+    line = (f"{row['model']:<16} {seconds:>8} {steps:>7} {row['fd']:>8.2f} "
+            f"{row['coverage']:>9.3f}")
+    if "conditional_accuracy" in row:
+        line += f" {row['conditional_accuracy']:>10.4f} {row['intra_fid']:>9.2f}"
+    print(line, flush=True)
 
 
-class _ExtraFitCallbacks:
-    """Within the block, every `WassersteinGAN.fit` call also gets `callbacks`.
+class _Benchmark:
+    """What the runs of the main and conditional modes share: data, classifier, time budget."""
 
-    `training.train()` takes no callbacks of its own; this adds the time
-    budget to the fit it runs, without changing anything else of its defaults.
-    """
+    def __init__(self, flags):
+        if flags.minutes <= 0 or flags.eval_every_minutes <= 0:
+            raise ValueError(f"minutes and eval_every_minutes must be > 0, received "
+                             f"{flags.minutes} and {flags.eval_every_minutes}")
+        self.flags = flags
+        self.x_train, self.y_train, self.x_test, self.y_test = load_fashion_mnist(flags.data_dir)
+        classifier = cached_classifier(
+            flags.classifier or "runs/bench/fashion_mnist_classifier.keras", self.x_train,
+            self.y_train, "Fashion-MNIST", flags.classifier_epochs)
+        self.scorer = Scorer(classifier, self.x_test, self.y_test)
+        self.num_samples = min(flags.eval_samples, len(self.x_train))
+        self.budget, self.every = 60.0 * flags.minutes, 60.0 * flags.eval_every_minutes
+        self.max_steps = flags.max_steps or float("inf")
+        os.makedirs(flags.output_dir, exist_ok=True)
+        self.npz = os.path.join(flags.output_dir, "fashion_mnist_train.npz")
+        np.savez(self.npz, images=self.x_train, labels=self.y_train)
 
-    def __init__(self, callbacks):
-        self.callbacks = callbacks
+    def reference_points(self, header=HEADER):
+        """Prints and returns the rows of real, blurred and noise images against the test images."""
+        n = self.num_samples
+        print(f"FD in the Fashion-MNIST classifier's features against the {len(self.x_test)} "
+              f"test images; {n} images per row; coverage = entropy of the predicted labels "
+              f"(max ln 10 = 2.303)", flush=True)
+        print(header, flush=True)
+        rows = []
+        noise = np.random.default_rng(self.flags.seed).integers(0, 256, (n, 28, 28, 1), np.uint8)
+        for label, images in (("real train", self.x_train[:n]),
+                              ("blurred train", blurred(self.x_train[:n])),
+                              ("uniform noise", noise)):
+            rows.append(dict(model=label, seconds=None, steps=None, **{
+                k: round(v, 3 if k == "coverage" else 2)
+                for k, v in self.scorer.score(images).items()}))
+            print_row(rows[-1])
+        return rows
 
-    def __enter__(self):
-        from keras_wgan.model import WassersteinGAN
+    def train_package(self, label, **options):
+        """`training.train` with its defaults (plus `options`) on the training images, timed.
 
-        self.original = WassersteinGAN.fit
-        extra = self.callbacks
+        Returns:
+            (the timer callback with its rows and last grid, the `TrainResult`).
+        """
+        import keras
 
-        def fit(model, *args, callbacks=None, **kwargs):
-            return self.original(model, *args, callbacks=list(callbacks or []) + extra, **kwargs)
+        from keras_wgan import training
 
-        WassersteinGAN.fit = fit
-        return self
+        flags = self.flags
+        timer = timed_evaluation(
+            self.budget, self.every, self.scorer,
+            lambda gan: int(gan.generator_optimizer.iterations.numpy()), self.num_samples,
+            self.max_steps, flags.seed, label,
+            num_classes=10 if options.get("conditional") else None)
+        run_dir = os.path.join(flags.output_dir, label.replace(" ", "_"))
+        if os.path.exists(os.path.join(run_dir, "checkpoints")):
+            import shutil
 
-    def __exit__(self, *exc):
-        from keras_wgan.model import WassersteinGAN
+            shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
+        if flags.max_steps is not None:
+            options["train_steps"] = flags.max_steps
+        result = training.train(dataset=self.npz, output_dir=run_dir, export_dir=None, verbose=0,
+                                seed=flags.seed, callbacks=[timer], **options)
+        keras.backend.clear_session()
+        return timer, result
 
-        WassersteinGAN.fit = self.original
+
+def _side_by_side(grids):
+    """The grids next to each other, white gaps between (their heights must match)."""
+    height = max(g.shape[0] for g in grids)
+    padded = [np.pad(g, ((0, height - g.shape[0]), (0, 0), (0, 0)), constant_values=255)
+              for g in grids]
+    gap = np.full((height, 8, 3), 255, np.uint8)
+    parts = [padded[0]]
+    for grid in padded[1:]:
+        parts += [gap, grid]
+    return np.concatenate(parts, axis=1)
 
 
 def run_main(flags):
     """Trains the package's defaults and the reference for `flags.minutes` each; prints FDs."""
-    import keras
+    from keras_wgan import pictures
 
-    from keras_wgan import pictures, training
-
-    if flags.minutes <= 0 or flags.eval_every_minutes <= 0:
-        raise ValueError(f"minutes and eval_every_minutes must be > 0, received "
-                         f"{flags.minutes} and {flags.eval_every_minutes}")
-    x_train, y_train, x_test, _ = load_fashion_mnist(flags.data_dir)
-    classifier = cached_classifier(
-        flags.classifier or "runs/bench/fashion_mnist_classifier.keras", x_train, y_train,
-        "Fashion-MNIST", flags.classifier_epochs)
-    scorer = Scorer(classifier, x_test)
-    n = min(flags.eval_samples, len(x_train))
-    rng = np.random.default_rng(flags.seed)
-    rows = []
-    print(f"FD in the Fashion-MNIST classifier's features against the {len(x_test)} test "
-          f"images; {n} images per row; coverage = entropy of the predicted labels "
-          f"(max ln 10 = 2.303)", flush=True)
-    print(HEADER, flush=True)
-    for label, images in (("real train", x_train[:n]), ("blurred train", blurred(x_train[:n])),
-                          ("uniform noise", rng.integers(0, 256, (n, 28, 28, 1), np.uint8))):
-        rows.append(dict(model=label, seconds=None, steps=None, **{
-            k: round(v, 3 if k == "coverage" else 2) for k, v in scorer.score(images).items()}))
-        print_row(rows[-1])
-
-    os.makedirs(flags.output_dir, exist_ok=True)
-    npz = os.path.join(flags.output_dir, "fashion_mnist_train.npz")
-    np.savez(npz, images=x_train, labels=y_train)
-    budget, every = 60.0 * flags.minutes, 60.0 * flags.eval_every_minutes
-    max_steps = flags.max_steps or float("inf")
-    grids = []
+    bench = _Benchmark(flags)
+    rows = bench.reference_points()
 
     # 1. The package's defaults: training.train with its default flags on the training images.
-    package_timer = timed_evaluation(
-        budget, every, scorer, lambda gan: int(gan.generator_optimizer.iterations.numpy()), n,
-        max_steps, flags.seed, "package")
-    run_dir = os.path.join(flags.output_dir, "package")
-    if os.path.exists(os.path.join(run_dir, "checkpoints")):
-        import shutil
-
-        shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
-    options = {} if flags.max_steps is None else {"train_steps": flags.max_steps}
-    with _ExtraFitCallbacks([package_timer]):
-        result = training.train(dataset=npz, output_dir=run_dir, export_dir=None, verbose=0,
-                                seed=flags.seed, **options)
+    package_timer, result = bench.train_package("package")
     rows += package_timer.rows
-    grids.append(package_timer.grid)
     package_settings = {k: result.settings[k] for k in (
         "architecture", "critic_steps", "batch_size", "critic_learning_rate",
         "generator_learning_rate", "fresh_real_batches", "mixed_precision")}
-    keras.backend.clear_session()
 
     # 2. The plain keras.io WGAN-GP (float32, 3 critic steps, Adam(2e-4, 0.5, 0.9)).
     model = build_reference(seed=flags.seed)
     reference_timer = timed_evaluation(
-        budget, every, scorer, lambda m: int(m.g_optimizer.iterations.numpy()), n,
-        max_steps, flags.seed, "reference")
-    model.fit(reference_batches(x_train, seed=flags.seed), epochs=1,
+        bench.budget, bench.every, bench.scorer, lambda m: int(m.g_optimizer.iterations.numpy()),
+        bench.num_samples, bench.max_steps, flags.seed, "reference")
+    model.fit(reference_batches(bench.x_train, seed=flags.seed), epochs=1,
               steps_per_epoch=flags.max_steps or 10**7, verbose=0,
               callbacks=[reference_timer])
     rows += reference_timer.rows
-    grids.append(reference_timer.grid)
 
-    gap = np.full((grids[0].shape[0], 8, 3), 255, np.uint8)
-    side_by_side = np.concatenate([grids[0], gap, grids[1]], axis=1)
     png = os.path.join(flags.output_dir, "samples_package_vs_reference.png")
-    pictures.save_png(side_by_side, png)
+    pictures.save_png(_side_by_side([package_timer.grid, reference_timer.grid]), png)
     print(f"package settings: {json.dumps(package_settings)}", flush=True)
     print(f"samples (left: package, right: reference): {png}", flush=True)
+    return rows
+
+
+def run_conditional(flags):
+    """Trains the package's defaults class-conditionally, per critic conditioning, for `minutes`.
+
+    Each of `flags.conditionings` ("projection", "auxiliary") is
+    `training.train(conditional=True, critic_conditioning=...)` with every
+    other setting at its default; "unconditional" is the plain defaults, in
+    the same run so that the comparison at equal time shares the machine's
+    load. Conditional rows add the conditional accuracy (of the evenly
+    spread labels, by the benchmark's classifier) and intra-FID (each class's
+    generated images against the test images of that class); their FD is of
+    all the samples, the classes evenly spread as in the test set.
+    """
+    from keras_wgan import pictures
+    from keras_wgan.architectures import CRITIC_CONDITIONINGS
+
+    names = [name.strip() for name in flags.conditionings.split(",") if name.strip()]
+    for name in names:
+        if name != "unconditional" and name not in CRITIC_CONDITIONINGS:
+            raise ValueError(f"conditionings: unknown {name!r}; expected some of "
+                             f"{', '.join(CRITIC_CONDITIONINGS)}, unconditional")
+    bench = _Benchmark(flags)
+    rows = bench.reference_points(CONDITIONAL_HEADER)
+    grids, pngs = [], []
+    for name in names:
+        if name == "unconditional":
+            timer, _ = bench.train_package("unconditional")
+        else:
+            timer, _ = bench.train_package(f"cond {name}", conditional=True,
+                                           critic_conditioning=name)
+        rows += timer.rows
+        grids.append(timer.grid)
+        pngs.append(os.path.join(flags.output_dir, f"samples_{name}.png"))
+        pictures.save_png(timer.grid, pngs[-1])
+    png = os.path.join(flags.output_dir, "samples_conditional.png")
+    pictures.save_png(_side_by_side(grids), png)
+    print(f"samples, left to right {', '.join(names)} (conditional: one class per row): {png}",
+          flush=True)
     return rows
 
 
@@ -570,6 +662,8 @@ def main(argv=None):
             rows = check_patches(flags.seed)
         elif flags.ablation:
             rows = run_ablation(flags)
+        elif flags.conditional:
+            rows = run_conditional(flags)
         else:
             rows = run_main(flags)
     except (ValueError, OSError) as e:

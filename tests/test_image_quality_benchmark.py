@@ -17,7 +17,7 @@ def _write_idx(path, array):
         f.write(header + array.astype(np.uint8).tobytes())
 
 
-def test_main_mode_prints_the_table(tmp_path):
+def _fashion_like_idx_folder(tmp_path):
     rng = np.random.default_rng(0)
     data = tmp_path / "fashion"
     data.mkdir()
@@ -29,6 +29,11 @@ def test_main_mode_prints_the_table(tmp_path):
             images[i, 2 * label:2 * label + 8, 4:24] += 180
         _write_idx(data / f"{prefix}-images-idx3-ubyte.gz", images)
         _write_idx(data / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return data
+
+
+def test_main_mode_prints_the_table(tmp_path):
+    data = _fashion_like_idx_folder(tmp_path)
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
     out = subprocess.run(
         [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"),
@@ -49,6 +54,35 @@ def test_main_mode_prints_the_table(tmp_path):
     # The test images' own features: real training images are far closer than noise.
     assert rows[0]["fd"] < rows[2]["fd"]
     assert (tmp_path / "out" / "samples_package_vs_reference.png").exists()
+
+
+def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
+    data = _fashion_like_idx_folder(tmp_path)
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    command = [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"), "--conditional",
+               f"--data_dir={data}", f"--output_dir={tmp_path / 'out'}",
+               f"--classifier={tmp_path / 'classifier.keras'}", "--classifier_epochs=1",
+               "--minutes=5", "--eval_every_minutes=5", "--max_steps=2", "--eval_samples=100"]
+    refused = subprocess.run([*command, "--conditionings=projection,bogus"], capture_output=True,
+                             text=True, env=env, timeout=600, check=False)
+    assert refused.returncode == 2
+    assert "conditionings: unknown 'bogus'" in refused.stderr
+    out = subprocess.run([*command, "--conditionings=projection,auxiliary"], capture_output=True,
+                         text=True, env=env, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("model"))
+    assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "cond.", "acc.",
+                              "intra-FID"]
+    rows = json.loads(lines[-1])
+    assert [row["model"] for row in rows] == [
+        "real train", "blurred train", "uniform noise", "cond projection", "cond auxiliary"]
+    for row in rows[3:]:
+        assert row["steps"] == 2 and row["fd"] > 0
+        assert 0 <= row["conditional_accuracy"] <= 1 and row["intra_fid"] > 0
+    assert "conditional_accuracy" not in rows[0]
+    for name in ("samples_projection.png", "samples_auxiliary.png", "samples_conditional.png"):
+        assert (tmp_path / "out" / name).exists()
 
 
 def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(tmp_path):
