@@ -406,11 +406,11 @@ def test_callback_arguments_are_checked(tmp_path):
 TRAIN_STEPS, EVERY, KEEP = 36, 5, 3
 
 
-def _start_training(directory):
+def _start_training(directory, *extra):
     return subprocess.Popen(
         [sys.executable, str(SCRIPTS / "resumable_train.py"), "--directory", str(directory),
          "--train_steps", str(TRAIN_STEPS), "--checkpoint_every_steps", str(EVERY),
-         "--keep_checkpoints", str(KEEP), "--sleep", "0.05"],
+         "--keep_checkpoints", str(KEEP), "--sleep", "0.05", *extra],
         env=_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -433,15 +433,21 @@ def _run_until(process, kill_at_step, timeout=90):
     return "".join(lines)
 
 
-def test_killed_three_times_the_run_ends_like_an_uninterrupted_one(tmp_path):
-    reference = _start_training(tmp_path / "uninterrupted")
+def _check_killed_run_ends_like_an_uninterrupted_one(tmp_path, kill_steps, *extra):
+    """SIGKILLs resumable_train.py (with `extra` arguments) at each of `kill_steps`, re-runs
+    it to the end and checks its checkpoints and final weights against an uninterrupted run.
+
+    Returns:
+        The final weights of the killed run (final.npz).
+    """
+    reference = _start_training(tmp_path / "uninterrupted", *extra)
     directory = tmp_path / "killed"
     logs = []
-    for kill_at in (3, 14, 27):  # before the first checkpoint, then mid-run twice
-        process = _start_training(directory)
+    for kill_at in kill_steps:
+        process = _start_training(directory, *extra)
         logs.append(_run_until(process, kill_at))
         assert process.returncode == -signal.SIGKILL, f"not killed mid-run:\n{logs[-1]}"
-    process = _start_training(directory)
+    process = _start_training(directory, *extra)
     logs.append(_run_until(process, None))
     assert process.returncode == 0, logs[-1]
     assert f"done {TRAIN_STEPS}" in logs[-1]
@@ -468,3 +474,22 @@ def test_killed_three_times_the_run_ends_like_an_uninterrupted_one(tmp_path):
     for name in expected.files:
         np.testing.assert_allclose(final[name], expected[name], rtol=0, atol=1e-6,
                                    err_msg=name)
+    return final
+
+
+def test_killed_three_times_the_run_ends_like_an_uninterrupted_one(tmp_path):
+    # Before the first checkpoint, then mid-run twice.
+    _check_killed_run_ends_like_an_uninterrupted_one(tmp_path, (3, 14, 27))
+
+
+def test_killed_twice_a_conditional_run_ends_like_an_uninterrupted_one(tmp_path):
+    # Both kills come after a checkpoint (5 and 20), so both restarts resume. The
+    # batches are (points, labels), a point lying near its label's centre, and each
+    # update of the generator's label embedding and of the critic's class embedding
+    # depends on the labels of its batch and the points paired with them: equal final
+    # weights (the embeddings are compared by name too) therefore also mean that the
+    # resumed pipeline fed the same (sample, label) pairs, in the same order, as the
+    # uninterrupted run (a restart that draws other labels fails this test).
+    final = _check_killed_run_ends_like_an_uninterrupted_one(
+        tmp_path, (8, 22), "--num_classes", "3")
+    assert {"label_embedding", "class_embedding"} <= set(final.files)
