@@ -22,6 +22,20 @@ uniform classes). Reference points first: the training images, blurred
 training images and uniform noise against the test images. One PNG holds a
 sample grid of each run side by side. The last line is one JSON object.
 
+Conditional mode, class-conditional training at equal wall-clock time
+(Fashion-MNIST, issue 14):
+
+    python benchmarks/image_quality.py --conditional --minutes=20 \\
+        --conditionings=projection,auxiliary,unconditional
+
+trains `training.train(conditional=True, critic_conditioning=...)` with every
+other setting at its default, for each critic conditioning (and the
+unconditional defaults), and adds to every row the conditional accuracy (the
+share of the generated images, their labels evenly spread over the classes,
+that the classifier puts in the class asked for) and the intra-FID (the mean
+over the classes of the FD between a class's generated images and the test
+images of that class). One PNG per run holds one class per row.
+
 Ablation mode, quality at equal generator steps (why the package trains the
 same networks worse than a plain script):
 
