@@ -137,6 +137,11 @@ def _parser():
     p.add_argument("--conditional", action="store_true",
                    help="Conditional mode: the package's defaults with --conditional, per "
                         "critic conditioning, on Fashion-MNIST for --minutes each.")
+    p.add_argument("--resume", action="store_true",
+                   help="Main and conditional modes: continue the package's runs in "
+                        "--output_dir from their checkpoints for --minutes more (their rows' "
+                        "seconds count on from the earlier runs' training time) instead of "
+                        "starting afresh.")
     p.add_argument("--conditionings", default="projection,auxiliary,unconditional",
                    help="Conditional mode: comma-separated runs among projection, auxiliary "
                         "and unconditional (the package's defaults without labels).")
@@ -376,7 +381,7 @@ def run_ablation(flags):
 # ----------------------------------------------------------------------------- main mode
 
 def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_samples,
-                     max_steps, seed, label, num_classes=None):
+                     max_steps, seed, label, num_classes=None, offset_seconds=0.0):
     """A Keras callback: evaluates every `eval_every_seconds` of training, stops at the budget.
 
     Training time is the wall time since `on_train_begin` minus the time of
@@ -386,6 +391,8 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
     generator steps. With `num_classes` the generator is conditional: its
     samples' labels are evenly spread over the classes, the rows gain the
     conditional accuracy and intra-FID, and the grid is one class per row.
+    `offset_seconds`: the training seconds of the run before this one (a
+    resumed run): its rows count from there; the budget is this run's.
     """
     import keras
 
@@ -398,12 +405,14 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
 
         def on_train_begin(self, logs=None):
             self.start, self.paused = time.perf_counter(), 0.0
-            self.next_eval = eval_every_seconds
+            self.next_eval = offset_seconds + eval_every_seconds
+            self.elapsed = offset_seconds
 
         def on_train_batch_end(self, batch, logs=None):
-            elapsed = time.perf_counter() - self.start - self.paused
+            elapsed = offset_seconds + time.perf_counter() - self.start - self.paused
+            self.elapsed = elapsed
             steps = steps_of(self.model)
-            done = elapsed >= budget_seconds or steps >= max_steps
+            done = elapsed - offset_seconds >= budget_seconds or steps >= max_steps
             if elapsed >= self.next_eval or done:
                 self.evaluate(elapsed, steps)
                 while self.next_eval <= elapsed:
@@ -501,20 +510,27 @@ class _Benchmark:
         from keras_wgan import training
 
         flags = self.flags
+        run_dir = os.path.join(flags.output_dir, label.replace(" ", "_"))
+        seconds_file = os.path.join(run_dir, "benchmark_seconds.json")
+        offset = 0.0
+        if flags.resume and os.path.exists(seconds_file):
+            with open(seconds_file) as f:
+                offset = json.load(f)["training_seconds"]
+        elif os.path.exists(os.path.join(run_dir, "checkpoints")):
+            import shutil
+
+            shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
         timer = timed_evaluation(
             self.budget, self.every, self.scorer,
             lambda gan: int(gan.generator_optimizer.iterations.numpy()), self.num_samples,
             self.max_steps, flags.seed, label,
-            num_classes=10 if options.get("conditional") else None)
-        run_dir = os.path.join(flags.output_dir, label.replace(" ", "_"))
-        if os.path.exists(os.path.join(run_dir, "checkpoints")):
-            import shutil
-
-            shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
+            num_classes=10 if options.get("conditional") else None, offset_seconds=offset)
         if flags.max_steps is not None:
             options["train_steps"] = flags.max_steps
         result = training.train(dataset=self.npz, output_dir=run_dir, export_dir=None, verbose=0,
                                 seed=flags.seed, callbacks=[timer], **options)
+        with open(seconds_file, "w") as f:  # what a later --resume counts from
+            json.dump({"training_seconds": timer.elapsed}, f)
         keras.backend.clear_session()
         return timer, result
 
@@ -535,6 +551,9 @@ def run_main(flags):
     """Trains the package's defaults and the reference for `flags.minutes` each; prints FDs."""
     from keras_wgan import pictures
 
+    if flags.resume:
+        raise ValueError("resume: only the conditional mode resumes its runs (the main mode's "
+                         "reference has no checkpoints); received --resume without --conditional")
     bench = _Benchmark(flags)
     rows = bench.reference_points()
 

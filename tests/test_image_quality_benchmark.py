@@ -84,6 +84,15 @@ def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
     for name in ("samples_projection.png", "samples_auxiliary.png", "samples_conditional.png"):
         assert (tmp_path / "out" / name).exists()
 
+    # --resume continues the runs from their checkpoints; seconds count on.
+    again = subprocess.run([*command[:-2], "--max_steps=4", "--eval_samples=100",
+                            "--conditionings=projection", "--resume"],
+                           capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    resumed = json.loads(again.stdout.splitlines()[-1])[3]
+    assert resumed["model"] == "cond projection" and resumed["steps"] == 4
+    assert resumed["seconds"] > rows[3]["seconds"]
+
 
 def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(tmp_path):
     rng = np.random.default_rng(0)
