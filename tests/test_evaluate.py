@@ -195,6 +195,16 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
     assert result["w1_pixel_floor_ratio"]["value"] is None  # 14 / 0: no ratio
     assert "w1_critic_estimate" not in result  # an export holds no critic
 
+    # More generated samples than real images: the SWD compares as many of each as there
+    # are real ones, and says so.
+    code = evaluate.main([f"--saved_model={export}", "--num_samples=60",
+                          "--feature_network=none"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["num_generated"], report["num_real"]) == (60, 40)
+    assert (report["metrics"]["swd"]["num_generated"], report["metrics"]["swd"]["num_real"]) == (40, 40)
+
 
 @pytest.mark.parametrize("flag", ["--help", "--helpfull", "-h"])
 def test_cli_help_lists_the_flags_and_exits_0(flag, capsys):

@@ -408,6 +408,10 @@ def _metrics_report(values, reference, counts):
     w = reference.w1_samples
     sizes = {"w1_pixel": w, "w1_feature": w, "w1_critic_estimate": w if reference.is_images
              else counts["num_real"]}
+    # FID, SWD and KID compare the first `reference.num_samples` of each set: with more
+    # generated samples than real ones (--num_samples=10000 on 5000 images), that many.
+    k = min(reference.num_samples, counts["num_generated"], counts["num_real"])
+    sizes.update(fid=k, swd=k, kid=k)
     result = {}
     for name, value in values.items():
         if (name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio")
