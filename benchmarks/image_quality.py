@@ -429,17 +429,22 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
                 labels = conditional.evenly_spread_labels(num_samples, num_classes)
             images = generate(self.model.generator, num_samples, seed=seed + 1, labels=labels)
             score = scorer.score(images, labels)
-            if num_classes:  # sample i has class i mod K: rows of K columns are one class each
-                by_class = np.concatenate([images[k:k + num_classes * 10:num_classes]
-                                           for k in range(num_classes)])
-                self.grid = pictures.image_grid(by_class, columns=10)
-            else:
-                self.grid = pictures.image_grid(images[:64])
             row = dict(model=label, seconds=round(elapsed, 1), steps=int(steps),
                        fd=round(score["fd"], 2), coverage=round(score["coverage"], 3))
+            caption = [f"{label}: {int(steps)} generator steps, {elapsed / 60:.0f} min",
+                       f"FD {row['fd']}  coverage {row['coverage']}"]
             if num_classes:
                 row.update(conditional_accuracy=round(score["conditional_accuracy"], 4),
                            intra_fid=round(score["intra_fid"], 2))
+                caption[1] += (f"  class accuracy {row['conditional_accuracy']}  intra-FID "
+                               f"{row['intra_fid']}")
+                caption.append(f"rows: classes 0-{num_classes - 1}")
+                # Sample i has class i mod K: every K-th sample from k on is of class k.
+                by_class = np.concatenate([images[k:k + num_classes * 10:num_classes]
+                                           for k in range(num_classes)])
+                self.grid = pictures.picture(by_class, caption=caption, columns=10)
+            else:
+                self.grid = pictures.picture(images[:64], caption=caption)
             self.rows.append(row)
             print_row(row)
             self.paused += time.perf_counter() - began
