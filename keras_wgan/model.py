@@ -51,6 +51,10 @@ import numpy as np
 
 from keras_wgan import distribute, labels as labels_lib, losses, penalties, validation
 from keras_wgan import augment as augmentation, ema
+# The package's layers (PatchConv2D in the default critics, ConditionalBatchNormalization
+# in conditional generators) are registered when their module is imported: importing it
+# with the model lets a saved WassersteinGAN load in a process that built no network.
+from keras_wgan import layers as _layers  # noqa: F401
 from keras_wgan.penalties.weight_clipping import RMSPROP_EPSILON, RMSPROP_RHO, rmsprop
 
 __all__ = ["ACGAN_SCALE", "ACGAN_SCALE_G", "RMSPROP_EPSILON", "RMSPROP_RHO", "WassersteinGAN",

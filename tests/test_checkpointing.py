@@ -343,3 +343,32 @@ def test_non_finite_loss_before_any_checkpoint_says_none_was_written(tmp_path):
     message = str(raised.value)
     assert "no checkpoint was written yet" in message and "step None" not in message
     assert _steps_on_disk(tmp_path / "checkpoints") == []
+
+
+def test_a_saved_model_with_the_package_s_layers_loads_in_a_fresh_process(tmp_path):
+    """A process that built no network (the evaluate and export commands) loads a .keras file.
+
+    The package's layers register themselves when `keras_wgan.layers` is
+    imported; building networks imports it, loading a file did not: every
+    default dcgan critic (PatchConv2D) and conditional generator
+    (ConditionalBatchNormalization) failed to load in a new process.
+    """
+    keras.utils.set_random_seed(0)
+    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4,
+                                            critic_norm="layer", num_classes=3)
+    gan = WassersteinGAN(generator, critic, critic_steps=1, num_classes=3)
+    gan.compile()
+    path = tmp_path / "model.keras"
+    gan.save(path)
+    layers = {type(layer).__name__ for net in (generator, critic) for layer in net.layers}
+    assert {"PatchConv2D", "ConditionalBatchNormalization",
+            "SampleLayerNormalization"} <= layers  # what the file holds
+
+    code = ("import sys\n"
+            "from keras_wgan import checkpointing\n"
+            "model = checkpointing.load_keras_model(sys.argv[1])\n"
+            "print(type(model).__name__, model.num_classes, model.latent_dim)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["WassersteinGAN", "3", "8"]
