@@ -47,6 +47,13 @@ on `--ablation_data` (default ../shared/data/mnist_5k.npz) and prints the FD
 of 5000 generated vs the 5000 real images in the features of a classifier
 trained on those images (cached at `--classifier`), with the seconds taken.
 Quality at equal steps does not depend on the machine's load.
+
+Every score comes from the package's evaluation core (`Scorer` wraps a
+`keras_wgan.evaluation.core.Reference`, as `keras_wgan.evaluate` and the
+Monitor do): FD is its `fid` in the classifier's features, coverage its
+`class_entropy`, and beside them the rows hold the SWD (x1e3) and the exact
+W1 in pixel space (`W1px`) and in the classifier's features, on the first
+2,000 images of each set.
 """
 
 import argparse
@@ -179,8 +186,11 @@ def load_fashion_mnist(data_dir):
 
 
 def to_float(images):
-    """uint8 0..255 -> float32 [-1, 1], as keras_wgan.data does."""
-    return images.astype(np.float32) / 127.5 - 1.0
+    """Images as float32 in [-1, 1]: uint8 0..255 scaled as keras_wgan.data does, floats kept."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / 127.5 - 1.0
+    return images.astype(np.float32)
 
 
 def blurred(images):
@@ -194,48 +204,43 @@ def blurred(images):
 # ----------------------------------------------------------------------------- metrics
 
 class Scorer:
-    """FD and class coverage of images in a classifier's features, against fixed real images."""
+    """The benchmark's scores from the evaluation core: a `core.Reference` on fixed real images.
+
+    FD and class coverage in the features of the package's classifier; the SWD
+    and the exact pixel and feature W1 (of 2,000 vs 2,000 images) beside them,
+    as `keras_wgan.evaluate` and the Monitor report them.
+    """
 
     def __init__(self, classifier, real_images, real_labels=None):
-        import keras
+        from keras_wgan.evaluation import core, feature_networks
 
-        from keras_wgan.evaluation import feature_networks
-
-        self.classifier = classifier
-        layer = feature_networks._features_layer(classifier)
-        self._both = keras.Model(classifier.input, [layer.output, classifier.output])
-        self.real_features, _ = self.features_and_probabilities(real_images)
-        self.real_labels = None if real_labels is None else np.asarray(real_labels)
-
-    def features_and_probabilities(self, images, batch_size=500):
-        x = to_float(images) if images.dtype == np.uint8 else images.astype(np.float32)
-        feats, probs = [], []
-        for start in range(0, len(x), batch_size):
-            f, p = self._both(x[start:start + batch_size], training=False)
-            feats.append(np.asarray(f))
-            probs.append(np.asarray(p))
-        return np.concatenate(feats), np.concatenate(probs)
+        network = feature_networks.feature_network(classifier)
+        self.reference = core.Reference(
+            to_float(real_images), feature_network=network, classifier=network,
+            w1_samples=core.W1_IMAGES, swd_samples=core.W1_IMAGES, cache=False,
+            num_classes=None if real_labels is None else int(classifier.output_shape[-1]),
+            real_labels=real_labels)
 
     def score(self, images, labels=None):
-        """{"fd": FD against the real images, "coverage": entropy of the predicted labels}.
+        """{"fd", "coverage" (the class entropy), "swd", "w1_pixel", "w1_feature": value}.
 
         With `labels` (the classes the images were generated for; the Scorer
         made with `real_labels`) also "conditional_accuracy" and "intra_fid"
-        (`keras_wgan.evaluation.conditional`: the FD of each class's images
-        against the real images of that class, and their mean).
+        (the FD of each class's images against the real images of that
+        class, and their mean).
         """
-        from keras_wgan.evaluation import conditional, metrics
-
-        feats, probs = self.features_and_probabilities(images)
-        counts = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1])
-        share = counts[counts > 0] / counts.sum()
-        score = {"fd": float(metrics.frechet_distance(feats, self.real_features)),
-                 "coverage": float(-(share * np.log(share)).sum())}
+        values = self.reference.measure(to_float(images), labels=labels)
+        names = {"fd": "fid", "coverage": "class_entropy", "swd": "swd", "w1_pixel": "w1_pixel",
+                 "w1_feature": "w1_feature"}
         if labels is not None:
-            score["conditional_accuracy"] = conditional.conditional_accuracy(probs, labels)[0]
-            score["intra_fid"] = conditional.intra_fid(
-                feats, labels, self.real_features, self.real_labels, probs.shape[1]).value
-        return score
+            names.update(conditional_accuracy="conditional_accuracy", intra_fid="intra_fid")
+        return {name: float(values[key]) for name, key in names.items()}
+
+
+def rounded(score):
+    """A score's values rounded for the tables: 2 decimals, 3 for coverage, 4 for accuracy."""
+    digits = {"coverage": 3, "conditional_accuracy": 4}
+    return {key: round(value, digits.get(key, 2)) for key, value in score.items()}
 
 
 def cached_classifier(path, images, labels, name, epochs):
@@ -320,7 +325,8 @@ def run_ablation(flags):
                                    images, labels, "MNIST 5k", flags.classifier_epochs)
     scorer = Scorer(classifier, images)
     rows = []
-    print(f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'seconds':>8}", flush=True)
+    print(f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8} "
+          f"{'seconds':>8}", flush=True)
     for name in flags.settings.split(","):
         if name not in ABLATION_SETTINGS:
             raise ValueError(f"settings: unknown setting {name!r}; expected some of "
@@ -348,9 +354,8 @@ def run_ablation(flags):
                 "ema_decay")}
         seconds = time.perf_counter() - start
         generated = generate(generator, len(images), seed=flags.seed + 1)
-        score = scorer.score(generated)
         row = dict(setting=name, steps=steps, seconds=round(seconds, 1),
-                   fd=round(score["fd"], 2), coverage=round(score["coverage"], 3),
+                   **rounded(scorer.score(generated)),
                    options=options, load_average=round(os.getloadavg()[0], 2))
         os.makedirs(flags.output_dir, exist_ok=True)
         row["samples"] = os.path.join(flags.output_dir, f"ablation_{name}_{steps}.png")
@@ -358,19 +363,20 @@ def run_ablation(flags):
         if trained is not generator:
             # with EMA, also the trained generator's (what the run without EMA samples)
             plain_images = generate(trained, len(images), seed=flags.seed + 1)
-            plain = scorer.score(plain_images)
-            row.update(fd_trained_generator=round(plain["fd"], 2),
-                       coverage_trained_generator=round(plain["coverage"], 3),
-                       samples_trained_generator=row["samples"].replace(".png", "_trained.png"))
+            row.update({f"{key}_trained_generator": value
+                        for key, value in rounded(scorer.score(plain_images)).items()})
+            row["samples_trained_generator"] = row["samples"].replace(".png", "_trained.png")
             pictures.save_png(pictures.image_grid(plain_images[:64]),
                               row["samples_trained_generator"])
         rows.append(row)
         print(f"{name:<34} {steps:>6} {row['fd']:>8.2f} {row['coverage']:>9.3f} "
-              f"{seconds:>8.0f}", flush=True)
+              f"{row['swd']:>8.2f} {row['w1_pixel']:>8.2f} {seconds:>8.0f}", flush=True)
         if "fd_trained_generator" in row:
             print(f"{'  (trained generator, no EMA)':<34} {steps:>6} "
                   f"{row['fd_trained_generator']:>8.2f} "
-                  f"{row['coverage_trained_generator']:>9.3f}", flush=True)
+                  f"{row['coverage_trained_generator']:>9.3f} "
+                  f"{row['swd_trained_generator']:>8.2f} "
+                  f"{row['w1_pixel_trained_generator']:>8.2f}", flush=True)
         if flags.results:
             with open(flags.results, "a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -428,14 +434,11 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
 
                 labels = conditional.evenly_spread_labels(num_samples, num_classes)
             images = generate(self.model.generator, num_samples, seed=seed + 1, labels=labels)
-            score = scorer.score(images, labels)
             row = dict(model=label, seconds=round(elapsed, 1), steps=int(steps),
-                       fd=round(score["fd"], 2), coverage=round(score["coverage"], 3))
+                       **rounded(scorer.score(images, labels)))
             caption = [f"{label}: {int(steps)} generator steps, {elapsed / 60:.0f} min",
                        f"FD {row['fd']}  coverage {row['coverage']}"]
             if num_classes:
-                row.update(conditional_accuracy=round(score["conditional_accuracy"], 4),
-                           intra_fid=round(score["intra_fid"], 2))
                 caption[1] += (f"  class accuracy {row['conditional_accuracy']}  intra-FID "
                                f"{row['intra_fid']}")
                 caption.append(f"rows: classes 0-{num_classes - 1}")
@@ -452,7 +455,8 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
     return TimedEvaluation()
 
 
-HEADER = f"{'model':<16} {'seconds':>8} {'steps':>7} {'FD':>8} {'coverage':>9}"
+HEADER = (f"{'model':<16} {'seconds':>8} {'steps':>7} {'FD':>8} {'coverage':>9} {'SWD':>8} "
+          f"{'W1px':>8}")
 CONDITIONAL_HEADER = HEADER + f" {'cond. acc.':>10} {'intra-FID':>9}"
 
 
@@ -460,7 +464,7 @@ def print_row(row):
     steps = "-" if row["steps"] is None else str(row["steps"])
     seconds = "-" if row["seconds"] is None else f"{row['seconds']:.0f}"
     line = (f"{row['model']:<16} {seconds:>8} {steps:>7} {row['fd']:>8.2f} "
-            f"{row['coverage']:>9.3f}")
+            f"{row['coverage']:>9.3f} {row['swd']:>8.2f} {row['w1_pixel']:>8.2f}")
     if "conditional_accuracy" in row:
         line += f" {row['conditional_accuracy']:>10.4f} {row['intra_fid']:>9.2f}"
     print(line, flush=True)
@@ -498,9 +502,8 @@ class _Benchmark:
         for label, images in (("real train", self.x_train[:n]),
                               ("blurred train", blurred(self.x_train[:n])),
                               ("uniform noise", noise)):
-            rows.append(dict(model=label, seconds=None, steps=None, **{
-                k: round(v, 3 if k == "coverage" else 2)
-                for k, v in self.scorer.score(images).items()}))
+            rows.append(dict(model=label, seconds=None, steps=None,
+                             **rounded(self.scorer.score(images))))
             print_row(rows[-1])
         return rows
 

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import architectures
-from keras_wgan.evaluation import command, conditional, core
+from keras_wgan.evaluation import command, conditional, core, metrics
 from keras_wgan.evaluation.feature_networks import FeatureNetwork
 from keras_wgan.evaluation.monitor import Monitor
 
@@ -277,6 +277,10 @@ def test_evaluate_reports_conditional_metrics_beside_the_unconditional_ones(digi
         assert intra["value"] == pytest.approx(np.mean(list(intra["per_class"].values())))
     assert right["metrics"]["conditional_accuracy"]["value"] == 1.0
     assert wrong["metrics"]["conditional_accuracy"]["value"] == 0.0
+    # The class entropy of all 31 samples (11, 10 and 10 of the classes), by the same classifier.
+    entropy = right["metrics"]["class_entropy"]
+    assert entropy["value"] == pytest.approx(_entropy([11, 10, 10]))
+    assert entropy["num_generated"] == 31 and "held-out accuracy" in entropy["classifier"]
     assert right["metrics"]["intra_fid"]["value"] < wrong["metrics"]["intra_fid"]["value"]
     json.dumps(right)  # JSON as it is
 
@@ -350,3 +354,48 @@ def test_evaluate_checkpoint_of_a_conditional_model(digits, tmp_path, monkeypatc
     scores = keras.ops.convert_to_numpy(critic([x, keras.ops.convert_to_tensor(labels)]))
     assert loaded.critic(TEMPLATES[labels], labels) == pytest.approx(scores)
     assert "w1_critic_estimate" in result
+
+
+def _entropy(counts):
+    share = np.asarray(counts, np.float64) / np.sum(counts)
+    share = share[share > 0]
+    return float(-(share * np.log(share)).sum())
+
+
+def test_class_entropy_is_ln_k_for_even_classes_and_0_for_one():
+    one_hot = np.eye(4)
+    assert metrics.class_entropy(one_hot[[0, 1, 2, 3] * 5]) == pytest.approx(np.log(4))
+    assert metrics.class_entropy(one_hot[[2] * 7]) == 0.0
+    assert metrics.class_entropy(one_hot[[0, 0, 0, 1]]) == pytest.approx(_entropy([3, 1]))
+    # The highest score wins, whatever the scores are: -e_0 picks class 1, -e_1 class 0.
+    assert metrics.class_entropy(-one_hot[[0, 0, 0, 1]]) == pytest.approx(_entropy([3, 1]))
+    with pytest.raises(ValueError, match=r"scores must be class scores \[n >= 1, K >= 1\]"):
+        metrics.class_entropy(np.zeros(5))
+
+
+def test_reference_with_a_classifier_reports_the_class_entropy_conditional_or_not():
+    real, real_labels = real_set()
+    fake_labels = np.array([0, 0, 0, 1] * 3)
+    fake = images_of(np.zeros((12, 2)), fake_labels)
+    # Unconditional: a classifier alone gives the entropy of the classes it assigns.
+    unconditional = core.Reference(real, feature_network=FEATURES, classifier=code_classifier,
+                                   cache=False)
+    values = unconditional.measure(fake)
+    assert values["class_entropy"] == pytest.approx(_entropy([9, 3]))
+    assert "class_entropy" in unconditional.descriptions
+    assert not any(key.startswith("conditional") for key in values)
+    assert "class_entropy" not in core.Reference(real, feature_network=FEATURES,
+                                                 cache=False).measure(fake)
+    # Conditional: on all generated samples, beside the accuracy of the balanced subset.
+    conditional_reference = core.Reference(real, feature_network=FEATURES,
+                                           num_classes=NUM_CLASSES, real_labels=real_labels,
+                                           classifier=code_classifier, cache=False)
+    fake_labels = np.array([0, 1, 2, 0] * 3)
+    values = conditional_reference.measure(images_of(np.zeros((12, 2)), fake_labels),
+                                           labels=fake_labels)
+    assert values["class_entropy"] == pytest.approx(_entropy([6, 3, 3]))
+    assert values["conditional_accuracy"] == 1.0
+    # A classifier whose scores do not fit the samples is refused, naming the shapes.
+    with pytest.raises(ValueError, match=r"classifier gives scores of shape \(12, 2\)"):
+        core.Reference(real, num_classes=NUM_CLASSES, classifier=lambda x: np.zeros((12, 2)),
+                       cache=False).measure(fake)

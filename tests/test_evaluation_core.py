@@ -93,6 +93,22 @@ def test_image_floors_average_5_disjoint_halves_and_give_floor_ratios():
         values["w1_pixel"] / floors["w1_pixel_floor"].value)
 
 
+def test_swd_samples_limits_the_swd_alone():
+    rng = np.random.default_rng(5)
+    real = rng.uniform(-1, 1, (12, 8, 8, 1)).astype("f4")
+    fake = rng.uniform(-1, 1, (12, 8, 8, 1)).astype("f4")
+    network = FeatureNetwork(features=features, description="the first 3 pixels, doubled")
+    whole = core.Reference(real, feature_network=network, cache=False)
+    part = core.Reference(real, feature_network=network, swd_samples=5, cache=False)
+    values, limited = whole.measure(fake), part.measure(fake)
+    expected = metrics.sliced_wasserstein(fake[:5], real[:5], **part.swd_options).mean
+    assert limited["swd"] == pytest.approx(expected) and limited["swd"] != values["swd"]
+    for name in ("fid", "w1_pixel", "w1_feature"):  # all 12 images, as without swd_samples
+        assert limited[name] == pytest.approx(values[name])
+    assert "5 vs 5 images" in part.descriptions["swd"]
+    assert "12 vs 12 images" in whole.descriptions["swd"]
+
+
 def test_measure_refuses_samples_of_another_shape():
     reference = core.Reference(np.zeros((4, 2), "f4"), cache=False)
     with pytest.raises(ValueError, match=r"^generated must hold samples of shape \(2,\)"):

@@ -44,15 +44,17 @@ def test_main_mode_prints_the_table(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split() == ["model", "seconds", "steps", "FD", "coverage"]
+    assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "SWD", "W1px"]
     rows = json.loads(lines[-1])
     assert [row["model"] for row in rows] == [
         "real train", "blurred train", "uniform noise", "package", "reference"]
     for row in rows[3:]:
         assert row["steps"] == 2 and row["seconds"] > 0
         assert row["fd"] > 0 and 0 <= row["coverage"] <= np.log(10) + 1e-6
-    # The test images' own features: real training images are far closer than noise.
-    assert rows[0]["fd"] < rows[2]["fd"]
+    # The test images' own features: real training images are far closer than noise, by
+    # every distance of the evaluation core.
+    for metric in ("fd", "swd", "w1_pixel", "w1_feature"):
+        assert rows[0][metric] < rows[2][metric], metric
     assert (tmp_path / "out" / "samples_package_vs_reference.png").exists()
 
 
@@ -72,8 +74,8 @@ def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "cond.", "acc.",
-                              "intra-FID"]
+    assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "SWD", "W1px",
+                              "cond.", "acc.", "intra-FID"]
     rows = json.loads(lines[-1])
     assert [row["model"] for row in rows] == [
         "real train", "blurred train", "uniform noise", "cond projection", "cond auxiliary"]

@@ -22,7 +22,9 @@ Reported, with the sample counts behind each number:
 * images: the sliced Wasserstein distance (ProGAN, x1e3), and the Frechet
   (FID) and kernel (KID) distances on a feature network's features, with the
   network's description, plus the same distances between two disjoint real
-  sets (`real_vs_real`) when the data holds enough images.
+  sets (`real_vs_real`) when the data holds enough images; with a classifier
+  as the feature network, `class_entropy` (the entropy of the classes it
+  assigns to the generated images: ln K when all K are equally frequent).
 
 A conditional generator (a `.keras` WassersteinGAN with `num_classes`,
 or an export whose `serving_default` also takes `label` int32 [None], with
@@ -333,10 +335,11 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         pool, pool_labels = real_sample_set(info, size, seed=seed, labels=True)
     network = (_feature_network(feature_network, info, classifier_path, inception_weights,
                                 conditional=num_classes is not None) if images else None)
-    classifier = None
-    if num_classes is not None and images:  # the package's classifier, trained on real labels
-        classifier = (network if network is not None and network.classify is not None
-                      else _classifier(info, classifier_path))
+    # The class entropy whenever the feature network is a classifier; a conditional
+    # generator's accuracy needs one: the package's, trained on the real labels.
+    classifier = network if network is not None and network.classify is not None else None
+    if num_classes is not None and images and classifier is None:
+        classifier = _classifier(info, classifier_path)
     reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
                                sampler=info.sampler, feature_network=network,
                                w1_samples=min(num_samples, core.W1_IMAGES), kid=True, seed=seed,
@@ -411,7 +414,7 @@ def _metrics_report(values, reference, counts):
     # FID, SWD and KID compare the first `reference.num_samples` of each set: with more
     # generated samples than real ones (--num_samples=10000 on 5000 images), that many.
     k = min(reference.num_samples, counts["num_generated"], counts["num_real"])
-    sizes.update(fid=k, swd=k, kid=k)
+    sizes.update(fid=k, kid=k, swd=min(k, reference.swd_samples))
     result = {}
     for name, value in values.items():
         if (name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio")
@@ -420,6 +423,9 @@ def _metrics_report(values, reference, counts):
         entry = {"value": value}
         if name in sizes:
             entry.update(num_generated=sizes[name], num_real=sizes[name])
+        elif name == "class_entropy":  # of the generated samples alone
+            entry.update(num_generated=counts["num_generated"],
+                         classifier=reference.classifier_description)
         elif name != "w1_critic_estimate":
             entry.update(counts)
         if name in reference.descriptions:

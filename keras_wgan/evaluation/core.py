@@ -22,6 +22,8 @@ comes from a `Reference`: the real side of the comparison, built once.
   samples were generated for (`measure(generated, labels=...)`), the
   conditional accuracy and the FID per class and its mean (intra-FID), see
   `evaluation.conditional`.
+* With a `classifier` (conditional or not), `class_entropy`: how evenly the
+  generated samples spread over the classes it assigns them to.
 
 The exact W1 (optimal transport with POT, Euclidean cost) is what the critic
 of a WGAN estimates. For data of at most `MAX_EXACT_DIM` numbers per sample
@@ -179,6 +181,9 @@ class Reference:
             SWD, FID and KID (default: all).
         w1_samples: images: the first this many give `w1_pixel` and
             `w1_feature` (default: all).
+        swd_samples: images: the first this many give the SWD (default:
+            `num_samples`; SWD's cost grows with it: about 40 s for 10,000
+            28x28 images on 2 CPU cores).
         kid: images with a feature network: also measure KID (costly floors:
             its floor is taken on one pair, KID being unbiased).
         swd_options: keyword arguments of `metrics.sliced_wasserstein`;
@@ -193,7 +198,8 @@ class Reference:
         real_labels: the labels of `real`, int [n] in [0, K): the real
             samples of each class for `intra_fid`.
         classifier: what assigns generated samples to classes, for
-            `conditional_accuracy`: a `FeatureNetwork` with `classify` (the
+            `class_entropy` and (with `num_classes`) `conditional_accuracy`:
+            a `FeatureNetwork` with `classify` (the
             package's classifier, trained on the real labels), a
             `keras.Model` or `.keras` path of a classifier, or a function
             `samples -> class scores [n, K]`.
@@ -209,7 +215,7 @@ class Reference:
     """
 
     def __init__(self, real, *, spare=None, sampler=None, feature_network=None, num_samples=None,
-                 w1_samples=None, kid=False, swd_options=None, max_exact_dim=MAX_EXACT_DIM,
+                 w1_samples=None, swd_samples=None, kid=False, swd_options=None, max_exact_dim=MAX_EXACT_DIM,
                  seed=0, cache=True, num_classes=None, real_labels=None, classifier=None,
                  min_class_samples=None):
         from keras_wgan import labels as class_labels
@@ -228,6 +234,7 @@ class Reference:
         self.exact = not self.is_images and int(np.prod(self.real.shape[1:])) <= max_exact_dim
         self.num_samples = min(n, num_samples or n)
         self.w1_samples = min(n, w1_samples or n)
+        self.swd_samples = min(self.num_samples, swd_samples or self.num_samples)
         self.swd_options = dict(swd_options or {})
         if self.is_images:
             self.swd_options.setdefault("min_resolution", swd_min_resolution(*self.real.shape[1:3]))
@@ -251,21 +258,20 @@ class Reference:
                 expected_what="one label per sample of real")
         self.min_class_samples = (conditional.MIN_CLASS_SAMPLES if min_class_samples is None
                                   else int(min_class_samples))
-        self.classify, self.classifier_description = (
-            classifier_function(classifier) if self.num_classes is not None else (None, None))
+        self.classify, self.classifier_description = classifier_function(classifier)
         self.floors = {}
         self.descriptions = self._descriptions()
         self._features = None  # of real (+ spare), computed on first use
 
     # ---------------------------------------------------------------- metrics
     def _descriptions(self):
-        n, k, w = len(self.real), self.num_samples, self.w1_samples
+        n, k, w, s = len(self.real), self.num_samples, self.w1_samples, self.swd_samples
         text = {}
         if self.exact:
             text["w1_exact"] = f"exact W1 (optimal transport, POT); {n} generated vs {n} real"
         if self.is_images:
             text["swd"] = (f"sliced Wasserstein distance x1e3 (ProGAN), mean over pyramid levels "
-                           f"down to {self.swd_options['min_resolution']} px; {k} vs {k} images")
+                           f"down to {self.swd_options['min_resolution']} px; {s} vs {s} images")
             text["w1_pixel"] = f"exact W1 in pixel space (POT, Euclidean); {w} vs {w} images"
         if self.feature_network is not None:
             net = self.feature_network.description
@@ -276,6 +282,10 @@ class Reference:
         text["w1_critic_estimate"] = ("mean critic(real) - mean critic(generated), critic in "
                                       "inference mode")
         if self.classify is not None:
+            text["class_entropy"] = (
+                f"entropy (nats) of the classes {self.classifier_description} assigns to the "
+                "generated samples; ln K when the K classes are equally frequent")
+        if self.classify is not None and self.num_classes is not None:
             text["conditional_accuracy"] = (
                 f"share of generated samples that {self.classifier_description} assigns to the "
                 "class they were generated for; the same number of every class")
@@ -309,12 +319,12 @@ class Reference:
         """The metrics of the samples themselves, of one set against another."""
         from keras_wgan.evaluation import metrics  # POT imports TensorFlow: only when measuring
 
-        k, w = self.num_samples, self.w1_samples
+        w, s = self.w1_samples, self.swd_samples
         values = {}
         if self.exact:
             values["w1_exact"] = metrics.wasserstein1(fake, real)
         if self.is_images:
-            swd = metrics.sliced_wasserstein(fake[:k], real[:k], **self.swd_options)
+            swd = metrics.sliced_wasserstein(fake[:s], real[:s], **self.swd_options)
             values["swd"] = swd.mean
             values.update({f"swd_{height}px": level for height, level in swd.levels.items()})
             values["w1_pixel"] = metrics.wasserstein1(fake[:w], real[:w])
@@ -349,7 +359,8 @@ class Reference:
 
         Returns:
             `{"w1_exact" | "swd", "swd_<h>px", "w1_pixel", "fid", "w1_feature",
-            "kid", "kid_std": value}` (those that apply), `w1_critic_estimate`
+            "kid", "kid_std", "class_entropy": value}` (those that apply; the
+            last with a classifier, on all generated samples), `w1_critic_estimate`
             and its ratios when given, and `<floor>_ratio` (metric / floor)
             for each floor measured (`w1_floor_ratio` for `w1_exact`). With
             `labels`: `conditional_accuracy` and `conditional_accuracy_class_<k>`
@@ -370,8 +381,19 @@ class Reference:
         if self.feature_network is not None:
             fake_features = self._features_of(fake[:max(self.num_samples, self.w1_samples)])
             values.update(self._feature_distances(fake_features, self._real_features()))
+        scores = None
+        if self.classify is not None:
+            from keras_wgan.evaluation import metrics
+
+            scores = np.asarray(self.classify(fake))
+            if scores.ndim != 2 or len(scores) != len(fake) or (
+                    self.num_classes is not None and scores.shape[1] != self.num_classes):
+                classes = "K" if self.num_classes is None else self.num_classes
+                raise ValueError(f"classifier gives scores of shape {scores.shape}; expected "
+                                 f"[{len(fake)}, {classes}], one per class of the generator")
+            values["class_entropy"] = metrics.class_entropy(scores)
         if labels is not None:
-            values.update(self._conditional(fake, labels, fake_features))
+            values.update(self._conditional(fake, labels, fake_features, scores))
         if critic_estimate is not None:
             values["w1_critic_estimate"] = float(critic_estimate)
             for name, key in (("w1_exact", "w1_ratio"), ("w1_pixel", "w1_pixel_ratio"),
@@ -384,8 +406,11 @@ class Reference:
                 values[f"{floor_name(metric)}_ratio"] = _ratio(values[metric], floor.value)
         return values
 
-    def _conditional(self, fake, labels, fake_features):
-        """conditional_accuracy and intra_fid (with their per-class values) of labelled samples."""
+    def _conditional(self, fake, labels, fake_features, scores):
+        """conditional_accuracy and intra_fid (with their per-class values) of labelled samples.
+
+        `scores` are the classifier's scores of all of `fake` (None without a classifier).
+        """
         from keras_wgan import labels as class_labels
         from keras_wgan.evaluation import conditional
 
@@ -395,13 +420,8 @@ class Reference:
         indices, _ = conditional.balanced_indices(labels, self.num_classes)
         fake, labels = fake[indices], labels[indices]
         values = {}
-        if self.classify is not None:
-            scores = np.asarray(self.classify(fake))
-            if scores.ndim != 2 or scores.shape[1] != self.num_classes:
-                raise ValueError(f"classifier gives scores of shape {scores.shape}; expected "
-                                 f"[{len(fake)}, {self.num_classes}], one per class of the "
-                                 "generator")
-            accuracy, per_class = conditional.conditional_accuracy(scores, labels)
+        if scores is not None:
+            accuracy, per_class = conditional.conditional_accuracy(scores[indices], labels)
             values["conditional_accuracy"] = accuracy
             values.update({f"conditional_accuracy_class_{k}": float(v)
                            for k, v in enumerate(per_class)})
@@ -518,6 +538,8 @@ class Reference:
                    "seed": None if self.sampler is not None else self.seed, "shape": list(self.real.shape[1:]), "exact": self.exact,
                    "k": self.num_samples, "w": self.w1_samples,
                    "swd": {k: v for k, v in sorted(self.swd_options.items())}}
+        if self.swd_samples != self.num_samples:  # (keeps the older caches' keys otherwise)
+            options["swd_samples"] = self.swd_samples
         digest.update(json.dumps(options, sort_keys=True).encode())
         return cache_directory() / "floors" / f"{digest.hexdigest()}.json"
 
