@@ -151,13 +151,16 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     assert history.history["w1_feature"][0] == pytest.approx(w1_feature, rel=1e-5)
     assert history.history["w1_pixel_ratio"][0] == pytest.approx(
         history.history["w1_critic_estimate"][0] / w1_pixel, rel=1e-6)
+    # The feature network is a classifier: how evenly it spreads the samples over its classes.
+    expected_entropy = metrics.class_entropy(monitor.feature_network.classify(fake))
+    assert history.history["class_entropy"][0] == pytest.approx(expected_entropy, rel=1e-6)
     assert set(monitor.floors) == {"swd_floor", "fid_floor", "w1_pixel_floor",
                                    "w1_feature_floor"}  # 64 images: 2 sets of 32
     assert monitor.reference.floors["w1_pixel_floor"].num_pairs == 5
     assert "keras_wgan classifier (4-d penultimate layer" in monitor.descriptions["fid"]
     events = read_events(tmp_path)
     assert {"swd", "fid", "swd_floor", "fid_floor", "samples", "generator_outputs", "w1_pixel",
-            "w1_feature", "w1_pixel_ratio", "w1_feature_ratio"} <= set(events)
+            "w1_feature", "w1_pixel_ratio", "w1_feature_ratio", "class_entropy"} <= set(events)
     assert [step for step, _ in events["w1_pixel"]] == [1, 2]
     # The plot of the critic's estimate beside the exact W1: a valid PNG, one panel each.
     from PIL import Image

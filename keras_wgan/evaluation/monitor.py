@@ -111,7 +111,9 @@ class Monitor(keras.callbacks.Callback):
         classifier_epochs: epochs of that classifier's training.
 
     A model without `num_classes` (or with None) is measured unconditionally,
-    the arguments above unused.
+    the arguments above unused; when the feature network is a classifier,
+    its `class_entropy` (how evenly the samples spread over its classes) is
+    logged beside the distances.
 
     Attributes:
         reference: the `core.Reference` (the fixed real set and the floors).
@@ -241,7 +243,9 @@ class Monitor(keras.callbacks.Callback):
 
             if not isinstance(network, feature_networks.FeatureNetwork):
                 network = feature_networks.feature_network(network)
-        classifier = None
+        # The class entropy whenever the feature network is a classifier; a conditional
+        # model's accuracy needs one (`_classifier`).
+        classifier = network if getattr(network, "classify", None) is not None else None
         if num_classes is not None:
             classifier = self._classifier(network, pool, pool_labels, is_images)
         self.reference = core.Reference(
