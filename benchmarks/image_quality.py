@@ -359,14 +359,19 @@ def run_ablation(flags):
                    options=options, load_average=round(os.getloadavg()[0], 2))
         os.makedirs(flags.output_dir, exist_ok=True)
         row["samples"] = os.path.join(flags.output_dir, f"ablation_{name}_{steps}.png")
-        pictures.save_png(pictures.image_grid(generated[:64]), row["samples"])
+        caption = [f"{name}: {steps} generator steps, {seconds / 60:.0f} min",
+                   f"FD {row['fd']}  coverage {row['coverage']}"]
+        pictures.save_png(pictures.picture(generated[:64], caption=caption), row["samples"])
         if trained is not generator:
             # with EMA, also the trained generator's (what the run without EMA samples)
             plain_images = generate(trained, len(images), seed=flags.seed + 1)
             row.update({f"{key}_trained_generator": value
                         for key, value in rounded(scorer.score(plain_images)).items()})
             row["samples_trained_generator"] = row["samples"].replace(".png", "_trained.png")
-            pictures.save_png(pictures.image_grid(plain_images[:64]),
+            caption = [f"{name}, trained generator (no EMA): {steps} generator steps",
+                       f"FD {row['fd_trained_generator']}  "
+                       f"coverage {row['coverage_trained_generator']}"]
+            pictures.save_png(pictures.picture(plain_images[:64], caption=caption),
                               row["samples_trained_generator"])
         rows.append(row)
         print(f"{name:<34} {steps:>6} {row['fd']:>8.2f} {row['coverage']:>9.3f} "
