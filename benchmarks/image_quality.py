@@ -103,6 +103,10 @@ ABLATION_SETTINGS = {
     "dcgan_cs3_lr2e-4_ema_f32": dict(architecture=None, critic_steps=3,
                                      critic_learning_rate=2e-4, generator_learning_rate=2e-4,
                                      ema_decay=0.999, mixed_precision="float32"),
+    # the defaults with DiffAugment (translation and cutout: the grayscale policy)
+    "dcgan_cs3_lr2e-4_augment": dict(architecture=None, critic_steps=3,
+                                     critic_learning_rate=2e-4, generator_learning_rate=2e-4,
+                                     augment="translation,cutout"),
     # the plain keras.io script
     "reference": {},
     "reference_cs5_lr1e-4": dict(critic_steps=5, learning_rate=1e-4),
@@ -351,7 +355,7 @@ def run_ablation(flags):
             options = {k: result.settings[k] for k in (
                 "architecture", "critic_steps", "critic_learning_rate",
                 "generator_learning_rate", "fresh_real_batches", "mixed_precision",
-                "ema_decay")}
+                "ema_decay", "augment")}
         seconds = time.perf_counter() - start
         generated = generate(generator, len(images), seed=flags.seed + 1)
         row = dict(setting=name, steps=steps, seconds=round(seconds, 1),
