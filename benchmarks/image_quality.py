@@ -190,11 +190,8 @@ def load_fashion_mnist(data_dir):
 
 
 def to_float(images):
-    """Images as float32 in [-1, 1]: uint8 0..255 scaled as keras_wgan.data does, floats kept."""
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / 127.5 - 1.0
-    return images.astype(np.float32)
+    """uint8 0..255 -> float32 [-1, 1], as keras_wgan.data does."""
+    return images.astype(np.float32) / 127.5 - 1.0
 
 
 def blurred(images):
@@ -220,7 +217,7 @@ class Scorer:
 
         network = feature_networks.feature_network(classifier)
         self.reference = core.Reference(
-            to_float(real_images), feature_network=network, classifier=network,
+            real_images, feature_network=network, classifier=network,
             w1_samples=core.W1_IMAGES, swd_samples=core.W1_IMAGES, cache=False,
             num_classes=None if real_labels is None else int(classifier.output_shape[-1]),
             real_labels=real_labels)
@@ -233,7 +230,7 @@ class Scorer:
         (the FD of each class's images against the real images of that
         class, and their mean).
         """
-        values = self.reference.measure(to_float(images), labels=labels)
+        values = self.reference.measure(images, labels=labels)
         names = {"fd": "fid", "coverage": "class_entropy", "swd": "swd", "w1_pixel": "w1_pixel",
                  "w1_feature": "w1_feature"}
         if labels is not None:

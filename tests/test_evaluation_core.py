@@ -109,6 +109,19 @@ def test_swd_samples_limits_the_swd_alone():
     assert "12 vs 12 images" in whole.descriptions["swd"]
 
 
+def test_uint8_images_are_measured_as_the_same_images_in_minus_1_to_1():
+    rng = np.random.default_rng(6)
+    real, fake = (rng.integers(0, 256, (12, 8, 8, 1), dtype=np.uint8) for _ in range(2))
+    network = FeatureNetwork(features=features, description="the first 3 pixels, doubled")
+    as_float = lambda images: images.astype("f4") / 127.5 - 1.0  # noqa: E731 - data.load's map
+    values = core.Reference(real, feature_network=network, cache=False).measure(fake)
+    expected = core.Reference(as_float(real), feature_network=network,
+                              cache=False).measure(as_float(fake))
+    assert values.keys() == expected.keys()
+    for name in expected:
+        assert values[name] == pytest.approx(expected[name], rel=1e-6), name
+
+
 def test_measure_refuses_samples_of_another_shape():
     reference = core.Reference(np.zeros((4, 2), "f4"), cache=False)
     with pytest.raises(ValueError, match=r"^generated must hold samples of shape \(2,\)"):

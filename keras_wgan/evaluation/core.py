@@ -168,7 +168,9 @@ class Reference:
     """The real side of every comparison: a real set drawn once, its floors, `measure`.
 
     Args:
-        real: the fixed real set, an array [n, ...] (images [n, h, w, c] in [-1, 1]).
+        real: the fixed real set, an array [n, ...] (images [n, h, w, c], float
+            in [-1, 1] or uint8 in [0, 255], mapped to [-1, 1] as `data.load`
+            does; the same for `spare` and the generated samples).
         spare: more real samples, disjoint from `real`, at least as many: with
             them the floors are measured on random disjoint halves of
             `real` + `spare`. Ignored when `sampler` is given.
@@ -182,8 +184,9 @@ class Reference:
         w1_samples: images: the first this many give `w1_pixel` and
             `w1_feature` (default: all).
         swd_samples: images: the first this many give the SWD (default:
-            `num_samples`; SWD's cost grows with it: about 40 s for 10,000
-            28x28 images on 2 CPU cores).
+            `num_samples`; its cost grows with it: 87 s for 10,000 against
+            10,000 28x28 images on this project's 2 CPU cores, shared with a
+            training run).
         kid: images with a feature network: also measure KID (costly floors:
             its floor is taken on one pair, KID being unbiased).
         swd_options: keyword arguments of `metrics.sliced_wasserstein`;
@@ -215,19 +218,20 @@ class Reference:
     """
 
     def __init__(self, real, *, spare=None, sampler=None, feature_network=None, num_samples=None,
-                 w1_samples=None, swd_samples=None, kid=False, swd_options=None, max_exact_dim=MAX_EXACT_DIM,
-                 seed=0, cache=True, num_classes=None, real_labels=None, classifier=None,
+                 w1_samples=None, swd_samples=None, kid=False, swd_options=None,
+                 max_exact_dim=MAX_EXACT_DIM, seed=0, cache=True, num_classes=None, real_labels=None, classifier=None,
                  min_class_samples=None):
         from keras_wgan import labels as class_labels
         from keras_wgan.evaluation import conditional
 
-        self.real = np.ascontiguousarray(real, dtype="float32")
+        self.real = np.ascontiguousarray(_as_samples(real, "real"))
         if self.real.ndim < 2 or len(self.real) < 2:
             raise ValueError(f"real must be an array [n >= 2, ...], received shape "
                              f"{self.real.shape}")
         n = len(self.real)
         self.sampler = sampler
-        self.spare = None if spare is None or len(spare) < n else np.asarray(spare[:n], "float32")
+        self.spare = (None if spare is None or len(spare) < n
+                      else _as_samples(spare[:n], "spare"))
         self.seed = int(seed)
         self.cache = bool(cache)
         self.is_images = self.real.ndim == 4
@@ -369,7 +373,7 @@ class Reference:
             `real_labels`), on the first m generated samples of each class
             (m the smallest class count, `conditional.balanced_indices`).
         """
-        fake = np.asarray(generated, dtype="float32")
+        fake = _as_samples(generated, "generated")
         if fake.ndim < 2 or fake.shape[1:] != self.real.shape[1:]:
             raise ValueError(f"generated must hold samples of shape {self.real.shape[1:]}; "
                              f"received shape {fake.shape}")
@@ -562,6 +566,16 @@ class Reference:
             os.replace(temporary, path)
         except OSError:
             pass
+
+
+def _as_samples(samples, name):
+    """Samples as float32; uint8 images [n, h, w, c] mapped from [0, 255] to [-1, 1]."""
+    array = np.asarray(samples)
+    if array.dtype == np.uint8 and array.ndim == 4:
+        from keras_wgan.evaluation import metrics  # the one numpy conversion of images
+
+        return metrics._images_to_float(array, name)
+    return np.asarray(array, dtype="float32")
 
 
 def classifier_function(classifier):
