@@ -497,10 +497,14 @@ def _checked_label(label, batch_size, num_classes):
     shape_check = tf.debugging.Assert(shape_ok, [
         "label must be an int32 tensor [batch] holding one class label per latent vector, "
         "received shape:", tf.shape(label), "for a latent batch of", batch_size])
-    in_range = tf.logical_and(label >= 0, label < num_classes)
-    range_check = tf.debugging.Assert(tf.reduce_all(in_range), [
-        f"label must hold class labels in [0, {num_classes}) (num_classes={num_classes}), "
-        "received out-of-range labels:", tf.boolean_mask(label, tf.logical_not(in_range))])
+    # The range check (and the boolean_mask of its message, which fails on other shapes)
+    # runs only once the shape check has passed: unordered, either could fail first.
+    with tf.control_dependencies([shape_check]):
+        flat = tf.reshape(label, [-1])
+        in_range = tf.logical_and(flat >= 0, flat < num_classes)
+        range_check = tf.debugging.Assert(tf.reduce_all(in_range), [
+            f"label must hold class labels in [0, {num_classes}) (num_classes={num_classes}), "
+            "received out-of-range labels:", tf.boolean_mask(flat, tf.logical_not(in_range))])
     with tf.control_dependencies([shape_check, range_check]):
         return _label_guard(label, batch_size, num_classes)
 
