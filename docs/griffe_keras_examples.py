@@ -1,4 +1,4 @@
-"""A griffe extension for the API reference: Keras-style `Example:` sections as examples.
+"""Griffe extensions for the API reference: Keras-style examples, each object documented once.
 
 The package's docstrings follow Keras's dialect, where an example is written
 under `Example:` without indentation:
@@ -12,6 +12,13 @@ its header; unindented, the doctest would be rendered as Markdown (`>>>` as
 nested block quotes). This extension indents such a section before griffe
 parses the docstring, so the doctests are rendered as code. It changes only
 what the documentation site shows, never the package.
+
+`DefinedOnce` documents each object of a package where it is defined: the
+API pages render a package with its submodules (`show_submodules`), so the
+names a package face re-exports from its own submodules would appear twice;
+this extension leaves them to their submodules. A lazy face (PEP 562
+`__getattr__`), which griffe cannot follow, is then documented the same way
+as an eager one.
 """
 
 import re
@@ -60,3 +67,24 @@ class KerasExamples(griffe.Extension):
         """Indents the example sections of `obj`'s docstring, if it has one."""
         if obj.docstring is not None:
             obj.docstring.value = indent_examples(obj.docstring.value)
+
+
+class DefinedOnce(griffe.Extension):
+    """Drops a package's re-exports of its own submodules' objects from the package's page."""
+
+    def on_package(self, *, pkg, **kwargs):
+        """Prunes the re-exports of every package module inside `pkg`."""
+        _prune(pkg)
+
+
+def _prune(module):
+    """Removes from `module` (and its subpackages) the aliases of its own submodules' objects."""
+    for member in list(module.members.values()):
+        if not member.is_alias and member.is_module:  # a real submodule, not an imported one
+            _prune(member)
+    if not module.is_init_module:  # a plain module re-exports nothing of its own
+        return
+    prefix = module.path + "."
+    for name, member in list(module.members.items()):
+        if member.is_alias and member.target_path.startswith(prefix) and not member.is_module:
+            module.del_member(name)
