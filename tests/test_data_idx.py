@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keras_wgan import data, idx, training
+from keras_wgan import data, training
+from keras_wgan.data import idx
 
 
 def idx_bytes(array, code=0x08):
