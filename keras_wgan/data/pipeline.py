@@ -124,11 +124,12 @@ def load(
     repeat: bool = True,
     labels: bool = False,
 ):
-    """The training pipeline for a dataset named by one string.
+    """The training pipeline for a dataset named by one string (or its resolved source).
 
-    `dataset` is resolved, in this order, as a toy name of `TOY_DATASETS`,
-    a path ending in `.npz`, an existing folder of images, or a
-    tensorflow-datasets name. Finite data is cached in memory (as stored,
+    `dataset` is resolved once into the registered source that reads it
+    (`base.resolve`: in order a toy name of `TOY_DATASETS`, a path ending in
+    `.npz`, an IDX images file or a folder of IDX files, an existing folder
+    of images, else a tensorflow-datasets name). Finite data is cached in memory (as stored,
     e.g. uint8) and shuffled; toy data is fresh random samples already. The
     result is repeated, batched with `drop_remainder=True` (a static batch
     dimension), scaled to float32 [-1, 1] and prefetched.
@@ -143,10 +144,9 @@ def load(
     infinite values in an `.npz` are refused. All of this, and whether every
     file of an image folder decodes, is checked here, before training starts.
 
-    An IDX images file (`*-idx3-ubyte[.gz]`) or a folder of IDX files
-    (MNIST's standard files) is read with `from_idx` before the image
-    folders are tried: a folder gives its train split, the test split is
-    reached with the path of its `t10k-images-idx3-ubyte[.gz]` file.
+    A folder of IDX files (MNIST's standard files) gives its train split;
+    the test split is reached with the path of its
+    `t10k-images-idx3-ubyte[.gz]` file.
 
     With `labels=True` (class-conditional training) every element is a
     pair `(samples, labels)`: the same sample batches, with the int32
@@ -156,7 +156,8 @@ def load(
     (see `DataInfo.num_classes`, `class_names`, `class_counts`).
 
     Args:
-        dataset: toy name, `.npz` path, image folder, or tfds name (str or path).
+        dataset: toy name, `.npz` path, IDX file or folder, image folder, or tfds
+            name (str or path), or a `DataSource` from `resolve`.
         batch_size: samples per batch, >= 1.
         data_dir: tfds data directory (tfds names only).
         image_size: a positive int or (height, width) to resize images to.
