@@ -212,7 +212,7 @@ def test_cli_refuses_a_bad_ema_decay_on_one_line(tmp_path):
 
 
 def test_data_load_yields_idx_labels_with_their_images(tmp_path):
-    arrays = mnist_folder(tmp_path / "digits", n_train=6)
+    arrays = mnist_folder(tmp_path / "digits", n_train=12)  # at least as many as the classes
     images, labels = arrays["train"]
     batches, info = data.load(tmp_path / "digits", batch_size=3, seed=0, labels=True)
     assert info.num_classes == int(labels.max()) + 1

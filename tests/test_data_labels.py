@@ -57,3 +57,47 @@ def test_label_fields_of_bad_labels_raise_only_when_required():
         labels.label_fields([0, -1], None, "labels of x", 2, required=True)
     with pytest.raises(ValueError, match="^class_names of x has dtype int64"):
         labels.label_fields([0, 1], np.array([3, 4]), "labels of x", 2, required=True)
+
+
+@pytest.mark.parametrize("values, problem", [
+    ([0, 20000, 1, 0], "20001 classes, more than the 4 examples"),
+    (np.arange(10001 * 2) % 10001, "10001 classes, more than 10000"),
+])
+def test_a_class_count_that_cannot_be_meant_is_refused_in_one_line(values, problem):
+    with pytest.raises(ValueError) as caught:
+        labels.label_fields(np.array(values), None, "labels of x", len(values), required=True)
+    message = str(caught.value)
+    assert message.startswith(f"labels of x: {problem}") and "\n" not in message
+    assert "remap them, e.g. np.unique(labels, return_inverse=True)[1]" in message
+    # Unconditional use of the same data: left unlabelled, no class table built.
+    assert labels.label_fields(np.array(values), None, "labels of x", len(values),
+                               required=False) == {}
+
+
+def test_more_classes_than_examples_stay_labels_of_unconditional_data():
+    with pytest.raises(ValueError, match="^labels of x: 10 classes, more than the 3 examples"):
+        labels.label_fields([9, 1, 9], None, "labels of x", 3, required=True)
+    fields = labels.label_fields([9, 1, 9], None, "labels of x", 3, required=False)
+    assert fields["num_classes"] == 10 and fields["labels"].tolist() == [9, 1, 9]
+
+
+def test_one_class_is_refused_for_conditional_training_only():
+    with pytest.raises(ValueError, match="^labels of x: 1 class; class-conditional training"):
+        labels.label_fields([0, 0, 0], None, "labels of x", 3, required=True)
+    unconditional = labels.label_fields([0, 0, 0], None, "labels of x", 3, required=False)
+    assert unconditional["num_classes"] == 1
+
+
+def test_empty_classes_are_named_in_one_warning_line(caplog):
+    values = [0, 7, 0, 7, 0, 7, 0, 7]
+    with caplog.at_level("WARNING", logger="keras_wgan"):
+        fields = labels.label_fields(values, None, "labels of x", 8, required=True)
+    assert fields["num_classes"] == 8 and fields["class_counts"] == (4, 0, 0, 0, 0, 0, 0, 4)
+    [record] = caplog.records
+    assert record.getMessage() == ("labels of x: 6 of 8 classes have no examples (1, 2, 3, 4, "
+                                   "5, ...); the model still makes a class for each: remap the "
+                                   "labels to 0..K-1 to drop them")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="keras_wgan"):
+        labels.label_fields(values, None, "labels of x", 8, required=False)
+    assert not caplog.records  # unconditional training: the classes are not used

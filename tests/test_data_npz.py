@@ -204,3 +204,12 @@ def test_npz_bad_labels_are_refused_in_one_line_naming_the_file(tmp_path, labels
     # Unconditional training on the same file works as before labels were read.
     batches, info = data.load(path, batch_size=2)
     assert info.num_classes is None and next(iter(batches)).shape == (2, 4, 4, 1)
+
+
+def test_npz_labels_of_an_unmeant_class_count_are_refused_before_any_table_is_built(tmp_path):
+    path = tmp_path / "ids.npz"
+    np.savez(path, images=indexed_images(2), labels=np.array([0, 2**31 - 1]))
+    message = one_line_error(ValueError, data.load, path, batch_size=2, labels=True)
+    assert message.startswith(f"array 'labels' of '{path}': 2147483648 classes, more than the 2 ")
+    batches, info = data.load(path, batch_size=2)  # unconditional: unlabelled
+    assert info.num_classes is None and next(iter(batches)).shape == (2, 4, 4, 1)

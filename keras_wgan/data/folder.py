@@ -174,7 +174,7 @@ class FolderSource(DataSource):
         if classes is not None:
             names, label_array = classes
             info = dataclasses.replace(info, **class_labels.label_fields(
-                label_array, names, f"labels of '{folder}'", len(files), required=True))
+                label_array, names, f"labels of '{folder}'", len(files), required=labels))
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 

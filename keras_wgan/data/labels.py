@@ -16,11 +16,17 @@ Example:
 (1, 0, 2, 0)
 """
 
+import logging
 import numbers
 
 import numpy as np
 
-__all__ = ["check_labels", "check_num_classes", "class_counts", "label_fields"]
+__all__ = ["MAX_CLASSES", "check_labels", "check_num_classes", "class_counts", "label_fields"]
+
+#: The most classes a dataset's labels may make: a larger count is taken for a labelling
+#: mistake (e.g. labels that are ids), not for classes to condition on.
+MAX_CLASSES = 10_000
+_log = logging.getLogger("keras_wgan")
 
 
 def check_num_classes(num_classes, argument="num_classes"):
@@ -103,7 +109,10 @@ def label_fields(labels, class_names, where: str, num_examples: int, required: b
     """The `DataInfo` fields of a local source's labels, checked.
 
     Labels must be integers in [0, K), one per example, with K the number
-    of `class_names` if given, else the largest label + 1.
+    of `class_names` if given, else the largest label + 1; K is at most
+    `MAX_CLASSES`, and with `required` at most the number of examples and
+    at least 2.
+    With `required`, classes without examples are named in a logged warning.
 
     Args:
         labels: the source's label array.
@@ -118,8 +127,8 @@ def label_fields(labels, class_names, where: str, num_examples: int, required: b
         (`dataclasses.replace(info, **fields)`), or `{}`.
 
     Raises:
-        ValueError: bad labels or class names when `required`, in one line
-            starting with `where`.
+        ValueError: bad labels or class names, or a class count out of
+            bounds, when `required`, in one line starting with `where`.
     """
     try:
         if class_names is not None:
@@ -137,16 +146,35 @@ def label_fields(labels, class_names, where: str, num_examples: int, required: b
             expected_length=num_examples,
             expected_what="one per image",
         )
+        num_classes = len(class_names) if class_names is not None else int(checked.max()) + 1
+        _check_class_count(num_classes, num_examples, where, required)
     except ValueError:
         if required:
             raise
         return {}
-    num_classes = len(class_names) if class_names is not None else int(checked.max()) + 1
     if class_names is None:
         class_names = tuple(str(k) for k in range(num_classes))
-    return dict(
-        labels=checked,
-        num_classes=num_classes,
-        class_names=class_names,
-        class_counts=class_counts(checked, num_classes),
-    )
+    counts = class_counts(checked, num_classes)
+    empty = [name for name, count in zip(class_names, counts, strict=True) if not count]
+    if required and empty:
+        shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
+        _log.warning("%s: %d of %d classes have no examples (%s); the model still makes a "
+                     "class for each: remap the labels to 0..K-1 to drop them",
+                     where, len(empty), num_classes, shown)
+    return dict(labels=checked, num_classes=num_classes, class_names=class_names,
+                class_counts=counts)
+
+
+def _check_class_count(num_classes: int, num_examples: int, where: str, required: bool) -> None:
+    """Refuses a class count that cannot be meant: above `MAX_CLASSES`, and with `required`
+    (classes to condition on) above the number of examples or below two."""
+    limit = min(num_examples, MAX_CLASSES) if required else MAX_CLASSES
+    if num_classes > limit:
+        bound = (f"more than the {num_examples} examples" if num_classes > num_examples
+                 else f"more than {MAX_CLASSES}")
+        raise ValueError(
+            f"{where}: {num_classes} classes, {bound}; expected class labels 0..K-1 with "
+            f"K <= {limit}: remap them, e.g. np.unique(labels, return_inverse=True)[1]")
+    if required and num_classes < 2:
+        raise ValueError(f"{where}: {num_classes} class; class-conditional training "
+                         "(labels=True) needs at least two classes")
