@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from data_harness import image_bytes, image_index, indexed_images, one_line_error, write_image
+from PIL import Image
 
 from keras_wgan import data
 
@@ -143,3 +144,44 @@ def test_image_folder_with_one_subfolder_per_class(tmp_path):
         assert info.num_classes is None and info.labels is None
         with pytest.raises(ValueError, match="has no class labels"):
             data.load(tmp_path / folder, batch_size=1, labels=True)
+
+
+@pytest.mark.parametrize("mode, what", [("1", "1-bit"), ("P", "palette")])
+@pytest.mark.parametrize("decode_limit", [2000, 1], ids=["decoded", "verified"])
+def test_bmp_modes_tf_cannot_read_are_refused_up_front(tmp_path, monkeypatch, mode, what,
+                                                       decode_limit):
+    monkeypatch.setattr(data.folder, "_FULL_DECODE_LIMIT", decode_limit)
+    picture = np.random.default_rng(0).integers(0, 256, (6, 5, 3), dtype=np.uint8)
+    write_image(tmp_path / "a.bmp", picture)
+    Image.fromarray(picture).convert(mode).save(tmp_path / "b.bmp")
+    message = one_line_error(data.InvalidDataError, data.load, tmp_path, batch_size=2)
+    assert message.startswith(f"'{tmp_path / 'b.bmp'}' is a {what} BMP image (PIL mode {mode!r})")
+    assert "convert it" in message
+
+
+@pytest.mark.parametrize("image_format, modes", [
+    ("BMP", ("L", "RGB", "RGBA")),
+    ("PNG", ("1", "L", "LA", "P", "RGB", "RGBA", "I;16")),
+    ("JPEG", ("L", "RGB")),
+    ("GIF", ("L", "P", "RGB")),
+])
+def test_every_mode_the_check_accepts_decodes_to_the_picture_pil_sees(tmp_path, image_format,
+                                                                      modes):
+    picture = np.random.default_rng(1).integers(0, 256, (6, 5, 3), dtype=np.uint8)
+    for mode in modes:
+        folder = tmp_path / mode.replace(";", "_")
+        folder.mkdir()
+        image = Image.fromarray(picture)
+        image = image.convert("L").convert("I;16") if mode == "I;16" else image.convert(mode)
+        image.save(folder / f"a.{image_format.lower()}", image_format)
+        image.save(folder / f"b.{image_format.lower()}", image_format)
+        batches, info = data.load(folder, batch_size=2, repeat=False, shuffle_buffer=0)
+        with Image.open(folder / f"a.{image_format.lower()}") as saved:
+            channels = info.sample_shape[-1]
+            pil = saved.convert("RGB" if channels == 3 else "L")
+            expected = np.asarray(pil, np.float32).reshape(info.sample_shape) / 127.5 - 1.0
+        if image_format != "JPEG" and mode != "I;16":  # lossless, 8 bits
+            np.testing.assert_allclose(next(iter(batches)).numpy()[0], expected, atol=1e-6,
+                                       err_msg=f"{image_format} {mode}")
+        else:
+            assert next(iter(batches)).shape == (2, *info.sample_shape)

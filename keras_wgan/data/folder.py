@@ -22,6 +22,10 @@ __all__ = ["IMAGE_EXTENSIONS", "FolderSource", "from_image_folder"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _TF_IMAGE_FORMATS = ("PNG", "JPEG", "MPO", "BMP", "GIF")  # PIL names of what tf.io decodes.
+# PIL modes of the BMP files tf.io decodes right: 1-bit BMPs fail in DecodeImage, and palette
+# BMPs decode to their palette indices as grey levels. The other formats decode in every mode.
+_TF_BMP_MODES = {"L": "8-bit grayscale", "RGB": "24-bit RGB", "RGBA": "32-bit RGBA"}
+_BMP_MODE_NAMES = {"1": "1-bit", "P": "palette"}
 _FULL_DECODE_LIMIT = 2000  # Image folders up to this many files are decoded in full up front.
 
 
@@ -46,7 +50,8 @@ def _checked_image(file: Path, decode: bool) -> tuple[tuple[int, int], str]:
     of other formats), which is fast enough for folders of 100k files.
 
     Raises:
-        InvalidDataError: the file is not a PNG, JPEG, BMP or GIF image, or is corrupt.
+        InvalidDataError: the file is not a PNG, JPEG, BMP or GIF image, is a
+            BMP of a kind tf.io cannot decode right (1-bit, palette), or is corrupt.
     """
     from PIL import Image
 
@@ -57,6 +62,12 @@ def _checked_image(file: Path, decode: bool) -> tuple[tuple[int, int], str]:
                 raise InvalidDataError(
                     f"'{file}' is a {image_format} image, which tf.io cannot decode; "
                     "expected PNG, JPEG, BMP or GIF files"
+                )
+            if image_format == "BMP" and mode not in _TF_BMP_MODES:
+                raise InvalidDataError(
+                    f"'{file}' is a {_BMP_MODE_NAMES.get(mode, mode)} BMP image (PIL mode "
+                    f"{mode!r}), which tf.io cannot decode right; expected BMP images of "
+                    f"{', '.join(_TF_BMP_MODES.values())}: convert it, e.g. to PNG"
                 )
             if decode:
                 image.load()
@@ -207,7 +218,8 @@ def from_image_folder(path, image_size=None, channels=None, labels=False):
     Raises:
         FileNotFoundError: `path` does not exist.
         NotADirectoryError: `path` is not a folder.
-        InvalidDataError: a file that is corrupt or not a PNG, JPEG, BMP or GIF image.
+        InvalidDataError: a file that is corrupt, not a PNG, JPEG, BMP or GIF image,
+            or a 1-bit or palette BMP (which tf.io cannot decode right).
         ValueError: no image files, sizes differ without `image_size`, bad
             `channels` or `image_size`, or `labels` without class subfolders.
 
