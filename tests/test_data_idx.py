@@ -231,3 +231,15 @@ def test_data_load_yields_idx_labels_with_their_images(tmp_path):
     assert info.num_classes is None
     with pytest.raises(ValueError, match="has no class labels"):
         data.load(tmp_path / "alone-images-idx3-ubyte", batch_size=3, labels=True)
+
+
+def test_a_magic_number_with_the_wrong_number_of_dimensions_is_named(tmp_path):
+    # Magic 0x00000808: uint8 with 8 dimensions, of an images file with 3 (200 x 28 x 28).
+    path = write_bytes(tmp_path / "bad-images-idx3-ubyte", idx_bytes(np.zeros((200, 28, 28),
+                                                                              np.uint8)))
+    payload = bytearray(path.read_bytes())
+    payload[3] = 8
+    path.write_bytes(bytes(payload))
+    message = _one_line_error(path, "magic number")
+    assert message == (f"dataset '{path}' is not an IDX file of 3 dimensions: its magic number "
+                       "0x00000808 says 8; expected the magic number 0x00000803 of an idx3 file")

@@ -94,8 +94,9 @@ def read(path, *, argument="path"):
 
     Raises:
         FileNotFoundError: `path` is not a file.
-        IDXFormatError (a ValueError): bad magic number, unknown dtype code,
-            truncated header or data, or bytes after the data.
+        IDXFormatError (a ValueError): bad magic number, unknown dtype code, a
+            number of dimensions other than the name's (`idx3`: 3), truncated
+            header or data, or bytes after the data.
     """
     data = _read_bytes(path, argument)
     if len(data) < 4:
@@ -106,6 +107,12 @@ def read(path, *, argument="path"):
         raise _error(argument, path, f"is not an IDX file: magic number 0x{data[:4].hex()}",
                      "two zero bytes, a dtype code (0x08 uint8, 0x09 int8, 0x0B int16, "
                      "0x0C int32, 0x0D float32, 0x0E float64) and the number of dimensions")
+    named = _IDX_NAME.search(Path(path).name)
+    if named and int(named.group(1)) != ndim:  # e.g. an idx3 file whose magic says 8 dimensions
+        rank = int(named.group(1))
+        raise _error(argument, path, f"is not an IDX file of {rank} dimensions: its magic number "
+                     f"0x{data[:4].hex()} says {ndim}",
+                     f"the magic number 0x0000{code:02x}{rank:02x} of an idx{rank} file")
     header = 4 + 4 * ndim
     if ndim == 0 or len(data) < header:
         raise _error(argument, path, f"has a truncated header: {ndim} dimensions need "
