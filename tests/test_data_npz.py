@@ -1,5 +1,6 @@
 """Tests of keras_wgan.data.npz: arrays of an .npz file, their value rule, labels and errors."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -213,3 +214,19 @@ def test_npz_labels_of_an_unmeant_class_count_are_refused_before_any_table_is_bu
     assert message.startswith(f"array 'labels' of '{path}': 2147483648 classes, more than the 2 ")
     batches, info = data.load(path, batch_size=2)  # unconditional: unlabelled
     assert info.num_classes is None and next(iter(batches)).shape == (2, 4, 4, 1)
+
+
+def test_random_bytes_are_not_a_valid_npz_file(tmp_path):
+    path = tmp_path / "x.npz"
+    path.write_bytes(bytes(range(7, 256)) * 4)
+    message = one_line_error(data.InvalidDataError, data.load, path, batch_size=2)
+    assert message == (f"'{path}' is not a valid .npz file: not a zip archive (it begins with "
+                       "bytes 0708090a); expected an archive written by np.savez")
+
+
+def test_a_fifo_named_npz_is_not_a_regular_file(tmp_path):
+    path = tmp_path / "x.npz"
+    os.mkfifo(path)
+    message = one_line_error(data.InvalidDataError, data.load, path, batch_size=2)
+    assert message == (f"'{path}' is not a regular file (a FIFO); expected an .npz file "
+                       "written by np.savez")

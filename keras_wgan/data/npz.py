@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -32,14 +33,28 @@ _NPZ_READ_ERRORS = (EOFError, OSError, ValueError, zipfile.BadZipFile, zlib.erro
 
 
 _NPZ_LABEL_ARRAYS = ("labels", "class_names")  # Arrays of an .npz that are not samples.
+_ZIP_MAGIC = b"PK"  # The first bytes of every zip archive, and so of every .npz file.
+_NPY_MAGIC = b"\x93NUMPY"  # A .npy file (np.save), refused below with its own message.
+_FILE_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
+               stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 
 
 def _read_arrays(path: Path) -> tuple[str, np.ndarray, dict]:
     """`(key, samples, label_arrays)` of an `.npz` file, each unreadable case in one line."""
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"no such .npz file: '{path}'")
+    if not path.is_file():
+        kind = _FILE_KINDS.get(stat.S_IFMT(path.stat().st_mode), "not a file")
+        raise InvalidDataError(f"'{path}' is not a regular file ({kind}); expected an .npz "
+                               "file written by np.savez")
     if path.stat().st_size == 0:
         raise _unreadable_npz(path, "empty file, 0 bytes")
+    with open(path, "rb") as file:
+        head = file.read(6)
+    if not head.startswith((_ZIP_MAGIC, _NPY_MAGIC)):  # np.load would try to unpickle it
+        raise InvalidDataError(f"'{path}' is not a valid .npz file: not a zip archive (it begins "
+                               f"with bytes {head[:4].hex()}); expected an archive written by "
+                               "np.savez")
     try:
         archive = np.load(path, allow_pickle=False)
     except zipfile.BadZipFile as error:
