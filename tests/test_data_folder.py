@@ -185,3 +185,13 @@ def test_every_mode_the_check_accepts_decodes_to_the_picture_pil_sees(tmp_path, 
                                        err_msg=f"{image_format} {mode}")
         else:
             assert next(iter(batches)).shape == (2, *info.sample_shape)
+
+
+def folder_case(tmp_path, monkeypatch):
+    """Class subfolders of PNGs, resized, for the common checks (tests/test_data_sources.py)."""
+    for k, picture in enumerate(indexed_images(8, size=6)):
+        write_image(tmp_path / "pets" / ("cat", "dog")[k % 2] / f"{k}.png", picture)
+    yield str(tmp_path / "pets"), {"image_size": (4, 3)}
+
+
+CONFORMANCE_CASES = [(folder_case, True)]

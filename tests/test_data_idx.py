@@ -243,3 +243,13 @@ def test_a_magic_number_with_the_wrong_number_of_dimensions_is_named(tmp_path):
     message = _one_line_error(path, "magic number")
     assert message == (f"dataset '{path}' is not an IDX file of 3 dimensions: its magic number "
                        "0x00000808 says 8; expected the magic number 0x00000803 of an idx3 file")
+
+
+def idx_case(tmp_path, monkeypatch):
+    """Labelled IDX images, resized, for the common checks (tests/test_data_sources.py)."""
+    idx.write(tmp_path / "train-images-idx3-ubyte.gz", images_and_labels(10)[0])
+    idx.write(tmp_path / "train-labels-idx1-ubyte.gz", (np.arange(10) % 4).astype("uint8"))
+    yield str(tmp_path), {"image_size": 4}
+
+
+CONFORMANCE_CASES = [(idx_case, True)]

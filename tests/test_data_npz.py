@@ -230,3 +230,19 @@ def test_a_fifo_named_npz_is_not_a_regular_file(tmp_path):
     message = one_line_error(data.InvalidDataError, data.load, path, batch_size=2)
     assert message == (f"'{path}' is not a regular file (a FIFO); expected an .npz file "
                        "written by np.savez")
+
+
+def npz_case(tmp_path, monkeypatch):
+    """Labelled images for the common checks of every source (tests/test_data_sources.py)."""
+    np.savez(tmp_path / "digits.npz", images=indexed_images(10), labels=np.arange(10) % 3)
+    yield str(tmp_path / "digits.npz"), {}
+
+
+def npz_points_case(tmp_path, monkeypatch):
+    """Vectors of any scale, unlabelled."""
+    points = np.random.default_rng(0).normal(size=(10, 3)).astype("float32") * 5
+    np.savez(tmp_path / "points.npz", points)
+    yield str(tmp_path / "points.npz"), {}
+
+
+CONFORMANCE_CASES = [(npz_case, True), (npz_points_case, False)]

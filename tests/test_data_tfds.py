@@ -175,3 +175,13 @@ def test_tfds_label_feature(online):
     # Without labels: the class names are known from the builder, not counted.
     assert plain_info.num_classes == 10 and plain_info.class_counts is None
     assert message.startswith("labels=True but tfds dataset 'celeb_a' has no ClassLabel")
+
+
+def tfds_case(tmp_path, monkeypatch):
+    """Mocked mnist, not probed nor prepared, for the common checks (tests/test_data_sources.py)."""
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "is_prepared", lambda self: True)
+    with tfds.testing.mock_data(num_examples=12):
+        yield "mnist", {}
+
+
+CONFORMANCE_CASES = [(tfds_case, True)]

@@ -154,3 +154,11 @@ def test_toy_load_and_info():
     np.testing.assert_array_equal(
         data.real_samples(info, 5, seed=2), numpy_samples("swissroll", 5, seed=2)
     )
+
+
+def toy_case(tmp_path, monkeypatch):
+    """The toy data for the common checks of every source (tests/test_data_sources.py)."""
+    yield "8gaussians", {}
+
+
+CONFORMANCE_CASES = [(toy_case, False)]
