@@ -214,7 +214,7 @@ class Reference:
                  w1_samples=None, swd_samples=None, kid=False, swd_options=None,
                  max_exact_dim=MAX_EXACT_DIM, seed=0, cache=True, num_classes=None, real_labels=None, classifier=None,
                  min_class_samples=None):
-        from keras_wgan import labels as class_labels
+        from keras_wgan.data import labels as class_labels
         from keras_wgan.evaluation import conditional
 
         self.real = np.ascontiguousarray(_as_samples(real, "real"))
@@ -408,7 +408,7 @@ class Reference:
 
         `scores` are the classifier's scores of all of `fake` (None without a classifier).
         """
-        from keras_wgan import labels as class_labels
+        from keras_wgan.data import labels as class_labels
         from keras_wgan.evaluation import conditional
 
         labels = class_labels.check_labels(labels, self.num_classes, argument="labels",
