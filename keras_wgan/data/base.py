@@ -170,7 +170,7 @@ class DataSource:
         if cls.__dict__.get("name"):
             _REGISTRY[cls.name] = cls
 
-    def __init__(self, dataset):
+    def __init__(self, dataset: str | os.PathLike):
         self.dataset = os.fspath(dataset)
 
     def __repr__(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
 from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError, first_line, size_pair
 from keras_wgan.data.info import DataInfo
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 __all__ = ["IMAGE_EXTENSIONS", "FolderSource", "from_image_folder"]
 
@@ -144,7 +148,8 @@ class FolderSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return os.path.isdir(dataset)
 
-    def read(self, *, labels=False, image_size=None, channels=None, **unused):
+    def read(self, *, labels: bool = False, image_size=None, channels: int | None = None,
+             **unused) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         folder = Path(self.dataset)
@@ -189,7 +194,9 @@ class FolderSource(DataSource):
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_image_folder(path, image_size=None, channels=None, labels=False):
+def from_image_folder(path: str | os.PathLike, image_size: int | tuple[int, int] | None = None,
+                      channels: int | None = None,
+                      labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
     """Images stored as files below a folder, scaled to [-1, 1], and their classes.
 
     Takes every .png, .jpg, .jpeg, .bmp and .gif file (first frame) below

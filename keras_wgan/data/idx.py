@@ -23,6 +23,8 @@ images, labels = load("/data/fashion-mnist", split="test")  # [10000, 28, 28], [
 ```
 """
 
+from __future__ import annotations
+
 import dataclasses
 import gzip
 import os
@@ -30,6 +32,7 @@ import re
 import struct
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +40,9 @@ from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
 from keras_wgan.data.base import IMAGE_SIZE, DataSource
 from keras_wgan.data.info import DataInfo
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 __all__ = ["DTYPES", "IDXFormatError", "IdxSource", "find_images", "from_idx", "is_idx_source",
            "labels_path", "load", "read", "write"]
@@ -81,7 +87,7 @@ def _read_bytes(path, argument):
                      "a complete gzip-compressed IDX file") from None
 
 
-def read(path, *, argument="path"):
+def read(path: str | os.PathLike, *, argument: str = "path") -> np.ndarray:
     """Reads one IDX file (plain or gzip-compressed) into a numpy array.
 
     Args:
@@ -128,7 +134,7 @@ def read(path, *, argument="path"):
     return array.astype(dtype.newbyteorder("="))
 
 
-def write(path, array):
+def write(path: str | os.PathLike, array) -> None:
     """Writes a numpy array as an IDX file, gzip-compressed if `path` ends in ".gz".
 
     Args:
@@ -150,7 +156,7 @@ def write(path, array):
     Path(path).write_bytes(payload)
 
 
-def labels_path(images_path):
+def labels_path(images_path: str | os.PathLike) -> Path | None:
     """The labels file beside an images file, or None when there is none.
 
     `train-images-idx3-ubyte.gz` -> `train-labels-idx1-ubyte.gz` (or the
@@ -167,7 +173,8 @@ def labels_path(images_path):
     return None
 
 
-def find_images(folder, split="train", *, argument="path"):
+def find_images(folder: str | os.PathLike, split: str = "train", *,
+                argument: str = "path") -> Path:
     """The images file of a split in a folder of IDX files.
 
     Args:
@@ -202,7 +209,7 @@ def find_images(folder, split="train", *, argument="path"):
     return next((p for p in candidates if p.name.endswith(".gz")), candidates[0])
 
 
-def is_idx_source(path):
+def is_idx_source(path: str | os.PathLike) -> bool:
     """Whether `path` names an IDX file or a folder holding an IDX images file."""
     path = Path(path)
     if _IDX_NAME.search(path.name):
@@ -212,7 +219,8 @@ def is_idx_source(path):
     return any(re.search(r"images[-.]idx3-ubyte(\.gz)?$", p.name) for p in path.iterdir())
 
 
-def load(path, split="train", *, argument="path"):
+def load(path: str | os.PathLike, split: str = "train", *,
+         argument: str = "path") -> tuple[np.ndarray, np.ndarray | None]:
     """Images and labels from an IDX images file or a folder of IDX files.
 
     Args:
@@ -261,7 +269,8 @@ class IdxSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return is_idx_source(dataset)
 
-    def read(self, *, labels=False, image_size=None, split="train", **unused):
+    def read(self, *, labels: bool = False, image_size=None, split: str = "train",
+             **unused) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         path = self.dataset
@@ -286,7 +295,9 @@ class IdxSource(DataSource):
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_idx(path, split="train", image_size=None, labels=False):
+def from_idx(path: str | os.PathLike, split: str = "train",
+             image_size: int | tuple[int, int] | None = None,
+             labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
     """Images of IDX files (MNIST, Fashion-MNIST, KMNIST, EMNIST), scaled to [-1, 1].
 
     `path` is an images file `*-images-idx3-ubyte[.gz]` or a folder

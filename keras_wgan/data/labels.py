@@ -29,7 +29,7 @@ MAX_CLASSES = 10_000
 _log = logging.getLogger("keras_wgan")
 
 
-def check_num_classes(num_classes, argument="num_classes"):
+def check_num_classes(num_classes, argument: str = "num_classes") -> int | None:
     """Returns `num_classes` as an int: None (unconditional) or a positive integer.
 
     Raises:
@@ -44,8 +44,9 @@ def check_num_classes(num_classes, argument="num_classes"):
     return int(num_classes)
 
 
-def check_labels(labels, num_classes=None, *, argument="labels", expected_length=None,
-                 expected_what="one label per sample"):
+def check_labels(labels, num_classes: int | None = None, *, argument: str = "labels",
+                 expected_length: int | None = None,
+                 expected_what: str = "one label per sample") -> np.ndarray:
     """Checks class labels and returns them as an int32 array [N].
 
     Labels must be integers (an integer dtype: floats and booleans are
@@ -96,7 +97,7 @@ def check_labels(labels, num_classes=None, *, argument="labels", expected_length
     return array.astype(np.int32)
 
 
-def class_counts(labels, num_classes):
+def class_counts(labels, num_classes: int) -> tuple[int, ...]:
     """How many of `labels` (checked int labels) fall in each of the `num_classes` classes.
 
     Returns:

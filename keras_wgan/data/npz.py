@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import stat
 import zipfile
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +16,9 @@ from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
 from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError, first_line
 from keras_wgan.data.info import DataInfo
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 __all__ = ["NpzSource", "from_npz"]
 
@@ -132,7 +137,8 @@ class NpzSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return dataset.lower().endswith(".npz")
 
-    def read(self, *, labels=False, image_size=None, **unused):
+    def read(self, *, labels: bool = False, image_size=None,
+             **unused) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         path = Path(self.dataset)
@@ -149,7 +155,8 @@ class NpzSource(DataSource):
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_npz(path, image_size=None, labels=False):
+def from_npz(path: str | os.PathLike, image_size: int | tuple[int, int] | None = None,
+             labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
     """Samples stored in an `.npz` file, images scaled to [-1, 1], and their labels.
 
     Uses the array named `images`, or the file's only array (apart from

@@ -59,7 +59,8 @@ def resized(raw: tf.data.Dataset, image_size) -> tf.data.Dataset:
     return raw.map(lambda image: resize(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def float_images_to_unit_range(images: np.ndarray, low: float, high: float, where: str):
+def float_images_to_unit_range(images: np.ndarray, low: float, high: float,
+                               where: str) -> np.ndarray:
     """Float32 images with values in [`low`, `high`] -> the same images in [-1, 1].
 
     Images in [0, 1] become `2 x - 1` (as uint8 0..255 become `x / 127.5 - 1`),
@@ -123,7 +124,7 @@ def load(
     cache: bool = True,
     repeat: bool = True,
     labels: bool = False,
-):
+) -> tuple[tf.data.Dataset, DataInfo]:
     """The training pipeline for a dataset named by one string (or its resolved source).
 
     `dataset` is resolved once into the registered source that reads it

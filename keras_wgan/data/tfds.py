@@ -13,6 +13,7 @@ import os
 import socket
 import urllib.parse
 import urllib.request
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from keras_wgan.data.base import (
 )
 from keras_wgan.data.info import DataInfo
 from keras_wgan.options import Option
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 __all__ = ["CELEBA_CROP", "CELEBA_IMAGE_SIZE", "DATA_DIR", "TfdsSource", "from_tfds"]
 
@@ -197,8 +201,9 @@ class TfdsSource(DataSource):
         return raw, info
 
 
-def from_tfds(name: str, split: str = "train", data_dir=None, image_size=None, download=True,
-              labels=False):
+def from_tfds(name: str, split: str = "train", data_dir: str | os.PathLike | None = None,
+              image_size: int | tuple[int, int] | None = None, download: bool = True,
+              labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
     """Images of a tensorflow-datasets dataset, scaled to [-1, 1], with or without labels.
 
     Loads `name` with the tfds builder API (download and prepare unless

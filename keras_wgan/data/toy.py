@@ -236,7 +236,8 @@ class ToySource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return dataset in TOY_DATASETS
 
-    def read(self, *, labels=False, seed=None, image_size=None, **unused):
+    def read(self, *, labels: bool = False, seed: int | None = None, image_size=None,
+             **unused) -> tuple[tf.data.Dataset, DataInfo]:
         if image_size is not None:
             raise ValueError(f"image_size does not apply to the 2-D toy dataset {self.dataset!r}")
         if labels:
