@@ -1,98 +1,10 @@
-"""Class labels of conditional WGANs: one check of label arrays for every entry point.
+"""Moved to `keras_wgan.data.labels`; this import path keeps working until its importers move.
 
-A class-conditional WGAN takes one integer label in [0, K) per sample (K the
-number of classes). Labels come from the data (`keras_wgan.data`) and from
-users (`generate(labels=...)`, the exported signatures); `check_labels`
-refuses bad ones up front, in one line, before they reach a network: on a GPU
-an out-of-range index into an embedding gives zeros instead of an error.
-
-Numpy only, so it can be imported without TensorFlow.
-
-Example:
->>> check_labels([0, 2, 1], num_classes=3).tolist()
-[0, 2, 1]
->>> class_counts(np.array([0, 2, 2]), 4)
-(1, 0, 2, 0)
+The old name is the new module itself (one object in `sys.modules`).
 """
 
-import numbers
+import sys
 
-import numpy as np
+from keras_wgan.data import labels as _moved
 
-__all__ = ["check_labels", "check_num_classes", "class_counts"]
-
-
-def check_num_classes(num_classes, argument="num_classes"):
-    """Returns `num_classes` as an int: None (unconditional) or a positive integer.
-
-    Raises:
-        ValueError: anything else, naming `argument`.
-    """
-    if num_classes is None:
-        return None
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) \
-            or num_classes < 1:
-        raise ValueError(f"{argument} must be None (unconditional) or a positive integer, "
-                         f"got {num_classes!r}")
-    return int(num_classes)
-
-
-def check_labels(labels, num_classes=None, *, argument="labels", expected_length=None,
-                 expected_what="one label per sample"):
-    """Checks class labels and returns them as an int32 array [N].
-
-    Labels must be integers (an integer dtype: floats and booleans are
-    refused, even 3.0), one axis (`[N]`, or `[N, 1]` as Keras's datasets
-    store them, which is flattened), not negative, and below `num_classes`
-    when that is given.
-
-    Args:
-        labels: array-like of labels.
-        num_classes: K, or None to check only that labels are >= 0.
-        argument: how the message names the labels, e.g. `"labels"` or
-            `"array 'labels' of 'digits.npz'"`.
-        expected_length: the number of labels required (e.g. of images), or None.
-        expected_what: what the length refers to, for the message.
-
-    Returns:
-        The labels as a new int32 numpy array of shape [N].
-
-    Raises:
-        ValueError: one line starting with `argument`, saying what was
-            received and what is expected.
-    """
-    array = np.asarray(labels)
-    range_text = f"in [0, {num_classes})" if num_classes is not None else ">= 0"
-    expected = f"expected integer class labels {range_text}, {expected_what}"
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array[:, 0]
-    if array.ndim != 1:
-        raise ValueError(f"{argument} has shape {array.shape}; {expected} (shape [N])")
-    if not np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_:
-        raise ValueError(f"{argument} has dtype {array.dtype}, not an integer dtype; {expected} "
-                         "(e.g. labels.astype('int32') if the values are whole numbers)")
-    if expected_length is not None and len(array) != expected_length:
-        raise ValueError(f"{argument} holds {len(array)} labels for {expected_length} "
-                         f"samples; {expected}")
-    if array.size:
-        low, high = array.min(), array.max()
-        if low < 0:
-            count = int(np.count_nonzero(array < 0))
-            raise ValueError(f"{argument} holds {count} negative label{'s' * (count > 1)} "
-                             f"(e.g. {int(low)}); {expected}")
-        if num_classes is not None and high >= num_classes:
-            count = int(np.count_nonzero(array >= num_classes))
-            raise ValueError(f"{argument} holds {count} label{'s' * (count > 1)} >= "
-                             f"{num_classes} (e.g. {int(high)}); {expected}")
-        if high > np.iinfo(np.int32).max:
-            raise ValueError(f"{argument} holds label {int(high)}, beyond int32; {expected}")
-    return array.astype(np.int32)
-
-
-def class_counts(labels, num_classes):
-    """How many of `labels` (checked int labels) fall in each of the `num_classes` classes.
-
-    Returns:
-        A tuple of `num_classes` ints.
-    """
-    return tuple(int(c) for c in np.bincount(np.asarray(labels), minlength=num_classes))
+sys.modules[__name__] = _moved

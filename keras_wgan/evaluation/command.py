@@ -60,7 +60,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from keras_wgan import cli
+from keras_wgan import cli, data
 from keras_wgan.evaluation import core
 
 __all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
@@ -499,7 +499,8 @@ def _feature_network(choice, info, classifier_path, inception_weights, condition
     """
     from keras_wgan.evaluation import feature_networks
 
-    labelled = _npz_labels(info.name) is not None or (conditional and info.num_classes is not None)
+    npz_labels = info.source == "npz" and info.labels is not None
+    labelled = npz_labels or (conditional and info.num_classes is not None)
     if choice is None:
         cached = feature_networks._cached_inception_weights().is_file()
         choice = "classifier" if labelled else (
@@ -533,10 +534,8 @@ def _classifier(info, classifier_path):
 
     path = Path(classifier_path or _default_classifier_path(info))
     if not path.is_file():
-        labels = _npz_labels(info.name)
-        if labels is not None:
-            with np.load(info.name) as archive:
-                images = archive["images"]
+        if info.source == "npz" and info.labels is not None:
+            images, labels = data.real_samples(info, info.num_examples), info.labels
         elif info.num_classes is not None:
             images, labels = core.real_sample_set(info, info.num_examples or core.MAX_READ,
                                                   labels=True)
@@ -550,16 +549,6 @@ def _classifier(info, classifier_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         feature_networks.save_feature_classifier(model, path)
     return feature_networks.feature_network(str(path))
-
-
-def _npz_labels(name):
-    """The 'labels' array of an .npz dataset with an 'images' array, else None."""
-    if not str(name).lower().endswith(".npz") or not os.path.isfile(name):
-        return None
-    with np.load(name) as archive:
-        if "labels" in archive.files and "images" in archive.files:
-            return archive["labels"]
-    return None
 
 
 def _default_classifier_path(info):

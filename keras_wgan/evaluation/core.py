@@ -122,19 +122,12 @@ def real_sample_set(dataset, n, seed=0, max_read=MAX_READ, labels=False):
         sampler = info.sampler
     if sampler is not None:
         if labels:
-            raise data._no_labels_error(info or data.DataInfo(os.fspath(dataset), "points", (2,),
-                                                              None, None, sampler))
+            raise data.NoLabelsError(info.name if info else os.fspath(dataset))
         return sampler(int(n), np.random.default_rng([seed, 1]))
     read = min(info.num_examples or max_read, max_read)
     pool = data.real_samples(info, read)
     if labels:  # the same first `read` examples in source order, and their labels
-        if info.num_classes is None:
-            raise data._no_labels_error(info)
-        if info.labels is not None:
-            pool_labels = info.labels[:read]
-        else:  # tfds: its labels come through the pipeline only
-            raw, _ = data._open(info.name, labels=True, **info.load_options)
-            pool_labels = np.concatenate([y.numpy() for _, y in raw.take(read).batch(4096)])
+        pool_labels = data.real_labels(info, read)
     order = np.random.default_rng([seed, 1]).permutation(len(pool))[: int(n)]
     return (pool[order], pool_labels[order].astype("int32")) if labels else pool[order]
 
@@ -221,7 +214,7 @@ class Reference:
                  w1_samples=None, swd_samples=None, kid=False, swd_options=None,
                  max_exact_dim=MAX_EXACT_DIM, seed=0, cache=True, num_classes=None, real_labels=None, classifier=None,
                  min_class_samples=None):
-        from keras_wgan import labels as class_labels
+        from keras_wgan.data import labels as class_labels
         from keras_wgan.evaluation import conditional
 
         self.real = np.ascontiguousarray(_as_samples(real, "real"))
@@ -415,7 +408,7 @@ class Reference:
 
         `scores` are the classifier's scores of all of `fake` (None without a classifier).
         """
-        from keras_wgan import labels as class_labels
+        from keras_wgan.data import labels as class_labels
         from keras_wgan.evaluation import conditional
 
         labels = class_labels.check_labels(labels, self.num_classes, argument="labels",

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keras_wgan import data, idx, training
+from keras_wgan import data, training
+from keras_wgan.data import idx
 
 
 def idx_bytes(array, code=0x08):
@@ -211,7 +212,7 @@ def test_cli_refuses_a_bad_ema_decay_on_one_line(tmp_path):
 
 
 def test_data_load_yields_idx_labels_with_their_images(tmp_path):
-    arrays = mnist_folder(tmp_path / "digits", n_train=6)
+    arrays = mnist_folder(tmp_path / "digits", n_train=12)  # at least as many as the classes
     images, labels = arrays["train"]
     batches, info = data.load(tmp_path / "digits", batch_size=3, seed=0, labels=True)
     assert info.num_classes == int(labels.max()) + 1
@@ -230,3 +231,25 @@ def test_data_load_yields_idx_labels_with_their_images(tmp_path):
     assert info.num_classes is None
     with pytest.raises(ValueError, match="has no class labels"):
         data.load(tmp_path / "alone-images-idx3-ubyte", batch_size=3, labels=True)
+
+
+def test_a_magic_number_with_the_wrong_number_of_dimensions_is_named(tmp_path):
+    # Magic 0x00000808: uint8 with 8 dimensions, of an images file with 3 (200 x 28 x 28).
+    path = write_bytes(tmp_path / "bad-images-idx3-ubyte", idx_bytes(np.zeros((200, 28, 28),
+                                                                              np.uint8)))
+    payload = bytearray(path.read_bytes())
+    payload[3] = 8
+    path.write_bytes(bytes(payload))
+    message = _one_line_error(path, "magic number")
+    assert message == (f"dataset '{path}' is not an IDX file of 3 dimensions: its magic number "
+                       "0x00000808 says 8; expected the magic number 0x00000803 of an idx3 file")
+
+
+def idx_case(tmp_path, monkeypatch):
+    """Labelled IDX images, resized, for the common checks (tests/test_data_sources.py)."""
+    idx.write(tmp_path / "train-images-idx3-ubyte.gz", images_and_labels(10)[0])
+    idx.write(tmp_path / "train-labels-idx1-ubyte.gz", (np.arange(10) % 4).astype("uint8"))
+    yield str(tmp_path), {"image_size": 4}
+
+
+CONFORMANCE_CASES = [(idx_case, True)]
