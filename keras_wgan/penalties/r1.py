@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import squared_gradient_norms
 
 __all__ = ["R1Penalty", "r1_penalty"]
@@ -48,7 +48,7 @@ def r1_penalty(critic, real, fake=None, *, alpha=None, seed=None, real_output=No
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class R1Penalty(LipschitzMethod):
+class R1Penalty(PenaltyWrapper):
     """R1: `r1_penalty` weighted by gamma.
 
     Args:
@@ -59,6 +59,5 @@ class R1Penalty(LipschitzMethod):
     name = "r1"
     second_order = True
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return r1_penalty(critic, real, fake, training=training)
+    def __init__(self, weight=10.0):
+        super().__init__(r1_penalty, weight)

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod, check_number
+from keras_wgan import validation
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import squared_gradient_norms
 
 __all__ = ["WassersteinDivergence", "wasserstein_div_penalty"]
@@ -61,7 +62,7 @@ def wasserstein_div_penalty(critic, real, fake, *, alpha=None, seed=None, real_o
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class WassersteinDivergence(LipschitzMethod):
+class WassersteinDivergence(PenaltyWrapper):
     """WGAN-div: `wasserstein_div_penalty` weighted by k.
 
     Args:
@@ -73,12 +74,5 @@ class WassersteinDivergence(LipschitzMethod):
     second_order = True
 
     def __init__(self, weight=2.0, power=6.0):
-        super().__init__(weight)
-        self.power = check_number("power", power, minimum=1.0)
-
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return wasserstein_div_penalty(critic, real, fake, training=training, power=self.power)
-
-    def get_config(self):
-        return {"weight": self.weight, "power": self.power}
+        super().__init__(wasserstein_div_penalty, weight,
+                         power=float(validation.number("power", power, minimum=1.0)))
