@@ -5,8 +5,8 @@ from keras import ops
 
 from keras_wgan import validation
 from keras_wgan.penalties.base import PenaltyWrapper
-from keras_wgan.penalties.wgan_gp import gradient_penalty
 from keras_wgan.penalties.options import TARGET
+from keras_wgan.penalties.wgan_gp import gradient_penalty
 
 __all__ = ["ConsistencyTerm", "consistency_term", "ctgan_penalty", "feature_model"]
 

@@ -5,8 +5,8 @@ from keras import ops
 
 from keras_wgan.options import Option
 from keras_wgan.penalties.base import PenaltyWrapper
-from keras_wgan.penalties.options import TARGET
 from keras_wgan.penalties.gradients import EPSILON, interpolate
+from keras_wgan.penalties.options import TARGET
 
 __all__ = ["MIN_PAIR_DISTANCE", "PairwiseLipschitzPenalty", "pairwise_lipschitz_penalty"]
 

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from keras_wgan.penalties.base import PenaltyWrapper
-from keras_wgan.penalties.options import TARGET
 from keras_wgan.penalties.gradients import gradient_norms, interpolate
+from keras_wgan.penalties.options import TARGET
 
 __all__ = ["LipschitzPenalty", "lipschitz_penalty"]
 
