@@ -23,8 +23,8 @@ learning_rate must be a finite number > 0, received 0.0
 import math
 import numbers
 
-__all__ = ["alternatives", "beta", "choice", "error", "integer", "non_negative", "number",
-           "optional", "positive", "positive_integer"]
+__all__ = ["alternatives", "beta", "choice", "error", "fraction", "integer", "non_negative",
+           "number", "optional", "positive", "positive_integer"]
 
 
 def error(name, value, expected, hint=None):
@@ -140,3 +140,8 @@ def optional(check):
     def optional_check(name, value):
         return value if value is None else check(name, value)
     return optional_check
+
+
+def fraction(name, value):
+    """A number in [0, 1), e.g. a dropout rate or a decay."""
+    return number(name, value, 0.0, below=1.0)

@@ -15,8 +15,10 @@ method is one module of this package, holding:
   `PenaltyWrapper` of their function) that carries its weight and options,
   its `constrain(critic)` hook, its default optimizer and whether it
   differentiates an input gradient (`second_order`). Its class attributes
-  declare it: `name` (the registry name) and `options` (the constructor
-  keywords it exposes as training settings, as `keras_wgan.options.Option`s).
+  declare it: `name` (the registry name), `options` (the constructor
+  keywords it exposes as training settings, as `keras_wgan.options.Option`s)
+  and, where it has one, `recipe` (the training settings a run with it takes
+  in place of another method's recipe's, e.g. clipping's optimizer).
 
 The registry is this package: every module's class that declares a `name`
 is a method. `names()` and `setting_options()` read the declarations from
@@ -58,14 +60,17 @@ def declared():
     """Each registered method's declarations, by name, read without importing TensorFlow.
 
     Returns:
-        dict name -> {"class", "module", "doc", "name", "options"}, sorted by
-        name; "options" maps each constructor keyword the method exposes as
-        a setting to its `Option`, the weight first.
+        dict name -> {"class", "module", "doc", "name", "options", "recipe"},
+        sorted by name; "options" maps each constructor keyword the method
+        exposes as a setting to its `Option`, the weight first; "recipe" is
+        what a run with the method takes in place of another method's
+        recipe's settings (None: nothing).
     """
     found = {}
     for module in declarations.module_names(__name__):
-        for entry in declarations.read(module, ("name", "options"), _LIGHT):
+        for entry in declarations.read(module, ("name", "options", "recipe"), _LIGHT):
             entry["options"] = {"weight": WEIGHT, **entry.get("options", {})}
+            entry.setdefault("recipe", None)
             found[entry["name"]] = entry
     return dict(sorted(found.items()))
 

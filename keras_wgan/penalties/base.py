@@ -74,11 +74,12 @@ class LipschitzMethod:
 
     A method is called for its unweighted term, which the training step
     multiplies by `weight`; `constrain(critic)` runs after every critic
-    update. A subclass sets `name` (its registry name, e.g. "gp") and
+    update. A subclass sets `name` (its registry name, e.g. "gp"),
     `options` (the constructor keywords it exposes as training settings,
-    keyword -> `keras_wgan.options.Option`), `second_order` (True when the
-    term differentiates the critic's input gradient, so that training
-    differentiates twice), and overrides `__call__`. Most methods are a pure
+    keyword -> `keras_wgan.options.Option`), `recipe` (if it has one),
+    `second_order` (True when the term differentiates the critic's input
+    gradient, so that training differentiates twice), and overrides
+    `__call__`. Most methods are a pure
     function with fixed keywords: they subclass `PenaltyWrapper` instead.
 
     Args:
@@ -87,6 +88,9 @@ class LipschitzMethod:
 
     name = None
     options = {}
+    #: Settings a run with this method takes in place of another method's
+    #: recipe's (`keras_wgan.recipes.recipe`); None: nothing.
+    recipe = None
     second_order = False
     #: The `keras_wgan.training.make_optimizer` name of `default_optimizer()`.
     default_optimizer_name = "adam"
