@@ -1,0 +1,23 @@
+"""Every registered Lipschitz method and architecture passes the shared checks of `harness`."""
+
+import pytest
+from harness import run_architecture_test, run_lipschitz_method_test
+
+from keras_wgan import architectures, penalties
+
+
+@pytest.mark.parametrize("name", penalties.names())
+def test_lipschitz_method(name):
+    run_lipschitz_method_test(name)
+
+
+@pytest.mark.parametrize("name", architectures.names())
+def test_architecture(name, tmp_path):
+    run_architecture_test(name, tmp_path)
+
+
+def test_the_registries_find_every_registered_class():
+    # Each module's registered class, found by reading the package's files.
+    assert set(penalties.names()) == {"gp", "lp", "pairwise", "clip", "none", "gp0", "r1",
+                                      "wgan_div", "ctgan"}
+    assert set(architectures.names()) == {"mlp", "dcgan", "kerasio", "resnet"}
