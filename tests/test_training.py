@@ -244,7 +244,8 @@ def test_train_takes_a_lipschitz_method_object(tmp_path):
 
 @pytest.mark.parametrize("callbacks", ["not a callback", [object()], 3])
 def test_callbacks_that_are_not_keras_callbacks_are_refused_first(callbacks, no_data, tmp_path):
-    with pytest.raises(ValueError, match=r"^callbacks must be a list of keras\.callbacks\.Callback"):
+    with pytest.raises(ValueError,
+                       match=r"^callbacks must be a list of keras\.callbacks\.Callback"):
         training.train("8gaussians", callbacks=callbacks, output_dir=tmp_path / "run",
                        export_dir=None)
     assert not (tmp_path / "run").exists()
