@@ -8,8 +8,9 @@ so of keyword arguments of `keras_wgan.training.train()` and flags of
 optimizers (`critic_learning_rate`, `generator_learning_rate`, `beta_1`,
 `beta_2`, `lr_decay`) and `train_steps` (generator updates); `train()` takes
 every setting the caller leaves None from the recipe. One more key, `tuned`,
-says whether the values were measured. Every recipe's keys are checked against
-`TrainSettings` when this module is imported.
+says whether the values were measured. Every recipe, those the Lipschitz
+methods and architectures declare included, is checked against
+`TrainSettings` (its keys and values) when this module is imported.
 
 The toy recipes (8gaussians, 25gaussians, swissroll) were tuned by measurement
 with `benchmarks/toy_quality.py`; the image recipe by measurement on 28x28

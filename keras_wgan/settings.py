@@ -328,7 +328,7 @@ def make(settings=None, overrides=None, caller="train()"):
 
 
 def check_partial(config, what, extra=()):
-    """Checks that every key of a partial configuration (a recipe) is a setting.
+    """Checks a partial configuration (a recipe): every key a setting, every value valid.
 
     Args:
         config: dict of setting name -> value.
@@ -336,12 +336,16 @@ def check_partial(config, what, extra=()):
         extra: keys allowed besides the settings (e.g. a recipe's "tuned").
 
     Raises:
-        ValueError: naming the keys that are no setting.
+        ValueError: naming the keys that are no setting, or the bad value.
     """
     unknown = sorted(set(config) - set(names()) - set(extra))
     if unknown:
         raise ValueError(f"{what} has keys that are no setting of TrainSettings: "
                          f"{', '.join(unknown)}")
+    try:
+        TrainSettings(**{name: value for name, value in config.items() if name not in extra})
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
 
 
 def flag_kind(field):

@@ -149,6 +149,10 @@ def test_every_recipe_is_a_partial_configuration():
     with pytest.raises(ValueError, match="recipe x has keys that are no setting of "
                                          "TrainSettings: batchsize"):
         settings.check_partial({"batchsize": 8}, "recipe x", extra=("tuned",))
+    with pytest.raises(ValueError, match=r"^recipe y: units=8 does not apply to architecture "
+                                         "'dcgan'"):
+        settings.check_partial({"architecture": "dcgan", "units": 8, "tuned": True}, "recipe y",
+                               extra=("tuned",))
 
 
 def test_validators_share_one_format():

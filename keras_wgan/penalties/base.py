@@ -215,7 +215,7 @@ class PenaltyFunction(PenaltyWrapper):
 
     def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
                  seed=None, training=True):
-        del seed  # a user's function takes the package's signature of the first releases
+        del seed  # a user's function need not take `seed`
         return ops.cast(self.fn(critic, real, fake, alpha=alpha, real_output=real_output,
                                 fake_output=fake_output, target=self.target,
                                 training=training), "float32")
