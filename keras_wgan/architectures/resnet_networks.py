@@ -99,7 +99,10 @@ def resnet(
     The blocks are functional sub-graphs of Keras layers (and, with
     `critic_norm="layer"`, `SampleLayerNormalization`, registered when
     `keras_wgan` is imported), so the models save to and load from
-    `.keras` files without `custom_objects`.
+    `.keras` files without `custom_objects`. In a conditional generator
+    every batch norm is conditional, the one before the output included;
+    the reference's conditional generator keeps that last one unconditional
+    (`Normalize('Generator.OutputN', output)` without labels).
 
     Args:
         sample_shape: `(32, 32, channels)` with 1 or 3 channels.

@@ -51,9 +51,13 @@ def r1_penalty(critic, real, fake=None, *, alpha=None, seed=None, real_output=No
 class R1Penalty(PenaltyWrapper):
     """R1: `r1_penalty` weighted by gamma.
 
+    The term is the paper's gamma/2 E_real ||grad f||^2, with `weight` as
+    gamma. The authors' released code (GAN_stability, `compute_grad2` and
+    `reg_param`) computes `reg_param * E_real ||grad f||^2`, without the 1/2:
+    its `reg_param` 10 regularises as `weight=20` does here.
+
     Args:
-        weight: gamma, 10 (the paper's CelebA-HQ and LSUN experiments and
-            the default of its released code, GAN_stability's `reg_param`).
+        weight: gamma, 10 (the paper's CelebA-HQ and LSUN experiments).
     """
 
     name = "r1"

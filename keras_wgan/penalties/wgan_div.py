@@ -17,12 +17,13 @@ def wasserstein_div_penalty(critic, real, fake, *, alpha=None, seed=None, real_o
     Wu, Huang, Thoma, Acharya and Van Gool (2018), "Wasserstein Divergence for
     GANs", ECCV 2018, arXiv:1712.01026: the critic maximises
     E_real[f] - E_fake[f] - k E_u[||grad f||^p], a divergence (W_{k,p}) that
-    needs no Lipschitz constraint at all; k = 2, p = 6 worked best. Where the
-    gradient is taken (the distribution u) follows the reference
-    implementations (eriklindernoren/PyTorch-GAN implementations/wgan_div, and
-    bojone/gan's Keras wgan_div.py): at the real and at the generated samples,
-    k/2 (E_real ||grad f||^p + E_fake ||grad f||^p). This function returns
-    (E_real + E_fake) / 2; the method's weight is k.
+    needs no Lipschitz constraint at all; k = 2, p = 6 worked best. The
+    gradient is taken at the real and at the generated samples, as the
+    PyTorch-GAN (eriklindernoren, implementations/wgan_div) and bojone/gan
+    (Keras, wgan_div.py) implementations do: k/2 (E_real ||grad f||^p +
+    E_fake ||grad f||^p). The authors' released code takes it at random
+    interpolates between real and generated samples instead, as WGAN-GP
+    does. This function returns (E_real + E_fake) / 2; the method's weight is k.
 
     Sign: the paper writes the objective the critic minimises as
     E_real[f] - E_fake[f] + k E||grad f||^p (bojone's code trains so); this
