@@ -4,10 +4,10 @@ Every architecture is a function ``fn(sample_shape, latent_dim=..., *,
 spectral_norm=False, critic_norm=None, num_classes=None,
 critic_conditioning="projection", **options)`` returning a
 `(generator, critic)` pair of functional `keras.Model` objects, registered by
-an `Architecture` subclass in its own module (`mlp_networks`, `dcgan_networks`,
-`kerasio_networks`, `resnet_networks`) that declares its name, its size options, its default latent size
-and, where it has one, its recipe; the shared building blocks are in
-`keras_wgan.architectures.blocks`. The networks:
+an `Architecture` subclass in its own module (`mlp_networks`,
+`dcgan_networks`, `kerasio_networks`, `resnet_networks`) that declares its
+name, its size options, its default latent size and, where it has one, its
+recipe; the shared building blocks are in `keras_wgan.architectures.blocks`. The networks:
 
 * the generator maps `[batch, latent_dim]` float32 noise to
   `[batch, *sample_shape]` samples (image generators end in `tanh`, so
