@@ -382,6 +382,7 @@ def _chief_callbacks(s, run, info):
     # Monitoring: before the sample pictures and the TensorBoard callback, which caption
     # and log what it adds to `logs`.
     if s.monitor_every_epochs:
+        # Imported when used: the evaluation package loads its feature networks' code.
         from keras_wgan.evaluation import monitor
 
         chief_callbacks.insert(0, monitor.Monitor(
@@ -396,6 +397,7 @@ def _export(gan, s, run, info):
     """Exports the generator (`keras_wgan.export`); None without export_dir or off the chief."""
     if not (s.export_dir and run.chief):
         return None
+    # Imported when used: a run without export_dir needs none of the export's dependencies.
     from keras_wgan import export as export_lib
 
     metadata = {"dataset": s.dataset, "architecture": s.architecture,
