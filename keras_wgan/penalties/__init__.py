@@ -25,8 +25,9 @@ is a method. `names()` and `setting_options()` read the declarations from
 the source without importing TensorFlow (`keras_wgan.declarations`), for the
 command line; every other name of the package (the classes, the functions,
 `get`, `METHODS`) imports the methods, and so TensorFlow, on first use.
-`get()` resolves a name, a config, an instance or a plain function into a
-method object, once.
+Imported once Keras is loaded, the package loads the methods at once (which
+registers their classes for deserialization). `get()` resolves a name, a
+config, an instance or a plain function into a method object, once.
 
 A class-conditional critic is handed to every method as `bind_labels(critic,
 labels)` (a `LabelledCritic`): a function of the samples alone, the labels
@@ -44,6 +45,7 @@ GradientPenalty(weight=5.0, target=1.0)
 import functools
 import importlib
 import inspect
+import sys
 
 from keras_wgan import declarations
 from keras_wgan.penalties.options import TARGET, WEIGHT
@@ -237,3 +239,10 @@ def _build(cls, name, options, *args):
         raise ValueError(f"penalty {name!r} takes no option {', '.join(unknown)}: expected "
                          f"{', '.join(accepted)}")
     return cls(*args, **options)
+
+
+if "keras" in sys.modules:
+    # Imported beside Keras (by the model, a training run, a saved model's loading): the
+    # methods cost nothing more to load now, and loading registers each class with Keras,
+    # so that a saved model's penalty deserializes without this package being touched first.
+    _public()
