@@ -19,9 +19,7 @@ differentiates every convolution three times (forward, the penalty's input
 gradient, and its double backward), so a faster form pays off on every pass.
 The patches are gathered with `take`; the gather's adjoint is written as a
 gather too, and each is the other's gradient, so that no derivative needs a
-segment sum or a transpose. Measured with `python benchmarks/speed.py`
-(kerasio, batch 64, 3 critic steps, bfloat16, 2 CPU cores): about 0.44 s
-per training step against 0.58 s with `Conv2D`.
+segment sum or a transpose (`python benchmarks/speed.py` compares the two).
 
 `ConditionalBatchNormalization` is the class-conditional batch
 normalisation of the conditional generators (de Vries et al. 2017; the
@@ -45,10 +43,8 @@ __all__ = ["ConditionalBatchNormalization", "PatchConv2D", "SampleLayerNormaliza
 IMPLEMENTATIONS = ("auto", "conv", "patches")
 
 #: "auto" computes patches x kernel for outputs of at most this many pixels
-#: per image. Measured on the 2-core CPU of issue #7 (bfloat16, batch 64, one
-#: WGAN-GP critic update with the layer alone, 5x5 stride-2 kernels): 4x4x256
-#: -> 2x2x512 65 -> 26 ms, 8x8x128 -> 4x4x256 36 -> 22 ms, 16x16x64 -> 8x8x128
-#: 27 -> 28 ms (no gain), 32x32x1 -> 16x16x64 7 -> 9 ms (slower).
+#: per image, where it is the faster form on CPUs; larger outputs use the
+#: backend's convolution.
 AUTO_MAX_OUTPUT_PIXELS = 16
 
 

@@ -8,8 +8,9 @@ so of keyword arguments of `keras_wgan.training.train()` and flags of
 optimizers (`critic_learning_rate`, `generator_learning_rate`, `beta_1`,
 `beta_2`, `lr_decay`) and `train_steps` (generator updates); `train()` takes
 every setting the caller leaves None from the recipe. One more key, `tuned`,
-says whether the values were measured. Every recipe's keys are checked against
-`TrainSettings` when this module is imported.
+says whether the values were measured. Every recipe, those the Lipschitz
+methods and architectures declare included, is checked against
+`TrainSettings` (its keys and values) when this module is imported.
 
 The toy recipes (8gaussians, 25gaussians, swissroll) were tuned by measurement
 with `benchmarks/toy_quality.py`; the image recipe by measurement on 28x28
@@ -20,25 +21,21 @@ docs/recipes.md.
 A recipe's penalty options (`penalty_weight`) are for its own penalty: a run
 with another penalty gets `penalty_weight=None`, that is the method's own
 default (WGAN-div's k = 2, R1's gamma...), and `tuned=False`. Its optimizer
-settings are for its own penalty too. A run with `penalty="clip"` on a
-recipe of another penalty takes the original WGAN's instead
-(`CLIP_OPTIMIZER`: learning rate 5e-5 for both networks, no decay, and
-`train()` picks RMSprop for clipping): the Adam learning rates of 1e-3 or
-1e-4 of the penalty recipes are 20 to 200 times the original's. Other
-penalties keep the recipe's optimizer.
+settings are for its own penalty too, unless the other method declares a
+recipe of its own (`LipschitzMethod.recipe`): weight clipping takes the
+original WGAN's optimizer settings, and `train()` picks RMSprop for it. An
+architecture may declare a recipe too (`Architecture.recipe`, e.g.
+`resnet`'s), which replaces an image recipe that leaves the architecture to
+the data's shape.
 """
 
 import copy
 
+from keras_wgan import architectures, penalties
 from keras_wgan import settings as _settings
 
-__all__ = ["CLIP_OPTIMIZER", "DEFAULT_IMAGE_RECIPE", "DEFAULT_RECIPE", "IMAGE_RECIPES",
-           "RECIPE_KEYS", "RESNET_RECIPE", "TOY_RECIPES", "recipe"]
-
-#: The keys every recipe has (image recipes leave out the mlp's units and depth).
-RECIPE_KEYS = ("architecture", "penalty", "penalty_weight", "pairwise_interpolates",
-               "critic_steps", "batch_size", "critic_learning_rate", "generator_learning_rate",
-               "beta_1", "beta_2", "lr_decay", "train_steps", "latent_dim", "tuned")
+__all__ = ["DEFAULT_IMAGE_RECIPE", "DEFAULT_RECIPE", "IMAGE_RECIPES", "TOY_RECIPES", "kind_of",
+           "recipe"]
 
 _TOY = dict(
     architecture="mlp", penalty="pairwise", penalty_weight=10.0, pairwise_interpolates=False,
@@ -67,22 +64,20 @@ IMAGE_RECIPES = {name: dict(DEFAULT_IMAGE_RECIPE, tuned=name in ("mnist", "fashi
                  for name in ("mnist", "fashion_mnist", "cifar10", "celeb_a")}
 
 
-#: For the `resnet` architecture: gan_cifar_resnet.py's (unconditional) settings,
-#: untuned here: Adam(2e-4, beta_1=0, beta_2=0.9) for both networks, both
-#: decayed linearly to 0, 5 critic steps of batch 64, lambda 10, 100000
-#: generator steps. One difference remains: the reference's generator update
-#: uses a batch of 2 x 64 (GEN_BS_MULTIPLE), this package's the critic's 64.
-RESNET_RECIPE = dict(
-    architecture="resnet", penalty="gp", penalty_weight=10.0, pairwise_interpolates=False,
-    critic_steps=5, batch_size=64, critic_learning_rate=2e-4, generator_learning_rate=2e-4,
-    beta_1=0.0, beta_2=0.9, lr_decay="linear", train_steps=100000, latent_dim=128,
-    tuned=False,
-)
+def kind_of(dataset_name):
+    """What the samples of a dataset with a recipe of its own are: "points" or "images".
 
-#: What `recipe(..., penalty="clip")` sets when the recipe is another penalty's:
-#: the original WGAN's RMSprop(5e-5) without decay (Arjovsky et al., 2017).
-CLIP_OPTIMIZER = dict(critic_learning_rate=5e-5, generator_learning_rate=5e-5,
-                      lr_decay="none")
+    Returns:
+        "points" for a toy recipe's name, "images" for an image recipe's, None
+        for any other name (its recipe depends on its data's kind).
+
+    Example:
+    >>> kind_of("mnist"), kind_of("digits.npz")
+    ('images', None)
+    """
+    if dataset_name in TOY_RECIPES:
+        return "points"
+    return "images" if dataset_name in IMAGE_RECIPES else None
 
 
 def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
@@ -93,16 +88,16 @@ def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
             image dataset name ("mnist", ...), or anything else (a path...).
         kind: for a name without a recipe, what its samples are: "points"
             (vectors: the generic toy recipe) or "images".
-        architecture: the architecture the run uses, if chosen: images with
-            "resnet" get `RESNET_RECIPE`.
+        architecture: the architecture the run uses, if chosen: one that
+            declares a recipe (`resnet`) gets it in place of an image recipe.
         penalty: the penalty the run uses, if chosen (a name, or a method
             object or function). Another than the recipe's gets
-            `penalty_weight=None` (the method's default) and `tuned=False`;
-            "clip" also replaces the optimizer settings by `CLIP_OPTIMIZER`.
+            `penalty_weight=None` (the method's default) and `tuned=False`,
+            and the method's own recipe where it declares one (clipping's
+            optimizer settings).
 
     Returns:
-        A deep copy of the recipe (keys `RECIPE_KEYS`, plus units and depth
-        for vectors).
+        A deep copy of the recipe: a partial `TrainSettings` plus "tuned".
 
     Example:
     >>> recipe("8gaussians")["penalty"]
@@ -121,22 +116,29 @@ def recipe(dataset_name, kind="points", *, architecture=None, penalty=None):
     table = {**TOY_RECIPES, **IMAGE_RECIPES}
     default = DEFAULT_IMAGE_RECIPE if kind == "images" else DEFAULT_RECIPE
     result = table.get(dataset_name, default)
-    if architecture == "resnet" and result["architecture"] is None:  # an image recipe
-        result = RESNET_RECIPE
+    own = architectures.declared().get(architecture, {}).get("recipe")
+    if own is not None and result["architecture"] is None:  # an image recipe
+        result = own
     result = copy.deepcopy(result)
     if penalty is not None and penalty != result["penalty"]:  # a method object is another
         result.update(penalty=penalty, penalty_weight=None, tuned=False)
-        if penalty == "clip":
-            result.update(CLIP_OPTIMIZER)
+        if isinstance(penalty, str) and penalty in penalties.declared():
+            result.update(penalties.declared()[penalty]["recipe"] or {})
     return result
 
 
 def _check_recipes():
-    """Every recipe is a partial TrainSettings (plus `tuned`): a typo fails at import."""
+    """Every recipe, declared ones included, is a partial TrainSettings (plus `tuned`).
+
+    A typo fails at import.
+    """
     named = {**{f"TOY_RECIPES[{k!r}]": v for k, v in TOY_RECIPES.items()},
              **{f"IMAGE_RECIPES[{k!r}]": v for k, v in IMAGE_RECIPES.items()},
              "DEFAULT_RECIPE": DEFAULT_RECIPE, "DEFAULT_IMAGE_RECIPE": DEFAULT_IMAGE_RECIPE,
-             "RESNET_RECIPE": RESNET_RECIPE, "CLIP_OPTIMIZER": CLIP_OPTIMIZER}
+             **{f"architecture {name!r}": entry["recipe"]
+                for name, entry in architectures.declared().items() if entry["recipe"]},
+             **{f"penalty {name!r}": entry["recipe"]
+                for name, entry in penalties.declared().items() if entry["recipe"]}}
     for what, config in named.items():
         _settings.check_partial(config, f"recipe {what}", extra=("tuned",))
 

@@ -1,4 +1,4 @@
-"""Every training setting, declared once: its name, default, help text, flag kind and check.
+"""Every training setting, declared once by its owner, composed into `TrainSettings`.
 
 `TrainSettings` is the configuration of a training run. `training.train()`
 takes its fields as keyword arguments, `train_main.py` generates one absl
@@ -7,12 +7,20 @@ flag per field (same name, default and help), the recipes
 table is generated from it (`markdown_table`). A setting left None takes the
 dataset's recipe when training starts.
 
+Each field is a `keras_wgan.options.Option`. The runner's own settings are
+declared here; a Lipschitz method's options (`penalty_target`,
+`pairwise_interpolates`, `clip_value`...) by the method
+(`keras_wgan.penalties.setting_options()`), and an architecture's size
+options (`units`, `depth`, `filters`, `channels`, `critic_dropout`) by the
+architecture (`keras_wgan.architectures.setting_options()`): a new method or
+architecture brings its settings with it.
+
 The settings are checked when a `TrainSettings` is made, each by the check
 declared with it (the shared checks of `keras_wgan.validation`), so that a
 typo fails in a second instead of after training. This module imports
-neither TensorFlow nor Keras: `--help` stays fast. The few checks that need a
-registry of the package (the penalty, architecture, export names) import it
-when they run.
+neither TensorFlow nor Keras: `--help` stays fast (the registries' names and
+declarations are read without importing their modules). The checks of the
+export's names import the export when they run.
 
 Example:
 >>> from keras_wgan.settings import TrainSettings
@@ -30,48 +38,29 @@ import dataclasses
 import difflib
 import os
 import textwrap
-import types
-import typing
 
-from keras_wgan import validation
+from keras_wgan import architectures, penalties, validation
+from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_critic_norm
+from keras_wgan.options import Option
 
-__all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "STRATEGIES", "TrainSettings",
-           "check_critic_dropout", "check_mixed_precision", "check_partial",
-           "check_size_options", "describe", "flag_kind", "make",
+__all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "OPTIONS", "STRATEGIES", "TrainSettings",
+           "check_mixed_precision", "check_partial", "describe", "flag_kind", "make",
            "markdown_table", "names"]
 
-#: The precision settings; "auto" resolves to one of the others (`training.resolve_mixed_precision`).
+#: The precision settings; "auto" resolves to one of the others
+#: (`training.resolve_mixed_precision`).
 MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
 #: The `tf.distribute` strategies of `keras_wgan.distribute.make_strategy`.
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
-#: How a conditional critic takes the label (`keras_wgan.architectures.CRITIC_CONDITIONINGS`).
-CRITIC_CONDITIONINGS = ("projection", "auxiliary")
-#: Each architecture's size options (the others do not apply to it).
-SIZE_OPTIONS = {"mlp": ("units", "depth"), "dcgan": ("filters",), "resnet": ("channels",),
-                "kerasio": ()}
-#: The architectures whose critic takes `critic_dropout` (kerasio's has its own, fixed).
-DROPOUT_ARCHITECTURES = ("mlp",)
 _FLOAT16 = ("mixed_float16", "float16")
 
 
 # ------------------------------------------------------------------ checks
-def _maybe(check):
-    """`check`, for a setting whose None means "the recipe's" (or "off")."""
-    def maybe(name, value):
-        return value if value is None else check(name, value)
-    return maybe
-
-
-def _positive(name, value):
-    return validation.integer(name, value, minimum=1)
-
-
-def _non_negative(name, value):
-    return validation.number(name, value, minimum=0.0)
-
-
-def _rate(name, value):
-    return validation.number(name, value, minimum=0.0, strict=True)
+def _penalty(name, value):
+    """A registered method's name; a method object, its config or a function pass (Python only)."""
+    if value is None or not isinstance(value, str):
+        return value
+    return validation.choice(name, value, penalties.names())
 
 
 def _one_of(*choices, hint=None):
@@ -92,35 +81,6 @@ def _path(name, value):
 def _export_dir(name, value):
     """A path, or None (or "", as `--export_dir=` says it) for no export."""
     return _path(name, value) or None
-
-
-def _architecture(name, value):
-    if value is None:
-        return None
-    from keras_wgan import architectures  # imports Keras: only when one is named
-
-    return validation.choice(name, value, tuple(sorted(architectures.ARCHITECTURES)))
-
-
-def _critic_norm(name, value):
-    if value is not None:
-        from keras_wgan import architectures
-
-        architectures._check_critic_norm(value)
-    return value
-
-
-def _penalty(name, value):
-    """A penalty name that `keras_wgan.penalties.get` knows, or a callable."""
-    if value is None or callable(value):
-        return value
-    from keras_wgan import penalties  # imports Keras: only when one is named
-
-    try:
-        penalties.get(value)
-    except ValueError:
-        raise validation.error(name, value, validation.alternatives(penalties.PENALTIES)) from None
-    return value
 
 
 def _model_name(name, value):
@@ -155,6 +115,12 @@ def check_mixed_precision(name, value, why=None):
     return validation.choice(name, value, MIXED_PRECISION)
 
 
+def _or(words):
+    """Words as a sentence's list: "a, b or c"."""
+    words = list(words)
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
 def _jit_compile(name, value):
     """True, False or "auto" from a bool or the strings "auto", "true", "false"."""
     if isinstance(value, bool) or value == "auto":
@@ -164,194 +130,161 @@ def _jit_compile(name, value):
     raise validation.error(name, value, "'auto', True or False")
 
 
-def check_size_options(architecture, sizes):
-    """Checks an architecture's name, then that the given sizes are its own.
-
-    Args:
-        architecture: an architecture name.
-        sizes: dict of size option name (units, depth, filters, channels) -> value or None.
-    """
-    _architecture("architecture", architecture)
-    accepted = SIZE_OPTIONS.get(architecture, ())
-    for name, value in sizes.items():
-        if value is not None and name not in accepted:
-            raise ValueError(f"{name}={value} does not apply to architecture {architecture!r}"
-                             f" (its size options: {', '.join(accepted) or 'none'})")
-
-
-def check_critic_dropout(architecture, rate):
-    """Refuses a critic dropout rate > 0 for an architecture that does not take one.
-
-    Raises:
-        ValueError: naming the architecture and those that take it.
-    """
-    if rate and architecture not in DROPOUT_ARCHITECTURES:
-        own = (" (its critic has its own fixed dropout, 0.3 and 0.2)" if architecture == "kerasio"
-               else "")
-        raise ValueError(f"critic_dropout={rate} does not apply to architecture "
-                         f"{architecture!r}{own}; expected 0, or architecture "
-                         f"{' or '.join(map(repr, DROPOUT_ARCHITECTURES))}")
-
-
-def _setting(default, help, check=None, *, choices=None):
-    """A field of `TrainSettings`: its default, help text, check and (enum flags) choices."""
-    return dataclasses.field(default=default,
-                             metadata={"help": help, "check": check, "choices": choices})
-
-
 # ---------------------------------------------------------------- settings
-@dataclasses.dataclass(frozen=True)
-class TrainSettings:
-    """The settings of a training run (`training.train()`), checked when made.
+_SIZE = validation.optional(validation.positive_integer)
+_DEFAULT_BY_RANK = {entry["default_rank"]: name
+                    for name, entry in architectures.declared().items()}
+
+_DATA = (
+    Option("dataset", "8gaussians", "A built-in 2-D distribution (8gaussians, 25gaussians, "
+           "swissroll, circle), a .npz file (array 'images' or its only array), a folder of "
+           "images, an IDX images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train "
+           "split; the test split by the path of its t10k-images file), or a tensorflow-datasets "
+           "name (mnist, fashion_mnist, cifar10, celeb_a...).", check=_path),
+    Option("data_dir", None, "tensorflow-datasets data directory.", check=_path, type=str),
+    Option("image_size", None, "Resize images to this side (from Python also (height, width)).",
+           type=int),
+    Option("conditional", False, "Train class-conditionally on the data's labels (tfds label, "
+           ".npz labels, IDX labels, class subfolders)."),
+)
+_NETWORKS = (
+    Option("architecture", None,
+           f"{_or(architectures.names())} (default: {_DEFAULT_BY_RANK.get(1)} for vectors, "
+           f"{_DEFAULT_BY_RANK.get(3)} for images).",
+           check=validation.optional(lambda name, value: validation.choice(
+               name, value, architectures.names())), type=str),
+    Option("latent_dim", None, "Width of the latent vectors.", check=_SIZE, type=int),
+    *architectures.setting_options(),
+    Option("spectral_norm", False, "Spectral normalisation of the critic's layers."),
+    Option("critic_norm", None, "Normalisation in the critic: layer, or none (never batch).",
+           check=lambda name, value: check_critic_norm(value), choices=("layer",), type=str),
+    Option("critic_conditioning", "projection", "With --conditional: how the critic takes the "
+           "label, projection (Miyato & Koyama 2018) or auxiliary (an auxiliary classifier, as "
+           "gan_cifar_resnet.py).", check=_one_of(*CRITIC_CONDITIONINGS),
+           choices=CRITIC_CONDITIONINGS),
+)
+_LIPSCHITZ = (
+    Option("penalty", None, "The Lipschitz method, a name of keras_wgan.penalties: "
+           f"{_or(penalties.names())}.", check=_penalty, type=str),
+    *penalties.setting_options(),
+    Option("drift_weight", 0.0, "ProGAN's drift term weight (e.g. 0.001).",
+           check=validation.non_negative),
+)
+_GAME = (
+    Option("critic_steps", None, "Critic updates per generator update.", check=_SIZE, type=int),
+    Option("fresh_real_batches", True, "A new real batch for every critic update (else one "
+           "batch reused)."),
+    Option("original_schedule", False, "The original WGAN's bursts of 100 critic updates "
+           "(first 25 and every 500th generator update)."),
+    Option("batch_size", None, "Samples per critic update.", check=_SIZE, type=int),
+    Option("train_steps", None, "Generator updates in all.", check=_SIZE, type=int),
+    Option("epochs", None, "Passes over finite data (overrides --train_steps).", check=_SIZE,
+           type=int),
+    Option("steps_per_epoch", None, "Generator updates per epoch (pictures, logs and "
+           "checkpoints per epoch; default: a pass over finite data, or a tenth of "
+           "--train_steps).", check=_SIZE, type=int),
+    Option("optimizer", None, "Optimizer of both networks (default: rmsprop "
+           "for clip, else adam).", check=validation.optional(_one_of("adam", "rmsprop")),
+           choices=("adam", "rmsprop"), type=str),
+    Option("critic_learning_rate", None, "Critic learning rate.",
+           check=validation.optional(validation.positive), type=float),
+    Option("generator_learning_rate", None, "Generator learning rate.",
+           check=validation.optional(validation.positive), type=float),
+    Option("beta_1", None, "Adam beta_1.", check=validation.optional(validation.beta), type=float),
+    Option("beta_2", None, "Adam beta_2.", check=validation.optional(validation.beta), type=float),
+    Option("lr_decay", None, "Learning-rate decay: linear (to 0 at the last step) or none.",
+           check=validation.optional(_one_of("linear", "none")), choices=("linear", "none"),
+           type=str),
+    Option("seed", 0, "Seed of weights, noise and data order.",
+           check=lambda name, value: validation.integer(name, value, minimum=0)),
+)
+_DISTRIBUTION = (
+    Option("strategy", "default", "tf.distribute strategy (see the README's Scale out "
+           "section).", check=_one_of(*STRATEGIES), choices=STRATEGIES),
+    Option("tpu", None, "With --strategy=tpu: the TPU's name or address ('local' on a TPU VM).",
+           type=str),
+    Option("cpu_devices", None, "With --strategy=mirrored and no GPU: split the CPU into N "
+           "logical devices.", check=_SIZE, type=int),
+    Option("checkpoint_dir", None, "Checkpoints (default <output_dir>/checkpoints; storage "
+           "every worker reaches for multi_worker).", check=_path, type=str),
+    Option("checkpoint_every_steps", 1000, "Save a checkpoint every N generator steps, and at "
+           "every epoch end (from Python, None: at epoch ends only).",
+           check=lambda name, value: validation.integer(name, value, minimum=1, optional=True,
+                                                        hint="None: at epoch ends only")),
+    Option("keep_checkpoints", 3, "How many checkpoints to keep.",
+           check=validation.positive_integer),
+)
+_SPEED = (
+    Option("mixed_precision", "auto", "Compute precision: auto is mixed_bfloat16 where the "
+           "hardware has bfloat16 units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), "
+           "else float32. Variables, scores, losses and penalty values stay float32; the "
+           "layers, and so the penalty's input gradient, compute in bfloat16. (float16 is not "
+           "offered: its loss scaling collapses with a gradient penalty.)",
+           check=check_mixed_precision, choices=MIXED_PRECISION),
+    Option("jit_compile", "auto", "XLA-compile the training step; auto: on for a single GPU, "
+           "off on CPU and under tf.distribute.", check=_jit_compile,
+           choices=("auto", "true", "false")),
+)
+_OUTPUTS = (
+    Option("output_dir", None, "Checkpoints, sample pictures and TensorBoard logs (default "
+           "runs/<model_name>).", check=_path, type=str),
+    Option("export_dir", "exports", "Export the generator here ('' for no export).",
+           check=_export_dir),
+    Option("model_name", None, "Name of the exported model (default: the dataset's).",
+           check=_model_name, type=str),
+    Option("tflite_quantization", (), "Quantized TFLite variants to export besides float32: "
+           "float16, dynamic_int8.", check=_quantizations),
+    Option("sample_every_epochs", 1, "Write a sample picture every N epochs.",
+           check=validation.positive_integer),
+    Option("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch.",
+           check=_one_of(0, 1, 2)),
+    Option("monitor_every_epochs", 1, "Measure samples every N epochs (0: never): exact W1 "
+           "beside the critic's estimate and W1 / noise floor for 2-D data, SWD for images; "
+           "into the logs and <output_dir>/logs/monitor.",
+           check=lambda name, value: validation.integer(name, value, minimum=0,
+                                                        hint="0: no monitoring")),
+    Option("ema_decay", None, "Decay of an average of the generator's weights that the "
+           "pictures, monitoring and export use (e.g. 0.999; default: off).",
+           check=validation.optional(validation.fraction), type=float),
+    Option("augment", None, "DiffAugment policy for images: translation, cutout and (RGB only) "
+           "color, comma-separated, e.g. translation,cutout (default: off).", type=str),
+)
+
+#: Every setting, in the order of the flags and the docs: the runner's, with the
+#: registered architectures' and Lipschitz methods' own among them.
+OPTIONS = (*_DATA, *_NETWORKS, *_LIPSCHITZ, *_GAME, *_DISTRIBUTION, *_SPEED, *_OUTPUTS)
+
+
+def _post_init(self):
+    for field in dataclasses.fields(self):
+        check = field.metadata["check"]
+        if check is not None:
+            object.__setattr__(self, field.name, check(field.name, getattr(self, field.name)))
+    if self.architecture is not None:
+        architectures.check_options(self.architecture, {
+            option.name: getattr(self, option.name) for option in architectures.setting_options()})
+
+
+def _field(option):
+    annotation = option.type if option.default is not None else option.type | None
+    return (option.name, annotation, dataclasses.field(
+        default=option.default, metadata={"help": option.help, "check": option.check,
+                                          "choices": option.choices, "option": option}))
+
+
+_DOC = """The settings of a training run (`training.train()`), checked when made.
 
     The fields, their defaults and their help are listed below (generated
-    from the declarations); None means "the dataset's recipe" unless the help
-    says otherwise. A bad setting raises ValueError naming it, what was
-    received and what is allowed. Make a changed copy with
+    from the declarations, `OPTIONS`); None means "the dataset's recipe"
+    unless the help says otherwise. A bad setting raises ValueError naming
+    it, what was received and what is allowed. Make a changed copy with
     `dataclasses.replace`, which checks again.
     """
 
-    # Data.
-    dataset: str = _setting(
-        "8gaussians", "A built-in 2-D distribution (8gaussians, 25gaussians, swissroll, "
-        "circle), a .npz file (array 'images' or its only array), a folder of images, an IDX "
-        "images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train split; the test "
-        "split by the path of its t10k-images file), or a "
-        "tensorflow-datasets name (mnist, fashion_mnist, cifar10, celeb_a...).", _path)
-    data_dir: str | None = _setting(None, "tensorflow-datasets data directory.", _path)
-    image_size: int | None = _setting(
-        None, "Resize images to this side (from Python also (height, width)).")
-    conditional: bool = _setting(
-        False, "Train class-conditionally on the data's labels (tfds label, .npz labels, IDX "
-        "labels, class subfolders).")
-    # Networks.
-    architecture: str | None = _setting(
-        None, "mlp, dcgan, kerasio or resnet (default: mlp for vectors, dcgan for images).",
-        _architecture)
-    latent_dim: int | None = _setting(None, "Width of the latent vectors.", _maybe(_positive))
-    units: int | None = _setting(None, "mlp: units per hidden layer.", _maybe(_positive))
-    depth: int | None = _setting(None, "mlp: hidden layers.", _maybe(_positive))
-    filters: int | None = _setting(None, "dcgan: base number of filters.", _maybe(_positive))
-    channels: int | None = _setting(None, "resnet: channels of the residual blocks.",
-                                    _maybe(_positive))
-    spectral_norm: bool = _setting(False, "Spectral normalisation of the critic's layers.")
-    critic_norm: str | None = _setting(
-        None, "Normalisation in the critic: layer, or none (never batch).",
-        _critic_norm, choices=("layer",))
-    critic_conditioning: str = _setting(
-        "projection", "With --conditional: how the critic takes the label, projection (Miyato "
-        "& Koyama 2018) or auxiliary (an auxiliary classifier, as gan_cifar_resnet.py).",
-        _one_of(*CRITIC_CONDITIONINGS), choices=CRITIC_CONDITIONINGS)
-    critic_dropout: float = _setting(
-        0.0, "mlp: rate of a Dropout after each hidden critic layer, in [0, 1) (ctgan needs "
-        "one, e.g. 0.5; the kerasio critic has its own).",
-        lambda name, value: validation.number(name, value, 0.0, below=1.0))
-    # The Lipschitz method.
-    penalty: str | None = _setting(
-        None, "The Lipschitz method, a name of keras_wgan.penalties: gp, lp, pairwise, clip, "
-        "none, gp0, r1, wgan_div or ctgan.", _penalty)
-    penalty_weight: float | None = _setting(
-        None, "lambda, the penalty's weight (default: the recipe's with the recipe's penalty, "
-        "else the method's own, e.g. k = 2 for wgan_div).", _maybe(_non_negative))
-    penalty_target: float = _setting(1.0, "The Lipschitz constant the penalties aim at.",
-                                     _non_negative)
-    pairwise_interpolates: bool = _setting(
-        False, "Pairwise penalty: also pairs with random interpolates.")
-    clip_value: float = _setting(0.01, "Weight clipping (penalty clip): the box [-c, c].", _rate)
-    drift_weight: float = _setting(0.0, "ProGAN's drift term weight (e.g. 0.001).",
-                                   _non_negative)
-    # The training game.
-    critic_steps: int | None = _setting(None, "Critic updates per generator update.",
-                                        _maybe(_positive))
-    fresh_real_batches: bool = _setting(
-        True, "A new real batch for every critic update (else one batch reused).")
-    original_schedule: bool = _setting(
-        False, "The original WGAN's bursts of 100 critic updates (first 25 and every 500th "
-        "generator update).")
-    batch_size: int | None = _setting(None, "Samples per critic update.", _maybe(_positive))
-    train_steps: int | None = _setting(None, "Generator updates in all.", _maybe(_positive))
-    epochs: int | None = _setting(None, "Passes over finite data (overrides --train_steps).",
-                                  _maybe(_positive))
-    steps_per_epoch: int | None = _setting(
-        None, "Generator updates per epoch (pictures, logs and checkpoints per epoch; default: "
-        "a pass over finite data, or a tenth of --train_steps).", _maybe(_positive))
-    optimizer: str | None = _setting(
-        None, "Optimizer of both networks (default: rmsprop for clip, else adam).",
-        _maybe(_one_of("adam", "rmsprop")), choices=("adam", "rmsprop"))
-    critic_learning_rate: float | None = _setting(None, "Critic learning rate.", _maybe(_rate))
-    generator_learning_rate: float | None = _setting(None, "Generator learning rate.",
-                                                     _maybe(_rate))
-    beta_1: float | None = _setting(None, "Adam beta_1.", _maybe(validation.beta))
-    beta_2: float | None = _setting(None, "Adam beta_2.", _maybe(validation.beta))
-    lr_decay: str | None = _setting(
-        None, "Learning-rate decay: linear (to 0 at the last step) or none.",
-        _maybe(_one_of("linear", "none")), choices=("linear", "none"))
-    seed: int = _setting(0, "Seed of weights, noise and data order.",
-                         lambda name, value: validation.integer(name, value, minimum=0))
-    # Distribution and fault tolerance.
-    strategy: str = _setting("default", "tf.distribute strategy (see the README's Scale out "
-                             "section).", _one_of(*STRATEGIES), choices=STRATEGIES)
-    tpu: str | None = _setting(
-        None, "With --strategy=tpu: the TPU's name or address ('local' on a TPU VM).")
-    cpu_devices: int | None = _setting(
-        None, "With --strategy=mirrored and no GPU: split the CPU into N logical devices.",
-        _maybe(_positive))
-    checkpoint_dir: str | None = _setting(
-        None, "Checkpoints (default <output_dir>/checkpoints; storage every worker reaches "
-        "for multi_worker).", _path)
-    checkpoint_every_steps: int | None = _setting(
-        1000, "Save a checkpoint every N generator steps, and at every epoch end (from "
-        "Python, None: at epoch ends only).",
-        lambda name, value: validation.integer(name, value, minimum=1, optional=True,
-                                               hint="None: at epoch ends only"))
-    keep_checkpoints: int = _setting(3, "How many checkpoints to keep.", _positive)
-    # Speed.
-    mixed_precision: str = _setting(
-        "auto", "Compute precision: auto is mixed_bfloat16 where the hardware has bfloat16 "
-        "units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), else float32. "
-        "Variables, scores, losses and penalty values stay float32; the layers, and so the "
-        "penalty's input gradient, compute in bfloat16. (float16 is not offered: its loss "
-        "scaling collapses with a gradient penalty.)", check_mixed_precision,
-        choices=MIXED_PRECISION)
-    jit_compile: str = _setting(
-        "auto", "XLA-compile the training step; auto: on for a single GPU, off on CPU and "
-        "under tf.distribute.", _jit_compile, choices=("auto", "true", "false"))
-    # Outputs.
-    output_dir: str | None = _setting(
-        None, "Checkpoints, sample pictures and TensorBoard logs (default runs/<model_name>).",
-        _path)
-    export_dir: str | None = _setting("exports", "Export the generator here ('' for no "
-                                      "export).", _export_dir)
-    model_name: str | None = _setting(None, "Name of the exported model (default: the "
-                                      "dataset's).", _model_name)
-    tflite_quantization: tuple = _setting(
-        (), "Quantized TFLite variants to export besides float32: float16, dynamic_int8.",
-        _quantizations)
-    sample_every_epochs: int = _setting(1, "Write a sample picture every N epochs.", _positive)
-    verbose: int = _setting(2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per "
-                            "epoch.", _one_of(0, 1, 2))
-    monitor_every_epochs: int = _setting(
-        1, "Measure samples every N epochs (0: never): exact W1 beside the critic's estimate "
-        "and W1 / noise floor for 2-D data, SWD for images; into the logs and "
-        "<output_dir>/logs/monitor.",
-        lambda name, value: validation.integer(name, value, minimum=0, hint="0: no monitoring"))
-    ema_decay: float | None = _setting(
-        None, "Decay of an average of the generator's weights that the pictures, monitoring "
-        "and export use (e.g. 0.999; default: off).",
-        _maybe(lambda name, value: validation.number(name, value, 0.0, below=1.0)))
-    augment: str | None = _setting(
-        None, "DiffAugment policy for images: translation, cutout and (RGB only) color, "
-        "comma-separated, e.g. translation,cutout (default: off).")
-
-    def __post_init__(self):
-        for field in dataclasses.fields(self):
-            check = field.metadata["check"]
-            if check is not None:
-                object.__setattr__(self, field.name, check(field.name, getattr(self, field.name)))
-        if self.architecture is not None:
-            check_size_options(self.architecture, {name: getattr(self, name) for name in
-                                                   ("units", "depth", "filters", "channels")})
-            check_critic_dropout(self.architecture, self.critic_dropout)
+TrainSettings = dataclasses.make_dataclass(
+    "TrainSettings", [_field(option) for option in OPTIONS], frozen=True,
+    namespace={"__post_init__": _post_init, "__doc__": _DOC})
+TrainSettings.__module__ = __name__
 
 
 # --------------------------------------------------------------- the users
@@ -395,7 +328,7 @@ def make(settings=None, overrides=None, caller="train()"):
 
 
 def check_partial(config, what, extra=()):
-    """Checks that every key of a partial configuration (a recipe) is a setting.
+    """Checks a partial configuration (a recipe): every key a setting, every value valid.
 
     Args:
         config: dict of setting name -> value.
@@ -403,23 +336,21 @@ def check_partial(config, what, extra=()):
         extra: keys allowed besides the settings (e.g. a recipe's "tuned").
 
     Raises:
-        ValueError: naming the keys that are no setting.
+        ValueError: naming the keys that are no setting, or the bad value.
     """
     unknown = sorted(set(config) - set(names()) - set(extra))
     if unknown:
         raise ValueError(f"{what} has keys that are no setting of TrainSettings: "
                          f"{', '.join(unknown)}")
+    try:
+        TrainSettings(**{name: value for name, value in config.items() if name not in extra})
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
 
 
 def flag_kind(field):
     """The absl flag kind of a field: "boolean", "integer", "float", "string", "enum" or "list"."""
-    if field.metadata["choices"] is not None:
-        return "enum"
-    annotation = field.type
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
-    return {bool: "boolean", int: "integer", float: "float", str: "string",
-            tuple: "list"}[annotation]
+    return field.metadata["option"].kind
 
 
 def flag_default_text(value):

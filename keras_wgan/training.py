@@ -25,10 +25,23 @@ import signal
 
 import keras
 
-from keras_wgan import (architectures, callbacks, checkpointing, data, distribute, penalties,
-                        recipes, run_directory, validation)
-from keras_wgan import model as model_lib
+from keras_wgan import (
+    architectures,
+    callbacks,
+    checkpointing,
+    data,
+    distribute,
+    penalties,
+    recipes,
+    run_directory,
+)
 from keras_wgan import settings as settings_lib
+from keras_wgan.builder import (
+    bfloat16_supported,
+    build_gan,
+    make_optimizer,
+    resolve_mixed_precision,
+)
 from keras_wgan.checkpointing import TrainingInterrupted
 from keras_wgan.model import WassersteinGAN
 from keras_wgan.run_directory import RunDirectoryLocked
@@ -42,8 +55,6 @@ _log = logging.getLogger("keras_wgan")
 TrainSettings = settings_lib.TrainSettings
 # The precision settings train() accepts; "auto" resolves to one of the others.
 MIXED_PRECISION = settings_lib.MIXED_PRECISION
-# x86 CPU flags of bfloat16 matrix units: AVX512_BF16 (Cooper Lake, Zen 4) and AMX.
-_CPU_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 @dataclasses.dataclass
@@ -69,142 +80,6 @@ class TrainResult:
     output_dir: str
     export: object
     settings: dict
-
-
-def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
-    """An optimizer by name, with linear decay of its learning rate to 0 if asked.
-
-    Args:
-        name: "adam" or "rmsprop" (the original WGAN's RMSprop as PyTorch
-            computes it, `keras_wgan.model.rmsprop`: rho 0.99, epsilon 1e-16).
-        learning_rate: the initial learning rate, a finite number > 0.
-        beta_1: Adam's first-moment decay in [0, 1) (ignored by RMSprop).
-        beta_2: Adam's second-moment decay in [0, 1) (ignored by RMSprop).
-        decay_steps: if given, the learning rate falls linearly to 0 over this
-            many updates of this optimizer (WGAN-GP's CIFAR-10 schedule).
-
-    Returns:
-        A `keras.optimizers.Optimizer`.
-
-    Raises:
-        ValueError: for a learning rate or beta out of range, or an unknown name.
-    """
-    validation.number("learning_rate", learning_rate, minimum=0.0, strict=True)
-    if name == "adam":
-        validation.beta("beta_1", beta_1)
-        validation.beta("beta_2", beta_2)
-    if decay_steps:
-        learning_rate = keras.optimizers.schedules.PolynomialDecay(
-            learning_rate, decay_steps=int(decay_steps), end_learning_rate=0.0, power=1.0)
-    if name == "adam":
-        return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
-    if name == "rmsprop":
-        return model_lib.rmsprop(learning_rate)
-    raise ValueError(f"unknown optimizer {name!r}: expected 'adam' or 'rmsprop'")
-
-
-def bfloat16_supported(cpuinfo="/proc/cpuinfo"):
-    """Whether this machine computes bfloat16 matrix products in hardware.
-
-    On a GPU: every visible GPU has compute capability >= 8.0 (Ampere and
-    later). Without a GPU: the x86 CPU flags `avx512_bf16` or `amx_bf16` in
-    `cpuinfo` (Linux); other CPUs and systems answer False, where bfloat16 would
-    be emulated and slower than float32.
-    """
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability")
-                        for gpu in gpus]
-        return all(c is not None and tuple(c) >= (8, 0) for c in capabilities)
-    try:
-        with open(cpuinfo) as file:
-            text = file.read()
-    except OSError:
-        return False
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.partition(":")[2].split())
-            return any(flag in flags for flag in _CPU_BFLOAT16_FLAGS)
-    return False
-
-
-def resolve_mixed_precision(mixed_precision="auto", penalty=None):
-    """The Keras dtype policy name for a `mixed_precision` setting.
-
-    "auto" is "mixed_bfloat16" where the hardware has bfloat16 units
-    (`bfloat16_supported()`) and "float32" elsewhere. Under "mixed_bfloat16"
-    the layers compute in bfloat16 while the variables, the critic's scores,
-    the generated samples and the losses stay float32; the penalties are
-    float32 values, but the critic's input gradient in them is computed in
-    bfloat16 (about 1% error in the gradient norms).
-    "mixed_float16" is refused: float16 needs loss scaling, and a scaled loss
-    with a gradient penalty (a second derivative) over- or underflows.
-
-    Raises:
-        ValueError: for "mixed_float16" or an unknown name.
-    """
-    why = ""
-    if mixed_precision in ("mixed_float16", "float16"):
-        method = None if penalty is None else penalties.get(penalty)
-        why = (f"with a gradient penalty (penalty {method.name!r}) float16's loss scaling "
-               "collapses: the penalty's second derivative over- or underflows"
-               if method is not None and method.second_order else
-               "float16 needs loss scaling, which the WGAN training step does not do")
-    settings_lib.check_mixed_precision("mixed_precision", mixed_precision, why)
-    if mixed_precision == "auto":
-        return "mixed_bfloat16" if bfloat16_supported() else "float32"
-    return mixed_precision
-
-
-def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm=False,
-              critic_norm=None, critic_dropout=0.0, units=None, depth=None, filters=None,
-              channels=None, mixed_precision="float32", num_classes=None,
-              critic_conditioning="projection", **model_options):
-    """The networks for a sample shape, wrapped in a `WassersteinGAN`.
-
-    Args:
-        sample_shape: shape of one sample, e.g. (2,) or (28, 28, 1).
-        architecture: name in `architectures.ARCHITECTURES`; None picks
-            `architectures.default_architecture(sample_shape)`.
-        latent_dim: width of the latent vectors (None: the architecture's default).
-        spectral_norm: wrap the critic's layers in spectral normalisation.
-        critic_norm: None or "layer".
-        critic_dropout: rate of a Dropout after each hidden critic layer
-            (mlp only: `settings.DROPOUT_ARCHITECTURES`); 0 adds none.
-        units, depth: mlp options; filters: dcgan option; channels: resnet option.
-        mixed_precision: the networks' dtype policy, a `MIXED_PRECISION` name
-            ("auto" resolves as in `resolve_mixed_precision`). It applies to
-            these networks only: the global Keras policy is left as it was.
-        num_classes: None (unconditional), or K: class-conditional networks
-            and model.
-        critic_conditioning: with `num_classes`, "projection" or "auxiliary".
-        **model_options: passed to `WassersteinGAN` (critic_steps, penalty...).
-
-    Returns:
-        An uncompiled `WassersteinGAN`.
-    """
-    architecture = architecture or architectures.default_architecture(sample_shape)
-    sizes = {"units": units, "depth": depth, "filters": filters, "channels": channels}
-    settings_lib.check_size_options(architecture, sizes)
-    settings_lib.check_critic_dropout(architecture, critic_dropout)
-    options = {name: value for name, value in sizes.items() if value is not None}
-    if num_classes is not None:
-        options.update(num_classes=num_classes, critic_conditioning=critic_conditioning)
-        model_options["num_classes"] = num_classes
-    if critic_dropout:
-        options["dropout"] = critic_dropout
-    policy = resolve_mixed_precision(mixed_precision, model_options.get("penalty", "gp"))
-    previous = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(policy)
-    try:
-        generator, critic = architectures.build(architecture, sample_shape, latent_dim,
-                                                spectral_norm=spectral_norm,
-                                                critic_norm=critic_norm, **options)
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
-    return WassersteinGAN(generator, critic, **model_options)
 
 
 def train(settings=None, /, *, callbacks=(), **overrides):
@@ -261,10 +136,11 @@ def train(settings=None, /, *, callbacks=(), **overrides):
     strategy = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
     run = _run_directories(s, strategy)
     with contextlib.ExitStack() as locks:  # releases the directories' locks, however it ends
-        s = _with_recipe(s, run)
-        batches, info, s = _data(s)
-        model_settings = _lock_and_check_resume(locks, s, run, info)
-        gan = _model(s, info, strategy)
+        batches, info, s = _open_data(s)
+        method = _lipschitz_method(s)
+        s = _resolved(s, run, info, method)
+        model_settings = _lock_and_check_resume(locks, s, run, info, method)
+        gan = _model(s, info, strategy, method)
         resumed = _resume(gan, s, run, batches, info, model_settings)
         history = _fit(gan, s, run, info, resumed, strategy, extra_callbacks)
         export = _export(gan, s, run, info)
@@ -286,7 +162,7 @@ class _Run:
 
 
 def _run_directories(s, strategy):
-    """The run's directories, checked before any data or model is built (a bad path fails at once)."""
+    """The run's directories, checked before any data or model is built (a bad path fails)."""
     if s.export_dir is not None:
         run_directory.check_writable("export_dir", s.export_dir)
     output_dir = s.output_dir or os.path.join("runs", s.model_name or _model_name(s.dataset))
@@ -298,44 +174,24 @@ def _run_directories(s, strategy):
     return _Run(output_dir, checkpoint_dir, chief)
 
 
-def _with_recipe(s, run):
-    """The settings with what was left None taken from the dataset's recipe, precision resolved."""
-    # What the samples are (points or images) decides the recipe of an unknown name;
-    # the pipeline is lazy, so opening it to look costs little.
-    try:
-        kind = data.load(s.dataset, batch_size=1, data_dir=s.data_dir,
-                         image_size=s.image_size)[1].kind
-    except (FileNotFoundError, NotADirectoryError) as error:
-        # Named here: the command line tells a missing dataset from other missing paths.
-        raise type(error)(f"dataset={s.dataset}: {error}") from error
-    recipe = recipes.recipe(s.dataset, kind=kind, architecture=s.architecture,
-                            penalty=s.penalty)
-    recipe.pop("tuned")
-    if s.architecture is not None and s.architecture != recipe.get("architecture"):
-        for name in ("units", "depth", "filters", "channels", "latent_dim"):
-            recipe.pop(name, None)  # the recipe's network sizes are for its own architecture
-    s = dataclasses.replace(s, **{name: value for name, value in recipe.items()
-                                  if getattr(s, name) is None})
-    if s.penalty_weight is None and isinstance(s.penalty, str):
-        # Another penalty than the recipe's: its own default (e.g. WGAN-div's k = 2), recorded.
-        s = dataclasses.replace(s, penalty_weight=penalties.get(s.penalty).weight)
-    return dataclasses.replace(s, model_name=s.model_name or _model_name(s.dataset),
-                               output_dir=run.output_dir,
-                               mixed_precision=resolve_mixed_precision(s.mixed_precision,
-                                                                       s.penalty))
+def _open_data(s):
+    """(batches, info, settings with the recipe, train_steps and steps_per_epoch filled in).
 
-
-def _data(s):
-    """(batches, info, settings with train_steps and steps_per_epoch resolved)."""
+    The data is opened once. One case needs a first look: a dataset without a
+    recipe of its own (a path...) gets the recipe of what its samples are,
+    points or images, which only opening it tells, and the pipeline's batch
+    is the recipe's unless batch_size and critic_steps are given.
+    """
     keras.utils.set_random_seed(s.seed)
+    kind = recipes.kind_of(s.dataset)
+    if kind is None and None in (s.batch_size, s.critic_steps):
+        kind = _load(s, batch_size=1, labels=False)[1].kind
+    if kind is not None:
+        s = _with_recipe(s, kind)
     fit_batch = _fit_batch(s)
-    try:
-        batches, info = data.load(s.dataset, batch_size=fit_batch, data_dir=s.data_dir,
-                                  image_size=s.image_size, seed=s.seed, labels=s.conditional)
-    except ValueError as error:
-        if s.conditional and str(error).startswith("labels=True"):
-            raise ValueError(f"conditional=True needs labelled data: {error}") from None
-        raise
+    batches, info = _load(s, batch_size=fit_batch, labels=s.conditional)
+    if kind is None:  # batch_size and critic_steps were given: the recipe cannot change them
+        s = _with_recipe(s, info.kind)
     if info.num_examples is not None and info.num_examples < fit_batch:
         raise ValueError(f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
                          f"one training step's batch_size * critic_steps = {fit_batch}")
@@ -344,12 +200,64 @@ def _data(s):
                                               train_steps=train_steps)
 
 
+def _load(s, batch_size, labels):
+    """`data.load` of the run's dataset, its errors naming the setting at fault."""
+    try:
+        return data.load(s.dataset, batch_size=batch_size, data_dir=s.data_dir,
+                         image_size=s.image_size, seed=s.seed, labels=labels)
+    except (FileNotFoundError, NotADirectoryError) as error:
+        # Named here: the command line tells a missing dataset from other missing paths.
+        raise type(error)(f"dataset={s.dataset}: {error}") from error
+    except ValueError as error:
+        if labels and str(error).startswith("labels=True"):
+            raise ValueError(f"conditional=True needs labelled data: {error}") from None
+        raise
+
+
+def _with_recipe(s, kind):
+    """The settings with what was left None taken from the dataset's recipe."""
+    recipe = recipes.recipe(s.dataset, kind=kind, architecture=s.architecture,
+                            penalty=s.penalty)
+    recipe.pop("tuned")
+    if s.architecture is not None and s.architecture != recipe.get("architecture"):
+        # The recipe's network sizes are for its own architecture.
+        for name in ("latent_dim", *(option.name for option in architectures.setting_options())):
+            recipe.pop(name, None)
+    return dataclasses.replace(s, **{name: value for name, value in recipe.items()
+                                     if getattr(s, name) is None})
+
+
+def _lipschitz_method(s):
+    """The run's Lipschitz method, resolved once from `penalty` and the methods' settings.
+
+    A method named by a string takes its options from the settings; a method
+    object (or config, or function) carries its own, so the settings left at
+    their defaults are not passed with it (a changed one is an error).
+    """
+    given = {option.name: getattr(s, option.name) for option in penalties.setting_options()}
+    if not isinstance(s.penalty, str):
+        given = {option.name: None if given[option.name] == option.default
+                 else given[option.name] for option in penalties.setting_options()}
+    return penalties.from_model_options(s.penalty, **given)
+
+
+def _resolved(s, run, info, method):
+    """The settings with the architecture, the method's weight, the names and precision resolved."""
+    if s.penalty_weight is None and isinstance(s.penalty, str):
+        # Another penalty than the recipe's: its own default (e.g. WGAN-div's k = 2), recorded.
+        s = dataclasses.replace(s, penalty_weight=method.weight)
+    return dataclasses.replace(
+        s, architecture=s.architecture or architectures.default_architecture(info.sample_shape),
+        model_name=s.model_name or _model_name(s.dataset), output_dir=run.output_dir,
+        mixed_precision=resolve_mixed_precision(s.mixed_precision, method))
+
+
 def _fit_batch(s):
     """The samples of one fit() batch: one real batch per critic update, or one for all."""
     return s.batch_size * (s.critic_steps if s.fresh_real_batches else 1)
 
 
-def _lock_and_check_resume(locks, s, run, info):
+def _lock_and_check_resume(locks, s, run, info, method):
     """Locks the run's directories; refuses to resume a checkpoint of another model.
 
     Returns:
@@ -357,7 +265,7 @@ def _lock_and_check_resume(locks, s, run, info):
     """
     if run.chief:
         _lock_run_directories(locks, run.output_dir, run.checkpoint_dir)
-    model_settings = _model_settings(s, info)
+    model_settings = _model_settings(s, info, method)
     if checkpointing.complete_checkpoints(run.checkpoint_dir):
         named = ("checkpoint_dir", s.checkpoint_dir) if s.checkpoint_dir else (
             "output_dir", run.output_dir)
@@ -365,41 +273,24 @@ def _lock_and_check_resume(locks, s, run, info):
     return model_settings
 
 
-# The settings build_gan() takes (the networks' and the WassersteinGAN's).
-_MODEL_SETTINGS = ("architecture", "latent_dim", "spectral_norm", "critic_norm",
-                   "critic_dropout", "units", "depth", "filters", "channels", "critic_steps",
-                   "penalty", "penalty_weight", "penalty_target", "pairwise_interpolates",
-                   "clip_value", "drift_weight", "fresh_real_batches", "seed", "mixed_precision",
-                   "ema_decay", "augment")
-# The penalty options a method named by a string takes from the settings; a
-# method object (or config, or function) carries its own, so those left at
-# their defaults are not passed with it (a changed one is an error).
-_PENALTY_OPTIONS = ("penalty_target", "pairwise_interpolates", "clip_value")
-
-
-def _model_options(s):
-    """The settings `build_gan` takes, as keywords."""
-    options = {name: getattr(s, name) for name in _MODEL_SETTINGS}
-    if not isinstance(s.penalty, str):
-        defaults = {field.name: field.default for field in dataclasses.fields(s)}
-        for name in _PENALTY_OPTIONS:
-            if options[name] == defaults[name]:
-                options[name] = None
-    return options
-
-
-def _model(s, info, strategy):
-    """The compiled `WassersteinGAN`, built in the strategy's scope."""
+def _model(s, info, strategy, method):
+    """The compiled `WassersteinGAN` with the run's method, built in the strategy's scope."""
     with strategy.scope():
         conditional = {}
         if s.conditional:
             conditional = dict(num_classes=info.num_classes,
                                critic_conditioning=s.critic_conditioning,
                                class_frequencies=info.class_frequencies)
-        gan = build_gan(info.sample_shape, **conditional,
-                        **_model_options(s))
+        network_settings = {option.name: getattr(s, option.name)
+                            for option in architectures.setting_options()}
+        gan = build_gan(info.sample_shape, architecture=s.architecture, latent_dim=s.latent_dim,
+                        spectral_norm=s.spectral_norm, critic_norm=s.critic_norm,
+                        mixed_precision=s.mixed_precision, **conditional, **network_settings,
+                        penalty=method, critic_steps=s.critic_steps, drift_weight=s.drift_weight,
+                        fresh_real_batches=s.fresh_real_batches, seed=s.seed,
+                        ema_decay=s.ema_decay, augment=s.augment)
         decay = s.lr_decay == "linear"
-        optimizer = s.optimizer or penalties.get(s.penalty).default_optimizer_name
+        optimizer = s.optimizer or method.default_optimizer_name
         critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
             0, s.train_steps, s.critic_steps) if s.original_schedule
             else s.train_steps * s.critic_steps)
@@ -491,6 +382,7 @@ def _chief_callbacks(s, run, info):
     # Monitoring: before the sample pictures and the TensorBoard callback, which caption
     # and log what it adds to `logs`.
     if s.monitor_every_epochs:
+        # Imported when used: the evaluation package loads its feature networks' code.
         from keras_wgan.evaluation import monitor
 
         chief_callbacks.insert(0, monitor.Monitor(
@@ -505,11 +397,10 @@ def _export(gan, s, run, info):
     """Exports the generator (`keras_wgan.export`); None without export_dir or off the chief."""
     if not (s.export_dir and run.chief):
         return None
+    # Imported when used: a run without export_dir needs none of the export's dependencies.
     from keras_wgan import export as export_lib
 
-    metadata = {"dataset": s.dataset,
-                "architecture": s.architecture or architectures.default_architecture(
-                    info.sample_shape),
+    metadata = {"dataset": s.dataset, "architecture": s.architecture,
                 "value_range": info.value_range}
     if s.conditional and info.class_names:
         metadata["class_names"] = list(info.class_names)
@@ -534,41 +425,37 @@ def _lock_run_directories(run, output_dir, checkpoint_dir):
         run.enter_context(run_directory.DirectoryLock(path, name))
 
 
-def _model_settings(s, info):
+def _model_settings(s, info, method):
     """The resolved settings that define the model, its optimizer state and its data.
 
     Resuming a run with another value of one of them would train one model on
     two problems, or fail to restore the checkpoint, so `train()` refuses it
-    (`run_directory.check_settings`). Defaults are filled in (the architecture
-    by the data's shape, sizes by the architecture's), so that leaving a
-    setting out or giving its default value is the same run. Not here, so
-    free to change on resume: batch_size, critic_steps, fresh_real_batches,
-    learning rates, betas, train_steps, epochs, steps_per_epoch, seed (the
-    checkpoint's is used), data_dir (where the same data is stored),
-    mixed_precision (the variables are float32 either way), strategy.
+    (`run_directory.check_settings`). Defaults are filled in (sizes by the
+    architecture's), so that leaving a setting out or giving its default
+    value is the same run. Not here, so free to change on resume:
+    batch_size, critic_steps, fresh_real_batches, learning rates, betas,
+    train_steps, epochs, steps_per_epoch, seed (the checkpoint's is used),
+    data_dir (where the same data is stored), mixed_precision (the variables
+    are float32 either way), strategy.
     """
-    architecture = s.architecture or architectures.default_architecture(info.sample_shape)
-    function = architectures.ARCHITECTURES.get(architecture)
-    defaults = {name: parameter.default for name, parameter in
-                (inspect.signature(function).parameters.items() if function else ())}
-
-    def size(name):
-        value = getattr(s, name)
-        return defaults.get(name) if value is None else value
-
+    entry = architectures.declared()[s.architecture]
+    parameters = inspect.signature(architectures.ARCHITECTURES[s.architecture]).parameters
+    own = {option.name: parameters[keyword].default
+           for keyword, option in entry["options"].items()}
+    sizes = {option.name: own.get(option.name) if getattr(s, option.name) is None
+             else getattr(s, option.name) for option in architectures.setting_options()}
     dataset = os.fspath(s.dataset)
     if dataset not in data.TOY_DATASETS and os.path.exists(dataset):
         dataset = os.path.abspath(dataset)
     return {
         "dataset": dataset, "sample_shape": list(info.sample_shape),
-        "architecture": architecture, "latent_dim": size("latent_dim"), "units": size("units"),
-        "depth": size("depth"), "filters": size("filters"), "channels": size("channels"),
-        "spectral_norm": bool(s.spectral_norm), "critic_norm": s.critic_norm,
-        "critic_dropout": s.critic_dropout,
-        "penalty": s.penalty, "penalty_weight": s.penalty_weight,
-        "penalty_target": s.penalty_target, "pairwise_interpolates": bool(s.pairwise_interpolates),
-        "clip_value": s.clip_value, "drift_weight": s.drift_weight,
-        "optimizer": s.optimizer or penalties.get(s.penalty).default_optimizer_name,
+        "architecture": s.architecture,
+        "latent_dim": s.latent_dim if s.latent_dim is not None else entry["latent_dim"],
+        **sizes, "spectral_norm": bool(s.spectral_norm), "critic_norm": s.critic_norm,
+        "penalty": s.penalty,
+        **{option.name: getattr(s, option.name) for option in penalties.setting_options()},
+        "drift_weight": s.drift_weight,
+        "optimizer": s.optimizer or method.default_optimizer_name,
         "lr_decay": s.lr_decay or "none",
         # The average is a set of variables of its own in the checkpoint.
         "ema_decay": s.ema_decay, "augment": s.augment,

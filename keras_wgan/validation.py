@@ -23,7 +23,8 @@ learning_rate must be a finite number > 0, received 0.0
 import math
 import numbers
 
-__all__ = ["alternatives", "beta", "choice", "error", "integer", "number"]
+__all__ = ["alternatives", "beta", "choice", "error", "fraction", "integer", "non_negative",
+           "number", "optional", "positive", "positive_integer"]
 
 
 def error(name, value, expected, hint=None):
@@ -116,3 +117,31 @@ def choice(name, value, choices, *, hint=None):
     if isinstance(value, bool) or value not in tuple(choices):
         raise error(name, value, alternatives(choices), hint)
     return value
+
+
+# Checks in the `check(name, value)` form of `keras_wgan.options.Option`.
+def positive_integer(name, value):
+    """An integer >= 1."""
+    return integer(name, value, minimum=1)
+
+
+def non_negative(name, value):
+    """A finite number >= 0."""
+    return number(name, value, minimum=0.0)
+
+
+def positive(name, value):
+    """A finite number > 0."""
+    return number(name, value, minimum=0.0, strict=True)
+
+
+def optional(check):
+    """`check`, for a setting whose None means "the recipe's" (or "off"): None passes."""
+    def optional_check(name, value):
+        return value if value is None else check(name, value)
+    return optional_check
+
+
+def fraction(name, value):
+    """A number in [0, 1), e.g. a dropout rate or a decay."""
+    return number(name, value, 0.0, below=1.0)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from keras_wgan import recipes, settings, validation
+from keras_wgan import architectures, penalties, recipes, settings, validation
 from keras_wgan.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,9 +48,21 @@ def test_the_docstrings_list_every_setting_with_its_default_and_help():
 def test_defaults_are_valid_and_need_no_tensorflow():
     done = subprocess.run(
         [sys.executable, "-c", "import sys; from keras_wgan.settings import TrainSettings; "
-         "TrainSettings(); assert 'tensorflow' not in sys.modules and 'keras' not in "
-         "sys.modules"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+         "from keras_wgan import recipes; TrainSettings(); "
+         "TrainSettings(architecture='mlp', units=8, penalty='pairwise', "
+         "pairwise_interpolates=True); recipes.recipe('x', architecture='resnet'); "
+         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_registered_methods_and_architectures_bring_their_settings():
+    fields = {field.name: field for field in dataclasses.fields(TrainSettings)}
+    for option in (*penalties.setting_options(), *architectures.setting_options()):
+        assert fields[option.name].metadata["option"] is option, option.name
+        assert fields[option.name].default == option.default
+    assert [field.metadata["option"] for field in fields.values()] == list(settings.OPTIONS)
+    assert {"pairwise_interpolates", "clip_value", "units", "channels"} <= set(fields)
 
 
 def test_one_default_for_verbose_in_python_and_on_the_command_line():
@@ -78,11 +90,16 @@ def test_one_default_for_verbose_in_python_and_on_the_command_line():
     ({"mixed_precision": "mixed_float16"}, "mixed_precision='mixed_float16' is not supported"),
     ({"critic_dropout": 1.0}, "critic_dropout must be a number in [0, 1), received 1.0"),
     ({"critic_dropout": 0.5, "architecture": "dcgan"},
-     "critic_dropout=0.5 does not apply to architecture 'dcgan'; expected 0, or architecture "
-     "'mlp'"),
+     "critic_dropout=0.5 does not apply to architecture 'dcgan' (its options: filters); "
+     "expected 0.0, or architecture 'mlp'"),
     ({"critic_dropout": 0.3, "architecture": "kerasio"},
-     "critic_dropout=0.3 does not apply to architecture 'kerasio' (its critic has its own fixed "
-     "dropout, 0.3 and 0.2)"),
+     "critic_dropout=0.3 does not apply to architecture 'kerasio' (its options: none); "
+     "expected 0.0, or architecture 'mlp'"),
+    ({"units": 8, "architecture": "resnet"},
+     "units=8 does not apply to architecture 'resnet' (its options: channels); expected None, "
+     "or architecture 'mlp'"),
+    ({"penalty": "gpp"}, "penalty must be one of 'clip', 'ctgan', 'gp', 'gp0', 'lp', 'none', "
+     "'pairwise', 'r1', 'wgan_div', received 'gpp'"),
 ])
 def test_a_bad_value_is_refused_in_the_one_message_format(overrides, message):
     with pytest.raises(ValueError) as error:
@@ -122,13 +139,20 @@ def test_train_refuses_an_unknown_keyword_before_anything_runs(tmp_path):
 
 
 def test_every_recipe_is_a_partial_configuration():
+    declared = [entry["recipe"] for entry in (*architectures.declared().values(),
+                                              *penalties.declared().values()) if entry["recipe"]]
+    assert len(declared) == 2  # resnet's and weight clipping's
     for config in [*recipes.TOY_RECIPES.values(), *recipes.IMAGE_RECIPES.values(),
-                   recipes.DEFAULT_RECIPE, recipes.DEFAULT_IMAGE_RECIPE, recipes.RESNET_RECIPE]:
+                   recipes.DEFAULT_RECIPE, recipes.DEFAULT_IMAGE_RECIPE, *declared]:
         fields = {name: value for name, value in config.items() if name != "tuned"}
         TrainSettings(**fields)  # every key a setting, every value valid
     with pytest.raises(ValueError, match="recipe x has keys that are no setting of "
                                          "TrainSettings: batchsize"):
         settings.check_partial({"batchsize": 8}, "recipe x", extra=("tuned",))
+    with pytest.raises(ValueError, match=r"^recipe y: units=8 does not apply to architecture "
+                                         "'dcgan'"):
+        settings.check_partial({"architecture": "dcgan", "units": 8, "tuned": True}, "recipe y",
+                               extra=("tuned",))
 
 
 def test_validators_share_one_format():

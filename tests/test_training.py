@@ -47,9 +47,8 @@ def no_data(monkeypatch):
     ({"units": 8, "architecture": "dcgan"}, "units=8 does not apply to architecture 'dcgan'"),
     ({"units": 0}, "units must be an integer >= 1, received 0"),
     ({"latent_dim": -2}, "latent_dim must be an integer >= 1, received -2"),
-    ({"penalty": "foo"}, "penalty must be one of 'gp', 'lp', 'pairwise', 'clip', 'none', 'gp0', "
-                        "'r1', 'wgan_div', 'ctgan', "
-                        "received 'foo'"),
+    ({"penalty": "foo"}, "penalty must be one of 'clip', 'ctgan', 'gp', 'gp0', 'lp', 'none', "
+                        "'pairwise', 'r1', 'wgan_div', received 'foo'"),
     ({"optimizer": "sgd"}, "optimizer must be 'adam' or 'rmsprop', received 'sgd'"),
     ({"critic_norm": "batch"}, "critic_norm must be None or 'layer'"),
     ({"batch_size": 0}, "batch_size must be an integer >= 1, received 0"),
@@ -119,7 +118,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_wgan import data, penalties  # noqa: E402
+from keras_wgan import builder, data, penalties  # noqa: E402
 
 
 def _toy_gan(mixed_precision, **options):
@@ -169,9 +168,9 @@ def test_auto_precision_follows_the_cpu_flags(tmp_path, monkeypatch):
     assert training.bfloat16_supported(str(with_bf16))
     assert not training.bfloat16_supported(str(without))
     assert not training.bfloat16_supported(str(tmp_path / "missing"))
-    monkeypatch.setattr(training, "bfloat16_supported", lambda: False)
+    monkeypatch.setattr(builder, "bfloat16_supported", lambda: False)
     assert training.resolve_mixed_precision("auto") == "float32"
-    monkeypatch.setattr(training, "bfloat16_supported", lambda: True)
+    monkeypatch.setattr(builder, "bfloat16_supported", lambda: True)
     assert training.resolve_mixed_precision("auto") == "mixed_bfloat16"
     assert training.resolve_mixed_precision("float32") == "float32"
 
@@ -245,7 +244,8 @@ def test_train_takes_a_lipschitz_method_object(tmp_path):
 
 @pytest.mark.parametrize("callbacks", ["not a callback", [object()], 3])
 def test_callbacks_that_are_not_keras_callbacks_are_refused_first(callbacks, no_data, tmp_path):
-    with pytest.raises(ValueError, match=r"^callbacks must be a list of keras\.callbacks\.Callback"):
+    with pytest.raises(ValueError,
+                       match=r"^callbacks must be a list of keras\.callbacks\.Callback"):
         training.train("8gaussians", callbacks=callbacks, output_dir=tmp_path / "run",
                        export_dir=None)
     assert not (tmp_path / "run").exists()

@@ -1,114 +1,143 @@
-"""Lipschitz methods of the WGAN family: pure functions, and one object per method.
+"""Lipschitz methods of the WGAN family: pure functions, one object per method, one registry.
 
 The Kantorovich-Rubinstein dual of the 1-Wasserstein distance is a supremum
 over 1-Lipschitz critics. A neural critic is kept (approximately) Lipschitz,
-or regularised in its place, in one of these ways, each selectable by name
-(`penalty=` in `WassersteinGAN`, `--penalty` on the command line), one file
-each:
+or regularised in its place, by a Lipschitz method, selectable by name
+(`penalty=` in `WassersteinGAN`, `--penalty` on the command line). Each
+method is one module of this package, holding:
 
-- "gp": the two-sided gradient penalty of WGAN-GP, E[(||grad f(x_hat)|| - 1)^2]
-  at random interpolates x_hat (Gulrajani et al., 2017, arXiv:1704.00028).
-- "lp": the one-sided Lipschitz penalty of WGAN-LP, E[max(0, ||grad f|| - 1)^2]
-  at the same points (Petzka et al., 2018, arXiv:1709.08894).
-- "pairwise": the founding article's penalty on the Lipschitz condition
-  itself over random pairs (x, y): E[max(0, |f(x) - f(y)| / ||x - y|| - 1)^2],
-  zero wherever |f(x) - f(y)| <= ||x - y||. It needs no second derivative.
-- "clip": weight clipping to [-c, c] after each critic update (Arjovsky et
-  al., 2017, arXiv:1701.07875); its penalty term is zero.
-- "none": no term, for a critic that is Lipschitz by construction, e.g. with
-  spectral normalisation (Miyato et al., 2018, arXiv:1802.05957).
-- "gp0": the zero-centred gradient penalty E[||grad f(x_hat)||^2]
-  (Thanh-Tung et al., 2019, arXiv:1902.03984).
-- "r1": gamma/2 E_real[||grad f(x)||^2] on real samples only (Mescheder et
-  al., 2018, arXiv:1801.04406).
-- "wgan_div": the Wasserstein divergence's k E[||grad f||^p], k = 2, p = 6
-  (Wu et al., 2018, arXiv:1712.01026).
-- "ctgan": CT-GAN's gradient penalty plus a consistency term on two dropout
-  passes over the real batch (Wei et al., 2018, arXiv:1803.01541).
+- a pure function (`gradient_penalty`, ...) with the signature
+  `fn(critic, real, fake, *, alpha=None, seed=None, real_output=None,
+  fake_output=None, target=1.0, training=True)` returning an unweighted
+  float32 scalar, with its paper;
+- a serializable `LipschitzMethod` class beside it (the Keras losses pattern:
+  `GradientPenalty` beside `gradient_penalty`, most of them a
+  `PenaltyWrapper` of their function) that carries its weight and options,
+  its `constrain(critic)` hook, its default optimizer and whether it
+  differentiates an input gradient (`second_order`). Its class attributes
+  declare it: `name` (the registry name), `options` (the constructor
+  keywords it exposes as training settings, as `keras_wgan.options.Option`s)
+  and, where it has one, `recipe` (the training settings a run with it takes
+  in place of another method's recipe's, e.g. clipping's optimizer).
 
-Each method is a pure function (`gradient_penalty`, ...) with the signature
-`fn(critic, real, fake, *, alpha=None, seed=None, real_output=None,
-fake_output=None, target=1.0, training=True)` returning an unweighted float32
-scalar, and beside it a serializable `LipschitzMethod` class (the Keras losses
-pattern: `GradientPenalty` beside `gradient_penalty`) that carries its options
-and weight, its `constrain(critic)` hook, its default optimizer and whether
-it differentiates an input gradient (`second_order`). `get()` resolves a name,
-a config, an instance or a plain function into such an object, once.
+The registry is this package: every module's class that declares a `name`
+is a method. `names()` and `setting_options()` read the declarations from
+the source without importing TensorFlow (`keras_wgan.declarations`), for the
+command line; every other name of the package (the classes, the functions,
+`get`, `METHODS`) imports the methods, and so TensorFlow, on first use.
+Imported once Keras is loaded, the package loads the methods at once (which
+registers their classes for deserialization). `get()` resolves a name, a
+config, an instance or a plain function into a method object, once.
 
 A class-conditional critic is handed to every method as `bind_labels(critic,
 labels)` (a `LabelledCritic`): a function of the samples alone, the labels
 held fixed, scoring with the critic's score output; so every method works
 with labels without knowing about them.
+
+Example:
+>>> from keras_wgan import penalties
+>>> "gp" in penalties.names()
+True
+>>> penalties.get("gp", weight=5.0)
+GradientPenalty(weight=5.0, target=1.0)
 """
 
+import functools
+import importlib
 import inspect
+import sys
 
-import keras
+from keras_wgan import declarations
+from keras_wgan.penalties.options import TARGET, WEIGHT
 
-from keras_wgan.penalties.base import (LabelledCritic, LipschitzMethod, PenaltyFunction,
-                                       bind_labels)
-from keras_wgan.penalties.ctgan import (ConsistencyTerm, consistency_term, ctgan_penalty,
-                                        feature_model)
-from keras_wgan.penalties.drift import drift_penalty
-from keras_wgan.penalties.gradient_penalty import GradientPenalty, gradient_penalty
-from keras_wgan.penalties.gradients import (EPSILON, gradient_norms, input_gradient, interpolate,
-                                            squared_gradient_norms)
-from keras_wgan.penalties.lipschitz_penalty import LipschitzPenalty, lipschitz_penalty
-from keras_wgan.penalties.no_penalty import NoPenalty, no_penalty
-from keras_wgan.penalties.pairwise import (MIN_PAIR_DISTANCE, PairwiseLipschitzPenalty,
-                                           pairwise_lipschitz_penalty)
-from keras_wgan.penalties.r1 import R1Penalty, r1_penalty
-from keras_wgan.penalties.wgan_div import WassersteinDivergence, wasserstein_div_penalty
-from keras_wgan.penalties.weight_clipping import WeightClipping, clip_weights, rmsprop
-from keras_wgan.penalties.zero_centred import (ZeroCentredGradientPenalty,
-                                               zero_centred_gradient_penalty)
+__all__ = ["declared", "deserialize", "from_model_options", "get", "names", "serialize",
+           "setting_options"]
 
-__all__ = [
-    "ConsistencyTerm", "GradientPenalty", "LabelledCritic", "LipschitzMethod",
-    "LipschitzPenalty", "METHODS", "NoPenalty", "PENALTIES", "PairwiseLipschitzPenalty",
-    "PenaltyFunction", "R1Penalty", "WassersteinDivergence", "WeightClipping",
-    "ZeroCentredGradientPenalty", "bind_labels", "clip_weights", "consistency_term",
-    "ctgan_penalty", "drift_penalty", "feature_model", "from_model_options", "get",
-    "gradient_norms", "gradient_penalty", "input_gradient", "interpolate", "lipschitz_penalty",
-    "no_penalty", "pairwise_lipschitz_penalty", "r1_penalty", "rmsprop",
-    "squared_gradient_norms", "wasserstein_div_penalty", "zero_centred_gradient_penalty",
-]
+# The modules a method's declarations may use (they import no TensorFlow).
+_LIGHT = ("keras_wgan.options", "keras_wgan.validation", "keras_wgan.penalties.options")
 
-#: The method classes by name: what `get(name)` builds.
-METHODS = {cls.name: cls for cls in (
-    GradientPenalty, LipschitzPenalty, PairwiseLipschitzPenalty, WeightClipping, NoPenalty,
-    ZeroCentredGradientPenalty, R1Penalty, WassersteinDivergence, ConsistencyTerm)}
 
-#: The pure function of each name (weight clipping's term is `no_penalty`; it
-#: clips in `WeightClipping.constrain`).
-PENALTIES = {
-    "gp": gradient_penalty,
-    "lp": lipschitz_penalty,
-    "pairwise": pairwise_lipschitz_penalty,
-    "clip": no_penalty,
-    "none": no_penalty,
-    "gp0": zero_centred_gradient_penalty,
-    "r1": r1_penalty,
-    "wgan_div": wasserstein_div_penalty,
-    "ctgan": ctgan_penalty,
-}
+@functools.cache
+def declared():
+    """Each registered method's declarations, by name, read without importing TensorFlow.
 
-# WassersteinGAN's keywords of the first releases, and the method option each sets.
-_MODEL_OPTIONS = {"penalty_weight": "weight", "penalty_target": "target",
-                  "pairwise_interpolates": "interpolates", "clip_value": "clip_value"}
+    Returns:
+        dict name -> {"class", "module", "doc", "name", "options", "recipe"},
+        sorted by name; "options" maps each constructor keyword the method
+        exposes as a setting to its `Option`, the weight first; "recipe" is
+        what a run with the method takes in place of another method's
+        recipe's settings (None: nothing).
+    """
+    found = {}
+    for module in declarations.module_names(__name__):
+        for entry in declarations.read(module, ("name", "options", "recipe"), _LIGHT):
+            entry["options"] = {"weight": WEIGHT, **entry.get("options", {})}
+            entry.setdefault("recipe", None)
+            found[entry["name"]] = entry
+    return dict(sorted(found.items()))
+
+
+def names():
+    """The registered methods' names, sorted: what `get` and `--penalty` take."""
+    return tuple(declared())
+
+
+def setting_options():
+    """Every method's setting options, each once: the weight, the target, then their own.
+
+    `keras_wgan.settings` makes them fields of `TrainSettings`.
+    """
+    options = {WEIGHT.name: WEIGHT, TARGET.name: TARGET}
+    for entry in declared().values():
+        for option in entry["options"].values():
+            options.setdefault(option.name, option)
+    return tuple(options.values())
+
+
+@functools.cache
+def _public():
+    """Every public name of the method modules, importing them (and TensorFlow)."""
+    public = {}
+    for module_name in declarations.module_names(__name__):
+        # The lazy face: the method modules, and TensorFlow with them, load on first use.
+        module = importlib.import_module(module_name)
+        public.update({name: getattr(module, name) for name in getattr(module, "__all__", ())})
+    methods = {name: getattr(importlib.import_module(entry["module"]), entry["class"])
+               for name, entry in declared().items()}
+    public["METHODS"] = methods
+    # The pure function of each name (weight clipping's term is `no_penalty`).
+    public["PENALTIES"] = {name: cls().fn for name, cls in methods.items()}
+    globals().update(public)  # later accesses skip __getattr__
+    return public
+
+
+def __getattr__(name):
+    """The classes and functions of the method modules, `METHODS` and `PENALTIES`, on first use.
+
+    `METHODS`: name -> method class; `PENALTIES`: name -> its pure function.
+
+    Raises:
+        AttributeError: for a name no method module offers.
+    """
+    if not name.startswith("__") and name in _public():
+        return _public()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_public()))
 
 
 def get(identifier, **options):
     """The `LipschitzMethod` for a name, a config, an instance or a function.
 
     Args:
-        identifier: a name of `METHODS` ("gp", "lp", "pairwise", "clip",
-            "none", "gp0", "r1", "wgan_div", "ctgan"); a config dict as
-            `keras.saving.serialize_keras_object` writes it; a
-            `LipschitzMethod` (returned as it is); or a callable with the
-            penalty signature, wrapped in a `PenaltyFunction`.
-        **options: the method's options (`weight`, `target`...), for a name
-            or a callable.
+        identifier: a name of `names()` ("gp", "lp", "pairwise", ...); a
+            config dict as `serialize` writes it; a `LipschitzMethod`
+            (returned as it is); or a callable with the penalty signature,
+            wrapped in a `PenaltyFunction`.
+        **options: the method's constructor keywords (`weight`, `target`...),
+            for a name or a callable.
 
     Returns:
         A `LipschitzMethod`.
@@ -117,76 +146,103 @@ def get(identifier, **options):
         ValueError: for an unknown name or an option the method does not take.
 
     Example:
-    >>> get("gp", weight=5.0)
-    GradientPenalty(weight=5.0, target=1.0)
     >>> get("clip").default_optimizer_name
     'rmsprop'
     """
-    if isinstance(identifier, LipschitzMethod):
+    public = _public()
+    if isinstance(identifier, public["LipschitzMethod"]):
         if options:
             raise ValueError(f"penalty options {sorted(options)} cannot be applied to the "
                              f"method object {identifier!r}; expected them in its constructor")
         return identifier
     if isinstance(identifier, dict):
-        return get(keras.saving.deserialize_keras_object(identifier), **options)
+        return get(deserialize(identifier), **options)
     if isinstance(identifier, str):
-        if identifier not in METHODS:
+        if identifier not in public["METHODS"]:
             raise ValueError(
                 f"unknown penalty {identifier!r}: expected one of "
-                f"{', '.join(map(repr, METHODS))}, a LipschitzMethod, its config, or a "
+                f"{', '.join(map(repr, names()))}, a LipschitzMethod, its config, or a "
                 "callable fn(critic, real, fake, **kwargs)")
-        return _build(METHODS[identifier], identifier, options)
+        return _build(public["METHODS"][identifier], identifier, options)
     if callable(identifier):
-        return _build(PenaltyFunction, getattr(identifier, "__name__", "function"), options,
-                      identifier)
+        return _build(public["PenaltyFunction"], getattr(identifier, "__name__", "function"),
+                      options, identifier)
     raise ValueError(f"penalty must be a name, a config dict, a LipschitzMethod or a callable, "
                      f"received {identifier!r}")
 
 
-def from_model_options(penalty, **model_options):
-    """The method of `WassersteinGAN`'s first keywords: penalty plus penalty_weight...
+def serialize(method):
+    """A method's config, as `keras.saving.serialize_keras_object` writes it."""
+    import keras  # the lazy face: Keras only when a method is serialized
 
-    `penalty_weight`, `penalty_target`, `pairwise_interpolates` and
-    `clip_value` (None: not given) go to the method's `weight`, `target`,
-    `interpolates` and `clip_value` where the method has that option, and are
-    ignored by the others, as they always were. With a `LipschitzMethod` or a
-    config, which carry their own options, giving any of them is an error.
+    return keras.saving.serialize_keras_object(get(method))
+
+
+def deserialize(config):
+    """The method of a config that `serialize` (or a saved model) wrote.
 
     Raises:
-        ValueError: for an unknown name, or keywords given with a method object.
+        ValueError: when the config is not that of a `LipschitzMethod`.
     """
-    given = {name: value for name, value in model_options.items() if value is not None}
-    unknown = set(model_options) - set(_MODEL_OPTIONS)
+    import keras  # the lazy face: Keras only when a method is deserialized
+
+    method = keras.saving.deserialize_keras_object(config)
+    if not isinstance(method, _public()["LipschitzMethod"]):
+        raise ValueError(f"penalty config must describe a LipschitzMethod, received {config!r}")
+    return method
+
+
+def from_model_options(penalty, **model_options):
+    """The method of `WassersteinGAN`'s keywords: penalty plus penalty_weight...
+
+    The keywords are the methods' setting names (`setting_options()`:
+    `penalty_weight`, `penalty_target`, `pairwise_interpolates`,
+    `clip_value`); None means not given. Each goes to the constructor keyword
+    it is declared for (`weight`, `target`, `interpolates`, `clip_value`)
+    where the method declares it, and is ignored by the others. With a
+    `LipschitzMethod` or a config, which carry their own options, giving any
+    of them is an error.
+
+    Raises:
+        ValueError: for an unknown name or keyword, or keywords given with a method object.
+    """
+    known = [option.name for option in setting_options()]
+    unknown = set(model_options) - set(known)
     if unknown:
         raise ValueError(f"unknown penalty keywords {sorted(unknown)}; expected "
-                         f"{', '.join(_MODEL_OPTIONS)}")
+                         f"{', '.join(known)}")
+    given = {name: value for name, value in model_options.items() if value is not None}
+    public = _public()
     if isinstance(penalty, dict):
-        penalty = keras.saving.deserialize_keras_object(penalty)
-    if isinstance(penalty, LipschitzMethod):
+        penalty = deserialize(penalty)
+    if isinstance(penalty, public["LipschitzMethod"]):
         if given:
             raise ValueError(f"{', '.join(sorted(given))} cannot be combined with the method "
                              f"object {penalty!r}; expected its options in its constructor")
         return penalty
-    cls = PenaltyFunction if callable(penalty) and not isinstance(penalty, str) else (
-        METHODS.get(penalty))
-    if cls is None:
+    if callable(penalty) and not isinstance(penalty, str):
+        declared_options = {"weight": WEIGHT, **public["PenaltyFunction"].options}
+    elif penalty in declared():
+        declared_options = declared()[penalty]["options"]
+    else:
         return get(penalty)  # raises for the unknown name
-    accepted = _options_of(cls)
-    options = {_MODEL_OPTIONS[name]: value for name, value in given.items()
-               if _MODEL_OPTIONS[name] in accepted}
+    options = {keyword: given[option.name] for keyword, option in declared_options.items()
+               if option.name in given}
     return get(penalty, **options)
 
 
-def _options_of(cls):
-    """The keyword options of a method class's constructor."""
-    parameters = inspect.signature(cls.__init__).parameters
-    return [name for name in parameters if name not in ("self", "fn")]
-
-
 def _build(cls, name, options, *args):
-    accepted = _options_of(cls)
+    parameters = inspect.signature(cls.__init__).parameters
+    accepted = [keyword for keyword in parameters if keyword not in ("self", "fn")]
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ValueError(f"penalty {name!r} takes no option {', '.join(unknown)}: expected "
                          f"{', '.join(accepted)}")
     return cls(*args, **options)
+
+
+if "keras" in sys.modules:
+    # Imported beside Keras (by the model, a training run, a saved model's loading): the
+    # methods cost nothing more to load now, and loading registers each class with Keras,
+    # so that a saved model's penalty deserializes without this package being touched first.
+    _public()

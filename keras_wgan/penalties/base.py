@@ -2,18 +2,21 @@
 
 A method is resolved once (`keras_wgan.penalties.get`) into an object that
 carries its options and its config, in the pattern of Keras's losses
-(`MeanSquaredError` beside `mean_squared_error`). The training step calls it
+(`MeanSquaredError` beside `mean_squared_error`, `PenaltyWrapper` as
+`LossFunctionWrapper`). The training step calls it
 and multiplies by its `weight`, and calls `constrain(critic)` after every
 critic update; it never asks which method it has.
 """
-
-import numbers
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-__all__ = ["LabelledCritic", "LipschitzMethod", "PenaltyFunction", "bind_labels"]
+from keras_wgan import validation
+from keras_wgan.penalties.options import TARGET
+
+__all__ = ["LabelledCritic", "LipschitzMethod", "PenaltyFunction", "PenaltyWrapper",
+           "bind_labels"]
 
 
 class LabelledCritic:
@@ -69,22 +72,31 @@ def bind_labels(critic, labels):
 class LipschitzMethod:
     """Base class of the Lipschitz methods: a critic term, a constraint, an optimizer.
 
-    Subclasses set `name` (the registry name, e.g. "gp"), `second_order`
-    (True when the term differentiates the critic's input gradient, so that
-    training differentiates twice) and override `__call__`; weight clipping
-    also overrides `constrain` and `default_optimizer`.
+    A method is called for its unweighted term, which the training step
+    multiplies by `weight`; `constrain(critic)` runs after every critic
+    update. A subclass sets `name` (its registry name, e.g. "gp"),
+    `options` (the constructor keywords it exposes as training settings,
+    keyword -> `keras_wgan.options.Option`), `recipe` (if it has one),
+    `second_order` (True when the term differentiates the critic's input
+    gradient, so that training differentiates twice), and overrides
+    `__call__`. Most methods are a pure
+    function with fixed keywords: they subclass `PenaltyWrapper` instead.
 
     Args:
         weight: the term's weight in the critic loss (lambda), >= 0.
     """
 
     name = None
+    options = {}
+    #: Settings a run with this method takes in place of another method's
+    #: recipe's (`keras_wgan.recipes.recipe`); None: nothing.
+    recipe = None
     second_order = False
     #: The `keras_wgan.training.make_optimizer` name of `default_optimizer()`.
     default_optimizer_name = "adam"
 
     def __init__(self, weight=10.0):
-        self.weight = check_number("weight", weight, minimum=0.0)
+        self.weight = float(validation.non_negative("weight", weight))
 
     def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
                  seed=None, training=True):
@@ -132,8 +144,53 @@ class LipschitzMethod:
         return f"{type(self).__name__}({options})"
 
 
+class PenaltyWrapper(LipschitzMethod):
+    """A method that is a pure penalty function called with fixed keywords.
+
+    The pattern of Keras's `LossFunctionWrapper`: the wrapper carries the
+    call, the checks and the config, so that a method class is its
+    docstring, its declarations and a short `__init__` passing its function:
+
+        class GradientPenalty(PenaltyWrapper):
+            name = "gp"
+            options = {"target": TARGET}
+
+            def __init__(self, weight=10.0, target=1.0):
+                super().__init__(gradient_penalty, weight, target=target)
+
+    Args:
+        fn: `fn(critic, real, fake, *, alpha, seed, real_output, fake_output,
+            training, **fn_options)` returning a scalar.
+        weight: the term's weight in the critic loss.
+        **fn_options: the function's other keywords, which are the method's
+            options and its config. Those declared in `options` are checked
+            by their `Option`'s check (and made bool or float by its type).
+    """
+
+    def __init__(self, fn, weight=10.0, **fn_options):
+        super().__init__(weight)
+        self.fn = fn
+        self.fn_options = {}
+        for keyword, value in fn_options.items():
+            option = self.options.get(keyword)
+            if option is not None:
+                value = value if option.check is None else option.check(keyword, value)
+                value = option.type(value) if option.type in (bool, float) else value
+            self.fn_options[keyword] = value
+            setattr(self, keyword, value)
+
+    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
+                 seed=None, training=True):
+        return ops.cast(self.fn(critic, real, fake, alpha=alpha, seed=seed,
+                                real_output=real_output, fake_output=fake_output,
+                                training=training, **self.fn_options), "float32")
+
+    def get_config(self):
+        return {"weight": self.weight, **self.fn_options}
+
+
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class PenaltyFunction(LipschitzMethod):
+class PenaltyFunction(PenaltyWrapper):
     """A user's penalty function as a Lipschitz method.
 
     The function has the signature of the package's penalty functions,
@@ -148,36 +205,26 @@ class PenaltyFunction(LipschitzMethod):
         target: passed to the function as `target=`.
     """
 
-    def __init__(self, fn, weight=10.0, target=1.0):
+    options = {"target": TARGET}
+
+    def __init__(self, fn, weight=10.0, target=TARGET.default):
         if not callable(fn):
             raise ValueError(f"fn must be callable, received {fn!r}")
-        super().__init__(weight)
-        self.fn = fn
-        self.target = check_number("target", target, minimum=0.0)
+        super().__init__(fn, weight, target=target)
         self.name = getattr(fn, "__name__", type(fn).__name__)
 
     def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
                  seed=None, training=True):
-        del seed
+        del seed  # a user's function need not take `seed`
         return ops.cast(self.fn(critic, real, fake, alpha=alpha, real_output=real_output,
                                 fake_output=fake_output, target=self.target,
                                 training=training), "float32")
 
     def get_config(self):
-        return {"fn": keras.saving.serialize_keras_object(self.fn), "weight": self.weight,
-                "target": self.target}
+        return {"fn": keras.saving.serialize_keras_object(self.fn), **super().get_config()}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         config["fn"] = keras.saving.deserialize_keras_object(config["fn"])
         return cls(**config)
-
-
-def check_number(name, value, minimum, strict=False):
-    """`value` as a float if it is a real number >= minimum (> with `strict`), else ValueError."""
-    bad = isinstance(value, bool) or not isinstance(value, numbers.Real)
-    if bad or value != value or value < minimum or (strict and value == minimum):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{name} must be a number {relation} {minimum}, received {value!r}")
-    return float(value)

@@ -3,8 +3,10 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod, check_number
-from keras_wgan.penalties.gradient_penalty import gradient_penalty
+from keras_wgan import validation
+from keras_wgan.penalties.base import PenaltyWrapper
+from keras_wgan.penalties.options import TARGET
+from keras_wgan.penalties.wgan_gp import gradient_penalty
 
 __all__ = ["ConsistencyTerm", "consistency_term", "ctgan_penalty", "feature_model"]
 
@@ -116,7 +118,7 @@ def consistency_term(outputs_1, outputs_2, features_1=None, features_2=None, *,
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class ConsistencyTerm(LipschitzMethod):
+class ConsistencyTerm(PenaltyWrapper):
     """CT-GAN: WGAN-GP's gradient penalty plus the consistency term on the real batch.
 
     The critic loss is that of WGAN-GP plus lambda_2 CT (see
@@ -130,16 +132,13 @@ class ConsistencyTerm(LipschitzMethod):
     the critic's last layer, which needs a functional or Sequential critic;
     `feature_weight=0` leaves that part out (and any critic then works).
 
-    Checked against the paper and the authors' released code: CT on the real
-    batch only, two fresh dropout passes, the second-to-last layer's part at
-    0.1, dropout on in every critic call of training (the gradient penalty's
-    and the generator's too). One difference: their code subtracts M after
+    As in the paper and the authors' released code: CT on the real batch
+    only, two fresh dropout passes, the second-to-last layer's part at 0.1,
+    dropout on in every critic call of training (the gradient penalty's and
+    the generator's too). One difference: their code subtracts M after
     weighting by lambda_2 (max(0, lambda_2 d - M)); here, as in eq. 5, M' is
-    subtracted from d; with their M = 0 the two agree. These defaults are the
-    paper's, for image critics (dropout 0.5, Adam 1e-4): on 25gaussians with
-    the dropout mlp critic no setting tried worked (W1 / noise floor 14.6
-    at best, 4 of 25 modes), and the gradient penalty alone with the same
-    dropout critic failed too; see the README.
+    subtracted from d; with their M = 0 the two agree. The defaults are the
+    paper's, for image critics (dropout 0.5, Adam 1e-4).
 
     Args:
         weight: lambda, 10.
@@ -150,15 +149,15 @@ class ConsistencyTerm(LipschitzMethod):
     """
 
     name = "ctgan"
+    options = {"target": TARGET}
     second_order = True
 
     def __init__(self, weight=10.0, consistency_weight=0.2, feature_weight=0.1, margin=0.0,
-                 target=1.0):
-        super().__init__(weight)
-        self.consistency_weight = check_number("consistency_weight", consistency_weight, 0.0)
-        self.feature_weight = check_number("feature_weight", feature_weight, 0.0)
-        self.margin = check_number("margin", margin, 0.0)
-        self.target = check_number("target", target, 0.0)
+                 target=TARGET.default):
+        checked = {name: float(validation.non_negative(name, value)) for name, value in
+                   (("consistency_weight", consistency_weight),
+                    ("feature_weight", feature_weight), ("margin", margin))}
+        super().__init__(ctgan_penalty, weight, **checked, target=target)
         self._feature_models = {}
 
     def check_critic(self, critic):
@@ -183,12 +182,5 @@ class ConsistencyTerm(LipschitzMethod):
                 model = self._feature_models.setdefault(id(network), feature_model(network))
             if network is not critic:
                 model = critic.bind(model)
-        return ctgan_penalty(critic, real, fake, alpha=alpha, seed=seed, target=self.target,
-                             training=training, consistency_weight=self.consistency_weight,
-                             feature_weight=self.feature_weight, margin=self.margin,
-                             features=model)
-
-    def get_config(self):
-        return {"weight": self.weight, "consistency_weight": self.consistency_weight,
-                "feature_weight": self.feature_weight, "margin": self.margin,
-                "target": self.target}
+        return ctgan_penalty(critic, real, fake, alpha=alpha, seed=seed, training=training,
+                             features=model, **self.fn_options)

@@ -3,8 +3,10 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod, check_number
+from keras_wgan.options import Option
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import EPSILON, interpolate
+from keras_wgan.penalties.options import TARGET
 
 __all__ = ["MIN_PAIR_DISTANCE", "PairwiseLipschitzPenalty", "pairwise_lipschitz_penalty"]
 
@@ -34,8 +36,7 @@ def pairwise_lipschitz_penalty(critic, real, fake, *, alpha=None, seed=None,
     dropout (as in the keras.io critic) f(x) and f(y) are evaluated with
     different random masks, and |f(x) - f(y)| / ||x - y|| grows without
     bound as the points meet (an interpolate with alpha near 0 or 1, or a
-    generated sample equal to its real partner; measured 5e5 at alpha 1e-6
-    and 1e8 at 0). With the cut the quotient of a kept pair is at most
+    generated sample equal to its real partner). With the cut the quotient of a kept pair is at most
     |f(x) - f(y)| divided by 1% of the batch's scale, and the penalty of a
     deterministic critic loses only the pairs a hundred times closer than
     typical (about 2% of the interpolate pairs, alpha or 1 - alpha below
@@ -101,7 +102,7 @@ def _pair_violation(x, y, fx, fy, target, min_distance=0.0):
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class PairwiseLipschitzPenalty(LipschitzMethod):
+class PairwiseLipschitzPenalty(PenaltyWrapper):
     """The pairwise penalty: `pairwise_lipschitz_penalty` with its options.
 
     Args:
@@ -111,18 +112,10 @@ class PairwiseLipschitzPenalty(LipschitzMethod):
     """
 
     name = "pairwise"
+    options = {"target": TARGET,
+               "interpolates": Option("pairwise_interpolates", False,
+                                      "Pairwise penalty: also pairs with random interpolates.")}
 
-    def __init__(self, weight=10.0, target=1.0, interpolates=False):
-        super().__init__(weight)
-        self.target = check_number("target", target, minimum=0.0)
-        self.interpolates = bool(interpolates)
-
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return pairwise_lipschitz_penalty(
-            critic, real, fake, alpha=alpha, seed=seed, real_output=real_output,
-            fake_output=fake_output, target=self.target, training=training,
-            interpolates=self.interpolates)
-
-    def get_config(self):
-        return {"weight": self.weight, "target": self.target, "interpolates": self.interpolates}
+    def __init__(self, weight=10.0, target=TARGET.default, interpolates=False):
+        super().__init__(pairwise_lipschitz_penalty, weight, target=target,
+                         interpolates=interpolates)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import squared_gradient_norms
 
 __all__ = ["R1Penalty", "r1_penalty"]
@@ -48,17 +48,20 @@ def r1_penalty(critic, real, fake=None, *, alpha=None, seed=None, real_output=No
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class R1Penalty(LipschitzMethod):
+class R1Penalty(PenaltyWrapper):
     """R1: `r1_penalty` weighted by gamma.
 
+    The term is the paper's gamma/2 E_real ||grad f||^2, with `weight` as
+    gamma. The authors' released code (GAN_stability, `compute_grad2` and
+    `reg_param`) computes `reg_param * E_real ||grad f||^2`, without the 1/2:
+    its `reg_param` 10 regularises as `weight=20` does here.
+
     Args:
-        weight: gamma, 10 (the paper's CelebA-HQ and LSUN experiments and
-            the default of its released code, GAN_stability's `reg_param`).
+        weight: gamma, 10 (the paper's CelebA-HQ and LSUN experiments).
     """
 
     name = "r1"
     second_order = True
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return r1_penalty(critic, real, fake, training=training)
+    def __init__(self, weight=10.0):
+        super().__init__(r1_penalty, weight)

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod, check_number
+from keras_wgan import validation
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import squared_gradient_norms
 
 __all__ = ["WassersteinDivergence", "wasserstein_div_penalty"]
@@ -16,12 +17,13 @@ def wasserstein_div_penalty(critic, real, fake, *, alpha=None, seed=None, real_o
     Wu, Huang, Thoma, Acharya and Van Gool (2018), "Wasserstein Divergence for
     GANs", ECCV 2018, arXiv:1712.01026: the critic maximises
     E_real[f] - E_fake[f] - k E_u[||grad f||^p], a divergence (W_{k,p}) that
-    needs no Lipschitz constraint at all; k = 2, p = 6 worked best. Where the
-    gradient is taken (the distribution u) follows the reference
-    implementations (eriklindernoren/PyTorch-GAN implementations/wgan_div, and
-    bojone/gan's Keras wgan_div.py): at the real and at the generated samples,
-    k/2 (E_real ||grad f||^p + E_fake ||grad f||^p). This function returns
-    (E_real + E_fake) / 2; the method's weight is k.
+    needs no Lipschitz constraint at all; k = 2, p = 6 worked best. The
+    gradient is taken at the real and at the generated samples, as the
+    PyTorch-GAN (eriklindernoren, implementations/wgan_div) and bojone/gan
+    (Keras, wgan_div.py) implementations do: k/2 (E_real ||grad f||^p +
+    E_fake ||grad f||^p). The authors' released code takes it at random
+    interpolates between real and generated samples instead, as WGAN-GP
+    does. This function returns (E_real + E_fake) / 2; the method's weight is k.
 
     Sign: the paper writes the objective the critic minimises as
     E_real[f] - E_fake[f] + k E||grad f||^p (bojone's code trains so); this
@@ -61,7 +63,7 @@ def wasserstein_div_penalty(critic, real, fake, *, alpha=None, seed=None, real_o
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class WassersteinDivergence(LipschitzMethod):
+class WassersteinDivergence(PenaltyWrapper):
     """WGAN-div: `wasserstein_div_penalty` weighted by k.
 
     Args:
@@ -73,12 +75,5 @@ class WassersteinDivergence(LipschitzMethod):
     second_order = True
 
     def __init__(self, weight=2.0, power=6.0):
-        super().__init__(weight)
-        self.power = check_number("power", power, minimum=1.0)
-
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return wasserstein_div_penalty(critic, real, fake, training=training, power=self.power)
-
-    def get_config(self):
-        return {"weight": self.weight, "power": self.power}
+        super().__init__(wasserstein_div_penalty, weight,
+                         power=float(validation.number("power", power, minimum=1.0)))

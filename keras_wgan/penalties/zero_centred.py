@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import interpolate, squared_gradient_norms
 
 __all__ = ["ZeroCentredGradientPenalty", "zero_centred_gradient_penalty"]
@@ -50,7 +50,7 @@ def zero_centred_gradient_penalty(critic, real, fake, *, alpha=None, seed=None,
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class ZeroCentredGradientPenalty(LipschitzMethod):
+class ZeroCentredGradientPenalty(PenaltyWrapper):
     """GAN-0GP: `zero_centred_gradient_penalty` with its weight.
 
     Args:
@@ -61,7 +61,5 @@ class ZeroCentredGradientPenalty(LipschitzMethod):
     name = "gp0"
     second_order = True
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return zero_centred_gradient_penalty(critic, real, fake, alpha=alpha, seed=seed,
-                                             training=training)
+    def __init__(self, weight=10.0):
+        super().__init__(zero_centred_gradient_penalty, weight)

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod
+from keras_wgan.penalties.base import PenaltyWrapper
 
 __all__ = ["NoPenalty", "no_penalty"]
 
@@ -19,7 +19,7 @@ def no_penalty(critic, real, fake, **kwargs):
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class NoPenalty(LipschitzMethod):
+class NoPenalty(PenaltyWrapper):
     """No term: for a critic that is Lipschitz by construction.
 
     E.g. with spectral normalisation (Miyato et al., 2018, arXiv:1802.05957,
@@ -31,6 +31,5 @@ class NoPenalty(LipschitzMethod):
 
     name = "none"
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return no_penalty(critic, real, fake)
+    def __init__(self, weight=10.0):
+        super().__init__(no_penalty, weight)

@@ -3,8 +3,9 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod, check_number
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import gradient_norms, interpolate
+from keras_wgan.penalties.options import TARGET
 
 __all__ = ["LipschitzPenalty", "lipschitz_penalty"]
 
@@ -45,25 +46,17 @@ def lipschitz_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class LipschitzPenalty(LipschitzMethod):
+class LipschitzPenalty(PenaltyWrapper):
     """WGAN-LP: `lipschitz_penalty` with its weight and target.
 
     Args:
-        weight: lambda, 10 as for WGAN-GP (this package's default since its start).
+        weight: lambda, 10 as for WGAN-GP.
         target: the Lipschitz constant aimed at.
     """
 
     name = "lp"
+    options = {"target": TARGET}
     second_order = True
 
-    def __init__(self, weight=10.0, target=1.0):
-        super().__init__(weight)
-        self.target = check_number("target", target, minimum=0.0)
-
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return lipschitz_penalty(critic, real, fake, alpha=alpha, seed=seed, target=self.target,
-                                 training=training)
-
-    def get_config(self):
-        return {"weight": self.weight, "target": self.target}
+    def __init__(self, weight=10.0, target=TARGET.default):
+        super().__init__(lipschitz_penalty, weight, target=target)

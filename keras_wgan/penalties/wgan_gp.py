@@ -3,8 +3,9 @@
 import keras
 from keras import ops
 
-from keras_wgan.penalties.base import LipschitzMethod, check_number
+from keras_wgan.penalties.base import PenaltyWrapper
 from keras_wgan.penalties.gradients import gradient_norms, interpolate
+from keras_wgan.penalties.options import TARGET
 
 __all__ = ["GradientPenalty", "gradient_penalty"]
 
@@ -46,7 +47,7 @@ def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=N
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class GradientPenalty(LipschitzMethod):
+class GradientPenalty(PenaltyWrapper):
     """WGAN-GP: `gradient_penalty` with its weight and target.
 
     Args:
@@ -55,16 +56,8 @@ class GradientPenalty(LipschitzMethod):
     """
 
     name = "gp"
+    options = {"target": TARGET}
     second_order = True
 
-    def __init__(self, weight=10.0, target=1.0):
-        super().__init__(weight)
-        self.target = check_number("target", target, minimum=0.0)
-
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return gradient_penalty(critic, real, fake, alpha=alpha, seed=seed, target=self.target,
-                                training=training)
-
-    def get_config(self):
-        return {"weight": self.weight, "target": self.target}
+    def __init__(self, weight=10.0, target=TARGET.default):
+        super().__init__(gradient_penalty, weight, target=target)
