@@ -3,7 +3,7 @@
 `TrainSettings` is the configuration of a training run. `training.train()`
 takes its fields as keyword arguments, `train_main.py` generates one absl
 flag per field (same name, default and help), the recipes
-(`keras_wgan.recipes`) are partial dicts of its fields, and the README's flag
+(`keras_wgan.recipes`) are partial dicts of its fields, and the documentation's flag
 table is generated from it (`markdown_table`). A setting left None takes the
 dataset's recipe when training starts.
 
@@ -199,8 +199,7 @@ _GAME = (
            check=lambda name, value: validation.integer(name, value, minimum=0)),
 )
 _DISTRIBUTION = (
-    Option("strategy", "default", "tf.distribute strategy (see the README's Scale out "
-           "section).", check=_one_of(*STRATEGIES), choices=STRATEGIES),
+    Option("strategy", "default", "tf.distribute strategy (see docs/guides/scaling-out.md).", check=_one_of(*STRATEGIES), choices=STRATEGIES),
     Option("tpu", None, "With --strategy=tpu: the TPU's name or address ('local' on a TPU VM).",
            type=str),
     Option("cpu_devices", None, "With --strategy=mirrored and no GPU: split the CPU into N "
@@ -354,7 +353,7 @@ def flag_kind(field):
 
 
 def flag_default_text(value):
-    """A default as the command line writes it (the README's table)."""
+    """A default as the command line writes it (the flag table of the docs)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -365,13 +364,22 @@ def flag_default_text(value):
 
 
 def markdown_table():
-    """The README's flag table: one row per setting, with its default and help."""
+    """The documentation's flag table: one row per setting, with its default and help.
+
+    `<` and `>` are written as HTML entities, so that a help text's
+    `<output_dir>` shows in the docs site instead of being read as a tag.
+    """
     rows = ["| flag | default | meaning |", "| --- | --- | --- |"]
     for field in dataclasses.fields(TrainSettings):
         default = flag_default_text(field.default)
         rows.append(f"| `--{field.name}` | {f'`{default}`' if default else ''} | "
-                    f"{field.metadata['help'].replace('|', '/')} |")
+                    f"{_markdown_text(field.metadata['help'])} |")
     return "\n".join(rows) + "\n"
+
+
+def _markdown_text(text):
+    """`text` for a Markdown table cell: no column bar, no angle bracket read as HTML."""
+    return text.replace("|", "/").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def describe(indent=8):
@@ -392,5 +400,5 @@ def describe(indent=8):
 TrainSettings.__doc__ = TrainSettings.__doc__.rstrip() + "\n\n    Attributes:\n" + describe(8)
 
 
-if __name__ == "__main__":  # prints the README's flag table
+if __name__ == "__main__":  # prints the flag table of docs/guides/command-line.md
     print(markdown_table(), end="")

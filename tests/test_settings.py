@@ -15,10 +15,10 @@ from keras_wgan.settings import TrainSettings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _readme_table():
-    """The rows of the flag table in the README's "The command line" section: {flag: default}."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("## The command line", 1)[1].split("\n## ", 1)[0]
+def _docs_table():
+    """The rows of the flag table of the command-line guide: {flag: default}."""
+    text = (ROOT / "docs" / "guides" / "command-line.md").read_text()
+    section = text.split("## The command line flags", 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in section.splitlines():
         match = re.match(r"^\| `--(\w+)` \| (?:`([^`]*)`)? \|", line)
@@ -27,8 +27,8 @@ def _readme_table():
     return section, rows
 
 
-def test_the_readme_flag_table_is_the_generated_one():
-    section, rows = _readme_table()
+def test_the_documented_flag_table_is_the_generated_one():
+    section, rows = _docs_table()
     assert set(rows) == set(settings.names())  # every field a row, every row a field
     for field in dataclasses.fields(TrainSettings):
         assert rows[field.name] == settings.flag_default_text(field.default), field.name
