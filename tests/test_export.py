@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 import types
 import warnings
 import zipfile
@@ -21,9 +20,11 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+import tomllib
 
-from keras_wgan import WassersteinGAN, architectures, evaluate, training
-from keras_wgan import export
+from keras_wgan import WassersteinGAN, architectures, export, training
+from keras_wgan.evaluation import command as evaluate
+from keras_wgan.export import publish, saved_model, tflite
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -359,8 +360,9 @@ def test_versions_increment_and_are_never_overwritten(exported, tmp_path):
     assert os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb")) == before
 
 
-@pytest.mark.parametrize("failing", ["_write_warmup_requests", "_rename_version"])
-def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, failing):
+@pytest.mark.parametrize("owner, failing", [(saved_model, "write_warmup_requests"),
+                                            (publish.Publisher, "publish_version")])
+def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, owner, failing):
     gan = exported["mlp"].gan
     good = export.export_generator(gan, tmp_path, model_name="toy")
     side_files = {path: open(path, "rb").read()
@@ -370,7 +372,7 @@ def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, fai
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(export, failing, crash)
+    monkeypatch.setattr(owner, failing, crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
         export.export_generator(gan, tmp_path, model_name="toy")
     model_dir = tmp_path / "toy"
@@ -384,7 +386,7 @@ def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch
     def missing():
         raise ImportError("No module named 'tensorflow_serving'")
 
-    monkeypatch.setattr(export, "_serving_apis", missing)
+    monkeypatch.setattr(saved_model, "serving_apis", missing)
     with caplog.at_level("WARNING", logger=export.__name__):
         result = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
                                          save_keras=False)
@@ -532,14 +534,14 @@ def test_a_failing_tflite_conversion_keeps_the_saved_model(exported, tmp_path, m
     gan = exported["mlp"].gan
     earlier = export.export_generator(gan, tmp_path, model_name="toy",
                                       tflite_quantization="float16")
-    convert = export._convert_tflite
+    convert = tflite.convert
 
     def failing(function, quantization):
         if quantization == "float16":
             raise RuntimeError("simulated converter failure\nwith details on a second line")
         return convert(function, quantization)
 
-    monkeypatch.setattr(export, "_convert_tflite", failing)
+    monkeypatch.setattr(tflite, "convert", failing)
     with caplog.at_level("WARNING", logger=export.__name__):
         result = export.export_generator(gan, tmp_path, model_name="toy",
                                          tflite_quantization="float16")
@@ -565,7 +567,7 @@ def test_every_tflite_conversion_failing_keeps_the_saved_model(exported, tmp_pat
     def failing(function, quantization):
         raise ValueError("cannot convert")
 
-    monkeypatch.setattr(export, "_convert_tflite", failing)
+    monkeypatch.setattr(tflite, "convert", failing)
     result = export.export_generator(exported["mlp"].gan, tmp_path, model_name="toy")
     assert result.tflite_paths == {}
     assert result.tflite_errors == {"float32": "ValueError: cannot convert"}
@@ -702,7 +704,7 @@ def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
 def test_the_export_console_script_is_declared():
     with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
         scripts = tomllib.load(f)["project"]["scripts"]
-    assert scripts["keras-wgan-export"] == "keras_wgan.export:run"
+    assert scripts["keras-wgan-export"] == "keras_wgan.cli.export:run"
 
 
 # ------------------------------------------------------- class-conditional
@@ -781,7 +783,7 @@ def test_conditional_warmup_requests_carry_the_label(conditional_exported):
                 for record in tf.data.TFRecordDataset(result.warmup_path)]
     assert [r.model_spec.signature_name for r in requests] == [
         "serving_default", "serving_default", "generate"]
-    for request, batch_size in zip(requests[:2], export.WARMUP_BATCH_SIZES):
+    for request, batch_size in zip(requests[:2], export.WARMUP_BATCH_SIZES, strict=True):
         label = tf.make_ndarray(request.inputs["label"])
         assert label.dtype == np.int32 and label.shape == (batch_size,)
         assert label.min() >= 0 and label.max() < NUM_CLASSES
@@ -909,27 +911,21 @@ def test_conditional_tflite_takes_the_label_and_refuses_bad_ones(conditional_exp
                 _tflite_runner(path)(latent=case.latent[:2], label=np.array(labels, np.int32))
 
 
-def test_num_classes_from_the_model_or_the_generator():
-    mlp, _ = architectures.build("mlp", (2,), units=4, num_classes=4)
-    dcgan, _ = architectures.build("dcgan", (28, 28, 1), filters=4, num_classes=5)
-    plain, _ = architectures.build("mlp", (2,), units=4)
-    assert export._generator_num_classes(mlp) == 4  # the label_embedding
-    assert export._generator_num_classes(dcgan) == 5  # ConditionalBatchNormalization
-    stand_in = types.SimpleNamespace()  # a model without num_classes: the generator's
-    assert export._conditioning(stand_in, mlp, {})["num_classes"] == 4
-    assert export._conditioning(types.SimpleNamespace(num_classes=4), mlp, {}) == {
+def test_the_classes_come_from_the_model():
+    from keras_wgan.export import metadata
+
+    assert metadata.conditioning(types.SimpleNamespace(num_classes=None), {}) == {
+        "num_classes": None, "class_names": None, "class_frequencies": None}
+    assert metadata.conditioning(types.SimpleNamespace(num_classes=4), {}) == {
         "num_classes": 4, "class_names": ["0", "1", "2", "3"], "class_frequencies": None}
     model = types.SimpleNamespace(num_classes=4, class_names=list("abcd"),
                                   class_frequencies=[1, 1, 1, 5])
-    assert export._conditioning(model, mlp, {}) == {
+    assert metadata.conditioning(model, {}) == {
         "num_classes": 4, "class_names": list("abcd"),
         "class_frequencies": [0.125, 0.125, 0.125, 0.625]}
-    with pytest.raises(ValueError, match=r"model.num_classes is 3 but the generator's label "
-                                         r"layer has 4 classes"):
-        export._conditioning(types.SimpleNamespace(num_classes=3), mlp, {})
-    with pytest.raises(ValueError, match=r"model.num_classes is 3 but its generator takes "
-                                         r"only latent vectors"):
-        export._conditioning(types.SimpleNamespace(num_classes=3), plain, {})
+    with pytest.raises(ValueError, match=r"model.num_classes must be None \(unconditional\) or "
+                                         r"a positive integer"):
+        metadata.conditioning(types.SimpleNamespace(num_classes=0), {})
 
 
 @pytest.mark.parametrize("name,metadata,pattern", [
