@@ -71,7 +71,7 @@ class ExportResult:
 
 def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=None, *,
                      metadata=None, max_samples=DEFAULT_MAX_SAMPLES, tflite=True,
-                     tflite_quantization=(), save_keras=True):
+                     tflite_quantization=(), save_keras=True, **format_settings):
     """Exports a WassersteinGAN's generator as a versioned SavedModel, TFLite and `.keras` files.
 
     Writes `<export_dir>/<model_name>/<version>/` (a SavedModel TF Serving
@@ -121,6 +121,8 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             float32 one: a sequence of `"float16"` and `"dynamic_int8"`
             (or one comma-separated string).
         save_keras: write `<model_name>.keras` (the whole WassersteinGAN).
+        **format_settings: settings of other registered formats, which read
+            them from `ExportJob.settings`.
 
     Returns:
         An `ExportResult` with the version and the paths written.
@@ -163,7 +165,7 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
         num_classes=conditioning["num_classes"],
         class_frequencies=conditioning["class_frequencies"], max_samples=int(max_samples),
         settings={"tflite": tflite, "tflite_quantization": quantizations,
-                  "save_keras": save_keras},
+                  "save_keras": save_keras, **format_settings},
         metadata={})
     formats = base.formats()
     plans = {f.name: f.planned(job) for f in formats}
