@@ -387,14 +387,38 @@ def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch
         raise ImportError("No module named 'tensorflow_serving'")
 
     monkeypatch.setattr(saved_model, "serving_apis", missing)
-    with caplog.at_level("WARNING", logger=export.__name__):
+    monkeypatch.setattr(saved_model, "_told_no_serving_api", False, raising=False)
+    with caplog.at_level("INFO", logger=export.__name__):
         result = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
                                          save_keras=False)
-    assert result.warmup_path is None
+        again = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
+                                        save_keras=False)
+    assert result.warmup_path is None and again.warmup_path is None
     assert not os.path.exists(os.path.join(result.saved_model_dir, "assets.extra",
                                            export.WARMUP_FILENAME))
     assert os.path.isfile(result.metadata_path)
-    assert "tensorflow-serving-api" in caplog.text
+    # A default install (no serving extra) is told once, in one plain line below WARNING.
+    told = [r for r in caplog.records if "tensorflow-serving-api" in r.getMessage()]
+    assert [r.levelname for r in told] == ["INFO"]
+    assert "\n" not in told[0].getMessage() and "keras-wgan[serving]" in told[0].getMessage()
+
+
+def test_the_export_command_says_when_the_warmup_is_not_written(exported, tmp_path,
+                                                                monkeypatch, capsys):
+    from keras_wgan.cli import export as export_cli
+
+    def missing():
+        raise ImportError("No module named 'tensorflow_serving'")
+
+    monkeypatch.setattr(saved_model, "serving_apis", missing)
+    checkpoint = tmp_path / "toy.keras"
+    exported["mlp"].gan.save(checkpoint)
+    code = export_cli.main([f"--checkpoint={checkpoint}", f"--export_dir={tmp_path / 'e'}",
+                            "--model_name=toy"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert ("  TF Serving warmup: not written (pip install 'keras-wgan[serving]' adds it)"
+            in out.splitlines()), out
 
 
 def test_keras_file_round_trips(exported):

@@ -69,6 +69,8 @@ def _main(values, argv):
         print(f"  TFLite ({quantization}): not written, the conversion failed: {error}")
     if result.keras_path:
         print(f"  Keras: {result.keras_path}")
+    if result.warmup_path is None:
+        print("  TF Serving warmup: not written (pip install 'keras-wgan[serving]' adds it)")
     return 0
 
 

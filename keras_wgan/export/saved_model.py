@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 WARMUP_FILENAME = "tf_serving_warmup_requests"
 # Batch sizes of the serving_default warmup requests.
 WARMUP_BATCH_SIZES = (1, 64)
+# Whether this process has said that the warmup requests need the serving extra.
+_told_no_serving_api = False
 
 
 @register
@@ -219,15 +221,19 @@ def write_warmup_requests(path, model_name, latent_dim, max_samples, num_classes
     Requests: `serving_default` with batches of `WARMUP_BATCH_SIZES` latent
     vectors (and random labels in [0, num_classes) for a conditional
     generator), and one `generate` call (label -1, random classes, when
-    conditional). Returns False (and logs a warning) without
-    tensorflow-serving-api, the optional `serving` extra.
+    conditional). Returns False without tensorflow-serving-api, the optional
+    `serving` extra (`pip install 'keras-wgan[serving]'`): a default install
+    exports without warmup, which the process says once, in one INFO line.
     """
+    global _told_no_serving_api
     try:
         predict_pb2, prediction_log_pb2 = serving_apis()
     except ImportError:
-        logger.warning("tensorflow-serving-api is not installed (pip install "
-                       "'keras-wgan[serving]'): exporting without %s, so TF Serving's "
-                       "first requests will be slow", WARMUP_FILENAME)
+        if not _told_no_serving_api:
+            _told_no_serving_api = True
+            logger.info("exporting without TF Serving warmup requests, so a server's first "
+                        "requests are slower: pip install 'keras-wgan[serving]' "
+                        "(tensorflow-serving-api) adds them")
         return False
     rng = np.random.default_rng(0)
     requests = []
