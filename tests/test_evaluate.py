@@ -186,7 +186,7 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
         {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0],
          "dataset": str(tmp_path / "white.npz")}))
     code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=20",
-                          "--feature_network=none"])
+                              "--feature_network=none"])
     out, err = capsys.readouterr()
     assert code == 0, err
     result = json.loads(out)["metrics"]
@@ -199,7 +199,7 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
     # More generated samples than real images: the SWD compares as many of each as there
     # are real ones, and says so.
     code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=60",
-                          "--feature_network=none"])
+                              "--feature_network=none"])
     out, err = capsys.readouterr()
     assert code == 0, err
     report = json.loads(out)
@@ -219,3 +219,23 @@ def test_cli_reads_a_flagfile(tmp_path, capsys):
     flagfile.write_text(f"--saved_model=nowhere\n--output={tmp_path}\n")
     assert evaluate_cli.main([f"--flagfile={flagfile}"]) == 2  # read: --output was checked
     assert "--output=" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_a_corrupt_metadata_file_is_named(tmp_path, capsys, content):
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.serving_default = tf.function(
+        lambda latent: {"samples": latent * 0.0},
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")])
+    export = tmp_path / "toy" / "1"
+    tf.saved_model.save(module, str(export), signatures={"serving_default": module.serving_default})
+    metadata = export / "assets.extra" / "keras_wgan.json"
+    metadata.parent.mkdir()
+    metadata.write_text(content)
+    code = evaluate_cli.main([f"--saved_model={export}"])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"keras_wgan.evaluation: error: --saved_model={export}: "
+                               f"{metadata} is not a JSON object"), lines

@@ -152,8 +152,15 @@ def _load_saved_model(path):
     metadata = {}
     metadata_path = os.path.join(path, METADATA_PATH)
     if os.path.isfile(metadata_path):
-        with open(metadata_path) as f:
-            metadata = json.load(f)
+        try:
+            with open(metadata_path) as f:
+                metadata = json.load(f)
+            if not isinstance(metadata, dict):
+                raise ValueError(f"found a {type(metadata).__name__}")
+        except ValueError as error:  # JSON and UTF-8 decoding errors included
+            raise EvaluationError(f"--saved_model={path}: {metadata_path} is not a JSON object "
+                                  f"({cli.one_line(error)}): expected the export's metadata") \
+                from error
     latent_dim = metadata.get("latent_dim") or inputs["latent"].shape[-1]
     sample_shape = metadata.get("sample_shape") or outputs["samples"].shape[1:]
     if latent_dim is None or None in list(sample_shape):
