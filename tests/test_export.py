@@ -1007,3 +1007,28 @@ def test_cli_records_class_names(conditional_exported, tmp_path):
     metadata = json.load(open(tmp_path / "exports" / "toy" / "1" / "assets.extra"
                               / "keras_wgan.json"))
     assert (metadata["num_classes"], metadata["class_names"]) == (3, ["zero", "one", "two"])
+
+
+def test_sigterm_during_the_export_command_says_what_was_written(exported, tmp_path):
+    # SIGTERM arrives while the float32 TFLite file is converted, after the
+    # SavedModel version is published: the command says so and exits 143.
+    checkpoint = tmp_path / "toy.keras"
+    exported["mlp"].gan.save(checkpoint)
+    script = ("import os, signal, sys\n"
+              "from keras_wgan.cli import export\n"
+              "from keras_wgan.export import tflite\n"
+              "def convert(module, quantization):\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n"
+              "    raise AssertionError('SIGTERM was not delivered')\n"
+              "tflite.convert = convert\n"
+              "sys.argv = ['keras-wgan-export', *sys.argv[1:]]\n"
+              "export.run()\n")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=REPO)
+    process = _run([sys.executable, "-c", script, f"--checkpoint={checkpoint}",
+                    f"--export_dir={tmp_path / 'e'}", "--model_name=toy"], env=env)
+    model_dir = tmp_path / "e" / "toy"
+    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
+    assert process.returncode == 143, process.stderr[-2000:]
+    assert lines == [f"keras_wgan.export: stopped by SIGTERM; written before it: {model_dir / '1'}"
+                     "; the export's other files were not written"], lines
+    assert sorted(os.listdir(model_dir)) == ["1"]  # no temporary file left

@@ -349,7 +349,7 @@ def stop_on_sigterm():
     and its temporary files left behind.
     """
     def handler(signum, frame):
-        raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
+        raise Terminated(f"stopped by {signal.Signals(signum).name}")
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:

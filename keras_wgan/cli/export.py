@@ -6,8 +6,12 @@
 
 Writes what `keras_wgan.export.export_checkpoint` writes and prints the paths.
 An invalid argument prints one line on stderr and exits with status 2, without
-a traceback.
+a traceback. SIGTERM stops the export with status 143 and one line naming the
+files written before it (a published SavedModel version stays; temporary
+files are removed).
 """
+
+import sys
 
 from absl import flags
 from absl import logging as absl_logging
@@ -55,12 +59,19 @@ def _main(values, argv):
     metadata = {key: values[key].value for key in ("dataset", "architecture", "class_names")
                 if values[key].value is not None}
     try:
-        result = export_lib.export_checkpoint(
-            values.checkpoint, values.export_dir, model_name=values.model_name,
-            version=values.version, metadata=metadata, max_samples=values.max_samples,
-            tflite_quantization=values.tflite_quantization)
+        with common.stop_on_sigterm():
+            result = export_lib.export_checkpoint(
+                values.checkpoint, values.export_dir, model_name=values.model_name,
+                version=values.version, metadata=metadata, max_samples=values.max_samples,
+                tflite_quantization=values.tflite_quantization)
     except (ValueError, OSError) as error:
         return common.fail(error, prog=PROG)
+    except common.Terminated as stop:
+        written = getattr(stop, "export_published", ())
+        said = f"written before it: {', '.join(written)}" if written else "nothing was written"
+        print(f"{PROG}: {stop}; {said}; the export's other files were not written",
+              file=sys.stderr)
+        return stop.exit_code
     print(f"exported {values.model_name!r} version {result.version}:")
     print(f"  SavedModel: {result.saved_model_dir}")
     for quantization, path in result.tflite_paths.items():

@@ -134,6 +134,10 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             or a model that is not a WassersteinGAN.
         FileExistsError: if the version already exists.
 
+    An exception raised while writing (`KeyboardInterrupt` included) leaves no
+    temporary file and carries `export_published`, the tuple of the paths
+    published before it, so that a caller can say what exists.
+
     Example:
     >>> import keras_wgan, keras_wgan.export
     >>> generator, critic = keras_wgan.architectures.build("mlp", (2,), units=16)
