@@ -92,7 +92,8 @@ def exported(tmp_path_factory):
                               metadata={"dataset": "mnist", "architecture": "dcgan"})),
     ]:
         result = export.export_generator(gan, root / "exports", model_name=name, **options)
-        latent = rng.normal(size=(64, gan.latent_dim)).astype("float32")
+        batch = options.get("max_samples", 64)  # serving_default refuses larger batches
+        latent = rng.normal(size=(batch, gan.latent_dim)).astype("float32")
         expected = keras.ops.convert_to_numpy(gan.generator(latent, training=False))
         np.save(data_dir / f"{name}_latent.npy", latent)
         np.save(data_dir / f"{name}_expected.npy", expected)
@@ -285,7 +286,7 @@ def test_tflite_matches_saved_model(exported, loaded, name, quantization):
     got = runner(latent=case.latent)
     want = loaded[name].signatures["serving_default"](latent=tf.constant(case.latent))
     assert got["samples"].dtype == np.float32
-    assert got["samples"].shape == (64, *case.sample_shape)
+    assert got["samples"].shape == (len(case.latent), *case.sample_shape)
     error = np.abs(got["samples"] - want["samples"].numpy()).max()
     assert error <= TFLITE_TOLERANCE[quantization], (quantization, error)
     if name == "dcgan":
@@ -320,6 +321,49 @@ def test_generate_refuses_num_samples_out_of_range(loaded, name, num_samples, ma
                        match=rf"num_samples must be in \[1, {maximum}\].*received.*"
                              rf"\[{num_samples}\]"):
         generate(num_samples=tf.constant(num_samples), seed=tf.constant(1, tf.int64))
+
+
+@pytest.mark.parametrize("name, maximum", [("mlp", MLP_MAX_SAMPLES), ("dcgan", 1024)])
+def test_serving_default_refuses_a_batch_above_max_samples(exported, loaded, name, maximum):
+    serve = loaded[name].signatures["serving_default"]
+    latent_dim = exported[name].gan.latent_dim
+    assert serve(latent=tf.zeros((maximum, latent_dim)))["samples"].shape[0] == maximum
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=rf"latent batch must be at most max_samples={maximum} .*"
+                             rf"received.*\[{maximum + 1}\]"):
+        serve(latent=tf.zeros((maximum + 1, latent_dim)))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_serving_default_refuses_non_finite_latents(loaded, value):
+    latent = np.zeros((3, 2), np.float32)
+    latent[1, 0] = value
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"latent must hold finite numbers"):
+        loaded["mlp"].signatures["serving_default"](latent=tf.constant(latent))
+
+
+def test_warmup_requests_stay_within_max_samples(exported):
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    result = exported["mlp"].result
+    requests = [prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
+                for record in tf.data.TFRecordDataset(result.warmup_path)]
+    batches = [tf.make_ndarray(r.inputs["latent"]).shape for r in requests[:2]]
+    assert batches == [(1, 2), (MLP_MAX_SAMPLES, 2)]
+    assert tf.make_ndarray(requests[2].inputs["num_samples"]) == MLP_MAX_SAMPLES
+
+
+def test_max_samples_is_bounded_by_what_one_request_can_hold(exported, tmp_path):
+    # One dcgan 28x28x1 sample costs 4 * 128 latent + 4 * 784 samples + 784 image bytes =
+    # 4432 bytes; a protobuf message holds 2**31 - 1 bytes: 484,540 samples at most.
+    gan = exported["dcgan"].gan
+    assert gan.latent_dim == 128
+    with pytest.raises(ValueError, match=r"max_samples must be an integer in \[1, 484540\] "
+                                         r"\(.*2 GiB.*\), received 484541"):
+        export.export_generator(gan, tmp_path, max_samples=484_541)
+    with pytest.raises(ValueError, match=r"max_samples must be an integer in \[1, 268435455\]"):
+        export.export_generator(gan, tmp_path, max_samples=2_000_000_000)
+    assert not os.listdir(tmp_path)  # refused before anything is written
 
 
 def test_generate_accepts_the_maximum(loaded):
@@ -699,8 +743,9 @@ def test_malicious_keras_files_are_refused(malicious_keras_files, tmp_path, kind
 
 
 # ------------------------------------------------------- CLI bad input
-@pytest.mark.parametrize("case", ["unknown_flag", "bad_integer", "no_checkpoint",
-                                  "positional", "bad_model_name", "garbage_file"])
+@pytest.mark.parametrize("case", ["unknown_flag", "bad_integer", "huge_max_samples",
+                                  "no_checkpoint", "positional", "bad_model_name",
+                                  "garbage_file"])
 def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(b"\x00not a zip archive" * 64)
@@ -708,6 +753,8 @@ def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
     args, expected = {
         "unknown_flag": ([checkpoint, "--no_such_flag=1"], "no_such_flag"),
         "bad_integer": ([checkpoint, "--max_samples=many"], "max_samples"),
+        "huge_max_samples": ([checkpoint, "--max_samples=2000000000"],
+                             "max_samples must be an integer in [1, 268435455]"),
         "no_checkpoint": ([], "checkpoint"),
         "positional": ([checkpoint, "extra"], "extra"),
         "bad_model_name": ([checkpoint, "--model_name=a/b"], "model_name"),

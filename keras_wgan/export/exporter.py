@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 
 from keras_wgan import checkpointing, validation
@@ -22,8 +23,10 @@ from keras_wgan.export.options import (
     DEFAULT_MAX_SAMPLES,
     DEFAULT_MODEL_NAME,
     check_max_samples,
+    check_max_samples_bound,
     check_model_name,
     check_quantizations,
+    max_samples_bound,
 )
 from keras_wgan.export.saved_model import WARMUP_FILENAME
 from keras_wgan.model import WassersteinGAN
@@ -112,8 +115,10 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
             classes for `label=-1`. Keys the export computes itself
             (latent_dim, sample_shape, num_classes, version,
             generator_steps...) are refused.
-        max_samples: the largest `num_samples` the `generate` signature
-            accepts, an integer >= 1.
+        max_samples: the largest batch one request may ask for: the
+            `latent` batch of `serving_default` and the `num_samples` of
+            `generate`; an integer >= 1, at most what one 2 GiB protobuf
+            message of requests or responses of this model can hold.
         tflite: write the TFLite files. A conversion that fails does not
             fail the export (the SavedModel is already published): it is
             logged and recorded in `ExportResult.tflite_errors`.
@@ -155,6 +160,9 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     value_range = metadata_lib.value_range(training_metadata, is_image)
     conditioning = metadata_lib.conditioning(model, training_metadata)
     training_metadata.update(conditioning, value_range=value_range)
+    check_max_samples_bound("max_samples", max_samples, max_samples_bound(
+        model.latent_dim, math.prod(sample_shape), is_image,
+        conditioning["num_classes"] is not None))
 
     model_dir = os.path.join(os.fspath(export_dir), model_name)
     os.makedirs(model_dir, exist_ok=True)

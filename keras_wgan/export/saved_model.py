@@ -5,7 +5,10 @@
 - `serving_default`: `latent` float32 [None, latent_dim] -> `samples`
   float32 [None, *sample_shape] (the generator's output, in the data's range)
   and, for images, `images` uint8 [None, H, W, C] (the value range mapped to
-  0-255 and rounded, ready to encode as PNG);
+  0-255 and rounded, ready to encode as PNG). A batch above max_samples (set
+  at export, recorded in the metadata) or a latent that is not finite is
+  refused with an InvalidArgument error saying so, so that one request
+  cannot take the server's memory;
 - `generate`: `num_samples` int32 scalar and `seed` int64 scalar -> the
   same outputs, for latent vectors drawn inside the model by a stateless
   (Philox) normal generator seeded from `seed`: the same seed gives the same
@@ -133,7 +136,17 @@ class _GeneratorModule(tf.Module):
                 with tf.control_dependencies([check]):
                     return tf.zeros([0, latent_dim], tf.float32)
 
-            return tf.cond(valid, accept, refuse)
+            latent = tf.cond(valid, accept, refuse)
+            # One request may not allocate without bound, nor turn NaN into samples.
+            batch = tf.shape(latent)[0]
+            batch_check = tf.debugging.Assert(batch <= max_samples, [
+                f"latent batch must be at most max_samples={max_samples} (set at export), "
+                "received a batch of:", batch])
+            with tf.control_dependencies([batch_check]):
+                finite_check = tf.debugging.Assert(tf.reduce_all(tf.math.is_finite(latent)), [
+                    "latent must hold finite numbers (no NaN or infinity)"])
+            with tf.control_dependencies([batch_check, finite_check]):
+                return tf.identity(latent)
 
         def generated_latent(num_samples, seed):
             in_range = tf.logical_and(num_samples >= 1, num_samples <= max_samples)
@@ -237,7 +250,7 @@ def write_warmup_requests(path, model_name, latent_dim, max_samples, num_classes
         return False
     rng = np.random.default_rng(0)
     requests = []
-    for batch_size in WARMUP_BATCH_SIZES:
+    for batch_size in (min(size, max_samples) for size in WARMUP_BATCH_SIZES):
         request = predict_pb2.PredictRequest()
         request.model_spec.name = model_name
         request.model_spec.signature_name = "serving_default"

@@ -8,7 +8,9 @@ takes `latent` and, for a conditional generator, `label`. The converter drops
 [0, num_classes) or a batch mismatch fails `invoke()` with TFLite's own
 `RuntimeError` ("gather index out of bounds", "RESHAPE ... failed"), which
 does not name `label`: apps that want a clear message check the labels
-before invoking. `generate` is not converted: its stateless random ops need
+before invoking. For the same reason the TFLite files refuse neither a batch
+above max_samples nor non-finite latents: an app runs them in its own
+memory. `generate` is not converted: its stateless random ops need
 TF Select ops that the pip interpreters cannot run, so an app draws the latent
 vectors itself.
 
