@@ -44,12 +44,13 @@ def _job(gan, root):
 
 
 def test_the_registry_knows_every_format_once():
-    assert FORMAT_NAMES == ["saved_model", "tflite", "keras"]
+    assert FORMAT_NAMES[0] == "saved_model"  # published first
+    assert {"saved_model", "tflite", "keras"} <= set(FORMAT_NAMES)
     assert len(set(FORMAT_NAMES)) == len(FORMAT_NAMES)
     assert [f.name for f in base.formats() if f.publishes_version] == ["saved_model"]
     with pytest.raises(ValueError, match="export format must be one of saved_model, tflite, "
-                                         "keras, received 'onnx'"):
-        base.get("onnx")
+                                         "keras.*, received 'no_such_format'"):
+        base.get("no_such_format")
     with pytest.raises(ValueError, match="export format name must be new"):
         base.register(type(base.get("tflite")))
 
