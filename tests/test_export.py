@@ -20,11 +20,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-import tomllib
 
 from keras_wgan import WassersteinGAN, architectures, export, training
 from keras_wgan.evaluation import command as evaluate
-from keras_wgan.export import publish, saved_model, tflite
+from keras_wgan.export import saved_model, tflite
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -372,60 +371,7 @@ def test_generate_accepts_the_maximum(loaded):
     assert out["samples"].shape == (MLP_MAX_SAMPLES, 2)
 
 
-# ------------------------------------------------- versions and atomicity
-def _numeric_dirs(model_dir):
-    return sorted(int(n) for n in os.listdir(model_dir) if n.isdigit())
-
-
-def test_versions_increment_and_are_never_overwritten(exported, tmp_path):
-    gan = exported["mlp"].gan
-    first = export.export_generator(gan, tmp_path, model_name="toy")
-    second = export.export_generator(gan, tmp_path, model_name="toy")
-    assert (first.version, second.version) == (1, 2)
-    assert _numeric_dirs(tmp_path / "toy") == [1, 2]
-    # The files beside the versions describe the newest export.
-    assert json.load(open(second.side_metadata_path))["version"] == 2
-
-    quantized = export.export_generator(gan, tmp_path, model_name="toy",
-                                        tflite_quantization="float16")
-    assert quantized.version == 3 and os.path.isfile(quantized.tflite_paths["float16"])
-    chosen = export.export_generator(gan, tmp_path, model_name="toy", version=7, tflite=False,
-                                     save_keras=False)
-    assert chosen.version == 7 and chosen.tflite_paths == {} and chosen.keras_path is None
-    # Files of earlier exports that the newest did not write are gone.
-    assert sorted(os.listdir(tmp_path / "toy")) == ["1", "2", "3", "7", "toy.json"]
-    nxt = export.export_generator(gan, tmp_path, model_name="toy", tflite=False,
-                                  save_keras=False)
-    assert nxt.version == 8
-
-    before = os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb"))
-    with pytest.raises(FileExistsError, match=r"version 1 of model 'toy' already exists"):
-        export.export_generator(gan, tmp_path, model_name="toy", version=1)
-    assert os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb")) == before
-
-
-@pytest.mark.parametrize("owner, failing", [(saved_model, "write_warmup_requests"),
-                                            (publish.Publisher, "publish_version")])
-def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, owner, failing):
-    gan = exported["mlp"].gan
-    good = export.export_generator(gan, tmp_path, model_name="toy")
-    side_files = {path: open(path, "rb").read()
-                  for path in [good.side_metadata_path, good.keras_path,
-                               *good.tflite_paths.values()]}
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("simulated crash")
-
-    monkeypatch.setattr(owner, failing, crash)
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        export.export_generator(gan, tmp_path, model_name="toy")
-    model_dir = tmp_path / "toy"
-    assert _numeric_dirs(model_dir) == [1]
-    assert [n for n in os.listdir(model_dir) if n.startswith(".tmp-")] == []
-    for path, content in side_files.items():
-        assert open(path, "rb").read() == content, path
-
-
+# --------------------------------------------------- without serving extras
 def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch, caplog):
     def missing():
         raise ImportError("No module named 'tensorflow_serving'")
@@ -445,24 +391,6 @@ def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch
     told = [r for r in caplog.records if "tensorflow-serving-api" in r.getMessage()]
     assert [r.levelname for r in told] == ["INFO"]
     assert "\n" not in told[0].getMessage() and "keras-wgan[serving]" in told[0].getMessage()
-
-
-def test_the_export_command_says_when_the_warmup_is_not_written(exported, tmp_path,
-                                                                monkeypatch, capsys):
-    from keras_wgan.cli import export as export_cli
-
-    def missing():
-        raise ImportError("No module named 'tensorflow_serving'")
-
-    monkeypatch.setattr(saved_model, "serving_apis", missing)
-    checkpoint = tmp_path / "toy.keras"
-    exported["mlp"].gan.save(checkpoint)
-    code = export_cli.main([f"--checkpoint={checkpoint}", f"--export_dir={tmp_path / 'e'}",
-                            "--model_name=toy"])
-    out = capsys.readouterr().out
-    assert code == 0
-    assert ("  TF Serving warmup: not written (pip install 'keras-wgan[serving]' adds it)"
-            in out.splitlines()), out
 
 
 def test_keras_file_round_trips(exported):
@@ -503,39 +431,7 @@ def test_rejects_a_model_that_is_not_a_wgan(exported, tmp_path):
         export.export_generator(exported["mlp"].gan.generator, tmp_path)
 
 
-# ------------------------------------------------------------------- CLI
-def test_cli_exports_a_checkpoint(exported, tmp_path):
-    checkpoint = tmp_path / "model.keras"
-    exported["mlp"].gan.save(checkpoint)
-    process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
-                    f"--export_dir={tmp_path / 'exports'}", "--model_name=toy",
-                    "--dataset=8gaussians", "--architecture=mlp",
-                    "--tflite_quantization=float16"],
-                   cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode == 0, process.stderr[-3000:]
-    assert "version 1" in process.stdout
-    model_dir = tmp_path / "exports" / "toy"
-    assert _numeric_dirs(model_dir) == [1]
-    assert os.path.isfile(model_dir / "toy.float16.tflite")
-    metadata = json.load(open(model_dir / "1" / "assets.extra" / "keras_wgan.json"))
-    assert metadata["dataset"] == "8gaussians" and metadata["architecture"] == "mlp"
-    assert metadata["generator_steps"] == 1
-
-
-def test_cli_missing_checkpoint_is_one_line(tmp_path):
-    missing = tmp_path / "nope.keras"
-    process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={missing}",
-                    f"--export_dir={tmp_path / 'exports'}"],
-                   cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode == 2
-    assert "Traceback" not in process.stderr
-    errors = [line for line in process.stderr.splitlines()
-              if line.startswith("keras_wgan.export: error:")]
-    assert len(errors) == 1, process.stderr
-    assert str(missing) in errors[0] and "does not exist" in errors[0]
-    assert not os.path.exists(tmp_path / "exports")
-
-
+# --------------------------------------------------------- mixed precision
 def test_a_mixed_bfloat16_generator_exports_in_float32(tmp_path):
     import keras
 
@@ -642,29 +538,6 @@ def test_every_tflite_conversion_failing_keeps_the_saved_model(exported, tmp_pat
     assert tf.saved_model.load(result.saved_model_dir).signatures["serving_default"]
 
 
-# --------------------------------------- temporary files of killed exports
-def test_stale_temporary_files_of_dead_processes_are_removed(exported, tmp_path):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    live = os.getpid()
-    model_dir = tmp_path / "toy"
-    model_dir.mkdir()
-    stale = [model_dir / f".tmp-3-{dead.pid}", model_dir / f".tmp-{dead.pid}-toy.tflite",
-             model_dir / f".tmp-{dead.pid}-toy.keras"]
-    kept = [model_dir / f".tmp-4-{live}", model_dir / f".tmp-{live}-toy.float16.tflite",
-            model_dir / ".tmp-notes"]  # a live process's, and a name no export writes
-    for path in stale[:1] + kept[:1]:
-        path.mkdir()
-        (path / "saved_model.pb").write_bytes(b"half")
-    for path in stale[1:] + kept[1:]:
-        path.write_bytes(b"half")
-    result = export.export_generator(exported["mlp"].gan, tmp_path, model_name="toy",
-                                     tflite=False, save_keras=False)
-    assert result.version == 1
-    assert [p.name for p in stale if p.exists()] == []
-    assert [p.name for p in kept if not p.exists()] == []
-
-
 # --------------------------------------------------- corrupt .keras files
 def _truncated_keras(gan, path):
     gan.save(path)
@@ -740,42 +613,6 @@ def test_malicious_keras_files_are_refused(malicious_keras_files, tmp_path, kind
     with pytest.raises(ValueError, match=r"--checkpoint .* cannot be loaded"):
         evaluate.load_generator(checkpoint=files[kind])
     assert not marker.exists()
-
-
-# ------------------------------------------------------- CLI bad input
-@pytest.mark.parametrize("case", ["unknown_flag", "bad_integer", "huge_max_samples",
-                                  "no_checkpoint", "positional", "bad_model_name",
-                                  "garbage_file"])
-def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
-    garbage = tmp_path / "garbage.keras"
-    garbage.write_bytes(b"\x00not a zip archive" * 64)
-    checkpoint = f"--checkpoint={garbage}"
-    args, expected = {
-        "unknown_flag": ([checkpoint, "--no_such_flag=1"], "no_such_flag"),
-        "bad_integer": ([checkpoint, "--max_samples=many"], "max_samples"),
-        "huge_max_samples": ([checkpoint, "--max_samples=2000000000"],
-                             "max_samples must be an integer in [1, 268435455]"),
-        "no_checkpoint": ([], "checkpoint"),
-        "positional": ([checkpoint, "extra"], "extra"),
-        "bad_model_name": ([checkpoint, "--model_name=a/b"], "model_name"),
-        "garbage_file": ([checkpoint], "is not a valid .keras file"),
-    }[case]
-    process = _run([sys.executable, "-m", "keras_wgan.export",
-                    f"--export_dir={tmp_path / 'exports'}", *args],
-                   cwd=tmp_path, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode == 2, (process.returncode, process.stderr[-2000:])
-    assert "Traceback" not in process.stderr
-    assert "FATAL" not in process.stderr and "--helpshort" not in process.stderr
-    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
-    assert len(lines) == 1, process.stderr
-    assert lines[0].startswith("keras_wgan.export: error:") and expected in lines[0], lines
-    assert not os.path.exists(tmp_path / "exports")
-
-
-def test_the_export_console_script_is_declared():
-    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
-        scripts = tomllib.load(f)["project"]["scripts"]
-    assert scripts["keras-wgan-export"] == "keras_wgan.cli.export:run"
 
 
 # ------------------------------------------------------- class-conditional
@@ -1038,44 +875,3 @@ def test_every_conditional_architecture_exports_tflite_with_labels(tmp_path, arc
         _tflite_runner(result.tflite_paths["float32"])(latent=latent, label=labels - 1)
 
 
-def test_cli_records_class_names(conditional_exported, tmp_path):
-    checkpoint = tmp_path / "model.keras"
-    conditional_exported["cmlp"].gan.save(checkpoint)
-    command = [sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
-               f"--export_dir={tmp_path / 'exports'}", "--model_name=toy"]
-    env = dict(_subprocess_env(), PYTHONPATH=REPO)
-    process = _run(command + ["--class_names=zero,one"], cwd=tmp_path, env=env)
-    assert process.returncode == 2 and "Traceback" not in process.stderr
-    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
-    assert lines == ["keras_wgan.export: error: class_names must be 3 strings (num_classes=3), "
-                     "received ['zero', 'one']"], process.stderr[-2000:]
-    process = _run(command + ["--class_names=zero,one,two"], cwd=tmp_path, env=env)
-    assert process.returncode == 0, process.stderr[-3000:]
-    metadata = json.load(open(tmp_path / "exports" / "toy" / "1" / "assets.extra"
-                              / "keras_wgan.json"))
-    assert (metadata["num_classes"], metadata["class_names"]) == (3, ["zero", "one", "two"])
-
-
-def test_sigterm_during_the_export_command_says_what_was_written(exported, tmp_path):
-    # SIGTERM arrives while the float32 TFLite file is converted, after the
-    # SavedModel version is published: the command says so and exits 143.
-    checkpoint = tmp_path / "toy.keras"
-    exported["mlp"].gan.save(checkpoint)
-    script = ("import os, signal, sys\n"
-              "from keras_wgan.cli import export\n"
-              "from keras_wgan.export import tflite\n"
-              "def convert(module, quantization):\n"
-              "    os.kill(os.getpid(), signal.SIGTERM)\n"
-              "    raise AssertionError('SIGTERM was not delivered')\n"
-              "tflite.convert = convert\n"
-              "sys.argv = ['keras-wgan-export', *sys.argv[1:]]\n"
-              "export.run()\n")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=REPO)
-    process = _run([sys.executable, "-c", script, f"--checkpoint={checkpoint}",
-                    f"--export_dir={tmp_path / 'e'}", "--model_name=toy"], env=env)
-    model_dir = tmp_path / "e" / "toy"
-    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
-    assert process.returncode == 143, process.stderr[-2000:]
-    assert lines == [f"keras_wgan.export: stopped by SIGTERM; written before it: {model_dir / '1'}"
-                     "; the export's other files were not written"], lines
-    assert sorted(os.listdir(model_dir)) == ["1"]  # no temporary file left
