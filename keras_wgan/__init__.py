@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 # The public submodules, imported on first attribute access.
 _SUBMODULES = (
-    "architectures", "augment", "checkpointing", "data", "distribute", "ema", "evaluate",
+    "architectures", "augment", "checkpointing", "data", "distribute", "ema",
     "evaluation", "export", "idx", "losses", "metrics", "monitoring", "penalties", "recipes",
     "settings", "training", "validation",
 )

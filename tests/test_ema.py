@@ -187,11 +187,13 @@ def test_pictures_and_export_sample_from_the_ema_generator(tmp_path, monkeypatch
     np.testing.assert_allclose(seen["samples"], gan.ema_generator(pictures._latent), rtol=1e-5)
     assert not np.allclose(seen["samples"], gan.generator(pictures._latent))
 
-    def module(generator, *args):
+    def served(generator):
         seen["exported"] = generator
         raise _Captured
 
-    monkeypatch.setattr(export, "_GeneratorModule", module)
+    from keras_wgan.export import graph
+
+    monkeypatch.setattr(graph, "float32_generator", served)
     with pytest.raises(_Captured):
         export.export_generator(gan, tmp_path / "exports")
     assert seen["exported"] is gan.ema_generator

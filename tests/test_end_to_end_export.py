@@ -1,4 +1,4 @@
-"""End to end: `python -m keras_wgan.train_main` trains and exports every architecture.
+"""End to end: `python train_main.py` trains and exports every architecture.
 
 Each case trains two generator steps of a tiny network on a small `.npz`
 file the test writes, in a subprocess as a user runs it, then checks that
@@ -46,7 +46,7 @@ def test_train_main_exports_saved_model_and_tflite(tmp_path, architecture, sampl
     _write_dataset(dataset, sample_shape)
     export_dir = tmp_path / "exports"
     process = subprocess.run(
-        [sys.executable, "-m", "keras_wgan.train_main", f"--dataset={dataset}",
+        [sys.executable, os.path.join(REPO, "train_main.py"), f"--dataset={dataset}",
          f"--architecture={architecture}", "--train_steps=2", "--batch_size=4",
          "--critic_steps=1", f"--output_dir={tmp_path / 'run'}", f"--export_dir={export_dir}",
          "--monitor_every_epochs=0", "--verbose=0", f"--mixed_precision={mixed_precision}",

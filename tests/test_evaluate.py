@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from keras_wgan import evaluate
+from keras_wgan.cli import evaluate as evaluate_cli
+from keras_wgan.evaluation import command as evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +36,7 @@ def generator(sample_shape, latent_dim=2, dataset="no_such.npz"):
 
 def run_module(*args, cwd=ROOT):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "keras_wgan.evaluate", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "keras_wgan.evaluation", *args], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -89,27 +90,27 @@ def test_cli_refuses_too_many_samples_in_one_line(num_samples, tmp_path):
     lines = program_lines(completed.stderr)
     assert completed.returncode == 2 and completed.stdout == ""
     assert len(lines) == 1 and "Traceback" not in completed.stderr, completed.stderr
-    assert lines[0].startswith(f"keras_wgan.evaluate: error: --num_samples={num_samples} is "
+    assert lines[0].startswith(f"keras_wgan.evaluation: error: --num_samples={num_samples} is "
                                "too large for samples of shape (2,)")
     assert "expected at most 10000 samples" in lines[0]
 
 
 def test_cli_refuses_an_output_that_is_a_directory_before_evaluating(tmp_path, capsys):
-    code = evaluate.main(["--saved_model=nowhere", f"--output={tmp_path}"])
+    code = evaluate_cli.main(["--saved_model=nowhere", f"--output={tmp_path}"])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
-        f"keras_wgan.evaluate: error: --output={tmp_path}: is a directory; expected a file path "
+        f"keras_wgan.evaluation: error: --output={tmp_path}: is a directory; expected a file path "
         "for the JSON report"]
 
 
 def test_cli_refuses_an_output_in_a_missing_directory(tmp_path, capsys):
     target = tmp_path / "missing" / "report.json"
-    code = evaluate.main(["--saved_model=nowhere", f"--output={target}"])
+    code = evaluate_cli.main(["--saved_model=nowhere", f"--output={target}"])
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip().splitlines() == [
-        f"keras_wgan.evaluate: error: --output={target}: {target.parent} is not an existing "
+        f"keras_wgan.evaluation: error: --output={target}: {target.parent} is not an existing "
         "directory"]
 
 
@@ -124,7 +125,7 @@ def test_cli_argument_errors_exit_2_in_one_line(args, message):
     completed = run_module(*args)
     lines = program_lines(completed.stderr)
     assert completed.returncode == 2 and completed.stdout == ""
-    assert lines == [f"keras_wgan.evaluate: error: {message}"]
+    assert lines == [f"keras_wgan.evaluation: error: {message}"]
 
 
 def _save_toy_generator(directory):
@@ -184,8 +185,8 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
     (export / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
         {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0],
          "dataset": str(tmp_path / "white.npz")}))
-    code = evaluate.main([f"--saved_model={export}", "--num_samples=20",
-                          "--feature_network=none"])
+    code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=20",
+                              "--feature_network=none"])
     out, err = capsys.readouterr()
     assert code == 0, err
     result = json.loads(out)["metrics"]
@@ -197,8 +198,8 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
 
     # More generated samples than real images: the SWD compares as many of each as there
     # are real ones, and says so.
-    code = evaluate.main([f"--saved_model={export}", "--num_samples=60",
-                          "--feature_network=none"])
+    code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=60",
+                              "--feature_network=none"])
     out, err = capsys.readouterr()
     assert code == 0, err
     report = json.loads(out)
@@ -208,7 +209,7 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
 
 @pytest.mark.parametrize("flag", ["--help", "--helpfull", "-h"])
 def test_cli_help_lists_the_flags_and_exits_0(flag, capsys):
-    assert evaluate.main([flag]) == 0
+    assert evaluate_cli.main([flag]) == 0
     out = capsys.readouterr().out
     assert "--saved_model" in out and "--num_samples" in out and "--flagfile" not in out
 
@@ -216,5 +217,25 @@ def test_cli_help_lists_the_flags_and_exits_0(flag, capsys):
 def test_cli_reads_a_flagfile(tmp_path, capsys):
     flagfile = tmp_path / "eval.flags"
     flagfile.write_text(f"--saved_model=nowhere\n--output={tmp_path}\n")
-    assert evaluate.main([f"--flagfile={flagfile}"]) == 2  # the flags were read: --output checked
+    assert evaluate_cli.main([f"--flagfile={flagfile}"]) == 2  # read: --output was checked
     assert "--output=" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_a_corrupt_metadata_file_is_named(tmp_path, capsys, content):
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.serving_default = tf.function(
+        lambda latent: {"samples": latent * 0.0},
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")])
+    export = tmp_path / "toy" / "1"
+    tf.saved_model.save(module, str(export), signatures={"serving_default": module.serving_default})
+    metadata = export / "assets.extra" / "keras_wgan.json"
+    metadata.parent.mkdir()
+    metadata.write_text(content)
+    code = evaluate_cli.main([f"--saved_model={export}"])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"keras_wgan.evaluation: error: --saved_model={export}: "
+                               f"{metadata} is not a JSON object"), lines

@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import architectures
+from keras_wgan.cli import evaluate as evaluate_cli
 from keras_wgan.evaluation import command, conditional, core, metrics
 from keras_wgan.evaluation.feature_networks import FeatureNetwork
 from keras_wgan.evaluation.monitor import Monitor
@@ -317,7 +318,7 @@ def test_evaluate_command_on_a_conditional_saved_model(digits, tmp_path, capsys)
         "dataset": str(digits), "num_classes": 3, "class_names": ["a", "b", "c"]})
     generator = command.load_generator(saved_model=export)
     assert (generator.num_classes, generator.class_names) == (3, ("a", "b", "c"))
-    code = command.main([f"--saved_model={export}", "--num_samples=30",
+    code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=30",
                          f"--classifier_path={tmp_path / 'classifier.keras'}"])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -326,7 +327,7 @@ def test_evaluate_command_on_a_conditional_saved_model(digits, tmp_path, capsys)
     assert set(result["intra_fid"]["per_class"]) == {"0", "1", "2"}  # the data's class names
 
     broken = save_conditional_export(tmp_path / "broken" / "1", {"dataset": str(digits)})
-    code = command.main([f"--saved_model={broken}"])
+    code = evaluate_cli.main([f"--saved_model={broken}"])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 1
     assert "serving_default takes 'label' but assets.extra/keras_wgan.json has num_classes=None" \

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 import types
 import warnings
 import zipfile
@@ -22,8 +21,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import WassersteinGAN, architectures, evaluate, training
-from keras_wgan import export
+from keras_wgan import WassersteinGAN, architectures, export, training
+from keras_wgan.evaluation import command as evaluate
+from keras_wgan.export import saved_model, tflite
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
@@ -91,7 +91,8 @@ def exported(tmp_path_factory):
                               metadata={"dataset": "mnist", "architecture": "dcgan"})),
     ]:
         result = export.export_generator(gan, root / "exports", model_name=name, **options)
-        latent = rng.normal(size=(64, gan.latent_dim)).astype("float32")
+        batch = options.get("max_samples", 64)  # serving_default refuses larger batches
+        latent = rng.normal(size=(batch, gan.latent_dim)).astype("float32")
         expected = keras.ops.convert_to_numpy(gan.generator(latent, training=False))
         np.save(data_dir / f"{name}_latent.npy", latent)
         np.save(data_dir / f"{name}_expected.npy", expected)
@@ -284,7 +285,7 @@ def test_tflite_matches_saved_model(exported, loaded, name, quantization):
     got = runner(latent=case.latent)
     want = loaded[name].signatures["serving_default"](latent=tf.constant(case.latent))
     assert got["samples"].dtype == np.float32
-    assert got["samples"].shape == (64, *case.sample_shape)
+    assert got["samples"].shape == (len(case.latent), *case.sample_shape)
     error = np.abs(got["samples"] - want["samples"].numpy()).max()
     assert error <= TFLITE_TOLERANCE[quantization], (quantization, error)
     if name == "dcgan":
@@ -321,78 +322,75 @@ def test_generate_refuses_num_samples_out_of_range(loaded, name, num_samples, ma
         generate(num_samples=tf.constant(num_samples), seed=tf.constant(1, tf.int64))
 
 
+@pytest.mark.parametrize("name, maximum", [("mlp", MLP_MAX_SAMPLES), ("dcgan", 1024)])
+def test_serving_default_refuses_a_batch_above_max_samples(exported, loaded, name, maximum):
+    serve = loaded[name].signatures["serving_default"]
+    latent_dim = exported[name].gan.latent_dim
+    assert serve(latent=tf.zeros((maximum, latent_dim)))["samples"].shape[0] == maximum
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=rf"latent batch must be at most max_samples={maximum} .*"
+                             rf"received.*\[{maximum + 1}\]"):
+        serve(latent=tf.zeros((maximum + 1, latent_dim)))
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_serving_default_refuses_non_finite_latents(loaded, value):
+    latent = np.zeros((3, 2), np.float32)
+    latent[1, 0] = value
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"latent must hold finite numbers"):
+        loaded["mlp"].signatures["serving_default"](latent=tf.constant(latent))
+
+
+def test_warmup_requests_stay_within_max_samples(exported):
+    from tensorflow_serving.apis import prediction_log_pb2
+
+    result = exported["mlp"].result
+    requests = [prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
+                for record in tf.data.TFRecordDataset(result.warmup_path)]
+    batches = [tf.make_ndarray(r.inputs["latent"]).shape for r in requests[:2]]
+    assert batches == [(1, 2), (MLP_MAX_SAMPLES, 2)]
+    assert tf.make_ndarray(requests[2].inputs["num_samples"]) == MLP_MAX_SAMPLES
+
+
+def test_max_samples_is_bounded_by_what_one_request_can_hold(exported, tmp_path):
+    # One dcgan 28x28x1 sample costs 4 * 128 latent + 4 * 784 samples + 784 image bytes =
+    # 4432 bytes; a protobuf message holds 2**31 - 1 bytes: 484,540 samples at most.
+    gan = exported["dcgan"].gan
+    assert gan.latent_dim == 128
+    with pytest.raises(ValueError, match=r"max_samples must be an integer in \[1, 484540\] "
+                                         r"\(.*2 GiB.*\), received 484541"):
+        export.export_generator(gan, tmp_path, max_samples=484_541)
+    with pytest.raises(ValueError, match=r"max_samples must be an integer in \[1, 268435455\]"):
+        export.export_generator(gan, tmp_path, max_samples=2_000_000_000)
+    assert not os.listdir(tmp_path)  # refused before anything is written
+
+
 def test_generate_accepts_the_maximum(loaded):
     out = loaded["mlp"].signatures["generate"](num_samples=tf.constant(MLP_MAX_SAMPLES),
                                                seed=tf.constant(0, tf.int64))
     assert out["samples"].shape == (MLP_MAX_SAMPLES, 2)
 
 
-# ------------------------------------------------- versions and atomicity
-def _numeric_dirs(model_dir):
-    return sorted(int(n) for n in os.listdir(model_dir) if n.isdigit())
-
-
-def test_versions_increment_and_are_never_overwritten(exported, tmp_path):
-    gan = exported["mlp"].gan
-    first = export.export_generator(gan, tmp_path, model_name="toy")
-    second = export.export_generator(gan, tmp_path, model_name="toy")
-    assert (first.version, second.version) == (1, 2)
-    assert _numeric_dirs(tmp_path / "toy") == [1, 2]
-    # The files beside the versions describe the newest export.
-    assert json.load(open(second.side_metadata_path))["version"] == 2
-
-    quantized = export.export_generator(gan, tmp_path, model_name="toy",
-                                        tflite_quantization="float16")
-    assert quantized.version == 3 and os.path.isfile(quantized.tflite_paths["float16"])
-    chosen = export.export_generator(gan, tmp_path, model_name="toy", version=7, tflite=False,
-                                     save_keras=False)
-    assert chosen.version == 7 and chosen.tflite_paths == {} and chosen.keras_path is None
-    # Files of earlier exports that the newest did not write are gone.
-    assert sorted(os.listdir(tmp_path / "toy")) == ["1", "2", "3", "7", "toy.json"]
-    nxt = export.export_generator(gan, tmp_path, model_name="toy", tflite=False,
-                                  save_keras=False)
-    assert nxt.version == 8
-
-    before = os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb"))
-    with pytest.raises(FileExistsError, match=r"version 1 of model 'toy' already exists"):
-        export.export_generator(gan, tmp_path, model_name="toy", version=1)
-    assert os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb")) == before
-
-
-@pytest.mark.parametrize("failing", ["_write_warmup_requests", "_rename_version"])
-def test_crash_mid_export_leaves_no_version(exported, tmp_path, monkeypatch, failing):
-    gan = exported["mlp"].gan
-    good = export.export_generator(gan, tmp_path, model_name="toy")
-    side_files = {path: open(path, "rb").read()
-                  for path in [good.side_metadata_path, good.keras_path,
-                               *good.tflite_paths.values()]}
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("simulated crash")
-
-    monkeypatch.setattr(export, failing, crash)
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        export.export_generator(gan, tmp_path, model_name="toy")
-    model_dir = tmp_path / "toy"
-    assert _numeric_dirs(model_dir) == [1]
-    assert [n for n in os.listdir(model_dir) if n.startswith(".tmp-")] == []
-    for path, content in side_files.items():
-        assert open(path, "rb").read() == content, path
-
-
+# --------------------------------------------------- without serving extras
 def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch, caplog):
     def missing():
         raise ImportError("No module named 'tensorflow_serving'")
 
-    monkeypatch.setattr(export, "_serving_apis", missing)
-    with caplog.at_level("WARNING", logger=export.__name__):
+    monkeypatch.setattr(saved_model, "serving_apis", missing)
+    monkeypatch.setattr(saved_model, "_told_no_serving_api", False, raising=False)
+    with caplog.at_level("INFO", logger=export.__name__):
         result = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
                                          save_keras=False)
-    assert result.warmup_path is None
+        again = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
+                                        save_keras=False)
+    assert result.warmup_path is None and again.warmup_path is None
     assert not os.path.exists(os.path.join(result.saved_model_dir, "assets.extra",
                                            export.WARMUP_FILENAME))
     assert os.path.isfile(result.metadata_path)
-    assert "tensorflow-serving-api" in caplog.text
+    # A default install (no serving extra) is told once, in one plain line below WARNING.
+    told = [r for r in caplog.records if "tensorflow-serving-api" in r.getMessage()]
+    assert [r.levelname for r in told] == ["INFO"]
+    assert "\n" not in told[0].getMessage() and "keras-wgan[serving]" in told[0].getMessage()
 
 
 def test_keras_file_round_trips(exported):
@@ -433,39 +431,7 @@ def test_rejects_a_model_that_is_not_a_wgan(exported, tmp_path):
         export.export_generator(exported["mlp"].gan.generator, tmp_path)
 
 
-# ------------------------------------------------------------------- CLI
-def test_cli_exports_a_checkpoint(exported, tmp_path):
-    checkpoint = tmp_path / "model.keras"
-    exported["mlp"].gan.save(checkpoint)
-    process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
-                    f"--export_dir={tmp_path / 'exports'}", "--model_name=toy",
-                    "--dataset=8gaussians", "--architecture=mlp",
-                    "--tflite_quantization=float16"],
-                   cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode == 0, process.stderr[-3000:]
-    assert "version 1" in process.stdout
-    model_dir = tmp_path / "exports" / "toy"
-    assert _numeric_dirs(model_dir) == [1]
-    assert os.path.isfile(model_dir / "toy.float16.tflite")
-    metadata = json.load(open(model_dir / "1" / "assets.extra" / "keras_wgan.json"))
-    assert metadata["dataset"] == "8gaussians" and metadata["architecture"] == "mlp"
-    assert metadata["generator_steps"] == 1
-
-
-def test_cli_missing_checkpoint_is_one_line(tmp_path):
-    missing = tmp_path / "nope.keras"
-    process = _run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={missing}",
-                    f"--export_dir={tmp_path / 'exports'}"],
-                   cwd=REPO, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode == 2
-    assert "Traceback" not in process.stderr
-    errors = [line for line in process.stderr.splitlines()
-              if line.startswith("keras_wgan.export: error:")]
-    assert len(errors) == 1, process.stderr
-    assert str(missing) in errors[0] and "does not exist" in errors[0]
-    assert not os.path.exists(tmp_path / "exports")
-
-
+# --------------------------------------------------------- mixed precision
 def test_a_mixed_bfloat16_generator_exports_in_float32(tmp_path):
     import keras
 
@@ -532,14 +498,14 @@ def test_a_failing_tflite_conversion_keeps_the_saved_model(exported, tmp_path, m
     gan = exported["mlp"].gan
     earlier = export.export_generator(gan, tmp_path, model_name="toy",
                                       tflite_quantization="float16")
-    convert = export._convert_tflite
+    convert = tflite.convert
 
     def failing(function, quantization):
         if quantization == "float16":
             raise RuntimeError("simulated converter failure\nwith details on a second line")
         return convert(function, quantization)
 
-    monkeypatch.setattr(export, "_convert_tflite", failing)
+    monkeypatch.setattr(tflite, "convert", failing)
     with caplog.at_level("WARNING", logger=export.__name__):
         result = export.export_generator(gan, tmp_path, model_name="toy",
                                          tflite_quantization="float16")
@@ -565,34 +531,11 @@ def test_every_tflite_conversion_failing_keeps_the_saved_model(exported, tmp_pat
     def failing(function, quantization):
         raise ValueError("cannot convert")
 
-    monkeypatch.setattr(export, "_convert_tflite", failing)
+    monkeypatch.setattr(tflite, "convert", failing)
     result = export.export_generator(exported["mlp"].gan, tmp_path, model_name="toy")
     assert result.tflite_paths == {}
     assert result.tflite_errors == {"float32": "ValueError: cannot convert"}
     assert tf.saved_model.load(result.saved_model_dir).signatures["serving_default"]
-
-
-# --------------------------------------- temporary files of killed exports
-def test_stale_temporary_files_of_dead_processes_are_removed(exported, tmp_path):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    live = os.getpid()
-    model_dir = tmp_path / "toy"
-    model_dir.mkdir()
-    stale = [model_dir / f".tmp-3-{dead.pid}", model_dir / f".tmp-{dead.pid}-toy.tflite",
-             model_dir / f".tmp-{dead.pid}-toy.keras"]
-    kept = [model_dir / f".tmp-4-{live}", model_dir / f".tmp-{live}-toy.float16.tflite",
-            model_dir / ".tmp-notes"]  # a live process's, and a name no export writes
-    for path in stale[:1] + kept[:1]:
-        path.mkdir()
-        (path / "saved_model.pb").write_bytes(b"half")
-    for path in stale[1:] + kept[1:]:
-        path.write_bytes(b"half")
-    result = export.export_generator(exported["mlp"].gan, tmp_path, model_name="toy",
-                                     tflite=False, save_keras=False)
-    assert result.version == 1
-    assert [p.name for p in stale if p.exists()] == []
-    assert [p.name for p in kept if not p.exists()] == []
 
 
 # --------------------------------------------------- corrupt .keras files
@@ -672,39 +615,6 @@ def test_malicious_keras_files_are_refused(malicious_keras_files, tmp_path, kind
     assert not marker.exists()
 
 
-# ------------------------------------------------------- CLI bad input
-@pytest.mark.parametrize("case", ["unknown_flag", "bad_integer", "no_checkpoint",
-                                  "positional", "bad_model_name", "garbage_file"])
-def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
-    garbage = tmp_path / "garbage.keras"
-    garbage.write_bytes(b"\x00not a zip archive" * 64)
-    checkpoint = f"--checkpoint={garbage}"
-    args, expected = {
-        "unknown_flag": ([checkpoint, "--no_such_flag=1"], "no_such_flag"),
-        "bad_integer": ([checkpoint, "--max_samples=many"], "max_samples"),
-        "no_checkpoint": ([], "checkpoint"),
-        "positional": ([checkpoint, "extra"], "extra"),
-        "bad_model_name": ([checkpoint, "--model_name=a/b"], "model_name"),
-        "garbage_file": ([checkpoint], "is not a valid .keras file"),
-    }[case]
-    process = _run([sys.executable, "-m", "keras_wgan.export",
-                    f"--export_dir={tmp_path / 'exports'}", *args],
-                   cwd=tmp_path, env=dict(_subprocess_env(), PYTHONPATH=REPO))
-    assert process.returncode == 2, (process.returncode, process.stderr[-2000:])
-    assert "Traceback" not in process.stderr
-    assert "FATAL" not in process.stderr and "--helpshort" not in process.stderr
-    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
-    assert len(lines) == 1, process.stderr
-    assert lines[0].startswith("keras_wgan.export: error:") and expected in lines[0], lines
-    assert not os.path.exists(tmp_path / "exports")
-
-
-def test_the_export_console_script_is_declared():
-    with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
-        scripts = tomllib.load(f)["project"]["scripts"]
-    assert scripts["keras-wgan-export"] == "keras_wgan.export:run"
-
-
 # ------------------------------------------------------- class-conditional
 NUM_CLASSES = 3
 # The mlp's classes for label -1: class 2 is never drawn.
@@ -781,7 +691,7 @@ def test_conditional_warmup_requests_carry_the_label(conditional_exported):
                 for record in tf.data.TFRecordDataset(result.warmup_path)]
     assert [r.model_spec.signature_name for r in requests] == [
         "serving_default", "serving_default", "generate"]
-    for request, batch_size in zip(requests[:2], export.WARMUP_BATCH_SIZES):
+    for request, batch_size in zip(requests[:2], export.WARMUP_BATCH_SIZES, strict=True):
         label = tf.make_ndarray(request.inputs["label"])
         assert label.dtype == np.int32 and label.shape == (batch_size,)
         assert label.min() >= 0 and label.max() < NUM_CLASSES
@@ -909,27 +819,21 @@ def test_conditional_tflite_takes_the_label_and_refuses_bad_ones(conditional_exp
                 _tflite_runner(path)(latent=case.latent[:2], label=np.array(labels, np.int32))
 
 
-def test_num_classes_from_the_model_or_the_generator():
-    mlp, _ = architectures.build("mlp", (2,), units=4, num_classes=4)
-    dcgan, _ = architectures.build("dcgan", (28, 28, 1), filters=4, num_classes=5)
-    plain, _ = architectures.build("mlp", (2,), units=4)
-    assert export._generator_num_classes(mlp) == 4  # the label_embedding
-    assert export._generator_num_classes(dcgan) == 5  # ConditionalBatchNormalization
-    stand_in = types.SimpleNamespace()  # a model without num_classes: the generator's
-    assert export._conditioning(stand_in, mlp, {})["num_classes"] == 4
-    assert export._conditioning(types.SimpleNamespace(num_classes=4), mlp, {}) == {
+def test_the_classes_come_from_the_model():
+    from keras_wgan.export import metadata
+
+    assert metadata.conditioning(types.SimpleNamespace(num_classes=None), {}) == {
+        "num_classes": None, "class_names": None, "class_frequencies": None}
+    assert metadata.conditioning(types.SimpleNamespace(num_classes=4), {}) == {
         "num_classes": 4, "class_names": ["0", "1", "2", "3"], "class_frequencies": None}
     model = types.SimpleNamespace(num_classes=4, class_names=list("abcd"),
                                   class_frequencies=[1, 1, 1, 5])
-    assert export._conditioning(model, mlp, {}) == {
+    assert metadata.conditioning(model, {}) == {
         "num_classes": 4, "class_names": list("abcd"),
         "class_frequencies": [0.125, 0.125, 0.125, 0.625]}
-    with pytest.raises(ValueError, match=r"model.num_classes is 3 but the generator's label "
-                                         r"layer has 4 classes"):
-        export._conditioning(types.SimpleNamespace(num_classes=3), mlp, {})
-    with pytest.raises(ValueError, match=r"model.num_classes is 3 but its generator takes "
-                                         r"only latent vectors"):
-        export._conditioning(types.SimpleNamespace(num_classes=3), plain, {})
+    with pytest.raises(ValueError, match=r"model.num_classes must be None \(unconditional\) or "
+                                         r"a positive integer"):
+        metadata.conditioning(types.SimpleNamespace(num_classes=0), {})
 
 
 @pytest.mark.parametrize("name,metadata,pattern", [
@@ -971,19 +875,3 @@ def test_every_conditional_architecture_exports_tflite_with_labels(tmp_path, arc
         _tflite_runner(result.tflite_paths["float32"])(latent=latent, label=labels - 1)
 
 
-def test_cli_records_class_names(conditional_exported, tmp_path):
-    checkpoint = tmp_path / "model.keras"
-    conditional_exported["cmlp"].gan.save(checkpoint)
-    command = [sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
-               f"--export_dir={tmp_path / 'exports'}", "--model_name=toy"]
-    env = dict(_subprocess_env(), PYTHONPATH=REPO)
-    process = _run(command + ["--class_names=zero,one"], cwd=tmp_path, env=env)
-    assert process.returncode == 2 and "Traceback" not in process.stderr
-    lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
-    assert lines == ["keras_wgan.export: error: class_names must be 3 strings (num_classes=3), "
-                     "received ['zero', 'one']"], process.stderr[-2000:]
-    process = _run(command + ["--class_names=zero,one,two"], cwd=tmp_path, env=env)
-    assert process.returncode == 0, process.stderr[-3000:]
-    metadata = json.load(open(tmp_path / "exports" / "toy" / "1" / "assets.extra"
-                              / "keras_wgan.json"))
-    assert (metadata["num_classes"], metadata["class_names"]) == (3, ["zero", "one", "two"])

@@ -206,7 +206,7 @@ def save_generator(directory, fn, latent_dim, sample_shape, dataset):
 
 
 def run_evaluate(capsys, *args):
-    from keras_wgan import evaluate
+    from keras_wgan.cli import evaluate
 
     code = evaluate.main([str(a) for a in args])
     out, err = capsys.readouterr()
@@ -219,7 +219,7 @@ def test_evaluate_cli_point_mass_on_8gaussians(tmp_path):
     export = save_generator(tmp_path / "toy" / "1", lambda z: z * 0.0, 2, (2,), "8gaussians")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     completed = subprocess.run(
-        [sys.executable, "-m", "keras_wgan.evaluate", f"--saved_model={export}",
+        [sys.executable, "-m", "keras_wgan.evaluation", f"--saved_model={export}",
          "--num_samples=400", f"--output={tmp_path / 'report.json'}"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
@@ -333,7 +333,7 @@ def test_evaluate_bad_input_for_the_generator_fails_in_one_line(tmp_path, capsys
 
 
 def test_evaluate_entry_point_exits_2_without_traceback(monkeypatch, capsys):
-    from keras_wgan import evaluate
+    from keras_wgan.cli import evaluate
 
     monkeypatch.setattr(sys, "argv", ["keras-wgan-evaluate", "--saved_model=nowhere"])
     with pytest.raises(SystemExit) as exit_info:
@@ -341,5 +341,5 @@ def test_evaluate_entry_point_exits_2_without_traceback(monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert exit_info.value.code == 2 and out == ""
     assert err.strip().splitlines() == [
-        "keras_wgan.evaluate: error: --saved_model=nowhere: no saved_model.pb there (expected "
+        "keras_wgan.evaluation: error: --saved_model=nowhere: no saved_model.pb there (expected "
         "an export version directory such as exports/NAME/1)"]

@@ -24,7 +24,7 @@ def _run(args, timeout=300, **env_changes):
 
 def test_import_loads_neither_tensorflow_nor_keras():
     done = _run(["-c", "import sys, keras_wgan; keras_wgan.__version__; "
-                 "import keras_wgan.train_main; "
+                 "import keras_wgan.cli.train; import keras_wgan.export; "
                  "assert 'tensorflow' not in sys.modules, 'tensorflow'; "
                  "assert 'keras' not in sys.modules, 'keras'"])
     assert done.returncode == 0, done.stderr[-2000:]
@@ -49,7 +49,7 @@ def test_all_names_every_public_submodule():
     import keras_wgan
 
     for name in ("architectures", "checkpointing", "data", "distribute", "losses", "penalties",
-                 "training", "export", "evaluate", "metrics", "monitoring", "recipes",
+                 "training", "export", "evaluation", "metrics", "monitoring", "recipes",
                  "augment", "ema", "idx", "WassersteinGAN", "default_optimizer", "__version__"):
         assert name in keras_wgan.__all__, name
     assert keras_wgan.recipes.__name__ == "keras_wgan.recipes"
@@ -81,7 +81,7 @@ _TF_NOISE = ("oneDNN custom operations", "cuda drivers", "cuInit", "Sharding cal
 def default_run(tmp_path_factory):
     """A short default training run of the command line: its directory and its output."""
     directory = tmp_path_factory.mktemp("default_run")
-    done = _run(["-m", "keras_wgan.train_main", "--train_steps=20", "--steps_per_epoch=10",
+    done = _run(["train_main.py", "--train_steps=20", "--steps_per_epoch=10",
                  "--units=8", f"--output_dir={directory / 'run'}",
                  f"--export_dir={directory / 'exports'}", "--monitor_every_epochs=0"])
     return directory, done
@@ -101,7 +101,7 @@ def test_a_default_run_prints_the_package_lines_and_none_of_tensorflow_s(default
 
 def test_evaluate_prints_its_report_and_none_of_tensorflow_s_lines(default_run):
     directory, _ = default_run
-    done = _run(["-m", "keras_wgan.evaluate",
+    done = _run(["-m", "keras_wgan.evaluation",
                  f"--saved_model={directory / 'exports' / '8gaussians' / '1'}",
                  "--num_samples=200"])
     output = done.stdout + done.stderr
@@ -123,7 +123,7 @@ def test_export_prints_its_paths_and_none_of_tensorflow_s_lines(default_run):
 
 
 def test_an_explicit_verbosity_brings_tensorflow_s_logs_back(tmp_path):
-    done = _run(["-m", "keras_wgan.train_main", "--train_steps=2", "--steps_per_epoch=2",
+    done = _run(["train_main.py", "--train_steps=2", "--steps_per_epoch=2",
                  "--units=8", f"--output_dir={tmp_path / 'run'}", "--export_dir=",
                  "--monitor_every_epochs=0", "--verbosity=0"])
     output = done.stdout + done.stderr
@@ -142,7 +142,8 @@ def test_the_package_s_info_lines_carry_no_absl_prefix(default_run):
         assert not re.match(r"^I\d{4} \d+:\d+:\d+\.\d+ +\d+ \S+:\d+\] ", line), line
 
 
-@pytest.mark.parametrize("module", ["keras_wgan.train_main", "keras_wgan.export"])
+@pytest.mark.parametrize("module", ["keras_wgan.cli.train", "keras_wgan.export",
+                                    "keras_wgan.evaluation"])
 @pytest.mark.parametrize("flag", ["--help", "--helpshort", "--helpfull"])
 def test_every_help_flag_exits_0(module, flag):
     done = _run(["-m", module, flag])

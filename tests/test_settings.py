@@ -66,9 +66,13 @@ def test_the_registered_methods_and_architectures_bring_their_settings():
 
 
 def test_one_default_for_verbose_in_python_and_on_the_command_line():
-    from keras_wgan import train_main
+    from absl import flags
 
-    assert TrainSettings().verbose == train_main.FLAGS["verbose"].default == 2
+    from keras_wgan.cli import train
+
+    values = flags.FlagValues()
+    train.define_flags(values)
+    assert TrainSettings().verbose == values["verbose"].default == 2
 
 
 @pytest.mark.parametrize("overrides, message", [

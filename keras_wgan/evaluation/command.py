@@ -1,8 +1,10 @@
-"""Command line: measure a trained generator against its data, as a JSON report.
+"""Measure a trained generator against its data, as a JSON report (`evaluate()`).
 
-    python -m keras_wgan.evaluate --saved_model=exports/8gaussians/1
-    python -m keras_wgan.evaluate --checkpoint=run.keras --dataset=25gaussians
-    python -m keras_wgan.evaluate --saved_model=exports/mnist_5k/1 \\
+Its command line is `keras_wgan.cli.evaluate`:
+
+    python -m keras_wgan.evaluation --saved_model=exports/8gaussians/1
+    python -m keras_wgan.evaluation --checkpoint=run.keras --dataset=25gaussians
+    python -m keras_wgan.evaluation --saved_model=exports/mnist_5k/1 \\
         --dataset=../shared/data/mnist_5k.npz --feature_network=classifier
 
 The generator is an exported SavedModel version directory (its
@@ -54,7 +56,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -64,7 +65,7 @@ from keras_wgan import cli, data
 from keras_wgan.evaluation import core
 
 __all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
-           "main", "max_num_samples"]
+           "max_num_samples"]
 
 METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
 MAX_EXACT_DIM = core.MAX_EXACT_DIM
@@ -81,7 +82,6 @@ _SWD_DESCRIPTORS = 128
 _SWD_PATCH_PIXELS = 7 * 7
 _SWD_PROJECTIONS = 128
 _BATCH = 500
-_PROG = "keras_wgan.evaluate"
 
 
 class EvaluationError(ValueError):
@@ -152,8 +152,15 @@ def _load_saved_model(path):
     metadata = {}
     metadata_path = os.path.join(path, METADATA_PATH)
     if os.path.isfile(metadata_path):
-        with open(metadata_path) as f:
-            metadata = json.load(f)
+        try:
+            with open(metadata_path) as f:
+                metadata = json.load(f)
+            if not isinstance(metadata, dict):
+                raise ValueError(f"found a {type(metadata).__name__}")
+        except ValueError as error:  # JSON and UTF-8 decoding errors included
+            raise EvaluationError(f"--saved_model={path}: {metadata_path} is not a JSON object "
+                                  f"({cli.one_line(error)}): expected the export's metadata") \
+                from error
     latent_dim = metadata.get("latent_dim") or inputs["latent"].shape[-1]
     sample_shape = metadata.get("sample_shape") or outputs["samples"].shape[1:]
     if latent_dim is None or None in list(sample_shape):
@@ -565,112 +572,3 @@ def _default_classifier_path(info):
                           info.load_options, info.num_examples], sort_keys=True, default=str)
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     return core.cache_directory() / f"classifier-{Path(name).stem}-{digest}.keras"
-
-
-# -------------------------------------------------------------- command line
-def _flag_values():
-    """The command's absl flags, on their own `FlagValues`.
-
-    Not on absl's global `FLAGS`: `main()` is also called in-process (tests,
-    notebooks) beside `keras_wgan.train_main`, whose flags share names
-    (`--dataset`, `--seed`) and live there.
-    """
-    from absl import flags
-
-    values = flags.FlagValues()
-    flags.DEFINE_string("saved_model", None, "The generator (exactly one of these two): an "
-                        "exported SavedModel version directory, e.g. exports/8gaussians/1.",
-                        flag_values=values)
-    flags.DEFINE_string("checkpoint", None, "The generator: a saved WassersteinGAN (.keras file).",
-                        flag_values=values)
-    flags.DEFINE_string("dataset", None, "The data to compare with (default: the one in the "
-                        "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
-                        "tensorflow-datasets name.", flag_values=values)
-    flags.DEFINE_integer("num_samples", None, f"Generated samples, and real ones (default "
-                         f"{DEFAULT_NUM_SAMPLES}, or fewer where the images are too large for "
-                         "that many).", flag_values=values)
-    flags.DEFINE_string("feature_network", None, "Images: inception, classifier, none, or a "
-                        ".keras classifier (default: classifier for an .npz with labels, else "
-                        "inception if its weights are cached, else none).", flag_values=values)
-    flags.DEFINE_string("classifier_path", None, "Where the 'classifier' feature network is "
-                        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).",
-                        flag_values=values)
-    flags.DEFINE_string("inception_weights", None, "A local InceptionV3 no-top weights file.",
-                        flag_values=values)
-    flags.DEFINE_integer("seed", 0, "Seed of every random draw.", flag_values=values)
-    flags.DEFINE_string("output", None, "Also write the JSON report to this file.",
-                        flag_values=values)
-    flags.DEFINE_integer("verbosity", None, "Show TensorFlow's own log lines from this absl "
-                         "level on (0 info, -1 warning, -2 error; default: hidden).",
-                         short_name="v", flag_values=values)
-    return values
-
-
-# absl's help flags, answered with the command's own flags and exit code 0.
-_HELP = ("-h", "-?", "--help", "-help", "--helpshort", "--helpfull")
-
-
-def _usage(values):
-    return (f"Measure a trained generator against its data; prints a JSON report.\n\n"
-            f"usage: python -m {_PROG} (--saved_model=DIR | --checkpoint=FILE) [--flags]\n\n"
-            f"{values.module_help(__name__)}\n")
-
-
-def main(argv=None):
-    """Runs the command line on `argv` (default sys.argv[1:]); returns the exit code.
-
-    absl flags, like `keras_wgan.train_main` and `keras_wgan.export`
-    (`--flag=value`, `--flagfile=FILE`, `--help`); bad input ends in one line
-    on stderr and exit code 2.
-    """
-    from absl import flags
-
-    values = _flag_values()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if any(arg in _HELP for arg in argv):
-        print(_usage(values))
-        return 0
-    try:
-        unparsed = values([f"python -m {_PROG}", *argv])
-        if len(unparsed) > 1:
-            raise EvaluationError(f"unexpected arguments {unparsed[1:]}: expected only --flags")
-        args = values
-        if args.output:
-            _check_output(args.output)
-        cli.quiet_tensorflow(args.verbosity)  # before TensorFlow is first imported
-        report = evaluate(load_generator(args.saved_model, args.checkpoint), args.dataset,
-                          num_samples=args.num_samples, seed=args.seed,
-                          feature_network=args.feature_network,
-                          classifier_path=args.classifier_path,
-                          inception_weights=args.inception_weights)
-        text = json.dumps(report, indent=2)
-        if args.output:
-            Path(args.output).write_text(text + "\n")
-    # Bad input: a flag that does not parse, ours, a path that cannot be read
-    # or written, or the data's or the metrics' ValueError.
-    except (flags.Error, EvaluationError, OSError, RuntimeError, ValueError) as error:
-        return cli.fail(error, prog=_PROG)
-    except Exception as error:  # noqa: BLE001 - a bug, but still one line for scripts.
-        cli.fail(f"unexpected {type(error).__name__}: {cli.one_line(error)}", prog=_PROG)
-        return 1
-    print(text)
-    return 0
-
-
-def _check_output(path):
-    """Checks, before the evaluation, that the report can be written to `path`."""
-    if os.path.isdir(path):
-        raise EvaluationError(f"--output={path}: is a directory; expected a file path for the "
-                              "JSON report")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise EvaluationError(f"--output={path}: {directory} is not an existing directory")
-
-
-def run():
-    """Entry point of `python -m keras_wgan.evaluate` and the keras-wgan-evaluate script."""
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    run()

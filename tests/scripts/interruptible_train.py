@@ -2,7 +2,7 @@
 
 Used by tests/test_checkpointing.py: it prints "step <generator step>" after
 every training step (flushed) and sleeps --sleep_per_step seconds, then
-hands every other flag to keras_wgan.train_main.
+hands every other flag to keras_wgan.cli.train.
 
     python tests/scripts/interruptible_train.py --sleep_per_step=0.2 --train_steps=30 ...
 """
@@ -21,7 +21,8 @@ def main():
             argv.append(arg)
     sys.argv = argv
 
-    from keras_wgan import checkpointing, train_main
+    from keras_wgan import checkpointing
+    from keras_wgan.cli import train
 
     stop_at_step = checkpointing.StopAtStep.on_train_batch_end
 
@@ -31,7 +32,7 @@ def main():
         time.sleep(sleep)
 
     checkpointing.StopAtStep.on_train_batch_end = on_train_batch_end
-    train_main.run()
+    train.run()
 
 
 if __name__ == "__main__":

@@ -1,24 +1,39 @@
-"""What the package's command lines share: bad input ends in one line on stderr and exit code 2.
+"""What the package's command lines share, and the one way each is built.
+
+A command is a `Command`: its flags, defined by `define_flags(values)` on
+the `FlagValues` it is given, and `main(values, argv) -> exit code`, called
+once they are parsed. `run(command)` is the console entry (absl's global
+`FLAGS`, with absl's logging flags, under `absl.app.run`); `call(command,
+args)` runs it in this process on its own `FlagValues` (tests, notebooks),
+so that commands whose flags share names can run side by side. Either way:
+`--help` exits 0, `--flagfile=FILE` reads flags from a file, a flag that does
+not parse ends in one line on stderr and exit code 2, without a traceback.
 
 Example:
->>> from keras_wgan import cli
+>>> from keras_wgan.cli import common
 >>> try:
 ...     int("abc")
 ... except ValueError as error:
-...     code = cli.fail(error, prog="my_tool")  # stderr: my_tool: error: invalid literal ...
+...     code = common.fail(error, prog="my_tool")  # stderr: my_tool: error: invalid literal ...
 >>> code
 2
 """
 
 import contextlib
+import dataclasses
 import logging
 import os
 import re
+import signal
 import sys
 import tempfile
+from collections.abc import Callable
 
-__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "argv_verbosity", "fail", "one_line",
-           "parse_flags", "quiet_tensorflow"]
+from absl import app, flags
+
+__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "Command", "Terminated", "argv_verbosity", "call",
+           "define_option", "fail", "one_line", "parse_flags", "quiet_tensorflow", "run",
+           "stop_on_sigterm"]
 
 # The exit code of bad input (what the README promises, and argparse's convention).
 USAGE_ERROR = 2
@@ -121,8 +136,6 @@ def parse_flags(argv, message=one_line, prog=None):
     Returns:
         The arguments absl left unparsed, the program first.
     """
-    from absl import flags
-
     try:
         return flags.FLAGS(argv)
     except flags.Error as error:
@@ -140,8 +153,6 @@ def _plain_info_lines():
     reads "saved checkpoint ..." more easily without it. Warnings and errors
     keep it, and so does a run given `--showprefixforinfo` explicitly.
     """
-    from absl import flags
-
     if "showprefixforinfo" in flags.FLAGS and not flags.FLAGS["showprefixforinfo"].present:
         flags.FLAGS.showprefixforinfo = False
 
@@ -215,3 +226,133 @@ def _below(line, min_level):
         return True
     match = _CPP_LOG_LINE.match(line)
     return bool(match) and _CPP_LEVELS.index(match.group(1)) < min_level
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """A command line: its flags and what it does with them.
+
+    Attributes:
+        module: the module defining the flags (`__name__`); its flags are
+            the ones `--help` lists.
+        define_flags: `define_flags(values)` defines the command's flags on
+            the `absl.flags.FlagValues` it is given (never on another).
+        main: `main(values, argv) -> exit code`, with `values` parsed and
+            `argv` the arguments absl left, the program first.
+        prog: the program's name in error lines; None: the basename of `argv[0]`.
+        usage: the first lines of the in-process `--help`.
+        message: turns a flag-parsing error into the line printed after
+            `<prog>: error: `.
+    """
+
+    module: str
+    define_flags: Callable[[flags.FlagValues], None]
+    main: Callable[[flags.FlagValues, list], int]
+    prog: str | None = None
+    usage: str = ""
+    message: Callable[[Exception], str] = one_line
+
+
+# absl's help flags: answered with the command's own flags and exit code 0.
+_HELP = ("-h", "-?", "--help", "-help", "--helpshort", "--helpfull")
+
+
+def run(command: Command) -> None:
+    """The console entry of `command`: defines its flags on absl's `FLAGS` and runs it.
+
+    absl's own flags (`--verbosity`, `--flagfile`, the logging flags) come
+    with the global `FLAGS`; the command's flags are made the key flags of
+    the script being run, so `--help` lists them.
+    """
+    command.define_flags(flags.FLAGS)
+    for flag in flags.FLAGS.get_key_flags_for_module(command.module):
+        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    flags.FLAGS["verbosity"].help += VERBOSITY_HELP
+    flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS["verbosity"])
+
+    def parser(argv):
+        return parse_flags(argv, message=command.message, prog=command.prog)
+
+    app.run(lambda argv: command.main(flags.FLAGS, argv), flags_parser=parser)
+
+
+def call(command: Command, args: list[str] | None = None) -> int:
+    """Runs `command` in this process on the arguments `args`; returns its exit code.
+
+    The flags are defined on a new `FlagValues`, with `--verbosity` (`-v`).
+
+    Args:
+        command: the command.
+        args: the arguments, without the program (None: `sys.argv[1:]`).
+
+    Returns:
+        0 after `--help`, 2 for a flag that does not parse, else `command.main`'s code.
+    """
+    values = flags.FlagValues()
+    command.define_flags(values)
+    flags.DEFINE_integer("verbosity", None, "Show TensorFlow's own log lines from this absl "
+                         "level on (0 info, -1 warning, -2 error; default: hidden).",
+                         short_name="v", flag_values=values)
+    args = sys.argv[1:] if args is None else list(args)
+    prog = command.prog or os.path.basename(sys.argv[0])
+    if any(arg in _HELP for arg in args):
+        print(f"{command.usage}\n\n{values.module_help(command.module)}\n".lstrip())
+        return 0
+    try:
+        unparsed = values([prog, *args])
+    except flags.Error as error:
+        return fail(command.message(error), prog=prog)
+    return command.main(values, unparsed)
+
+
+def define_option(option, values: flags.FlagValues, module: str,
+                  default=dataclasses.MISSING, help_text: str | None = None) -> None:
+    """Defines the absl flag of a `keras_wgan.options.Option` on `values`.
+
+    Args:
+        option: the declaration (name, default, help, choices, type).
+        values: the `FlagValues` to define it on.
+        module: the command's module, whose `--help` lists the flag.
+        default: the flag's default, when the command's differs from the option's.
+        help_text: the flag's help, when the command's differs from the option's.
+    """
+    default = option.default if default is dataclasses.MISSING else default
+    help_text = option.help if help_text is None else help_text
+    kind = option.kind
+    if kind == "enum":
+        flags.DEFINE_enum(option.name, default, list(option.choices), help_text,
+                          flag_values=values, module_name=module)
+    elif kind == "list":
+        flags.DEFINE_list(option.name, list(default or ()), help_text, flag_values=values,
+                          module_name=module)
+    else:
+        define = {"boolean": flags.DEFINE_boolean, "integer": flags.DEFINE_integer,
+                  "float": flags.DEFINE_float, "string": flags.DEFINE_string}[kind]
+        define(option.name, default, help_text, flag_values=values, module_name=module)
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM (see `stop_on_sigterm`).
+
+    A `BaseException`, like `KeyboardInterrupt`: code that cleans up on any
+    exception cleans up, and no `except Exception` swallows it.
+    """
+
+    exit_code = 128 + signal.SIGTERM
+
+
+@contextlib.contextmanager
+def stop_on_sigterm():
+    """Turns SIGTERM into `Terminated` inside the block, so that cleanup code runs.
+
+    Without it the default action ends the process at once, with no message
+    and its temporary files left behind.
+    """
+    def handler(signum, frame):
+        raise Terminated(f"stopped by {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

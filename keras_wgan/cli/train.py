@@ -8,9 +8,9 @@
 Each flag is generated from the field of the same name of
 `keras_wgan.settings.TrainSettings`, the keyword arguments of
 `keras_wgan.training.train()`: same name, default and help; flags left unset
-take the dataset's recipe (`keras_wgan.recipes`). Bad input ends the run with one line on stderr naming
-the flag, what was received and what is allowed, and exit code 2 (flags that do
-not parse included).
+take the dataset's recipe (`keras_wgan.recipes`). Bad input ends the run with
+one line on stderr naming the flag, what was received and what is allowed,
+and exit code 2 (flags that do not parse included).
 
 Exit codes: 0 trained (and exported); 2 bad input, an unusable or busy
 --output_dir, or a non-finite loss; 130 (SIGINT, Ctrl-C) or 143 (SIGTERM)
@@ -23,60 +23,57 @@ import logging
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
 
-from keras_wgan import cli
 from keras_wgan import settings as settings_lib
+from keras_wgan.cli import common
 
-FLAGS = flags.FLAGS
+__all__ = ["COMMAND", "TRAIN_FLAGS", "define_flags", "main", "run"]
+
+# Flags that are keyword arguments of training.train(): every field of TrainSettings.
+TRAIN_FLAGS = settings_lib.names()
 
 
-def _define_flags():
-    """One absl flag per field of `TrainSettings`: same name, default and help."""
+def define_flags(values):
+    """One absl flag per field of `TrainSettings` on `values`: same name, default and help."""
     define = {"boolean": flags.DEFINE_boolean, "integer": flags.DEFINE_integer,
               "float": flags.DEFINE_float, "string": flags.DEFINE_string}
     for field in dataclasses.fields(settings_lib.TrainSettings):
         kind, help_text = settings_lib.flag_kind(field), field.metadata["help"]
         if kind == "enum":
             flags.DEFINE_enum(field.name, field.default, list(field.metadata["choices"]),
-                              help_text)
+                              help_text, flag_values=values)
         elif kind == "list":
-            flags.DEFINE_list(field.name, list(field.default), help_text)
+            flags.DEFINE_list(field.name, list(field.default), help_text, flag_values=values)
         else:
-            define[kind](field.name, field.default, help_text)
+            define[kind](field.name, field.default, help_text, flag_values=values)
 
 
-_define_flags()
-
-# Flags that are keyword arguments of training.train(): every field of TrainSettings.
-TRAIN_FLAGS = settings_lib.names()
-
-
-def main(argv):
-    """Maps the flags onto `training.train()` and reports what was written."""
+def _main(values, argv):
+    """Maps the parsed flags onto `training.train()` and reports what was written."""
     if len(argv) > 1:
-        return cli.fail(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a "
-                        "--flag=value)")
+        return common.fail(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a "
+                           "--flag=value)")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # TensorFlow's own log lines off the console unless --verbosity is given;
     # before TensorFlow is first imported, which its C++ logging needs.
-    cli.quiet_tensorflow(FLAGS.verbosity if FLAGS["verbosity"].present else None)
+    common.quiet_tensorflow(values.verbosity if values["verbosity"].present else None)
     # Imported here so that --help answers without loading TensorFlow.
     from keras_wgan import data, training
 
     # An unset flag holds its field's default (None: the recipe's).
-    settings = {name: FLAGS[name].value for name in TRAIN_FLAGS}
+    settings = {name: values[name].value for name in TRAIN_FLAGS}
     try:
         result = training.train(**settings)
     except data.DatasetUnavailableError as error:
-        return cli.fail(f"--dataset={FLAGS.dataset}: {_flag_message(error)}")
+        return common.fail(f"--dataset={values.dataset}: {_flag_message(error)}")
     except training.TrainingInterrupted as error:
         print(f"{os.path.basename(sys.argv[0])}: {error}", file=sys.stderr)
         return error.exit_code
     # train() names the setting at fault (a missing dataset as "dataset=..."); an
     # OSError it does not name (e.g. a full disk) is still reported in one line.
     except (ValueError, FloatingPointError, OSError) as error:
-        return cli.fail(_flag_message(error))
+        return common.fail(_flag_message(error))
     print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
           f"in {result.output_dir}")
     if result.export is not None:
@@ -87,27 +84,33 @@ def main(argv):
 
 def _flag_message(error):
     """The error's text on one line, with argument names written as --flags."""
-    text = cli.one_line(error)
+    text = common.one_line(error)
     for name in TRAIN_FLAGS:
         if text.startswith((f"{name} ", f"{name}=", f"{name}:")):
             return "--" + text
     return text
 
 
-def _parse_flags(argv):
-    """absl's parsing with bad flags in one line and exit code 2 (`cli.parse_flags`)."""
-    return cli.parse_flags(argv, message=_flag_message)
+COMMAND = common.Command(
+    module=__name__, define_flags=define_flags, main=_main, message=_flag_message,
+    usage="Train a Wasserstein GAN and export its generator.\n\n"
+          "usage: python train_main.py [--flags]")
+
+
+def main(args=None):
+    """Runs the command in this process on `args` (default `sys.argv[1:]`); its exit code.
+
+    Example:
+    >>> from keras_wgan.cli import train
+    >>> train.main(["--batch_size=abc"])  # stderr: ...: error: flag --batch_size=abc: ...
+    2
+    """
+    return common.call(COMMAND, args)
 
 
 def run():
-    """Entry point of the `keras-wgan-train` console script."""
-    # --help lists the main module's flags: make this module's flags the
-    # script's (train_main.py or keras-wgan-train), which defines none itself.
-    for flag in FLAGS.get_key_flags_for_module(__name__):
-        FLAGS.register_key_flag_for_module(sys.argv[0], flag)
-    FLAGS["verbosity"].help += cli.VERBOSITY_HELP
-    FLAGS.register_key_flag_for_module(sys.argv[0], FLAGS["verbosity"])
-    app.run(main, flags_parser=_parse_flags)
+    """Entry point of `python train_main.py` and the `keras-wgan-train` console script."""
+    common.run(COMMAND)
 
 
 if __name__ == "__main__":

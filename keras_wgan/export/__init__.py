@@ -1,0 +1,74 @@
+"""Export a trained generator for TF Serving, phones and fine-tuning.
+
+`export_generator(gan, "exports", model_name="mnist")` writes, under
+`exports/mnist/` (TF Serving's model base path):
+
+* `<version>/`: a SavedModel with the `serving_default` and `generate`
+  signatures, TF Serving warmup requests and `keras_wgan.json` metadata
+  (`saved_model`, `metadata`);
+* `mnist.tflite` and the quantized variants asked for (`tflite`);
+* `mnist.keras`: the whole WassersteinGAN, for fine-tuning (`keras_file`);
+* `mnist.json`: the metadata of the export those files come from.
+
+Each write is atomic (`publish`): TF Serving never sees half a version, and
+a crash leaves no half-written file. Formats are registered
+`base.ExportFormat` subclasses, one module each; the settings are declared
+in `options`, which, like this face, imports no TensorFlow: the names below
+load their module on first use (PEP 562). The command line is
+`python -m keras_wgan.export` (`keras_wgan.cli.export`).
+
+Example:
+>>> from keras_wgan import export
+>>> export.DEFAULT_MODEL_NAME
+'wgan'
+"""
+
+import importlib
+
+from keras_wgan.export.options import (
+    DEFAULT_MAX_SAMPLES,
+    DEFAULT_MODEL_NAME,
+    TFLITE_QUANTIZATIONS,
+    check_model_name,
+    check_quantizations,
+)
+
+# Public names of the modules that import TensorFlow, imported on first access.
+_LAZY = {
+    "ExportResult": "keras_wgan.export.exporter",
+    "export_checkpoint": "keras_wgan.export.exporter",
+    "export_generator": "keras_wgan.export.exporter",
+    "ExportFormat": "keras_wgan.export.base",
+    "float32_generator": "keras_wgan.export.graph",
+    "METADATA_FILENAME": "keras_wgan.export.metadata",
+    "WARMUP_BATCH_SIZES": "keras_wgan.export.saved_model",
+    "WARMUP_FILENAME": "keras_wgan.export.saved_model",
+}
+
+__all__ = ["DEFAULT_MAX_SAMPLES", "DEFAULT_MODEL_NAME", "TFLITE_QUANTIZATIONS",
+           "check_model_name", "check_quantizations", *_LAZY]
+
+
+def _check_model_name(value):
+    """`check_model_name("model_name", value)`, kept for `keras_wgan.settings`'s calls."""
+    return check_model_name("model_name", value)
+
+
+def _check_quantizations(value):
+    """`check_quantizations("tflite_quantization", value)`, kept for `keras_wgan.settings`."""
+    return check_quantizations("tflite_quantization", value)
+
+
+def __getattr__(name):
+    """Imports the module of a public name on first access (it imports TensorFlow)."""
+    if name in _LAZY:
+        # A function-level import: this face must stay light for settings and --help.
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    """The module's names, those not imported yet included."""
+    return sorted(set(globals()) | set(__all__))
