@@ -19,8 +19,8 @@ The settings are checked when a `TrainSettings` is made, each by the check
 declared with it (the shared checks of `keras_wgan.validation`), so that a
 typo fails in a second instead of after training. This module imports
 neither TensorFlow nor Keras: `--help` stays fast (the registries' names and
-declarations are read without importing their modules). The checks of the
-export's names import the export when they run.
+declarations are read without importing their modules); the export's
+settings come from its light `keras_wgan.export.options`.
 
 Example:
 >>> from keras_wgan.settings import TrainSettings
@@ -41,6 +41,7 @@ import textwrap
 
 from keras_wgan import architectures, penalties, validation
 from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_critic_norm
+from keras_wgan.export import options as export_options
 from keras_wgan.options import Option
 
 __all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "OPTIONS", "STRATEGIES", "TrainSettings",
@@ -81,23 +82,6 @@ def _path(name, value):
 def _export_dir(name, value):
     """A path, or None (or "", as `--export_dir=` says it) for no export."""
     return _path(name, value) or None
-
-
-def _model_name(name, value):
-    if value is not None:
-        from keras_wgan import export  # its own rule for the names it writes
-
-        export._check_model_name(value)
-    return value
-
-
-def _quantizations(name, value):
-    """The quantized TFLite variants as a tuple of unique names ("a,b" is accepted)."""
-    if not value:
-        return ()
-    from keras_wgan import export
-
-    return export._check_quantizations(value)
 
 
 def check_mixed_precision(name, value, why=None):
@@ -229,10 +213,8 @@ _OUTPUTS = (
            "runs/<model_name>).", check=_path, type=str),
     Option("export_dir", "exports", "Export the generator here ('' for no export).",
            check=_export_dir),
-    Option("model_name", None, "Name of the exported model (default: the dataset's).",
-           check=_model_name, type=str),
-    Option("tflite_quantization", (), "Quantized TFLite variants to export besides float32: "
-           "float16, dynamic_int8.", check=_quantizations),
+    export_options.MODEL_NAME,
+    export_options.TFLITE_QUANTIZATION,
     Option("sample_every_epochs", 1, "Write a sample picture every N epochs.",
            check=validation.positive_integer),
     Option("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch.",

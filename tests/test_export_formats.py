@@ -92,8 +92,8 @@ def test_the_face_and_the_options_import_no_tensorflow():
             "from keras_wgan.cli import export as command\n"
             "from keras_wgan.export import options\n"
             "assert export.check_model_name('model_name', 'mnist') == 'mnist'\n"
-            "assert export._check_quantizations('float16') == ('float16',)\n"
-            "assert export._check_model_name('a.b-c') == 'a.b-c'\n"
+            "assert export.check_quantizations('q', 'float16') == ('float16',)\n"
+            "assert export.check_model_name('model_name', 'a.b-c') == 'a.b-c'\n"
             "assert [o.name for o in options.OPTIONS] == "
             "['model_name', 'tflite_quantization', 'max_samples']\n"
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n")

@@ -92,9 +92,8 @@ def _run_main(args, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--batch_size=0"], "--batch_size must be an integer >= 1, received 0"),
     (["--critic_steps=0"], "--critic_steps must be an integer >= 1, received 0"),
-    (["--penalty=foo"], "--penalty must be one of 'gp', 'lp', 'pairwise', 'clip', 'none', 'gp0', "
-                        "'r1', 'wgan_div', 'ctgan', "
-                        "received 'foo'"),
+    (["--penalty=foo"], "--penalty must be one of 'clip', 'ctgan', 'gp', 'gp0', 'lp', 'none', "
+                        "'pairwise', 'r1', 'wgan_div', received 'foo'"),
     (["--penalty_weight=-1"], "--penalty_weight must be a finite number >= 0, received -1.0"),
     (["--architecture=foo"], "--architecture must be one of 'dcgan', 'kerasio', 'mlp', 'resnet', "
                              "received 'foo'"),

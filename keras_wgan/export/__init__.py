@@ -49,16 +49,6 @@ __all__ = ["DEFAULT_MAX_SAMPLES", "DEFAULT_MODEL_NAME", "TFLITE_QUANTIZATIONS",
            "check_model_name", "check_quantizations", *_LAZY]
 
 
-def _check_model_name(value):
-    """`check_model_name("model_name", value)`, kept for `keras_wgan.settings`'s calls."""
-    return check_model_name("model_name", value)
-
-
-def _check_quantizations(value):
-    """`check_quantizations("tflite_quantization", value)`, kept for `keras_wgan.settings`."""
-    return check_quantizations("tflite_quantization", value)
-
-
 def __getattr__(name):
     """Imports the module of a public name on first access (it imports TensorFlow)."""
     if name in _LAZY:
