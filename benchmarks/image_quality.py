@@ -14,7 +14,7 @@ networks and step, 3 critic steps, Adam(2e-4, 0.5, 0.9), float32). Every
 `--eval_every_minutes` of training time (the evaluation's own time is not
 counted) it prints the seconds, generator steps, the Frechet distance (FD) in
 the 128-d features of the package's own Fashion-MNIST classifier
-(`keras_wgan.feature_networks.train_feature_classifier` on the training
+(`keras_wgan.evaluation.feature_networks.train_feature_classifier` on the training
 images, cached at `--classifier`) between `--eval_samples` generated images
 and the 10,000 test images, and the class coverage: the entropy of the
 classifier's predicted labels on the generated images (ln 10 = 2.30 for
@@ -318,7 +318,8 @@ def run_ablation(flags):
     """Trains each setting for `flags.steps` generator steps; prints and returns its FD."""
     import keras
 
-    from keras_wgan import pictures, training
+    from keras_wgan import training
+    from keras_wgan.evaluation import pictures
 
     with np.load(flags.ablation_data) as npz:
         images, labels = npz["images"], npz["labels"]
@@ -408,7 +409,7 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
     """
     import keras
 
-    from keras_wgan import pictures
+    from keras_wgan.evaluation import pictures
 
     class TimedEvaluation(keras.callbacks.Callback):
         def __init__(self):
@@ -436,7 +437,7 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
             began = time.perf_counter()
             labels = None
             if num_classes:
-                from keras_wgan.evaluation import conditional
+                from keras_wgan.evaluation.metrics import conditional
 
                 labels = conditional.evenly_spread_labels(num_samples, num_classes)
             images = generate(self.model.generator, num_samples, seed=seed + 1, labels=labels)
@@ -563,7 +564,7 @@ def _side_by_side(grids):
 
 def run_main(flags):
     """Trains the package's defaults and the reference for `flags.minutes` each; prints FDs."""
-    from keras_wgan import pictures
+    from keras_wgan.evaluation import pictures
 
     if flags.resume:
         raise ValueError("resume: only the conditional mode resumes its runs (the main mode's "
@@ -607,7 +608,7 @@ def run_conditional(flags):
     generated images against the test images of that class); their FD is of
     all the samples, the classes evenly spread as in the test set.
     """
-    from keras_wgan import pictures
+    from keras_wgan.evaluation import pictures
     from keras_wgan.architectures import CRITIC_CONDITIONINGS
 
     names = [name.strip() for name in flags.conditionings.split(",") if name.strip()]

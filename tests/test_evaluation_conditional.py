@@ -14,8 +14,9 @@ import pytest
 import tensorflow as tf
 
 from keras_wgan import architectures
-from keras_wgan.evaluation import command, conditional, core, metrics
+from keras_wgan.evaluation import command, core, metrics
 from keras_wgan.evaluation.feature_networks import FeatureNetwork
+from keras_wgan.evaluation.metrics import conditional
 from keras_wgan.evaluation.monitor import Monitor
 
 SIZE = 16  # 16 x 16 images: the smallest whose SWD pyramid holds a 7 x 7 patch

@@ -49,7 +49,7 @@ def test_all_names_every_public_submodule():
     import keras_wgan
 
     for name in ("architectures", "checkpointing", "data", "distribute", "losses", "penalties",
-                 "training", "export", "evaluate", "metrics", "monitoring", "recipes",
+                 "training", "export", "evaluation", "recipes",
                  "augment", "ema", "idx", "WassersteinGAN", "default_optimizer", "__version__"):
         assert name in keras_wgan.__all__, name
     assert keras_wgan.recipes.__name__ == "keras_wgan.recipes"

@@ -24,7 +24,7 @@ fixed samples each time (fixed latent vectors, a fixed real set: a
   vectors get labels evenly spread over the classes: `conditional_accuracy`
   (the share of generated samples that a classifier trained on the real
   labels assigns to their class) and, with a feature network, `intra_fid`
-  (the mean over the classes of the FID of each class); see `conditional`.
+  (the mean over the classes of the FID of each class); see `metrics.conditional`.
 
 Values go into the epoch's `logs` dict (hence into `History`, Keras'
 `TensorBoard` and `CSVLogger` callbacks, which must come *after* the
@@ -41,11 +41,11 @@ import keras
 import numpy as np
 
 from keras_wgan import data, validation
-from keras_wgan.evaluation import pictures
-from keras_wgan.evaluation import core, report
-from keras_wgan.evaluation.core import MAX_READ, real_sample_set, swd_min_resolution  # noqa: F401
+from keras_wgan.evaluation import core, pictures, report
+from keras_wgan.evaluation.core import real_sample_set
+from keras_wgan.evaluation.metrics import conditional
 
-__all__ = ["Monitor", "real_sample_set", "swd_min_resolution"]
+__all__ = ["Monitor"]
 
 _log = logging.getLogger("keras_wgan")
 
@@ -198,8 +198,6 @@ class Monitor(keras.callbacks.Callback):
 
     def _prepare(self):
         """Draws the fixed samples and measures the floors (once)."""
-        from keras_wgan.evaluation import conditional
-
         source = self._source
         num_classes = self.num_classes
         if isinstance(source, data.DataInfo):
