@@ -83,6 +83,7 @@ def real_sample_set(dataset, n, seed=0, max_read=MAX_READ, labels=False):
     Raises:
         ValueError: `labels` asked of data without class labels.
     """
+    # Imported here: data imports TensorFlow, which the core needs only to read a dataset.
     from keras_wgan import data
 
     if isinstance(dataset, data.DataInfo):
@@ -514,6 +515,7 @@ def classifier_function(classifier):
     if getattr(classifier, "classify", None) is not None:
         return classifier.classify, classifier.description
     if isinstance(classifier, (str, os.PathLike)) or hasattr(classifier, "layers"):
+        # Imported here: feature networks import TensorFlow (see `_feature_network`).
         from keras_wgan.evaluation import feature_networks
 
         network = feature_networks.feature_network(

@@ -41,7 +41,7 @@ import keras
 import numpy as np
 
 from keras_wgan import data, validation
-from keras_wgan.evaluation import core, pictures, report
+from keras_wgan.evaluation import core, feature_networks, pictures, report
 from keras_wgan.evaluation.core import real_sample_set
 from keras_wgan.evaluation.metrics import conditional
 
@@ -79,8 +79,7 @@ class Monitor(keras.callbacks.Callback):
             sampler; finite data: a random set, see `core.real_sample_set`).
         every_epochs: check every N epochs, >= 1.
         num_samples: generated and real samples of the metrics; default 2000
-            for vectors, 256 for images (an SWD of 256 images costs about
-            1.5 s on two busy CPU cores).
+            for vectors, 256 for images (the SWD's cost grows with it).
         log_dir: if given, a TensorBoard log directory for the Monitor's own
             writer (the scalars, the picture, a histogram of generator
             outputs, step = generator updates) and the PNG plot `PLOT_FILE`
@@ -237,8 +236,6 @@ class Monitor(keras.callbacks.Callback):
             total = max(min(n, len(pool)), len(pool) // 2)
         network = self._feature_network_spec
         if network is not None and is_images:
-            from keras_wgan.evaluation import feature_networks
-
             if not isinstance(network, feature_networks.FeatureNetwork):
                 network = feature_networks.feature_network(network)
         # The class entropy whenever the feature network is a classifier; a conditional
@@ -282,8 +279,6 @@ class Monitor(keras.callbacks.Callback):
             _log.warning("monitor: no classifier for the conditional accuracy of non-image "
                          "samples; pass classifier=...")
             return None
-        from keras_wgan.evaluation import feature_networks
-
         model = feature_networks.train_feature_classifier(
             pool, pool_labels, epochs=self.classifier_epochs, seed=self.seed,
             dataset_name="the Monitor's real samples")

@@ -25,7 +25,7 @@ from keras_wgan.evaluation.metrics import base
 __all__ = ["ExactW1", "FeatureW1", "PixelW1", "wasserstein1", "wasserstein1_floor"]
 
 # Network-simplex iteration budget. POT's default (1e5) stops short of the optimum
-# for 2000 x 2000 problems; 1e7 converges there in about a second.
+# for 2000 x 2000 problems; 1e7 converges there.
 _EMD_NUM_ITER_MAX = 10_000_000
 
 
@@ -44,8 +44,7 @@ def wasserstein1(x, y, max_samples: int | None = None, *, seed: int = 0) -> floa
     rows of `x` and of `y` with Euclidean ground cost (not squared Euclidean), using
     POT's network simplex (`ot.emd2`). This is the quantity a WGAN critic
     estimates, so it is the number to report beside the critic's estimate. Cost and
-    memory grow as n*m (a 2000 x 2000 problem takes about a second); use
-    `max_samples` to cap them. A finite sample of a distribution is not at distance
+    memory grow as n*m; use `max_samples` to cap them. A finite sample of a distribution is not at distance
     0 from another sample of it: compare with `wasserstein1_floor`.
 
     Args:
