@@ -234,10 +234,9 @@ class Reference:
         if metrics is None:
             metrics = [metric for metric in base.registered() if not metric.optional]
         chosen = {metric.name: metric for metric in map(base.get, [*metrics, *add_metrics])}
-        self.metrics = [metric for metric in base.registered()
-                        if metric.name in chosen and metric.applies(self)]
-        self.metrics += [metric for metric in chosen.values()  # unregistered Metric objects
-                         if metric not in self.metrics and metric.applies(self)]
+        order = [metric.name for metric in base.registered()]  # then unregistered ones
+        self.metrics = [metric for metric in sorted(chosen.values(), key=lambda m: (
+            order.index(m.name) if m.name in order else len(order))) if metric.applies(self)]
         self.floors = {}
         self.descriptions = self._descriptions()
         self._features = None  # of real (+ spare), computed on first use

@@ -67,6 +67,9 @@ class Metric:
         critic_ratio: the key of `critic_estimate / value` (the W1 metrics), or None.
         symmetric: whether swapping the generated and the real set leaves the value
             unchanged (False for a property of the generated set alone).
+        zero_on_itself: whether a set against itself gives exactly 0 (False for
+            an unbiased estimate, which is 0 in expectation over independent
+            sets of one distribution instead).
     """
 
     name: str = ""
@@ -78,6 +81,7 @@ class Metric:
     floor_ratio: bool = True
     critic_ratio: str | None = None
     symmetric: bool = True
+    zero_on_itself: bool = True
 
     @property
     def floor_name(self) -> str | None:
