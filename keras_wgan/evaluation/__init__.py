@@ -6,6 +6,7 @@
 * `metrics`: the metric registry (`metrics.Metric`, one module per family:
   exact W1, SWD, FID, KID, class entropy, conditional accuracy and
   intra-FID), each with its plain numpy function.
+* `floors`: the noise floors' record (`Floor`) and their disk cache.
 * `feature_networks`: the networks whose features FID, KID and the feature W1 use.
 * `monitor`: `Monitor`, the Keras callback that measures during training.
 * `pictures`: sample grids with captions, scatter plots, latent interpolation strips.
@@ -19,8 +20,8 @@ so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
 
 import importlib
 
-_SUBMODULES = ("command", "core", "feature_networks", "metrics", "monitor", "pictures",
-               "report")
+_SUBMODULES = ("command", "core", "feature_networks", "floors", "metrics", "monitor",
+               "pictures", "report")
 _ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}
 
 __all__ = [*_SUBMODULES, *_ATTRIBUTES]

@@ -286,8 +286,8 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         ValueError: for bad input (`EvaluationError`), naming the flag.
     """
     from keras_wgan import data
-    from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
     from keras_wgan.evaluation.core import real_sample_set
+    from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
 
     limit = max_num_samples(generator.sample_shape, generator.latent_dim)
     if num_samples is None:
@@ -343,9 +343,9 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         classifier = _classifier(info, classifier_path)
     reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
                                sampler=info.sampler, feature_network=network,
-                               w1_samples=min(num_samples, core.W1_IMAGES), add_metrics=("kid",), seed=seed,
-                               num_classes=num_classes, classifier=classifier,
-                               real_labels=None if pool_labels is None
+                               w1_samples=min(num_samples, core.W1_IMAGES),
+                               add_metrics=("kid",), seed=seed, num_classes=num_classes,
+                               classifier=classifier, real_labels=None if pool_labels is None
                                else pool_labels[:num_samples])
     reference.compute_floors()
     estimate = None

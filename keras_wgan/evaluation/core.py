@@ -25,23 +25,19 @@ a `Reference`: the real side of the comparison, built once.
   its floor.
 
 Floors that depend only on the data (not on a feature network) are cached on
-disk (`cache_directory()`), keyed by a hash of the real samples and the
-options, so that the pairs are paid once per dataset and sample size.
+disk (see `floors`), so that the pairs are paid once per dataset and sample size.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
-from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from keras_wgan import labels as class_labels
 from keras_wgan import validation
+from keras_wgan.evaluation.floors import Floor, cache_directory, cache_file, read_cache, write_cache
 from keras_wgan.evaluation.metrics import base, conditional
 
 __all__ = ["Floor", "Reference", "cache_directory", "classifier_function", "real_sample_set",
@@ -56,7 +52,6 @@ MONITOR_W1_FLOOR_PAIRS = 50
 IMAGE_FLOOR_PAIRS = 5  # pairs of real sets for the floors of image metrics
 W1_IMAGES = 2000  # generated vs real images of the exact pixel and feature W1, by default
 MAX_READ = 20000  # finite data: examples read to draw a random real set from
-_CACHE_VERSION = 2  # bump when a floor's definition or the cache key changes
 
 
 def real_sample_set(dataset, n, seed=0, max_read=MAX_READ, labels=False):
@@ -110,31 +105,6 @@ def real_sample_set(dataset, n, seed=0, max_read=MAX_READ, labels=False):
             pool_labels = np.concatenate([y.numpy() for _, y in raw.take(read).batch(4096)])
     order = np.random.default_rng([seed, 1]).permutation(len(pool))[: int(n)]
     return (pool[order], pool_labels[order].astype("int32")) if labels else pool[order]
-
-
-def cache_directory():
-    """Where the package caches what it computed once: `$XDG_CACHE_HOME/keras_wgan`.
-
-    Returns:
-        A `Path` (`~/.cache/keras_wgan` when `XDG_CACHE_HOME` is unset); not created here.
-    """
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keras_wgan"
-
-
-class Floor(NamedTuple):
-    """A noise floor: a metric between two real sets, averaged over pairs of sets.
-
-    Attributes:
-        value: the mean over the pairs.
-        error: its standard error (NaN for a single pair).
-        num_pairs: pairs of real sets averaged.
-        num_per_set: samples in each set.
-    """
-
-    value: float
-    error: float
-    num_pairs: int
-    num_per_set: int
 
 
 class Reference:
@@ -407,8 +377,9 @@ class Reference:
             num_pairs = IMAGE_FLOOR_PAIRS if self.is_images else W1_FLOOR_PAIRS
         validation.integer("num_pairs", num_pairs, minimum=1)
         cacheable = [metric for metric in floored if metric.cache_floor]
-        cached = self._read_cache(num_pairs, cacheable) if cacheable else None
-        if not isinstance(cached, dict) or not all(m.name in cached for m in cacheable):
+        cache = self._cache_file(num_pairs, cacheable) if self.cache and cacheable else None
+        cached = None if cache is None else read_cache(cache)
+        if cached is not None and not all(metric.name in cached for metric in cacheable):
             cached = None
         fresh = {}  # {metric name: {key: [value of each pair]}}
         for index in range(num_pairs):
@@ -421,62 +392,35 @@ class Reference:
                 pair = metric.compute(inputs_a[metric.needs], inputs_b[metric.needs], self)
                 for key, value in pair.items():
                     fresh.setdefault(metric.name, {}).setdefault(key, []).append(value)
-        if cacheable and not cached:
-            self._write_cache(num_pairs, cacheable, {
-                key: pairs for metric in cacheable for key, pairs in fresh[metric.name].items()})
+        if cache is not None and not cached:
+            write_cache(cache, {key: pairs for metric in cacheable
+                                for key, pairs in fresh[metric.name].items()})
         values = dict(cached or {})
         for keys in fresh.values():
             values.update(keys)
         n = len(self.real)
         for metric in floored:
-            pairs = np.asarray(values[metric.name], dtype=np.float64)
-            error = (float(pairs.std(ddof=1) / math.sqrt(len(pairs))) if len(pairs) > 1
-                     else math.nan)
             name = metric.floor_name
-            self.floors[name] = Floor(float(pairs.mean()), error, len(pairs), n)
+            self.floors[name] = floor = Floor.of(values[metric.name], n)
             self.descriptions[name] = (f"{metric.name} between two real sets of {n}, mean over "
-                                       f"{len(pairs)} pairs of sets")
+                                       f"{floor.num_pairs} pairs of sets")
             if metric.floor_ratio:
                 self.descriptions[f"{name}_ratio"] = (f"{metric.name} / {name} (1: as close as "
                                                       "the data)")
         return self.floors
 
-    # ------------------------------------------------------------------ cache
-    def _cache_path(self, num_pairs, metrics):
-        """The cache file of the data-only floors: a hash of the real sets and the options."""
-        digest = hashlib.sha1()
+    def _cache_file(self, num_pairs, metrics):
+        """The cache file of the data-only floors of `metrics`."""
         if self.sampler is not None:  # the sampler's first draws stand for the sampler
             probe = np.asarray(self.sampler(64, np.random.default_rng(0)), "float64")
-            digest.update(b"sampler" + probe.tobytes())
+            data = b"sampler" + probe.tobytes()
         else:
-            digest.update(b"pool" + self.real.tobytes() + self.spare.tobytes())
-        options = {"version": _CACHE_VERSION, "n": len(self.real), "pairs": num_pairs,
-                   "seed": None if self.sampler is not None else self.seed,
-                   "shape": list(self.real.shape[1:]), "k": self.num_samples,
-                   "w": self.w1_samples,
-                   "metrics": {metric.name: metric.cache_options(self) for metric in metrics}}
-        digest.update(json.dumps(options, sort_keys=True).encode())
-        return cache_directory() / "floors" / f"{digest.hexdigest()}.json"
-
-    def _read_cache(self, num_pairs, metrics):
-        if not self.cache:
-            return None
-        try:
-            return json.loads(self._cache_path(num_pairs, metrics).read_text())
-        except (OSError, ValueError):
-            return None
-
-    def _write_cache(self, num_pairs, metrics, values):
-        if not self.cache:
-            return
-        path = self._cache_path(num_pairs, metrics)
-        try:  # a cache that cannot be written only costs time
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps(values))
-            os.replace(temporary, path)
-        except OSError:
-            pass
+            data = b"pool" + self.real.tobytes() + self.spare.tobytes()
+        return cache_file(data, {
+            "n": len(self.real), "pairs": num_pairs, "shape": list(self.real.shape[1:]),
+            "seed": None if self.sampler is not None else self.seed,
+            "k": self.num_samples, "w": self.w1_samples,
+            "metrics": {metric.name: metric.cache_options(self) for metric in metrics}})
 
 
 def _as_samples(samples, name):

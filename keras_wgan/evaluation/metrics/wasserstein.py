@@ -44,8 +44,9 @@ def wasserstein1(x, y, max_samples: int | None = None, *, seed: int = 0) -> floa
     rows of `x` and of `y` with Euclidean ground cost (not squared Euclidean), using
     POT's network simplex (`ot.emd2`). This is the quantity a WGAN critic
     estimates, so it is the number to report beside the critic's estimate. Cost and
-    memory grow as n*m; use `max_samples` to cap them. A finite sample of a distribution is not at distance
-    0 from another sample of it: compare with `wasserstein1_floor`.
+    memory grow as n*m; use `max_samples` to cap them. A finite sample of a
+    distribution is not at distance 0 from another sample of it: compare with
+    `wasserstein1_floor`.
 
     Args:
         x: Array [n, ...] of n samples; all axes after the first are flattened.
