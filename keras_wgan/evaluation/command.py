@@ -368,12 +368,12 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         "kind": info.kind,
         "seed": seed,
         **counts,
-        "metrics": metrics_report(reference, values, counts),
+        "metrics": metrics_report(reference, values, counts, labels=labels,
+                                  class_names=info.class_names),
         "feature_network": None if network is None else network.description,
     }
     if num_classes is not None:
         report["generator"]["num_classes"] = num_classes
-        report["metrics"].update(_conditional_report(values, reference, labels, info))
     if info.name in data.TOY_MODES:
         covered, within = data.count_modes(fake, info.name)
         report["metrics"]["modes"] = {
@@ -405,39 +405,6 @@ def _check_conditional_data(num_classes, info, dataset, num_samples):
         raise EvaluationError(
             f"--num_samples={num_samples} is fewer than the generator's {num_classes} classes; "
             "expected at least one sample per class")
-
-
-def _conditional_report(values, reference, labels, info):
-    """The report's conditional metrics: each value, per class, with its sample counts."""
-    from keras_wgan.evaluation.metrics.conditional import balanced_indices
-
-    _, per_class = balanced_indices(labels, reference.num_classes)
-    names = list(info.class_names or [str(k) for k in range(reference.num_classes)])
-    counts = {"num_generated": per_class * reference.num_classes,
-              "num_generated_per_class": per_class}
-    finite = lambda value: value if np.isfinite(value) else None  # noqa: E731 - JSON has no NaN
-    result = {}
-    if "conditional_accuracy" in values:
-        result["conditional_accuracy"] = {
-            "value": values["conditional_accuracy"],
-            "per_class": {name: finite(values[f"conditional_accuracy_class_{k}"])
-                          for k, name in enumerate(names)},
-            **counts, "classifier": reference.classifier_description,
-            "what": reference.descriptions["conditional_accuracy"]}
-    if "intra_fid" in values:
-        real = reference.real_class_counts()
-        result["intra_fid"] = {
-            "value": finite(values["intra_fid"]),
-            "per_class": {name: finite(values[f"intra_fid_class_{k}"])
-                          for k, name in enumerate(names)},
-            **counts, "num_real_per_class": {name: int(real[k]) for k, name in enumerate(names)},
-            "classes_with_too_few_samples": {
-                names[k]: {"num_real": num_real, "num_generated": num_generated}
-                for k, (num_real, num_generated) in reference.too_few_classes(labels).items()},
-            "min_class_samples": max(2, reference.min_class_samples),
-            "feature_network": reference.feature_network.description,
-            "what": reference.descriptions["intra_fid"]}
-    return result
 
 
 def _feature_network(choice, info, classifier_path, inception_weights, conditional=False):

@@ -35,13 +35,16 @@ _FLOOR_COLOUR = (150, 150, 150)
 _WIDTH, _PANEL, _MARGIN = 640, 240, 50
 
 
-def metrics_report(reference, values, counts):
-    """The evaluate command's report of `measure`'s values (the labelled metrics aside).
+def metrics_report(reference, values, counts, labels=None, class_names=None):
+    """The evaluate command's report of `measure`'s values.
 
     Args:
         reference: the `core.Reference` that measured them.
         values: the dict `reference.measure` returned.
         counts: `{"num_generated": n, "num_real": m}`, the sizes of the two sets.
+        labels: a conditional generator's: the classes the samples were
+            generated for, as given to `measure`.
+        class_names: the name of each class (default "0", "1", ...).
 
     Returns:
         `{name: entry}`: each metric's value with its sample counts, floor
@@ -51,11 +54,15 @@ def metrics_report(reference, values, counts):
     """
     result = {}
     for metric in reference.metrics:
-        if metric.needs_labels or metric.name not in values:
+        if metric.name not in values:
             continue
         entry = {"value": values[metric.name], **counts,
                  "what": reference.descriptions[metric.name]}
-        result[metric.name] = metric.report(entry, values, reference, counts)
+        extra = {}
+        if metric.needs_labels:
+            extra = {"labels": labels, "class_names": list(
+                class_names or [str(k) for k in range(reference.num_classes)])}
+        result[metric.name] = metric.report(entry, values, reference, counts, **extra)
     if "w1_critic_estimate" in values:
         w = reference.w1_samples if reference.is_images else counts["num_real"]
         result["w1_critic_estimate"] = {

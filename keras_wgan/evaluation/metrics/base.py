@@ -129,7 +129,7 @@ class Metric:
         """What each key `compute` returns is, with the sample counts: `{key: text}`."""
         raise NotImplementedError
 
-    def report(self, entry, values, reference, counts) -> dict:
+    def report(self, entry, values, reference, counts, labels=None, class_names=None) -> dict:
         """The metric's entry in the evaluate command's report.
 
         Args:
@@ -138,6 +138,8 @@ class Metric:
             values: the dict `Reference.measure` returned.
             reference: the `core.Reference`.
             counts: `{"num_generated": n, "num_real": m}`, the sets' sizes.
+            labels: with `needs_labels`, the classes the samples were generated for.
+            class_names: with `needs_labels`, the name of each class.
 
         Returns:
             The entry, with the numbers of samples the metric compared; by

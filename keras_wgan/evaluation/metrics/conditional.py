@@ -177,6 +177,11 @@ class ConditionalAccuracy(base.Metric):
                            "assigns to the class they were generated for; the same number of "
                            "every class"}
 
+    def report(self, entry, values, reference, counts, labels=None, class_names=None):
+        return {**_balanced_entry(entry, reference, labels),
+                "per_class": _per_class(values, self.name, class_names),
+                "classifier": reference.classifier_description}
+
 
 @base.register
 class IntraFid(base.Metric):
@@ -201,3 +206,32 @@ class IntraFid(base.Metric):
                            f"and the real samples of the class, on the features of "
                            f"{reference.feature_network.description}; real: the "
                            f"{len(reference.real)} real samples by label"}
+
+    def report(self, entry, values, reference, counts, labels=None, class_names=None):
+        real = reference.real_class_counts()
+        too_few = reference.too_few_classes(labels)
+        return {**_balanced_entry(entry, reference, labels), "value": _finite(entry["value"]),
+                "per_class": _per_class(values, self.name, class_names),
+                "num_real_per_class": {name: int(real[k]) for k, name in enumerate(class_names)},
+                "classes_with_too_few_samples": {
+                    class_names[k]: {"num_real": num_real, "num_generated": num_generated}
+                    for k, (num_real, num_generated) in too_few.items()},
+                "min_class_samples": max(2, reference.min_class_samples),
+                "feature_network": reference.feature_network.description}
+
+
+def _balanced_entry(entry, reference, labels):
+    """A report entry with the generated samples measured: the same number m of each class."""
+    _, m = balanced_indices(labels, reference.num_classes)
+    return {"value": entry["value"], "num_generated": m * reference.num_classes,
+            "num_generated_per_class": m, "what": entry["what"]}
+
+
+def _finite(value):
+    """`value`, or None if it is not finite (JSON has no NaN)."""
+    return value if np.isfinite(value) else None
+
+
+def _per_class(values, name, class_names):
+    """`{class name: value}` of the `<name>_class_<k>` values."""
+    return {label: _finite(values[f"{name}_class_{k}"]) for k, label in enumerate(class_names)}
