@@ -23,7 +23,7 @@ training images and uniform noise against the test images. One PNG holds a
 sample grid of each run side by side. The last line is one JSON object.
 
 Conditional mode, class-conditional training at equal wall-clock time
-(Fashion-MNIST, issue 14):
+(Fashion-MNIST):
 
     python benchmarks/image_quality.py --conditional --minutes=20 \\
         --conditionings=projection,auxiliary,unconditional
@@ -70,9 +70,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_wgan import reference_class  # noqa: E402
 
 # Ablation settings. "package*" and "dcgan*": keyword arguments of training.train
-# (over the kerasio networks at batch 64 and the image recipe of issue 13's start,
-# 5 critic steps and Adam(1e-4), pinned so that docs/image_quality.md's section 1
-# stays reproducible); "reference*": options of `ReferenceWGAN`.
+# (over the kerasio networks at batch 64, 5 critic steps and Adam(1e-4), pinned so
+# that section 1 of docs/experiments/image-quality.md stays reproducible);
+# "reference*": options of `ReferenceWGAN`.
 PACKAGE_BASE = dict(architecture="kerasio", batch_size=64, critic_steps=5,
                     critic_learning_rate=1e-4, generator_learning_rate=1e-4)
 REFERENCE_BASE = dict(critic_steps=3, learning_rate=2e-4, dropout=True,

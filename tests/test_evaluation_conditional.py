@@ -231,7 +231,7 @@ def test_monitor_trains_a_classifier_for_a_conditional_keras_model_and_skips_unl
     fake = keras.ops.convert_to_numpy(generator([keras.ops.convert_to_tensor(monitor.latent),
                                                  keras.ops.convert_to_tensor(monitor.labels)]))
     assert np.allclose(monitor.generated(), fake, atol=1e-5)
-    # A conditional model needs labelled real samples; an unconditional one is as before.
+    # A conditional model needs labelled real samples; an unconditional one does not.
     unlabelled = Monitor(real, num_samples=15, w1_samples=15)
     unlabelled.set_model(model)
     with pytest.raises(ValueError, match="conditional .3 classes. but the Monitor's real"):

@@ -145,7 +145,7 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     assert history.history["swd"][0] == pytest.approx(expected_swd, rel=1e-6)
     assert history.history["w1_critic_estimate"][0] == pytest.approx(
         recompute.expected[0]["w1_critic_estimate"], rel=1e-5, abs=1e-6)
-    # The exact W1 in pixel and in feature space beside the critic's estimate (issue 13).
+    # The exact W1 in pixel and in feature space beside the critic's estimate.
     w1_pixel = metrics.wasserstein1(fake, monitor.real)
     real_features = monitor.feature_network.features(monitor.real)
     w1_feature = metrics.wasserstein1(monitor.feature_network.features(fake), real_features)
