@@ -10,25 +10,30 @@ evaluation core (`keras_wgan.evaluation.core.Reference`) iterates the
 registry and names no metric.
 
 Adding a metric is one file in this package, defining a subclass decorated
-with `@register`, plus its test; the package imports every module in it.
+with `@register`, plus its test; the package imports every module in it, and
+the conformance harness (`tests/test_metric_conformance.py`) checks it.
 
-Example:
+Example, a file `keras_wgan/evaluation/metrics/mean_gap.py`:
 
     ```python
+    import numpy as np
+
     from keras_wgan.evaluation.metrics import base
 
     @base.register
     class MeanGap(base.Metric):
-        \"\"\"Distance between the means of the generated and the real samples.\"\"\"
-
+        # The distance between the mean generated and the mean real sample.
         name = "mean_gap"
         needs = base.POINTS
 
-        def compute(self, fake, real, reference):
+        def compute(self, fake, real, reference, labels=None):
+            fake = base.as_sample_matrix(fake, "fake")
+            real = base.as_sample_matrix(real, "real")
+            base.check_same_dim(fake, real, "fake", "real")
             return {self.name: float(np.linalg.norm(fake.mean(0) - real.mean(0)))}
 
         def describe(self, reference):
-            return {self.name: "distance between the mean samples"}
+            return {self.name: "distance between the mean generated and real samples"}
     ```
 """
 
@@ -57,7 +62,7 @@ class Metric:
         name: the key of the metric's main value in `Reference.measure`.
         needs: what it compares, one of `NEEDS`.
         needs_labels: measured only for a conditional generator's labelled samples.
-        optional: measured only when asked for by name (`Reference(metrics=...)`),
+        optional: measured only when asked for (`Reference(add_metrics=[name])`),
             e.g. because its floor is costly.
         has_floor: whether its noise floor (the metric between two real sets) is measured.
         floor_pairs: pairs of real sets the floor averages: None for the
