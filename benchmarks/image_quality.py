@@ -14,7 +14,7 @@ networks and step, 3 critic steps, Adam(2e-4, 0.5, 0.9), float32). Every
 `--eval_every_minutes` of training time (the evaluation's own time is not
 counted) it prints the seconds, generator steps, the Frechet distance (FD) in
 the 128-d features of the package's own Fashion-MNIST classifier
-(`keras_wgan.feature_networks.train_feature_classifier` on the training
+(`keras_wgan.evaluation.feature_networks.train_feature_classifier` on the training
 images, cached at `--classifier`) between `--eval_samples` generated images
 and the 10,000 test images, and the class coverage: the entropy of the
 classifier's predicted labels on the generated images (ln 10 = 2.30 for
@@ -23,7 +23,7 @@ training images and uniform noise against the test images. One PNG holds a
 sample grid of each run side by side. The last line is one JSON object.
 
 Conditional mode, class-conditional training at equal wall-clock time
-(Fashion-MNIST, issue 14):
+(Fashion-MNIST):
 
     python benchmarks/image_quality.py --conditional --minutes=20 \\
         --conditionings=projection,auxiliary,unconditional
@@ -70,9 +70,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_wgan import reference_class  # noqa: E402
 
 # Ablation settings. "package*" and "dcgan*": keyword arguments of training.train
-# (over the kerasio networks at batch 64 and the image recipe of issue 13's start,
-# 5 critic steps and Adam(1e-4), pinned so that docs/image_quality.md's section 1
-# stays reproducible); "reference*": options of `ReferenceWGAN`.
+# (over the kerasio networks at batch 64, 5 critic steps and Adam(1e-4), pinned so
+# that section 1 of docs/experiments/image-quality.md stays reproducible);
+# "reference*": options of `ReferenceWGAN`.
 PACKAGE_BASE = dict(architecture="kerasio", batch_size=64, critic_steps=5,
                     critic_learning_rate=1e-4, generator_learning_rate=1e-4)
 REFERENCE_BASE = dict(critic_steps=3, learning_rate=2e-4, dropout=True,
@@ -318,7 +318,8 @@ def run_ablation(flags):
     """Trains each setting for `flags.steps` generator steps; prints and returns its FD."""
     import keras
 
-    from keras_wgan import pictures, training
+    from keras_wgan import training
+    from keras_wgan.evaluation import pictures
 
     with np.load(flags.ablation_data) as npz:
         images, labels = npz["images"], npz["labels"]
@@ -408,7 +409,7 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
     """
     import keras
 
-    from keras_wgan import pictures
+    from keras_wgan.evaluation import pictures
 
     class TimedEvaluation(keras.callbacks.Callback):
         def __init__(self):
@@ -436,7 +437,7 @@ def timed_evaluation(budget_seconds, eval_every_seconds, scorer, steps_of, num_s
             began = time.perf_counter()
             labels = None
             if num_classes:
-                from keras_wgan.evaluation import conditional
+                from keras_wgan.evaluation.metrics import conditional
 
                 labels = conditional.evenly_spread_labels(num_samples, num_classes)
             images = generate(self.model.generator, num_samples, seed=seed + 1, labels=labels)
@@ -563,7 +564,7 @@ def _side_by_side(grids):
 
 def run_main(flags):
     """Trains the package's defaults and the reference for `flags.minutes` each; prints FDs."""
-    from keras_wgan import pictures
+    from keras_wgan.evaluation import pictures
 
     if flags.resume:
         raise ValueError("resume: only the conditional mode resumes its runs (the main mode's "
@@ -607,7 +608,7 @@ def run_conditional(flags):
     generated images against the test images of that class); their FD is of
     all the samples, the classes evenly spread as in the test set.
     """
-    from keras_wgan import pictures
+    from keras_wgan.evaluation import pictures
     from keras_wgan.architectures import CRITIC_CONDITIONINGS
 
     names = [name.strip() for name in flags.conditionings.split(",") if name.strip()]

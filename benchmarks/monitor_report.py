@@ -29,8 +29,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_wgan import callbacks, data, pictures, recipes, training  # noqa: E402
-from keras_wgan.evaluation import core, feature_networks, monitor as monitoring  # noqa: E402
+from keras_wgan import callbacks, data, recipes, training  # noqa: E402
+from keras_wgan.evaluation import core, feature_networks, pictures  # noqa: E402
+from keras_wgan.evaluation import monitor as monitoring  # noqa: E402
 
 
 def table(rows, columns):

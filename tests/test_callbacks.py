@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_wgan import WassersteinGAN, architectures, callbacks, pictures
+from keras_wgan import WassersteinGAN, architectures, callbacks
+from keras_wgan.evaluation import pictures
 
 
 def gan_for(shape, **kwargs):

@@ -308,7 +308,8 @@ def test_train_main_refuses_conditional_training_on_unlabelled_data(tmp_path):
 
 
 def test_sample_pictures_of_a_conditional_model_are_class_by_row(tmp_path):
-    from keras_wgan import callbacks, pictures
+    from keras_wgan import callbacks
+    from keras_wgan.evaluation import pictures
 
     keras.utils.set_random_seed(0)
     generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4,

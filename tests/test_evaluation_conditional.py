@@ -15,8 +15,9 @@ import tensorflow as tf
 
 from keras_wgan import architectures
 from keras_wgan.cli import evaluate as evaluate_cli
-from keras_wgan.evaluation import command, conditional, core, metrics
+from keras_wgan.evaluation import command, core, metrics
 from keras_wgan.evaluation.feature_networks import FeatureNetwork
+from keras_wgan.evaluation.metrics import conditional
 from keras_wgan.evaluation.monitor import Monitor
 
 SIZE = 16  # 16 x 16 images: the smallest whose SWD pyramid holds a 7 x 7 patch
@@ -231,7 +232,7 @@ def test_monitor_trains_a_classifier_for_a_conditional_keras_model_and_skips_unl
     fake = keras.ops.convert_to_numpy(generator([keras.ops.convert_to_tensor(monitor.latent),
                                                  keras.ops.convert_to_tensor(monitor.labels)]))
     assert np.allclose(monitor.generated(), fake, atol=1e-5)
-    # A conditional model needs labelled real samples; an unconditional one is as before.
+    # A conditional model needs labelled real samples; an unconditional one does not.
     unlabelled = Monitor(real, num_samples=15, w1_samples=15)
     unlabelled.set_model(model)
     with pytest.raises(ValueError, match="conditional .3 classes. but the Monitor's real"):

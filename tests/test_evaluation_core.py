@@ -51,7 +51,7 @@ def test_floors_are_cached_on_disk_by_content(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("recomputed a cached floor")
 
-    monkeypatch.setattr(metrics, "wasserstein1", fail)
+    monkeypatch.setattr(metrics.wasserstein, "wasserstein1", fail)
     assert core.Reference(real, sampler=mixture).compute_floors(num_pairs=10) == first
 
 
@@ -101,7 +101,8 @@ def test_swd_samples_limits_the_swd_alone():
     whole = core.Reference(real, feature_network=network, cache=False)
     part = core.Reference(real, feature_network=network, swd_samples=5, cache=False)
     values, limited = whole.measure(fake), part.measure(fake)
-    expected = metrics.sliced_wasserstein(fake[:5], real[:5], **part.swd_options).mean
+    options = metrics.get("swd").options(part)
+    expected = metrics.sliced_wasserstein(fake[:5], real[:5], **options).mean
     assert limited["swd"] == pytest.approx(expected) and limited["swd"] != values["swd"]
     for name in ("fid", "w1_pixel", "w1_feature"):  # all 12 images, as without swd_samples
         assert limited[name] == pytest.approx(values[name])

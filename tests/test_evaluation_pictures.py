@@ -1,5 +1,7 @@
 """Pictures for a person: enlarged grids, caption strips, latent interpolation strips."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -51,6 +53,28 @@ def test_scatter_plot_gets_the_same_caption():
     captioned = pictures.picture(points, caption=["generator step 7"])
     assert captioned.shape[0] > plain.shape[0] == plain.shape[1] == captioned.shape[1] == 480
     np.testing.assert_array_equal(captioned[-480:], plain)
+
+
+def test_a_diverged_generator_is_drawn_without_numpy_warnings():
+    """NaN, infinite and huge samples (a run whose loss blew up) draw cleanly, finite ones kept."""
+    points = np.array([[0.5, 0.5], [np.nan, 0.0], [np.inf, -np.inf], [1e30, 3e38], [0.0, np.nan]],
+                      dtype="float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot = pictures.scatter_plot(points, bounds=(-1.0, 1.0), size=21, dot=0)
+        fitted = pictures.scatter_plot(points[:3], size=21, dot=0)  # bounds of the finite ones
+        blank = pictures.scatter_plot(np.full((3, 2), np.nan), size=21)
+        images = np.full((2, 4, 4, 1), np.nan, dtype="float32")
+        images[1, ..., 0] = [[np.inf, -np.inf, 0.0, 1.0]] * 4
+        grid = pictures.image_grid(images, columns=2, padding=0)
+    def coloured(canvas):  # the generated points' colour; the axes and background are grey
+        return canvas[..., 0] != canvas[..., 2]
+
+    assert np.argwhere(coloured(plot)).tolist() == [[5, 15]]  # (0.5, 0.5): row 20 - 15
+    assert coloured(fitted).sum() == 1
+    assert (blank == 255).sum() > 0.9 * blank.size  # nothing drawn but the axes
+    assert np.all(grid[:, :4] == 0)  # NaN pixels: black
+    np.testing.assert_array_equal(grid[0, 4:, 0], [255, 0, 128, 255])  # inf clipped, 0 mid-grey
 
 
 def test_caption_lines_show_the_step_and_the_main_metrics_in_order():

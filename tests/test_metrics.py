@@ -1,4 +1,4 @@
-"""Tests of keras_wgan.metrics and keras_wgan.feature_networks.
+"""Tests of the metrics' numpy functions and of keras_wgan.evaluation.feature_networks.
 
 Expected values are known by hand (W1 of small sets, Frechet distance between
 Gaussians) or are orderings that must hold (blur and brightness changes raise the
@@ -11,16 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keras_wgan import feature_networks
-from keras_wgan.metrics import (
-    _pyr_down,
-    _pyr_up,
+from keras_wgan.evaluation import feature_networks
+from keras_wgan.evaluation.metrics import (
     frechet_distance,
     kernel_distance,
     sliced_wasserstein,
     wasserstein1,
     wasserstein1_floor,
 )
+from keras_wgan.evaluation.metrics.sliced import pyr_down, pyr_up
 
 MNIST_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist_5k.npz"
 
@@ -136,11 +135,11 @@ def test_pyramid_filters_match_progan_scipy_reference():
     kernel = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]).astype(np.float32)[None, :, :, None] / 256.0
     images = np.random.default_rng(0).uniform(-1, 1, size=(2, 16, 16, 3)).astype(np.float32)
     down = ndimage.convolve(images, kernel, mode="mirror")[:, ::2, ::2]
-    np.testing.assert_allclose(_pyr_down(images), down, atol=1e-6)
+    np.testing.assert_allclose(pyr_down(images), down, atol=1e-6)
     zero_filled = np.zeros_like(images)
     zero_filled[:, ::2, ::2] = down
     up = ndimage.convolve(zero_filled, 4 * kernel, mode="mirror")
-    np.testing.assert_allclose(_pyr_up(down, 16, 16), up, atol=1e-6)
+    np.testing.assert_allclose(pyr_up(down, 16, 16), up, atol=1e-6)
 
 
 def test_swd_levels_follow_progan_rule():

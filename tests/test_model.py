@@ -72,7 +72,8 @@ def test_clipped_wgan_makes_progress_on_8gaussians():
     # With weights clipped to 0.01 the generator's gradients are 1e-7 to 1e-8: Keras's
     # default RMSprop (epsilon 1e-7 inside the root) shrinks its steps ~1000x and the
     # generator stays where it started (measured W1 1.249 -> 1.247 after 300 steps).
-    from keras_wgan import data, metrics
+    from keras_wgan import data
+    from keras_wgan.evaluation import metrics
 
     keras.utils.set_random_seed(0)
     batches, info = data.load("8gaussians", batch_size=5 * 64, seed=0)
@@ -354,17 +355,3 @@ def test_train_step_calls_the_methods_term_and_constraint_for_every_critic_updat
     gan.compile(run_eagerly=True)
     gan.train_step(tf.constant(points(12)))
     assert (method.calls, method.constraints) == (3, 3)
-
-
-def test_tf_utils_is_a_deprecated_shim_of_the_moved_names():
-    import importlib
-    import sys
-
-    from keras_wgan import distribute, model
-
-    sys.modules.pop("keras_wgan.tf_utils", None)
-    with pytest.warns(DeprecationWarning, match="keras_wgan.tf_utils is deprecated"):
-        tf_utils = importlib.import_module("keras_wgan.tf_utils")
-    assert tf_utils.variable_value is distribute.variable_value
-    assert tf_utils.step_seed is model.step_seed
-    assert tf_utils.input_gradient is penalties.input_gradient

@@ -1,4 +1,4 @@
-"""Monitoring (keras_wgan.monitoring.Monitor) and the evaluation command line.
+"""Monitoring (keras_wgan.evaluation.monitor.Monitor) and the evaluation command line.
 
 The Monitor's numbers are checked against a recomputation made independently
 at the same moment of training, from the model and the Monitor's fixed
@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_wgan import architectures, data, metrics, training
+from keras_wgan import architectures, data, training
+from keras_wgan.evaluation import metrics
+from keras_wgan.evaluation.metrics.sliced import swd_min_resolution
+from keras_wgan.evaluation.monitor import Monitor
 from keras_wgan.model import WassersteinGAN
-from keras_wgan.monitoring import Monitor, swd_min_resolution
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_PATH = ROOT.parent / "shared" / "data" / "mnist_5k.npz"
@@ -143,7 +145,7 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     assert history.history["swd"][0] == pytest.approx(expected_swd, rel=1e-6)
     assert history.history["w1_critic_estimate"][0] == pytest.approx(
         recompute.expected[0]["w1_critic_estimate"], rel=1e-5, abs=1e-6)
-    # The exact W1 in pixel and in feature space beside the critic's estimate (issue 13).
+    # The exact W1 in pixel and in feature space beside the critic's estimate.
     w1_pixel = metrics.wasserstein1(fake, monitor.real)
     real_features = monitor.feature_network.features(monitor.real)
     w1_feature = metrics.wasserstein1(monitor.feature_network.features(fake), real_features)

@@ -49,8 +49,8 @@ def test_all_names_every_public_submodule():
     import keras_wgan
 
     for name in ("architectures", "checkpointing", "data", "distribute", "losses", "penalties",
-                 "training", "export", "evaluation", "metrics", "monitoring", "recipes",
-                 "augment", "ema", "idx", "WassersteinGAN", "default_optimizer", "__version__"):
+                 "training", "export", "evaluation", "recipes",
+                 "augment", "ema", "WassersteinGAN", "default_optimizer", "__version__"):
         assert name in keras_wgan.__all__, name
     assert keras_wgan.recipes.__name__ == "keras_wgan.recipes"
 

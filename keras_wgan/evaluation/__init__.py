@@ -1,14 +1,17 @@
 """Evaluation of Wasserstein GANs, during and after training (TF-GAN's `eval/`).
 
-* `core`: the one evaluation core -- the real side of every comparison
+* `core`: the one evaluation core: the real side of every comparison
   (`Reference`: real samples drawn once, their noise floors averaged over many
   pairs of real sets) and `Reference.measure(generated)`.
-* `metrics`: the distances as plain numpy functions (exact W1, SWD, FID, KID).
+* `metrics`: the metric registry (`metrics.Metric`, one module per family:
+  exact W1, SWD, FID, KID, class entropy, conditional accuracy and
+  intra-FID), each with its plain numpy function.
+* `floors`: the noise floors' record (`Floor`) and their disk cache.
 * `feature_networks`: the networks whose features FID, KID and the feature W1 use.
 * `monitor`: `Monitor`, the Keras callback that measures during training.
-* `conditional`: conditional accuracy and intra-FID of class-conditional generators.
 * `pictures`: sample grids with captions, scatter plots, latent interpolation strips.
-* `report`: the Monitor's plot of the critic's estimate beside the exact W1.
+* `report`: the evaluate command's report of the metrics, and the Monitor's
+  plot of the critic's estimate beside the exact W1.
 * `command`: the `keras_wgan.evaluate` command line and `evaluate()`.
 
 Like `keras_wgan` itself, the submodules are imported on first use (PEP 562),
@@ -17,7 +20,7 @@ so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
 
 import importlib
 
-_SUBMODULES = ("command", "conditional", "core", "feature_networks", "metrics", "monitor",
+_SUBMODULES = ("command", "core", "feature_networks", "floors", "metrics", "monitor",
                "pictures", "report")
 _ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}
 

@@ -63,6 +63,7 @@ import numpy as np
 
 from keras_wgan import cli, data
 from keras_wgan.evaluation import core
+from keras_wgan.evaluation.report import metrics_report
 
 __all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
            "max_num_samples"]
@@ -292,8 +293,8 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         ValueError: for bad input (`EvaluationError`), naming the flag.
     """
     from keras_wgan import data
-    from keras_wgan.evaluation.conditional import evenly_spread_labels
     from keras_wgan.evaluation.core import real_sample_set
+    from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
 
     limit = max_num_samples(generator.sample_shape, generator.latent_dim)
     if num_samples is None:
@@ -349,9 +350,9 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         classifier = _classifier(info, classifier_path)
     reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
                                sampler=info.sampler, feature_network=network,
-                               w1_samples=min(num_samples, core.W1_IMAGES), kid=True, seed=seed,
-                               num_classes=num_classes, classifier=classifier,
-                               real_labels=None if pool_labels is None
+                               w1_samples=min(num_samples, core.W1_IMAGES),
+                               add_metrics=("kid",), seed=seed, num_classes=num_classes,
+                               classifier=classifier, real_labels=None if pool_labels is None
                                else pool_labels[:num_samples])
     reference.compute_floors()
     estimate = None
@@ -374,12 +375,12 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         "kind": info.kind,
         "seed": seed,
         **counts,
-        "metrics": _metrics_report(values, reference, counts),
+        "metrics": metrics_report(reference, values, counts, labels=labels,
+                                  class_names=info.class_names),
         "feature_network": None if network is None else network.description,
     }
     if num_classes is not None:
         report["generator"]["num_classes"] = num_classes
-        report["metrics"].update(_conditional_report(values, reference, labels, info))
     if info.name in data.TOY_MODES:
         covered, within = data.count_modes(fake, info.name)
         report["metrics"]["modes"] = {
@@ -411,91 +412,6 @@ def _check_conditional_data(num_classes, info, dataset, num_samples):
         raise EvaluationError(
             f"--num_samples={num_samples} is fewer than the generator's {num_classes} classes; "
             "expected at least one sample per class")
-
-
-def _metrics_report(values, reference, counts):
-    """The report's "metrics": each value with its sample counts, floor and description."""
-    w = reference.w1_samples
-    sizes = {"w1_pixel": w, "w1_feature": w, "w1_critic_estimate": w if reference.is_images
-             else counts["num_real"]}
-    # FID, SWD and KID compare the first `reference.num_samples` of each set: with more
-    # generated samples than real ones (--num_samples=10000 on 5000 images), that many.
-    k = min(reference.num_samples, counts["num_generated"], counts["num_real"])
-    sizes.update(fid=k, kid=k, swd=min(k, reference.swd_samples))
-    result = {}
-    for name, value in values.items():
-        if (name.startswith("swd_") or name == "kid_std" or name.endswith("_ratio")
-                or name.startswith(("conditional_accuracy", "intra_fid"))):
-            continue  # folded into their metric below (the conditional ones by the caller)
-        entry = {"value": value}
-        if name in sizes:
-            entry.update(num_generated=sizes[name], num_real=sizes[name])
-        elif name == "class_entropy":  # of the generated samples alone
-            entry.update(num_generated=counts["num_generated"],
-                         classifier=reference.classifier_description)
-        elif name != "w1_critic_estimate":
-            entry.update(counts)
-        if name in reference.descriptions:
-            entry["what"] = reference.descriptions[name]
-        result[name] = entry
-    if "swd" in result:
-        result["swd"]["levels"] = {key[len("swd_"):-len("px")]: value
-                                   for key, value in values.items()
-                                   if key.startswith("swd_") and key.endswith("px")}
-        result["swd"]["min_resolution"] = reference.swd_options["min_resolution"]
-    if "kid" in result:
-        result["kid"] = {"mean": values["kid"], "std": values["kid_std"],
-                         **{k: v for k, v in result["kid"].items() if k != "value"}}
-        subset = min(1000, reference.num_samples)
-        result["kid"].update(subset_size=subset,
-                             num_subsets=100 if subset < reference.num_samples else 1)
-    if reference.feature_network is not None:
-        for name in ("fid", "kid", "w1_feature"):
-            if name in result:
-                result[name]["feature_network"] = reference.feature_network.description
-    for name, floor in reference.floors.items():
-        metric = "w1_exact" if name == "w1_floor" else name[:-len("_floor")]
-        result[name] = {**floor._asdict(), "what": reference.descriptions[name]}
-        if metric in result:
-            result[metric]["real_vs_real"] = floor.value
-    for name, value in values.items():
-        if name.endswith("_ratio"):  # None, not NaN, for a zero denominator: JSON has no NaN
-            result[name] = {"value": value if np.isfinite(value) else None,
-                            "what": reference.descriptions.get(name, "")}
-    return result
-
-
-def _conditional_report(values, reference, labels, info):
-    """The report's conditional metrics: each value, per class, with its sample counts."""
-    from keras_wgan.evaluation.conditional import balanced_indices
-
-    _, per_class = balanced_indices(labels, reference.num_classes)
-    names = list(info.class_names or [str(k) for k in range(reference.num_classes)])
-    counts = {"num_generated": per_class * reference.num_classes,
-              "num_generated_per_class": per_class}
-    finite = lambda value: value if np.isfinite(value) else None  # noqa: E731 - JSON has no NaN
-    result = {}
-    if "conditional_accuracy" in values:
-        result["conditional_accuracy"] = {
-            "value": values["conditional_accuracy"],
-            "per_class": {name: finite(values[f"conditional_accuracy_class_{k}"])
-                          for k, name in enumerate(names)},
-            **counts, "classifier": reference.classifier_description,
-            "what": reference.descriptions["conditional_accuracy"]}
-    if "intra_fid" in values:
-        real = reference.real_class_counts()
-        result["intra_fid"] = {
-            "value": finite(values["intra_fid"]),
-            "per_class": {name: finite(values[f"intra_fid_class_{k}"])
-                          for k, name in enumerate(names)},
-            **counts, "num_real_per_class": {name: int(real[k]) for k, name in enumerate(names)},
-            "classes_with_too_few_samples": {
-                names[k]: {"num_real": num_real, "num_generated": num_generated}
-                for k, (num_real, num_generated) in reference.too_few_classes(labels).items()},
-            "min_class_samples": max(2, reference.min_class_samples),
-            "feature_network": reference.feature_network.description,
-            "what": reference.descriptions["intra_fid"]}
-    return result
 
 
 def _feature_network(choice, info, classifier_path, inception_weights, conditional=False):

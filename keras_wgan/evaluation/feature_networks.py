@@ -5,13 +5,13 @@ FID and KID compare two image sets through the activations of a fixed network
 meaningful only together with the network that produced the features and the
 sample sizes. Two networks are provided:
 
-* InceptionV3's 2048-d pool3 features with ImageNet weights -- the standard FID
+* InceptionV3's 2048-d pool3 features with ImageNet weights: the standard FID
   of Heusel et al. (NeurIPS 2017) and KID of Binkowski et al. (ICLR 2018), via
   `keras.applications.InceptionV3`. The weights are only read from a local file
   unless a download is explicitly allowed, so evaluation never reaches the
   network by surprise.
 * A small convolutional classifier that the package trains on a labelled data set
-  (e.g. MNIST), whose penultimate 128-d layer serves as the feature space -- the
+  (e.g. MNIST), whose penultimate 128-d layer serves as the feature space: the
   usual choice for small grey images, where ImageNet features say little. It is
   saved to a `.keras` file (plus a JSON file describing its training) so that
   evaluations reuse the same network.
@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import keras
 import numpy as np
 
-from keras_wgan.evaluation.metrics import _images_to_float
+from keras_wgan.evaluation.metrics.base import images_to_float
 
 __all__ = [
     "FeatureNetwork",
@@ -92,9 +93,7 @@ def train_feature_classifier(
     A random `held_out_fraction` of the images is kept out of training and used to
     measure the accuracy, which is stored with the other training facts in the
     model's `training_info` dict (and in the JSON file written by
-    `save_feature_classifier`). On 2 CPU cores, the 5000 images of
-    mnist_5k.npz (4000 trained on, 1000 held out) and 5 epochs take about 5 s and
-    reach 97.4% held-out accuracy. Calls
+    `save_feature_classifier`). Calls
     `keras.utils.set_random_seed(seed)`, which seeds Python, numpy and the backend.
 
     Args:
@@ -122,7 +121,7 @@ def train_feature_classifier(
         save_feature_classifier(model, "mnist_classifier.keras")
         ```
     """
-    x = _images_to_float(images, "images")
+    x = images_to_float(images, "images")
     y = np.asarray(labels)
     if y.shape != (x.shape[0],) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
         raise ValueError(
@@ -275,7 +274,7 @@ def classifier_features(model: keras.Model, images, *, batch_size: int = 256) ->
         ```
     """
     extractor = keras.Model(model.input, _features_layer(model).output)
-    x = _images_to_float(images, "images")
+    x = images_to_float(images, "images")
     return _predict_in_batches(extractor, x, batch_size)
 
 
@@ -355,7 +354,7 @@ def inception_features(
         fid = frechet_distance(inception_features(real), inception_features(fake))
         ```
     """
-    x = _images_to_float(images, "images")
+    x = images_to_float(images, "images")
     if x.shape[-1] not in (1, 3):
         raise ValueError(f"`images` must have 1 or 3 channels; received shape {x.shape}.")
     model = _inception_model(weights_path, allow_download)
@@ -426,5 +425,5 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
     return FeatureNetwork(
         features=lambda images: classifier_features(model, images),
         description=description,
-        classify=lambda images: _predict_in_batches(model, _images_to_float(images, "images"), 256),
+        classify=lambda images: _predict_in_batches(model, images_to_float(images, "images"), 256),
     )

@@ -24,7 +24,7 @@ fixed samples each time (fixed latent vectors, a fixed real set: a
   vectors get labels evenly spread over the classes: `conditional_accuracy`
   (the share of generated samples that a classifier trained on the real
   labels assigns to their class) and, with a feature network, `intra_fid`
-  (the mean over the classes of the FID of each class); see `conditional`.
+  (the mean over the classes of the FID of each class); see `metrics.conditional`.
 
 Values go into the epoch's `logs` dict (hence into `History`, Keras'
 `TensorBoard` and `CSVLogger` callbacks, which must come *after* the
@@ -41,11 +41,11 @@ import keras
 import numpy as np
 
 from keras_wgan import data, validation
-from keras_wgan.evaluation import pictures
-from keras_wgan.evaluation import core, report
-from keras_wgan.evaluation.core import MAX_READ, real_sample_set, swd_min_resolution  # noqa: F401
+from keras_wgan.evaluation import core, feature_networks, pictures, report
+from keras_wgan.evaluation.core import real_sample_set
+from keras_wgan.evaluation.metrics import conditional
 
-__all__ = ["Monitor", "real_sample_set", "swd_min_resolution"]
+__all__ = ["Monitor"]
 
 _log = logging.getLogger("keras_wgan")
 
@@ -79,8 +79,7 @@ class Monitor(keras.callbacks.Callback):
             sampler; finite data: a random set, see `core.real_sample_set`).
         every_epochs: check every N epochs, >= 1.
         num_samples: generated and real samples of the metrics; default 2000
-            for vectors, 256 for images (an SWD of 256 images costs about
-            1.5 s on two busy CPU cores).
+            for vectors, 256 for images (the SWD's cost grows with it).
         log_dir: if given, a TensorBoard log directory for the Monitor's own
             writer (the scalars, the picture, a histogram of generator
             outputs, step = generator updates) and the PNG plot `PLOT_FILE`
@@ -198,8 +197,6 @@ class Monitor(keras.callbacks.Callback):
 
     def _prepare(self):
         """Draws the fixed samples and measures the floors (once)."""
-        from keras_wgan.evaluation import conditional
-
         source = self._source
         num_classes = self.num_classes
         if isinstance(source, data.DataInfo):
@@ -239,8 +236,6 @@ class Monitor(keras.callbacks.Callback):
             total = max(min(n, len(pool)), len(pool) // 2)
         network = self._feature_network_spec
         if network is not None and is_images:
-            from keras_wgan.evaluation import feature_networks
-
             if not isinstance(network, feature_networks.FeatureNetwork):
                 network = feature_networks.feature_network(network)
         # The class entropy whenever the feature network is a classifier; a conditional
@@ -284,8 +279,6 @@ class Monitor(keras.callbacks.Callback):
             _log.warning("monitor: no classifier for the conditional accuracy of non-image "
                          "samples; pass classifier=...")
             return None
-        from keras_wgan.evaluation import feature_networks
-
         model = feature_networks.train_feature_classifier(
             pool, pool_labels, epochs=self.classifier_epochs, seed=self.seed,
             dataset_name="the Monitor's real samples")

@@ -64,7 +64,8 @@ def image_grid(images, columns=8, value_range=(-1.0, 1.0), padding=2, scale=1, s
     if scale < 1:
         raise ValueError(f"scale must be a positive integer, received {scale}")
     low, high = value_range
-    images = np.clip((images - low) / (high - low), 0.0, 1.0) * 255.0
+    # NaN (a diverged generator) is drawn black; infinities clip like any value.
+    images = np.nan_to_num(np.clip((images - low) / (high - low), 0.0, 1.0), nan=0.0) * 255.0
     if images.shape[-1] == 1:
         images = np.repeat(images, 3, axis=-1)
     images = np.repeat(np.repeat(images, scale, axis=1), scale, axis=2)
@@ -109,12 +110,14 @@ def scatter_plot(generated, real=None, bounds=None, size=480, dot=2):
     >>> scatter_plot(np.zeros((5, 2)), bounds=(-1, 1)).shape
     (480, 480, 3)
     """
-    generated = np.asarray(generated, dtype="float32").reshape(-1, 2)
-    layers = ([] if real is None else [(np.asarray(real, "float32").reshape(-1, 2),
-                                        _REAL_COLOUR)]) + [(generated, _FAKE_COLOUR)]
+    # float64 and finite points only: a diverged generator's NaN, infinite or huge
+    # samples are left out (they have no place on the plot) and overflow nothing.
+    layers = [(_finite_points(points), colour) for points, colour in
+              ([] if real is None else [(real, _REAL_COLOUR)]) + [(generated, _FAKE_COLOUR)]]
     if bounds is None:
         everything = np.concatenate([points for points, _ in layers])
-        low, high = float(everything.min()), float(everything.max())
+        low, high = ((float(everything.min()), float(everything.max())) if len(everything)
+                     else (-1.0, 1.0))
         margin = 0.05 * max(high - low, 1e-6)
         bounds = (low - margin, high + margin)
     low, high = bounds
@@ -124,12 +127,19 @@ def scatter_plot(generated, real=None, bounds=None, size=480, dot=2):
         canvas[size - 1 - axis, :] = 225
         canvas[:, axis] = 225
     for points, colour in layers:
-        pixels = np.round((points - low) / (high - low) * (size - 1)).astype(int)
-        inside = np.all((pixels >= 0) & (pixels < size), axis=1) & np.all(np.isfinite(points), 1)
-        for column, row in pixels[inside]:
+        pixels = np.round((points - low) / (high - low) * (size - 1))
+        inside = np.all((pixels >= 0) & (pixels < size), axis=1)
+        for column, row in pixels[inside].astype(int):
             row = size - 1 - row
             canvas[max(row - dot, 0):row + dot + 1, max(column - dot, 0):column + dot + 1] = colour
     return canvas
+
+
+def _finite_points(points):
+    """2-D points as float64 [n, 2], without those that are not finite or beyond float32."""
+    points = np.asarray(points, dtype="float64").reshape(-1, 2)
+    limit = np.finfo("float32").max
+    return points[np.all(np.abs(points) <= limit, axis=1)]  # NaN compares False
 
 
 def caption_lines(step=None, logs=None, epoch=None):

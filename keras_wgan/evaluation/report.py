@@ -1,12 +1,18 @@
-"""The Monitor's plot: the critic's W1 estimate beside the exact W1, over generator steps.
+"""Reports of the evaluation core's numbers: the evaluate command's, and the Monitor's plot.
 
-The founding question of the WGAN paper is whether the critic's number
-tracks the Wasserstein distance while the samples improve. The plot answers
-it at a glance: one panel per exact W1 the Monitor measures (`w1_exact` for
-low-dimensional data, `w1_pixel` and `w1_feature` for images), each with the
-exact value (blue), the critic's estimate (orange; it is in the data's own
-space, so it belongs beside the exact W1 in that space) and the noise floor
-(grey, dashed). Drawn with Pillow, no plotting library needed.
+`metrics_report` turns `core.Reference.measure`'s values into the evaluate
+command's report, each metric entry shaped by the metric itself
+(`Metric.report`).
+
+The Monitor's plot (`estimate_plot`) shows the critic's W1 estimate beside
+the exact W1, over generator steps. The founding question of the WGAN paper
+is whether the critic's number tracks the Wasserstein distance while the
+samples improve; the plot answers it at a glance: one panel per exact W1
+the Monitor measures (`w1_exact` for low-dimensional data, `w1_pixel` and
+`w1_feature` for images), each with the exact value (blue), the critic's
+estimate (orange; it is in the data's own space, so it belongs beside the
+exact W1 in that space) and the noise floor (grey, dashed). Drawn with
+Pillow, no plotting library needed.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import os
 
 import numpy as np
 
-__all__ = ["estimate_plot", "save_estimate_plot"]
+from keras_wgan.evaluation import metrics
+
+__all__ = ["estimate_plot", "metrics_report", "save_estimate_plot"]
 
 _EXACT_KEYS = ("w1_exact", "w1_pixel", "w1_feature")
 _TITLES = {"w1_exact": "exact W1", "w1_pixel": "exact W1, pixel space",
@@ -25,6 +33,53 @@ _EXACT_COLOUR = (31, 119, 180)
 _ESTIMATE_COLOUR = (230, 110, 20)
 _FLOOR_COLOUR = (150, 150, 150)
 _WIDTH, _PANEL, _MARGIN = 640, 240, 50
+
+
+def metrics_report(reference, values, counts, labels=None, class_names=None):
+    """The evaluate command's report of `measure`'s values.
+
+    Args:
+        reference: the `core.Reference` that measured them.
+        values: the dict `reference.measure` returned.
+        counts: `{"num_generated": n, "num_real": m}`, the sizes of the two sets.
+        labels: a conditional generator's: the classes the samples were
+            generated for, as given to `measure`.
+        class_names: the name of each class (default "0", "1", ...).
+
+    Returns:
+        `{name: entry}`: each metric's value with its sample counts, floor
+        (`real_vs_real`), description and what the metric adds
+        (`Metric.report`); `w1_critic_estimate`; each floor; each ratio
+        (None, not NaN, for a zero denominator: JSON has no NaN).
+    """
+    result = {}
+    for metric in reference.metrics:
+        if metric.name not in values:
+            continue
+        entry = {"value": values[metric.name], **counts,
+                 "what": reference.descriptions[metric.name]}
+        extra = {}
+        if metric.needs_labels:
+            extra = {"labels": labels, "class_names": list(
+                class_names or [str(k) for k in range(reference.num_classes)])}
+        result[metric.name] = metric.report(entry, values, reference, counts, **extra)
+    if "w1_critic_estimate" in values:
+        w = reference.w1_samples if reference.is_images else counts["num_real"]
+        result["w1_critic_estimate"] = {
+            "value": values["w1_critic_estimate"], "num_generated": w, "num_real": w,
+            "what": reference.descriptions["w1_critic_estimate"]}
+    for metric in reference.metrics:
+        floor = reference.floors.get(metric.floor_name)
+        if floor is not None:
+            result[metric.floor_name] = {**floor._asdict(),
+                                         "what": reference.descriptions[metric.floor_name]}
+            if metric.name in result:
+                result[metric.name]["real_vs_real"] = floor.value
+    for name, value in values.items():
+        if name.endswith("_ratio"):
+            result[name] = {"value": value if np.isfinite(value) else None,
+                            "what": reference.descriptions.get(name, "")}
+    return result
 
 
 def _panel(draw, top, records, key, floor):
@@ -57,7 +112,7 @@ def _panel(draw, top, records, key, floor):
         for x in range(int(left), int(right), 12):  # dashed
             draw.line([x, y, min(x + 6, right), y], fill=_FLOOR_COLOUR, width=1)
     for values, colour in ((exact, _EXACT_COLOUR), (estimate, _ESTIMATE_COLOUR)):
-        points = [point(s, v) for s, v in zip(steps, values) if math.isfinite(v)]
+        points = [point(s, v) for s, v in zip(steps, values, strict=True) if math.isfinite(v)]
         if len(points) > 1:
             draw.line(points, fill=colour, width=2)
         for x, y in points:
@@ -85,7 +140,7 @@ def estimate_plot(records, floors=None):
     image = Image.new("RGB", (_WIDTH, _PANEL * max(1, len(keys))), (255, 255, 255))
     draw = ImageDraw.Draw(image)
     for index, key in enumerate(keys):
-        floor = floors.get("w1_floor" if key == "w1_exact" else f"{key}_floor")
+        floor = floors.get(metrics.get(key).floor_name)
         _panel(draw, index * _PANEL, records, key, floor)
     if not keys:
         draw.text((_MARGIN, _PANEL // 2), "no exact W1 measured", fill=(0, 0, 0))

@@ -22,8 +22,10 @@ A class with fewer than `min_class_samples` real (or generated) samples has no
 FID: its value is NaN and `too_few` names it with its counts; the mean is
 over the other classes (NaN if none is left).
 
-These are plain numpy functions; `core.Reference.measure(generated,
-labels=...)` applies them with the Reference's classifier and feature network.
+Metrics (measured by `core.Reference.measure(generated, labels=...)` with the
+Reference's classifier and feature network): `conditional_accuracy` and
+`intra_fid`, each with its value per class (`conditional_accuracy_class_<k>`,
+`intra_fid_class_<k>`).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from typing import NamedTuple
 import numpy as np
 
 from keras_wgan import labels as class_labels
+from keras_wgan.evaluation.metrics import base
+from keras_wgan.evaluation.metrics.frechet import frechet_distance
 
-__all__ = ["IntraFID", "MIN_CLASS_SAMPLES", "balanced_indices", "conditional_accuracy",
-           "evenly_spread_labels", "intra_fid"]
+__all__ = ["ConditionalAccuracy", "IntraFID", "IntraFid", "MIN_CLASS_SAMPLES",
+           "balanced_indices", "conditional_accuracy", "evenly_spread_labels", "intra_fid"]
 
 # A covariance needs two samples; a class with fewer real or generated samples has no FID.
 MIN_CLASS_SAMPLES = 2
@@ -139,8 +143,6 @@ def intra_fid(fake_features, fake_labels, real_features, real_labels, num_classe
     Returns:
         An `IntraFID`.
     """
-    from keras_wgan.evaluation import metrics  # POT imports TensorFlow: only when measuring
-
     fake_labels = np.asarray(fake_labels)
     real_labels = np.asarray(real_labels)
     per_class = np.full(num_classes, math.nan)
@@ -150,6 +152,86 @@ def intra_fid(fake_features, fake_labels, real_features, real_labels, num_classe
         if min(len(fake_k), len(real_k)) < max(2, min_class_samples):
             too_few[k] = (len(real_k), len(fake_k))
             continue
-        per_class[k] = metrics.frechet_distance(fake_k, real_k)
+        per_class[k] = frechet_distance(fake_k, real_k)
     measured = per_class[np.isfinite(per_class)]
     return IntraFID(float(measured.mean()) if len(measured) else math.nan, per_class, too_few)
+
+
+@base.register
+class ConditionalAccuracy(base.Metric):
+    """`conditional_accuracy` of labelled generated samples, with the Reference's classifier."""
+
+    name = "conditional_accuracy"
+    needs = base.SCORES
+    symmetric = False
+    needs_labels = True
+
+    def compute(self, fake, real, reference, labels=None):
+        indices, _ = balanced_indices(labels, reference.num_classes)
+        accuracy, per_class = conditional_accuracy(fake[indices], labels[indices])
+        return {self.name: accuracy, **{f"{self.name}_class_{k}": float(value)
+                                        for k, value in enumerate(per_class)}}
+
+    def describe(self, reference):
+        return {self.name: f"share of generated samples that {reference.classifier_description} "
+                           "assigns to the class they were generated for; the same number of "
+                           "every class"}
+
+    def report(self, entry, values, reference, counts, labels=None, class_names=None):
+        return {**_balanced_entry(entry, reference, labels),
+                "per_class": _per_class(values, self.name, class_names),
+                "classifier": reference.classifier_description}
+
+
+@base.register
+class IntraFid(base.Metric):
+    """`intra_fid` of labelled generated samples against the real samples of each class."""
+
+    name = "intra_fid"
+    needs = base.FEATURES
+    needs_labels = True
+
+    def applies(self, reference):
+        return super().applies(reference) and reference.real_labels is not None
+
+    def compute(self, fake, real, reference, labels=None):
+        indices, _ = balanced_indices(labels, reference.num_classes)
+        result = intra_fid(fake[indices], labels[indices], real, reference.real_labels,
+                           reference.num_classes, reference.min_class_samples)
+        return {self.name: result.value, **{f"{self.name}_class_{k}": float(value)
+                                            for k, value in enumerate(result.per_class)}}
+
+    def describe(self, reference):
+        return {self.name: f"mean over the classes of the Frechet distance between the generated "
+                           f"and the real samples of the class, on the features of "
+                           f"{reference.feature_network.description}; real: the "
+                           f"{len(reference.real)} real samples by label"}
+
+    def report(self, entry, values, reference, counts, labels=None, class_names=None):
+        real = reference.real_class_counts()
+        too_few = reference.too_few_classes(labels)
+        return {**_balanced_entry(entry, reference, labels), "value": _finite(entry["value"]),
+                "per_class": _per_class(values, self.name, class_names),
+                "num_real_per_class": {name: int(real[k]) for k, name in enumerate(class_names)},
+                "classes_with_too_few_samples": {
+                    class_names[k]: {"num_real": num_real, "num_generated": num_generated}
+                    for k, (num_real, num_generated) in too_few.items()},
+                "min_class_samples": max(2, reference.min_class_samples),
+                "feature_network": reference.feature_network.description}
+
+
+def _balanced_entry(entry, reference, labels):
+    """A report entry with the generated samples measured: the same number m of each class."""
+    _, m = balanced_indices(labels, reference.num_classes)
+    return {"value": entry["value"], "num_generated": m * reference.num_classes,
+            "num_generated_per_class": m, "what": entry["what"]}
+
+
+def _finite(value):
+    """`value`, or None if it is not finite (JSON has no NaN)."""
+    return value if np.isfinite(value) else None
+
+
+def _per_class(values, name, class_names):
+    """`{class name: value}` of the `<name>_class_<k>` values."""
+    return {label: _finite(values[f"{name}_class_{k}"]) for k, label in enumerate(class_names)}
