@@ -1,6 +1,6 @@
 """A run directory's safety: resuming without the index, locks, settings, signals, bad paths.
 
-Every test trains a tiny mlp on 8gaussians for a few steps (issue 11).
+Every test trains a tiny mlp on 8gaussians for a few steps.
 """
 
 import json
@@ -126,6 +126,7 @@ sys.stdin.read()
 """
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_busy_output_dir_fails_at_once(tmp_path, monkeypatch, capsys):
     output_dir = tmp_path / "run"
     output_dir.mkdir()
@@ -261,6 +262,7 @@ def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, caps
     assert (resumed.initial_step, resumed.generator_steps) == (3, 12)
 
 
+@pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_exits_143_and_the_rerun_finishes(tmp_path):
     train_steps = 24
     process = subprocess.Popen(
@@ -345,6 +347,7 @@ def test_non_finite_loss_before_any_checkpoint_says_none_was_written(tmp_path):
     assert _steps_on_disk(tmp_path / "checkpoints") == []
 
 
+@pytest.mark.slow
 def test_a_saved_model_with_the_package_s_layers_loads_in_a_fresh_process(tmp_path):
     """A process that built no network (the evaluate and export commands) loads a .keras file.
 

@@ -1,4 +1,4 @@
-"""Class-conditional training (issue 14, the model layer): model, penalties, sampling, CLI."""
+"""Class-conditional training at the model layer: model, penalties, sampling, CLI."""
 
 import keras
 import numpy as np
@@ -290,6 +290,7 @@ def test_train_conditional_records_its_settings_and_resumes(tmp_path):
         training.train(train_steps=6, **{**options, "conditional": False})
 
 
+@pytest.mark.slow
 def test_train_main_refuses_conditional_training_on_unlabelled_data(tmp_path):
     import subprocess
     import sys

@@ -252,13 +252,13 @@ def test_fit_on_numpy_handles_a_ragged_last_batch(samples, critic_updates):
 
 
 def test_ragged_split_leaves_out_the_remainder_or_reuses_samples():
-    from keras_wgan.model import _split_ragged
+    from keras_wgan.batches import split_ragged
 
     batch = points(8)
-    parts = [np.array(p) for p in _split_ragged(tf.constant(batch), 3)]
+    parts = [np.array(p) for p in split_ragged(tf.constant(batch), 3)]
     assert [len(p) for p in parts] == [2, 2, 2]
     np.testing.assert_array_equal(np.concatenate(parts), batch[:6])
-    parts = [np.array(p) for p in _split_ragged(tf.constant(batch[:2]), 3)]
+    parts = [np.array(p) for p in split_ragged(tf.constant(batch[:2]), 3)]
     np.testing.assert_array_equal(np.concatenate(parts), batch[[0, 1, 0]])
 
 
