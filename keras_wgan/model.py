@@ -70,15 +70,11 @@ class WassersteinGAN(keras.Model):
             registered in `keras_wgan.penalties` (e.g. "gp") or a callable
             with the penalty signature; resolved once by `penalties.get` into
             `self.penalty`.
-        penalty_weight: with a name or a callable, the method's weight in the
-            critic loss (lambda, >= 0); None: the method's own default (10
-            for "gp").
-        penalty_target: with a name or a callable, the Lipschitz constant
-            the penalties aim at (None: 1).
-        pairwise_interpolates: with `penalty="pairwise"`, also penalise pairs
-            with random interpolates (None: False).
-        clip_value: with `penalty="clip"`, the box [-c, c] for critic weights
-            (None: 0.01).
+        penalty_weight, penalty_target, pairwise_interpolates, clip_value:
+            with a name or a callable, the method's weight in the critic loss
+            (lambda, >= 0), Lipschitz target, pairwise interpolates and
+            clipping box [-c, c], where the method has them; None: the
+            method's defaults (`penalties.from_model_options`).
         drift_weight: weight of ProGAN's drift term mean f(real)^2 (0.001 in
             ProGAN); 0 turns it off.
         fresh_real_batches: split each incoming batch into `critic_steps`
@@ -158,7 +154,12 @@ class WassersteinGAN(keras.Model):
         self.drift_weight = float(drift_weight)
         self.fresh_real_batches = bool(fresh_real_batches)
         self.seed = int(seed)
-        self._setup_ema_and_augment(ema_decay, ema_warmup, augment)
+        if ema_decay is not None:
+            _check_number("ema_decay", ema_decay, minimum=0.0, below=1.0, hint="or None: off")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_warmup = bool(ema_warmup)
+        self.augment = augmentation.check_policy(augment, generator.output_shape[1:])
+        self.ema_generator = None if ema_decay is None else ema.clone_generator(generator)
         self._setup_conditioning(num_classes, class_frequencies, classifier_weight,
                                  generator_classifier_weight)
         self.critic_optimizer = None
@@ -178,16 +179,6 @@ class WassersteinGAN(keras.Model):
         """Marks the model built: its generator and critic are built already."""
         del input_shape
         self.built = True
-
-    def _setup_ema_and_augment(self, ema_decay, ema_warmup, augment):
-        """Checks and stores the EMA and augmentation options; clones the EMA generator."""
-        if ema_decay is not None:
-            _check_number("ema_decay", ema_decay, minimum=0.0, below=1.0, hint="or None: off")
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
-        self.ema_warmup = bool(ema_warmup)
-        self.augment = augmentation.check_policy(augment, self.generator.output_shape[1:])
-        self.ema_generator = (None if self.ema_decay is None
-                              else ema.clone_generator(self.generator))
 
     def _setup_conditioning(self, num_classes, class_frequencies, classifier_weight,
                             generator_classifier_weight):
@@ -219,10 +210,8 @@ class WassersteinGAN(keras.Model):
     def generator_steps(self):
         """The number of generator updates made (the training step), a Python int.
 
-        The generator optimizer's `iterations`, which checkpoints restore; read
-        so that it also works for the mirrored variable of a model built under
-        a `tf.distribute` strategy (where `int(iterations)` fails). 0 before
-        `compile()`.
+        The generator optimizer's `iterations`, which checkpoints restore (also
+        under a `tf.distribute` strategy); 0 before `compile()`.
         """
         if getattr(self, "generator_optimizer", None) is None:
             return 0
@@ -431,11 +420,9 @@ class WassersteinGAN(keras.Model):
         self.critic_loss_tracker.update_state(critic_loss)
         self.wasserstein_tracker.update_state(-critic_loss)
         self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
-        trained_only = [self.penalty_tracker] + (
-            [self.classifier_loss_tracker, self.critic_accuracy_tracker] if self.auxiliary
-            else [])
-        return step_logs({metric.name: metric.result() for metric in self.metrics
-                          if metric not in trained_only})
+        evaluated = (self.critic_loss_tracker, self.generator_loss_tracker,
+                     self.wasserstein_tracker)
+        return step_logs({metric.name: metric.result() for metric in evaluated})
 
     def _samples_and_labels(self, data):
         """(samples, labels) of a `fit()` batch; labels None for an unconditional model."""
