@@ -232,7 +232,9 @@ class WassersteinGAN(keras.Model):
         Args:
             critic_optimizer: a `keras.optimizers.Optimizer`, its name or
                 config; None for `penalty.default_optimizer()`.
-            generator_optimizer: likewise for the generator.
+            generator_optimizer: likewise for the generator. A
+                `optimizers.LinearDecay` learning rate of either is bound to
+                the generator step.
             **kwargs: passed to `keras.Model.compile` (`steps_per_execution`,
                 `jit_compile`, `run_eagerly`...), but not `optimizer` or `loss`:
                 the losses are the Wasserstein losses. `jit_compile=True`
@@ -251,6 +253,8 @@ class WassersteinGAN(keras.Model):
         super().compile(optimizer=None, **kwargs)
         self.critic_optimizer = optimizers.get(critic_optimizer, self.penalty)
         self.generator_optimizer = optimizers.get(generator_optimizer, self.penalty)
+        for optimizer in (self.critic_optimizer, self.generator_optimizer):
+            optimizers.bind_generator_step(optimizer, self.generator_optimizer.iterations)
         # Build the optimizers' variables now, inside the caller's strategy scope:
         # under tf.distribute, variables created lazily inside fit() fail
         # (keras-team/keras#19246), and a restored checkpoint needs them.

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_wgan import WassersteinGAN, architectures, callbacks, pictures
+from keras_wgan import WassersteinGAN, architectures, callbacks, optimizers, pictures
 
 
 def gan_for(shape, **kwargs):
@@ -93,7 +93,7 @@ def test_original_schedule_resumed_mid_burst_does_what_an_uninterrupted_run_does
     for gan in runs:
         assert int(gan.generator_optimizer.iterations) == 7
         assert int(gan.critic_optimizer.iterations) == 3 * 20 + 4 * 5
-    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights()):
+    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
@@ -108,14 +108,19 @@ def train_clipped(tmp_path, data_file, train_steps, name="run", lr_decay="linear
                           mixed_precision="float32")
 
 
-def test_train_decays_the_critic_over_the_schedules_critic_updates(tmp_path):
+@pytest.mark.xfail(strict=True, reason="needs training.make_optimizer to build "
+                   "keras_wgan.optimizers.LinearDecay (report of branch s19/model)")
+def test_train_decays_both_rates_by_the_generator_step_under_the_original_schedule(tmp_path):
     data_file = tmp_path / "points.npz"
     np.savez(data_file, x=np.random.default_rng(0).normal(size=(4000, 2)).astype("float32"))
     result = train_clipped(tmp_path, data_file, train_steps=3)
     critic = result.model.critic_optimizer
     assert int(critic.iterations) == 3 * 100  # generator updates 0, 1, 2 are bursts
-    assert critic._learning_rate.decay_steps == 3 * 100
-    assert float(critic._learning_rate(3 * 100 - 20)) > 0  # not frozen before the end
+    for optimizer in (critic, result.model.generator_optimizer):
+        assert optimizers.linear_decay_of(optimizer).decay_steps == 3
+    initial = optimizers.linear_decay_of(critic).initial_learning_rate
+    result.model.generator_optimizer.iterations.assign(2)  # during generator update 2
+    assert float(critic.learning_rate) == pytest.approx(initial * (1 - 2 / 3), rel=1e-5)
 
 
 def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupted_run_reads(
@@ -131,5 +136,5 @@ def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupte
     for optimizer in ("critic_optimizer", "generator_optimizer"):
         assert int(getattr(resumed.model, optimizer).iterations) == int(
             getattr(whole.model, optimizer).iterations)
-    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights()):
+    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

@@ -15,10 +15,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from cli_runner import run_train_main
 
 from keras_wgan import architectures, checkpointing, run_directory, training
 from keras_wgan.model import WassersteinGAN
-from cli_runner import run_train_main
 
 # fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
@@ -201,12 +201,36 @@ def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
     assert float(resumed.model.critic_optimizer.learning_rate) == pytest.approx(2e-3)
 
 
+@pytest.mark.xfail(strict=True, reason="needs training.make_optimizer to build "
+                   "keras_wgan.optimizers.LinearDecay (report of branch s19/model)")
+def test_resuming_with_other_critic_and_train_steps_keeps_the_critic_s_rate_decaying(tmp_path):
+    settings = dict(TINY, lr_decay="linear", critic_learning_rate=1e-3,
+                    generator_learning_rate=1e-3, steps_per_epoch=10)
+    training.train("8gaussians", train_steps=20, output_dir=tmp_path,
+                   **dict(settings, critic_steps=5))
+    rates = []
+
+    class Rates(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            rates.append((self.model.generator_steps,
+                          float(self.model.critic_optimizer.learning_rate),
+                          float(self.model.generator_optimizer.learning_rate)))
+
+    resumed = training.train("8gaussians", train_steps=40, output_dir=tmp_path,
+                             callbacks=[Rates()], **dict(settings, critic_steps=1))
+    assert resumed.initial_step == 20 and [row[0] for row in rates] == list(range(20, 40))
+    for step, critic_rate, generator_rate in rates:  # as an uninterrupted 40-step run's
+        assert critic_rate == pytest.approx(1e-3 * (1 - step / 40), rel=1e-5), step
+        assert generator_rate == pytest.approx(1e-3 * (1 - step / 40), rel=1e-5), step
+
+
 # ------------------------------------------------ 4. SIGINT and SIGTERM
 def _sigint_state():
     """This process's SIGINT as the kernel sees it (for a failure's message)."""
     bit = 1 << (signal.SIGINT - 1)
     fields = {}
-    for status in (Path("/proc/self/status"), Path(f"/proc/self/task/{threading.get_native_id()}/status")):
+    thread = Path(f"/proc/self/task/{threading.get_native_id()}/status")
+    for status in (Path("/proc/self/status"), thread):
         if status.exists():
             for line in status.read_text().splitlines():
                 key, _, value = line.partition(":")

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from absl import logging
 
-from keras_wgan import distribute, validation
+from keras_wgan import distribute, optimizers, validation
 from keras_wgan.checkpointing.callbacks import CheckpointCallback, StopAtStep
 from keras_wgan.checkpointing.checkpoints import restore_latest
 
@@ -151,6 +151,8 @@ def resume(model, directory, data, *, train_steps, steps_per_epoch, checkpoint_e
     """
     step = restore_latest(model, directory) or 0
     plan = fit_plan(train_steps, steps_per_epoch, step)
+    if step:
+        _log_learning_rates(model, step)
     # Every fit() step consumes one batch and makes critic_steps critic updates
     # (more fit() steps than generator updates with the original WGAN's bursts).
     consumed = (int(np.asarray(distribute.variable_value(model.critic_optimizer.iterations)))
@@ -164,3 +166,16 @@ def resume(model, directory, data, *, train_steps, steps_per_epoch, checkpoint_e
         critic_steps=model.critic_steps if model.fresh_real_batches else 1)
     saver = CheckpointCallback(directory, checkpoint_every_steps, keep_checkpoints)
     return Resumed(step, plan, dataset, saver, [saver, StopAtStep(train_steps)])
+
+
+
+def _log_learning_rates(model, step):
+    """Says where linearly decaying learning rates resume: they follow this run's settings."""
+    for name in ("critic_optimizer", "generator_optimizer"):
+        optimizer = getattr(model, name)
+        schedule = optimizers.linear_decay_of(optimizer)
+        if schedule is not None:
+            logging.info("keras_wgan: %s learning rate at generator step %d: %g, decaying "
+                         "linearly to 0 at step %d as in an uninterrupted run of these settings",
+                         name.split("_")[0], step, float(optimizer.learning_rate),
+                         schedule.decay_steps)
