@@ -201,6 +201,28 @@ def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
     assert float(resumed.model.critic_optimizer.learning_rate) == pytest.approx(2e-3)
 
 
+def test_an_unreadable_settings_file_and_another_model_are_refused_in_one_line(tmp_path,
+                                                                                capsys):
+    settings = dict(TINY, lr_decay="none")
+    training.train("8gaussians", train_steps=2, output_dir=tmp_path, **settings)
+    (tmp_path / "checkpoints" / "run_settings.json").write_text("{not json")
+    with pytest.raises(ValueError) as raised:
+        training.train("8gaussians", train_steps=4, output_dir=tmp_path,
+                       **dict(settings, latent_dim=3))
+    message = str(raised.value)
+    assert message.startswith(f"the checkpoints in {tmp_path / 'checkpoints'} are of another "
+                              "model than this run builds (generator weight 0 (")
+    assert "): (2, 8) in ckpt-2, (3, 8) here)" in message and "\n" not in message
+
+    code, errors = _run_main([*TINY_FLAGS, "--train_steps=4", "--units=16",
+                              f"--output_dir={tmp_path}"], capsys)
+    assert code == 2 and len(errors) == 1
+    assert "critic weight 0 (" in errors[0] and "(2, 8) in ckpt-2, (2, 16) here" in errors[0]
+    # Nothing was changed: the run resumes with its own settings.
+    resumed = training.train("8gaussians", train_steps=4, output_dir=tmp_path, **settings)
+    assert (resumed.initial_step, resumed.generator_steps) == (2, 4)
+
+
 @pytest.mark.xfail(strict=True, reason="needs training.make_optimizer to build "
                    "keras_wgan.optimizers.LinearDecay (report of branch s19/model)")
 def test_resuming_with_other_critic_and_train_steps_keeps_the_critic_s_rate_decaying(tmp_path):

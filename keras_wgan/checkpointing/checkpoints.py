@@ -21,6 +21,7 @@ does not name may belong to another run.
 
 import os
 import re
+import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -30,11 +31,12 @@ from keras_wgan import distribute
 from keras_wgan.saving import first_line
 
 __all__ = ["CHECKPOINT_NAME", "INDEX_NAME", "all_finite", "complete_checkpoints",
-           "generator_step", "nonfinite_variables", "read_index", "restore_latest",
-           "set_aside_index", "step_of", "training_checkpoint"]
+           "generator_step", "model_differences", "nonfinite_variables", "read_index",
+           "restore_latest", "set_aside_index", "step_of", "training_checkpoint"]
 
 CHECKPOINT_NAME = "ckpt"
 INDEX_NAME = "checkpoint"  # the index file of tf.train.CheckpointManager
+_VALUE = "/.ATTRIBUTES/VARIABLE_VALUE"  # the suffix of a variable's key in a checkpoint
 
 
 def training_checkpoint(model):
@@ -91,7 +93,8 @@ def restore_latest(model, directory):
         The restored generator step, or None when there is no checkpoint.
 
     Raises:
-        ValueError: when the model is not compiled.
+        ValueError: when the model is not compiled, or the newest checkpoint
+            is of another model (naming the variables whose shapes differ).
         RuntimeError: when checkpoints exist but none can be restored, or
             workers restored different steps.
     """
@@ -118,6 +121,12 @@ def restore_latest(model, directory):
         try:
             checkpoint.restore(path).assert_existing_objects_matched()
         except Exception as error:  # noqa: BLE001 - a damaged file raises IndexError, OpError...
+            differences = model_differences(model, path)
+            if differences:
+                raise ValueError(
+                    f"the checkpoints in {directory} are of another model than this run builds "
+                    f"({'; '.join(differences)}): resume with the settings of the run that "
+                    "wrote them, or start a new run in another directory") from error
             errors.append(f"{path}: {type(error).__name__}: {first_line(error)}")
             logging.warning("keras_wgan: cannot restore checkpoint %s (%s); trying an older one",
                             path, errors[-1])
@@ -141,6 +150,64 @@ def restore_latest(model, directory):
         model.train_function = None  # retrace with the restored seed
     logging.info("keras_wgan: resuming from checkpoint %s at generator step %d", restored, step)
     return step
+
+
+def model_differences(model, path, limit=3):
+    """How the variables saved at `path` differ from those of `model`'s training checkpoint.
+
+    The checkpoint's own shapes say what changed when nothing else can (e.g.
+    the run's settings file is unreadable): a wider layer, another latent
+    size, a layer more or less. The networks' weights are named first, then
+    other variables; the optimizers' slots, which repeat the weights' shapes,
+    only when nothing else differs.
+
+    Args:
+        model: the compiled `WassersteinGAN` to restore into.
+        path: a checkpoint path prefix (`<directory>/ckpt-N`).
+        limit: how many differences to name.
+
+    Returns:
+        Phrases such as "critic weight 0 (dense_2/kernel): (2, 8) in ckpt-2,
+        (2, 16) here"; empty when the variables match or the file cannot be
+        read.
+    """
+    try:
+        saved = dict(tf.train.list_variables(path))
+        with tempfile.TemporaryDirectory(prefix="keras_wgan_probe_") as scratch:
+            own_path = training_checkpoint(model).write(os.path.join(scratch, "own"))
+            own = dict(tf.train.list_variables(own_path))
+    except Exception:  # noqa: BLE001 - a damaged file: not a question of shapes
+        return []
+    name = os.path.basename(path)
+    differences, slots = [], []
+    for key in sorted(set(saved) | set(own), key=lambda key: ("/_trainable_variables/" not in key,
+                                                               key)):
+        if not key.endswith(_VALUE) or key.startswith("save_counter/"):
+            continue
+        variable = _describe(model, key[:-len(_VALUE)])
+        if key not in own:
+            difference = f"{variable} only in {name}"
+        elif key not in saved:
+            difference = f"{variable} not in {name}"
+        elif list(saved[key]) != list(own[key]):
+            difference = f"{variable}: {tuple(saved[key])} in {name}, {tuple(own[key])} here"
+        else:
+            continue
+        (slots if "_optimizer/_variables/" in key else differences).append(difference)
+    differences = differences or slots
+    more = len(differences) - limit
+    return differences[:limit] + ([f"{more} more"] if more > 0 else [])
+
+
+def _describe(model, variable):
+    """A checkpoint key made readable: an optimizer's copy of a weight names the weight."""
+    match = re.fullmatch(r"(generator|critic)_optimizer/_trainable_variables/(\d+)", variable)
+    if match is None:
+        return variable
+    network, index = match.group(1), int(match.group(2))
+    weights = getattr(model, network).trainable_variables
+    path = f" ({weights[index].path})" if index < len(weights) else ""
+    return f"{network} weight {index}{path}"
 
 
 def complete_checkpoints(directory):
