@@ -3,6 +3,7 @@
 Every test trains a tiny mlp on 8gaussians for a few steps.
 """
 
+import errno
 import json
 import os
 import signal
@@ -244,6 +245,73 @@ def test_resuming_with_other_critic_and_train_steps_keeps_the_critic_s_rate_deca
     for step, critic_rate, generator_rate in rates:  # as an uninterrupted 40-step run's
         assert critic_rate == pytest.approx(1e-3 * (1 - step / 40), rel=1e-5), step
         assert generator_rate == pytest.approx(1e-3 * (1 - step / 40), rel=1e-5), step
+
+
+# ------------------------------------------------------------ a full disk
+def _dead_pid():
+    """The pid of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, monkeypatch,
+                                                                    capsys):
+    checkpoints = tmp_path / "checkpoints"
+    save = tf.train.CheckpointManager.save
+
+    def save_on_a_full_disk(manager, checkpoint_number=None, **kwargs):
+        if checkpoint_number != 4:
+            return save(manager, checkpoint_number=checkpoint_number, **kwargs)
+        (checkpoints / "ckpt-4_temp").mkdir()  # what TensorFlow had written when it failed
+        (checkpoints / "ckpt-4_temp" / "part-00000-of-00001.data-00000-of-00001").write_text("x")
+        (checkpoints / ("checkpoint.tmp" + "ab" * 16)).write_text("x")
+        (checkpoints / "ckpt-4.index").write_text("x")
+        raise tf.errors.ResourceExhaustedError(
+            None, None, f"{checkpoints}/ckpt-4_temp/part-00000-of-00001.index.tempstate1; No "
+            "space left on device")
+
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", save_on_a_full_disk)
+    flags = [*TINY_FLAGS, "--train_steps=6", "--steps_per_epoch=2",
+             "--checkpoint_every_steps=2", f"--output_dir={tmp_path}"]
+    code, errors = _run_main(flags, capsys)
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith(f"error: no space left on device in {checkpoints}: checkpoint "
+                                "ckpt-4 could not be written (it needs about ")
+    assert sorted(p.name for p in checkpoints.iterdir()) == [
+        ".lock", "checkpoint", "ckpt-2.data-00000-of-00001", "ckpt-2.index",
+        "run_settings.json"]
+    assert _indexed_steps(checkpoints) == [2]
+
+    # A killed run's temporaries are removed at the next start; the run resumes.
+    monkeypatch.undo()
+    dead = _dead_pid()
+    (checkpoints / "ckpt-6_temp").mkdir()
+    (checkpoints / ("checkpoint.tmp" + "cd" * 16)).write_text("x")
+    (checkpoints / f"run_settings.json.tmp-{dead}").write_text("x")
+    (tmp_path / f".model.tmp-{dead}.keras").write_text("x")
+    resumed = training.train("8gaussians", train_steps=6, output_dir=tmp_path,
+                             **dict(TINY, steps_per_epoch=2))
+    assert (resumed.initial_step, resumed.generator_steps) == (2, 6)
+    leftovers = [p.name for p in [*checkpoints.iterdir(), *tmp_path.iterdir()]
+                 if "tmp" in p.name or p.name.endswith("_temp")]
+    assert leftovers == []
+
+
+def test_a_full_disk_while_saving_model_keras_names_the_output_dir(tmp_path, monkeypatch,
+                                                                   capsys):
+    def save_on_a_full_disk(model, path, *args, **kwargs):
+        with open(path, "wb") as file:
+            file.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(WassersteinGAN, "save", save_on_a_full_disk)
+    code, errors = _run_main([*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path}"],
+                             capsys)
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith(f"error: no space left on device in {tmp_path}: model.keras "
+                                "could not be written (")
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".keras"]
 
 
 # ------------------------------------------------ 4. SIGINT and SIGTERM

@@ -1,12 +1,17 @@
 """Tests for keras_wgan.run_directory: writable checks, the run lock, the recorded settings."""
 
+import errno
 import json
 import logging
 import os
+import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import tensorflow as tf
 
 from keras_wgan import run_directory
 from keras_wgan.run_directory import DirectoryLock, RunDirectoryLocked
@@ -117,3 +122,55 @@ def test_check_settings_lists_every_change_in_one_line(tmp_path):
 
 def test_check_settings_without_a_record_accepts_anything(tmp_path):
     run_directory.check_settings(tmp_path, {"units": 8})
+
+
+# ------------------------------------------------------------ a full disk
+def _dead_pid():
+    """The pid of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_is_no_space_knows_oserrors_and_tensorflow_s_error():
+    assert run_directory.is_no_space(OSError(errno.ENOSPC, "No space left on device"))
+    assert not run_directory.is_no_space(OSError(errno.EACCES, "Permission denied"))
+    assert run_directory.is_no_space(tf.errors.ResourceExhaustedError(
+        None, None, "/x/ckpt-4_temp/part-00000-of-00001.index; No space left on device"))
+    assert not run_directory.is_no_space(tf.errors.ResourceExhaustedError(None, None, "OOM"))
+
+
+def test_no_space_error_is_one_line_naming_directory_need_and_free_space(tmp_path):
+    error = run_directory.no_space_error("checkpoint ckpt-4", tmp_path, needed=3 * 1024 * 1024)
+    assert isinstance(error, OSError) and error.errno == 28 and error.directory == str(tmp_path)
+    message = str(error)
+    assert message.startswith(f"no space left on device in {tmp_path}: checkpoint ckpt-4 "
+                              "could not be written (it needs about 3.0 MB, ")
+    assert " free); nothing half-written was kept" in message and "\n" not in message
+
+
+def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
+    dead, alive = _dead_pid(), os.getpid()
+    for name in (f"run_settings.json.tmp-{dead}", f".model.tmp-{dead}.keras",
+                 f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "ckpt-9_temp").mkdir()
+    (tmp_path / "ckpt-9_temp" / "part-00000-of-00001.index").write_text("x")
+    removed = run_directory.remove_stale_temporaries(tmp_path, re.compile(r"ckpt-\d+_temp"))
+    assert sorted(os.path.basename(path) for path in removed) == sorted(
+        [f"run_settings.json.tmp-{dead}", f".model.tmp-{dead}.keras", "ckpt-9_temp"])
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"])
+    assert run_directory.remove_stale_temporaries(tmp_path / "missing") == []
+
+
+def test_a_lock_on_a_full_disk_says_so_and_holds_nothing(tmp_path, monkeypatch):
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run_directory.os, "write", full)
+    with pytest.raises(run_directory.NoSpaceLeft, match=rf"^no space left on device in "
+                                                         rf"{tmp_path}: the lock file .lock"):
+        DirectoryLock(tmp_path, "output_dir").acquire()
+    monkeypatch.undo()
+    DirectoryLock(tmp_path).acquire().release()  # not left locked

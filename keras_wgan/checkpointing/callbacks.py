@@ -7,11 +7,14 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from keras_wgan import distribute, validation
+from keras_wgan import distribute, run_directory, validation
 from keras_wgan.checkpointing.checkpoints import (
     CHECKPOINT_NAME,
+    TEMPORARIES,
+    checkpoint_bytes,
     nonfinite_variables,
     read_index,
+    remove_unpublished,
     set_aside_index,
     step_of,
     training_checkpoint,
@@ -61,6 +64,13 @@ class CheckpointCallback(keras.callbacks.Callback):
     weights in memory are then not finite: do not export them (check
     `nonfinite_step`, or `all_finite(model)`).
 
+    A full disk stops training with `run_directory.NoSpaceLeft`, naming the
+    directory and the space a checkpoint needs; what the save had written is
+    removed, and the newest complete checkpoint stays the one to resume
+    from. A checkpoint directory is written by one run at a time (`train()`
+    locks it): at the start, temporaries that an unfinished save left there
+    are removed.
+
     Multi-worker: every worker runs this callback, as in TensorFlow's
     multi-worker pattern, and they all save at the same steps; the chief
     writes to `directory`, every other worker to `directory/workertemp_<id>`,
@@ -105,6 +115,9 @@ class CheckpointCallback(keras.callbacks.Callback):
             # Files the index does not name (left by a save killed half-way, or by
             # another run) are left alone: CheckpointManager never restores them.
             self._write_dir = self.directory
+            # One run writes a checkpoint directory at a time (train() locks it): what a
+            # save that did not finish left there is stale.
+            run_directory.remove_stale_temporaries(self.directory, TEMPORARIES)
             _, problem = read_index(self.directory)
             if problem is not None and problem != "missing":
                 set_aside_index(self.directory, problem)
@@ -153,7 +166,15 @@ class CheckpointCallback(keras.callbacks.Callback):
         if bad:
             self._stop(step, "weights", ", ".join(bad))
             return
-        path = self._manager.save(checkpoint_number=step)
+        try:
+            path = self._manager.save(checkpoint_number=step)
+        except Exception as error:
+            if not run_directory.is_no_space(error):
+                raise
+            remove_unpublished(self._write_dir, step)
+            raise run_directory.no_space_error(
+                f"checkpoint {CHECKPOINT_NAME}-{step}", self._write_dir,
+                checkpoint_bytes(self._manager.checkpoint, self._write_dir)) from error
         self._saved_step = step
         if self._write_dir != self.directory:
             tf.io.gfile.rmtree(self._write_dir)  # non-chief: only the chief's copy is kept

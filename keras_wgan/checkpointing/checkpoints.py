@@ -27,16 +27,20 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from keras_wgan import distribute
+from keras_wgan import distribute, run_directory
 from keras_wgan.saving import first_line
 
 __all__ = ["CHECKPOINT_NAME", "INDEX_NAME", "all_finite", "complete_checkpoints",
-           "generator_step", "model_differences", "nonfinite_variables", "read_index",
-           "restore_latest", "set_aside_index", "step_of", "training_checkpoint"]
+           "TEMPORARIES", "checkpoint_bytes", "generator_step", "model_differences",
+           "nonfinite_variables", "read_index", "remove_unpublished", "restore_latest",
+           "set_aside_index", "step_of", "training_checkpoint"]
 
 CHECKPOINT_NAME = "ckpt"
 INDEX_NAME = "checkpoint"  # the index file of tf.train.CheckpointManager
 _VALUE = "/.ATTRIBUTES/VARIABLE_VALUE"  # the suffix of a variable's key in a checkpoint
+#: What TensorFlow leaves of a save that did not finish: the data written before the merge
+#: (`ckpt-N_temp/`) and the index's temporary copy (`checkpoint.tmp<hex>`).
+TEMPORARIES = re.compile(rf"{CHECKPOINT_NAME}-\d+_temp|{INDEX_NAME}\.tmp[0-9a-f]{{32}}")
 
 
 def training_checkpoint(model):
@@ -210,6 +214,57 @@ def _describe(model, variable):
     return f"{network} weight {index}{path}"
 
 
+def checkpoint_bytes(checkpoint, directory=None):
+    """About how many bytes `checkpoint` (a `training_checkpoint`) takes on disk.
+
+    The size of the newest complete checkpoint in `directory` if there is
+    one (the same model's), else the size of the variables.
+    """
+    found = complete_checkpoints(directory) if directory is not None else []
+    if found:
+        files = tf.io.gfile.glob(f"{found[-1]}.index") + tf.io.gfile.glob(f"{found[-1]}.data-*")
+        try:  # a file takes whole blocks; a save writes the index twice
+            block = os.statvfs(directory).f_bsize
+        except (AttributeError, OSError):
+            block = 1
+        return block + sum(-(-tf.io.gfile.stat(path).length // block) * block
+                           for path in files)
+    variables = {}
+    for child in ("generator", "critic", "critic_optimizer", "generator_optimizer",
+                  "ema_generator"):
+        for variable in getattr(getattr(checkpoint, child, None), "variables", ()):
+            variables[id(variable)] = variable
+    return sum(int(np.prod(variable.shape)) * tf.as_dtype(variable.dtype).size
+               for variable in variables.values())
+
+
+def remove_unpublished(directory, step):
+    """Removes what a save of `step` that did not finish left in `directory`.
+
+    TensorFlow's temporaries (`TEMPORARIES`) and the files of
+    `ckpt-<step>`, unless the `checkpoint` index names it: a checkpoint the
+    index does not name was never published.
+
+    Returns:
+        The paths removed.
+    """
+    directory = os.fspath(directory)
+    state, _ = read_index(directory)
+    prefix = os.path.join(directory, f"{CHECKPOINT_NAME}-{step}")
+    named = {os.path.basename(path) for path in (state.all_model_checkpoint_paths
+                                                 if state else [])}
+    paths = [os.path.join(directory, name) for name in tf.io.gfile.listdir(directory)
+             if TEMPORARIES.fullmatch(name.rstrip("/"))]
+    if os.path.basename(prefix) not in named:
+        paths += tf.io.gfile.glob(f"{prefix}.index") + tf.io.gfile.glob(f"{prefix}.data-*")
+    for path in paths:
+        if tf.io.gfile.isdir(path):
+            tf.io.gfile.rmtree(path)
+        elif tf.io.gfile.exists(path):
+            tf.io.gfile.remove(path)
+    return paths
+
+
 def complete_checkpoints(directory):
     """The checkpoints of `directory` found by their files, oldest first.
 
@@ -322,7 +377,7 @@ def _write_index(directory, prefixes):
     lines += [f"all_model_checkpoint_timestamps: {time!r}" for time in times]
     lines.append(f"last_preserved_timestamp: {min(times) - 1.0!r}")
     path = os.path.join(directory, INDEX_NAME)
-    temporary = f"{path}.tmp-{os.getpid()}"
+    temporary = run_directory.temporary_name(path)
     with tf.io.gfile.GFile(temporary, "w") as file:
         file.write("\n".join(lines) + "\n")
     tf.io.gfile.rename(temporary, path, overwrite=True)
