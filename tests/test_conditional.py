@@ -138,7 +138,7 @@ def test_conditional_fit_trains_with_finite_logs(conditioning, penalty):
     assert ("critic_accuracy" in history) == (conditioning == "auxiliary")
     if conditioning == "auxiliary":
         assert 0.0 <= history["critic_accuracy"][-1] <= 1.0
-    assert max(np.abs(a - b).max() for a, b in zip(before, gan.get_weights())) > 0
+    assert max(np.abs(a - b).max() for a, b in zip(before, gan.get_weights(), strict=True)) > 0
     if penalty == "clip":
         assert max(np.abs(w).max() for w in gan.critic.get_weights()) <= 0.01 + 1e-7
 

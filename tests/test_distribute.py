@@ -261,7 +261,7 @@ def test_two_workers_train_to_identical_weights(tmp_path):
             if worker.poll() is None:
                 worker.kill()
                 worker.wait()
-    for index, (worker, output) in enumerate(zip(workers, outputs)):
+    for index, (worker, output) in enumerate(zip(workers, outputs, strict=True)):
         assert worker.returncode == 0, f"worker {index} failed:\n{output[-5000:]}"
 
     chief, other = (np.load(tmp_path / f"worker_{i}.npz") for i in range(2))
@@ -312,7 +312,7 @@ def test_restore_latest_restores_weights_optimizer_slots_counters_and_seed(tmp_p
 
     fresh = _tiny_gan(seed=2)
     assert checkpointing.restore_latest(fresh, tmp_path) == 5
-    for saved, restored in zip(_values(_variables(gan)), _values(_variables(fresh))):
+    for saved, restored in zip(_values(_variables(gan)), _values(_variables(fresh)), strict=True):
         np.testing.assert_array_equal(saved, restored)
     assert fresh.seed == 1  # the noise continues the interrupted run's
     assert int(fresh.critic_optimizer.iterations) == 10
