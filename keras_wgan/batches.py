@@ -11,11 +11,28 @@ update size // critic_steps samples and leaves out the remainder (fewer than
 `critic_steps` samples: one each, reused in turn). With
 `fresh_real_batches=False` every critic update reuses the whole batch, as the
 keras.io WGAN-GP example does.
+
+The critic scores each critic update's real and generated samples in one
+concatenated batch, and the penalties are per sample: a critic whose output
+for a sample depends on the rest of the batch breaks both (`check_critic`).
 """
 
+import warnings
+
+import keras
 from keras import ops
 
-__all__ = ["real_batches", "samples_and_labels", "split_ragged"]
+__all__ = ["check_critic", "real_batches", "samples_and_labels", "split_ragged"]
+
+
+def check_critic(critic):
+    """Warns when the critic contains BatchNormalization (its outputs mix the batch)."""
+    if any(isinstance(layer, keras.layers.BatchNormalization)
+           for layer in critic._flatten_layers()):
+        warnings.warn("the critic contains BatchNormalization: its outputs then depend on "
+                      "the whole batch, which the per-sample Lipschitz penalties and the "
+                      "concatenated real/fake critic pass assume they do not; use "
+                      "LayerNormalization instead", stacklevel=3)
 
 
 def samples_and_labels(data, num_classes=None):

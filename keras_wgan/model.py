@@ -21,8 +21,6 @@ Class-conditional training (`num_classes=K`, batches of `(samples, labels)`):
 what an auxiliary-classifier critic adds to the losses.
 """
 
-import warnings
-
 import keras
 import tensorflow as tf
 from keras import ops
@@ -140,12 +138,7 @@ class WassersteinGAN(keras.Model):
         if seed is None:
             seed = int(tf.random.uniform((), 0, 2**31 - 1, dtype=tf.int64))
         _check_int("seed", seed, minimum=0)
-        if any(isinstance(layer, keras.layers.BatchNormalization)
-               for layer in critic._flatten_layers()):
-            warnings.warn("the critic contains BatchNormalization: its outputs then depend on "
-                          "the whole batch, which the per-sample Lipschitz penalties and the "
-                          "concatenated real/fake critic pass assume they do not; use "
-                          "LayerNormalization instead", stacklevel=2)
+        batches.check_critic(critic)
         self.generator = generator
         self.critic = critic
         self.latent_dim = int(latent_dim)
@@ -168,9 +161,7 @@ class WassersteinGAN(keras.Model):
         self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_estimate")
         self.penalty_tracker = keras.metrics.Mean(name="penalty")
-        # Validation batches seen since the metrics were reset (evaluate() resets
-        # them first): the counter of test_step's latent noise. A metric, so it
-        # is neither a weight nor saved.
+        # The counter of test_step's latent noise: a metric, reset by evaluate(), not saved.
         self._test_batches = keras.metrics.Sum(name="test_batches", dtype="int32")
         self.build((None, self.latent_dim))
 
