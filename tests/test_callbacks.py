@@ -1,11 +1,14 @@
 """Callbacks: sample pictures and the original WGAN critic schedule."""
 
+import errno
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_wgan import WassersteinGAN, architectures, callbacks, optimizers, pictures
+from keras_wgan import WassersteinGAN, architectures, callbacks, optimizers, pictures, run_directory
 
 
 def gan_for(shape, **kwargs):
@@ -29,6 +32,26 @@ def test_sample_pictures_writes_a_scatter_plot_per_epoch(tmp_path):
     assert image.shape[0] > 480 and image.shape[1:] == (480, 3)  # the plot under a caption
     assert (image == (230, 110, 20)).all(axis=-1).any()  # generated points drawn
     assert (image == (170, 170, 170)).all(axis=-1).any()  # real points drawn
+
+
+def test_sample_pictures_on_a_full_disk_name_the_folder_and_leave_no_temporary(tmp_path,
+                                                                              monkeypatch):
+    gan = gan_for((2,), critic_steps=1)
+    writer = callbacks.SamplePictures(tmp_path, num_samples=10)
+    writer.set_model(gan)
+    writer.on_train_begin()
+
+    def save_on_a_full_disk(array, path):
+        with open(f"{path}.tmp-{os.getpid()}", "wb") as file:  # save_png's temporary name
+            file.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(callbacks.pictures, "save_png", save_on_a_full_disk)
+    with pytest.raises(run_directory.NoSpaceLeft, match=rf"^no space left on device in "
+                                                         rf"{tmp_path}: the picture "
+                                                         "samples_0001.png could not be"):
+        writer.write(1)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_image_grid_places_each_image():
