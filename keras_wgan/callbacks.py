@@ -198,12 +198,7 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
         return last_generator_update - first_generator_update + bursts * extra
 
     def critic_updates(self, first_generator_update, last_generator_update, critic_steps):
-        """Critic updates made from one generator update count to another.
-
-        With linear learning-rate decay, the critic's decay runs over
-        `critic_updates(0, train_steps, critic_steps)` updates, more than
-        `train_steps * critic_steps` because of the bursts.
-        """
+        """Critic updates made from one generator update count to another, bursts included."""
         return critic_steps * self.fit_steps(first_generator_update, last_generator_update,
                                              critic_steps)
 
