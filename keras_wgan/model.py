@@ -275,7 +275,7 @@ class WassersteinGAN(keras.Model):
             ema_warmup=self.ema_warmup,
             augment=self.augment,
         )
-        if self.conditional:  # an unconditional model's config is as before
+        if self.conditional:  # an unconditional model's config has no conditional keys
             config.update(num_classes=self.num_classes,
                           class_frequencies=[float(p) for p in self.class_frequencies],
                           classifier_weight=self.classifier_weight,
@@ -287,9 +287,9 @@ class WassersteinGAN(keras.Model):
         config = dict(config)
         for name in ("generator", "critic"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
-        # A penalty name (with penalty_weight... beside it, as saved before the
-        # penalty was an object) is resolved by __init__; a config is deserialised
-        # here: a LipschitzMethod, or a function saved as the penalty.
+        # A penalty name (older files store it with penalty_weight... beside it) is
+        # resolved by __init__; a config is deserialised here: a LipschitzMethod, or a
+        # function saved as the penalty.
         if isinstance(config.get("penalty"), dict):
             config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
         return cls(**config)

@@ -91,7 +91,7 @@ class StopOnSignal(keras.callbacks.Callback):
         self._previous = {}
 
     def _handle(self, number, frame):
-        if self.received is not None:  # the second signal: stop at once, as before
+        if self.received is not None:  # the second signal: the previous handler
             previous = self._previous.get(number)
             self._restore()
             if callable(previous):
