@@ -13,11 +13,12 @@
 """
 
 import os
+import re
 
 import keras
 import numpy as np
 
-from keras_wgan import distribute
+from keras_wgan import distribute, run_directory
 from keras_wgan.evaluation import pictures
 
 __all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures"]
@@ -70,6 +71,7 @@ class SamplePictures(keras.callbacks.Callback):
         self._labels = None
 
     def on_train_begin(self, logs=None):
+        run_directory.remove_stale_temporaries(self.directory)
         rng = np.random.default_rng(self.seed)
         num_classes = getattr(self.model, "num_classes", None)
         count = self.num_samples
@@ -106,8 +108,8 @@ class SamplePictures(keras.callbacks.Callback):
         if self._labels is not None and np.ndim(samples) == 4:
             caption.append(self._class_caption())
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
-        pictures.save_png(pictures.picture(samples, self.real, self.value_range, caption,
-                                           columns=self.COLUMNS), path)
+        self._save_png(pictures.picture(samples, self.real, self.value_range, caption,
+                                        columns=self.COLUMNS), path)
         self.written.append(path)
         if np.ndim(samples) == 4:
             num_classes = getattr(self.model, "num_classes", None)
@@ -118,8 +120,19 @@ class SamplePictures(keras.callbacks.Callback):
             strip = pictures.interpolation_strip(
                 generator, seed=self.seed, value_range=self.value_range or (-1.0, 1.0),
                 caption=caption[:1] + [what], labels=rows)
-            pictures.save_png(strip, os.path.join(self.directory, f"interp_{epoch:04d}.png"))
+            self._save_png(strip, os.path.join(self.directory, f"interp_{epoch:04d}.png"))
         return path
+
+    def _save_png(self, array, path):
+        """`pictures.save_png`, whose temporary file a full disk does not leave behind."""
+        try:
+            pictures.save_png(array, path)
+        except OSError as error:
+            if not run_directory.is_no_space(error):
+                raise
+            run_directory.remove_stale_temporaries(self.directory, _own_temporary(path))
+            raise run_directory.no_space_error(f"the picture {os.path.basename(path)}",
+                                               self.directory) from error
 
 
 class OriginalCriticSchedule(keras.callbacks.Callback):
@@ -173,7 +186,8 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
         first = min(n, self.first_generator_updates)
         if self.every <= 0:
             return first
-        multiples = -(-n // self.every) - -(-first // self.every)  # multiples of every in [first, n)
+        # The multiples of `every` in [first, n).
+        multiples = -(-n // self.every) - -(-first // self.every)
         return first + multiples
 
     def fit_steps(self, first_generator_update, last_generator_update, critic_steps):
@@ -184,12 +198,7 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
         return last_generator_update - first_generator_update + bursts * extra
 
     def critic_updates(self, first_generator_update, last_generator_update, critic_steps):
-        """Critic updates made from one generator update count to another.
-
-        With linear learning-rate decay, the critic's decay runs over
-        `critic_updates(0, train_steps, critic_steps)` updates, more than
-        `train_steps * critic_steps` because of the bursts.
-        """
+        """Critic updates made from one generator update count to another, bursts included."""
         return critic_steps * self.fit_steps(first_generator_update, last_generator_update,
                                              critic_steps)
 
@@ -236,6 +245,10 @@ class KerasModelSaver(keras.callbacks.Callback):
     renamed over the previous one, so a crash leaves the last complete file.
     Weights that are not finite are never saved.
 
+    A full disk stops training with `run_directory.NoSpaceLeft` naming the
+    folder; the temporary file is removed, and those that killed processes
+    left are removed when training starts.
+
     Args:
         path: the `.keras` file to keep up to date.
     """
@@ -245,6 +258,9 @@ class KerasModelSaver(keras.callbacks.Callback):
         self.path = os.fspath(path)
         if not self.path.endswith(".keras"):
             raise ValueError(f"path must end in .keras, received {self.path!r}")
+
+    def on_train_begin(self, logs=None):
+        run_directory.remove_stale_temporaries(os.path.dirname(self.path) or ".")
 
     def on_epoch_end(self, epoch, logs=None):
         if all(np.all(np.isfinite(w)) for w in self.model.get_weights()):
@@ -258,7 +274,17 @@ class KerasModelSaver(keras.callbacks.Callback):
         try:
             self.model.save(temporary)
             os.replace(temporary, self.path)
+        except OSError as error:
+            if not run_directory.is_no_space(error):
+                raise
+            needed = os.path.getsize(self.path) if os.path.exists(self.path) else None
+            raise run_directory.no_space_error(name, folder or ".", needed) from error
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
         return self.path
+
+
+def _own_temporary(path):
+    """The pattern of this process's temporary name for `path` (`pictures.save_png`'s)."""
+    return re.compile(re.escape(f"{os.path.basename(path)}.tmp-{os.getpid()}"))

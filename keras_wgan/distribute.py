@@ -11,8 +11,7 @@ optimizers inside `strategy.scope()`, then `fit()`:
         gan.compile()                               # builds both optimizers here
     gan.fit(distribute_dataset(dataset, strategy), ...)
 
-What the package does so that the result does not depend on the strategy
-(measured with Keras 3.15 / TensorFlow 2.21):
+What the package does so that the result does not depend on the strategy:
 
 - `WassersteinGAN` has a `call()` and builds itself in `__init__`, so Keras
   never has to guess its input ("Unable to automatically build the model").
@@ -38,29 +37,35 @@ What the package does so that the result does not depend on the strategy
   equal batches on every replica (`distribute_dataset`).
 """
 
+# TensorFlow (and numpy) are imported inside the functions that use them:
+# keras_wgan.settings, which must stay light so that `--help` answers at once,
+# imports STRATEGIES from here.
 import json
 import math
 import os
 import warnings
 
-import numpy as np
-import tensorflow as tf
-
 from keras_wgan import validation
-from keras_wgan.settings import STRATEGIES
 
 __all__ = [
     "STRATEGIES",
     "distribute_dataset",
     "is_chief",
+    "jit_compile",
     "make_strategy",
     "num_replicas",
     "replica_id",
     "sharding_options",
     "split_cpu",
+    "step_logs",
+    "step_seed",
     "task_id",
     "variable_value",
 ]
+
+#: The names `make_strategy` takes.
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+
 
 def split_cpu(num_devices):
     """Splits the CPU into `num_devices` logical devices for mirrored training.
@@ -81,6 +86,8 @@ def split_cpu(num_devices):
         RuntimeError: when TensorFlow is already initialised with another
             number of CPU devices.
     """
+    import tensorflow as tf
+
     validation.integer("cpu_devices", num_devices, minimum=1)
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
@@ -126,6 +133,8 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
         ValueError: for an unknown name or an option the strategy does not take.
         RuntimeError: for "tpu" when no TPU can be reached.
     """
+    import tensorflow as tf
+
     validation.choice("strategy", name, STRATEGIES)
     if tpu is not None and name != "tpu":
         raise ValueError(f"tpu={tpu!r} is only used with strategy='tpu', received "
@@ -153,6 +162,8 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
 
 
 def _tpu_strategy(tpu):
+    import tensorflow as tf
+
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
         tf.config.experimental_connect_to_cluster(resolver)
@@ -174,6 +185,8 @@ def sharding_options():
     a single file, TFDS); FILE sharding would need at least as many files as
     workers.
     """
+    import tensorflow as tf
+
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return options
@@ -205,6 +218,8 @@ def distribute_dataset(dataset, strategy=None, batch_size=None, critic_steps=1):
         ValueError: when the batch size is unknown or does not split evenly
             between replicas and critic steps.
     """
+    import tensorflow as tf
+
     strategy = strategy or tf.distribute.get_strategy()
     first_spec = tf.nest.flatten(dataset.element_spec)[0]
     static = first_spec.shape[0] if first_spec.shape.rank else None
@@ -232,6 +247,8 @@ def is_chief(strategy=None):
     True without a cluster. Under a multi-worker strategy: the task of type
     "chief", or worker 0 when the cluster has no chief.
     """
+    import tensorflow as tf
+
     strategy = strategy or tf.distribute.get_strategy()
     task_type, task_id, cluster = _task(strategy)
     if task_type is None:
@@ -243,11 +260,15 @@ def is_chief(strategy=None):
 
 def task_id(strategy=None):
     """This worker's (type, index) in the cluster, or (None, None) without one."""
+    import tensorflow as tf
+
     task_type, index, _ = _task(strategy or tf.distribute.get_strategy())
     return task_type, index
 
 
 def _task(strategy):
+    import tensorflow as tf
+
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is not None and getattr(resolver, "task_type", None) is not None:
         try:
@@ -266,11 +287,15 @@ def _task(strategy):
 
 def num_replicas():
     """The number of replicas training in sync (1 outside tf.distribute)."""
+    import tensorflow as tf
+
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
 def replica_id():
     """This replica's index in its sync group (0 outside tf.distribute)."""
+    import tensorflow as tf
+
     context = tf.distribute.get_replica_context()
     if context is None:  # cross-replica context
         return tf.constant(0, tf.int32)
@@ -284,5 +309,85 @@ def variable_value(variable):
     created under a `tf.distribute` strategy; this reads it (outside a
     replica context: in callbacks, after fit).
     """
+    import numpy as np
+
     value = getattr(variable, "value", variable)
     return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+
+
+def jit_compile(value, strategy=None):
+    """The `jit_compile` to use: False under a `tf.distribute` strategy, with a warning for True.
+
+    XLA-compiled steps fail under MirroredStrategy; Keras turns its own
+    "auto" off under a strategy too.
+
+    Args:
+        value: the `jit_compile` asked for (True, False or "auto").
+        strategy: the model's strategy, if it has one; otherwise the
+            current one, if any.
+    """
+    import tensorflow as tf
+
+    if value is True and (strategy is not None or tf.distribute.has_strategy()):
+        strategy = strategy or tf.distribute.get_strategy()
+        warnings.warn("jit_compile=True is not supported under a tf.distribute strategy "
+                      f"({type(strategy).__name__}): training with jit_compile=False",
+                      stacklevel=3)
+        return False
+    return value
+
+
+def step_seed(seed, stream, counter):
+    """A stateless seed, unique per (seed, stream, counter, replica).
+
+    Each replica of a strategy draws its own numbers, and a run restored from
+    a checkpoint (which restores `counter`) draws what the uninterrupted run
+    would have drawn.
+
+    Args:
+        seed: the model's integer seed.
+        stream: an integer naming what the numbers are for (latent noise of
+            the critic, of the generator, interpolation coefficients...).
+        counter: an integer tensor that advances every update, e.g. an
+            optimizer's `iterations`.
+
+    Returns:
+        An int32 tensor of shape [2], for `tf.random.stateless_*` ops.
+    """
+    import tensorflow as tf
+
+    base = tf.constant([seed % (2**31 - 1), stream], dtype=tf.int32)
+    folded = tf.random.experimental.stateless_fold_in(base, tf.cast(counter, tf.int64))
+    return tf.random.experimental.stateless_fold_in(folded, replica_id())
+
+
+def step_logs(logs):
+    """The logs a train or test step returns, in the shape `fit()` can reduce.
+
+    Under MultiWorkerMirroredStrategy with several workers, Keras reduces a
+    step's outputs with `strategy.reduce(MEAN, value, axis=0)`, which fails on
+    scalars ("Invalid reduction dimension 0", tensorflow/tensorflow#72388).
+    There, and only there, each value is returned with shape [1]: the
+    reduction averages over replicas and that axis and gives back a scalar,
+    so History and progress bars still show plain numbers.
+
+    Args:
+        logs: dict of metric name -> scalar tensor.
+
+    Returns:
+        The same dict, reshaped to [1] under multi-worker training.
+    """
+    import tensorflow as tf
+
+    if not _multi_worker(tf.distribute.get_strategy()):
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
+def _multi_worker(strategy):
+    """Whether Keras reduces step outputs across workers (the test Keras itself makes)."""
+    import tensorflow as tf
+
+    extended = strategy.extended
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and getattr(extended, "_in_multi_worker_mode", lambda: False)())

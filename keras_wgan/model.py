@@ -7,127 +7,46 @@ estimate. In theory the critic is fully optimised for each generator step; in
 practice `critic_steps` critic updates are made per generator update
 (Arjovsky et al., 2017; Gulrajani et al., 2017).
 
-One `train_step` holds the whole algorithm. How real batches feed the critic
-steps: with `fresh_real_batches=True` (the default, as in Algorithm 1 of the
-WGAN-GP paper) every critic update sees its own real batch: the batch that
-`fit()` passes in holds `critic_steps` of them and is split in equal parts, so
-a dataset for `critic_steps=5` and 64 samples per critic update is batched by
-320. A batch whose size is known when the step is traced must divide evenly
-(a ValueError says so otherwise). A batch of a size known only at run time,
-such as the ragged last batch of `fit()` on numpy arrays, gives each critic
-update size // critic_steps samples and leaves out the remainder (fewer than
-`critic_steps` samples: one each, reused in turn). With
-`fresh_real_batches=False` every critic update reuses the whole batch, as
-the keras.io WGAN-GP example does.
+One `train_step` holds the whole algorithm. With `fresh_real_batches=True`
+every critic update sees its own real batch: the `fit()` batch holds
+`critic_steps` of them (`keras_wgan.batches`).
 
 Random numbers (latent noise, interpolation coefficients) are stateless
 functions of (seed, purpose, optimizer iteration, replica): every replica of a
 `tf.distribute` strategy draws its own noise, and training resumed from a
 checkpoint draws exactly what an uninterrupted run would have drawn.
 
-Class-conditional training (`num_classes=K`): `fit()` batches are
-`(samples, labels)` (`data.load(..., labels=True)`), the labels split with the
-samples into the critic updates' real batches. Each critic update generates
-its fake batch for the labels of its real batch, so real and generated
-samples of each pair share a label, and scores both as `critic([x, labels])`;
-the generator update generates for the labels of the first real batch. The
-Lipschitz methods get the critic with the labels bound
-(`penalties.bind_labels`): they differentiate with respect to the sample, the
-label held fixed. An auxiliary-classifier critic (`[scores, logits]`) adds
-the cross-entropy of its logits to the critic loss (on the real batch,
-weight `classifier_weight`, ACGAN_SCALE = 1 in gan_cifar_resnet.py) and to
-the generator loss (on the generated batch, `generator_classifier_weight`,
-ACGAN_SCALE_G = 0.1); only its scores enter the Wasserstein terms and the
-penalties.
+Class-conditional training (`num_classes=K`, batches of `(samples, labels)`):
+`keras_wgan.conditioning` says how labels pair real and generated samples and
+what an auxiliary-classifier critic adds to the losses.
 """
-
-import warnings
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-import numpy as np
+from keras_wgan import augment as augmentation
+from keras_wgan import batches, conditioning, distribute, ema, losses, optimizers, penalties
 
-from keras_wgan import distribute, labels as labels_lib, losses, penalties, validation
-from keras_wgan import augment as augmentation, ema
 # The package's layers (PatchConv2D in the default critics, ConditionalBatchNormalization
 # in conditional generators) are registered when their module is imported: importing it
 # with the model lets a saved WassersteinGAN load in a process that built no network.
 from keras_wgan import layers as _layers  # noqa: F401
-from keras_wgan.penalties.weight_clipping import RMSPROP_EPSILON, RMSPROP_RHO, rmsprop
+from keras_wgan.conditioning import ACGAN_SCALE, ACGAN_SCALE_G
+from keras_wgan.distribute import step_logs, step_seed
+from keras_wgan.labels import check_num_classes
+from keras_wgan.optimizers import RMSPROP_EPSILON, RMSPROP_RHO, default_optimizer, rmsprop
+from keras_wgan.validation import integer as _check_int
+from keras_wgan.validation import number as _check_number
 
+# The neighbours' names that callers import from here are listed too.
 __all__ = ["ACGAN_SCALE", "ACGAN_SCALE_G", "RMSPROP_EPSILON", "RMSPROP_RHO", "WassersteinGAN",
            "default_optimizer", "rmsprop", "step_logs", "step_seed"]
-
-#: The auxiliary classifier's weights in the critic and the generator losses
-#: (gan_cifar_resnet.py of the WGAN-GP code: ACGAN_SCALE, ACGAN_SCALE_G).
-ACGAN_SCALE, ACGAN_SCALE_G = 1.0, 0.1
 
 # Random streams: what a stateless seed is for.
 _CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
 _AUGMENT_REAL, _AUGMENT_FAKE, _AUGMENT_GENERATOR = 3, 4, 5
 _VALIDATION_LATENT = 6
-
-
-def default_optimizer(penalty):
-    """The optimizer the papers' code uses with a Lipschitz method (a new instance each call).
-
-    `penalties.get(penalty).default_optimizer()`: Adam(1e-4, beta_1=0.5,
-    beta_2=0.9) for the penalties (the WGAN-GP released code's), RMSprop(5e-5)
-    as PyTorch computes it (`rmsprop`) for weight clipping.
-
-    Args:
-        penalty: anything `penalties.get` takes (a name, a `LipschitzMethod`...).
-    """
-    return penalties.get(penalty).default_optimizer()
-
-
-def step_seed(seed, stream, counter):
-    """A stateless seed, unique per (seed, stream, counter, replica).
-
-    Args:
-        seed: the model's integer seed.
-        stream: an integer naming what the numbers are for (latent noise of
-            the critic, of the generator, interpolation coefficients...).
-        counter: an integer tensor that advances every update, e.g. an
-            optimizer's `iterations`, so that restored training continues
-            the same random sequence.
-
-    Returns:
-        An int32 tensor of shape [2], for `tf.random.stateless_*` ops.
-    """
-    base = tf.constant([seed % (2**31 - 1), stream], dtype=tf.int32)
-    folded = tf.random.experimental.stateless_fold_in(base, tf.cast(counter, tf.int64))
-    return tf.random.experimental.stateless_fold_in(folded, distribute.replica_id())
-
-
-def step_logs(logs):
-    """The logs a train or test step returns, in the shape `fit()` can reduce.
-
-    Under MultiWorkerMirroredStrategy with several workers, Keras reduces a
-    step's outputs with `strategy.reduce(MEAN, value, axis=0)`, which fails on
-    scalars ("Invalid reduction dimension 0", tensorflow/tensorflow#72388).
-    There, and only there, each value is returned with shape [1]: the
-    reduction averages over replicas and that axis and gives back a scalar,
-    so History and progress bars still show plain numbers.
-
-    Args:
-        logs: dict of metric name -> scalar tensor.
-
-    Returns:
-        The same dict, reshaped to [1] under multi-worker training.
-    """
-    if not _multi_worker(tf.distribute.get_strategy()):
-        return logs
-    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
-
-
-def _multi_worker(strategy):
-    """Whether Keras reduces step outputs across workers (the test Keras itself makes)."""
-    extended = strategy.extended
-    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and getattr(extended, "_in_multi_worker_mode", lambda: False)())
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -145,19 +64,15 @@ class WassersteinGAN(keras.Model):
             input when None.
         critic_steps: critic updates per generator update, >= 1.
         penalty: the Lipschitz method: a `penalties.LipschitzMethod` (e.g.
-            `penalties.GradientPenalty(weight=10.0)`), its config, a name of
-            `penalties.METHODS` ("gp", "lp", "pairwise", "clip", "none",
-            "gp0", "r1", "wgan_div", "ctgan") or a callable with the penalty
-            signature; resolved once by `penalties.get` into `self.penalty`.
-        penalty_weight: with a name or a callable, the method's weight in the
-            critic loss (lambda, >= 0); None: the method's own default (10
-            for "gp").
-        penalty_target: with a name or a callable, the Lipschitz constant
-            the penalties aim at (None: 1).
-        pairwise_interpolates: with `penalty="pairwise"`, also penalise pairs
-            with random interpolates (None: False).
-        clip_value: with `penalty="clip"`, the box [-c, c] for critic weights
-            (None: 0.01).
+            `penalties.GradientPenalty(weight=10.0)`), its config, a name
+            registered in `keras_wgan.penalties` (e.g. "gp") or a callable
+            with the penalty signature; resolved once by `penalties.get` into
+            `self.penalty`.
+        penalty_weight, penalty_target, pairwise_interpolates, clip_value:
+            with a name or a callable, the method's weight in the critic loss
+            (lambda, >= 0), Lipschitz target, pairwise interpolates and
+            clipping box [-c, c], where the method has them; None: the
+            method's defaults (`penalties.from_model_options`).
         drift_weight: weight of ProGAN's drift term mean f(real)^2 (0.001 in
             ProGAN); 0 turns it off.
         fresh_real_batches: split each incoming batch into `critic_steps`
@@ -166,29 +81,23 @@ class WassersteinGAN(keras.Model):
         seed: integer seed of the latent noise and interpolation coefficients.
         ema_decay: None (off), or the decay in [0, 1) of an exponential moving
             average of the generator's weights (`keras_wgan.ema`), kept in
-            `ema_generator` and updated after every generator update. When on,
-            `sampling_generator` (and so `generate`, calling the model, the
-            sample pictures, monitoring, evaluation and export) is the average.
+            `ema_generator`, which then is the `sampling_generator`.
         ema_warmup: with `ema_decay`, use min(ema_decay, (1 + t) / (10 + t))
-            at generator update t, so that early averages forget the initial
-            weights.
+            at generator update t.
         augment: None, or a DiffAugment policy (`keras_wgan.augment`), e.g.
-            "translation,cutout" ("color" for RGB): real and generated images
-            are augmented before every critic call of training (the penalty
-            interpolates between the augmented ones).
+            "translation,cutout": real and generated images are augmented
+            before every critic call of training.
         num_classes: None (unconditional), or K for class-conditional
-            training: the generator is called as `generator([noise, label])`
-            and the critic as `critic([sample, label])` (the networks of
-            `architectures.build(..., num_classes=K)`), and `fit()` batches
-            are (samples, int labels in [0, K)).
+            training (`keras_wgan.conditioning`): networks of
+            `architectures.build(..., num_classes=K)` and `fit()` batches of
+            (samples, int labels in [0, K)).
         class_frequencies: with `num_classes`, the share of each class in
-            the data (K non-negative numbers, normalised here), from which
-            `generate` draws labels; None: uniform.
-        classifier_weight: with an auxiliary-classifier critic (outputs
-            [scores, logits]), the weight of the logits' cross-entropy on
-            the real batch in the critic loss (ACGAN_SCALE, 1).
-        generator_classifier_weight: its weight on the generated batch in
-            the generator loss (ACGAN_SCALE_G, 0.1).
+            the data (normalised here), from which `generate` draws labels;
+            None: uniform.
+        classifier_weight: with an auxiliary-classifier critic, the weight of
+            its cross-entropy on real samples in the critic loss.
+        generator_classifier_weight: its weight on generated samples in the
+            generator loss.
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -209,8 +118,8 @@ class WassersteinGAN(keras.Model):
                  class_frequencies=None, classifier_weight=ACGAN_SCALE,
                  generator_classifier_weight=ACGAN_SCALE_G, **kwargs):
         super().__init__(**kwargs)
-        num_classes = labels_lib.check_num_classes(num_classes)
-        _check_conditional_networks(generator, critic, num_classes)
+        num_classes = check_num_classes(num_classes)
+        conditioning.check_networks(generator, critic, num_classes)
         if latent_dim is None:
             latent_dim = (generator.input_shape[-1] if num_classes is None
                           else generator.inputs[0].shape[-1])
@@ -229,12 +138,7 @@ class WassersteinGAN(keras.Model):
         if seed is None:
             seed = int(tf.random.uniform((), 0, 2**31 - 1, dtype=tf.int64))
         _check_int("seed", seed, minimum=0)
-        if any(isinstance(layer, keras.layers.BatchNormalization)
-               for layer in critic._flatten_layers()):
-            warnings.warn("the critic contains BatchNormalization: its outputs then depend on "
-                          "the whole batch, which the per-sample Lipschitz penalties and the "
-                          "concatenated real/fake critic pass assume they do not; use "
-                          "LayerNormalization instead", stacklevel=2)
+        batches.check_critic(critic)
         self.generator = generator
         self.critic = critic
         self.latent_dim = int(latent_dim)
@@ -243,7 +147,12 @@ class WassersteinGAN(keras.Model):
         self.drift_weight = float(drift_weight)
         self.fresh_real_batches = bool(fresh_real_batches)
         self.seed = int(seed)
-        self._setup_ema_and_augment(ema_decay, ema_warmup, augment)
+        if ema_decay is not None:
+            _check_number("ema_decay", ema_decay, minimum=0.0, below=1.0, hint="or None: off")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_warmup = bool(ema_warmup)
+        self.augment = augmentation.check_policy(augment, generator.output_shape[1:])
+        self.ema_generator = None if ema_decay is None else ema.clone_generator(generator)
         self._setup_conditioning(num_classes, class_frequencies, classifier_weight,
                                  generator_classifier_weight)
         self.critic_optimizer = None
@@ -252,9 +161,7 @@ class WassersteinGAN(keras.Model):
         self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_estimate")
         self.penalty_tracker = keras.metrics.Mean(name="penalty")
-        # Validation batches seen since the metrics were reset (evaluate() resets
-        # them first): the counter of test_step's latent noise. A metric, so it
-        # is neither a weight nor saved.
+        # The counter of test_step's latent noise: a metric, reset by evaluate(), not saved.
         self._test_batches = keras.metrics.Sum(name="test_batches", dtype="int32")
         self.build((None, self.latent_dim))
 
@@ -264,16 +171,6 @@ class WassersteinGAN(keras.Model):
         del input_shape
         self.built = True
 
-    def _setup_ema_and_augment(self, ema_decay, ema_warmup, augment):
-        """Checks and stores the EMA and augmentation options; clones the EMA generator."""
-        if ema_decay is not None:
-            _check_number("ema_decay", ema_decay, minimum=0.0, below=1.0, hint="or None: off")
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
-        self.ema_warmup = bool(ema_warmup)
-        self.augment = augmentation.check_policy(augment, self.generator.output_shape[1:])
-        self.ema_generator = (None if self.ema_decay is None
-                              else ema.clone_generator(self.generator))
-
     def _setup_conditioning(self, num_classes, class_frequencies, classifier_weight,
                             generator_classifier_weight):
         """Checks and stores the class-conditional options (all None for an unconditional model)."""
@@ -281,7 +178,7 @@ class WassersteinGAN(keras.Model):
         self.auxiliary = num_classes is not None and len(self.critic.outputs) == 2
         self.critic_conditioning = (None if num_classes is None else
                                     "auxiliary" if self.auxiliary else "projection")
-        self.class_frequencies = _class_frequencies(class_frequencies, num_classes)
+        self.class_frequencies = conditioning.class_frequencies(class_frequencies, num_classes)
         self.classifier_weight = float(_check_number("classifier_weight", classifier_weight,
                                                      minimum=0.0))
         self.generator_classifier_weight = float(_check_number(
@@ -304,10 +201,8 @@ class WassersteinGAN(keras.Model):
     def generator_steps(self):
         """The number of generator updates made (the training step), a Python int.
 
-        The generator optimizer's `iterations`, which checkpoints restore; read
-        so that it also works for the mirrored variable of a model built under
-        a `tf.distribute` strategy (where `int(iterations)` fails). 0 before
-        `compile()`.
+        The generator optimizer's `iterations`, which checkpoints restore (also
+        under a `tf.distribute` strategy); 0 before `compile()`.
         """
         if getattr(self, "generator_optimizer", None) is None:
             return 0
@@ -328,7 +223,9 @@ class WassersteinGAN(keras.Model):
         Args:
             critic_optimizer: a `keras.optimizers.Optimizer`, its name or
                 config; None for `penalty.default_optimizer()`.
-            generator_optimizer: likewise for the generator.
+            generator_optimizer: likewise for the generator. A
+                `optimizers.LinearDecay` learning rate of either is bound to
+                the generator step.
             **kwargs: passed to `keras.Model.compile` (`steps_per_execution`,
                 `jit_compile`, `run_eagerly`...), but not `optimizer` or `loss`:
                 the losses are the Wasserstein losses. `jit_compile=True`
@@ -340,18 +237,15 @@ class WassersteinGAN(keras.Model):
                                  f"{kwargs[name]!r}): pass critic_optimizer= and "
                                  "generator_optimizer=")
             kwargs.pop(name, None)
-        distributed = tf.distribute.has_strategy() or self._distribute_strategy is not None
-        if kwargs.get("jit_compile") is True and distributed:
-            # XLA-compiled steps fail under MirroredStrategy; Keras' "auto" is off there too.
-            strategy = self._distribute_strategy or tf.distribute.get_strategy()
-            warnings.warn("jit_compile=True is not supported under a tf.distribute strategy "
-                          f"({type(strategy).__name__}): training with jit_compile=False",
-                          stacklevel=2)
-            kwargs["jit_compile"] = False
+        if "jit_compile" in kwargs:
+            kwargs["jit_compile"] = distribute.jit_compile(kwargs["jit_compile"],
+                                                           self._distribute_strategy)
         # optimizer=None: Keras creates no stray third optimizer.
         super().compile(optimizer=None, **kwargs)
-        self.critic_optimizer = _optimizer(critic_optimizer, self.penalty)
-        self.generator_optimizer = _optimizer(generator_optimizer, self.penalty)
+        self.critic_optimizer = optimizers.get(critic_optimizer, self.penalty)
+        self.generator_optimizer = optimizers.get(generator_optimizer, self.penalty)
+        for optimizer in (self.critic_optimizer, self.generator_optimizer):
+            optimizers.bind_generator_step(optimizer, self.generator_optimizer.iterations)
         # Build the optimizers' variables now, inside the caller's strategy scope:
         # under tf.distribute, variables created lazily inside fit() fail
         # (keras-team/keras#19246), and a restored checkpoint needs them.
@@ -361,20 +255,10 @@ class WassersteinGAN(keras.Model):
     def get_compile_config(self):
         if not self.compiled:
             return None  # an uncompiled model loads uncompiled
-        config = super().get_compile_config() or {}
-        config.pop("optimizer", None)
-        config["critic_optimizer"] = keras.saving.serialize_keras_object(self.critic_optimizer)
-        config["generator_optimizer"] = keras.saving.serialize_keras_object(
-            self.generator_optimizer)
-        return config
+        return optimizers.compile_config(super().get_compile_config() or {}, self)
 
     def compile_from_config(self, config):
-        config = dict(config)
-        for name in ("critic_optimizer", "generator_optimizer"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        for name in ("loss", "loss_weights", "metrics", "weighted_metrics", "optimizer"):
-            config.pop(name, None)
-        self.compile(**config)
+        self.compile(**optimizers.from_compile_config(config))
 
     def get_config(self):
         config = super().get_config()
@@ -387,9 +271,11 @@ class WassersteinGAN(keras.Model):
             drift_weight=self.drift_weight,
             fresh_real_batches=self.fresh_real_batches,
             seed=self.seed,
+            ema_decay=self.ema_decay,
+            ema_warmup=self.ema_warmup,
+            augment=self.augment,
         )
-        config.update(ema_decay=self.ema_decay, ema_warmup=self.ema_warmup, augment=self.augment)
-        if self.conditional:  # an unconditional model's config is as before
+        if self.conditional:  # an unconditional model's config has no conditional keys
             config.update(num_classes=self.num_classes,
                           class_frequencies=[float(p) for p in self.class_frequencies],
                           classifier_weight=self.classifier_weight,
@@ -401,9 +287,9 @@ class WassersteinGAN(keras.Model):
         config = dict(config)
         for name in ("generator", "critic"):
             config[name] = keras.saving.deserialize_keras_object(config[name])
-        # A penalty name (with penalty_weight... beside it, as saved before the
-        # penalty was an object) is resolved by __init__; a config is deserialised
-        # here: a LipschitzMethod, or a function saved as the penalty.
+        # A penalty name (older files store it with penalty_weight... beside it) is
+        # resolved by __init__; a config is deserialised here: a LipschitzMethod, or a
+        # function saved as the penalty.
         if isinstance(config.get("penalty"), dict):
             config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
         return cls(**config)
@@ -429,15 +315,12 @@ class WassersteinGAN(keras.Model):
         """
         real, labels = self._samples_and_labels(data)
         real_batches = self._real_batches(real)
-        label_batches = ([None] * self.critic_steps if labels is None
-                         else self._real_batches(labels))
+        label_batches = [None] * self.critic_steps if labels is None else self._real_batches(labels)
         # Keras 3 optimizers sum gradients over replicas: scale each replica's
         # loss by 1 / replicas, i.e. average over the global batch.
         replica_scale = 1.0 / distribute.num_replicas()
-        critic_variables = self.critic.trainable_variables
         # Read the counter once: the variable itself advances with every critic update.
         first_update = tf.identity(self.critic_optimizer.iterations)
-
         for step in range(self.critic_steps):
             real_batch, label_batch = real_batches[step], label_batches[step]
             batch_size = ops.shape(real_batch)[0]
@@ -449,62 +332,65 @@ class WassersteinGAN(keras.Model):
             fake_batch = self.augment_samples(fake_batch, _AUGMENT_FAKE, counter)
             critic = penalties.bind_labels(self.critic, label_batch)
             with tf.GradientTape() as tape:
-                both = ops.concatenate([real_batch, fake_batch], axis=0)
-                if label_batch is None:
-                    outputs = self.critic(both, training=True)
-                else:  # the pairs share their labels
-                    outputs = self.critic([both, ops.concatenate([label_batch] * 2, axis=0)],
-                                          training=True)
-                if self.auxiliary:
-                    outputs, logits = outputs
+                # One critic pass over real and fake samples (each pair shares its label).
+                outputs, logits = self._critic_pass(real_batch, fake_batch, label_batch)
                 real_output, fake_output = outputs[:batch_size], outputs[batch_size:]
                 critic_loss = losses.critic_loss(real_output, fake_output)
                 penalty = self.penalty(critic, real_batch, fake_batch, alpha=alpha,
                                        real_output=real_output, fake_output=fake_output,
                                        training=True)
                 total = critic_loss + self.penalty.weight * penalty
-                if self.auxiliary:
-                    classifier_loss = _cross_entropy(label_batch, logits[:batch_size])
-                    total += self.classifier_weight * classifier_loss
-                if self.drift_weight:
-                    total += self.drift_weight * penalties.drift_penalty(real_output)
+                total = self._critic_extras(total, real_output, logits, label_batch)
                 scaled_total = total * replica_scale
-            grads = tape.gradient(scaled_total, critic_variables)
-            self.critic_optimizer.apply_gradients(zip(grads, critic_variables))
+            _apply(self.critic_optimizer, tape, scaled_total, self.critic)
             self.penalty.constrain(self.critic)
             self.critic_loss_tracker.update_state(critic_loss)
             self.wasserstein_tracker.update_state(-critic_loss)
             self.penalty_tracker.update_state(penalty)
-            if self.auxiliary:
-                self.classifier_loss_tracker.update_state(classifier_loss)
-                self.critic_accuracy_tracker.update_state(
-                    _accuracy(label_batch, logits[:batch_size]))
 
-        if not update_generator:
-            return step_logs({metric.name: metric.result() for metric in self.metrics})
-        generator_variables = self.generator.trainable_variables
-        batch_size = ops.shape(real_batches[0])[0]
-        latent = self.latent_noise(batch_size, _GENERATOR_LATENT,
-                                   self.generator_optimizer.iterations)
-        label_batch = label_batches[0]
-        with tf.GradientTape() as tape:
-            fake = self._generate(latent, label_batch, training=True)
-            fake = self.augment_samples(fake, _AUGMENT_GENERATOR,
-                                        self.generator_optimizer.iterations)
-            fake_output = self._critic(fake, label_batch, training=True)
-            if self.auxiliary:
-                fake_output, logits = fake_output
-            generator_loss = losses.generator_loss(fake_output)
-            if self.auxiliary:
-                generator_loss += self.generator_classifier_weight * _cross_entropy(
-                    label_batch, logits)
-            scaled_loss = generator_loss * replica_scale
-        grads = tape.gradient(scaled_loss, generator_variables)
-        self.generator_optimizer.apply_gradients(zip(grads, generator_variables))
-        if self.ema_generator is not None:
-            self.update_ema()
-        self.generator_loss_tracker.update_state(generator_loss)
+        if update_generator:
+            counter = self.generator_optimizer.iterations
+            label_batch = label_batches[0]
+            latent = self.latent_noise(ops.shape(real_batches[0])[0], _GENERATOR_LATENT, counter)
+            with tf.GradientTape() as tape:
+                fake = self._generate(latent, label_batch, training=True)
+                fake = self.augment_samples(fake, _AUGMENT_GENERATOR, counter)
+                fake_output = self._critic(fake, label_batch, training=True)
+                if self.auxiliary:
+                    fake_output, logits = fake_output
+                generator_loss = losses.generator_loss(fake_output)
+                if self.auxiliary:
+                    generator_loss += self.generator_classifier_weight * (
+                        conditioning.cross_entropy(label_batch, logits))
+                scaled_loss = generator_loss * replica_scale
+            _apply(self.generator_optimizer, tape, scaled_loss, self.generator)
+            if self.ema_generator is not None:
+                self.update_ema()
+            self.generator_loss_tracker.update_state(generator_loss)
         return step_logs({metric.name: metric.result() for metric in self.metrics})
+
+    def _critic_pass(self, real_batch, fake_batch, label_batch):
+        """(scores, logits) of the critic on real and fake samples in one batch.
+
+        Logits are None unless the critic is an auxiliary classifier.
+        """
+        both = ops.concatenate([real_batch, fake_batch], axis=0)
+        labels = None if label_batch is None else ops.concatenate([label_batch] * 2, axis=0)
+        outputs = self._critic(both, labels, training=True)
+        return tuple(outputs) if self.auxiliary else (outputs, None)
+
+    def _critic_extras(self, total, real_output, logits, label_batch):
+        """The critic loss `total` plus the auxiliary classifier's and the drift terms."""
+        if self.auxiliary:
+            real_logits = logits[:ops.shape(label_batch)[0]]
+            classifier_loss = conditioning.cross_entropy(label_batch, real_logits)
+            total += self.classifier_weight * classifier_loss
+            self.classifier_loss_tracker.update_state(classifier_loss)
+            self.critic_accuracy_tracker.update_state(
+                conditioning.accuracy(label_batch, real_logits))
+        if self.drift_weight:
+            total += self.drift_weight * penalties.drift_penalty(real_output)
+        return total
 
     def critic_train_step(self, data):
         """A training step of critic updates only (the original WGAN's critic bursts)."""
@@ -523,28 +409,19 @@ class WassersteinGAN(keras.Model):
         self._test_batches.update_state(1)
         fake = self._generate(self.latent_noise(batch_size, _VALIDATION_LATENT, counter),
                               labels, training=False)
-        real_output = _scores(self._critic(real, labels, training=False))
-        fake_output = _scores(self._critic(fake, labels, training=False))
+        real_output = conditioning.scores(self._critic(real, labels, training=False))
+        fake_output = conditioning.scores(self._critic(fake, labels, training=False))
         critic_loss = losses.critic_loss(real_output, fake_output)
         self.critic_loss_tracker.update_state(critic_loss)
         self.wasserstein_tracker.update_state(-critic_loss)
         self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
-        trained_only = [self.penalty_tracker] + (
-            [self.classifier_loss_tracker, self.critic_accuracy_tracker] if self.auxiliary
-            else [])
-        return step_logs({metric.name: metric.result() for metric in self.metrics
-                          if metric not in trained_only})
+        evaluated = (self.critic_loss_tracker, self.generator_loss_tracker,
+                     self.wasserstein_tracker)
+        return step_logs({metric.name: metric.result() for metric in evaluated})
 
     def _samples_and_labels(self, data):
         """(samples, labels) of a `fit()` batch; labels None for an unconditional model."""
-        if not self.conditional:
-            return _real_samples(data), None
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError(
-                f"a class-conditional WassersteinGAN (num_classes={self.num_classes}) trains "
-                "on batches (samples, labels), received batches of samples only; expected "
-                "e.g. keras_wgan.data.load(..., labels=True)")
-        return ops.cast(data[0], "float32"), ops.cast(data[1], "int32")
+        return batches.samples_and_labels(data, self.num_classes)
 
     def _generate(self, latent, labels, training):
         """The generator on latent vectors (and labels, for a conditional model)."""
@@ -594,19 +471,8 @@ class WassersteinGAN(keras.Model):
         return tf.random.stateless_uniform((batch_size,), seed=seed)
 
     def _real_batches(self, real):
-        """The real batch of each critic update (see the module docstring)."""
-        if not self.fresh_real_batches:
-            return [real] * self.critic_steps
-        size = real.shape[0]
-        if size is None:
-            return _split_ragged(real, self.critic_steps)
-        if size % self.critic_steps:
-            raise ValueError(
-                f"the batch of {size} real samples cannot be split into critic_steps="
-                f"{self.critic_steps} equal batches: batch the dataset by batch_size * "
-                "critic_steps, or pass "
-                "fresh_real_batches=False to reuse one batch for every critic update")
-        return ops.split(real, self.critic_steps, axis=0)
+        """The real batch of each critic update (`keras_wgan.batches`)."""
+        return batches.real_batches(real, self.critic_steps, self.fresh_real_batches)
 
     # -------------------------------------------------------------- sampling
     def generate(self, num_samples, labels=None, seed=None, batch_size=1024):
@@ -644,100 +510,13 @@ class WassersteinGAN(keras.Model):
         Returns:
             None for an unconditional model (which refuses labels).
         """
-        if not self.conditional:
-            if labels is not None:
-                raise ValueError(f"labels must be None for an unconditional WassersteinGAN "
-                                 f"(num_classes=None), received {labels!r}")
-            return None
-        if labels is None:
-            rng = np.random.default_rng(seed)
-            return rng.choice(self.num_classes, num_samples,
-                              p=self.class_frequencies).astype("int32")
-        if np.ndim(labels) == 0:
-            labels = np.full([num_samples], labels)
-        return labels_lib.check_labels(labels, self.num_classes, argument="labels",
-                                       expected_length=num_samples)
+        return conditioning.draw_labels(num_samples, labels, seed, self.num_classes,
+                                        self.class_frequencies)
 
 
-def _check_conditional_networks(generator, critic, num_classes):
-    """Raises ValueError when the networks' inputs do not match `num_classes`."""
-    expected = 1 if num_classes is None else 2
-    for name, network, form in (("generator", generator, "[noise, label]"),
-                                ("critic", critic, "[sample, label]")):
-        inputs = len(getattr(network, "inputs", None) or [None])
-        if inputs != expected:
-            what = ("an unconditional network of one input" if num_classes is None else
-                    f"a conditional network called as {name}({form})")
-            raise ValueError(
-                f"{name} has {inputs} inputs but num_classes={num_classes}; expected {what} "
-                f"(architectures.build(..., num_classes={num_classes}))")
-    if num_classes is not None and len(critic.outputs) == 2:
-        width = critic.outputs[1].shape[-1]
-        if width != num_classes:
-            raise ValueError(f"num_classes={num_classes} but the auxiliary critic's logits have "
-                             f"{width} classes; expected the same class count")
+def _apply(optimizer, tape, loss, network):
+    """One update of `network`'s trainable variables by `optimizer` on the gradient of `loss`."""
+    variables = network.trainable_variables
+    gradients = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
-
-def _class_frequencies(frequencies, num_classes):
-    """Normalised class frequencies, float64 [K] (uniform if None); None if unconditional."""
-    if num_classes is None:
-        if frequencies is not None:
-            raise ValueError(f"class_frequencies needs num_classes, received {frequencies!r} "
-                             "with num_classes=None")
-        return None
-    if frequencies is None:
-        return np.full([num_classes], 1.0 / num_classes)
-    array = np.asarray(frequencies, dtype="float64")
-    if (array.shape != (num_classes,) or not np.all(np.isfinite(array)) or np.any(array < 0)
-            or array.sum() <= 0):
-        raise ValueError(f"class_frequencies must be {num_classes} non-negative numbers with a "
-                         f"positive sum (one per class), received {frequencies!r}")
-    return array / array.sum()
-
-
-def _scores(outputs):
-    """The critic's scores: its output, or the first of an auxiliary critic's [scores, logits]."""
-    return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
-
-
-def _cross_entropy(labels, logits):
-    """Mean sparse softmax cross-entropy of the auxiliary classifier's logits, float32."""
-    return ops.mean(keras.losses.sparse_categorical_crossentropy(
-        labels, ops.cast(logits, "float32"), from_logits=True))
-
-
-def _accuracy(labels, logits):
-    """The share of samples whose largest logit is their label."""
-    predicted = ops.cast(ops.argmax(logits, axis=-1), "int32")
-    return ops.mean(ops.cast(ops.equal(predicted, ops.cast(labels, "int32")), "float32"))
-
-
-def _real_samples(data):
-    """The real samples of a `fit()` batch: x, or x of (x, y[, w])."""
-    if isinstance(data, (tuple, list)):
-        data = data[0]
-    return ops.cast(data, "float32")
-
-
-def _split_ragged(real, parts):
-    """`parts` equal batches of a batch of any size (see the module docstring).
-
-    Part i holds samples i * n .. i * n + n - 1 with n = max(size // parts, 1),
-    modulo the size: the remainder is left out, and a batch of fewer than
-    `parts` samples gives one sample per part, reused in turn.
-    """
-    size = ops.shape(real)[0]
-    per_part = ops.maximum(size // parts, 1)
-    offsets = ops.arange(per_part)
-    return [ops.take(real, (i * per_part + offsets) % size, axis=0) for i in range(parts)]
-
-
-def _optimizer(identifier, penalty):
-    if identifier is None:
-        return penalty.default_optimizer()
-    return keras.optimizers.get(identifier)
-
-
-# The package's shared checks (one message format).
-_check_int = validation.integer
-_check_number = validation.number

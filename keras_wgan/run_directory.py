@@ -20,14 +20,22 @@ there. Three things keep that safe:
   differences, instead of training one model on two datasets or failing to
   restore with a traceback.
 
+A full disk ends the run with `NoSpaceLeft` (an `OSError`, one line naming
+the directory, the space needed and the space free), and the temporary
+files a killed process leaves behind are removed at the next start
+(`remove_stale_temporaries`).
+
 The lock and the checks use only the standard library; the settings file
 is read and written with `tf.io.gfile`, so that a checkpoint_dir may be a
 bucket (`gs://...`) as multi-worker training needs.
 """
 
+import errno
 import json
 import logging
 import os
+import re
+import shutil
 import socket
 
 try:
@@ -35,8 +43,10 @@ try:
 except ImportError:  # not a POSIX system: runs are not locked
     fcntl = None
 
-__all__ = ["DirectoryLock", "RunDirectoryLocked", "SETTINGS_FILE", "check_settings",
-           "check_writable", "make_directory", "read_settings", "write_settings"]
+__all__ = ["DirectoryLock", "NoSpaceLeft", "RunDirectoryLocked", "SETTINGS_FILE",
+           "check_settings", "check_writable", "is_no_space", "make_directory",
+           "no_space_error", "process_exists", "read_settings", "remove_stale_temporaries",
+           "temporary_name", "write_settings"]
 
 _log = logging.getLogger("keras_wgan")
 
@@ -46,6 +56,128 @@ SETTINGS_FILE = "run_settings.json"
 
 class RunDirectoryLocked(ValueError):
     """Another training run holds the lock of a run directory."""
+
+
+class NoSpaceLeft(OSError):
+    """The disk of a run directory is full; the message names it and the space needed.
+
+    Attributes:
+        directory: the directory that could not be written.
+        errno: `errno.ENOSPC`.
+    """
+
+    def __init__(self, message, directory):
+        super().__init__(message)
+        self.errno = errno.ENOSPC
+        self.directory = directory
+
+
+def is_no_space(error):
+    """Whether `error` says the disk is full (an `OSError` or TensorFlow's error of it)."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    # TensorFlow reports a full disk as ResourceExhaustedError (not an OSError).
+    return (type(error).__name__ == "ResourceExhaustedError"
+            and "No space left on device" in str(error))
+
+
+def no_space_error(what, directory, needed=None):
+    """The `NoSpaceLeft` to raise when `what` could not be written into `directory`.
+
+    Args:
+        what: what was being written, e.g. "checkpoint ckpt-200".
+        directory: where.
+        needed: about how many bytes it needs, if known.
+
+    Returns:
+        A `NoSpaceLeft` whose one-line message names the directory, the space
+        needed and the space free, and says how to go on.
+    """
+    directory = os.fspath(directory)
+    space = [] if needed is None else [f"it needs about {_size(needed)}"]
+    try:
+        space.append(f"{_size(shutil.disk_usage(directory).free)} free")
+    except OSError:
+        pass
+    return NoSpaceLeft(
+        f"no space left on device in {directory}: {what} could not be written "
+        f"({', '.join(space) or 'free space unknown'}); nothing half-written was kept: free "
+        "some space there and run the same command again to resume from the newest "
+        "checkpoint", directory)
+
+
+def _size(num_bytes):
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if num_bytes < 1024 or unit == "GB":
+            return f"{num_bytes:.0f} {unit}" if unit == "bytes" else f"{num_bytes:.1f} {unit}"
+        num_bytes /= 1024
+    return ""
+
+
+def temporary_name(path):
+    """The temporary name to write `path` under before renaming it: `<path>.tmp-<pid>`.
+
+    The pid lets `remove_stale_temporaries` tell a dead process's leftovers
+    from a running one's.
+    """
+    return f"{os.fspath(path)}.tmp-{os.getpid()}"
+
+
+#: Temporary names carrying a writer's pid (`temporary_name`, and model.keras's).
+_PID_TEMPORARY = re.compile(r".*\.tmp-(?P<pid>\d+)(\.keras)?")
+
+
+def remove_stale_temporaries(directory, extra=None):
+    """Removes the temporary files that dead processes left in `directory`.
+
+    A process killed while writing (or stopped by a full disk) cannot clean
+    up after itself. Files named by `temporary_name` carry their writer's
+    pid and are removed when no such process runs; `extra` names more
+    entries (files or directories) to remove, which the caller knows to be
+    stale (e.g. TensorFlow's checkpoint temporaries in a locked directory).
+
+    Args:
+        directory: the directory to clean; nothing happens if it is missing
+            or a URL.
+        extra: a compiled regular expression of further names to remove.
+
+    Returns:
+        The paths removed.
+    """
+    directory = os.fspath(directory)
+    if _is_url(directory) or not os.path.isdir(directory):
+        return []
+    removed = []
+    for name in os.listdir(directory):
+        match = _PID_TEMPORARY.fullmatch(name)
+        stale = (match is not None and not process_exists(int(match.group("pid")))) or (
+            extra is not None and extra.fullmatch(name) is not None)
+        if not stale:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
+        except FileNotFoundError:
+            continue
+        _log.info("keras_wgan: removed %s, left by a process that no longer runs", path)
+        removed.append(path)
+    return removed
+
+
+def process_exists(pid):
+    """Whether a process with this pid runs on this machine (True when unsure)."""
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: another user's process
+        return True
+    return True
 
 
 def _is_url(path):
@@ -142,8 +274,16 @@ class DirectoryLock:
                 f"{self.name} {self.directory!r} is in use by another training run ({holder} "
                 f"holds {self.path}): wait for that run to end, or give this run another "
                 f"{self.name}") from error
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}\n".encode())
+        except OSError as error:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            if is_no_space(error):
+                raise no_space_error(f"the lock file {LOCK_FILE}", self.directory) from error
+            raise ValueError(f"{self.name} {self.directory!r} cannot be locked: cannot write "
+                             f"{self.path}: {error.strerror or error}") from error
         self._fd = fd
         return self
 
@@ -210,12 +350,16 @@ def write_settings(directory, model_settings, settings=None):
     directory = os.fspath(directory)
     tf.io.gfile.makedirs(directory)
     path = os.path.join(directory, SETTINGS_FILE)
-    temporary = f"{path}.tmp-{os.getpid()}"
+    temporary = temporary_name(path)
     record = {"model": _jsonable(model_settings), "settings": _jsonable(settings or {})}
     try:
         with tf.io.gfile.GFile(temporary, "w") as file:
             file.write(json.dumps(record, indent=1, sort_keys=True) + "\n")
         tf.io.gfile.rename(temporary, path, overwrite=True)  # os.replace on local disks
+    except (OSError, tf.errors.OpError) as error:
+        if is_no_space(error):
+            raise no_space_error(SETTINGS_FILE, directory) from error
+        raise
     finally:
         if tf.io.gfile.exists(temporary):
             tf.io.gfile.remove(temporary)

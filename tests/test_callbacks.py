@@ -1,11 +1,14 @@
 """Callbacks: sample pictures and the original WGAN critic schedule."""
 
+import errno
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from keras_wgan import WassersteinGAN, architectures, callbacks
+from keras_wgan import WassersteinGAN, architectures, callbacks, optimizers, run_directory
 from keras_wgan.evaluation import pictures
 
 
@@ -30,6 +33,26 @@ def test_sample_pictures_writes_a_scatter_plot_per_epoch(tmp_path):
     assert image.shape[0] > 480 and image.shape[1:] == (480, 3)  # the plot under a caption
     assert (image == (230, 110, 20)).all(axis=-1).any()  # generated points drawn
     assert (image == (170, 170, 170)).all(axis=-1).any()  # real points drawn
+
+
+def test_sample_pictures_on_a_full_disk_name_the_folder_and_leave_no_temporary(tmp_path,
+                                                                              monkeypatch):
+    gan = gan_for((2,), critic_steps=1)
+    writer = callbacks.SamplePictures(tmp_path, num_samples=10)
+    writer.set_model(gan)
+    writer.on_train_begin()
+
+    def save_on_a_full_disk(array, path):
+        with open(f"{path}.tmp-{os.getpid()}", "wb") as file:  # save_png's temporary name
+            file.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(callbacks.pictures, "save_png", save_on_a_full_disk)
+    with pytest.raises(run_directory.NoSpaceLeft, match=rf"^no space left on device in "
+                                                         rf"{tmp_path}: the picture "
+                                                         "samples_0001.png could not be"):
+        writer.write(1)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_image_grid_places_each_image():
@@ -94,7 +117,7 @@ def test_original_schedule_resumed_mid_burst_does_what_an_uninterrupted_run_does
     for gan in runs:
         assert int(gan.generator_optimizer.iterations) == 7
         assert int(gan.critic_optimizer.iterations) == 3 * 20 + 4 * 5
-    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights()):
+    for a, b in zip(uninterrupted.get_weights(), resumed.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
@@ -109,14 +132,19 @@ def train_clipped(tmp_path, data_file, train_steps, name="run", lr_decay="linear
                           mixed_precision="float32")
 
 
-def test_train_decays_the_critic_over_the_schedules_critic_updates(tmp_path):
+@pytest.mark.xfail(strict=True, reason="needs training.make_optimizer to build "
+                   "keras_wgan.optimizers.LinearDecay (report of branch s19/model)")
+def test_train_decays_both_rates_by_the_generator_step_under_the_original_schedule(tmp_path):
     data_file = tmp_path / "points.npz"
     np.savez(data_file, x=np.random.default_rng(0).normal(size=(4000, 2)).astype("float32"))
     result = train_clipped(tmp_path, data_file, train_steps=3)
     critic = result.model.critic_optimizer
     assert int(critic.iterations) == 3 * 100  # generator updates 0, 1, 2 are bursts
-    assert critic._learning_rate.decay_steps == 3 * 100
-    assert float(critic._learning_rate(3 * 100 - 20)) > 0  # not frozen before the end
+    for optimizer in (critic, result.model.generator_optimizer):
+        assert optimizers.linear_decay_of(optimizer).decay_steps == 3
+    initial = optimizers.linear_decay_of(critic).initial_learning_rate
+    result.model.generator_optimizer.iterations.assign(2)  # during generator update 2
+    assert float(critic.learning_rate) == pytest.approx(initial * (1 - 2 / 3), rel=1e-5)
 
 
 def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupted_run_reads(
@@ -132,5 +160,5 @@ def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupte
     for optimizer in ("critic_optimizer", "generator_optimizer"):
         assert int(getattr(resumed.model, optimizer).iterations) == int(
             getattr(whole.model, optimizer).iterations)
-    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights()):
+    for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

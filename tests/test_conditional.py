@@ -1,4 +1,4 @@
-"""Class-conditional training (issue 14, the model layer): model, penalties, sampling, CLI."""
+"""Class-conditional training at the model layer: model, penalties, sampling, CLI."""
 
 import keras
 import numpy as np
@@ -138,7 +138,7 @@ def test_conditional_fit_trains_with_finite_logs(conditioning, penalty):
     assert ("critic_accuracy" in history) == (conditioning == "auxiliary")
     if conditioning == "auxiliary":
         assert 0.0 <= history["critic_accuracy"][-1] <= 1.0
-    assert max(np.abs(a - b).max() for a, b in zip(before, gan.get_weights())) > 0
+    assert max(np.abs(a - b).max() for a, b in zip(before, gan.get_weights(), strict=True)) > 0
     if penalty == "clip":
         assert max(np.abs(w).max() for w in gan.critic.get_weights()) <= 0.01 + 1e-7
 
@@ -290,6 +290,7 @@ def test_train_conditional_records_its_settings_and_resumes(tmp_path):
         training.train(train_steps=6, **{**options, "conditional": False})
 
 
+@pytest.mark.slow
 def test_train_main_refuses_conditional_training_on_unlabelled_data(tmp_path):
     import subprocess
     import sys

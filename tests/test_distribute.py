@@ -177,43 +177,51 @@ def mirrored_report():
     return json.loads(line[len("REPORT "):])
 
 
+@pytest.mark.slow
 def test_mirrored_step_equals_the_single_device_step(mirrored_report):
     assert mirrored_report["replicas"] == 2
     assert mirrored_report["moved"] > 1e-2  # the weights did change
     assert mirrored_report["step_diff"] < 1e-5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("conditioning", ["projection", "auxiliary"])
 def test_mirrored_conditional_step_equals_the_single_device_step(mirrored_report, conditioning):
     assert mirrored_report["conditional_moved"][conditioning] > 1e-3
     assert mirrored_report["conditional_step_diff"][conditioning] < 1e-5
 
 
+@pytest.mark.slow
 def test_the_equivalence_test_sees_doubled_gradients(mirrored_report):
     """Without train_step's 1 / replicas scaling the replicas' gradients add up: caught."""
     assert mirrored_report["unscaled_step_diff"] > 1e-3
 
 
+@pytest.mark.slow
 def test_replicas_draw_different_noise(mirrored_report):
     assert mirrored_report["replica_noise_differs"]
     assert mirrored_report["replica_alpha_differs"]
 
 
+@pytest.mark.slow
 def test_model_and_both_optimizers_are_mirrored(mirrored_report):
     assert mirrored_report["variables"] == ["MirroredVariable"]
 
 
+@pytest.mark.slow
 def test_explicit_jit_under_a_strategy_warns_and_is_off(mirrored_report):
     assert mirrored_report["jit_compile"] is False
     assert "jit_compile=True is not supported under a tf.distribute strategy " \
            "(MirroredStrategy)" in mirrored_report["jit_warning"]
 
 
+@pytest.mark.slow
 def test_mirrored_fit_logs_plain_numbers(mirrored_report):
     assert mirrored_report["history_types"] == ["float"]
     assert all(np.isfinite(v).all() for v in mirrored_report["history"].values())
 
 
+@pytest.mark.slow
 def test_mirrored_checkpoints_restore_into_a_new_mirrored_model(mirrored_report):
     assert mirrored_report["restored_step"] == 6
     assert mirrored_report["restored_diff"] == 0.0
@@ -230,6 +238,7 @@ def _free_ports(count):
     return ports
 
 
+@pytest.mark.slow
 def test_two_workers_train_to_identical_weights(tmp_path):
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
@@ -252,7 +261,7 @@ def test_two_workers_train_to_identical_weights(tmp_path):
             if worker.poll() is None:
                 worker.kill()
                 worker.wait()
-    for index, (worker, output) in enumerate(zip(workers, outputs)):
+    for index, (worker, output) in enumerate(zip(workers, outputs, strict=True)):
         assert worker.returncode == 0, f"worker {index} failed:\n{output[-5000:]}"
 
     chief, other = (np.load(tmp_path / f"worker_{i}.npz") for i in range(2))
@@ -303,7 +312,7 @@ def test_restore_latest_restores_weights_optimizer_slots_counters_and_seed(tmp_p
 
     fresh = _tiny_gan(seed=2)
     assert checkpointing.restore_latest(fresh, tmp_path) == 5
-    for saved, restored in zip(_values(_variables(gan)), _values(_variables(fresh))):
+    for saved, restored in zip(_values(_variables(gan)), _values(_variables(fresh)), strict=True):
         np.testing.assert_array_equal(saved, restored)
     assert fresh.seed == 1  # the noise continues the interrupted run's
     assert int(fresh.critic_optimizer.iterations) == 10
@@ -477,11 +486,13 @@ def _check_killed_run_ends_like_an_uninterrupted_one(tmp_path, kill_steps, *extr
     return final
 
 
+@pytest.mark.slow
 def test_killed_three_times_the_run_ends_like_an_uninterrupted_one(tmp_path):
     # Before the first checkpoint, then mid-run twice.
     _check_killed_run_ends_like_an_uninterrupted_one(tmp_path, (3, 14, 27))
 
 
+@pytest.mark.slow
 def test_killed_twice_a_conditional_run_ends_like_an_uninterrupted_one(tmp_path):
     # Both kills come after a checkpoint (5 and 20), so both restarts resume. The
     # batches are (points, labels), a point lying near its label's centre, and each

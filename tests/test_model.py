@@ -39,7 +39,7 @@ def test_one_fit_step_makes_critic_steps_critic_updates_and_one_generator_update
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     assert history.history["wasserstein_estimate"][-1] == pytest.approx(
         -history.history["critic_loss"][-1])
-    assert any(not np.allclose(a, b) for a, b in zip(before, weights_of(gan)))
+    assert any(not np.allclose(a, b) for a, b in zip(before, weights_of(gan), strict=True))
 
 
 def test_default_optimizers_follow_the_papers():
@@ -150,8 +150,8 @@ def test_same_seed_same_training_different_seed_different_training():
         return weights_of(gan)
 
     a, b, c = train(5), train(5), train(6)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert any(not np.allclose(x, y) for x, y in zip(a, c))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert any(not np.allclose(x, y) for x, y in zip(a, c, strict=True))
 
 
 def test_save_load_round_trips_and_training_continues_identically(tmp_path):
@@ -171,12 +171,12 @@ def test_save_load_round_trips_and_training_continues_identically(tmp_path):
         saved = [np.array(v) for v in getattr(gan, optimizer).variables]
         loaded = [np.array(v) for v in getattr(restored, optimizer).variables]
         assert len(saved) == len(loaded) > 2  # iterations, learning rate, Adam moments
-        assert all(np.array_equal(x, y) for x, y in zip(saved, loaded))
+        assert all(np.array_equal(x, y) for x, y in zip(saved, loaded, strict=True))
 
     gan.fit(data, epochs=1, verbose=0)
     restored.fit(data, epochs=1, verbose=0)
     assert int(restored.generator_optimizer.iterations) == 8
-    for x, y in zip(weights_of(gan), weights_of(restored)):
+    for x, y in zip(weights_of(gan), weights_of(restored), strict=True):
         np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7)
 
 
@@ -198,7 +198,7 @@ def test_spectral_norm_critic_updates_its_power_iteration_during_training():
     u_before = [np.array(v) for v in critic.non_trainable_variables]
     gan.fit(dataset(points(32), 16), epochs=1, verbose=0)
     u_after = [np.array(v) for v in critic.non_trainable_variables]
-    assert u_before and all(not np.allclose(a, b) for a, b in zip(u_before, u_after))
+    assert u_before and all(not np.allclose(a, b) for a, b in zip(u_before, u_after, strict=True))
 
 
 def test_evaluate_reports_the_estimate():
@@ -253,13 +253,13 @@ def test_fit_on_numpy_handles_a_ragged_last_batch(samples, critic_updates):
 
 
 def test_ragged_split_leaves_out_the_remainder_or_reuses_samples():
-    from keras_wgan.model import _split_ragged
+    from keras_wgan.batches import split_ragged
 
     batch = points(8)
-    parts = [np.array(p) for p in _split_ragged(tf.constant(batch), 3)]
+    parts = [np.array(p) for p in split_ragged(tf.constant(batch), 3)]
     assert [len(p) for p in parts] == [2, 2, 2]
     np.testing.assert_array_equal(np.concatenate(parts), batch[:6])
-    parts = [np.array(p) for p in _split_ragged(tf.constant(batch[:2]), 3)]
+    parts = [np.array(p) for p in split_ragged(tf.constant(batch[:2]), 3)]
     np.testing.assert_array_equal(np.concatenate(parts), batch[[0, 1, 0]])
 
 

@@ -127,7 +127,7 @@ def train(strategy, real, tables, initial, labels=None, conditioning=None):
 
 
 def max_diff(a, b):
-    return float(max(np.abs(x - y).max() for x, y in zip(a, b)))
+    return float(max(np.abs(x - y).max() for x, y in zip(a, b, strict=True)))
 
 
 def main():
