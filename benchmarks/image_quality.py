@@ -180,7 +180,7 @@ def load_fashion_mnist(data_dir):
         with np.load(data_dir) as npz:
             arrays = [npz[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     else:
-        from keras_wgan import idx  # the package's own IDX reader
+        from keras_wgan.data import idx  # the package's own IDX reader
 
         arrays = [*idx.load(data_dir, "train", argument="data_dir"),
                   *idx.load(data_dir, "test", argument="data_dir")]

@@ -15,7 +15,7 @@ GradientPenalty(weight=10.0, target=1.0)
 
 import keras
 
-from keras_wgan import architectures, penalties, validation
+from keras_wgan import architectures, optimizers, penalties, validation
 from keras_wgan import model as model_lib
 from keras_wgan import settings as settings_lib
 from keras_wgan.model import WassersteinGAN
@@ -35,8 +35,11 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
         learning_rate: the initial learning rate, a finite number > 0.
         beta_1: Adam's first-moment decay in [0, 1) (ignored by RMSprop).
         beta_2: Adam's second-moment decay in [0, 1) (ignored by RMSprop).
-        decay_steps: if given, the learning rate falls linearly to 0 over this
-            many updates of this optimizer (WGAN-GP's CIFAR-10 schedule).
+        decay_steps: if given, the learning rate falls linearly to 0 at this
+            generator step (`keras_wgan.optimizers.LinearDecay`, WGAN-GP's
+            CIFAR-10 schedule): give both optimizers the run's train_steps, so
+            that a resume with other critic_steps or train_steps decays as one
+            uninterrupted run with the final settings would.
 
     Returns:
         A `keras.optimizers.Optimizer`.
@@ -48,9 +51,7 @@ def make_optimizer(name, learning_rate, beta_1, beta_2, decay_steps=None):
     if name == "adam":
         validation.beta("beta_1", beta_1)
         validation.beta("beta_2", beta_2)
-    if decay_steps:
-        learning_rate = keras.optimizers.schedules.PolynomialDecay(
-            learning_rate, decay_steps=int(decay_steps), end_learning_rate=0.0, power=1.0)
+    learning_rate = optimizers.linear_decay(learning_rate, decay_steps)
     if name == "adam":
         return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
     if name == "rmsprop":

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_wgan import labels as labels_lib
+from keras_wgan.data import labels as labels_lib
 
 __all__ = ["ACGAN_SCALE", "ACGAN_SCALE_G", "accuracy", "check_networks", "class_frequencies",
            "cross_entropy", "draw_labels", "scores"]

@@ -311,7 +311,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
 
     Labels must lie in [0, num_classes): an index outside reads out of the
     table (an error on CPUs, zeros on GPUs); the entry points check them
-    (`keras_wgan.labels.check_labels`).
+    (`keras_wgan.data.labels.check_labels`).
 
     Args:
         num_classes: the number of classes K.

@@ -34,7 +34,7 @@ from keras_wgan import batches, conditioning, distribute, ema, losses, optimizer
 from keras_wgan import layers as _layers  # noqa: F401
 from keras_wgan.conditioning import ACGAN_SCALE, ACGAN_SCALE_G
 from keras_wgan.distribute import step_logs, step_seed
-from keras_wgan.labels import check_num_classes
+from keras_wgan.data.labels import check_num_classes
 from keras_wgan.optimizers import RMSPROP_EPSILON, RMSPROP_RHO, default_optimizer, rmsprop
 from keras_wgan.validation import integer as _check_int
 from keras_wgan.validation import number as _check_number

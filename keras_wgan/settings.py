@@ -40,6 +40,7 @@ import os
 import textwrap
 
 from keras_wgan import architectures, penalties, validation
+from keras_wgan.distribute import STRATEGIES
 from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_critic_norm
 from keras_wgan.export import options as export_options
 from keras_wgan.options import Option
@@ -51,8 +52,6 @@ __all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "OPTIONS", "STRATEGIES", "
 #: The precision settings; "auto" resolves to one of the others
 #: (`training.resolve_mixed_precision`).
 MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
-#: The `tf.distribute` strategies of `keras_wgan.distribute.make_strategy`.
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 _FLOAT16 = ("mixed_float16", "float16")
 
 

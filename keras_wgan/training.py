@@ -208,10 +208,8 @@ def _load(s, batch_size, labels):
     except (FileNotFoundError, NotADirectoryError) as error:
         # Named here: the command line tells a missing dataset from other missing paths.
         raise type(error)(f"dataset={s.dataset}: {error}") from error
-    except ValueError as error:
-        if labels and str(error).startswith("labels=True"):
-            raise ValueError(f"conditional=True needs labelled data: {error}") from None
-        raise
+    except data.NoLabelsError as error:
+        raise ValueError(f"conditional=True needs labelled data: {error}") from None
 
 
 def _with_recipe(s, kind):
@@ -291,12 +289,9 @@ def _model(s, info, strategy, method):
                         ema_decay=s.ema_decay, augment=s.augment)
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or method.default_optimizer_name
-        critic_updates = (callbacks.OriginalCriticSchedule().critic_updates(
-            0, s.train_steps, s.critic_steps) if s.original_schedule
-            else s.train_steps * s.critic_steps)
         gan.compile(
             critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1,
-                                            s.beta_2, critic_updates if decay else None),
+                                            s.beta_2, s.train_steps if decay else None),
             generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
                                                s.beta_2, s.train_steps if decay else None),
             jit_compile=s.jit_compile)

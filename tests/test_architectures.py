@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from keras_wgan import architectures
 from keras_wgan.architectures import ARCHITECTURES, build, default_architecture
-from keras_wgan.labels import check_labels
+from keras_wgan.data.labels import check_labels
 from keras_wgan.layers import ConditionalBatchNormalization, SampleLayerNormalization
 
 # Tiny widths keep every model fast on a shared CPU.

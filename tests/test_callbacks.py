@@ -132,8 +132,6 @@ def train_clipped(tmp_path, data_file, train_steps, name="run", lr_decay="linear
                           mixed_precision="float32")
 
 
-@pytest.mark.xfail(strict=True, reason="needs training.make_optimizer to build "
-                   "keras_wgan.optimizers.LinearDecay (report of branch s19/model)")
 def test_train_decays_both_rates_by_the_generator_step_under_the_original_schedule(tmp_path):
     data_file = tmp_path / "points.npz"
     np.savez(data_file, x=np.random.default_rng(0).normal(size=(4000, 2)).astype("float32"))

@@ -224,8 +224,6 @@ def test_an_unreadable_settings_file_and_another_model_are_refused_in_one_line(t
     assert (resumed.initial_step, resumed.generator_steps) == (2, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="needs training.make_optimizer to build "
-                   "keras_wgan.optimizers.LinearDecay (report of branch s19/model)")
 def test_resuming_with_other_critic_and_train_steps_keeps_the_critic_s_rate_decaying(tmp_path):
     settings = dict(TINY, lr_decay="linear", critic_learning_rate=1e-3,
                     generator_learning_rate=1e-3, steps_per_epoch=10)

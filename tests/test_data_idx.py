@@ -1,4 +1,4 @@
-"""Tests of keras_wgan.idx (the IDX file format) and of IDX data in keras_wgan.data."""
+"""Tests of keras_wgan.data.idx (the IDX file format) and of IDX data in keras_wgan.data."""
 
 import gzip
 import os

@@ -71,7 +71,7 @@ unconditional networks):
 * labels outside [0, K) are not checked inside the networks (an embedding
   lookup raises on CPUs and reads zeros on GPUs, a one-hot row is zero):
   the model, export and data entry points check them with
-  `keras_wgan.labels.check_labels`.
+  `keras_wgan.data.labels.check_labels`.
 
 The registry is this package: every module's class that declares a `name`
 is an architecture. `names()`, `declared()`, `setting_options()`,

@@ -12,7 +12,7 @@ from keras import layers
 
 from keras_wgan import validation
 from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_sample_shape
-from keras_wgan.labels import check_num_classes
+from keras_wgan.data.labels import check_num_classes
 from keras_wgan.layers import ConditionalBatchNormalization, SampleLayerNormalization
 
 __all__ = ["IMAGE_CHANNELS", "check_conditioning", "check_image_shape", "critic_head",

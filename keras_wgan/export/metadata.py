@@ -20,7 +20,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_wgan import __version__, labels
+from keras_wgan import __version__
+from keras_wgan.data import labels
 
 __all__ = ["COMPUTED_KEYS", "METADATA_FILENAME", "build", "check", "conditioning", "json_text",
            "read", "value_range", "write"]

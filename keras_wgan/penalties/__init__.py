@@ -186,8 +186,9 @@ def deserialize(config):
     """
     import keras  # the lazy face: Keras only when a method is deserialized
 
+    public = _public()  # loading the methods registers their classes with Keras
     method = keras.saving.deserialize_keras_object(config)
-    if not isinstance(method, _public()["LipschitzMethod"]):
+    if not isinstance(method, public["LipschitzMethod"]):
         raise ValueError(f"penalty config must describe a LipschitzMethod, received {config!r}")
     return method
 

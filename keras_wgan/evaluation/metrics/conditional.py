@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from keras_wgan import labels as class_labels
+from keras_wgan.data import labels as class_labels
 from keras_wgan.evaluation.metrics import base
 from keras_wgan.evaluation.metrics.frechet import frechet_distance
 
