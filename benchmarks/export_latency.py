@@ -41,11 +41,15 @@ from keras_wgan import WassersteinGAN, architectures  # noqa: E402
 from keras_wgan.export import TFLITE_QUANTIZATIONS, export_generator  # noqa: E402
 
 flags.DEFINE_integer("repeats", 20, "Most timed calls per format (after one warmup call).")
-flags.DEFINE_float("budget_seconds", 3.0,
-                   "Stop timing a format after this long (but time at least 3 calls).")
+flags.DEFINE_float(
+    "budget_seconds", 3.0, "Stop timing a format after this long (but time at least 3 calls)."
+)
 flags.DEFINE_integer("batch_size", 64, "Samples per call.")
-flags.DEFINE_integer("threads", len(os.sched_getaffinity(0)),
-                     "Threads for TensorFlow's ops and for the TFLite interpreter.")
+flags.DEFINE_integer(
+    "threads",
+    len(os.sched_getaffinity(0)),
+    "Threads for TensorFlow's ops and for the TFLite interpreter.",
+)
 FLAGS = flags.FLAGS
 
 MODELS = {
@@ -70,8 +74,11 @@ def median_ms(fn, repeats, budget_seconds):
 
 
 def directory_size(path):
-    return sum(os.path.getsize(os.path.join(root, name))
-               for root, _, names in os.walk(path) for name in names)
+    return sum(
+        os.path.getsize(os.path.join(root, name))
+        for root, _, names in os.walk(path)
+        for name in names
+    )
 
 
 def benchmark(name, options, export_dir):
@@ -80,21 +87,35 @@ def benchmark(name, options, export_dir):
     sample_shape = options.pop("sample_shape")
     generator, critic = architectures.build(name, sample_shape, **options)
     gan = WassersteinGAN(generator, critic, seed=0)
-    result = export_generator(gan, export_dir, model_name=name,
-                              tflite_quantization=TFLITE_QUANTIZATIONS, save_keras=False)
-    latent = np.random.default_rng(0).standard_normal(
-        (FLAGS.batch_size, gan.latent_dim)).astype(np.float32)
+    result = export_generator(
+        gan, export_dir, model_name=name, tflite_quantization=TFLITE_QUANTIZATIONS, save_keras=False
+    )
+    latent = (
+        np.random.default_rng(0)
+        .standard_normal((FLAGS.batch_size, gan.latent_dim))
+        .astype(np.float32)
+    )
     timing = dict(repeats=FLAGS.repeats, budget_seconds=FLAGS.budget_seconds)
 
     serve = tf.saved_model.load(result.saved_model_dir).signatures["serving_default"]
     latent_tensor = tf.constant(latent)
-    rows = [("SavedModel", directory_size(result.saved_model_dir),
-             *median_ms(lambda: serve(latent=latent_tensor), **timing))]
+    rows = [
+        (
+            "SavedModel",
+            directory_size(result.saved_model_dir),
+            *median_ms(lambda: serve(latent=latent_tensor), **timing),
+        )
+    ]
     for quantization, path in result.tflite_paths.items():
         interpreter = Interpreter(model_path=path, num_threads=FLAGS.threads)
         runner = interpreter.get_signature_runner("serving_default")
-        rows.append((f"TFLite {quantization}", os.path.getsize(path),
-                     *median_ms(lambda: runner(latent=latent), **timing)))
+        rows.append(
+            (
+                f"TFLite {quantization}",
+                os.path.getsize(path),
+                *median_ms(lambda runner=runner: runner(latent=latent), **timing),
+            )
+        )
     return gan.generator.count_params(), rows
 
 
@@ -102,16 +123,25 @@ def main(argv):
     del argv
     tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
     tf.config.threading.set_inter_op_parallelism_threads(FLAGS.threads)
-    print(f"TensorFlow {tf.__version__}, {FLAGS.threads} threads, batch of "
-          f"{FLAGS.batch_size} samples, median of up to {FLAGS.repeats} calls", flush=True)
-    print(f"{'model':<6} {'params':>10} {'format':<20} {'size MiB':>9} {'median ms':>10} "
-          f"{'calls':>5}", flush=True)
+    print(
+        f"TensorFlow {tf.__version__}, {FLAGS.threads} threads, batch of "
+        f"{FLAGS.batch_size} samples, median of up to {FLAGS.repeats} calls",
+        flush=True,
+    )
+    print(
+        f"{'model':<6} {'params':>10} {'format':<20} {'size MiB':>9} {'median ms':>10} "
+        f"{'calls':>5}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as export_dir:
         for name, options in MODELS.items():
             params, rows = benchmark(name, options, export_dir)
             for fmt, size, ms, calls in rows:
-                print(f"{name:<6} {params:>10,} {fmt:<20} {size / 2**20:>9.3f} {ms:>10.1f} "
-                      f"{calls:>5}", flush=True)
+                print(
+                    f"{name:<6} {params:>10,} {fmt:<20} {size / 2**20:>9.3f} {ms:>10.1f} "
+                    f"{calls:>5}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

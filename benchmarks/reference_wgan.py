@@ -20,8 +20,15 @@ def reference_class():
         normalisation in inference mode while the critic trains (an ablation).
         """
 
-        def __init__(self, discriminator, generator, latent_dim, critic_steps=3,
-                     gp_weight=10.0, generator_training_in_critic=True):
+        def __init__(
+            self,
+            discriminator,
+            generator,
+            latent_dim,
+            critic_steps=3,
+            gp_weight=10.0,
+            generator_training_in_critic=True,
+        ):
             super().__init__()
             self.discriminator = discriminator
             self.generator = generator
@@ -55,8 +62,7 @@ def reference_class():
             for _ in range(self.d_steps):
                 latent = tf.random.normal(shape=(batch_size, self.latent_dim))
                 with tf.GradientTape() as tape:
-                    fake_images = self.generator(latent,
-                                                 training=self.generator_training_in_critic)
+                    fake_images = self.generator(latent, training=self.generator_training_in_critic)
                     fake_logits = self.discriminator(fake_images, training=True)
                     real_logits = self.discriminator(real_images, training=True)
                     d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
@@ -64,7 +70,8 @@ def reference_class():
                     d_loss = d_cost + gp * self.gp_weight
                 d_gradient = tape.gradient(d_loss, self.discriminator.trainable_variables)
                 self.d_optimizer.apply_gradients(
-                    zip(d_gradient, self.discriminator.trainable_variables))
+                    zip(d_gradient, self.discriminator.trainable_variables)
+                )
             latent = tf.random.normal(shape=(batch_size, self.latent_dim))
             with tf.GradientTape() as tape:
                 generated_images = self.generator(latent, training=True)

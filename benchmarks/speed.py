@@ -36,14 +36,13 @@ bfloat16, in the same process before the training steps. The last line
 printed is one JSON object.
 """
 
+import argparse
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-
-import argparse
 
 # The reference lives beside this script (benchmarks/reference_wgan.py).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -53,39 +52,53 @@ FLAGS = argparse.Namespace()  # the parsed command line, set by main()
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog="python benchmarks/speed.py",
-                                description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python benchmarks/speed.py", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--architecture", default="kerasio", help="mlp, dcgan, kerasio or resnet.")
     p.add_argument("--batch_size", type=int, default=64, help="Samples per critic update.")
-    p.add_argument("--critic_steps", type=int, default=3,
-                   help="Critic updates per generator update.")
-    p.add_argument("--steps", type=int, default=12,
-                   help="Timed train steps of each model (after warm-up).")
-    p.add_argument("--block_steps", type=int, default=3,
-                   help="Train steps per block; blocks of the two models alternate.")
+    p.add_argument(
+        "--critic_steps", type=int, default=3, help="Critic updates per generator update."
+    )
+    p.add_argument(
+        "--steps", type=int, default=12, help="Timed train steps of each model (after warm-up)."
+    )
+    p.add_argument(
+        "--block_steps",
+        type=int,
+        default=3,
+        help="Train steps per block; blocks of the two models alternate.",
+    )
     p.add_argument("--warmup_steps", type=int, default=2, help="Untimed train steps first.")
-    p.add_argument("--image_shape", default=None,
-                   help="Sample shape as H,W,C (default: 28,28,1 for kerasio, 32,32,3 for "
-                        "dcgan and resnet, 2 for mlp).")
-    p.add_argument("--dataset", default=None,
-                   help="An .npz of uint8 images for both (default: random images of the "
-                        "sample shape written to a temporary .npz, the step's cost does not "
-                        "depend on the pictures; 8gaussians for mlp).")
-    p.add_argument("--mixed_precision", default="auto",
-                   help="Ours: auto (the default of training.train), float32 or "
-                        "mixed_bfloat16.")
-    p.add_argument("--no_reference", dest="reference", action="store_false",
-                   help="Time ours only.")
-    p.add_argument("--no_flops", dest="count_flops", action="store_false",
-                   help="Skip the FLOP count.")
+    p.add_argument(
+        "--image_shape",
+        default=None,
+        help="Sample shape as H,W,C (default: 28,28,1 for kerasio, 32,32,3 for "
+        "dcgan and resnet, 2 for mlp).",
+    )
+    p.add_argument(
+        "--dataset",
+        default=None,
+        help="An .npz of uint8 images for both (default: random images of the "
+        "sample shape written to a temporary .npz, the step's cost does not "
+        "depend on the pictures; 8gaussians for mlp).",
+    )
+    p.add_argument(
+        "--mixed_precision",
+        default="auto",
+        help="Ours: auto (the default of training.train), float32 or mixed_bfloat16.",
+    )
+    p.add_argument("--no_reference", dest="reference", action="store_false", help="Time ours only.")
+    p.add_argument(
+        "--no_flops", dest="count_flops", action="store_false", help="Skip the FLOP count."
+    )
     p.add_argument("--units", type=int, default=None, help="mlp: units per hidden layer.")
     p.add_argument("--filters", type=int, default=None, help="dcgan: base filters.")
     p.add_argument("--channels", type=int, default=None, help="resnet: channels.")
     return p
 
 
-_DEFAULT_SHAPES = {"kerasio": (28, 28, 1), "dcgan": (32, 32, 3), "resnet": (32, 32, 3),
-                   "mlp": (2,)}
+_DEFAULT_SHAPES = {"kerasio": (28, 28, 1), "dcgan": (32, 32, 3), "resnet": (32, 32, 3), "mlp": (2,)}
 
 
 def count_flops(fn, *input_specs):
@@ -179,8 +192,11 @@ def _dataset(shape, workdir):
 
 
 def _size_options():
-    return {name: getattr(FLAGS, name) for name in ("units", "filters", "channels")
-            if getattr(FLAGS, name) is not None}
+    return {
+        name: getattr(FLAGS, name)
+        for name in ("units", "filters", "channels")
+        if getattr(FLAGS, name) is not None
+    }
 
 
 def _ours(shape, dataset):
@@ -190,11 +206,20 @@ def _ours(shape, dataset):
     precision = training.resolve_mixed_precision(FLAGS.mixed_precision, "gp")
     fit_batch = FLAGS.batch_size * FLAGS.critic_steps  # fresh_real_batches=True
     batches, info = data.load(dataset, batch_size=fit_batch, seed=0)
-    gan = training.build_gan(info.sample_shape, architecture=FLAGS.architecture,
-                             critic_steps=FLAGS.critic_steps, penalty="gp", penalty_weight=10.0,
-                             mixed_precision=precision, seed=0, **_size_options())
-    gan.compile(critic_optimizer=training.make_optimizer("adam", 1e-4, 0.5, 0.9),
-                generator_optimizer=training.make_optimizer("adam", 1e-4, 0.5, 0.9))
+    gan = training.build_gan(
+        info.sample_shape,
+        architecture=FLAGS.architecture,
+        critic_steps=FLAGS.critic_steps,
+        penalty="gp",
+        penalty_weight=10.0,
+        mixed_precision=precision,
+        seed=0,
+        **_size_options(),
+    )
+    gan.compile(
+        critic_optimizer=training.make_optimizer("adam", 1e-4, 0.5, 0.9),
+        generator_optimizer=training.make_optimizer("adam", 1e-4, 0.5, 0.9),
+    )
     return gan, batches, fit_batch, precision
 
 
@@ -211,18 +236,33 @@ def _reference(shape, images):
         if isinstance(layer, PatchConv2D):
             layer.implementation = "conv"
     latent_dim = generator.input_shape[-1]
-    model = reference_class()(critic, generator, latent_dim,
-                               critic_steps=FLAGS.critic_steps, gp_weight=10.0)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
-                  g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9))
-    batches = (tf.data.Dataset.from_tensor_slices(images).cache().shuffle(5000, seed=0)
-               .repeat().batch(FLAGS.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+    model = reference_class()(
+        critic, generator, latent_dim, critic_steps=FLAGS.critic_steps, gp_weight=10.0
+    )
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9),
+    )
+    batches = (
+        tf.data.Dataset.from_tensor_slices(images)
+        .cache()
+        .shuffle(5000, seed=0)
+        .repeat()
+        .batch(FLAGS.batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
     return model, batches
 
 
 def _run(model, batches, steps, timer=None):
-    model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False,
-              callbacks=[timer] if timer is not None else [])
+    model.fit(
+        batches,
+        steps_per_epoch=steps,
+        epochs=1,
+        verbose=0,
+        shuffle=False,
+        callbacks=[timer] if timer is not None else [],
+    )
 
 
 def matmul_peak_gflops(precision, size=2048, repeats=5, products=3):
@@ -260,15 +300,20 @@ def matmul_peak_gflops(precision, size=2048, repeats=5, products=3):
 
 def _rates(seconds, cpu_seconds, flops, precision, peaks):
     images = FLAGS.batch_size * FLAGS.critic_steps
-    result = {"seconds_per_step": round(seconds, 4),
-              "cpu_seconds_per_step": round(cpu_seconds, 4),
-              "critic_images_per_s": round(images / seconds, 1),
-              "generator_steps_per_s": round(1.0 / seconds, 3),
-              "precision": precision}
+    result = {
+        "seconds_per_step": round(seconds, 4),
+        "cpu_seconds_per_step": round(cpu_seconds, 4),
+        "critic_images_per_s": round(images / seconds, 1),
+        "generator_steps_per_s": round(1.0 / seconds, 3),
+        "precision": precision,
+    }
     if flops:
         gflops = flops / seconds / 1e9
-        result.update(gflop_per_step=round(flops / 1e9, 2), gflops_per_s=round(gflops, 3),
-                      peak_share=round(gflops / peaks[precision], 3))
+        result.update(
+            gflop_per_step=round(flops / 1e9, 2),
+            gflops_per_s=round(gflops, 3),
+            peak_share=round(gflops / peaks[precision], 3),
+        )
     return result
 
 
@@ -295,12 +340,14 @@ def main(argv=None):
             models["reference"] = _reference(shape, images)
         flops = {}
         if FLAGS.count_flops:
-            flops["ours"] = count_flops(ours.train_step,
-                                        tf.TensorSpec((fit_batch, *shape), tf.float32))
+            flops["ours"] = count_flops(
+                ours.train_step, tf.TensorSpec((fit_batch, *shape), tf.float32)
+            )
             if FLAGS.reference:
                 flops["reference"] = count_flops(
                     models["reference"][0].train_step,
-                    tf.TensorSpec((FLAGS.batch_size, *shape), tf.float32))
+                    tf.TensorSpec((FLAGS.batch_size, *shape), tf.float32),
+                )
         for model, batches in models.values():  # warm-up: tracing and first steps
             if FLAGS.warmup_steps > 0:
                 _run(model, batches, FLAGS.warmup_steps)
@@ -314,36 +361,59 @@ def main(argv=None):
     load_after = os.getloadavg()
 
     precisions = {"ours": precision, "reference": "float32"}
-    results = {name: _rates(statistics.median(timers[name].times),
-                            statistics.median(timers[name].cpu_times), flops.get(name),
-                            precisions[name], peaks) for name in models}
-    print(f"{'model':<10} {'precision':<15} {'s/step':>8} {'CPU s':>6} {'critic img/s':>13} "
-          f"{'gen steps/s':>12} {'GFLOP/step':>11} {'GFLOP/s':>8} {'of peak':>8}")
+    results = {
+        name: _rates(
+            statistics.median(timers[name].times),
+            statistics.median(timers[name].cpu_times),
+            flops.get(name),
+            precisions[name],
+            peaks,
+        )
+        for name in models
+    }
+    print(
+        f"{'model':<10} {'precision':<15} {'s/step':>8} {'CPU s':>6} {'critic img/s':>13} "
+        f"{'gen steps/s':>12} {'GFLOP/step':>11} {'GFLOP/s':>8} {'of peak':>8}"
+    )
     for name, r in results.items():
-        print(f"{name:<10} {r['precision']:<15} {r['seconds_per_step']:>8.3f} "
-              f"{r['cpu_seconds_per_step']:>6.2f} "
-              f"{r['critic_images_per_s']:>13.1f} {r['generator_steps_per_s']:>12.3f} "
-              f"{r.get('gflop_per_step', float('nan')):>11.1f} "
-              f"{r.get('gflops_per_s', float('nan')):>8.1f} "
-              f"{r.get('peak_share', float('nan')):>8.1%}")
-    summary = {"architecture": FLAGS.architecture, "sample_shape": list(shape),
-               "batch_size": FLAGS.batch_size, "critic_steps": FLAGS.critic_steps,
-               "steps": FLAGS.steps, "matmul_peak_gflops": peaks, **results.pop("ours"),
-               "step_times": [round(t, 4) for t in timers["ours"].times],
-               "load_average_before": [round(x, 2) for x in load_before],
-               "load_average_after": [round(x, 2) for x in load_after]}
+        print(
+            f"{name:<10} {r['precision']:<15} {r['seconds_per_step']:>8.3f} "
+            f"{r['cpu_seconds_per_step']:>6.2f} "
+            f"{r['critic_images_per_s']:>13.1f} {r['generator_steps_per_s']:>12.3f} "
+            f"{r.get('gflop_per_step', float('nan')):>11.1f} "
+            f"{r.get('gflops_per_s', float('nan')):>8.1f} "
+            f"{r.get('peak_share', float('nan')):>8.1%}"
+        )
+    summary = {
+        "architecture": FLAGS.architecture,
+        "sample_shape": list(shape),
+        "batch_size": FLAGS.batch_size,
+        "critic_steps": FLAGS.critic_steps,
+        "steps": FLAGS.steps,
+        "matmul_peak_gflops": peaks,
+        **results.pop("ours"),
+        "step_times": [round(t, 4) for t in timers["ours"].times],
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
+    }
     if "reference" in results:
         summary["reference"] = results["reference"]
         summary["reference"]["step_times"] = [round(t, 4) for t in timers["reference"].times]
-        summary["ratio"] = round(results["reference"]["seconds_per_step"]
-                                 / summary["seconds_per_step"], 3)
-        summary["cpu_ratio"] = round(results["reference"]["cpu_seconds_per_step"]
-                                     / summary["cpu_seconds_per_step"], 3)
-        print(f"ratio ours/reference (critic images/s): {summary['ratio']:.2f}x wall-clock, "
-              f"{summary['cpu_ratio']:.2f}x in CPU time per step")
+        summary["ratio"] = round(
+            results["reference"]["seconds_per_step"] / summary["seconds_per_step"], 3
+        )
+        summary["cpu_ratio"] = round(
+            results["reference"]["cpu_seconds_per_step"] / summary["cpu_seconds_per_step"], 3
+        )
+        print(
+            f"ratio ours/reference (critic images/s): {summary['ratio']:.2f}x wall-clock, "
+            f"{summary['cpu_ratio']:.2f}x in CPU time per step"
+        )
     if peaks:
-        print(f"matrix-product peak of this machine: {peaks['float32']:.0f} GFLOP/s float32, "
-              f"{peaks['mixed_bfloat16']:.0f} bfloat16")
+        print(
+            f"matrix-product peak of this machine: {peaks['float32']:.0f} GFLOP/s float32, "
+            f"{peaks['mixed_bfloat16']:.0f} bfloat16"
+        )
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     sys.stdout.flush()
     print(json.dumps(summary))

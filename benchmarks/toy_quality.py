@@ -86,15 +86,24 @@ def evaluate(saved_model_dir, name, samples, seeds, floor_seeds):
     w1 = float(np.mean(w1s))
     w1_error = float(np.std(w1s, ddof=1) / np.sqrt(seeds)) if seeds > 1 else float("nan")
     ratio = w1 / floor
-    result = {"ratio": ratio,
-              # Standard error of the ratio (first-order, W1 and floor independent).
-              "ratio_error": ratio * float(np.hypot(w1_error / w1, floor_error / floor)),
-              "ratio_per_seed": [round(w / floor, 3) for w in w1s],
-              "w1": w1, "w1_error": w1_error, "floor": floor, "floor_error": floor_error,
-              "eval_seeds": seeds, "floor_seeds": floor_seeds}
+    result = {
+        "ratio": ratio,
+        # Standard error of the ratio (first-order, W1 and floor independent).
+        "ratio_error": ratio * float(np.hypot(w1_error / w1, floor_error / floor)),
+        "ratio_per_seed": [round(w / floor, 3) for w in w1s],
+        "w1": w1,
+        "w1_error": w1_error,
+        "floor": floor,
+        "floor_error": floor_error,
+        "eval_seeds": seeds,
+        "floor_seeds": floor_seeds,
+    }
     if modes:
-        result.update(modes_covered=int(min(modes)), modes=len(data.TOY_MODES[name].centres),
-                      within_3_std=float(np.mean(within)))
+        result.update(
+            modes_covered=int(min(modes)),
+            modes=len(data.TOY_MODES[name].centres),
+            within_3_std=float(np.mean(within)),
+        )
     return result
 
 
@@ -103,37 +112,68 @@ def main(argv):
     from keras_wgan import training
 
     root = FLAGS.output_dir or tempfile.mkdtemp(prefix="toy_quality_")
-    overrides = {name: FLAGS[name].value for name in
-                 ("train_steps", "penalty", "penalty_weight", "batch_size", "critic_steps")
-                 if FLAGS[name].value is not None}
+    overrides = {
+        name: FLAGS[name].value
+        for name in ("train_steps", "penalty", "penalty_weight", "batch_size", "critic_steps")
+        if FLAGS[name].value is not None
+    }
     if FLAGS.learning_rate is not None:
-        overrides.update(critic_learning_rate=FLAGS.learning_rate,
-                         generator_learning_rate=FLAGS.learning_rate)
+        overrides.update(
+            critic_learning_rate=FLAGS.learning_rate, generator_learning_rate=FLAGS.learning_rate
+        )
     results = {}
     for name in FLAGS.datasets:
         start = time.perf_counter()
-        run = training.train(name, seed=FLAGS.seed, output_dir=os.path.join(root, name),
-                             export_dir=os.path.join(root, "exports"), model_name=name,
-                             checkpoint_every_steps=10**9, sample_every_epochs=10,
-                             verbose=0, **overrides)
+        run = training.train(
+            name,
+            seed=FLAGS.seed,
+            output_dir=os.path.join(root, name),
+            export_dir=os.path.join(root, "exports"),
+            model_name=name,
+            checkpoint_every_steps=10**9,
+            sample_every_epochs=10,
+            verbose=0,
+            **overrides,
+        )
         seconds = time.perf_counter() - start
-        result = evaluate(run.export.saved_model_dir, name, FLAGS.samples, FLAGS.eval_seeds,
-                          FLAGS.floor_seeds)
-        result.update(train_seconds=round(seconds, 1), generator_steps=run.generator_steps,
-                      seconds_per_step=round(seconds / run.generator_steps, 4),
-                      load_average=round(os.getloadavg()[0], 1),
-                      settings={k: run.settings[k] for k in (
-                          "penalty", "penalty_weight", "batch_size", "critic_steps",
-                          "train_steps", "units", "depth", "critic_learning_rate",
-                          "lr_decay")})
+        result = evaluate(
+            run.export.saved_model_dir, name, FLAGS.samples, FLAGS.eval_seeds, FLAGS.floor_seeds
+        )
+        result.update(
+            train_seconds=round(seconds, 1),
+            generator_steps=run.generator_steps,
+            seconds_per_step=round(seconds / run.generator_steps, 4),
+            load_average=round(os.getloadavg()[0], 1),
+            settings={
+                k: run.settings[k]
+                for k in (
+                    "penalty",
+                    "penalty_weight",
+                    "batch_size",
+                    "critic_steps",
+                    "train_steps",
+                    "units",
+                    "depth",
+                    "critic_learning_rate",
+                    "lr_decay",
+                )
+            },
+        )
         results[name] = result
-        modes = (f"{result['modes_covered']}/{result['modes']} modes, "
-                 f"{result['within_3_std']:.0%} within 3 std, " if "modes" in result else "")
-        print(f"{name:12s} W1/floor {result['ratio']:.2f} +- {result['ratio_error']:.2f} "
-              f"(W1 {result['w1']:.4f} over {FLAGS.eval_seeds} sets, floor "
-              f"{result['floor']:.4f} +- {result['floor_error']:.4f} over {FLAGS.floor_seeds}), "
-              f"{modes}{seconds:.0f} s for "
-              f"{run.generator_steps} steps (load {result['load_average']})", flush=True)
+        modes = (
+            f"{result['modes_covered']}/{result['modes']} modes, "
+            f"{result['within_3_std']:.0%} within 3 std, "
+            if "modes" in result
+            else ""
+        )
+        print(
+            f"{name:12s} W1/floor {result['ratio']:.2f} +- {result['ratio_error']:.2f} "
+            f"(W1 {result['w1']:.4f} over {FLAGS.eval_seeds} sets, floor "
+            f"{result['floor']:.4f} +- {result['floor_error']:.4f} over {FLAGS.floor_seeds}), "
+            f"{modes}{seconds:.0f} s for "
+            f"{run.generator_steps} steps (load {result['load_average']})",
+            flush=True,
+        )
     print(json.dumps(results))
 
 

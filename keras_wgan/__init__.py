@@ -20,8 +20,20 @@ __version__ = "0.1.0"
 
 # The public submodules, imported on first attribute access.
 _SUBMODULES = (
-    "architectures", "augment", "checkpointing", "data", "distribute", "ema", "evaluation",
-    "export", "losses", "penalties", "recipes", "settings", "training", "validation",
+    "architectures",
+    "augment",
+    "checkpointing",
+    "data",
+    "distribute",
+    "ema",
+    "evaluation",
+    "export",
+    "losses",
+    "penalties",
+    "recipes",
+    "settings",
+    "training",
+    "validation",
 )
 # Names of other modules that the package itself offers, and their module.
 _ATTRIBUTES = {"WassersteinGAN": "keras_wgan.model", "default_optimizer": "keras_wgan.model"}

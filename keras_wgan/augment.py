@@ -32,9 +32,19 @@ TensorShape([8, 32, 32, 3])
 import tensorflow as tf
 from keras import ops
 
-__all__ = ["POLICIES", "check_policy", "cutout", "diff_augment", "parse_policy",
-           "random_brightness", "random_contrast", "random_cutout", "random_saturation",
-           "random_translation", "translate"]
+__all__ = [
+    "POLICIES",
+    "check_policy",
+    "cutout",
+    "diff_augment",
+    "parse_policy",
+    "random_brightness",
+    "random_contrast",
+    "random_cutout",
+    "random_saturation",
+    "random_translation",
+    "translate",
+]
 
 #: The augmentations a policy string may name, comma-separated, applied in its order.
 POLICIES = ("color", "translation", "cutout")
@@ -61,11 +71,15 @@ def parse_policy(policy):
     names = tuple(str(name).strip() for name in names if str(name).strip())
     for name in names:
         if name not in POLICIES:
-            raise ValueError(f"augment {policy!r} names an unknown augmentation {name!r}; "
-                             f"expected comma-separated names of {', '.join(POLICIES)}")
+            raise ValueError(
+                f"augment {policy!r} names an unknown augmentation {name!r}; "
+                f"expected comma-separated names of {', '.join(POLICIES)}"
+            )
     if len(set(names)) != len(names):
-        raise ValueError(f"augment {policy!r} repeats an augmentation; expected each of "
-                         f"{', '.join(POLICIES)} at most once")
+        raise ValueError(
+            f"augment {policy!r} repeats an augmentation; expected each of "
+            f"{', '.join(POLICIES)} at most once"
+        )
     return names
 
 
@@ -88,12 +102,16 @@ def check_policy(policy, sample_shape):
         return None
     sample_shape = tuple(sample_shape)
     if len(sample_shape) != 3:
-        raise ValueError(f"augment={policy!r} applies to images [H, W, C], received samples "
-                         f"of shape {sample_shape}; expected augment=None for them")
+        raise ValueError(
+            f"augment={policy!r} applies to images [H, W, C], received samples "
+            f"of shape {sample_shape}; expected augment=None for them"
+        )
     if "color" in names and sample_shape[-1] != 3:
-        raise ValueError(f"augment={policy!r}: 'color' needs RGB images [H, W, 3], received "
-                         f"samples of shape {sample_shape}; expected 'translation' and/or "
-                         "'cutout' for them")
+        raise ValueError(
+            f"augment={policy!r}: 'color' needs RGB images [H, W, 3], received "
+            f"samples of shape {sample_shape}; expected 'translation' and/or "
+            "'cutout' for them"
+        )
     return ",".join(names)
 
 
@@ -110,8 +128,7 @@ def diff_augment(x, policy, seed):
         The augmented images, with the shape and dtype of `x`.
     """
     x = tf.convert_to_tensor(x)
-    functions = {"color": _random_color, "translation": random_translation,
-                 "cutout": random_cutout}
+    functions = {"color": _random_color, "translation": random_translation, "cutout": random_cutout}
     for index, name in enumerate(parse_policy(policy)):
         x = functions[name](x, _fold(seed, index))
     return x
@@ -138,10 +155,12 @@ def translate(x, rows, cols):
     padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
     # Index 0 and size + 1 of the padded axes are zeros: clipping sends every
     # pixel from outside the image there.
-    row_index = tf.clip_by_value(tf.range(height)[None, :] - tf.cast(rows, tf.int32)[:, None]
-                                 + 1, 0, height + 1)
-    col_index = tf.clip_by_value(tf.range(width)[None, :] - tf.cast(cols, tf.int32)[:, None]
-                                 + 1, 0, width + 1)
+    row_index = tf.clip_by_value(
+        tf.range(height)[None, :] - tf.cast(rows, tf.int32)[:, None] + 1, 0, height + 1
+    )
+    col_index = tf.clip_by_value(
+        tf.range(width)[None, :] - tf.cast(cols, tf.int32)[:, None] + 1, 0, width + 1
+    )
     shifted = tf.gather(padded, row_index, axis=1, batch_dims=1)  # [B, H, W + 2, C]
     return tf.gather(shifted, col_index, axis=2, batch_dims=1)  # [B, H, W, C]
 
@@ -160,10 +179,12 @@ def random_translation(x, seed, ratio=TRANSLATION_RATIO):
     x = tf.convert_to_tensor(x)
     batch = tf.shape(x)[0]
     max_rows, max_cols = ops.shape(x)[1] // ratio, ops.shape(x)[2] // ratio
-    rows = tf.random.stateless_uniform([batch], _fold(seed, 0), -max_rows, max_rows + 1,
-                                       dtype=tf.int32)
-    cols = tf.random.stateless_uniform([batch], _fold(seed, 1), -max_cols, max_cols + 1,
-                                       dtype=tf.int32)
+    rows = tf.random.stateless_uniform(
+        [batch], _fold(seed, 0), -max_rows, max_rows + 1, dtype=tf.int32
+    )
+    cols = tf.random.stateless_uniform(
+        [batch], _fold(seed, 1), -max_cols, max_cols + 1, dtype=tf.int32
+    )
     return translate(x, rows, cols)
 
 
@@ -216,10 +237,12 @@ def random_cutout(x, seed, ratio=CUTOUT_RATIO):
     batch = tf.shape(x)[0]
     height, width = ops.shape(x)[1], ops.shape(x)[2]
     size = (height // ratio, width // ratio)
-    rows = tf.random.stateless_uniform([batch], _fold(seed, 0), 0,
-                                       height + (1 - size[0] % 2), dtype=tf.int32)
-    cols = tf.random.stateless_uniform([batch], _fold(seed, 1), 0,
-                                       width + (1 - size[1] % 2), dtype=tf.int32)
+    rows = tf.random.stateless_uniform(
+        [batch], _fold(seed, 0), 0, height + (1 - size[0] % 2), dtype=tf.int32
+    )
+    cols = tf.random.stateless_uniform(
+        [batch], _fold(seed, 1), 0, width + (1 - size[1] % 2), dtype=tf.int32
+    )
     return cutout(x, rows, cols, size)
 
 

@@ -27,12 +27,16 @@ __all__ = ["check_critic", "real_batches", "samples_and_labels", "split_ragged"]
 
 def check_critic(critic):
     """Warns when the critic contains BatchNormalization (its outputs mix the batch)."""
-    if any(isinstance(layer, keras.layers.BatchNormalization)
-           for layer in critic._flatten_layers()):
-        warnings.warn("the critic contains BatchNormalization: its outputs then depend on "
-                      "the whole batch, which the per-sample Lipschitz penalties and the "
-                      "concatenated real/fake critic pass assume they do not; use "
-                      "LayerNormalization instead", stacklevel=3)
+    if any(
+        isinstance(layer, keras.layers.BatchNormalization) for layer in critic._flatten_layers()
+    ):
+        warnings.warn(
+            "the critic contains BatchNormalization: its outputs then depend on "
+            "the whole batch, which the per-sample Lipschitz penalties and the "
+            "concatenated real/fake critic pass assume they do not; use "
+            "LayerNormalization instead",
+            stacklevel=3,
+        )
 
 
 def samples_and_labels(data, num_classes=None):
@@ -53,7 +57,8 @@ def samples_and_labels(data, num_classes=None):
         raise ValueError(
             f"a class-conditional WassersteinGAN (num_classes={num_classes}) trains "
             "on batches (samples, labels), received batches of samples only; expected "
-            "e.g. keras_wgan.data.load(..., labels=True)")
+            "e.g. keras_wgan.data.load(..., labels=True)"
+        )
     return ops.cast(data[0], "float32"), ops.cast(data[1], "int32")
 
 
@@ -78,7 +83,8 @@ def real_batches(real, critic_steps, fresh=True):
             f"the batch of {size} real samples cannot be split into critic_steps="
             f"{critic_steps} equal batches: batch the dataset by batch_size * "
             "critic_steps, or pass "
-            "fresh_real_batches=False to reuse one batch for every critic update")
+            "fresh_real_batches=False to reuse one batch for every critic update"
+        )
     return ops.split(real, critic_steps, axis=0)
 
 

@@ -71,8 +71,9 @@ def bfloat16_supported(cpuinfo="/proc/cpuinfo"):
 
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
-        capabilities = [tf.config.experimental.get_device_details(gpu).get("compute_capability")
-                        for gpu in gpus]
+        capabilities = [
+            tf.config.experimental.get_device_details(gpu).get("compute_capability") for gpu in gpus
+        ]
         return all(c is not None and tuple(c) >= (8, 0) for c in capabilities)
     try:
         with open(cpuinfo) as file:
@@ -109,19 +110,30 @@ def resolve_mixed_precision(mixed_precision="auto", penalty=None):
     why = ""
     if mixed_precision in ("mixed_float16", "float16"):
         method = None if penalty is None else penalties.get(penalty)
-        why = (f"with a gradient penalty (penalty {method.name!r}) float16's loss scaling "
-               "collapses: the penalty's second derivative over- or underflows"
-               if method is not None and method.second_order else
-               "float16 needs loss scaling, which the WGAN training step does not do")
+        why = (
+            f"with a gradient penalty (penalty {method.name!r}) float16's loss scaling "
+            "collapses: the penalty's second derivative over- or underflows"
+            if method is not None and method.second_order
+            else "float16 needs loss scaling, which the WGAN training step does not do"
+        )
     settings_lib.check_mixed_precision("mixed_precision", mixed_precision, why)
     if mixed_precision == "auto":
         return "mixed_bfloat16" if bfloat16_supported() else "float32"
     return mixed_precision
 
 
-def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm=False,
-              critic_norm=None, mixed_precision="float32", num_classes=None,
-              critic_conditioning="projection", **options):
+def build_gan(
+    sample_shape,
+    *,
+    architecture=None,
+    latent_dim=None,
+    spectral_norm=False,
+    critic_norm=None,
+    mixed_precision="float32",
+    num_classes=None,
+    critic_conditioning="projection",
+    **options,
+):
     """The networks for a sample shape, wrapped in a `WassersteinGAN`.
 
     Args:
@@ -150,13 +162,17 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
         ValueError: for an unknown architecture, or a setting it does not take.
     """
     architecture = architecture or architectures.default_architecture(sample_shape)
-    network_settings = {option.name: options.pop(option.name)
-                        for option in architectures.setting_options() if option.name in options}
+    network_settings = {
+        option.name: options.pop(option.name)
+        for option in architectures.setting_options()
+        if option.name in options
+    }
     architectures.check_options(architecture, network_settings)
     network_options = {
         keyword: network_settings[option.name]
         for keyword, option in architectures.declared()[architecture]["options"].items()
-        if network_settings.get(option.name, option.default) not in (None, option.default)}
+        if network_settings.get(option.name, option.default) not in (None, option.default)
+    }
     if num_classes is not None:
         network_options.update(num_classes=num_classes, critic_conditioning=critic_conditioning)
         options["num_classes"] = num_classes
@@ -164,9 +180,14 @@ def build_gan(sample_shape, *, architecture=None, latent_dim=None, spectral_norm
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
     try:
-        generator, critic = architectures.build(architecture, sample_shape, latent_dim,
-                                                spectral_norm=spectral_norm,
-                                                critic_norm=critic_norm, **network_options)
+        generator, critic = architectures.build(
+            architecture,
+            sample_shape,
+            latent_dim,
+            spectral_norm=spectral_norm,
+            critic_norm=critic_norm,
+            **network_options,
+        )
     finally:
         keras.mixed_precision.set_global_policy(previous)
     return WassersteinGAN(generator, critic, **options)

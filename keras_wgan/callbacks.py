@@ -56,8 +56,16 @@ class SamplePictures(keras.callbacks.Callback):
     #: Class names longer than this, together, are left out of the caption.
     MAX_NAMES_CHARS = 120
 
-    def __init__(self, directory, num_samples=64, real=None, value_range=None, every_epochs=1,
-                 seed=0, class_names=None):
+    def __init__(
+        self,
+        directory,
+        num_samples=64,
+        real=None,
+        value_range=None,
+        every_epochs=1,
+        seed=0,
+        class_names=None,
+    ):
         super().__init__()
         self.directory = os.fspath(directory)
         self.num_samples = int(num_samples)
@@ -100,26 +108,38 @@ class SamplePictures(keras.callbacks.Callback):
     def write(self, epoch, logs=None):
         """Writes the pictures for `epoch` (with `logs` in the caption); returns the grid's path."""
         generator = self.model.sampling_generator
-        inputs = (self._latent if self._labels is None
-                  else [self._latent, keras.ops.convert_to_tensor(self._labels)])
+        inputs = (
+            self._latent
+            if self._labels is None
+            else [self._latent, keras.ops.convert_to_tensor(self._labels)]
+        )
         samples = generator.predict(inputs, verbose=0)
         step = int(distribute.variable_value(self.model.generator_optimizer.iterations))
         caption = pictures.caption_lines(step, logs, epoch=epoch)
         if self._labels is not None and np.ndim(samples) == 4:
             caption.append(self._class_caption())
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
-        self._save_png(pictures.picture(samples, self.real, self.value_range, caption,
-                                        columns=self.COLUMNS), path)
+        self._save_png(
+            pictures.picture(samples, self.real, self.value_range, caption, columns=self.COLUMNS),
+            path,
+        )
         self.written.append(path)
         if np.ndim(samples) == 4:
             num_classes = getattr(self.model, "num_classes", None)
             rows = None if num_classes is None else np.arange(8, dtype="int32") % num_classes
-            what = ("latent interpolations (slerp), one pair per row" if rows is None else
-                    "latent interpolations (slerp) within a class, row k: class k mod "
-                    f"{num_classes}")
+            what = (
+                "latent interpolations (slerp), one pair per row"
+                if rows is None
+                else "latent interpolations (slerp) within a class, row k: class k mod "
+                f"{num_classes}"
+            )
             strip = pictures.interpolation_strip(
-                generator, seed=self.seed, value_range=self.value_range or (-1.0, 1.0),
-                caption=caption[:1] + [what], labels=rows)
+                generator,
+                seed=self.seed,
+                value_range=self.value_range or (-1.0, 1.0),
+                caption=caption[:1] + [what],
+                labels=rows,
+            )
             self._save_png(strip, os.path.join(self.directory, f"interp_{epoch:04d}.png"))
         return path
 
@@ -131,8 +151,9 @@ class SamplePictures(keras.callbacks.Callback):
             if not run_directory.is_no_space(error):
                 raise
             run_directory.remove_stale_temporaries(self.directory, _own_temporary(path))
-            raise run_directory.no_space_error(f"the picture {os.path.basename(path)}",
-                                               self.directory) from error
+            raise run_directory.no_space_error(
+                f"the picture {os.path.basename(path)}", self.directory
+            ) from error
 
 
 class OriginalCriticSchedule(keras.callbacks.Callback):
@@ -178,7 +199,8 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
     def in_burst(self, generator_updates):
         """Whether the next generator update, number `generator_updates`, starts with a burst."""
         return generator_updates < self.first_generator_updates or (
-            self.every > 0 and generator_updates % self.every == 0)
+            self.every > 0 and generator_updates % self.every == 0
+        )
 
     def _bursts_before(self, generator_updates):
         """How many of the generator updates 0 .. generator_updates - 1 start with a burst."""
@@ -192,15 +214,17 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
 
     def fit_steps(self, first_generator_update, last_generator_update, critic_steps):
         """fit() steps needed to go from one generator update count to another."""
-        bursts = (self._bursts_before(last_generator_update)
-                  - self._bursts_before(first_generator_update))
+        bursts = self._bursts_before(last_generator_update) - self._bursts_before(
+            first_generator_update
+        )
         extra = max(0, -(-self.burst_critic_updates // critic_steps) - 1)
         return last_generator_update - first_generator_update + bursts * extra
 
     def critic_updates(self, first_generator_update, last_generator_update, critic_steps):
         """Critic updates made from one generator update count to another, bursts included."""
-        return critic_steps * self.fit_steps(first_generator_update, last_generator_update,
-                                             critic_steps)
+        return critic_steps * self.fit_steps(
+            first_generator_update, last_generator_update, critic_steps
+        )
 
     def _position(self):
         """(generator updates made, critic updates made since the last generator update)."""
@@ -213,8 +237,10 @@ class OriginalCriticSchedule(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         model = self.model
         if getattr(model, "steps_per_execution", 1) != 1:
-            raise ValueError("OriginalCriticSchedule needs steps_per_execution=1, received "
-                             f"{model.steps_per_execution}")
+            raise ValueError(
+                "OriginalCriticSchedule needs steps_per_execution=1, received "
+                f"{model.steps_per_execution}"
+            )
         model.make_train_function(force=True)
         full = model.train_function
         model.train_step = model.critic_train_step  # instance attribute shadows the method
@@ -270,7 +296,7 @@ class KerasModelSaver(keras.callbacks.Callback):
         """Writes the model to `path` and returns it."""
         folder, name = os.path.split(self.path)
         os.makedirs(folder or ".", exist_ok=True)
-        temporary = os.path.join(folder, f".{name[:-len('.keras')]}.tmp-{os.getpid()}.keras")
+        temporary = os.path.join(folder, f".{name[: -len('.keras')]}.tmp-{os.getpid()}.keras")
         try:
             self.model.save(temporary)
             os.replace(temporary, self.path)

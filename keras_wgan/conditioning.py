@@ -24,8 +24,16 @@ from keras import ops
 
 from keras_wgan.data import labels as labels_lib
 
-__all__ = ["ACGAN_SCALE", "ACGAN_SCALE_G", "accuracy", "check_networks", "class_frequencies",
-           "cross_entropy", "draw_labels", "scores"]
+__all__ = [
+    "ACGAN_SCALE",
+    "ACGAN_SCALE_G",
+    "accuracy",
+    "check_networks",
+    "class_frequencies",
+    "cross_entropy",
+    "draw_labels",
+    "scores",
+]
 
 #: The auxiliary classifier's weights in the critic and the generator losses
 #: (gan_cifar_resnet.py of the WGAN-GP code: ACGAN_SCALE, ACGAN_SCALE_G).
@@ -41,20 +49,28 @@ def check_networks(generator, critic, num_classes):
     `num_classes` classes.
     """
     expected = 1 if num_classes is None else 2
-    for name, network, form in (("generator", generator, "[noise, label]"),
-                                ("critic", critic, "[sample, label]")):
+    for name, network, form in (
+        ("generator", generator, "[noise, label]"),
+        ("critic", critic, "[sample, label]"),
+    ):
         inputs = len(getattr(network, "inputs", None) or [None])
         if inputs != expected:
-            what = ("an unconditional network of one input" if num_classes is None else
-                    f"a conditional network called as {name}({form})")
+            what = (
+                "an unconditional network of one input"
+                if num_classes is None
+                else f"a conditional network called as {name}({form})"
+            )
             raise ValueError(
                 f"{name} has {inputs} inputs but num_classes={num_classes}; expected {what} "
-                f"(architectures.build(..., num_classes={num_classes}))")
+                f"(architectures.build(..., num_classes={num_classes}))"
+            )
     if num_classes is not None and len(critic.outputs) == 2:
         width = critic.outputs[1].shape[-1]
         if width != num_classes:
-            raise ValueError(f"num_classes={num_classes} but the auxiliary critic's logits have "
-                             f"{width} classes; expected the same class count")
+            raise ValueError(
+                f"num_classes={num_classes} but the auxiliary critic's logits have "
+                f"{width} classes; expected the same class count"
+            )
 
 
 def class_frequencies(frequencies, num_classes):
@@ -66,16 +82,24 @@ def class_frequencies(frequencies, num_classes):
     """
     if num_classes is None:
         if frequencies is not None:
-            raise ValueError(f"class_frequencies needs num_classes, received {frequencies!r} "
-                             "with num_classes=None")
+            raise ValueError(
+                f"class_frequencies needs num_classes, received {frequencies!r} "
+                "with num_classes=None"
+            )
         return None
     if frequencies is None:
         return np.full([num_classes], 1.0 / num_classes)
     array = np.asarray(frequencies, dtype="float64")
-    if (array.shape != (num_classes,) or not np.all(np.isfinite(array)) or np.any(array < 0)
-            or array.sum() <= 0):
-        raise ValueError(f"class_frequencies must be {num_classes} non-negative numbers with a "
-                         f"positive sum (one per class), received {frequencies!r}")
+    if (
+        array.shape != (num_classes,)
+        or not np.all(np.isfinite(array))
+        or np.any(array < 0)
+        or array.sum() <= 0
+    ):
+        raise ValueError(
+            f"class_frequencies must be {num_classes} non-negative numbers with a "
+            f"positive sum (one per class), received {frequencies!r}"
+        )
     return array / array.sum()
 
 
@@ -100,16 +124,19 @@ def draw_labels(num_samples, labels, seed, num_classes, frequencies):
     """
     if num_classes is None:
         if labels is not None:
-            raise ValueError(f"labels must be None for an unconditional WassersteinGAN "
-                             f"(num_classes=None), received {labels!r}")
+            raise ValueError(
+                f"labels must be None for an unconditional WassersteinGAN "
+                f"(num_classes=None), received {labels!r}"
+            )
         return None
     if labels is None:
         rng = np.random.default_rng(seed)
         return rng.choice(num_classes, num_samples, p=frequencies).astype("int32")
     if np.ndim(labels) == 0:
         labels = np.full([num_samples], labels)
-    return labels_lib.check_labels(labels, num_classes, argument="labels",
-                                   expected_length=num_samples)
+    return labels_lib.check_labels(
+        labels, num_classes, argument="labels", expected_length=num_samples
+    )
 
 
 def scores(outputs):
@@ -119,8 +146,11 @@ def scores(outputs):
 
 def cross_entropy(labels, logits):
     """Mean sparse softmax cross-entropy of the auxiliary classifier's logits, float32."""
-    return ops.mean(keras.losses.sparse_categorical_crossentropy(
-        labels, ops.cast(logits, "float32"), from_logits=True))
+    return ops.mean(
+        keras.losses.sparse_categorical_crossentropy(
+            labels, ops.cast(logits, "float32"), from_logits=True
+        )
+    )
 
 
 def accuracy(labels, logits):

@@ -42,8 +42,11 @@ def module_names(package: str) -> list[str]:
     """
     spec = importlib.util.find_spec(package)
     folder = pathlib.Path(next(iter(spec.submodule_search_locations)))
-    return [f"{package}.{path.stem}" for path in sorted(folder.glob("*.py"))
-            if not path.stem.startswith("_")]
+    return [
+        f"{package}.{path.stem}"
+        for path in sorted(folder.glob("*.py"))
+        if not path.stem.startswith("_")
+    ]
 
 
 def read(module: str, attributes: tuple[str, ...], light: tuple[str, ...]) -> list[dict]:
@@ -71,19 +74,30 @@ def read(module: str, attributes: tuple[str, ...], light: tuple[str, ...]) -> li
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 0:
             # `from light import x`, or `from package import light_module`.
-            names = [alias for alias in node.names
-                     if node.module in light or f"{node.module}.{alias.name}" in light]
+            names = [
+                alias
+                for alias in node.names
+                if node.module in light or f"{node.module}.{alias.name}" in light
+            ]
             if names:
                 statement = ast.ImportFrom(node.module, names, 0)
-                exec(compile(ast.fix_missing_locations(ast.Module([statement], [])),
-                             spec.origin, "exec"), namespace)
+                exec(
+                    compile(
+                        ast.fix_missing_locations(ast.Module([statement], [])), spec.origin, "exec"
+                    ),
+                    namespace,
+                )
     found = []
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
-        assigned = {target.id: statement.value for statement in node.body
-                    if isinstance(statement, ast.Assign) for target in statement.targets
-                    if isinstance(target, ast.Name)}
+        assigned = {
+            target.id: statement.value
+            for statement in node.body
+            if isinstance(statement, ast.Assign)
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
         marker = assigned.get(attributes[0])
         if marker is None or (isinstance(marker, ast.Constant) and marker.value is None):
             continue

@@ -92,7 +92,8 @@ def split_cpu(num_devices):
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(num_devices)])
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(num_devices)]
+        )
     except RuntimeError as error:
         existing = tf.config.list_logical_devices("CPU")
         if len(existing) == num_devices:
@@ -101,7 +102,8 @@ def split_cpu(num_devices):
             f"split_cpu({num_devices}) (cpu_devices={num_devices}) was called after TensorFlow "
             f"initialised its devices ({len(existing)} logical CPU device(s) exist): call it "
             "first, before any tensor, variable, model or op is created in this process "
-            f"(TensorFlow said: {error})") from error
+            f"(TensorFlow said: {error})"
+        ) from error
     return [device.name for device in tf.config.list_logical_devices("CPU")]
 
 
@@ -137,12 +139,15 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
 
     validation.choice("strategy", name, STRATEGIES)
     if tpu is not None and name != "tpu":
-        raise ValueError(f"tpu={tpu!r} is only used with strategy='tpu', received "
-                         f"strategy={name!r}")
+        raise ValueError(
+            f"tpu={tpu!r} is only used with strategy='tpu', received strategy={name!r}"
+        )
     if cpu_devices is not None:
         if name != "mirrored":
-            raise ValueError(f"cpu_devices={cpu_devices!r} is only used with "
-                             f"strategy='mirrored', received strategy={name!r}")
+            raise ValueError(
+                f"cpu_devices={cpu_devices!r} is only used with "
+                f"strategy='mirrored', received strategy={name!r}"
+            )
         split_cpu(cpu_devices)
 
     if name == "default":
@@ -154,9 +159,12 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
         return tf.distribute.MirroredStrategy(devices=devices)
     if name == "multi_worker":
         if "TF_CONFIG" not in os.environ:
-            warnings.warn("strategy='multi_worker' without a TF_CONFIG environment variable "
-                          "trains on this machine only; set TF_CONFIG on every worker "
-                          "(docs/scale_out.md)", stacklevel=2)
+            warnings.warn(
+                "strategy='multi_worker' without a TF_CONFIG environment variable "
+                "trains on this machine only; set TF_CONFIG on every worker "
+                "(docs/scale_out.md)",
+                stacklevel=2,
+            )
         return tf.distribute.MultiWorkerMirroredStrategy()
     return _tpu_strategy(tpu)
 
@@ -173,7 +181,8 @@ def _tpu_strategy(tpu):
         raise RuntimeError(
             f"strategy='tpu': no TPU could be reached with tpu={tpu!r} ({type(error).__name__}: "
             f"{first_line}). Pass the TPU's name or grpc:// address with tpu=..., or "
-            "tpu='local' on a TPU VM, or set TPU_NAME") from error
+            "tpu='local' on a TPU VM, or set TPU_NAME"
+        ) from error
     return tf.distribute.TPUStrategy(resolver)
 
 
@@ -226,8 +235,10 @@ def distribute_dataset(dataset, strategy=None, batch_size=None, critic_steps=1):
     if batch_size is None:
         batch_size = static
         if batch_size is None:
-            raise ValueError("distribute_dataset() needs batches of a static size: batch the "
-                             "dataset with drop_remainder=True or pass batch_size=<global batch>")
+            raise ValueError(
+                "distribute_dataset() needs batches of a static size: batch the "
+                "dataset with drop_remainder=True or pass batch_size=<global batch>"
+            )
     elif static != batch_size:
         dataset = dataset.rebatch(batch_size, drop_remainder=True)
     replicas = strategy.num_replicas_in_sync
@@ -237,7 +248,8 @@ def distribute_dataset(dataset, strategy=None, batch_size=None, critic_steps=1):
             f"the global batch size {batch_size} must be a multiple of replicas x critic_steps "
             f"= {replicas} x {critic_steps} = {multiple}, so that each of the {replicas} "
             f"replicas gets {critic_steps} equal real batches; use a batch size of "
-            f"{math.ceil(batch_size / multiple) * multiple}")
+            f"{math.ceil(batch_size / multiple) * multiple}"
+        )
     return dataset.with_options(sharding_options())
 
 
@@ -330,9 +342,11 @@ def jit_compile(value, strategy=None):
 
     if value is True and (strategy is not None or tf.distribute.has_strategy()):
         strategy = strategy or tf.distribute.get_strategy()
-        warnings.warn("jit_compile=True is not supported under a tf.distribute strategy "
-                      f"({type(strategy).__name__}): training with jit_compile=False",
-                      stacklevel=3)
+        warnings.warn(
+            "jit_compile=True is not supported under a tf.distribute strategy "
+            f"({type(strategy).__name__}): training with jit_compile=False",
+            stacklevel=3,
+        )
         return False
     return value
 
@@ -389,5 +403,7 @@ def _multi_worker(strategy):
     import tensorflow as tf
 
     extended = strategy.extended
-    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and getattr(extended, "_in_multi_worker_mode", lambda: False)())
+    return (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and getattr(extended, "_in_multi_worker_mode", lambda: False)()
+    )

@@ -88,18 +88,24 @@ def update(average, model, decay):
         decay: a float or float32 scalar tensor in [0, 1].
     """
     trainable = {id(variable) for variable in model.trainable_weights}
-    pairs = [(target, source, id(source) in trainable)
-             for target, source in zip(average.weights, model.weights)]
+    pairs = [
+        (target, source, id(source) in trainable)
+        for target, source in zip(average.weights, model.weights)
+    ]
     decay = ops.convert_to_tensor(decay, "float32")
 
     def apply(distribution, pairs, decay):
         for target, source, averaged in pairs:
-            distribution.extended.update(_tf_variable(target), _assign,
-                                         args=(_tf_variable(source), decay, averaged),
-                                         group=False)
+            distribution.extended.update(
+                _tf_variable(target),
+                _assign,
+                args=(_tf_variable(source), decay, averaged),
+                group=False,
+            )
 
     tf.__internal__.distribute.interim.maybe_merge_call(
-        apply, tf.distribute.get_strategy(), pairs, decay)
+        apply, tf.distribute.get_strategy(), pairs, decay
+    )
 
 
 def _assign(target, source, decay, averaged):

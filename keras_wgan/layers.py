@@ -37,8 +37,13 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["ConditionalBatchNormalization", "PatchConv2D", "SampleLayerNormalization",
-           "patch_conv2d", "patch_indices"]
+__all__ = [
+    "ConditionalBatchNormalization",
+    "PatchConv2D",
+    "SampleLayerNormalization",
+    "patch_conv2d",
+    "patch_indices",
+]
 
 IMPLEMENTATIONS = ("auto", "conv", "patches")
 
@@ -115,8 +120,9 @@ def patch_conv2d(inputs, kernel, strides=(1, 1), padding="valid"):
     kh, kw, channels, filters = kernel.shape
     height, width = inputs.shape[1], inputs.shape[2]
     if height is None or width is None:
-        raise ValueError("patch_conv2d needs static input height and width, received "
-                         f"shape {inputs.shape}")
+        raise ValueError(
+            f"patch_conv2d needs static input height and width, received shape {inputs.shape}"
+        )
     indices, out_h, out_w = patch_indices(height, width, (kh, kw), tuple(strides), padding)
     extract = _patch_extractor(indices, height * width, channels)
     patches = extract(ops.reshape(inputs, (-1, height * width, channels)))
@@ -147,7 +153,7 @@ def _patch_extractor(indices, num_pixels, channels):
     most = max(len(u) for u in uses)
     inverse = np.full((num_pixels, most), len(indices), "int32")
     for pixel, slots in enumerate(uses):
-        inverse[pixel, :len(slots)] = slots
+        inverse[pixel, : len(slots)] = slots
     inverse = inverse.reshape(-1)
 
     @ops.custom_gradient
@@ -193,28 +199,35 @@ class PatchConv2D(keras.layers.Conv2D):
     def __init__(self, *args, implementation="auto", **kwargs):
         super().__init__(*args, **kwargs)
         if implementation not in IMPLEMENTATIONS:
-            raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, received "
-                             f"{implementation!r}")
+            raise ValueError(
+                f"implementation must be one of {IMPLEMENTATIONS}, received {implementation!r}"
+            )
         self.implementation = implementation
 
     def _uses_patches(self, inputs):
-        applicable = (self.data_format == "channels_last"
-                      and tuple(self.dilation_rate) == (1, 1) and self.groups == 1
-                      and inputs.shape[1] is not None and inputs.shape[2] is not None)
+        applicable = (
+            self.data_format == "channels_last"
+            and tuple(self.dilation_rate) == (1, 1)
+            and self.groups == 1
+            and inputs.shape[1] is not None
+            and inputs.shape[2] is not None
+        )
         if self.implementation == "patches":
             if not applicable:
                 raise ValueError(
                     "PatchConv2D(implementation='patches') needs channels_last data, "
                     "dilation_rate 1, groups 1 and a static input size; received "
                     f"data_format={self.data_format!r}, dilation_rate={self.dilation_rate}, "
-                    f"groups={self.groups}, input shape {inputs.shape}")
+                    f"groups={self.groups}, input shape {inputs.shape}"
+                )
             return True
         if self.implementation == "conv":
             return False
         if not applicable or _gpu_visible():
             return False
-        _, out_h, out_w = patch_indices(inputs.shape[1], inputs.shape[2], self.kernel_size,
-                                        tuple(self.strides), self.padding)
+        _, out_h, out_w = patch_indices(
+            inputs.shape[1], inputs.shape[2], self.kernel_size, tuple(self.strides), self.padding
+        )
         return out_h * out_w <= AUTO_MAX_OUTPUT_PIXELS
 
     def convolution_op(self, inputs, kernel):
@@ -273,8 +286,10 @@ class SampleLayerNormalization(keras.layers.Layer):
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
-            raise ValueError("SampleLayerNormalization needs inputs [batch, ..., channels] with "
-                             f"a known number of channels, received shape {input_shape}")
+            raise ValueError(
+                "SampleLayerNormalization needs inputs [batch, ..., channels] with "
+                f"a known number of channels, received shape {input_shape}"
+            )
         channels = (input_shape[-1],)
         self.gamma = self.add_weight(shape=channels, initializer="ones", name="gamma")
         self.beta = self.add_weight(shape=channels, initializer="zeros", name="beta")
@@ -340,15 +355,22 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.normalization = keras.layers.BatchNormalization(
-            momentum=momentum, epsilon=epsilon, center=False, scale=False,
-            dtype=self.dtype_policy, name="normalization")
+            momentum=momentum,
+            epsilon=epsilon,
+            center=False,
+            scale=False,
+            dtype=self.dtype_policy,
+            name="normalization",
+        )
 
     def build(self, input_shape):
         x_shape = input_shape[0]
         if len(x_shape) < 2 or x_shape[-1] is None:
-            raise ValueError("ConditionalBatchNormalization needs inputs [x, labels] with x of "
-                             "shape [batch, ..., channels] and a known number of channels, "
-                             f"received shapes {input_shape}")
+            raise ValueError(
+                "ConditionalBatchNormalization needs inputs [x, labels] with x of "
+                "shape [batch, ..., channels] and a known number of channels, "
+                f"received shapes {input_shape}"
+            )
         self.normalization.build(x_shape)
         table = (self.num_classes, x_shape[-1])
         self.gamma = self.add_weight(shape=table, initializer="ones", name="gamma")
@@ -369,5 +391,9 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         return input_shape[0]
 
     def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes,
-                "momentum": self.momentum, "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+        }

@@ -70,4 +70,3 @@ def generator_loss(fake_output):
     -3.125
     """
     return -ops.mean(ops.cast(fake_output, "float32"))
-

@@ -33,15 +33,24 @@ from keras_wgan import batches, conditioning, distribute, ema, losses, optimizer
 # with the model lets a saved WassersteinGAN load in a process that built no network.
 from keras_wgan import layers as _layers  # noqa: F401
 from keras_wgan.conditioning import ACGAN_SCALE, ACGAN_SCALE_G
-from keras_wgan.distribute import step_logs, step_seed
 from keras_wgan.data.labels import check_num_classes
+from keras_wgan.distribute import step_logs, step_seed
 from keras_wgan.optimizers import RMSPROP_EPSILON, RMSPROP_RHO, default_optimizer, rmsprop
 from keras_wgan.validation import integer as _check_int
 from keras_wgan.validation import number as _check_number
 
 # The neighbours' names that callers import from here are listed too.
-__all__ = ["ACGAN_SCALE", "ACGAN_SCALE_G", "RMSPROP_EPSILON", "RMSPROP_RHO", "WassersteinGAN",
-           "default_optimizer", "rmsprop", "step_logs", "step_seed"]
+__all__ = [
+    "ACGAN_SCALE",
+    "ACGAN_SCALE_G",
+    "RMSPROP_EPSILON",
+    "RMSPROP_RHO",
+    "WassersteinGAN",
+    "default_optimizer",
+    "rmsprop",
+    "step_logs",
+    "step_seed",
+]
 
 # Random streams: what a stateless seed is for.
 _CRITIC_LATENT, _GENERATOR_LATENT, _ALPHA = 0, 1, 2
@@ -111,28 +120,52 @@ class WassersteinGAN(keras.Model):
     (4, 2)
     """
 
-    def __init__(self, generator, critic, latent_dim=None, critic_steps=5, penalty="gp",
-                 penalty_weight=None, penalty_target=None, pairwise_interpolates=None,
-                 clip_value=None, drift_weight=0.0, fresh_real_batches=True, seed=None,
-                 ema_decay=None, ema_warmup=False, augment=None, num_classes=None,
-                 class_frequencies=None, classifier_weight=ACGAN_SCALE,
-                 generator_classifier_weight=ACGAN_SCALE_G, **kwargs):
+    def __init__(
+        self,
+        generator,
+        critic,
+        latent_dim=None,
+        critic_steps=5,
+        penalty="gp",
+        penalty_weight=None,
+        penalty_target=None,
+        pairwise_interpolates=None,
+        clip_value=None,
+        drift_weight=0.0,
+        fresh_real_batches=True,
+        seed=None,
+        ema_decay=None,
+        ema_warmup=False,
+        augment=None,
+        num_classes=None,
+        class_frequencies=None,
+        classifier_weight=ACGAN_SCALE,
+        generator_classifier_weight=ACGAN_SCALE_G,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         num_classes = check_num_classes(num_classes)
         conditioning.check_networks(generator, critic, num_classes)
         if latent_dim is None:
-            latent_dim = (generator.input_shape[-1] if num_classes is None
-                          else generator.inputs[0].shape[-1])
+            latent_dim = (
+                generator.input_shape[-1] if num_classes is None else generator.inputs[0].shape[-1]
+            )
         _check_int("latent_dim", latent_dim, minimum=1)
         _check_int("critic_steps", critic_steps, minimum=1)
-        for name, value, strict in (("penalty_weight", penalty_weight, False),
-                                    ("penalty_target", penalty_target, False),
-                                    ("clip_value", clip_value, True)):
+        for name, value, strict in (
+            ("penalty_weight", penalty_weight, False),
+            ("penalty_target", penalty_target, False),
+            ("clip_value", clip_value, True),
+        ):
             if value is not None:
                 _check_number(name, value, minimum=0.0, strict=strict)
         method = penalties.from_model_options(
-            penalty, penalty_weight=penalty_weight, penalty_target=penalty_target,
-            pairwise_interpolates=pairwise_interpolates, clip_value=clip_value)
+            penalty,
+            penalty_weight=penalty_weight,
+            penalty_target=penalty_target,
+            pairwise_interpolates=pairwise_interpolates,
+            clip_value=clip_value,
+        )
         method.check_critic(critic)
         _check_number("drift_weight", drift_weight, minimum=0.0)
         if seed is None:
@@ -153,8 +186,9 @@ class WassersteinGAN(keras.Model):
         self.ema_warmup = bool(ema_warmup)
         self.augment = augmentation.check_policy(augment, generator.output_shape[1:])
         self.ema_generator = None if ema_decay is None else ema.clone_generator(generator)
-        self._setup_conditioning(num_classes, class_frequencies, classifier_weight,
-                                 generator_classifier_weight)
+        self._setup_conditioning(
+            num_classes, class_frequencies, classifier_weight, generator_classifier_weight
+        )
         self.critic_optimizer = None
         self.generator_optimizer = None
         self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
@@ -171,18 +205,22 @@ class WassersteinGAN(keras.Model):
         del input_shape
         self.built = True
 
-    def _setup_conditioning(self, num_classes, class_frequencies, classifier_weight,
-                            generator_classifier_weight):
+    def _setup_conditioning(
+        self, num_classes, class_frequencies, classifier_weight, generator_classifier_weight
+    ):
         """Checks and stores the class-conditional options (all None for an unconditional model)."""
         self.num_classes = num_classes
         self.auxiliary = num_classes is not None and len(self.critic.outputs) == 2
-        self.critic_conditioning = (None if num_classes is None else
-                                    "auxiliary" if self.auxiliary else "projection")
+        self.critic_conditioning = (
+            None if num_classes is None else "auxiliary" if self.auxiliary else "projection"
+        )
         self.class_frequencies = conditioning.class_frequencies(class_frequencies, num_classes)
-        self.classifier_weight = float(_check_number("classifier_weight", classifier_weight,
-                                                     minimum=0.0))
-        self.generator_classifier_weight = float(_check_number(
-            "generator_classifier_weight", generator_classifier_weight, minimum=0.0))
+        self.classifier_weight = float(
+            _check_number("classifier_weight", classifier_weight, minimum=0.0)
+        )
+        self.generator_classifier_weight = float(
+            _check_number("generator_classifier_weight", generator_classifier_weight, minimum=0.0)
+        )
         if self.auxiliary:
             self.classifier_loss_tracker = keras.metrics.Mean(name="classifier_loss")
             self.critic_accuracy_tracker = keras.metrics.Mean(name="critic_accuracy")
@@ -233,13 +271,16 @@ class WassersteinGAN(keras.Model):
         """
         for name in ("optimizer", "loss"):
             if kwargs.get(name) is not None:
-                raise ValueError(f"WassersteinGAN.compile() takes no {name}= (received "
-                                 f"{kwargs[name]!r}): pass critic_optimizer= and "
-                                 "generator_optimizer=")
+                raise ValueError(
+                    f"WassersteinGAN.compile() takes no {name}= (received "
+                    f"{kwargs[name]!r}): pass critic_optimizer= and "
+                    "generator_optimizer="
+                )
             kwargs.pop(name, None)
         if "jit_compile" in kwargs:
-            kwargs["jit_compile"] = distribute.jit_compile(kwargs["jit_compile"],
-                                                           self._distribute_strategy)
+            kwargs["jit_compile"] = distribute.jit_compile(
+                kwargs["jit_compile"], self._distribute_strategy
+            )
         # optimizer=None: Keras creates no stray third optimizer.
         super().compile(optimizer=None, **kwargs)
         self.critic_optimizer = optimizers.get(critic_optimizer, self.penalty)
@@ -276,10 +317,12 @@ class WassersteinGAN(keras.Model):
             augment=self.augment,
         )
         if self.conditional:  # an unconditional model's config has no conditional keys
-            config.update(num_classes=self.num_classes,
-                          class_frequencies=[float(p) for p in self.class_frequencies],
-                          classifier_weight=self.classifier_weight,
-                          generator_classifier_weight=self.generator_classifier_weight)
+            config.update(
+                num_classes=self.num_classes,
+                class_frequencies=[float(p) for p in self.class_frequencies],
+                classifier_weight=self.classifier_weight,
+                generator_classifier_weight=self.generator_classifier_weight,
+            )
         return config
 
     @classmethod
@@ -296,8 +339,12 @@ class WassersteinGAN(keras.Model):
 
     @property
     def metrics(self):
-        metrics = [self.critic_loss_tracker, self.generator_loss_tracker,
-                   self.wasserstein_tracker, self.penalty_tracker]
+        metrics = [
+            self.critic_loss_tracker,
+            self.generator_loss_tracker,
+            self.wasserstein_tracker,
+            self.penalty_tracker,
+        ]
         if self.auxiliary:
             metrics += [self.classifier_loss_tracker, self.critic_accuracy_tracker]
         return metrics
@@ -325,8 +372,9 @@ class WassersteinGAN(keras.Model):
             real_batch, label_batch = real_batches[step], label_batches[step]
             batch_size = ops.shape(real_batch)[0]
             counter = first_update + step
-            fake_batch = self._generate(self.latent_noise(batch_size, _CRITIC_LATENT, counter),
-                                        label_batch, training=True)
+            fake_batch = self._generate(
+                self.latent_noise(batch_size, _CRITIC_LATENT, counter), label_batch, training=True
+            )
             alpha = self.interpolation_alpha(batch_size, counter)
             real_batch = self.augment_samples(real_batch, _AUGMENT_REAL, counter)
             fake_batch = self.augment_samples(fake_batch, _AUGMENT_FAKE, counter)
@@ -336,9 +384,15 @@ class WassersteinGAN(keras.Model):
                 outputs, logits = self._critic_pass(real_batch, fake_batch, label_batch)
                 real_output, fake_output = outputs[:batch_size], outputs[batch_size:]
                 critic_loss = losses.critic_loss(real_output, fake_output)
-                penalty = self.penalty(critic, real_batch, fake_batch, alpha=alpha,
-                                       real_output=real_output, fake_output=fake_output,
-                                       training=True)
+                penalty = self.penalty(
+                    critic,
+                    real_batch,
+                    fake_batch,
+                    alpha=alpha,
+                    real_output=real_output,
+                    fake_output=fake_output,
+                    training=True,
+                )
                 total = critic_loss + self.penalty.weight * penalty
                 total = self._critic_extras(total, real_output, logits, label_batch)
                 scaled_total = total * replica_scale
@@ -361,7 +415,8 @@ class WassersteinGAN(keras.Model):
                 generator_loss = losses.generator_loss(fake_output)
                 if self.auxiliary:
                     generator_loss += self.generator_classifier_weight * (
-                        conditioning.cross_entropy(label_batch, logits))
+                        conditioning.cross_entropy(label_batch, logits)
+                    )
                 scaled_loss = generator_loss * replica_scale
             _apply(self.generator_optimizer, tape, scaled_loss, self.generator)
             if self.ema_generator is not None:
@@ -382,12 +437,13 @@ class WassersteinGAN(keras.Model):
     def _critic_extras(self, total, real_output, logits, label_batch):
         """The critic loss `total` plus the auxiliary classifier's and the drift terms."""
         if self.auxiliary:
-            real_logits = logits[:ops.shape(label_batch)[0]]
+            real_logits = logits[: ops.shape(label_batch)[0]]
             classifier_loss = conditioning.cross_entropy(label_batch, real_logits)
             total += self.classifier_weight * classifier_loss
             self.classifier_loss_tracker.update_state(classifier_loss)
             self.critic_accuracy_tracker.update_state(
-                conditioning.accuracy(label_batch, real_logits))
+                conditioning.accuracy(label_batch, real_logits)
+            )
         if self.drift_weight:
             total += self.drift_weight * penalties.drift_penalty(real_output)
         return total
@@ -407,16 +463,20 @@ class WassersteinGAN(keras.Model):
         batch_size = ops.shape(real)[0]
         counter = tf.identity(self._test_batches.result())
         self._test_batches.update_state(1)
-        fake = self._generate(self.latent_noise(batch_size, _VALIDATION_LATENT, counter),
-                              labels, training=False)
+        fake = self._generate(
+            self.latent_noise(batch_size, _VALIDATION_LATENT, counter), labels, training=False
+        )
         real_output = conditioning.scores(self._critic(real, labels, training=False))
         fake_output = conditioning.scores(self._critic(fake, labels, training=False))
         critic_loss = losses.critic_loss(real_output, fake_output)
         self.critic_loss_tracker.update_state(critic_loss)
         self.wasserstein_tracker.update_state(-critic_loss)
         self.generator_loss_tracker.update_state(losses.generator_loss(fake_output))
-        evaluated = (self.critic_loss_tracker, self.generator_loss_tracker,
-                     self.wasserstein_tracker)
+        evaluated = (
+            self.critic_loss_tracker,
+            self.generator_loss_tracker,
+            self.wasserstein_tracker,
+        )
         return step_logs({metric.name: metric.result() for metric in evaluated})
 
     def _samples_and_labels(self, data):
@@ -458,8 +518,9 @@ class WassersteinGAN(keras.Model):
 
     def update_ema(self):
         """Moves `ema_generator`'s weights towards the generator's (after its update)."""
-        decay = ema.effective_decay(self.ema_decay, self.generator_optimizer.iterations,
-                                    self.ema_warmup)
+        decay = ema.effective_decay(
+            self.ema_decay, self.generator_optimizer.iterations, self.ema_warmup
+        )
         ema.update(self.ema_generator, self.generator, decay)
 
     def interpolation_alpha(self, batch_size, counter):
@@ -510,8 +571,9 @@ class WassersteinGAN(keras.Model):
         Returns:
             None for an unconditional model (which refuses labels).
         """
-        return conditioning.draw_labels(num_samples, labels, seed, self.num_classes,
-                                        self.class_frequencies)
+        return conditioning.draw_labels(
+            num_samples, labels, seed, self.num_classes, self.class_frequencies
+        )
 
 
 def _apply(optimizer, tape, loss, network):
@@ -519,4 +581,3 @@ def _apply(optimizer, tape, loss, network):
     variables = network.trainable_variables
     gradients = tape.gradient(loss, variables)
     optimizer.apply_gradients(zip(gradients, variables, strict=True))
-

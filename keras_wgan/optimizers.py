@@ -18,9 +18,19 @@ from keras import ops
 from keras_wgan import penalties, validation
 from keras_wgan.penalties.weight_clipping import RMSPROP_EPSILON, RMSPROP_RHO, rmsprop
 
-__all__ = ["LinearDecay", "RMSPROP_EPSILON", "RMSPROP_RHO", "bind_generator_step",
-           "compile_config", "default_optimizer", "from_compile_config", "get", "linear_decay",
-           "linear_decay_of", "rmsprop"]
+__all__ = [
+    "LinearDecay",
+    "RMSPROP_EPSILON",
+    "RMSPROP_RHO",
+    "bind_generator_step",
+    "compile_config",
+    "default_optimizer",
+    "from_compile_config",
+    "get",
+    "linear_decay",
+    "linear_decay_of",
+    "rmsprop",
+]
 
 # The two optimizers of a WassersteinGAN, by their compile() keyword.
 OPTIMIZERS = ("critic_optimizer", "generator_optimizer")
@@ -114,8 +124,11 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps):
         super().__init__()
-        self.initial_learning_rate = float(validation.number(
-            "initial_learning_rate", initial_learning_rate, minimum=0.0, strict=True))
+        self.initial_learning_rate = float(
+            validation.number(
+                "initial_learning_rate", initial_learning_rate, minimum=0.0, strict=True
+            )
+        )
         self.decay_steps = int(validation.integer("decay_steps", decay_steps, minimum=1))
         self.step_counter = None
 
@@ -131,8 +144,10 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         return self.initial_learning_rate * (1.0 - fraction)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+        }
 
 
 def linear_decay(learning_rate, decay_steps):

@@ -57,8 +57,10 @@ class Option:
                 raise ValueError(f"Option {self.name!r}: give type= when the default is None")
             object.__setattr__(self, "type", type(self.default))
         if self.type not in _KINDS:
-            raise ValueError(f"Option {self.name!r}: type must be one of "
-                             f"{', '.join(t.__name__ for t in _KINDS)}, received {self.type!r}")
+            raise ValueError(
+                f"Option {self.name!r}: type must be one of "
+                f"{', '.join(t.__name__ for t in _KINDS)}, received {self.type!r}"
+            )
 
     @property
     def kind(self) -> str:

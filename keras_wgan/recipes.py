@@ -34,14 +34,32 @@ import copy
 from keras_wgan import architectures, penalties
 from keras_wgan import settings as _settings
 
-__all__ = ["DEFAULT_IMAGE_RECIPE", "DEFAULT_RECIPE", "IMAGE_RECIPES", "TOY_RECIPES", "kind_of",
-           "recipe"]
+__all__ = [
+    "DEFAULT_IMAGE_RECIPE",
+    "DEFAULT_RECIPE",
+    "IMAGE_RECIPES",
+    "TOY_RECIPES",
+    "kind_of",
+    "recipe",
+]
 
 _TOY = dict(
-    architecture="mlp", penalty="pairwise", penalty_weight=10.0, pairwise_interpolates=False,
-    critic_steps=5, batch_size=256, critic_learning_rate=1e-3, generator_learning_rate=1e-3,
-    beta_1=0.5, beta_2=0.9, lr_decay="linear", train_steps=4000, latent_dim=2, units=256,
-    depth=3, tuned=True,
+    architecture="mlp",
+    penalty="pairwise",
+    penalty_weight=10.0,
+    pairwise_interpolates=False,
+    critic_steps=5,
+    batch_size=256,
+    critic_learning_rate=1e-3,
+    generator_learning_rate=1e-3,
+    beta_1=0.5,
+    beta_2=0.9,
+    lr_decay="linear",
+    train_steps=4000,
+    latent_dim=2,
+    units=256,
+    depth=3,
+    tuned=True,
 )
 
 TOY_RECIPES = {
@@ -56,12 +74,25 @@ DEFAULT_RECIPE = dict(_TOY, tuned=False)
 #: For images: measured on 28x28 grayscale (docs/image_quality.md, section 2).
 #: The architecture is left to the data's shape (dcgan for 28, 32 and 64 px).
 DEFAULT_IMAGE_RECIPE = dict(
-    architecture=None, penalty="gp", penalty_weight=10.0, pairwise_interpolates=False,
-    critic_steps=3, batch_size=64, critic_learning_rate=2e-4, generator_learning_rate=2e-4,
-    beta_1=0.5, beta_2=0.9, lr_decay="none", train_steps=20000, latent_dim=128, tuned=True,
+    architecture=None,
+    penalty="gp",
+    penalty_weight=10.0,
+    pairwise_interpolates=False,
+    critic_steps=3,
+    batch_size=64,
+    critic_learning_rate=2e-4,
+    generator_learning_rate=2e-4,
+    beta_1=0.5,
+    beta_2=0.9,
+    lr_decay="none",
+    train_steps=20000,
+    latent_dim=128,
+    tuned=True,
 )
-IMAGE_RECIPES = {name: dict(DEFAULT_IMAGE_RECIPE, tuned=name in ("mnist", "fashion_mnist"))
-                 for name in ("mnist", "fashion_mnist", "cifar10", "celeb_a")}
+IMAGE_RECIPES = {
+    name: dict(DEFAULT_IMAGE_RECIPE, tuned=name in ("mnist", "fashion_mnist"))
+    for name in ("mnist", "fashion_mnist", "cifar10", "celeb_a")
+}
 
 
 def kind_of(dataset_name):
@@ -132,13 +163,22 @@ def _check_recipes():
 
     A typo fails at import.
     """
-    named = {**{f"TOY_RECIPES[{k!r}]": v for k, v in TOY_RECIPES.items()},
-             **{f"IMAGE_RECIPES[{k!r}]": v for k, v in IMAGE_RECIPES.items()},
-             "DEFAULT_RECIPE": DEFAULT_RECIPE, "DEFAULT_IMAGE_RECIPE": DEFAULT_IMAGE_RECIPE,
-             **{f"architecture {name!r}": entry["recipe"]
-                for name, entry in architectures.declared().items() if entry["recipe"]},
-             **{f"penalty {name!r}": entry["recipe"]
-                for name, entry in penalties.declared().items() if entry["recipe"]}}
+    named = {
+        **{f"TOY_RECIPES[{k!r}]": v for k, v in TOY_RECIPES.items()},
+        **{f"IMAGE_RECIPES[{k!r}]": v for k, v in IMAGE_RECIPES.items()},
+        "DEFAULT_RECIPE": DEFAULT_RECIPE,
+        "DEFAULT_IMAGE_RECIPE": DEFAULT_IMAGE_RECIPE,
+        **{
+            f"architecture {name!r}": entry["recipe"]
+            for name, entry in architectures.declared().items()
+            if entry["recipe"]
+        },
+        **{
+            f"penalty {name!r}": entry["recipe"]
+            for name, entry in penalties.declared().items()
+            if entry["recipe"]
+        },
+    }
     for what, config in named.items():
         _settings.check_partial(config, f"recipe {what}", extra=("tuned",))
 

@@ -43,10 +43,22 @@ try:
 except ImportError:  # not a POSIX system: runs are not locked
     fcntl = None
 
-__all__ = ["DirectoryLock", "NoSpaceLeft", "RunDirectoryLocked", "SETTINGS_FILE",
-           "check_settings", "check_writable", "is_no_space", "make_directory",
-           "no_space_error", "process_exists", "read_settings", "remove_stale_temporaries",
-           "temporary_name", "write_settings"]
+__all__ = [
+    "DirectoryLock",
+    "NoSpaceLeft",
+    "RunDirectoryLocked",
+    "SETTINGS_FILE",
+    "check_settings",
+    "check_writable",
+    "is_no_space",
+    "make_directory",
+    "no_space_error",
+    "process_exists",
+    "read_settings",
+    "remove_stale_temporaries",
+    "temporary_name",
+    "write_settings",
+]
 
 _log = logging.getLogger("keras_wgan")
 
@@ -77,8 +89,9 @@ def is_no_space(error):
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
     # TensorFlow reports a full disk as ResourceExhaustedError (not an OSError).
-    return (type(error).__name__ == "ResourceExhaustedError"
-            and "No space left on device" in str(error))
+    return type(error).__name__ == "ResourceExhaustedError" and "No space left on device" in str(
+        error
+    )
 
 
 def no_space_error(what, directory, needed=None):
@@ -103,7 +116,9 @@ def no_space_error(what, directory, needed=None):
         f"no space left on device in {directory}: {what} could not be written "
         f"({', '.join(space) or 'free space unknown'}); nothing half-written was kept: free "
         "some space there and run the same command again to resume from the newest "
-        "checkpoint", directory)
+        "checkpoint",
+        directory,
+    )
 
 
 def _size(num_bytes):
@@ -151,7 +166,8 @@ def remove_stale_temporaries(directory, extra=None):
     for name in os.listdir(directory):
         match = _PID_TEMPORARY.fullmatch(name)
         stale = (match is not None and not process_exists(int(match.group("pid")))) or (
-            extra is not None and extra.fullmatch(name) is not None)
+            extra is not None and extra.fullmatch(name) is not None
+        )
         if not stale:
             continue
         path = os.path.join(directory, name)
@@ -210,11 +226,14 @@ def check_writable(name, path):
     while not os.path.exists(existing) and os.path.dirname(existing) != existing:
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        raise ValueError(f"{name} {path!r} cannot be created: {existing!r} is a file, not a "
-                         f"directory; {expected}")
+        raise ValueError(
+            f"{name} {path!r} cannot be created: {existing!r} is a file, not a "
+            f"directory; {expected}"
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"{name} {path!r} cannot be created: {existing!r} is not writable; "
-                         f"{expected}")
+        raise ValueError(
+            f"{name} {path!r} cannot be created: {existing!r} is not writable; {expected}"
+        )
 
 
 def make_directory(name, path):
@@ -229,8 +248,10 @@ def make_directory(name, path):
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as error:
-        raise ValueError(f"{name} {path!r} cannot be created: {error.strerror or error}; "
-                         "expected a writable directory") from error
+        raise ValueError(
+            f"{name} {path!r} cannot be created: {error.strerror or error}; "
+            "expected a writable directory"
+        ) from error
 
 
 class DirectoryLock:
@@ -262,9 +283,11 @@ class DirectoryLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:
-            raise ValueError(f"{self.name} {self.directory!r} cannot be locked: cannot open "
-                             f"{self.path}: {error.strerror or error}; expected a writable "
-                             "directory") from error
+            raise ValueError(
+                f"{self.name} {self.directory!r} cannot be locked: cannot open "
+                f"{self.path}: {error.strerror or error}; expected a writable "
+                "directory"
+            ) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
@@ -273,7 +296,8 @@ class DirectoryLock:
             raise RunDirectoryLocked(
                 f"{self.name} {self.directory!r} is in use by another training run ({holder} "
                 f"holds {self.path}): wait for that run to end, or give this run another "
-                f"{self.name}") from error
+                f"{self.name}"
+            ) from error
         try:
             os.ftruncate(fd, 0)
             os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}\n".encode())
@@ -282,8 +306,10 @@ class DirectoryLock:
             os.close(fd)
             if is_no_space(error):
                 raise no_space_error(f"the lock file {LOCK_FILE}", self.directory) from error
-            raise ValueError(f"{self.name} {self.directory!r} cannot be locked: cannot write "
-                             f"{self.path}: {error.strerror or error}") from error
+            raise ValueError(
+                f"{self.name} {self.directory!r} cannot be locked: cannot write "
+                f"{self.path}: {error.strerror or error}"
+            ) from error
         self._fd = fd
         return self
 
@@ -324,8 +350,9 @@ def read_settings(directory):
         with tf.io.gfile.GFile(path, "r") as file:
             recorded = json.loads(file.read())
     except (OSError, ValueError, tf.errors.OpError) as error:
-        _log.warning("keras_wgan: cannot read %s (%s): the run's settings are not checked",
-                     path, error)
+        _log.warning(
+            "keras_wgan: cannot read %s (%s): the run's settings are not checked", path, error
+        )
         return None
     return recorded if isinstance(recorded, dict) else None
 
@@ -382,15 +409,17 @@ def check_settings(directory, model_settings, name="output_dir", run_directory=N
     if recorded is None or not isinstance(recorded.get("model"), dict):
         return
     old, new = recorded["model"], _jsonable(model_settings)
-    changes = [f"{key} {old[key]!r} -> {new[key]!r}" for key in new
-               if key in old and old[key] != new[key]]
+    changes = [
+        f"{key} {old[key]!r} -> {new[key]!r}" for key in new if key in old and old[key] != new[key]
+    ]
     if changes:
         where = run_directory if run_directory is not None else directory
         raise ValueError(
             f"{name} {os.fspath(where)!r} holds a run with other settings that define the model "
             f"or its data ({', '.join(changes)}; recorded in "
             f"{os.path.join(os.fspath(directory), SETTINGS_FILE)}): resume it with its own "
-            f"settings, or start a new run with a new {name}")
+            f"settings, or start a new run with a new {name}"
+        )
 
 
 def _jsonable(value):

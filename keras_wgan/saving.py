@@ -46,19 +46,24 @@ def load_keras_model(path, name="checkpoint"):
         raise ValueError(f"{name} {path!r} does not exist; {expected}")
     with open(path, "rb") as file:
         if not zipfile.is_zipfile(file):
-            raise ValueError(f"{name} {path!r} is not a valid .keras file: not a zip archive "
-                             f"(corrupt or truncated?); {expected}")
+            raise ValueError(
+                f"{name} {path!r} is not a valid .keras file: not a zip archive "
+                f"(corrupt or truncated?); {expected}"
+            )
     try:
         model = keras.saving.load_model(path)  # safe_mode=True is the default
     except (zipfile.BadZipFile, KeyError, EOFError) as error:  # a damaged archive
-        raise ValueError(f"{name} {path!r} is not a valid .keras file "
-                         f"({first_line(error)}); {expected}") from error
+        raise ValueError(
+            f"{name} {path!r} is not a valid .keras file ({first_line(error)}); {expected}"
+        ) from error
     except Exception as error:  # e.g. refused by safe_mode, an unknown class
-        raise ValueError(f"{name} {path!r} cannot be loaded: {first_line(error)}; "
-                         f"{expected}") from error
+        raise ValueError(
+            f"{name} {path!r} cannot be loaded: {first_line(error)}; {expected}"
+        ) from error
     if not isinstance(model, WassersteinGAN):
-        raise ValueError(f"{name} {path!r} holds a {type(model).__name__}, not a "
-                         f"WassersteinGAN; {expected}")
+        raise ValueError(
+            f"{name} {path!r} holds a {type(model).__name__}, not a WassersteinGAN; {expected}"
+        )
     return model
 
 

@@ -40,14 +40,25 @@ import os
 import textwrap
 
 from keras_wgan import architectures, penalties, validation
-from keras_wgan.distribute import STRATEGIES
 from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_critic_norm
+from keras_wgan.distribute import STRATEGIES
 from keras_wgan.export import options as export_options
 from keras_wgan.options import Option
 
-__all__ = ["CRITIC_CONDITIONINGS", "MIXED_PRECISION", "OPTIONS", "STRATEGIES", "TrainSettings",
-           "check_mixed_precision", "check_partial", "describe", "flag_kind", "make",
-           "markdown_table", "names"]
+__all__ = [
+    "CRITIC_CONDITIONINGS",
+    "MIXED_PRECISION",
+    "OPTIONS",
+    "STRATEGIES",
+    "TrainSettings",
+    "check_mixed_precision",
+    "check_partial",
+    "describe",
+    "flag_kind",
+    "make",
+    "markdown_table",
+    "names",
+]
 
 #: The precision settings; "auto" resolves to one of the others
 #: (`training.resolve_mixed_precision`).
@@ -66,6 +77,7 @@ def _penalty(name, value):
 def _one_of(*choices, hint=None):
     def one_of(name, value):
         return validation.choice(name, value, choices, hint=hint)
+
     return one_of
 
 
@@ -90,11 +102,15 @@ def check_mixed_precision(name, value, why=None):
         `value`.
     """
     if value in _FLOAT16:
-        why = why or ("float16 needs loss scaling, which the WGAN training step does not do "
-                      "(and with a gradient penalty, a second derivative, it over- or underflows)")
-        raise ValueError(f"{name}={value!r} is not supported: {why}; use 'mixed_bfloat16' "
-                         "(same speed-up where bfloat16 units exist, no loss scaling) or "
-                         "'float32'")
+        why = why or (
+            "float16 needs loss scaling, which the WGAN training step does not do "
+            "(and with a gradient penalty, a second derivative, it over- or underflows)"
+        )
+        raise ValueError(
+            f"{name}={value!r} is not supported: {why}; use 'mixed_bfloat16' "
+            "(same speed-up where bfloat16 units exist, no loss scaling) or "
+            "'float32'"
+        )
     return validation.choice(name, value, MIXED_PRECISION)
 
 
@@ -115,119 +131,260 @@ def _jit_compile(name, value):
 
 # ---------------------------------------------------------------- settings
 _SIZE = validation.optional(validation.positive_integer)
-_DEFAULT_BY_RANK = {entry["default_rank"]: name
-                    for name, entry in architectures.declared().items()}
+_DEFAULT_BY_RANK = {entry["default_rank"]: name for name, entry in architectures.declared().items()}
 
 _DATA = (
-    Option("dataset", "8gaussians", "A built-in 2-D distribution (8gaussians, 25gaussians, "
-           "swissroll, circle), a .npz file (array 'images' or its only array), a folder of "
-           "images, an IDX images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train "
-           "split; the test split by the path of its t10k-images file), or a tensorflow-datasets "
-           "name (mnist, fashion_mnist, cifar10, celeb_a...).", check=_path),
+    Option(
+        "dataset",
+        "8gaussians",
+        "A built-in 2-D distribution (8gaussians, 25gaussians, "
+        "swissroll, circle), a .npz file (array 'images' or its only array), a folder of "
+        "images, an IDX images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train "
+        "split; the test split by the path of its t10k-images file), or a tensorflow-datasets "
+        "name (mnist, fashion_mnist, cifar10, celeb_a...).",
+        check=_path,
+    ),
     Option("data_dir", None, "tensorflow-datasets data directory.", check=_path, type=str),
-    Option("image_size", None, "Resize images to this side (from Python also (height, width)).",
-           type=int),
-    Option("conditional", False, "Train class-conditionally on the data's labels (tfds label, "
-           ".npz labels, IDX labels, class subfolders)."),
+    Option(
+        "image_size",
+        None,
+        "Resize images to this side (from Python also (height, width)).",
+        type=int,
+    ),
+    Option(
+        "conditional",
+        False,
+        "Train class-conditionally on the data's labels (tfds label, "
+        ".npz labels, IDX labels, class subfolders).",
+    ),
 )
 _NETWORKS = (
-    Option("architecture", None,
-           f"{_or(architectures.names())} (default: {_DEFAULT_BY_RANK.get(1)} for vectors, "
-           f"{_DEFAULT_BY_RANK.get(3)} for images).",
-           check=validation.optional(lambda name, value: validation.choice(
-               name, value, architectures.names())), type=str),
+    Option(
+        "architecture",
+        None,
+        f"{_or(architectures.names())} (default: {_DEFAULT_BY_RANK.get(1)} for vectors, "
+        f"{_DEFAULT_BY_RANK.get(3)} for images).",
+        check=validation.optional(
+            lambda name, value: validation.choice(name, value, architectures.names())
+        ),
+        type=str,
+    ),
     Option("latent_dim", None, "Width of the latent vectors.", check=_SIZE, type=int),
     *architectures.setting_options(),
     Option("spectral_norm", False, "Spectral normalisation of the critic's layers."),
-    Option("critic_norm", None, "Normalisation in the critic: layer, or none (never batch).",
-           check=lambda name, value: check_critic_norm(value), choices=("layer",), type=str),
-    Option("critic_conditioning", "projection", "With --conditional: how the critic takes the "
-           "label, projection (Miyato & Koyama 2018) or auxiliary (an auxiliary classifier, as "
-           "gan_cifar_resnet.py).", check=_one_of(*CRITIC_CONDITIONINGS),
-           choices=CRITIC_CONDITIONINGS),
+    Option(
+        "critic_norm",
+        None,
+        "Normalisation in the critic: layer, or none (never batch).",
+        check=lambda name, value: check_critic_norm(value),
+        choices=("layer",),
+        type=str,
+    ),
+    Option(
+        "critic_conditioning",
+        "projection",
+        "With --conditional: how the critic takes the "
+        "label, projection (Miyato & Koyama 2018) or auxiliary (an auxiliary classifier, as "
+        "gan_cifar_resnet.py).",
+        check=_one_of(*CRITIC_CONDITIONINGS),
+        choices=CRITIC_CONDITIONINGS,
+    ),
 )
 _LIPSCHITZ = (
-    Option("penalty", None, "The Lipschitz method, a name of keras_wgan.penalties: "
-           f"{_or(penalties.names())}.", check=_penalty, type=str),
+    Option(
+        "penalty",
+        None,
+        f"The Lipschitz method, a name of keras_wgan.penalties: {_or(penalties.names())}.",
+        check=_penalty,
+        type=str,
+    ),
     *penalties.setting_options(),
-    Option("drift_weight", 0.0, "ProGAN's drift term weight (e.g. 0.001).",
-           check=validation.non_negative),
+    Option(
+        "drift_weight",
+        0.0,
+        "ProGAN's drift term weight (e.g. 0.001).",
+        check=validation.non_negative,
+    ),
 )
 _GAME = (
     Option("critic_steps", None, "Critic updates per generator update.", check=_SIZE, type=int),
-    Option("fresh_real_batches", True, "A new real batch for every critic update (else one "
-           "batch reused)."),
-    Option("original_schedule", False, "The original WGAN's bursts of 100 critic updates "
-           "(first 25 and every 500th generator update)."),
+    Option(
+        "fresh_real_batches",
+        True,
+        "A new real batch for every critic update (else one batch reused).",
+    ),
+    Option(
+        "original_schedule",
+        False,
+        "The original WGAN's bursts of 100 critic updates "
+        "(first 25 and every 500th generator update).",
+    ),
     Option("batch_size", None, "Samples per critic update.", check=_SIZE, type=int),
     Option("train_steps", None, "Generator updates in all.", check=_SIZE, type=int),
-    Option("epochs", None, "Passes over finite data (overrides --train_steps).", check=_SIZE,
-           type=int),
-    Option("steps_per_epoch", None, "Generator updates per epoch (pictures, logs and "
-           "checkpoints per epoch; default: a pass over finite data, or a tenth of "
-           "--train_steps).", check=_SIZE, type=int),
-    Option("optimizer", None, "Optimizer of both networks (default: rmsprop "
-           "for clip, else adam).", check=validation.optional(_one_of("adam", "rmsprop")),
-           choices=("adam", "rmsprop"), type=str),
-    Option("critic_learning_rate", None, "Critic learning rate.",
-           check=validation.optional(validation.positive), type=float),
-    Option("generator_learning_rate", None, "Generator learning rate.",
-           check=validation.optional(validation.positive), type=float),
+    Option(
+        "epochs", None, "Passes over finite data (overrides --train_steps).", check=_SIZE, type=int
+    ),
+    Option(
+        "steps_per_epoch",
+        None,
+        "Generator updates per epoch (pictures, logs and "
+        "checkpoints per epoch; default: a pass over finite data, or a tenth of "
+        "--train_steps).",
+        check=_SIZE,
+        type=int,
+    ),
+    Option(
+        "optimizer",
+        None,
+        "Optimizer of both networks (default: rmsprop for clip, else adam).",
+        check=validation.optional(_one_of("adam", "rmsprop")),
+        choices=("adam", "rmsprop"),
+        type=str,
+    ),
+    Option(
+        "critic_learning_rate",
+        None,
+        "Critic learning rate.",
+        check=validation.optional(validation.positive),
+        type=float,
+    ),
+    Option(
+        "generator_learning_rate",
+        None,
+        "Generator learning rate.",
+        check=validation.optional(validation.positive),
+        type=float,
+    ),
     Option("beta_1", None, "Adam beta_1.", check=validation.optional(validation.beta), type=float),
     Option("beta_2", None, "Adam beta_2.", check=validation.optional(validation.beta), type=float),
-    Option("lr_decay", None, "Learning-rate decay: linear (to 0 at the last step) or none.",
-           check=validation.optional(_one_of("linear", "none")), choices=("linear", "none"),
-           type=str),
-    Option("seed", 0, "Seed of weights, noise and data order.",
-           check=lambda name, value: validation.integer(name, value, minimum=0)),
+    Option(
+        "lr_decay",
+        None,
+        "Learning-rate decay: linear (to 0 at the last step) or none.",
+        check=validation.optional(_one_of("linear", "none")),
+        choices=("linear", "none"),
+        type=str,
+    ),
+    Option(
+        "seed",
+        0,
+        "Seed of weights, noise and data order.",
+        check=lambda name, value: validation.integer(name, value, minimum=0),
+    ),
 )
 _DISTRIBUTION = (
-    Option("strategy", "default", "tf.distribute strategy (see docs/guides/scaling-out.md).", check=_one_of(*STRATEGIES), choices=STRATEGIES),
-    Option("tpu", None, "With --strategy=tpu: the TPU's name or address ('local' on a TPU VM).",
-           type=str),
-    Option("cpu_devices", None, "With --strategy=mirrored and no GPU: split the CPU into N "
-           "logical devices.", check=_SIZE, type=int),
-    Option("checkpoint_dir", None, "Checkpoints (default <output_dir>/checkpoints; storage "
-           "every worker reaches for multi_worker).", check=_path, type=str),
-    Option("checkpoint_every_steps", 1000, "Save a checkpoint every N generator steps, and at "
-           "every epoch end (from Python, None: at epoch ends only).",
-           check=lambda name, value: validation.integer(name, value, minimum=1, optional=True,
-                                                        hint="None: at epoch ends only")),
-    Option("keep_checkpoints", 3, "How many checkpoints to keep.",
-           check=validation.positive_integer),
+    Option(
+        "strategy",
+        "default",
+        "tf.distribute strategy (see docs/guides/scaling-out.md).",
+        check=_one_of(*STRATEGIES),
+        choices=STRATEGIES,
+    ),
+    Option(
+        "tpu",
+        None,
+        "With --strategy=tpu: the TPU's name or address ('local' on a TPU VM).",
+        type=str,
+    ),
+    Option(
+        "cpu_devices",
+        None,
+        "With --strategy=mirrored and no GPU: split the CPU into N logical devices.",
+        check=_SIZE,
+        type=int,
+    ),
+    Option(
+        "checkpoint_dir",
+        None,
+        "Checkpoints (default <output_dir>/checkpoints; storage "
+        "every worker reaches for multi_worker).",
+        check=_path,
+        type=str,
+    ),
+    Option(
+        "checkpoint_every_steps",
+        1000,
+        "Save a checkpoint every N generator steps, and at "
+        "every epoch end (from Python, None: at epoch ends only).",
+        check=lambda name, value: validation.integer(
+            name, value, minimum=1, optional=True, hint="None: at epoch ends only"
+        ),
+    ),
+    Option(
+        "keep_checkpoints", 3, "How many checkpoints to keep.", check=validation.positive_integer
+    ),
 )
 _SPEED = (
-    Option("mixed_precision", "auto", "Compute precision: auto is mixed_bfloat16 where the "
-           "hardware has bfloat16 units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), "
-           "else float32. Variables, scores, losses and penalty values stay float32; the "
-           "layers, and so the penalty's input gradient, compute in bfloat16. (float16 is not "
-           "offered: its loss scaling collapses with a gradient penalty.)",
-           check=check_mixed_precision, choices=MIXED_PRECISION),
-    Option("jit_compile", "auto", "XLA-compile the training step; auto: on for a single GPU, "
-           "off on CPU and under tf.distribute.", check=_jit_compile,
-           choices=("auto", "true", "false")),
+    Option(
+        "mixed_precision",
+        "auto",
+        "Compute precision: auto is mixed_bfloat16 where the "
+        "hardware has bfloat16 units (x86 AVX512_BF16/AMX, GPU compute capability >= 8.0), "
+        "else float32. Variables, scores, losses and penalty values stay float32; the "
+        "layers, and so the penalty's input gradient, compute in bfloat16. (float16 is not "
+        "offered: its loss scaling collapses with a gradient penalty.)",
+        check=check_mixed_precision,
+        choices=MIXED_PRECISION,
+    ),
+    Option(
+        "jit_compile",
+        "auto",
+        "XLA-compile the training step; auto: on for a single GPU, "
+        "off on CPU and under tf.distribute.",
+        check=_jit_compile,
+        choices=("auto", "true", "false"),
+    ),
 )
 _OUTPUTS = (
-    Option("output_dir", None, "Checkpoints, sample pictures and TensorBoard logs (default "
-           "runs/<model_name>).", check=_path, type=str),
-    Option("export_dir", "exports", "Export the generator here ('' for no export).",
-           check=_export_dir),
+    Option(
+        "output_dir",
+        None,
+        "Checkpoints, sample pictures and TensorBoard logs (default runs/<model_name>).",
+        check=_path,
+        type=str,
+    ),
+    Option(
+        "export_dir", "exports", "Export the generator here ('' for no export).", check=_export_dir
+    ),
     export_options.MODEL_NAME,
     export_options.TFLITE_QUANTIZATION,
-    Option("sample_every_epochs", 1, "Write a sample picture every N epochs.",
-           check=validation.positive_integer),
-    Option("verbose", 2, "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch.",
-           check=_one_of(0, 1, 2)),
-    Option("monitor_every_epochs", 1, "Measure samples every N epochs (0: never): exact W1 "
-           "beside the critic's estimate and W1 / noise floor for 2-D data, SWD for images; "
-           "into the logs and <output_dir>/logs/monitor.",
-           check=lambda name, value: validation.integer(name, value, minimum=0,
-                                                        hint="0: no monitoring")),
-    Option("ema_decay", None, "Decay of an average of the generator's weights that the "
-           "pictures, monitoring and export use (e.g. 0.999; default: off).",
-           check=validation.optional(validation.fraction), type=float),
-    Option("augment", None, "DiffAugment policy for images: translation, cutout and (RGB only) "
-           "color, comma-separated, e.g. translation,cutout (default: off).", type=str),
+    Option(
+        "sample_every_epochs",
+        1,
+        "Write a sample picture every N epochs.",
+        check=validation.positive_integer,
+    ),
+    Option(
+        "verbose",
+        2,
+        "Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch.",
+        check=_one_of(0, 1, 2),
+    ),
+    Option(
+        "monitor_every_epochs",
+        1,
+        "Measure samples every N epochs (0: never): exact W1 "
+        "beside the critic's estimate and W1 / noise floor for 2-D data, SWD for images; "
+        "into the logs and <output_dir>/logs/monitor.",
+        check=lambda name, value: validation.integer(
+            name, value, minimum=0, hint="0: no monitoring"
+        ),
+    ),
+    Option(
+        "ema_decay",
+        None,
+        "Decay of an average of the generator's weights that the "
+        "pictures, monitoring and export use (e.g. 0.999; default: off).",
+        check=validation.optional(validation.fraction),
+        type=float,
+    ),
+    Option(
+        "augment",
+        None,
+        "DiffAugment policy for images: translation, cutout and (RGB only) "
+        "color, comma-separated, e.g. translation,cutout (default: off).",
+        type=str,
+    ),
 )
 
 #: Every setting, in the order of the flags and the docs: the runner's, with the
@@ -241,15 +398,27 @@ def _post_init(self):
         if check is not None:
             object.__setattr__(self, field.name, check(field.name, getattr(self, field.name)))
     if self.architecture is not None:
-        architectures.check_options(self.architecture, {
-            option.name: getattr(self, option.name) for option in architectures.setting_options()})
+        architectures.check_options(
+            self.architecture,
+            {option.name: getattr(self, option.name) for option in architectures.setting_options()},
+        )
 
 
 def _field(option):
     annotation = option.type if option.default is not None else option.type | None
-    return (option.name, annotation, dataclasses.field(
-        default=option.default, metadata={"help": option.help, "check": option.check,
-                                          "choices": option.choices, "option": option}))
+    return (
+        option.name,
+        annotation,
+        dataclasses.field(
+            default=option.default,
+            metadata={
+                "help": option.help,
+                "check": option.check,
+                "choices": option.choices,
+                "option": option,
+            },
+        ),
+    )
 
 
 _DOC = """The settings of a training run (`training.train()`), checked when made.
@@ -262,8 +431,11 @@ _DOC = """The settings of a training run (`training.train()`), checked when made
     """
 
 TrainSettings = dataclasses.make_dataclass(
-    "TrainSettings", [_field(option) for option in OPTIONS], frozen=True,
-    namespace={"__post_init__": _post_init, "__doc__": _DOC})
+    "TrainSettings",
+    [_field(option) for option in OPTIONS],
+    frozen=True,
+    namespace={"__post_init__": _post_init, "__doc__": _DOC},
+)
 TrainSettings.__module__ = __name__
 
 
@@ -293,16 +465,19 @@ def make(settings=None, overrides=None, caller="train()"):
     unknown = sorted(set(overrides) - set(names()))
     if unknown:
         close = difflib.get_close_matches(unknown[0], names(), n=1)
-        raise TypeError(f"{caller} got unexpected keyword argument(s) "
-                        f"{', '.join(map(repr, unknown))}"
-                        f"{f' (did you mean {close[0]!r}?)' if close else ''}; the settings "
-                        "are the fields of keras_wgan.settings.TrainSettings")
+        raise TypeError(
+            f"{caller} got unexpected keyword argument(s) "
+            f"{', '.join(map(repr, unknown))}"
+            f"{f' (did you mean {close[0]!r}?)' if close else ''}; the settings "
+            "are the fields of keras_wgan.settings.TrainSettings"
+        )
     if isinstance(settings, TrainSettings):
         return dataclasses.replace(settings, **overrides)
     if settings is not None:
         if "dataset" in overrides:
-            raise TypeError(f"{caller} got the dataset twice: {settings!r} and "
-                            f"dataset={overrides['dataset']!r}")
+            raise TypeError(
+                f"{caller} got the dataset twice: {settings!r} and dataset={overrides['dataset']!r}"
+            )
         overrides["dataset"] = settings
     return TrainSettings(**overrides)
 
@@ -320,8 +495,9 @@ def check_partial(config, what, extra=()):
     """
     unknown = sorted(set(config) - set(names()) - set(extra))
     if unknown:
-        raise ValueError(f"{what} has keys that are no setting of TrainSettings: "
-                         f"{', '.join(unknown)}")
+        raise ValueError(
+            f"{what} has keys that are no setting of TrainSettings: {', '.join(unknown)}"
+        )
     try:
         TrainSettings(**{name: value for name, value in config.items() if name not in extra})
     except ValueError as error:
@@ -353,8 +529,10 @@ def markdown_table():
     rows = ["| flag | default | meaning |", "| --- | --- | --- |"]
     for field in dataclasses.fields(TrainSettings):
         default = flag_default_text(field.default)
-        rows.append(f"| `--{field.name}` | {f'`{default}`' if default else ''} | "
-                    f"{_markdown_text(field.metadata['help'])} |")
+        rows.append(
+            f"| `--{field.name}` | {f'`{default}`' if default else ''} | "
+            f"{_markdown_text(field.metadata['help'])} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -371,10 +549,13 @@ def describe(indent=8):
     """
     lines = []
     for field in dataclasses.fields(TrainSettings):
-        lines += textwrap.wrap(f"{field.name} (default {field.default!r}): "
-                               f"{field.metadata['help']}", width=100,
-                               initial_indent=" " * indent, subsequent_indent=" " * (indent + 4),
-                               break_on_hyphens=False)
+        lines += textwrap.wrap(
+            f"{field.name} (default {field.default!r}): {field.metadata['help']}",
+            width=100,
+            initial_indent=" " * indent,
+            subsequent_indent=" " * (indent + 4),
+            break_on_hyphens=False,
+        )
     return "\n".join(lines) + "\n"
 
 

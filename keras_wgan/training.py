@@ -46,9 +46,18 @@ from keras_wgan.checkpointing import TrainingInterrupted
 from keras_wgan.model import WassersteinGAN
 from keras_wgan.run_directory import RunDirectoryLocked
 
-__all__ = ["MIXED_PRECISION", "RunDirectoryLocked", "TrainResult", "TrainSettings",
-           "TrainingInterrupted", "bfloat16_supported", "build_gan", "make_optimizer",
-           "resolve_mixed_precision", "train"]
+__all__ = [
+    "MIXED_PRECISION",
+    "RunDirectoryLocked",
+    "TrainResult",
+    "TrainSettings",
+    "TrainingInterrupted",
+    "bfloat16_supported",
+    "build_gan",
+    "make_optimizer",
+    "resolve_mixed_precision",
+    "train",
+]
 
 _log = logging.getLogger("keras_wgan")
 
@@ -144,12 +153,21 @@ def train(settings=None, /, *, callbacks=(), **overrides):
         resumed = _resume(gan, s, run, batches, info, model_settings)
         history = _fit(gan, s, run, info, resumed, strategy, extra_callbacks)
         export = _export(gan, s, run, info)
-    return TrainResult(gan, info, history.history, gan.generator_steps, resumed.step,
-                       run.output_dir, export, dataclasses.asdict(s))
+    return TrainResult(
+        gan,
+        info,
+        history.history,
+        gan.generator_steps,
+        resumed.step,
+        run.output_dir,
+        export,
+        dataclasses.asdict(s),
+    )
 
 
 train.__doc__ = train.__doc__.replace(
-    "\n\n    Returns:", "\n" + settings_lib.describe(indent=12) + "\n    Returns:", 1)
+    "\n\n    Returns:", "\n" + settings_lib.describe(indent=12) + "\n    Returns:", 1
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,18 +211,29 @@ def _open_data(s):
     if kind is None:  # batch_size and critic_steps were given: the recipe cannot change them
         s = _with_recipe(s, info.kind)
     if info.num_examples is not None and info.num_examples < fit_batch:
-        raise ValueError(f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
-                         f"one training step's batch_size * critic_steps = {fit_batch}")
+        raise ValueError(
+            f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
+            f"one training step's batch_size * critic_steps = {fit_batch}"
+        )
     steps_per_epoch, train_steps = _schedule(s, info, fit_batch)
-    return batches, info, dataclasses.replace(s, steps_per_epoch=steps_per_epoch,
-                                              train_steps=train_steps)
+    return (
+        batches,
+        info,
+        dataclasses.replace(s, steps_per_epoch=steps_per_epoch, train_steps=train_steps),
+    )
 
 
 def _load(s, batch_size, labels):
     """`data.load` of the run's dataset, its errors naming the setting at fault."""
     try:
-        return data.load(s.dataset, batch_size=batch_size, data_dir=s.data_dir,
-                         image_size=s.image_size, seed=s.seed, labels=labels)
+        return data.load(
+            s.dataset,
+            batch_size=batch_size,
+            data_dir=s.data_dir,
+            image_size=s.image_size,
+            seed=s.seed,
+            labels=labels,
+        )
     except (FileNotFoundError, NotADirectoryError) as error:
         # Named here: the command line tells a missing dataset from other missing paths.
         raise type(error)(f"dataset={s.dataset}: {error}") from error
@@ -214,15 +243,15 @@ def _load(s, batch_size, labels):
 
 def _with_recipe(s, kind):
     """The settings with what was left None taken from the dataset's recipe."""
-    recipe = recipes.recipe(s.dataset, kind=kind, architecture=s.architecture,
-                            penalty=s.penalty)
+    recipe = recipes.recipe(s.dataset, kind=kind, architecture=s.architecture, penalty=s.penalty)
     recipe.pop("tuned")
     if s.architecture is not None and s.architecture != recipe.get("architecture"):
         # The recipe's network sizes are for its own architecture.
         for name in ("latent_dim", *(option.name for option in architectures.setting_options())):
             recipe.pop(name, None)
-    return dataclasses.replace(s, **{name: value for name, value in recipe.items()
-                                     if getattr(s, name) is None})
+    return dataclasses.replace(
+        s, **{name: value for name, value in recipe.items() if getattr(s, name) is None}
+    )
 
 
 def _lipschitz_method(s):
@@ -234,8 +263,10 @@ def _lipschitz_method(s):
     """
     given = {option.name: getattr(s, option.name) for option in penalties.setting_options()}
     if not isinstance(s.penalty, str):
-        given = {option.name: None if given[option.name] == option.default
-                 else given[option.name] for option in penalties.setting_options()}
+        given = {
+            option.name: None if given[option.name] == option.default else given[option.name]
+            for option in penalties.setting_options()
+        }
     return penalties.from_model_options(s.penalty, **given)
 
 
@@ -245,9 +276,12 @@ def _resolved(s, run, info, method):
         # Another penalty than the recipe's: its own default (e.g. WGAN-div's k = 2), recorded.
         s = dataclasses.replace(s, penalty_weight=method.weight)
     return dataclasses.replace(
-        s, architecture=s.architecture or architectures.default_architecture(info.sample_shape),
-        model_name=s.model_name or _model_name(s.dataset), output_dir=run.output_dir,
-        mixed_precision=resolve_mixed_precision(s.mixed_precision, method))
+        s,
+        architecture=s.architecture or architectures.default_architecture(info.sample_shape),
+        model_name=s.model_name or _model_name(s.dataset),
+        output_dir=run.output_dir,
+        mixed_precision=resolve_mixed_precision(s.mixed_precision, method),
+    )
 
 
 def _fit_batch(s):
@@ -265,8 +299,11 @@ def _lock_and_check_resume(locks, s, run, info, method):
         _lock_run_directories(locks, run.output_dir, run.checkpoint_dir)
     model_settings = _model_settings(s, info, method)
     if checkpointing.complete_checkpoints(run.checkpoint_dir):
-        named = ("checkpoint_dir", s.checkpoint_dir) if s.checkpoint_dir else (
-            "output_dir", run.output_dir)
+        named = (
+            ("checkpoint_dir", s.checkpoint_dir)
+            if s.checkpoint_dir
+            else ("output_dir", run.output_dir)
+        )
         run_directory.check_settings(run.checkpoint_dir, model_settings, *named)
     return model_settings
 
@@ -276,38 +313,73 @@ def _model(s, info, strategy, method):
     with strategy.scope():
         conditional = {}
         if s.conditional:
-            conditional = dict(num_classes=info.num_classes,
-                               critic_conditioning=s.critic_conditioning,
-                               class_frequencies=info.class_frequencies)
-        network_settings = {option.name: getattr(s, option.name)
-                            for option in architectures.setting_options()}
-        gan = build_gan(info.sample_shape, architecture=s.architecture, latent_dim=s.latent_dim,
-                        spectral_norm=s.spectral_norm, critic_norm=s.critic_norm,
-                        mixed_precision=s.mixed_precision, **conditional, **network_settings,
-                        penalty=method, critic_steps=s.critic_steps, drift_weight=s.drift_weight,
-                        fresh_real_batches=s.fresh_real_batches, seed=s.seed,
-                        ema_decay=s.ema_decay, augment=s.augment)
+            conditional = dict(
+                num_classes=info.num_classes,
+                critic_conditioning=s.critic_conditioning,
+                class_frequencies=info.class_frequencies,
+            )
+        network_settings = {
+            option.name: getattr(s, option.name) for option in architectures.setting_options()
+        }
+        gan = build_gan(
+            info.sample_shape,
+            architecture=s.architecture,
+            latent_dim=s.latent_dim,
+            spectral_norm=s.spectral_norm,
+            critic_norm=s.critic_norm,
+            mixed_precision=s.mixed_precision,
+            **conditional,
+            **network_settings,
+            penalty=method,
+            critic_steps=s.critic_steps,
+            drift_weight=s.drift_weight,
+            fresh_real_batches=s.fresh_real_batches,
+            seed=s.seed,
+            ema_decay=s.ema_decay,
+            augment=s.augment,
+        )
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or method.default_optimizer_name
         gan.compile(
-            critic_optimizer=make_optimizer(optimizer, s.critic_learning_rate, s.beta_1,
-                                            s.beta_2, s.train_steps if decay else None),
-            generator_optimizer=make_optimizer(optimizer, s.generator_learning_rate, s.beta_1,
-                                               s.beta_2, s.train_steps if decay else None),
-            jit_compile=s.jit_compile)
+            critic_optimizer=make_optimizer(
+                optimizer,
+                s.critic_learning_rate,
+                s.beta_1,
+                s.beta_2,
+                s.train_steps if decay else None,
+            ),
+            generator_optimizer=make_optimizer(
+                optimizer,
+                s.generator_learning_rate,
+                s.beta_1,
+                s.beta_2,
+                s.train_steps if decay else None,
+            ),
+            jit_compile=s.jit_compile,
+        )
     return gan
 
 
 def _resume(gan, s, run, batches, info, model_settings):
     """Restores the newest checkpoint and positions the data (`checkpointing.resume`)."""
     if info.num_examples is None:  # endless data: drawn afresh after a restore
+
         def batches(step, consumed, first=batches):
-            return first if not step else data.load(s.dataset, batch_size=_fit_batch(s),
-                                                    seed=s.seed + step)[0]
-    resumed = checkpointing.resume(gan, run.checkpoint_dir, batches, train_steps=s.train_steps,
-                                   steps_per_epoch=s.steps_per_epoch,
-                                   checkpoint_every_steps=s.checkpoint_every_steps,
-                                   keep_checkpoints=s.keep_checkpoints)
+            return (
+                first
+                if not step
+                else data.load(s.dataset, batch_size=_fit_batch(s), seed=s.seed + step)[0]
+            )
+
+    resumed = checkpointing.resume(
+        gan,
+        run.checkpoint_dir,
+        batches,
+        train_steps=s.train_steps,
+        steps_per_epoch=s.steps_per_epoch,
+        checkpoint_every_steps=s.checkpoint_every_steps,
+        keep_checkpoints=s.keep_checkpoints,
+    )
     if resumed.step and s.lr_decay != "linear":
         # A checkpoint restores the learning-rate variables too: use this run's rates.
         gan.critic_optimizer.learning_rate = s.critic_learning_rate
@@ -324,12 +396,15 @@ def _checked_callbacks(extra):
     try:
         extra = list(extra or [])
     except TypeError:
-        raise ValueError(f"callbacks must be a list of keras.callbacks.Callback, received "
-                         f"{extra!r}") from None
+        raise ValueError(
+            f"callbacks must be a list of keras.callbacks.Callback, received {extra!r}"
+        ) from None
     for item in extra:
         if not isinstance(item, keras.callbacks.Callback):
-            raise ValueError(f"callbacks must be a list of keras.callbacks.Callback, received "
-                             f"an item {item!r} of type {type(item).__name__}")
+            raise ValueError(
+                f"callbacks must be a list of keras.callbacks.Callback, received "
+                f"an item {item!r} of type {type(item).__name__}"
+            )
     return extra
 
 
@@ -345,23 +420,32 @@ def _fit(gan, s, run, info, resumed, strategy, extra_callbacks=()):
     fit_kwargs = resumed.fit_kwargs()
     if s.original_schedule:
         schedule = callbacks.OriginalCriticSchedule()
-        fit_steps = schedule.fit_steps(resumed.plan.completed_steps, s.train_steps,
-                                       s.critic_steps)
-        fit_kwargs["epochs"] = resumed.plan.initial_epoch + math.ceil(fit_steps /
-                                                                      s.steps_per_epoch)
+        fit_steps = schedule.fit_steps(resumed.plan.completed_steps, s.train_steps, s.critic_steps)
+        fit_kwargs["epochs"] = resumed.plan.initial_epoch + math.ceil(fit_steps / s.steps_per_epoch)
         fit_callbacks.append(schedule)
     fit_callbacks += extra_callbacks
-    _log.info("training on %s: generator steps %d to %d, epochs %d to %d of %d steps, batch "
-              "%d x %d critic steps, %s", info.name, resumed.plan.completed_steps, s.train_steps,
-              fit_kwargs["initial_epoch"], fit_kwargs["epochs"], s.steps_per_epoch, s.batch_size,
-              s.critic_steps, s.mixed_precision)
+    _log.info(
+        "training on %s: generator steps %d to %d, epochs %d to %d of %d steps, batch "
+        "%d x %d critic steps, %s",
+        info.name,
+        resumed.plan.completed_steps,
+        s.train_steps,
+        fit_kwargs["initial_epoch"],
+        fit_kwargs["epochs"],
+        s.steps_per_epoch,
+        s.batch_size,
+        s.critic_steps,
+        s.mixed_precision,
+    )
     with stop:
-        history = gan.fit(resumed.dataset, callbacks=fit_callbacks, verbose=s.verbose,
-                          shuffle=False, **fit_kwargs)
+        history = gan.fit(
+            resumed.dataset, callbacks=fit_callbacks, verbose=s.verbose, shuffle=False, **fit_kwargs
+        )
     resumed.check_finite()
     if stop.received is not None:
-        raise TrainingInterrupted(stop.received, gan.generator_steps, run.checkpoint_dir,
-                                  resumed.saver.last_saved_step)
+        raise TrainingInterrupted(
+            stop.received, gan.generator_steps, run.checkpoint_dir, resumed.saver.last_saved_step
+        )
     return history
 
 
@@ -369,23 +453,35 @@ def _chief_callbacks(s, run, info):
     """What only the chief writes: sample pictures, measurements, TensorBoard logs, model.keras."""
     real = info.sampler(2000, 1) if info.sampler is not None else None
     chief_callbacks = [
-        callbacks.SamplePictures(os.path.join(run.output_dir, "samples"),
-                                 num_samples=64 if info.kind == "images" else 1000,
-                                 real=real, value_range=info.value_range,
-                                 every_epochs=s.sample_every_epochs, seed=s.seed,
-                                 class_names=info.class_names if s.conditional else None)]
+        callbacks.SamplePictures(
+            os.path.join(run.output_dir, "samples"),
+            num_samples=64 if info.kind == "images" else 1000,
+            real=real,
+            value_range=info.value_range,
+            every_epochs=s.sample_every_epochs,
+            seed=s.seed,
+            class_names=info.class_names if s.conditional else None,
+        )
+    ]
     # Monitoring: before the sample pictures and the TensorBoard callback, which caption
     # and log what it adds to `logs`.
     if s.monitor_every_epochs:
         # Imported when used: the evaluation package loads its feature networks' code.
         from keras_wgan.evaluation import monitor
 
-        chief_callbacks.insert(0, monitor.Monitor(
-            info, every_epochs=s.monitor_every_epochs, seed=s.seed,
-            log_dir=os.path.join(run.output_dir, "logs", "monitor")))
+        chief_callbacks.insert(
+            0,
+            monitor.Monitor(
+                info,
+                every_epochs=s.monitor_every_epochs,
+                seed=s.seed,
+                log_dir=os.path.join(run.output_dir, "logs", "monitor"),
+            ),
+        )
     return chief_callbacks + [
         keras.callbacks.TensorBoard(os.path.join(run.output_dir, "logs")),
-        callbacks.KerasModelSaver(os.path.join(run.output_dir, "model.keras"))]
+        callbacks.KerasModelSaver(os.path.join(run.output_dir, "model.keras")),
+    ]
 
 
 def _export(gan, s, run, info):
@@ -395,13 +491,20 @@ def _export(gan, s, run, info):
     # Imported when used: a run without export_dir needs none of the export's dependencies.
     from keras_wgan import export as export_lib
 
-    metadata = {"dataset": s.dataset, "architecture": s.architecture,
-                "value_range": info.value_range}
+    metadata = {
+        "dataset": s.dataset,
+        "architecture": s.architecture,
+        "value_range": info.value_range,
+    }
     if s.conditional and info.class_names:
         metadata["class_names"] = list(info.class_names)
-    return export_lib.export_generator(gan, s.export_dir, model_name=s.model_name,
-                                       tflite_quantization=s.tflite_quantization,
-                                       metadata=metadata)
+    return export_lib.export_generator(
+        gan,
+        s.export_dir,
+        model_name=s.model_name,
+        tflite_quantization=s.tflite_quantization,
+        metadata=metadata,
+    )
 
 
 def _lock_run_directories(run, output_dir, checkpoint_dir):
@@ -435,25 +538,32 @@ def _model_settings(s, info, method):
     """
     entry = architectures.declared()[s.architecture]
     parameters = inspect.signature(architectures.ARCHITECTURES[s.architecture]).parameters
-    own = {option.name: parameters[keyword].default
-           for keyword, option in entry["options"].items()}
-    sizes = {option.name: own.get(option.name) if getattr(s, option.name) is None
-             else getattr(s, option.name) for option in architectures.setting_options()}
+    own = {option.name: parameters[keyword].default for keyword, option in entry["options"].items()}
+    sizes = {
+        option.name: own.get(option.name)
+        if getattr(s, option.name) is None
+        else getattr(s, option.name)
+        for option in architectures.setting_options()
+    }
     dataset = os.fspath(s.dataset)
     if dataset not in data.TOY_DATASETS and os.path.exists(dataset):
         dataset = os.path.abspath(dataset)
     return {
-        "dataset": dataset, "sample_shape": list(info.sample_shape),
+        "dataset": dataset,
+        "sample_shape": list(info.sample_shape),
         "architecture": s.architecture,
         "latent_dim": s.latent_dim if s.latent_dim is not None else entry["latent_dim"],
-        **sizes, "spectral_norm": bool(s.spectral_norm), "critic_norm": s.critic_norm,
+        **sizes,
+        "spectral_norm": bool(s.spectral_norm),
+        "critic_norm": s.critic_norm,
         "penalty": s.penalty,
         **{option.name: getattr(s, option.name) for option in penalties.setting_options()},
         "drift_weight": s.drift_weight,
         "optimizer": s.optimizer or method.default_optimizer_name,
         "lr_decay": s.lr_decay or "none",
         # The average is a set of variables of its own in the checkpoint.
-        "ema_decay": s.ema_decay, "augment": s.augment,
+        "ema_decay": s.ema_decay,
+        "augment": s.augment,
         "conditional": bool(s.conditional),
         "critic_conditioning": s.critic_conditioning if s.conditional else None,
         "num_classes": info.num_classes if s.conditional else None,
@@ -463,14 +573,18 @@ def _model_settings(s, info, method):
 def _schedule(s, info, fit_batch):
     """(steps_per_epoch, train_steps) from the settings and the data."""
     if s.epochs is not None:
-        per_epoch = s.steps_per_epoch or (info.num_examples // fit_batch
-                                          if info.num_examples else None)
+        per_epoch = s.steps_per_epoch or (
+            info.num_examples // fit_batch if info.num_examples else None
+        )
         if per_epoch is None:
-            raise ValueError(f"epochs={s.epochs} needs steps_per_epoch for the endless "
-                             f"dataset {info.name!r}; or give train_steps")
+            raise ValueError(
+                f"epochs={s.epochs} needs steps_per_epoch for the endless "
+                f"dataset {info.name!r}; or give train_steps"
+            )
         return per_epoch, s.epochs * per_epoch
-    per_epoch = s.steps_per_epoch or (info.num_examples // fit_batch if info.num_examples
-                                      else max(1, s.train_steps // 10))
+    per_epoch = s.steps_per_epoch or (
+        info.num_examples // fit_batch if info.num_examples else max(1, s.train_steps // 10)
+    )
     return min(per_epoch, s.train_steps), s.train_steps
 
 

@@ -23,8 +23,19 @@ learning_rate must be a finite number > 0, received 0.0
 import math
 import numbers
 
-__all__ = ["alternatives", "beta", "choice", "error", "fraction", "integer", "non_negative",
-           "number", "optional", "positive", "positive_integer"]
+__all__ = [
+    "alternatives",
+    "beta",
+    "choice",
+    "error",
+    "fraction",
+    "integer",
+    "non_negative",
+    "number",
+    "optional",
+    "positive",
+    "positive_integer",
+]
 
 
 def error(name, value, expected, hint=None):
@@ -58,8 +69,11 @@ def integer(name, value, minimum=None, *, optional=False, hint=None):
     """
     if optional and value is None:
         return value
-    if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-            or (minimum is not None and value < minimum)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or (minimum is not None and value < minimum)
+    ):
         expected = "an integer" + ("" if minimum is None else f" >= {minimum}")
         raise error(name, value, ("None or " if optional else "") + expected, hint)
     return value
@@ -137,8 +151,10 @@ def positive(name, value):
 
 def optional(check):
     """`check`, for a setting whose None means "the recipe's" (or "off"): None passes."""
+
     def optional_check(name, value):
         return value if value is None else check(name, value)
+
     return optional_check
 
 

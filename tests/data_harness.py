@@ -39,7 +39,8 @@ def one_line_error(error_type, call, *args, **kwargs):
 def indexed_images(n, size=4):
     """uint8 images [n, size, size] whose every pixel is 10 * the image's index."""
     return np.repeat(np.arange(n, dtype=np.uint8)[:, None, None] * 10, size * size).reshape(
-        n, size, size)
+        n, size, size
+    )
 
 
 def image_index(batch):
@@ -47,11 +48,16 @@ def image_index(batch):
     return np.round((batch[:, 0, 0, 0] + 1.0) * 127.5 / 10).astype(int)
 
 
-
 def _batches(dataset, batch_size, labels, options, count=2):
     batches, info = data.load(dataset, batch_size=batch_size, seed=0, labels=labels, **options)
-    return [tuple(np.asarray(part) for part in batch) if labels else np.asarray(batch)
-            for batch in batches.take(count).as_numpy_iterator()], batches, info
+    return (
+        [
+            tuple(np.asarray(part) for part in batch) if labels else np.asarray(batch)
+            for batch in batches.take(count).as_numpy_iterator()
+        ],
+        batches,
+        info,
+    )
 
 
 def check_source(dataset, source, *, labels=False, batch_size=4, **options):
@@ -93,8 +99,9 @@ def check_source(dataset, source, *, labels=False, batch_size=4, **options):
 
     # The same seed gives the same batches.
     for one, other in zip(first, second, strict=True):
-        for part, again in zip(one if labels else (one,), other if labels else (other,),
-                               strict=True):
+        for part, again in zip(
+            one if labels else (one,), other if labels else (other,), strict=True
+        ):
             np.testing.assert_array_equal(part, again)
 
     # Evaluation's view: the first examples in source order, as training scales them.

@@ -31,8 +31,17 @@ def _registered_name(cls):
 
 def _declaration(options):
     """Options as comparable data: their checks are functions, made anew by each reading."""
-    return {keyword: (option.name, option.default, option.help, option.choices, option.type,
-                      option.check is None) for keyword, option in options.items()}
+    return {
+        keyword: (
+            option.name,
+            option.default,
+            option.help,
+            option.choices,
+            option.type,
+            option.check is None,
+        )
+        for keyword, option in options.items()
+    }
 
 
 def _other_value(option):
@@ -47,9 +56,15 @@ def _other_value(option):
 # ------------------------------------------------------------ Lipschitz methods
 def dropout_critic(num_classes=None, critic_conditioning="projection"):
     """A small mlp critic with dropout (every method, CT-GAN's included, takes it)."""
-    return architectures.build("mlp", (2,), units=8, depth=2, dropout=0.5,
-                               num_classes=num_classes,
-                               critic_conditioning=critic_conditioning)[1]
+    return architectures.build(
+        "mlp",
+        (2,),
+        units=8,
+        depth=2,
+        dropout=0.5,
+        num_classes=num_classes,
+        critic_conditioning=critic_conditioning,
+    )[1]
 
 
 def run_lipschitz_method_test(name):
@@ -59,7 +74,8 @@ def run_lipschitz_method_test(name):
     # The declarations read without TensorFlow are the class's.
     assert (cls.__name__, cls.__module__, cls.name) == (entry["class"], entry["module"], name)
     assert _declaration({"weight": entry["options"]["weight"], **cls.options}) == _declaration(
-        entry["options"])
+        entry["options"]
+    )
     assert cls.recipe == entry["recipe"]
     assert _registered_name(cls) == f"keras_wgan>{cls.__name__}"
     # The constructor takes each declared option, with the declared default.
@@ -85,7 +101,8 @@ def run_lipschitz_method_test(name):
     labels = np.arange(BATCH) % NUM_CLASSES
     critics = [dropout_critic()] + [
         penalties.bind_labels(dropout_critic(NUM_CLASSES, conditioning), labels)
-        for conditioning in ("projection", "auxiliary")]
+        for conditioning in ("projection", "auxiliary")
+    ]
     for critic in critics:
         network = getattr(critic, "critic", critic)
         method.check_critic(network)
@@ -97,10 +114,15 @@ def run_lipschitz_method_test(name):
         if method.second_order:  # it differentiates the input gradient: the weights get one
             assert any(g is not None for g in gradients), name
     # One training step of a model with the method, and its constraint.
-    gan = WassersteinGAN(*architectures.build("mlp", (2,), units=8, depth=1, dropout=0.5),
-                         critic_steps=1, penalty=method, seed=0)
-    gan.compile(critic_optimizer=method.default_optimizer(),
-                generator_optimizer=method.default_optimizer())
+    gan = WassersteinGAN(
+        *architectures.build("mlp", (2,), units=8, depth=1, dropout=0.5),
+        critic_steps=1,
+        penalty=method,
+        seed=0,
+    )
+    gan.compile(
+        critic_optimizer=method.default_optimizer(), generator_optimizer=method.default_optimizer()
+    )
     history = gan.fit(np.concatenate([real, real]), batch_size=BATCH, epochs=1, verbose=0)
     assert all(np.isfinite(values[-1]) for values in history.history.values()), name
     method.constrain(gan.critic)
@@ -120,8 +142,11 @@ def _sample_shape(name):
 
 def _small(name):
     """Small values of the architecture's size options, for fast networks."""
-    return {keyword: 4 for keyword, option in architectures.declared()[name]["options"].items()
-            if option.type is int}
+    return {
+        keyword: 4
+        for keyword, option in architectures.declared()[name]["options"].items()
+        if option.type is int
+    }
 
 
 def run_architecture_test(name, tmp_path):
@@ -157,8 +182,9 @@ def run_architecture_test(name, tmp_path):
         model.save(path)
         loaded = keras.saving.load_model(path)
         inputs = noise if model is generator else samples
-        np.testing.assert_allclose(loaded(inputs, training=False), model(inputs, training=False),
-                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            loaded(inputs, training=False), model(inputs, training=False), rtol=1e-5, atol=1e-5
+        )
     # The critic variants every architecture takes.
     for variant in ({"spectral_norm": True}, {"critic_norm": "layer"}):
         _, critic = architectures.build(name, shape, **small, **variant)
@@ -167,8 +193,9 @@ def run_architecture_test(name, tmp_path):
     labels = tf.constant(np.arange(BATCH, dtype="int32") % NUM_CLASSES)
     noise = tf.constant(noise)
     for conditioning in ("projection", "auxiliary"):
-        generator, critic = architectures.build(name, shape, **small, num_classes=NUM_CLASSES,
-                                                critic_conditioning=conditioning)
+        generator, critic = architectures.build(
+            name, shape, **small, num_classes=NUM_CLASSES, critic_conditioning=conditioning
+        )
         samples = generator([noise, labels], training=False)
         assert tuple(samples.shape) == (BATCH, *shape)
         outputs = critic([samples, labels], training=False)

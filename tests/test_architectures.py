@@ -147,8 +147,11 @@ def test_no_batch_norm_in_any_critic(name, options):
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_layer_norm_option(name):
     def norms(model):
-        return [l for l in _all_layers(model)
-                if isinstance(l, (SampleLayerNormalization, keras.layers.LayerNormalization))]
+        return [
+            l
+            for l in _all_layers(model)
+            if isinstance(l, (SampleLayerNormalization, keras.layers.LayerNormalization))
+        ]
 
     assert not norms(_build(name)[1])
     critic = _build(name, critic_norm="layer")[1]
@@ -165,8 +168,9 @@ def test_layer_norm_option(name):
     before, after = (keras.ops.convert_to_numpy(t) for t in probe(_samples(ONE_SHAPE[name])))
     axes = tuple(range(1, before.ndim))
     gamma, beta = first.get_weights()
-    expected = ((before - before.mean(axis=axes, keepdims=True))
-                / np.sqrt(before.var(axis=axes, keepdims=True) + 1e-5) * gamma + beta)
+    expected = (before - before.mean(axis=axes, keepdims=True)) / np.sqrt(
+        before.var(axis=axes, keepdims=True) + 1e-5
+    ) * gamma + beta
     np.testing.assert_allclose(after, expected, rtol=1e-3, atol=1e-4)
 
 
@@ -240,18 +244,20 @@ def test_unknown_name_is_rejected():
     )
 
 
-@pytest.mark.parametrize("size, widths", [
-    (28, [32, 16]),  # 7x7x4f -> 14x14x2f -> 28x28xC
-    (32, [32, 16, 8]),  # gan_cifar.py: 4x4x4f -> 8x8x2f -> 16x16xf -> 32x32xC
-    (64, [64, 32, 16, 8]),  # gan_64x64.py's DCGANGenerator: 4x4x8f -> ... -> 32x32xf
-])
+@pytest.mark.parametrize(
+    "size, widths",
+    [
+        (28, [32, 16]),  # 7x7x4f -> 14x14x2f -> 28x28xC
+        (32, [32, 16, 8]),  # gan_cifar.py: 4x4x4f -> 8x8x2f -> 16x16xf -> 32x32xC
+        (64, [64, 32, 16, 8]),  # gan_64x64.py's DCGANGenerator: 4x4x8f -> ... -> 32x32xf
+    ],
+)
 def test_dcgan_generator_widths_follow_the_reference(size, widths):
     generator, critic = build("dcgan", (size, size, 3), filters=8)
     dense = next(l for l in generator.layers if isinstance(l, keras.layers.Dense))
     start = 7 if size == 28 else 4
     assert dense.units == start * start * widths[0]
-    deconvs = [l.filters for l in generator.layers
-               if isinstance(l, keras.layers.Conv2DTranspose)]
+    deconvs = [l.filters for l in generator.layers if isinstance(l, keras.layers.Conv2DTranspose)]
     assert deconvs == widths[1:] + [3]
     convs = [l.filters for l in _all_layers(critic) if isinstance(l, keras.layers.Conv2D)]
     assert convs == [8, 16, 32] + ([64] if size == 64 else [])
@@ -261,8 +267,7 @@ def test_dcgan_message_names_the_shape():
     with pytest.raises(ValueError) as error:
         build("dcgan", (30, 30, 1))
     assert str(error.value) == (
-        "architecture 'dcgan' cannot take sample_shape (30, 30, 1): "
-        "expected (28|32|64, same, 1|3)"
+        "architecture 'dcgan' cannot take sample_shape (30, 30, 1): expected (28|32|64, same, 1|3)"
     )
 
 
@@ -308,7 +313,9 @@ def test_bad_critic_norm_is_rejected(name):
 )
 def test_bad_sizes_are_rejected(name, options, argument):
     value = next(iter(options.values()))
-    with pytest.raises(ValueError, match=rf"^{argument} must be an integer >= 1, received {value!r}$"):
+    with pytest.raises(
+        ValueError, match=rf"^{argument} must be an integer >= 1, received {value!r}$"
+    ):
         build(name, ONE_SHAPE[name], **options)
 
 
@@ -342,8 +349,10 @@ def _conditional_inputs(generator, labels, seed=1):
 def test_conditional_shapes(name, conditioning):
     shape = ONE_SHAPE[name]
     generator, critic = _build(name, num_classes=3, critic_conditioning=conditioning)
-    assert [tuple(i.shape) for i in generator.inputs] == [(None, generator.inputs[0].shape[-1]),
-                                                          (None,)]
+    assert [tuple(i.shape) for i in generator.inputs] == [
+        (None, generator.inputs[0].shape[-1]),
+        (None,),
+    ]
     assert [i.name for i in generator.inputs] == ["noise", "label"]
     assert [i.name for i in critic.inputs] == ["sample", "label"]
     assert keras.backend.standardize_dtype(critic.inputs[1].dtype) == "int32"
@@ -360,28 +369,39 @@ def test_conditional_shapes(name, conditioning):
     assert not any(isinstance(l, keras.layers.BatchNormalization) for l in _all_layers(critic))
 
 
-@pytest.mark.parametrize("name,options", [
-    ("mlp", {"units": 4, "depth": 2, "spectral_norm": True, "critic_norm": "layer"}),
-    ("dcgan", {"filters": 2, "latent_dim": 8}),
-    ("resnet", {"channels": 2, "latent_dim": 8, "spectral_norm": True}),
-])
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("mlp", {"units": 4, "depth": 2, "spectral_norm": True, "critic_norm": "layer"}),
+        ("dcgan", {"filters": 2, "latent_dim": 8}),
+        ("resnet", {"channels": 2, "latent_dim": 8, "spectral_norm": True}),
+    ],
+)
 def test_num_classes_none_builds_todays_networks_and_old_files_load(name, options):
     shape = {"mlp": (2,), "dcgan": (28, 28, 1), "resnet": (32, 32, 1)}[name]
     built = build(name, shape, num_classes=None, **options)
-    for model, old_path in zip(built, (f"unconditional_{name}_generator.keras",
-                                       f"unconditional_{name}_critic.keras")):
+    for model, old_path in zip(
+        built, (f"unconditional_{name}_generator.keras", f"unconditional_{name}_critic.keras")
+    ):
         old = keras.models.load_model(DATA / old_path)
         # Layer for layer the same network...
         assert [type(l).__name__ for l in _all_layers(model)] == [
-            type(l).__name__ for l in _all_layers(old)]
+            type(l).__name__ for l in _all_layers(old)
+        ]
         assert [tuple(w.shape) for w in model.weights] == [tuple(w.shape) for w in old.weights]
         # ... computing the same function with the old file's weights.
         model.set_weights(old.get_weights())
-        x = (np.ones((2, model.input.shape[-1]), "float32") if model.name == "generator"
-             else _samples(shape, batch=2))
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x, training=False)),
-                                   keras.ops.convert_to_numpy(old(x, training=False)),
-                                   rtol=1e-6, atol=1e-6)
+        x = (
+            np.ones((2, model.input.shape[-1]), "float32")
+            if model.name == "generator"
+            else _samples(shape, batch=2)
+        )
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(model(x, training=False)),
+            keras.ops.convert_to_numpy(old(x, training=False)),
+            rtol=1e-6,
+            atol=1e-6,
+        )
 
 
 def test_projection_term_by_hand():
@@ -403,36 +423,43 @@ def test_projection_term_by_hand():
     np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
     # The same sample scores differently under another label, by <E[1] - E[0], phi>.
     swapped = keras.ops.convert_to_numpy(critic([_tensor(x), _tensor(1 - labels)]))
-    np.testing.assert_allclose(swapped - scores, ((table[1 - labels] - table[labels]) * phi)
-                               .sum(axis=1, keepdims=True), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        swapped - scores,
+        ((table[1 - labels] - table[labels]) * phi).sum(axis=1, keepdims=True),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 def test_auxiliary_logits_are_a_dense_layer_on_the_same_features():
-    _, critic = build("mlp", (2,), units=3, depth=1, num_classes=4,
-                      critic_conditioning="auxiliary")
+    _, critic = build("mlp", (2,), units=3, depth=1, num_classes=4, critic_conditioning="auxiliary")
     logits_layer = critic.get_layer("class_logits")
     x = _samples((2,), batch=3)
     scores, logits = critic([_tensor(x), _tensor(np.array([0, 1, 2], "int32"))])
     phi = keras.ops.convert_to_numpy(keras.Model(critic.inputs[0], logits_layer.input)(x))
     kernel, bias = logits_layer.get_weights()
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(logits), phi @ kernel + bias,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(logits), phi @ kernel + bias, rtol=1e-5, atol=1e-6
+    )
     # The label does not change the auxiliary critic's outputs.
     other = critic([_tensor(x), _tensor(np.array([3, 3, 3], "int32"))])
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(other[0]),
-                                  keras.ops.convert_to_numpy(scores))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(other[0]), keras.ops.convert_to_numpy(scores)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_generator_output_depends_on_the_label(name):
     keras.utils.set_random_seed(0)
     generator, _ = _build(name, num_classes=3)
-    conditional_norms = [l for l in _all_layers(generator)
-                         if isinstance(l, ConditionalBatchNormalization)]
+    conditional_norms = [
+        l for l in _all_layers(generator) if isinstance(l, ConditionalBatchNormalization)
+    ]
     if name in ("dcgan", "resnet"):
         # Conditioned by batch norm only: every batch norm is conditional...
         assert conditional_norms and not any(
-            isinstance(l, keras.layers.BatchNormalization) for l in generator.layers)
+            isinstance(l, keras.layers.BatchNormalization) for l in generator.layers
+        )
         # ... and starts as plain batch norm (gamma 1, beta 0); set it as training would.
         rng = np.random.default_rng(0)
         for layer in conditional_norms:
@@ -445,9 +472,11 @@ def test_generator_output_depends_on_the_label(name):
     noise, _ = _conditional_inputs(generator, [0, 0, 0])
     same_noise = _tensor(np.repeat(keras.ops.convert_to_numpy(noise)[:1], 3, axis=0))
     fake = keras.ops.convert_to_numpy(
-        generator([same_noise, _tensor(np.array([0, 1, 2], "int32"))], training=False))
+        generator([same_noise, _tensor(np.array([0, 1, 2], "int32"))], training=False)
+    )
     again = keras.ops.convert_to_numpy(
-        generator([same_noise, _tensor(np.array([0, 0, 2], "int32"))], training=False))
+        generator([same_noise, _tensor(np.array([0, 0, 2], "int32"))], training=False)
+    )
     for a, b in ((0, 1), (0, 2), (1, 2)):
         assert np.abs(fake[a] - fake[b]).max() > 1e-4
     np.testing.assert_allclose(again[[0, 2]], fake[[0, 2]], rtol=1e-5, atol=1e-6)
@@ -461,8 +490,11 @@ def test_a_label_outside_the_classes_is_an_error_on_cpu():
     noise, _ = _conditional_inputs(generator, [0])
     with pytest.raises(tf.errors.InvalidArgumentError, match="not in"):
         generator([noise, _tensor(np.array([3], "int32"))])
-    with pytest.raises(ValueError, match=r"labels holds 1 label >= 3 \(e.g. 3\); expected "
-                                         r"integer class labels in \[0, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels holds 1 label >= 3 \(e.g. 3\); expected "
+        r"integer class labels in \[0, 3\)",
+    ):
         check_labels([0, 3], num_classes=3)
 
 
@@ -471,8 +503,9 @@ def test_a_label_outside_the_classes_is_an_error_on_cpu():
 def test_spectral_norm_covers_the_class_layers(name, conditioning):
     keras.utils.set_random_seed(0)
     _, critic = _build(name, spectral_norm=True, num_classes=3, critic_conditioning=conditioning)
-    wrapped = {w.layer.name: w for w in critic.layers
-               if isinstance(w, keras.layers.SpectralNormalization)}
+    wrapped = {
+        w.layer.name: w for w in critic.layers if isinstance(w, keras.layers.SpectralNormalization)
+    }
     class_layer = "class_embedding" if conditioning == "projection" else "class_logits"
     assert class_layer in wrapped
     assert not [l for l in critic.layers if isinstance(l, CONV_AND_DENSE)]  # all wrapped
@@ -485,23 +518,29 @@ def test_spectral_norm_covers_the_class_layers(name, conditioning):
 
 
 @pytest.mark.parametrize("conditioning", CONDITIONINGS)
-def test_conditional_critics_keep_float32_outputs_under_mixed_bfloat16(mixed_bfloat16,
-                                                                       conditioning):
+def test_conditional_critics_keep_float32_outputs_under_mixed_bfloat16(
+    mixed_bfloat16, conditioning
+):
     for name in ("mlp", "dcgan"):
-        _, critic = _build(name, num_classes=3, critic_conditioning=conditioning,
-                           spectral_norm=True)
-        output = critic([_tensor(_samples(ONE_SHAPE[name], batch=2)),
-                         _tensor(np.array([0, 1], "int32"))], training=True)
+        _, critic = _build(
+            name, num_classes=3, critic_conditioning=conditioning, spectral_norm=True
+        )
+        output = critic(
+            [_tensor(_samples(ONE_SHAPE[name], batch=2)), _tensor(np.array([0, 1], "int32"))],
+            training=True,
+        )
         for tensor in output if isinstance(output, list) else [output]:
             assert keras.backend.standardize_dtype(tensor.dtype) == "float32"
 
 
-@pytest.mark.parametrize("name,conditioning", [("resnet", "projection"), ("dcgan", "auxiliary"),
-                                               ("mlp", "projection")])
+@pytest.mark.parametrize(
+    "name,conditioning", [("resnet", "projection"), ("dcgan", "auxiliary"), ("mlp", "projection")]
+)
 def test_conditional_keras_file_round_trip(tmp_path, name, conditioning):
     keras.utils.set_random_seed(0)
-    generator, critic = _build(name, num_classes=3, critic_conditioning=conditioning,
-                               spectral_norm=True)
+    generator, critic = _build(
+        name, num_classes=3, critic_conditioning=conditioning, spectral_norm=True
+    )
     noise, labels = _conditional_inputs(generator, [2, 0, 1])
     fake = generator([noise, labels], training=True)  # move the batch-norm statistics
     critic([fake, labels], training=True)  # and the power iteration
@@ -510,17 +549,26 @@ def test_conditional_keras_file_round_trip(tmp_path, name, conditioning):
         loaded = keras.models.load_model(tmp_path / f"{model.name}.keras")
         expected, got = model(inputs, training=False), loaded(inputs, training=False)
         for e, g in zip(keras.tree.flatten(expected), keras.tree.flatten(got)):
-            np.testing.assert_array_equal(keras.ops.convert_to_numpy(g),
-                                          keras.ops.convert_to_numpy(e))
+            np.testing.assert_array_equal(
+                keras.ops.convert_to_numpy(g), keras.ops.convert_to_numpy(e)
+            )
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"num_classes": 0}, r"num_classes must be None \(unconditional\) or a positive integer, "
-                         "got 0"),
-    ({"num_classes": 2.0}, "num_classes must be None .*got 2.0"),
-    ({"num_classes": 3, "critic_conditioning": "concat"},
-     "critic_conditioning must be 'projection' or 'auxiliary', got 'concat'"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            {"num_classes": 0},
+            r"num_classes must be None \(unconditional\) or a positive integer, "
+            "got 0",
+        ),
+        ({"num_classes": 2.0}, "num_classes must be None .*got 2.0"),
+        (
+            {"num_classes": 3, "critic_conditioning": "concat"},
+            "critic_conditioning must be 'projection' or 'auxiliary', got 'concat'",
+        ),
+    ],
+)
 def test_bad_conditioning_options_are_rejected(options, message):
     with pytest.raises(ValueError, match=message):
         _build("mlp", **options)

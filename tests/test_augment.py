@@ -65,10 +65,7 @@ def test_translate_by_hand():
     x = tf.reshape(tf.range(1, 17, dtype=tf.float32), [1, 4, 4, 1])
     # Down by 1, left by 2: row 0 and the last two columns are filled with 0.
     y = augment.translate(x, tf.constant([1]), tf.constant([-2]))[0, ..., 0].numpy()
-    expected = np.array([[0, 0, 0, 0],
-                         [3, 4, 0, 0],
-                         [7, 8, 0, 0],
-                         [11, 12, 0, 0]], np.float32)
+    expected = np.array([[0, 0, 0, 0], [3, 4, 0, 0], [7, 8, 0, 0], [11, 12, 0, 0]], np.float32)
     np.testing.assert_array_equal(y, expected)
     np.testing.assert_array_equal(augment.translate(x, tf.constant([0]), tf.constant([0])), x)
 
@@ -78,9 +75,15 @@ def test_random_translation_shifts_whole_images_by_at_most_an_eighth():
     y = augment.random_translation(x, SEED).numpy()
     shifts = set()
     for image_in, image_out in zip(x.numpy(), y):
-        matches = [(r, c) for r in range(-2, 3) for c in range(-2, 3)
-                   if np.array_equal(image_out, augment.translate(
-                       image_in[None], tf.constant([r]), tf.constant([c]))[0].numpy())]
+        matches = [
+            (r, c)
+            for r in range(-2, 3)
+            for c in range(-2, 3)
+            if np.array_equal(
+                image_out,
+                augment.translate(image_in[None], tf.constant([r]), tf.constant([c]))[0].numpy(),
+            )
+        ]
         assert len(matches) == 1  # one shift of at most 16 // 8 = 2 pixels
         shifts.add(matches[0])
     assert len(shifts) > 1  # per-sample draws
@@ -105,8 +108,9 @@ def test_cutout_zeroes_a_clipped_square_of_half_the_size():
     assert full > 0
     # The expected fraction cut over the centre distribution of the official code.
     centres = np.arange(height + (1 - side % 2))
-    lengths = [len(set(range(c - side // 2, c - side // 2 + side)) & set(range(height)))
-               for c in centres]
+    lengths = [
+        len(set(range(c - side // 2, c - side // 2 + side)) & set(range(height))) for c in centres
+    ]
     expected = np.mean(lengths) ** 2 / (height * width)
     assert abs((y == 0).mean() - expected) < 0.03
 
@@ -114,10 +118,7 @@ def test_cutout_zeroes_a_clipped_square_of_half_the_size():
 def test_cutout_by_hand():
     x = tf.ones([1, 4, 4, 1])
     y = augment.cutout(x, tf.constant([1]), tf.constant([3]), (2, 2))[0, ..., 0].numpy()
-    expected = np.array([[1, 1, 0, 0],
-                         [1, 1, 0, 0],
-                         [1, 1, 1, 1],
-                         [1, 1, 1, 1]], np.float32)
+    expected = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]], np.float32)
     np.testing.assert_array_equal(y, expected)
 
 
@@ -129,15 +130,21 @@ def test_color_matches_the_official_formulas():
     np.testing.assert_allclose(offsets, offsets[:, :1].repeat(offsets.shape[1], 1), atol=1e-6)
     assert np.all(np.abs(offsets) <= 0.5)
     # Contrast keeps each image's mean; saturation keeps each pixel's channel mean.
-    np.testing.assert_allclose(tf.reduce_mean(augment.random_contrast(x, SEED), [1, 2, 3]),
-                               tf.reduce_mean(x, [1, 2, 3]), atol=1e-5)
-    np.testing.assert_allclose(tf.reduce_mean(augment.random_saturation(x, SEED), 3),
-                               tf.reduce_mean(x, 3), atol=1e-5)
+    np.testing.assert_allclose(
+        tf.reduce_mean(augment.random_contrast(x, SEED), [1, 2, 3]),
+        tf.reduce_mean(x, [1, 2, 3]),
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        tf.reduce_mean(augment.random_saturation(x, SEED), 3), tf.reduce_mean(x, 3), atol=1e-5
+    )
 
 
 def test_works_inside_a_tf_function_with_an_unknown_batch():
-    fn = tf.function(lambda x, seed: augment.diff_augment(x, "translation,cutout", seed),
-                     input_signature=[tf.TensorSpec([None, 8, 8, 1]), tf.TensorSpec([2], tf.int32)])
+    fn = tf.function(
+        lambda x, seed: augment.diff_augment(x, "translation,cutout", seed),
+        input_signature=[tf.TensorSpec([None, 8, 8, 1]), tf.TensorSpec([2], tf.int32)],
+    )
     x = images(batch=3, height=8, width=8)
     np.testing.assert_array_equal(fn(x, SEED), augment.diff_augment(x, "translation,cutout", SEED))
 
@@ -186,8 +193,10 @@ def tiny_image_networks(record=False):
     inputs = keras.Input((8, 8, 1))
     x = Recorder()(inputs) if record else inputs
     x = keras.layers.Flatten()(keras.layers.Conv2D(2, 3, activation="relu")(x))
-    return (keras.Model(noise, images, name="generator"),
-            keras.Model(inputs, keras.layers.Dense(1)(x), name="critic"))
+    return (
+        keras.Model(noise, images, name="generator"),
+        keras.Model(inputs, keras.layers.Dense(1)(x), name="critic"),
+    )
 
 
 def image_gan(augment, cls=WassersteinGAN, penalty="gp", record=True):

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _load_script(name):
     """benchmarks/<name>.py as a module: the scripts are not part of the package."""
-    spec = importlib.util.spec_from_file_location(f"benchmarks_{name}",
-                                                  ROOT / "benchmarks" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        f"benchmarks_{name}", ROOT / "benchmarks" / f"{name}.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -28,12 +29,30 @@ benchmark = _load_script("speed")
 
 
 def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):
-    assert benchmark.main(["--architecture=mlp", "--units=8", "--batch_size=8",
-                           "--critic_steps=2", "--steps=2", "--block_steps=1",
-                           "--warmup_steps=1"]) == 0
+    assert (
+        benchmark.main(
+            [
+                "--architecture=mlp",
+                "--units=8",
+                "--batch_size=8",
+                "--critic_steps=2",
+                "--steps=2",
+                "--block_steps=1",
+                "--warmup_steps=1",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    for key in ("critic_images_per_s", "generator_steps_per_s", "gflops_per_s",
-                "gflop_per_step", "load_average_before", "ratio", "cpu_ratio"):
+    for key in (
+        "critic_images_per_s",
+        "generator_steps_per_s",
+        "gflops_per_s",
+        "gflop_per_step",
+        "load_average_before",
+        "ratio",
+        "cpu_ratio",
+    ):
         assert key in result, key
     for key in ("critic_images_per_s", "generator_steps_per_s", "gflops_per_s"):
         assert result["reference"][key] > 0
@@ -42,14 +61,16 @@ def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):
     peaks = result["matmul_peak_gflops"]  # measured on this machine, not assumed
     assert peaks["float32"] > 0 and peaks["mixed_bfloat16"] > 0
     assert result["peak_share"] == pytest.approx(
-        result["gflops_per_s"] / peaks[result["precision"]], abs=2e-3)
+        result["gflops_per_s"] / peaks[result["precision"]], abs=2e-3
+    )
 
 
 def test_reference_computes_every_convolution_the_plain_way(monkeypatch):
     from keras_wgan.layers import PatchConv2D
 
-    monkeypatch.setattr(benchmark, "FLAGS", benchmark._parser().parse_args(
-        ["--architecture=kerasio"]))
+    monkeypatch.setattr(
+        benchmark, "FLAGS", benchmark._parser().parse_args(["--architecture=kerasio"])
+    )
     images = np.zeros((8, 28, 28, 1), "float32")
     model, _ = benchmark._reference((28, 28, 1), images)
     convs = [l for l in model.discriminator.layers if isinstance(l, PatchConv2D)]
@@ -100,10 +121,22 @@ def test_toy_quality_script_reports_the_ratio_with_its_error(tmp_path):
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
     done = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "toy_quality.py"), "--datasets=8gaussians",
-         "--train_steps=3", "--batch_size=16", "--samples=200", "--eval_seeds=2",
-         "--floor_seeds=3", f"--output_dir={tmp_path}"],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            str(root / "benchmarks" / "toy_quality.py"),
+            "--datasets=8gaussians",
+            "--train_steps=3",
+            "--batch_size=16",
+            "--samples=200",
+            "--eval_seeds=2",
+            "--floor_seeds=3",
+            f"--output_dir={tmp_path}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])["8gaussians"]
     assert result["eval_seeds"] == 2 and result["floor_seeds"] == 3

@@ -27,16 +27,16 @@ def test_sample_pictures_writes_a_scatter_plot_per_epoch(tmp_path):
     writer = callbacks.SamplePictures(tmp_path, num_samples=50, real=real, every_epochs=2)
     data = tf.data.Dataset.from_tensor_slices(real).batch(10, drop_remainder=True)
     gan.fit(data, epochs=4, verbose=0, callbacks=[writer])
-    assert [p.name for p in sorted(tmp_path.iterdir())] == ["samples_0002.png",
-                                                             "samples_0004.png"]
+    assert [p.name for p in sorted(tmp_path.iterdir())] == ["samples_0002.png", "samples_0004.png"]
     image = np.asarray(Image.open(writer.written[-1]))
     assert image.shape[0] > 480 and image.shape[1:] == (480, 3)  # the plot under a caption
     assert (image == (230, 110, 20)).all(axis=-1).any()  # generated points drawn
     assert (image == (170, 170, 170)).all(axis=-1).any()  # real points drawn
 
 
-def test_sample_pictures_on_a_full_disk_name_the_folder_and_leave_no_temporary(tmp_path,
-                                                                              monkeypatch):
+def test_sample_pictures_on_a_full_disk_name_the_folder_and_leave_no_temporary(
+    tmp_path, monkeypatch
+):
     gan = gan_for((2,), critic_steps=1)
     writer = callbacks.SamplePictures(tmp_path, num_samples=10)
     writer.set_model(gan)
@@ -48,9 +48,12 @@ def test_sample_pictures_on_a_full_disk_name_the_folder_and_leave_no_temporary(t
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(callbacks.pictures, "save_png", save_on_a_full_disk)
-    with pytest.raises(run_directory.NoSpaceLeft, match=rf"^no space left on device in "
-                                                         rf"{tmp_path}: the picture "
-                                                         "samples_0001.png could not be"):
+    with pytest.raises(
+        run_directory.NoSpaceLeft,
+        match=rf"^no space left on device in "
+        rf"{tmp_path}: the picture "
+        "samples_0001.png could not be",
+    ):
         writer.write(1)
     assert list(tmp_path.iterdir()) == []
 
@@ -70,13 +73,15 @@ def test_picture_refuses_other_shapes():
 
 def test_original_schedule_bursts_of_critic_updates():
     gan = gan_for((2,), critic_steps=5, penalty="clip")
-    schedule = callbacks.OriginalCriticSchedule(burst_critic_updates=20,
-                                                first_generator_updates=2, every=5)
+    schedule = callbacks.OriginalCriticSchedule(
+        burst_critic_updates=20, first_generator_updates=2, every=5
+    )
     # Generator updates 0, 1 and 5 start with bursts of 20 critic updates (4 fit steps).
     steps = schedule.fit_steps(0, 7, critic_steps=5)
     assert steps == 7 + 3 * 3
     data = tf.data.Dataset.from_tensor_slices(
-        np.random.default_rng(0).normal(size=(5 * 4 * steps, 2)).astype("float32")).batch(20)
+        np.random.default_rng(0).normal(size=(5 * 4 * steps, 2)).astype("float32")
+    ).batch(20)
     gan.fit(data, epochs=1, verbose=0, callbacks=[schedule])
     assert int(gan.generator_optimizer.iterations) == 7
     assert int(gan.critic_optimizer.iterations) == 5 * steps  # 3 * 20 + 4 * 5 = 80
@@ -94,8 +99,9 @@ def test_original_schedule_counts_its_critic_updates():
 
 
 def schedule_run(gan, data, fit_steps):
-    schedule = callbacks.OriginalCriticSchedule(burst_critic_updates=20,
-                                                first_generator_updates=2, every=5)
+    schedule = callbacks.OriginalCriticSchedule(
+        burst_critic_updates=20, first_generator_updates=2, every=5
+    )
     gan.fit(data.take(fit_steps), epochs=1, verbose=0, callbacks=[schedule])
 
 
@@ -124,12 +130,25 @@ def test_original_schedule_resumed_mid_burst_does_what_an_uninterrupted_run_does
 def train_clipped(tmp_path, data_file, train_steps, name="run", lr_decay="linear"):
     from keras_wgan import training
 
-    return training.train(data_file, architecture="mlp", units=8, depth=1, penalty="clip",
-                          original_schedule=True, critic_steps=5, batch_size=4,
-                          train_steps=train_steps, steps_per_epoch=100, lr_decay=lr_decay,
-                          output_dir=tmp_path / name, export_dir=None, verbose=0,
-                          monitor_every_epochs=0, sample_every_epochs=1000,
-                          mixed_precision="float32")
+    return training.train(
+        data_file,
+        architecture="mlp",
+        units=8,
+        depth=1,
+        penalty="clip",
+        original_schedule=True,
+        critic_steps=5,
+        batch_size=4,
+        train_steps=train_steps,
+        steps_per_epoch=100,
+        lr_decay=lr_decay,
+        output_dir=tmp_path / name,
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+        sample_every_epochs=1000,
+        mixed_precision="float32",
+    )
 
 
 def test_train_decays_both_rates_by_the_generator_step_under_the_original_schedule(tmp_path):
@@ -146,7 +165,8 @@ def test_train_decays_both_rates_by_the_generator_step_under_the_original_schedu
 
 
 def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupted_run_reads(
-        tmp_path):
+    tmp_path,
+):
     # Generator updates 0 and 1 take 20 fit steps (batches) each: the resumed run
     # skips the 40 batches consumed, not 2.
     data_file = tmp_path / "points.npz"
@@ -157,6 +177,7 @@ def test_train_resumed_with_the_original_schedule_reads_the_data_an_uninterrupte
     assert resumed.initial_step == 2
     for optimizer in ("critic_optimizer", "generator_optimizer"):
         assert int(getattr(resumed.model, optimizer).iterations) == int(
-            getattr(whole.model, optimizer).iterations)
+            getattr(whole.model, optimizer).iterations
+        )
     for a, b in zip(whole.model.get_weights(), resumed.model.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

@@ -27,17 +27,35 @@ pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "tests" / "scripts"
 
-TINY = dict(units=8, depth=1, batch_size=8, critic_steps=2, steps_per_epoch=2,
-            checkpoint_every_steps=2, mixed_precision="float32", export_dir=None, verbose=0,
-            monitor_every_epochs=0)
-TINY_FLAGS = ["--dataset=8gaussians", "--units=8", "--depth=1", "--batch_size=8",
-              "--critic_steps=2", "--mixed_precision=float32", "--export_dir=", "--verbose=0",
-              "--monitor_every_epochs=0"]
+TINY = dict(
+    units=8,
+    depth=1,
+    batch_size=8,
+    critic_steps=2,
+    steps_per_epoch=2,
+    checkpoint_every_steps=2,
+    mixed_precision="float32",
+    export_dir=None,
+    verbose=0,
+    monitor_every_epochs=0,
+)
+TINY_FLAGS = [
+    "--dataset=8gaussians",
+    "--units=8",
+    "--depth=1",
+    "--batch_size=8",
+    "--critic_steps=2",
+    "--mixed_precision=float32",
+    "--export_dir=",
+    "--verbose=0",
+    "--monitor_every_epochs=0",
+]
 
 
 def _steps_on_disk(directory):
-    return sorted(int(p.name[len("ckpt-"):-len(".index")])
-                  for p in Path(directory).glob("ckpt-*.index"))
+    return sorted(
+        int(p.name[len("ckpt-") : -len(".index")]) for p in Path(directory).glob("ckpt-*.index")
+    )
 
 
 def _indexed_steps(directory):
@@ -52,15 +70,20 @@ def _run_main(args, capsys):
     training interrupted ...", without "<program>: ".
     """
     code = run_train_main(args)
-    lines = [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines()
-             if ": error: " in line or ": training interrupted " in line]
+    lines = [
+        line.split(": ", 1)[1]
+        for line in capsys.readouterr().err.splitlines()
+        if ": error: " in line or ": training interrupted " in line
+    ]
     return code, lines
 
 
 def _no_data(monkeypatch):
     """Makes opening the data fail: the check under test must come before it."""
+
     def load(*args, **kwargs):
         raise AssertionError("the data were opened before the directories were checked")
+
     monkeypatch.setattr(training.data, "load", load)
 
 
@@ -74,8 +97,7 @@ def test_resumes_from_the_checkpoint_files_without_a_usable_index(tmp_path, dama
     if damage == "missing":  # only the ckpt-* files were copied
         index.unlink()
     else:
-        index.write_bytes(b"\x00\xff\xfe not a checkpoint state {" if damage == "garbage"
-                          else b"")
+        index.write_bytes(b"\x00\xff\xfe not a checkpoint state {" if damage == "garbage" else b"")
 
     result = training.train("8gaussians", train_steps=6, output_dir=tmp_path, **TINY)
 
@@ -103,13 +125,23 @@ def _points():
 
 def test_checkpoint_files_the_index_does_not_name_are_left_alone(tmp_path):
     gan = _tiny_gan()
-    gan.fit(_points(), steps_per_epoch=2, epochs=1, verbose=0,
-            callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)])
+    gan.fit(
+        _points(),
+        steps_per_epoch=2,
+        epochs=1,
+        verbose=0,
+        callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)],
+    )
     # Another run's checkpoint, copied in: this process did not write it.
     for path in tmp_path.glob("ckpt-2.*"):
         (tmp_path / path.name.replace("ckpt-2", "ckpt-50")).write_bytes(path.read_bytes())
-    gan.fit(_points(), steps_per_epoch=2, epochs=1, verbose=0,
-            callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)])
+    gan.fit(
+        _points(),
+        steps_per_epoch=2,
+        epochs=1,
+        verbose=0,
+        callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)],
+    )
     assert _indexed_steps(tmp_path) == [2, 4]
     assert _steps_on_disk(tmp_path) == [2, 4, 50]
     assert checkpointing.complete_checkpoints(tmp_path)[-1].endswith("ckpt-50")
@@ -132,21 +164,32 @@ def test_a_second_run_on_a_busy_output_dir_fails_at_once(tmp_path, monkeypatch, 
     output_dir = tmp_path / "run"
     output_dir.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(REPO / "keras_wgan" / "run_directory.py"),
-         str(output_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            _HOLDER,
+            str(REPO / "keras_wgan" / "run_directory.py"),
+            str(output_dir),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         monkeypatch.setattr(training, "build_gan", None)  # must fail before building
         with pytest.raises(training.RunDirectoryLocked) as raised:
             training.train("8gaussians", train_steps=2, output_dir=output_dir, **TINY)
         message = str(raised.value)
-        assert message.startswith(f"output_dir {str(output_dir)!r} is in use by another "
-                                  "training run")
+        assert message.startswith(
+            f"output_dir {str(output_dir)!r} is in use by another training run"
+        )
         assert f"pid {holder.pid} on host " in message and "\n" not in message
         assert isinstance(raised.value, ValueError)
 
-        code, errors = _run_main([*TINY_FLAGS, "--train_steps=2", f"--output_dir={output_dir}"],
-                                 capsys)
+        code, errors = _run_main(
+            [*TINY_FLAGS, "--train_steps=2", f"--output_dir={output_dir}"], capsys
+        )
         assert code == 2 and len(errors) == 1
         assert f"--output_dir '{output_dir}' is in use" in errors[0]
         assert f"pid {holder.pid}" in errors[0]
@@ -160,11 +203,17 @@ def test_a_shared_checkpoint_dir_is_locked_too_and_locks_end_with_the_run(tmp_pa
     shared.mkdir()
     with run_directory.DirectoryLock(shared, "checkpoint_dir"):
         with pytest.raises(training.RunDirectoryLocked, match="checkpoint_dir .* is in use"):
-            training.train("8gaussians", train_steps=2, output_dir=tmp_path / "other",
-                           checkpoint_dir=shared, **TINY)
+            training.train(
+                "8gaussians",
+                train_steps=2,
+                output_dir=tmp_path / "other",
+                checkpoint_dir=shared,
+                **TINY,
+            )
     # The failed call released its output_dir lock; a finished run releases both.
-    training.train("8gaussians", train_steps=2, output_dir=tmp_path / "other",
-                   checkpoint_dir=shared, **TINY)
+    training.train(
+        "8gaussians", train_steps=2, output_dir=tmp_path / "other", checkpoint_dir=shared, **TINY
+    )
     for directory in (tmp_path / "other", shared):
         run_directory.DirectoryLock(directory).acquire().release()
 
@@ -185,38 +234,49 @@ def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
     assert "new output_dir" in message and "\n" not in message
 
     with pytest.raises(ValueError, match=r"latent_dim 2 -> 3[;,]"):
-        training.train("8gaussians", latent_dim=3, train_steps=4, output_dir=tmp_path,
-                       **settings)
+        training.train("8gaussians", latent_dim=3, train_steps=4, output_dir=tmp_path, **settings)
     with pytest.raises(ValueError, match=r"units 8 -> 16, penalty 'pairwise' -> 'gp'"):
-        training.train("8gaussians", train_steps=4, output_dir=tmp_path,
-                       **dict(settings, units=16, penalty="gp"))
+        training.train(
+            "8gaussians",
+            train_steps=4,
+            output_dir=tmp_path,
+            **dict(settings, units=16, penalty="gp"),
+        )
     # The generator average is variables of its own: turning it on is a new model.
     with pytest.raises(ValueError, match=r"ema_decay None -> 0\.9"):
-        training.train("8gaussians", train_steps=4, output_dir=tmp_path,
-                       **dict(settings, ema_decay=0.9))
+        training.train(
+            "8gaussians", train_steps=4, output_dir=tmp_path, **dict(settings, ema_decay=0.9)
+        )
 
     # What does not define the model may change; a changed learning rate is used.
-    resumed = training.train("8gaussians", train_steps=4, output_dir=tmp_path,
-                             **dict(settings, critic_learning_rate=2e-3))
+    resumed = training.train(
+        "8gaussians",
+        train_steps=4,
+        output_dir=tmp_path,
+        **dict(settings, critic_learning_rate=2e-3),
+    )
     assert (resumed.initial_step, resumed.generator_steps) == (2, 4)
     assert float(resumed.model.critic_optimizer.learning_rate) == pytest.approx(2e-3)
 
 
-def test_an_unreadable_settings_file_and_another_model_are_refused_in_one_line(tmp_path,
-                                                                                capsys):
+def test_an_unreadable_settings_file_and_another_model_are_refused_in_one_line(tmp_path, capsys):
     settings = dict(TINY, lr_decay="none")
     training.train("8gaussians", train_steps=2, output_dir=tmp_path, **settings)
     (tmp_path / "checkpoints" / "run_settings.json").write_text("{not json")
     with pytest.raises(ValueError) as raised:
-        training.train("8gaussians", train_steps=4, output_dir=tmp_path,
-                       **dict(settings, latent_dim=3))
+        training.train(
+            "8gaussians", train_steps=4, output_dir=tmp_path, **dict(settings, latent_dim=3)
+        )
     message = str(raised.value)
-    assert message.startswith(f"the checkpoints in {tmp_path / 'checkpoints'} are of another "
-                              "model than this run builds (generator weight 0 (")
+    assert message.startswith(
+        f"the checkpoints in {tmp_path / 'checkpoints'} are of another "
+        "model than this run builds (generator weight 0 ("
+    )
     assert "): (2, 8) in ckpt-2, (3, 8) here)" in message and "\n" not in message
 
-    code, errors = _run_main([*TINY_FLAGS, "--train_steps=4", "--units=16",
-                              f"--output_dir={tmp_path}"], capsys)
+    code, errors = _run_main(
+        [*TINY_FLAGS, "--train_steps=4", "--units=16", f"--output_dir={tmp_path}"], capsys
+    )
     assert code == 2 and len(errors) == 1
     assert "critic weight 0 (" in errors[0] and "(2, 8) in ckpt-2, (2, 16) here" in errors[0]
     # Nothing was changed: the run resumes with its own settings.
@@ -225,20 +285,35 @@ def test_an_unreadable_settings_file_and_another_model_are_refused_in_one_line(t
 
 
 def test_resuming_with_other_critic_and_train_steps_keeps_the_critic_s_rate_decaying(tmp_path):
-    settings = dict(TINY, lr_decay="linear", critic_learning_rate=1e-3,
-                    generator_learning_rate=1e-3, steps_per_epoch=10)
-    training.train("8gaussians", train_steps=20, output_dir=tmp_path,
-                   **dict(settings, critic_steps=5))
+    settings = dict(
+        TINY,
+        lr_decay="linear",
+        critic_learning_rate=1e-3,
+        generator_learning_rate=1e-3,
+        steps_per_epoch=10,
+    )
+    training.train(
+        "8gaussians", train_steps=20, output_dir=tmp_path, **dict(settings, critic_steps=5)
+    )
     rates = []
 
     class Rates(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
-            rates.append((self.model.generator_steps,
-                          float(self.model.critic_optimizer.learning_rate),
-                          float(self.model.generator_optimizer.learning_rate)))
+            rates.append(
+                (
+                    self.model.generator_steps,
+                    float(self.model.critic_optimizer.learning_rate),
+                    float(self.model.generator_optimizer.learning_rate),
+                )
+            )
 
-    resumed = training.train("8gaussians", train_steps=40, output_dir=tmp_path,
-                             callbacks=[Rates()], **dict(settings, critic_steps=1))
+    resumed = training.train(
+        "8gaussians",
+        train_steps=40,
+        output_dir=tmp_path,
+        callbacks=[Rates()],
+        **dict(settings, critic_steps=1),
+    )
     assert resumed.initial_step == 20 and [row[0] for row in rates] == list(range(20, 40))
     for step, critic_rate, generator_rate in rates:  # as an uninterrupted 40-step run's
         assert critic_rate == pytest.approx(1e-3 * (1 - step / 40), rel=1e-5), step
@@ -253,8 +328,7 @@ def _dead_pid():
     return process.pid
 
 
-def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, monkeypatch,
-                                                                    capsys):
+def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, monkeypatch, capsys):
     checkpoints = tmp_path / "checkpoints"
     save = tf.train.CheckpointManager.save
 
@@ -266,19 +340,33 @@ def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, mo
         (checkpoints / ("checkpoint.tmp" + "ab" * 16)).write_text("x")
         (checkpoints / "ckpt-4.index").write_text("x")
         raise tf.errors.ResourceExhaustedError(
-            None, None, f"{checkpoints}/ckpt-4_temp/part-00000-of-00001.index.tempstate1; No "
-            "space left on device")
+            None,
+            None,
+            f"{checkpoints}/ckpt-4_temp/part-00000-of-00001.index.tempstate1; No "
+            "space left on device",
+        )
 
     monkeypatch.setattr(tf.train.CheckpointManager, "save", save_on_a_full_disk)
-    flags = [*TINY_FLAGS, "--train_steps=6", "--steps_per_epoch=2",
-             "--checkpoint_every_steps=2", f"--output_dir={tmp_path}"]
+    flags = [
+        *TINY_FLAGS,
+        "--train_steps=6",
+        "--steps_per_epoch=2",
+        "--checkpoint_every_steps=2",
+        f"--output_dir={tmp_path}",
+    ]
     code, errors = _run_main(flags, capsys)
     assert code == 2 and len(errors) == 1, errors
-    assert errors[0].startswith(f"error: no space left on device in {checkpoints}: checkpoint "
-                                "ckpt-4 could not be written (it needs about ")
+    assert errors[0].startswith(
+        f"error: no space left on device in {checkpoints}: checkpoint "
+        "ckpt-4 could not be written (it needs about "
+    )
     assert sorted(p.name for p in checkpoints.iterdir()) == [
-        ".lock", "checkpoint", "ckpt-2.data-00000-of-00001", "ckpt-2.index",
-        "run_settings.json"]
+        ".lock",
+        "checkpoint",
+        "ckpt-2.data-00000-of-00001",
+        "ckpt-2.index",
+        "run_settings.json",
+    ]
     assert _indexed_steps(checkpoints) == [2]
 
     # A killed run's temporaries are removed at the next start; the run resumes.
@@ -288,27 +376,30 @@ def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, mo
     (checkpoints / ("checkpoint.tmp" + "cd" * 16)).write_text("x")
     (checkpoints / f"run_settings.json.tmp-{dead}").write_text("x")
     (tmp_path / f".model.tmp-{dead}.keras").write_text("x")
-    resumed = training.train("8gaussians", train_steps=6, output_dir=tmp_path,
-                             **dict(TINY, steps_per_epoch=2))
+    resumed = training.train(
+        "8gaussians", train_steps=6, output_dir=tmp_path, **dict(TINY, steps_per_epoch=2)
+    )
     assert (resumed.initial_step, resumed.generator_steps) == (2, 6)
-    leftovers = [p.name for p in [*checkpoints.iterdir(), *tmp_path.iterdir()]
-                 if "tmp" in p.name or p.name.endswith("_temp")]
+    leftovers = [
+        p.name
+        for p in [*checkpoints.iterdir(), *tmp_path.iterdir()]
+        if "tmp" in p.name or p.name.endswith("_temp")
+    ]
     assert leftovers == []
 
 
-def test_a_full_disk_while_saving_model_keras_names_the_output_dir(tmp_path, monkeypatch,
-                                                                   capsys):
+def test_a_full_disk_while_saving_model_keras_names_the_output_dir(tmp_path, monkeypatch, capsys):
     def save_on_a_full_disk(model, path, *args, **kwargs):
         with open(path, "wb") as file:
             file.write(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(WassersteinGAN, "save", save_on_a_full_disk)
-    code, errors = _run_main([*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path}"],
-                             capsys)
+    code, errors = _run_main([*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path}"], capsys)
     assert code == 2 and len(errors) == 1, errors
-    assert errors[0].startswith(f"error: no space left on device in {tmp_path}: model.keras "
-                                "could not be written (")
+    assert errors[0].startswith(
+        f"error: no space left on device in {tmp_path}: model.keras could not be written ("
+    )
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".keras"]
 
 
@@ -343,8 +434,9 @@ def sigint_as_in_a_terminal():
     signal.signal(signal.SIGINT, handler)
 
 
-def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, capsys,
-                                                      sigint_as_in_a_terminal):
+def test_ctrl_c_saves_the_step_reached_and_exits_130(
+    tmp_path, monkeypatch, capsys, sigint_as_in_a_terminal
+):
     previous_handler = signal.getsignal(signal.SIGINT)
     state_before = _sigint_state()
     stop_at_step = checkpointing.StopAtStep.on_train_batch_end
@@ -355,22 +447,33 @@ def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, caps
             os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(checkpointing.StopAtStep, "on_train_batch_end", press_ctrl_c_at_step_3)
-    flags = [*TINY_FLAGS, "--train_steps=12", "--steps_per_epoch=4",
-             "--checkpoint_every_steps=1000", f"--output_dir={tmp_path}"]
+    flags = [
+        *TINY_FLAGS,
+        "--train_steps=12",
+        "--steps_per_epoch=4",
+        "--checkpoint_every_steps=1000",
+        f"--output_dir={tmp_path}",
+    ]
     code, errors = _run_main(flags, capsys)
     assert signal.getsignal(signal.SIGINT) is previous_handler
     assert code == 130, (errors, f"before: {state_before}", f"after: {_sigint_state()}")
     checkpoints = tmp_path / "checkpoints"
-    assert errors == [f"training interrupted by SIGINT at generator step 3: "
-                      f"checkpoint saved in {checkpoints}; run the same command again to "
-                      "resume"]
+    assert errors == [
+        f"training interrupted by SIGINT at generator step 3: "
+        f"checkpoint saved in {checkpoints}; run the same command again to "
+        "resume"
+    ]
     assert _steps_on_disk(checkpoints) == [3]  # mid-epoch: saved only because of the signal
     saved = keras.models.load_model(tmp_path / "model.keras")
     assert int(saved.generator_optimizer.iterations) == 3
 
     monkeypatch.undo()
-    resumed = training.train("8gaussians", train_steps=12, output_dir=tmp_path,
-                             **dict(TINY, steps_per_epoch=4, checkpoint_every_steps=1000))
+    resumed = training.train(
+        "8gaussians",
+        train_steps=12,
+        output_dir=tmp_path,
+        **dict(TINY, steps_per_epoch=4, checkpoint_every_steps=1000),
+    )
     assert (resumed.initial_step, resumed.generator_steps) == (3, 12)
 
 
@@ -378,11 +481,22 @@ def test_ctrl_c_saves_the_step_reached_and_exits_130(tmp_path, monkeypatch, caps
 def test_sigterm_saves_a_checkpoint_exits_143_and_the_rerun_finishes(tmp_path):
     train_steps = 24
     process = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "interruptible_train.py"), "--sleep_per_step=0.2",
-         *TINY_FLAGS, f"--train_steps={train_steps}", "--steps_per_epoch=8",
-         "--checkpoint_every_steps=2", f"--output_dir={tmp_path}"],
-        env=dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2"), cwd=REPO,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            str(SCRIPTS / "interruptible_train.py"),
+            "--sleep_per_step=0.2",
+            *TINY_FLAGS,
+            f"--train_steps={train_steps}",
+            "--steps_per_epoch=8",
+            "--checkpoint_every_steps=2",
+            f"--output_dir={tmp_path}",
+        ],
+        env=dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2"),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     timer = threading.Timer(240, process.kill)  # a hung run cannot hang the suite
     timer.start()
     try:
@@ -398,34 +512,44 @@ def test_sigterm_saves_a_checkpoint_exits_143_and_the_rerun_finishes(tmp_path):
     message = stderr.strip().splitlines()[-1]
     prefix = "interruptible_train.py: training interrupted by SIGTERM at generator step "
     assert message.startswith(prefix), stderr[-3000:]
-    step = int(message[len(prefix):].split(":")[0])
+    step = int(message[len(prefix) :].split(":")[0])
     assert 3 <= step < train_steps
-    assert message.endswith(f": checkpoint saved in {tmp_path / 'checkpoints'}; run the same "
-                            "command again to resume")
+    assert message.endswith(
+        f": checkpoint saved in {tmp_path / 'checkpoints'}; run the same command again to resume"
+    )
     assert "Traceback" not in stderr
     assert _steps_on_disk(tmp_path / "checkpoints")[-1] == step
-    assert int(keras.models.load_model(tmp_path / "model.keras")
-               .generator_optimizer.iterations) == step
+    assert (
+        int(keras.models.load_model(tmp_path / "model.keras").generator_optimizer.iterations)
+        == step
+    )
 
-    resumed = training.train("8gaussians", train_steps=train_steps, output_dir=tmp_path,
-                             **dict(TINY, steps_per_epoch=8))
+    resumed = training.train(
+        "8gaussians", train_steps=train_steps, output_dir=tmp_path, **dict(TINY, steps_per_epoch=8)
+    )
     assert (resumed.initial_step, resumed.generator_steps) == (step, train_steps)
 
 
 # ------------------------------------------------ 5. unusable directories
-def test_an_output_dir_inside_a_file_fails_before_anything_is_built(tmp_path, monkeypatch,
-                                                                     capsys):
+def test_an_output_dir_inside_a_file_fails_before_anything_is_built(tmp_path, monkeypatch, capsys):
     (tmp_path / "file").write_text("not a directory")
     _no_data(monkeypatch)
     bad = tmp_path / "file" / "run"
     with pytest.raises(ValueError) as raised:
         training.train("8gaussians", train_steps=2, output_dir=bad, **TINY)
-    assert str(raised.value) == (f"output_dir {str(bad)!r} cannot be created: "
-                                 f"{str(tmp_path / 'file')!r} is a file, not a directory; "
-                                 "expected a writable directory")
+    assert str(raised.value) == (
+        f"output_dir {str(bad)!r} cannot be created: "
+        f"{str(tmp_path / 'file')!r} is a file, not a directory; "
+        "expected a writable directory"
+    )
     with pytest.raises(ValueError, match="checkpoint_dir .* is a file, not a directory"):
-        training.train("8gaussians", train_steps=2, output_dir=tmp_path / "run",
-                       checkpoint_dir=tmp_path / "file", **TINY)
+        training.train(
+            "8gaussians",
+            train_steps=2,
+            output_dir=tmp_path / "run",
+            checkpoint_dir=tmp_path / "file",
+            **TINY,
+        )
     code, errors = _run_main([*TINY_FLAGS, f"--output_dir={bad}"], capsys)
     assert code == 2 and len(errors) == 1
     assert errors[0].startswith(f"error: --output_dir '{bad}' cannot be created")
@@ -436,11 +560,18 @@ def test_a_read_only_output_dir_fails_before_anything_is_built(tmp_path, monkeyp
     read_only.mkdir()
     access = os.access
     # Tests run as root, whom chmod does not stop: pretend the directory is read-only.
-    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: False
-                        if os.fspath(path) == str(read_only) else access(path, mode, **kwargs))
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode, **kwargs: (
+            False if os.fspath(path) == str(read_only) else access(path, mode, **kwargs)
+        ),
+    )
     _no_data(monkeypatch)
-    with pytest.raises(ValueError, match=f"^output_dir {str(read_only)!r} is not writable; "
-                                         "expected a writable directory$"):
+    with pytest.raises(
+        ValueError,
+        match=f"^output_dir {str(read_only)!r} is not writable; expected a writable directory$",
+    ):
         training.train("8gaussians", train_steps=2, output_dir=read_only, **TINY)
     with pytest.raises(ValueError, match="^output_dir .* cannot be created: .* is not writable"):
         training.train("8gaussians", train_steps=2, output_dir=read_only / "run", **TINY)
@@ -449,11 +580,24 @@ def test_a_read_only_output_dir_fails_before_anything_is_built(tmp_path, monkeyp
 # ------------------------------------- 6. non-finite before any checkpoint
 def test_non_finite_loss_before_any_checkpoint_says_none_was_written(tmp_path):
     with pytest.raises(FloatingPointError) as raised:
-        training.train("8gaussians", units=8, depth=1, batch_size=8, train_steps=50,
-                       steps_per_epoch=50, checkpoint_every_steps=1000, penalty="none",
-                       critic_learning_rate=1e30, generator_learning_rate=1e30,
-                       optimizer="rmsprop", mixed_precision="float32", output_dir=tmp_path,
-                       export_dir=None, verbose=0, monitor_every_epochs=0)
+        training.train(
+            "8gaussians",
+            units=8,
+            depth=1,
+            batch_size=8,
+            train_steps=50,
+            steps_per_epoch=50,
+            checkpoint_every_steps=1000,
+            penalty="none",
+            critic_learning_rate=1e30,
+            generator_learning_rate=1e30,
+            optimizer="rmsprop",
+            mixed_precision="float32",
+            output_dir=tmp_path,
+            export_dir=None,
+            verbose=0,
+            monitor_every_epochs=0,
+        )
     message = str(raised.value)
     assert "no checkpoint was written yet" in message and "step None" not in message
     assert _steps_on_disk(tmp_path / "checkpoints") == []
@@ -469,21 +613,28 @@ def test_a_saved_model_with_the_package_s_layers_loads_in_a_fresh_process(tmp_pa
     (ConditionalBatchNormalization) failed to load in a new process.
     """
     keras.utils.set_random_seed(0)
-    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4,
-                                            critic_norm="layer", num_classes=3)
+    generator, critic = architectures.build(
+        "dcgan", (28, 28, 1), latent_dim=8, filters=4, critic_norm="layer", num_classes=3
+    )
     gan = WassersteinGAN(generator, critic, critic_steps=1, num_classes=3)
     gan.compile()
     path = tmp_path / "model.keras"
     gan.save(path)
     layers = {type(layer).__name__ for net in (generator, critic) for layer in net.layers}
-    assert {"PatchConv2D", "ConditionalBatchNormalization",
-            "SampleLayerNormalization"} <= layers  # what the file holds
+    assert {
+        "PatchConv2D",
+        "ConditionalBatchNormalization",
+        "SampleLayerNormalization",
+    } <= layers  # what the file holds
 
-    code = ("import sys\n"
-            "from keras_wgan import checkpointing\n"
-            "model = checkpointing.load_keras_model(sys.argv[1])\n"
-            "print(type(model).__name__, model.num_classes, model.latent_dim)\n")
-    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                            text=True, timeout=300)
+    code = (
+        "import sys\n"
+        "from keras_wgan import checkpointing\n"
+        "model = checkpointing.load_keras_model(sys.argv[1])\n"
+        "print(type(model).__name__, model.num_classes, model.latent_dim)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["WassersteinGAN", "3", "8"]

@@ -20,9 +20,16 @@ def test_fail_prints_one_line_and_returns_2(capsys):
     assert capsys.readouterr().err == "tool: error: bad value\n"
 
 
-@pytest.mark.parametrize("argv, verbosity", [
-    ([], None), (["--verbosity=1"], 1), (["-v", "-2"], -2), (["--v=x"], 0), (["--dataset=v"], None),
-])
+@pytest.mark.parametrize(
+    "argv, verbosity",
+    [
+        ([], None),
+        (["--verbosity=1"], 1),
+        (["-v", "-2"], -2),
+        (["--v=x"], 0),
+        (["--dataset=v"], None),
+    ],
+)
 def test_argv_verbosity(argv, verbosity):
     assert common.argv_verbosity(argv) == verbosity
 
@@ -36,8 +43,10 @@ def _command(seen):
     def main(values, argv):
         seen.append((values.steps, values.name, argv[1:]))
         return 0
-    return common.Command(module=__name__, define_flags=_define, main=main, prog="tool",
-                          usage="Does a thing.")
+
+    return common.Command(
+        module=__name__, define_flags=_define, main=main, prog="tool", usage="Does a thing."
+    )
 
 
 def test_call_parses_the_flags_and_returns_main_s_code():
@@ -57,11 +66,16 @@ def test_call_answers_help_with_the_command_s_flags_and_0(flag, capsys):
     assert seen == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--steps=abc"], "tool: error: flag --steps=abc: invalid literal for int() with base 10: "
-                      "'abc'"),
-    (["--nope"], "tool: error: Unknown command line flag 'nope'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--steps=abc"],
+            "tool: error: flag --steps=abc: invalid literal for int() with base 10: 'abc'",
+        ),
+        (["--nope"], "tool: error: Unknown command line flag 'nope'"),
+    ],
+)
 def test_call_refuses_a_bad_flag_in_one_line_with_2(args, message, capsys):
     seen = []
     assert common.call(_command(seen), args) == 2
@@ -77,14 +91,17 @@ def test_call_reads_a_flagfile(tmp_path):
     assert seen == [(7, "x", [])]
 
 
-@pytest.mark.parametrize("option, given, expected", [
-    (Option("count", 2, "A count."), "--count=4", 4),
-    (Option("rate", 0.5, "A rate."), "--rate=0.25", 0.25),
-    (Option("on", False, "A switch."), "--on", True),
-    (Option("word", None, "A word.", type=str), "--word=w", "w"),
-    (Option("items", (), "Items.", type=tuple), "--items=a,b", ["a", "b"]),
-    (Option("mode", "a", "A mode.", choices=("a", "b")), "--mode=b", "b"),
-])
+@pytest.mark.parametrize(
+    "option, given, expected",
+    [
+        (Option("count", 2, "A count."), "--count=4", 4),
+        (Option("rate", 0.5, "A rate."), "--rate=0.25", 0.25),
+        (Option("on", False, "A switch."), "--on", True),
+        (Option("word", None, "A word.", type=str), "--word=w", "w"),
+        (Option("items", (), "Items.", type=tuple), "--items=a,b", ["a", "b"]),
+        (Option("mode", "a", "A mode.", choices=("a", "b")), "--mode=b", "b"),
+    ],
+)
 def test_define_option_defines_the_flag_of_its_kind(option, given, expected):
     values = flags.FlagValues()
     common.define_option(option, values, __name__)
@@ -96,8 +113,13 @@ def test_define_option_defines_the_flag_of_its_kind(option, given, expected):
 
 def test_define_option_takes_the_command_s_default_and_help():
     values = flags.FlagValues()
-    common.define_option(Option("word", None, "A word.", type=str), values, __name__,
-                         default="w", help_text="Another help.")
+    common.define_option(
+        Option("word", None, "A word.", type=str),
+        values,
+        __name__,
+        default="w",
+        help_text="Another help.",
+    )
     values(["tool"])
     assert (values.word, values["word"].help) == ("w", "Another help.")
 

@@ -32,11 +32,11 @@ def linear_critic(auxiliary=False):
 
 # Each penalty's value for the linear critic with LABELS, by hand from NORMS.
 HAND = {
-    "gp": np.mean((NORMS - 1) ** 2),                      # (16 + 1 + 0.25 + 16) / 4
-    "lp": np.mean(np.maximum(NORMS - 1, 0) ** 2),         # (16 + 1 + 0 + 16) / 4
-    "gp0": np.mean(NORMS ** 2),                           # (25 + 4 + 0.25 + 25) / 4
-    "r1": 0.5 * np.mean(NORMS ** 2),
-    "wgan_div": np.mean(NORMS ** 6),                      # real and fake share the labels
+    "gp": np.mean((NORMS - 1) ** 2),  # (16 + 1 + 0.25 + 16) / 4
+    "lp": np.mean(np.maximum(NORMS - 1, 0) ** 2),  # (16 + 1 + 0 + 16) / 4
+    "gp0": np.mean(NORMS**2),  # (25 + 4 + 0.25 + 25) / 4
+    "r1": 0.5 * np.mean(NORMS**2),
+    "wgan_div": np.mean(NORMS**6),  # real and fake share the labels
     # Pairs real 0, fake (0, 1): |f(x) - f(y)| / ||x - y|| = w_y[1] = 4, 2, 0.4, 4.
     "pairwise": np.mean(np.maximum(W[LABELS][:, 1] - 1, 0) ** 2),  # (9 + 1 + 0 + 9) / 4
 }
@@ -46,7 +46,7 @@ def test_hand_computed_numbers():
     assert HAND["gp"] == pytest.approx(8.3125)
     assert HAND["lp"] == pytest.approx(8.25)
     assert HAND["gp0"] == pytest.approx(13.5625)
-    assert HAND["wgan_div"] == pytest.approx((2 * 15625 + 64 + 0.5 ** 6) / 4)
+    assert HAND["wgan_div"] == pytest.approx((2 * 15625 + 64 + 0.5**6) / 4)
     assert HAND["pairwise"] == pytest.approx(4.75)
 
 
@@ -66,9 +66,11 @@ def test_bound_critic_scores_with_its_labels_and_the_score_output():
     x = np.ones((4, 2), "float32")
     np.testing.assert_allclose(np.asarray(critic(x))[:, 0], W[LABELS].sum(axis=1), rtol=1e-6)
     # A batch of twice as many samples is scored with the labels repeated.
-    np.testing.assert_allclose(np.asarray(critic(np.concatenate([x, 2 * x])))[:, 0],
-                               np.concatenate([W[LABELS].sum(1), 2 * W[LABELS].sum(1)]),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(critic(np.concatenate([x, 2 * x])))[:, 0],
+        np.concatenate([W[LABELS].sum(1), 2 * W[LABELS].sum(1)]),
+        rtol=1e-6,
+    )
     assert penalties.bind_labels(critic, None) is critic
 
 
@@ -83,18 +85,29 @@ def test_ctgan_with_labels_is_the_gradient_penalty_plus_consistency():
 # ------------------------------------------------------------------ the model
 def small_gan(conditioning="projection", penalty="gp", critic_steps=2, **options):
     keras.utils.set_random_seed(0)
-    generator, critic = architectures.build("mlp", (2,), latent_dim=4, units=8, depth=1,
-                                            num_classes=K, critic_conditioning=conditioning)
-    return WassersteinGAN(generator, critic, critic_steps=critic_steps, penalty=penalty, seed=0,
-                          num_classes=K, **options)
+    generator, critic = architectures.build(
+        "mlp", (2,), latent_dim=4, units=8, depth=1, num_classes=K, critic_conditioning=conditioning
+    )
+    return WassersteinGAN(
+        generator,
+        critic,
+        critic_steps=critic_steps,
+        penalty=penalty,
+        seed=0,
+        num_classes=K,
+        **options,
+    )
 
 
 def labelled_data(n=64, batch=16, seed=0):
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, K, n).astype("int32")
     samples = (rng.normal(size=(n, 2)) + labels[:, None]).astype("float32")
-    return tf.data.Dataset.from_tensor_slices((samples, labels)).batch(
-        batch, drop_remainder=True).repeat()
+    return (
+        tf.data.Dataset.from_tensor_slices((samples, labels))
+        .batch(batch, drop_remainder=True)
+        .repeat()
+    )
 
 
 def test_real_and_fake_of_each_pair_share_the_label_of_the_real_batch():
@@ -112,16 +125,16 @@ def test_real_and_fake_of_each_pair_share_the_label_of_the_real_batch():
     zero = keras.layers.Dense(K, kernel_initializer="zeros", use_bias=False)(noise)
     generator = keras.Model([noise, label], keras.layers.Add()([code, zero]))
     _, critic = architectures.build("mlp", (K,), units=8, depth=1, num_classes=K)
-    gan = WassersteinGAN(generator, critic, critic_steps=2, penalty=recording_penalty, seed=0,
-                         num_classes=K)
+    gan = WassersteinGAN(
+        generator, critic, critic_steps=2, penalty=recording_penalty, seed=0, num_classes=K
+    )
     gan.compile(run_eagerly=True)
     labels = np.array([0, 1, 2, 2, 1, 0, 0, 0], "int32")
     samples = np.eye(K, dtype="float32")[labels]
-    gan.fit(tf.data.Dataset.from_tensor_slices((samples, labels)).batch(8), epochs=1,
-            verbose=0)
+    gan.fit(tf.data.Dataset.from_tensor_slices((samples, labels)).batch(8), epochs=1, verbose=0)
     assert len(seen) == 2
     for step, (bound, real, fake) in enumerate(seen):
-        part = labels[4 * step:4 * step + 4]
+        part = labels[4 * step : 4 * step + 4]
         np.testing.assert_array_equal(bound, part)
         np.testing.assert_array_equal(real, np.eye(K)[part])
         np.testing.assert_array_equal(fake, np.eye(K)[part])
@@ -145,18 +158,24 @@ def test_conditional_fit_trains_with_finite_logs(conditioning, penalty):
 
 def test_auxiliary_losses_are_the_cross_entropies_with_their_weights():
     """With learning rate 0 the logged losses are those of the initial networks."""
-    gan = small_gan("auxiliary", "none", critic_steps=1, classifier_weight=1.0,
-                    generator_classifier_weight=0.1)
-    gan.compile(critic_optimizer=keras.optimizers.SGD(0.0),
-                generator_optimizer=keras.optimizers.SGD(0.0))
+    gan = small_gan(
+        "auxiliary", "none", critic_steps=1, classifier_weight=1.0, generator_classifier_weight=0.1
+    )
+    gan.compile(
+        critic_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0)
+    )
     rng = np.random.default_rng(1)
     labels = rng.integers(0, K, 8).astype("int32")
     real = rng.normal(size=(8, 2)).astype("float32")
-    history = gan.fit(tf.data.Dataset.from_tensor_slices((real, labels)).batch(8), epochs=1,
-                      verbose=0).history
+    history = gan.fit(
+        tf.data.Dataset.from_tensor_slices((real, labels)).batch(8), epochs=1, verbose=0
+    ).history
     scores, logits = gan.critic([tf.constant(real), tf.constant(labels)])
-    expected = float(keras.ops.mean(keras.losses.sparse_categorical_crossentropy(
-        labels, logits, from_logits=True)))
+    expected = float(
+        keras.ops.mean(
+            keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        )
+    )
     assert history["classifier_loss"][0] == pytest.approx(expected, rel=1e-5)
     accuracy = np.mean(np.argmax(np.asarray(logits), axis=1) == labels)
     assert history["critic_accuracy"][0] == pytest.approx(accuracy)
@@ -164,15 +183,18 @@ def test_auxiliary_losses_are_the_cross_entropies_with_their_weights():
     latent = gan.latent_noise(8, 1, 0)
     fake = gan.generator([latent, tf.constant(labels)])
     fake_scores, fake_logits = gan.critic([fake, tf.constant(labels)])
-    ce = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, fake_logits,
-                                                                     from_logits=True))
+    ce = keras.ops.mean(
+        keras.losses.sparse_categorical_crossentropy(labels, fake_logits, from_logits=True)
+    )
     assert history["generator_loss"][0] == pytest.approx(
-        float(-keras.ops.mean(fake_scores) + 0.1 * ce), rel=1e-5)
+        float(-keras.ops.mean(fake_scores) + 0.1 * ce), rel=1e-5
+    )
     # The critic loss logged is the Wasserstein term alone, of the score output only.
     critic_fake = gan.generator([gan.latent_noise(8, 0, 0), tf.constant(labels)])
     critic_fake_scores = gan.critic([critic_fake, tf.constant(labels)])[0]
     assert history["critic_loss"][0] == pytest.approx(
-        float(keras.ops.mean(critic_fake_scores) - keras.ops.mean(scores)), rel=1e-5)
+        float(keras.ops.mean(critic_fake_scores) - keras.ops.mean(scores)), rel=1e-5
+    )
 
 
 def test_conditional_model_refuses_batches_without_labels():
@@ -190,8 +212,9 @@ def test_networks_must_match_num_classes():
     generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
     with pytest.raises(ValueError, match="generator has 1 inputs but num_classes=3"):
         WassersteinGAN(generator, critic, num_classes=K)
-    generator, critic = architectures.build("mlp", (2,), units=8, depth=1, num_classes=4,
-                                            critic_conditioning="auxiliary")
+    generator, critic = architectures.build(
+        "mlp", (2,), units=8, depth=1, num_classes=4, critic_conditioning="auxiliary"
+    )
     with pytest.raises(ValueError, match="logits have 4 classes"):
         WassersteinGAN(generator, critic, num_classes=K)
     with pytest.raises(ValueError, match="class_frequencies must be 3 non-negative"):
@@ -214,13 +237,16 @@ def test_generate_with_labels_and_drawn_labels():
     np.testing.assert_array_equal(gan.sample_labels(3, [0, 1, 2]), [0, 1, 2])
 
 
-@pytest.mark.parametrize("labels, match", [
-    ([0, 3], "labels holds 1 label >= 3"),
-    ([0, -1], "labels holds 1 negative label"),
-    ([0.0, 1.0], "labels has dtype float64"),
-    ([0, 1, 2], "labels holds 3 labels for 2 samples"),
-    (5, "labels holds 2 labels >= 3"),
-])
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        ([0, 3], "labels holds 1 label >= 3"),
+        ([0, -1], "labels holds 1 negative label"),
+        ([0.0, 1.0], "labels has dtype float64"),
+        ([0, 1, 2], "labels holds 3 labels for 2 samples"),
+        (5, "labels holds 2 labels >= 3"),
+    ],
+)
 def test_generate_refuses_bad_labels_naming_the_argument(labels, match):
     with pytest.raises(ValueError, match=match):
         small_gan().generate(2, labels=labels)
@@ -253,8 +279,11 @@ def test_conditional_model_saves_and_loads(tmp_path, conditioning):
     np.testing.assert_allclose(loaded.class_frequencies, gan.class_frequencies)
     # The EMA generator samples, conditionally, and loads with the same weights.
     assert loaded.sampling_generator is loaded.ema_generator
-    np.testing.assert_allclose(loaded.generate(6, labels=[0, 1, 2, 0, 1, 2], seed=3),
-                               gan.generate(6, labels=[0, 1, 2, 0, 1, 2], seed=3), rtol=1e-5)
+    np.testing.assert_allclose(
+        loaded.generate(6, labels=[0, 1, 2, 0, 1, 2], seed=3),
+        gan.generate(6, labels=[0, 1, 2, 0, 1, 2], seed=3),
+        rtol=1e-5,
+    )
     loaded.fit(labelled_data(), steps_per_epoch=1, epochs=1, verbose=0)
 
 
@@ -262,8 +291,12 @@ def test_conditional_model_saves_and_loads(tmp_path, conditioning):
 def labelled_points(path, n=192, seed=0):
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, K, n)
-    np.savez(path, images=(rng.normal(size=(n, 2)) + labels[:, None]).astype("float32"),
-             labels=labels, class_names=np.array(["a", "b", "c"]))
+    np.savez(
+        path,
+        images=(rng.normal(size=(n, 2)) + labels[:, None]).astype("float32"),
+        labels=labels,
+        class_names=np.array(["a", "b", "c"]),
+    )
     return str(path)
 
 
@@ -271,10 +304,21 @@ def test_train_conditional_records_its_settings_and_resumes(tmp_path):
     from keras_wgan import run_directory, training
 
     dataset = labelled_points(tmp_path / "points.npz")
-    options = dict(dataset=dataset, conditional=True, critic_conditioning="auxiliary",
-                   units=8, depth=1, batch_size=16, critic_steps=2, steps_per_epoch=2,
-                   export_dir=None, output_dir=str(tmp_path / "run"), verbose=0,
-                   monitor_every_epochs=0, mixed_precision="float32")
+    options = dict(
+        dataset=dataset,
+        conditional=True,
+        critic_conditioning="auxiliary",
+        units=8,
+        depth=1,
+        batch_size=16,
+        critic_steps=2,
+        steps_per_epoch=2,
+        export_dir=None,
+        output_dir=str(tmp_path / "run"),
+        verbose=0,
+        monitor_every_epochs=0,
+        mixed_precision="float32",
+    )
     result = training.train(train_steps=2, **options)
     assert result.model.num_classes == K and result.model.critic_conditioning == "auxiliary"
     np.testing.assert_allclose(result.model.class_frequencies, result.info.class_frequencies)
@@ -297,10 +341,20 @@ def test_train_main_refuses_conditional_training_on_unlabelled_data(tmp_path):
 
     np.savez(tmp_path / "plain.npz", images=np.zeros((64, 2), "float32"))
     done = subprocess.run(
-        [sys.executable, "train_main.py", f"--dataset={tmp_path / 'plain.npz'}",
-         "--conditional", "--train_steps=1", "--export_dir=", f"--output_dir={tmp_path / 'r'}"],
-        capture_output=True, text=True, timeout=300,
-        cwd=__import__("pathlib").Path(__file__).resolve().parents[1])
+        [
+            sys.executable,
+            "train_main.py",
+            f"--dataset={tmp_path / 'plain.npz'}",
+            "--conditional",
+            "--train_steps=1",
+            "--export_dir=",
+            f"--output_dir={tmp_path / 'r'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=__import__("pathlib").Path(__file__).resolve().parents[1],
+    )
     assert done.returncode == 2, done.stderr
     error = [line for line in done.stderr.splitlines() if line.startswith("train_main.py:")]
     assert len(error) == 1 and "--conditional=True needs labelled data: labels=True" in error[0]
@@ -313,8 +367,9 @@ def test_sample_pictures_of_a_conditional_model_are_class_by_row(tmp_path):
     from keras_wgan.evaluation import pictures
 
     keras.utils.set_random_seed(0)
-    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4,
-                                            num_classes=K)
+    generator, critic = architectures.build(
+        "dcgan", (28, 28, 1), latent_dim=8, filters=4, num_classes=K
+    )
     gan = WassersteinGAN(generator, critic, seed=0, num_classes=K)
     gan.compile()
     callback = callbacks.SamplePictures(tmp_path, class_names=["zero", "one", "two"])

@@ -18,8 +18,9 @@ def test_architecture(name, tmp_path):
 
 def test_the_registries_find_the_registered_classes():
     # Each module's registered class, found by reading the package's files.
-    assert {"gp", "lp", "pairwise", "clip", "none", "gp0", "r1", "wgan_div",
-            "ctgan"} <= set(penalties.names())
+    assert {"gp", "lp", "pairwise", "clip", "none", "gp0", "r1", "wgan_div", "ctgan"} <= set(
+        penalties.names()
+    )
     assert {"mlp", "dcgan", "kerasio", "resnet"} <= set(architectures.names())
     assert penalties.names() == tuple(sorted(penalties.METHODS))
     assert architectures.names() == tuple(sorted(architectures.ARCHITECTURES))

@@ -86,8 +86,9 @@ def test_image_folder_names_a_corrupt_file(tmp_path, bad_name, damage, image_siz
 def test_image_folder_is_checked_once_per_content(tmp_path, monkeypatch):
     checked = []
     check = data.folder._checked_image
-    monkeypatch.setattr(data.folder, "_checked_image",
-                        lambda *args: checked.append(args) or check(*args))
+    monkeypatch.setattr(
+        data.folder, "_checked_image", lambda *args: checked.append(args) or check(*args)
+    )
     for name in ("a.png", "b.png"):
         write_image(tmp_path / name, np.zeros((4, 4, 3), np.uint8))
     data.load(str(tmp_path), batch_size=2)
@@ -115,7 +116,6 @@ def test_image_folder_check_of_large_folders(tmp_path, monkeypatch):
     (tmp_path / "b.png").write_bytes(image_bytes(picture, "TIFF"))
     message = one_line_error(ValueError, data.from_image_folder, tmp_path)
     assert message.startswith(f"'{tmp_path / 'b.png'}' is a TIFF image, which tf.io cannot")
-
 
 
 def test_image_folder_with_one_subfolder_per_class(tmp_path):
@@ -148,8 +148,9 @@ def test_image_folder_with_one_subfolder_per_class(tmp_path):
 
 @pytest.mark.parametrize("mode, what", [("1", "1-bit"), ("P", "palette")])
 @pytest.mark.parametrize("decode_limit", [2000, 1], ids=["decoded", "verified"])
-def test_bmp_modes_tf_cannot_read_are_refused_up_front(tmp_path, monkeypatch, mode, what,
-                                                       decode_limit):
+def test_bmp_modes_tf_cannot_read_are_refused_up_front(
+    tmp_path, monkeypatch, mode, what, decode_limit
+):
     monkeypatch.setattr(data.folder, "_FULL_DECODE_LIMIT", decode_limit)
     picture = np.random.default_rng(0).integers(0, 256, (6, 5, 3), dtype=np.uint8)
     write_image(tmp_path / "a.bmp", picture)
@@ -159,14 +160,18 @@ def test_bmp_modes_tf_cannot_read_are_refused_up_front(tmp_path, monkeypatch, mo
     assert "convert it" in message
 
 
-@pytest.mark.parametrize("image_format, modes", [
-    ("BMP", ("L", "RGB", "RGBA")),
-    ("PNG", ("1", "L", "LA", "P", "RGB", "RGBA", "I;16")),
-    ("JPEG", ("L", "RGB")),
-    ("GIF", ("L", "P", "RGB")),
-])
-def test_every_mode_the_check_accepts_decodes_to_the_picture_pil_sees(tmp_path, image_format,
-                                                                      modes):
+@pytest.mark.parametrize(
+    "image_format, modes",
+    [
+        ("BMP", ("L", "RGB", "RGBA")),
+        ("PNG", ("1", "L", "LA", "P", "RGB", "RGBA", "I;16")),
+        ("JPEG", ("L", "RGB")),
+        ("GIF", ("L", "P", "RGB")),
+    ],
+)
+def test_every_mode_the_check_accepts_decodes_to_the_picture_pil_sees(
+    tmp_path, image_format, modes
+):
     picture = np.random.default_rng(1).integers(0, 256, (6, 5, 3), dtype=np.uint8)
     for mode in modes:
         folder = tmp_path / mode.replace(";", "_")
@@ -181,8 +186,12 @@ def test_every_mode_the_check_accepts_decodes_to_the_picture_pil_sees(tmp_path, 
             pil = saved.convert("RGB" if channels == 3 else "L")
             expected = np.asarray(pil, np.float32).reshape(info.sample_shape) / 127.5 - 1.0
         if image_format != "JPEG" and mode != "I;16":  # lossless, 8 bits
-            np.testing.assert_allclose(next(iter(batches)).numpy()[0], expected, atol=1e-6,
-                                       err_msg=f"{image_format} {mode}")
+            np.testing.assert_allclose(
+                next(iter(batches)).numpy()[0],
+                expected,
+                atol=1e-6,
+                err_msg=f"{image_format} {mode}",
+            )
         else:
             assert next(iter(batches)).shape == (2, *info.sample_shape)
 

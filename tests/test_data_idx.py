@@ -28,8 +28,10 @@ def write_bytes(path, payload):
 
 def images_and_labels(n=6, height=5, width=4, seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.integers(0, 256, (n, height, width), dtype=np.uint8),
-            rng.integers(0, 10, n, dtype=np.uint8))
+    return (
+        rng.integers(0, 256, (n, height, width), dtype=np.uint8),
+        rng.integers(0, 10, n, dtype=np.uint8),
+    )
 
 
 def mnist_folder(folder, n_train=6, n_test=3):
@@ -67,8 +69,9 @@ def test_read_decodes_every_dtype_big_endian(tmp_path, code):
 def test_write_then_read_round_trips(tmp_path, name):
     images, _ = images_and_labels()
     idx.write(tmp_path / name, images)
-    assert (tmp_path / name).read_bytes()[:2] == (b"\x1f\x8b" if name.endswith(".gz")
-                                                   else b"\x00\x00")
+    assert (tmp_path / name).read_bytes()[:2] == (
+        b"\x1f\x8b" if name.endswith(".gz") else b"\x00\x00"
+    )
     np.testing.assert_array_equal(idx.read(tmp_path / name), images)
     # What write() wrote is the hand-made format.
     payload = (tmp_path / name).read_bytes()
@@ -96,13 +99,13 @@ def test_bad_magic_is_refused(tmp_path):
 def test_truncated_files_are_refused(tmp_path):
     images, _ = images_and_labels()
     payload = idx_bytes(images)
-    _one_line_error(write_bytes(tmp_path / "a-idx3-ubyte", payload[:-1]),
-                    r"is truncated: 135 bytes .*expected 136 bytes")
-    _one_line_error(write_bytes(tmp_path / "b-idx3-ubyte.gz", payload[:10]),
-                    "truncated header")
+    _one_line_error(
+        write_bytes(tmp_path / "a-idx3-ubyte", payload[:-1]),
+        r"is truncated: 135 bytes .*expected 136 bytes",
+    )
+    _one_line_error(write_bytes(tmp_path / "b-idx3-ubyte.gz", payload[:10]), "truncated header")
     _one_line_error(write_bytes(tmp_path / "c-idx3-ubyte", payload[:3]), "is truncated")
-    _one_line_error(write_bytes(tmp_path / "d-idx3-ubyte", payload + b"\x00"),
-                    "has extra bytes")
+    _one_line_error(write_bytes(tmp_path / "d-idx3-ubyte", payload + b"\x00"), "has extra bytes")
     damaged_gzip = tmp_path / "e-idx3-ubyte.gz"
     damaged_gzip.write_bytes(gzip.compress(payload)[:-20])
     _one_line_error(damaged_gzip, "damaged gzip file")
@@ -148,16 +151,16 @@ def test_a_folder_with_two_kinds_of_train_files_asks_for_a_file(tmp_path):
 # ----------------------------------------------------- through data.load
 def test_data_load_reads_an_idx_folder_like_an_npz_of_uint8(tmp_path):
     arrays = mnist_folder(tmp_path / "fashion")
-    batches, info = data.load(tmp_path / "fashion", batch_size=6, shuffle_buffer=0,
-                              repeat=False)
+    batches, info = data.load(tmp_path / "fashion", batch_size=6, shuffle_buffer=0, repeat=False)
     assert info.kind == "images" and info.sample_shape == (5, 4, 1)
     assert info.num_examples == 6 and info.value_range == (-1.0, 1.0)
     np.testing.assert_array_equal(info.labels, arrays["train"][1])
     batch = next(iter(batches)).numpy()
     # The same images through the .npz path give the same batch.
     np.savez(tmp_path / "same.npz", images=arrays["train"][0])
-    npz_batch = next(iter(data.load(tmp_path / "same.npz", batch_size=6, shuffle_buffer=0,
-                                    repeat=False)[0])).numpy()
+    npz_batch = next(
+        iter(data.load(tmp_path / "same.npz", batch_size=6, shuffle_buffer=0, repeat=False)[0])
+    ).numpy()
     np.testing.assert_array_equal(batch, npz_batch)
     np.testing.assert_allclose(batch[..., 0], arrays["train"][0] / 127.5 - 1.0, atol=1e-6)
 
@@ -175,8 +178,11 @@ def test_data_reaches_the_test_split_and_reopens_it(tmp_path):
 
 def test_data_load_of_a_damaged_idx_file_names_the_dataset(tmp_path):
     path = write_bytes(tmp_path / "train-images-idx3-ubyte", b"\x00\x00\x08\x03" + bytes(6))
-    with pytest.raises(ValueError, match=r"^dataset '.*train-images-idx3-ubyte' has a "
-                                         "truncated header"):
+    with pytest.raises(
+        ValueError,
+        match=r"^dataset '.*train-images-idx3-ubyte' has a "
+        "truncated header",
+    ):
         data.load(path, batch_size=1)
 
 
@@ -186,11 +192,22 @@ def test_train_on_an_idx_folder_with_ema_and_augment(tmp_path):
     (tmp_path / "digits").mkdir()
     idx.write(tmp_path / "digits" / "train-images-idx3-ubyte.gz", images)
     idx.write(tmp_path / "digits" / "train-labels-idx1-ubyte.gz", np.arange(16, dtype=np.uint8))
-    result = training.train(tmp_path / "digits", architecture="dcgan", filters=4, batch_size=2,
-                            critic_steps=2, train_steps=2, steps_per_epoch=2,
-                            output_dir=tmp_path / "run", export_dir=None, verbose=0,
-                            monitor_every_epochs=0, mixed_precision="float32",
-                            ema_decay=0.9, augment="translation,cutout")
+    result = training.train(
+        tmp_path / "digits",
+        architecture="dcgan",
+        filters=4,
+        batch_size=2,
+        critic_steps=2,
+        train_steps=2,
+        steps_per_epoch=2,
+        output_dir=tmp_path / "run",
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+        mixed_precision="float32",
+        ema_decay=0.9,
+        augment="translation,cutout",
+    )
     assert result.generator_steps == 2 and result.info.num_examples == 16
     assert result.model.ema_decay == 0.9 and result.model.ema_generator is not None
     assert result.model.augment == "translation,cutout"
@@ -201,10 +218,22 @@ def test_cli_refuses_a_bad_ema_decay_on_one_line(tmp_path):
     root = Path(__file__).resolve().parents[1]
     idx.write(tmp_path / "train-images-idx3-ubyte", np.zeros((8, 28, 28), np.uint8))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(root))
-    flags = [f"--dataset={tmp_path}", "--ema_decay=1.5", "--train_steps=1", "--batch_size=1",
-             "--critic_steps=1", "--export_dir=", f"--output_dir={tmp_path / 'run'}"]
-    done = subprocess.run([sys.executable, str(root / "train_main.py"), *flags], env=env,
-                          capture_output=True, text=True, timeout=300)
+    flags = [
+        f"--dataset={tmp_path}",
+        "--ema_decay=1.5",
+        "--train_steps=1",
+        "--batch_size=1",
+        "--critic_steps=1",
+        "--export_dir=",
+        f"--output_dir={tmp_path / 'run'}",
+    ]
+    done = subprocess.run(
+        [sys.executable, str(root / "train_main.py"), *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if "error:" in line]
     assert len(lines) == 1 and "--ema_decay must be a number" in lines[0]
@@ -222,8 +251,9 @@ def test_data_load_yields_idx_labels_with_their_images(tmp_path):
     for batch, batch_labels in batches.take(4).as_numpy_iterator():
         assert batch.shape == (3, 5, 4, 1) and batch_labels.dtype == np.int32
         # Each label stays with its image through the shuffle.
-        index = [int(np.argmin(np.abs(images / 127.5 - 1.0 - b[..., 0]).sum(axis=(1, 2))))
-                 for b in batch]
+        index = [
+            int(np.argmin(np.abs(images / 127.5 - 1.0 - b[..., 0]).sum(axis=(1, 2)))) for b in batch
+        ]
         np.testing.assert_array_equal(batch_labels, labels[index])
     # Images without a labels file have no classes.
     idx.write(tmp_path / "alone-images-idx3-ubyte", images)
@@ -235,14 +265,17 @@ def test_data_load_yields_idx_labels_with_their_images(tmp_path):
 
 def test_a_magic_number_with_the_wrong_number_of_dimensions_is_named(tmp_path):
     # Magic 0x00000808: uint8 with 8 dimensions, of an images file with 3 (200 x 28 x 28).
-    path = write_bytes(tmp_path / "bad-images-idx3-ubyte", idx_bytes(np.zeros((200, 28, 28),
-                                                                              np.uint8)))
+    path = write_bytes(
+        tmp_path / "bad-images-idx3-ubyte", idx_bytes(np.zeros((200, 28, 28), np.uint8))
+    )
     payload = bytearray(path.read_bytes())
     payload[3] = 8
     path.write_bytes(bytes(payload))
     message = _one_line_error(path, "magic number")
-    assert message == (f"dataset '{path}' is not an IDX file of 3 dimensions: its magic number "
-                       "0x00000808 says 8; expected the magic number 0x00000803 of an idx3 file")
+    assert message == (
+        f"dataset '{path}' is not an IDX file of 3 dimensions: its magic number "
+        "0x00000808 says 8; expected the magic number 0x00000803 of an idx3 file"
+    )
 
 
 def idx_case(tmp_path, monkeypatch):

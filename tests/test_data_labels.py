@@ -11,14 +11,17 @@ def test_check_labels_flattens_a_column_and_gives_int32():
     assert checked.dtype == np.int32 and checked.tolist() == [2, 0, 1]
 
 
-@pytest.mark.parametrize("values, num_classes, problem", [
-    ([0, 1, 3], 3, "holds 1 label >= 3 (e.g. 3)"),
-    ([0, -2, -1], None, "holds 2 negative labels (e.g. -2)"),
-    ([0.0, 1.0], None, "has dtype float64"),
-    ([True, False], None, "has dtype bool"),
-    ([[0, 1], [1, 0]], None, "has shape (2, 2)"),
-    ([0, 2**40], None, f"holds label {2**40}, beyond int32"),
-])
+@pytest.mark.parametrize(
+    "values, num_classes, problem",
+    [
+        ([0, 1, 3], 3, "holds 1 label >= 3 (e.g. 3)"),
+        ([0, -2, -1], None, "holds 2 negative labels (e.g. -2)"),
+        ([0.0, 1.0], None, "has dtype float64"),
+        ([True, False], None, "has dtype bool"),
+        ([[0, 1], [1, 0]], None, "has shape (2, 2)"),
+        ([0, 2**40], None, f"holds label {2**40}, beyond int32"),
+    ],
+)
 def test_check_labels_refuses_bad_labels_in_one_line(values, num_classes, problem):
     with pytest.raises(ValueError) as caught:
         labels.check_labels(np.array(values), num_classes, argument="y")
@@ -46,8 +49,9 @@ def test_label_fields_of_named_and_unnamed_classes():
     fields = labels.label_fields(np.array([1, 0, 1, 1]), None, "labels of x", 4, required=True)
     assert fields["num_classes"] == 2 and fields["class_names"] == ("0", "1")
     assert fields["class_counts"] == (1, 3) and fields["labels"].tolist() == [1, 0, 1, 1]
-    named = labels.label_fields([0, 1, 0], np.array(["cat", "dog", "emu"]), "labels of x", 3,
-                                required=True)
+    named = labels.label_fields(
+        [0, 1, 0], np.array(["cat", "dog", "emu"]), "labels of x", 3, required=True
+    )
     assert named["num_classes"] == 3 and named["class_counts"] == (2, 1, 0)
 
 
@@ -59,10 +63,13 @@ def test_label_fields_of_bad_labels_raise_only_when_required():
         labels.label_fields([0, 1], np.array([3, 4]), "labels of x", 2, required=True)
 
 
-@pytest.mark.parametrize("values, problem", [
-    ([0, 20000, 1, 0], "20001 classes, more than the 4 examples"),
-    (np.arange(10001 * 2) % 10001, "10001 classes, more than 10000"),
-])
+@pytest.mark.parametrize(
+    "values, problem",
+    [
+        ([0, 20000, 1, 0], "20001 classes, more than the 4 examples"),
+        (np.arange(10001 * 2) % 10001, "10001 classes, more than 10000"),
+    ],
+)
 def test_a_class_count_that_cannot_be_meant_is_refused_in_one_line(values, problem):
     with pytest.raises(ValueError) as caught:
         labels.label_fields(np.array(values), None, "labels of x", len(values), required=True)
@@ -70,8 +77,10 @@ def test_a_class_count_that_cannot_be_meant_is_refused_in_one_line(values, probl
     assert message.startswith(f"labels of x: {problem}") and "\n" not in message
     assert "remap them, e.g. np.unique(labels, return_inverse=True)[1]" in message
     # Unconditional use of the same data: left unlabelled, no class table built.
-    assert labels.label_fields(np.array(values), None, "labels of x", len(values),
-                               required=False) == {}
+    assert (
+        labels.label_fields(np.array(values), None, "labels of x", len(values), required=False)
+        == {}
+    )
 
 
 def test_more_classes_than_examples_stay_labels_of_unconditional_data():
@@ -94,9 +103,11 @@ def test_empty_classes_are_named_in_one_warning_line(caplog):
         fields = labels.label_fields(values, None, "labels of x", 8, required=True)
     assert fields["num_classes"] == 8 and fields["class_counts"] == (4, 0, 0, 0, 0, 0, 0, 4)
     [record] = caplog.records
-    assert record.getMessage() == ("labels of x: 6 of 8 classes have no examples (1, 2, 3, 4, "
-                                   "5, ...); the model still makes a class for each: remap the "
-                                   "labels to 0..K-1 to drop them")
+    assert record.getMessage() == (
+        "labels of x: 6 of 8 classes have no examples (1, 2, 3, 4, "
+        "5, ...); the model still makes a class for each: remap the "
+        "labels to 0..K-1 to drop them"
+    )
     caplog.clear()
     with caplog.at_level("WARNING", logger="keras_wgan"):
         labels.label_fields(values, None, "labels of x", 8, required=False)

@@ -98,9 +98,7 @@ def test_npz_refuses_non_finite_values(tmp_path, shape):
     values = np.zeros(shape, np.float32)
     values.flat[3], values.flat[7], values.flat[8] = np.nan, np.inf, -np.inf
     np.savez(tmp_path / "bad.npz", samples=values)
-    message = one_line_error(
-        ValueError, data.load, str(tmp_path / "bad.npz"), batch_size=2
-    )
+    message = one_line_error(ValueError, data.load, str(tmp_path / "bad.npz"), batch_size=2)
     assert message.startswith(f"array 'samples' of '{tmp_path / 'bad.npz'}' holds 3 non-finite")
     assert f"out of {values.size}" in message
     # float64 values beyond float32's range would become inf too.
@@ -114,9 +112,7 @@ def test_npz_float_image_range_rule(tmp_path):
     # Floats in [0, 255] cannot be matched by a tanh generator: refused, saying what to do.
     bytes_range = np.linspace(0, 255, 6 * 16, dtype=np.float32).reshape(6, 4, 4)
     np.savez(tmp_path / "bytes.npz", images=bytes_range)
-    message = one_line_error(
-        ValueError, data.load, str(tmp_path / "bytes.npz"), batch_size=2
-    )
+    message = one_line_error(ValueError, data.load, str(tmp_path / "bytes.npz"), batch_size=2)
     assert f"'{tmp_path / 'bytes.npz'}'" in message and "outside [-1, 1]" in message
     assert "range over [0, 255]" in message
     assert "x / 255" in message and "uint8" in message
@@ -146,15 +142,20 @@ def test_npz_float_image_range_rule(tmp_path):
     assert info.kind == "points" and info.value_range == (points.min(), points.max())
 
 
-
 def test_npz_labels_come_with_their_images_through_load(tmp_path):
     labels = np.array([2, 0, 1, 2, 2, 0, 1, 2, 0, 2, 1, 2])
-    np.savez(tmp_path / "digits.npz", images=indexed_images(12), labels=labels,
-             class_names=np.array(["zero", "one", "two"]))
+    np.savez(
+        tmp_path / "digits.npz",
+        images=indexed_images(12),
+        labels=labels,
+        class_names=np.array(["zero", "one", "two"]),
+    )
     # Six samples per step: two critic steps of three, as training batches them.
     batches, info = data.load(tmp_path / "digits.npz", batch_size=6, seed=0, labels=True)
-    assert batches.element_spec == (tf.TensorSpec([6, 4, 4, 1], tf.float32),
-                                    tf.TensorSpec([6], tf.int32))
+    assert batches.element_spec == (
+        tf.TensorSpec([6, 4, 4, 1], tf.float32),
+        tf.TensorSpec([6], tf.int32),
+    )
     assert info.num_classes == 3 and info.class_names == ("zero", "one", "two")
     assert info.class_counts == (3, 3, 6)
     np.testing.assert_allclose(info.class_frequencies, [0.25, 0.25, 0.5])
@@ -187,13 +188,13 @@ def test_npz_labels_come_with_their_images_through_load(tmp_path):
         (np.array(["a", "b", "a", "b", "a", "b"]), None, "has dtype <U1"),
         (np.ones(6, bool), None, "has dtype bool"),
         (np.zeros((6, 2), int), None, "has shape (6, 2)"),
-        (np.array([0, 1, 2, 3, 0, 1]), np.array(["a", "b", "c"]),
-         "holds 1 label >= 3 (e.g. 3)"),
+        (np.array([0, 1, 2, 3, 0, 1]), np.array(["a", "b", "c"]), "holds 1 label >= 3 (e.g. 3)"),
     ],
     ids=["length", "negative", "float", "strings", "bool", "2-D", "beyond class_names"],
 )
-def test_npz_bad_labels_are_refused_in_one_line_naming_the_file(tmp_path, labels, class_names,
-                                                                 problem):
+def test_npz_bad_labels_are_refused_in_one_line_naming_the_file(
+    tmp_path, labels, class_names, problem
+):
     arrays = {"images": indexed_images(6), "labels": labels}
     if class_names is not None:
         arrays["class_names"] = class_names
@@ -220,16 +221,19 @@ def test_random_bytes_are_not_a_valid_npz_file(tmp_path):
     path = tmp_path / "x.npz"
     path.write_bytes(bytes(range(7, 256)) * 4)
     message = one_line_error(data.InvalidDataError, data.load, path, batch_size=2)
-    assert message == (f"'{path}' is not a valid .npz file: not a zip archive (it begins with "
-                       "bytes 0708090a); expected an archive written by np.savez")
+    assert message == (
+        f"'{path}' is not a valid .npz file: not a zip archive (it begins with "
+        "bytes 0708090a); expected an archive written by np.savez"
+    )
 
 
 def test_a_fifo_named_npz_is_not_a_regular_file(tmp_path):
     path = tmp_path / "x.npz"
     os.mkfifo(path)
     message = one_line_error(data.InvalidDataError, data.load, path, batch_size=2)
-    assert message == (f"'{path}' is not a regular file (a FIFO); expected an .npz file "
-                       "written by np.savez")
+    assert message == (
+        f"'{path}' is not a regular file (a FIFO); expected an .npz file written by np.savez"
+    )
 
 
 def npz_case(tmp_path, monkeypatch):

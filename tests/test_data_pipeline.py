@@ -17,14 +17,21 @@ def test_load_rejects_bad_batch_size(batch_size):
 @pytest.mark.parametrize("image_size", [0, -3, 2.5, (0, 4), (4,), (4, 4, 4), True, "64"])
 def test_load_rejects_bad_image_size(tmp_path, image_size, monkeypatch):
     download_calls = []
-    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare",
-                        lambda self, *args, **kwargs: download_calls.append(self.name))
+    monkeypatch.setattr(
+        tfds.core.DatasetBuilder,
+        "download_and_prepare",
+        lambda self, *args, **kwargs: download_calls.append(self.name),
+    )
     np.savez(tmp_path / "digits.npz", images=np.zeros((4, 8, 8), np.uint8))
     write_image(tmp_path / "folder" / "a.png", np.zeros((8, 8), np.uint8))
     expected = f"image_size must be a positive integer or (height, width), received {image_size!r}"
     for dataset in (tmp_path / "digits.npz", tmp_path / "folder", "mnist"):
         message = one_line_error(
-            ValueError, data.load, str(dataset), batch_size=2, image_size=image_size,
+            ValueError,
+            data.load,
+            str(dataset),
+            batch_size=2,
+            image_size=image_size,
             data_dir=tmp_path,
         )
         assert message == expected
@@ -48,7 +55,6 @@ def test_load_shuffles_one_epoch_without_loss(tmp_path):
         data.load(str(tmp_path / "values.npz"), batch_size=13, repeat=False)
     repeated, _ = data.load(str(tmp_path / "values.npz"), batch_size=5, seed=0)
     assert len(list(repeated.take(7))) == 7  # Repeats forever.
-
 
 
 def test_labels_of_unlabelled_data_are_a_clear_error(tmp_path):

@@ -51,10 +51,13 @@ def test_source_passes_the_common_checks(source, case, labels, tmp_path, monkeyp
 
 
 def test_options_are_declared_by_their_sources_without_tensorflow():
-    code = ("import sys; from keras_wgan import data; names = [o.name for o in data.options()]; "
-            "print(names, 'tensorflow' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys; from keras_wgan import data; names = [o.name for o in data.options()]; "
+        "print(names, 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "['dataset', 'image_size', 'data_dir'] False"
     help_text = data.options()[0].help
     for source in data.sources():
@@ -74,8 +77,9 @@ def test_a_new_source_is_one_subclass(tmp_path):
 
             vectors = np.loadtxt(self.dataset, delimiter=",", dtype="float32", ndmin=2)
             raw = tf.data.Dataset.from_tensor_slices(vectors)
-            return raw, data.DataInfo.describe(self.dataset, raw, len(vectors),
-                                               (float(vectors.min()), float(vectors.max())))
+            return raw, data.DataInfo.describe(
+                self.dataset, raw, len(vectors), (float(vectors.min()), float(vectors.max()))
+            )
 
     try:
         np.savetxt(tmp_path / "v.csv", np.arange(12.0).reshape(6, 2), delimiter=",")

@@ -16,7 +16,6 @@ def first_tfds_image(name):
     return next(iter(tfds.builder(name).as_dataset(split="train")))["image"].numpy()
 
 
-
 class _Connection:
     def close(self):
         pass
@@ -59,7 +58,6 @@ def download_calls(monkeypatch):
 
     monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", download_and_prepare)
     return calls
-
 
 
 @pytest.mark.parametrize(
@@ -152,13 +150,14 @@ def test_tfds_prepared_dataset_needs_no_network(offline, monkeypatch):
     assert offline == []  # Not even probed.
 
 
-
 def test_tfds_label_feature(online):
     with tfds.testing.mock_data(num_examples=12):
         pairs, info = data.from_tfds("mnist", labels=True)
         pairs = list(pairs.as_numpy_iterator())
-        raw = [(e["image"], e["label"]) for e in tfds.builder("mnist").as_dataset(split="train")
-               .as_numpy_iterator()]
+        raw = [
+            (e["image"], e["label"])
+            for e in tfds.builder("mnist").as_dataset(split="train").as_numpy_iterator()
+        ]
         batches, _ = data.load("mnist", batch_size=4, labels=True, seed=0)
         first_labels = next(iter(batches))[1]
         _, plain_info = data.load("mnist", batch_size=4)
@@ -169,8 +168,10 @@ def test_tfds_label_feature(online):
     for (image, label), (raw_image, raw_label) in zip(pairs, raw, strict=True):
         assert label.dtype == np.int32 and label == raw_label
         np.testing.assert_allclose(image, raw_image / 127.5 - 1.0, atol=1e-6)
-    assert batches.element_spec == (tf.TensorSpec([4, 28, 28, 1], tf.float32),
-                                    tf.TensorSpec([4], tf.int32))
+    assert batches.element_spec == (
+        tf.TensorSpec([4, 28, 28, 1], tf.float32),
+        tf.TensorSpec([4], tf.int32),
+    )
     assert set(first_labels.numpy()) <= set(raw_labels)
     # Without labels: the class names are known from the builder, not counted.
     assert plain_info.num_classes == 10 and plain_info.class_counts is None

@@ -41,9 +41,14 @@ def _env(**extra):
 def _run_script(name, *args, timeout=180):
     """Runs tests/scripts/<name> to completion (killed after `timeout` s); returns stdout."""
     try:
-        done = subprocess.run([sys.executable, str(SCRIPTS / name), *map(str, args)],
-                              env=_env(), cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, str(SCRIPTS / name), *map(str, args)],
+            env=_env(),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"{name} did not finish in {timeout} s:\n{error.stdout}\n{error.stderr}")
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr[-5000:]}"
@@ -53,21 +58,27 @@ def _run_script(name, *args, timeout=180):
 def _tiny_gan(seed=0, critic_steps=2, critic=None, **compile_kwargs):
     keras.utils.set_random_seed(seed)
     generator, default_critic = architectures.build("mlp", (2,), units=8, depth=1)
-    gan = WassersteinGAN(generator, critic or default_critic, critic_steps=critic_steps,
-                         seed=seed)
+    gan = WassersteinGAN(generator, critic or default_critic, critic_steps=critic_steps, seed=seed)
     gan.compile(**compile_kwargs)
     return gan
 
 
 def _data(critic_steps=2, batch=8, seed=0):
     points = np.random.default_rng(seed).normal(size=(64 * batch, 2)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(points).batch(
-        batch * critic_steps, drop_remainder=True).repeat()
+    return (
+        tf.data.Dataset.from_tensor_slices(points)
+        .batch(batch * critic_steps, drop_remainder=True)
+        .repeat()
+    )
 
 
 def _variables(gan):
-    return (gan.generator.weights + gan.critic.weights + gan.critic_optimizer.variables
-            + gan.generator_optimizer.variables)
+    return (
+        gan.generator.weights
+        + gan.critic.weights
+        + gan.critic_optimizer.variables
+        + gan.generator_optimizer.variables
+    )
 
 
 def _values(variables):
@@ -86,8 +97,11 @@ def _read_every_tensor(prefix):
 
 # ----------------------------------------------------------- strategies
 def test_make_strategy_rejects_an_unknown_name():
-    with pytest.raises(ValueError, match=r"strategy must be one of 'default', 'mirrored', "
-                                         r"'multi_worker', 'tpu', received 'gpu'"):
+    with pytest.raises(
+        ValueError,
+        match=r"strategy must be one of 'default', 'mirrored', "
+        r"'multi_worker', 'tpu', received 'gpu'",
+    ):
         distribute.make_strategy("gpu")
 
 
@@ -108,8 +122,11 @@ def test_default_strategy_is_one_replica():
 def test_tpu_without_a_tpu_raises_a_clear_error(monkeypatch):
     """No TPU here: the TPU path is exercised up to the strategy's construction."""
     monkeypatch.delenv("TPU_NAME", raising=False)
-    with pytest.raises(RuntimeError, match=r"strategy='tpu': no TPU could be reached with "
-                                           r"tpu=None .*tpu='local' on a TPU VM"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"strategy='tpu': no TPU could be reached with "
+        r"tpu=None .*tpu='local' on a TPU VM",
+    ):
         distribute.make_strategy("tpu")
 
 
@@ -117,8 +134,11 @@ def test_split_cpu_after_tensorflow_started_says_it_is_too_late():
     tf.constant(1.0)  # TensorFlow is initialised in this process
     count = len(tf.config.list_logical_devices("CPU"))
     assert distribute.split_cpu(count)  # the split that exists: harmless
-    with pytest.raises(RuntimeError, match=rf"split_cpu\({count + 2}\) .* was called after "
-                                           "TensorFlow initialised its devices"):
+    with pytest.raises(
+        RuntimeError,
+        match=rf"split_cpu\({count + 2}\) .* was called after "
+        "TensorFlow initialised its devices",
+    ):
         distribute.split_cpu(count + 2)
     with pytest.raises(ValueError, match="cpu_devices must be an integer >= 1, received 0"):
         distribute.split_cpu(0)
@@ -135,10 +155,12 @@ def test_distribute_dataset_shards_by_data_with_equal_batches():
         distribute.distribute_dataset(data.batch(4), strategy)
     rebatched = distribute.distribute_dataset(data.batch(3), strategy, batch_size=4)
     assert [len(b) for b in rebatched] == [4, 4]  # the partial batch is dropped
-    with pytest.raises(ValueError, match=r"global batch size 4 must be a multiple of "
-                                         r"replicas x critic_steps = 1 x 3 = 3"):
-        distribute.distribute_dataset(data.batch(4, drop_remainder=True), strategy,
-                                      critic_steps=3)
+    with pytest.raises(
+        ValueError,
+        match=r"global batch size 4 must be a multiple of "
+        r"replicas x critic_steps = 1 x 3 = 3",
+    ):
+        distribute.distribute_dataset(data.batch(4, drop_remainder=True), strategy, critic_steps=3)
 
 
 def test_step_logs_stay_scalars_outside_multi_worker():
@@ -157,8 +179,9 @@ def test_every_critic_update_draws_its_own_noise():
 
         def latent_noise(self, batch_size, stream, counter):
             if stream == 0:  # the critic's latent noise
-                self.draws.assign_add(tf.one_hot(tf.cast(counter, tf.int32),
-                                                 critic_steps * steps + 2, dtype=tf.int32))
+                self.draws.assign_add(
+                    tf.one_hot(tf.cast(counter, tf.int32), critic_steps * steps + 2, dtype=tf.int32)
+                )
             return super().latent_noise(batch_size, stream, counter)
 
     generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
@@ -174,7 +197,7 @@ def mirrored_report():
     """The JSON report of tests/scripts/mirrored_checks.py (one subprocess for all checks)."""
     stdout = _run_script("mirrored_checks.py", timeout=240)
     line = next(line for line in stdout.splitlines() if line.startswith("REPORT "))
-    return json.loads(line[len("REPORT "):])
+    return json.loads(line[len("REPORT ") :])
 
 
 @pytest.mark.slow
@@ -211,8 +234,10 @@ def test_model_and_both_optimizers_are_mirrored(mirrored_report):
 @pytest.mark.slow
 def test_explicit_jit_under_a_strategy_warns_and_is_off(mirrored_report):
     assert mirrored_report["jit_compile"] is False
-    assert "jit_compile=True is not supported under a tf.distribute strategy " \
-           "(MirroredStrategy)" in mirrored_report["jit_warning"]
+    assert (
+        "jit_compile=True is not supported under a tf.distribute strategy "
+        "(MirroredStrategy)" in mirrored_report["jit_warning"]
+    )
 
 
 @pytest.mark.slow
@@ -245,11 +270,23 @@ def test_two_workers_train_to_identical_weights(tmp_path):
     workers = []
     for index in range(2):
         tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        workers.append(subprocess.Popen(
-            [sys.executable, str(SCRIPTS / "multi_worker_train.py"), "--out", str(tmp_path),
-             "--train_steps", "6"],
-            env=_env(TF_CONFIG=tf_config), cwd=REPO, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True))
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(SCRIPTS / "multi_worker_train.py"),
+                    "--out",
+                    str(tmp_path),
+                    "--train_steps",
+                    "6",
+                ],
+                env=_env(TF_CONFIG=tf_config),
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     outputs, deadline = [], time.monotonic() + 180  # a dead peer must not hang the suite
     try:
         for worker in workers:
@@ -299,8 +336,9 @@ def test_fit_plan_counts_epochs_from_the_restored_step():
 
 def test_stop_at_step_stops_at_exactly_the_requested_generator_step():
     gan = _tiny_gan()
-    gan.fit(_data(), steps_per_epoch=4, epochs=3, verbose=0,
-            callbacks=[checkpointing.StopAtStep(6)])
+    gan.fit(
+        _data(), steps_per_epoch=4, epochs=3, verbose=0, callbacks=[checkpointing.StopAtStep(6)]
+    )
     assert checkpointing.generator_step(gan) == 6
 
 
@@ -331,8 +369,13 @@ def test_restore_latest_needs_a_compiled_model(tmp_path):
 
 def test_half_written_checkpoints_are_never_restored_nor_deleted(tmp_path, absl_logs):
     gan = _tiny_gan()
-    gan.fit(_data(), steps_per_epoch=4, epochs=1, verbose=0,
-            callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)])
+    gan.fit(
+        _data(),
+        steps_per_epoch=4,
+        epochs=1,
+        verbose=0,
+        callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)],
+    )
     assert _checkpoint_steps(tmp_path) == [2, 4]
     # What a save killed half-way leaves: files of a newer step the index does not name.
     (tmp_path / "ckpt-6.index").write_bytes(b"\x00truncated")
@@ -345,8 +388,13 @@ def test_half_written_checkpoints_are_never_restored_nor_deleted(tmp_path, absl_
     assert checkpointing.restore_latest(_tiny_gan(seed=3), tmp_path) == 2
     assert "cannot restore checkpoint" in absl_logs.text
 
-    gan.fit(_data(), steps_per_epoch=1, epochs=1, verbose=0,
-            callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)])
+    gan.fit(
+        _data(),
+        steps_per_epoch=1,
+        epochs=1,
+        verbose=0,
+        callbacks=[checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)],
+    )
     # The leftovers are left alone (they may be another run's) and never named.
     assert (tmp_path / "ckpt-6.index").exists() and 6 not in _checkpoint_steps(tmp_path)
 
@@ -362,7 +410,8 @@ class _Poison(keras.layers.Layer):
 
 
 def test_a_nan_loss_stops_training_names_the_step_and_keeps_the_last_good_checkpoint(
-        tmp_path, absl_logs):
+    tmp_path, absl_logs
+):
     _, critic = architectures.build("mlp", (2,), units=8, depth=1)
     poison = _Poison()
     inputs = keras.Input((2,))
@@ -382,8 +431,9 @@ def test_a_nan_loss_stops_training_names_the_step_and_keeps_the_last_good_checkp
     assert not checkpointing.all_finite(gan)
     assert _checkpoint_steps(tmp_path) == [2, 4, 6]  # nothing saved at or after step 7
     saved = _read_every_tensor(tmp_path / "ckpt-6").values()
-    assert all(np.isfinite(v).all() for v in saved if isinstance(v, np.ndarray)
-               and v.dtype.kind == "f")
+    assert all(
+        np.isfinite(v).all() for v in saved if isinstance(v, np.ndarray) and v.dtype.kind == "f"
+    )
     _, new_critic = architectures.build("mlp", (2,), units=8, depth=1)
     inputs = keras.Input((2,))
     restored = _tiny_gan(critic=keras.Model(inputs, _Poison()(new_critic(inputs))))
@@ -404,8 +454,9 @@ def test_non_finite_weights_are_never_saved(tmp_path):
 
 
 def test_callback_arguments_are_checked(tmp_path):
-    with pytest.raises(ValueError, match="checkpoint_every_steps must be None or an integer "
-                                         ">= 1, received 0"):
+    with pytest.raises(
+        ValueError, match="checkpoint_every_steps must be None or an integer >= 1, received 0"
+    ):
         checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=0)
     with pytest.raises(ValueError, match="max_to_keep must be an integer >= 1, received 0"):
         checkpointing.CheckpointCallback(tmp_path, max_to_keep=0)
@@ -417,10 +468,27 @@ TRAIN_STEPS, EVERY, KEEP = 36, 5, 3
 
 def _start_training(directory, *extra):
     return subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "resumable_train.py"), "--directory", str(directory),
-         "--train_steps", str(TRAIN_STEPS), "--checkpoint_every_steps", str(EVERY),
-         "--keep_checkpoints", str(KEEP), "--sleep", "0.05", *extra],
-        env=_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(SCRIPTS / "resumable_train.py"),
+            "--directory",
+            str(directory),
+            "--train_steps",
+            str(TRAIN_STEPS),
+            "--checkpoint_every_steps",
+            str(EVERY),
+            "--keep_checkpoints",
+            str(KEEP),
+            "--sleep",
+            "0.05",
+            *extra,
+        ],
+        env=_env(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _run_until(process, kill_at_step, timeout=90):
@@ -470,8 +538,9 @@ def _check_killed_run_ends_like_an_uninterrupted_one(tmp_path, kill_steps, *extr
     # Every checkpoint on disk is complete and named in the index; the newest K are kept.
     steps = _checkpoint_steps(directory)
     assert steps[-1] == TRAIN_STEPS and len(steps) <= KEEP
-    on_disk = sorted(int(p.name[len("ckpt-"):-len(".index")])
-                     for p in directory.glob("ckpt-*.index"))
+    on_disk = sorted(
+        int(p.name[len("ckpt-") : -len(".index")]) for p in directory.glob("ckpt-*.index")
+    )
     assert on_disk == sorted(steps)
     for step in steps:
         assert _read_every_tensor(directory / f"ckpt-{step}")
@@ -481,8 +550,7 @@ def _check_killed_run_ends_like_an_uninterrupted_one(tmp_path, kill_steps, *extr
     assert int(final["generator_iterations"]) == TRAIN_STEPS
     assert int(final["critic_iterations"]) == 2 * TRAIN_STEPS
     for name in expected.files:
-        np.testing.assert_allclose(final[name], expected[name], rtol=0, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(final[name], expected[name], rtol=0, atol=1e-6, err_msg=name)
     return final
 
 
@@ -502,5 +570,6 @@ def test_killed_twice_a_conditional_run_ends_like_an_uninterrupted_one(tmp_path)
     # resumed pipeline fed the same (sample, label) pairs, in the same order, as the
     # uninterrupted run (a restart that draws other labels fails this test).
     final = _check_killed_run_ends_like_an_uninterrupted_one(
-        tmp_path, (8, 22), "--num_classes", "3")
+        tmp_path, (8, 22), "--num_classes", "3"
+    )
     assert {"label_embedding", "class_embedding"} <= set(final.files)

@@ -36,8 +36,11 @@ def small_gan(seed=0, **kwargs):
 
 def data(batch=16, critic_steps=2, n=256):
     points = np.random.default_rng(0).normal(size=(n, 2)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(points).batch(batch * critic_steps,
-                                                            drop_remainder=True).repeat()
+    return (
+        tf.data.Dataset.from_tensor_slices(points)
+        .batch(batch * critic_steps, drop_remainder=True)
+        .repeat()
+    )
 
 
 def values(variables):
@@ -109,8 +112,9 @@ def test_train_step_updates_the_ema_after_each_generator_update(warmup):
     decays = [min(0.8, (1 + t) / (10 + t)) if warmup else 0.8 for t in range(1, 5)]
     expected = closed_form(initial, recorder.after, decays)
     trainable = {id(v) for v in gan.generator.trainable_weights}
-    for a, g, e, last in zip(gan.ema_generator.weights, gan.generator.weights, expected,
-                             recorder.after[-1]):
+    for a, g, e, last in zip(
+        gan.ema_generator.weights, gan.generator.weights, expected, recorder.after[-1]
+    ):
         if id(g) in trainable:
             np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6)
         else:
@@ -120,18 +124,20 @@ def test_train_step_updates_the_ema_after_each_generator_update(warmup):
     assert not np.allclose(gan.generator(z), gan.ema_generator(z))
     np.testing.assert_allclose(gan(z), gan.ema_generator(z, training=False), rtol=1e-6)
     assert gan.sampling_generator is gan.ema_generator
-    np.testing.assert_allclose(gan.generate(5, seed=3),
-                               gan.ema_generator.predict(
-                                   keras.random.normal((5, LATENT), seed=3), verbose=0),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        gan.generate(5, seed=3),
+        gan.ema_generator.predict(keras.random.normal((5, LATENT), seed=3), verbose=0),
+        rtol=1e-6,
+    )
 
 
 def test_without_ema_nothing_changes():
     gan = small_gan()
     assert gan.ema_generator is None and gan.sampling_generator is gan.generator
     assert gan.get_config()["ema_decay"] is None
-    assert "ema_generator" not in dict(checkpointing.training_checkpoint(
-        _compiled(gan))._trackable_children())
+    assert "ema_generator" not in dict(
+        checkpointing.training_checkpoint(_compiled(gan))._trackable_children()
+    )
 
 
 def _compiled(gan):
@@ -156,8 +162,9 @@ def test_keras_file_round_trip_keeps_the_ema_weights(tmp_path):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(restored.generator.weights, gan.generator.weights):
         np.testing.assert_array_equal(a, b)
-    assert not all(np.array_equal(a, b) for a, b in zip(gan.ema_generator.weights,
-                                                        gan.generator.weights))
+    assert not all(
+        np.array_equal(a, b) for a, b in zip(gan.ema_generator.weights, gan.generator.weights)
+    )
 
 
 def test_checkpoint_round_trip_keeps_the_ema_weights(tmp_path):
@@ -180,8 +187,11 @@ def test_pictures_and_export_sample_from_the_ema_generator(tmp_path, monkeypatch
     pictures.set_model(gan)
     pictures.on_train_begin()
     seen = {}
-    monkeypatch.setattr(callbacks.pictures, "picture",
-                        lambda samples, *args, **kwargs: seen.setdefault("samples", samples))
+    monkeypatch.setattr(
+        callbacks.pictures,
+        "picture",
+        lambda samples, *args, **kwargs: seen.setdefault("samples", samples),
+    )
     monkeypatch.setattr(callbacks.pictures, "save_png", lambda *args: None)
     pictures.write(1)
     np.testing.assert_allclose(seen["samples"], gan.ema_generator(pictures._latent), rtol=1e-5)
@@ -251,11 +261,17 @@ _MIRRORED = textwrap.dedent("""
 def test_ema_under_a_mirrored_strategy():
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
     env.update(PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, "-c", _MIRRORED], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, "-c", _MIRRORED],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     line = next(line for line in done.stdout.splitlines() if line.startswith("REPORT "))
-    report = json.loads(line[len("REPORT "):])
+    report = json.loads(line[len("REPORT ") :])
     assert report["kinds"] == ["MirroredVariable"]
     assert report["moved"] > 1e-3
     assert report["diff"] < 1e-5

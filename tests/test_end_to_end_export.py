@@ -36,23 +36,41 @@ def _write_dataset(path, sample_shape):
 
 
 @pytest.mark.parametrize(
-    "architecture,sample_shape,sizes,mixed_precision,extra", CASES,
-    ids=[f"{a}-{'x'.join(map(str, s))}-{p}" for a, s, _, p, _ in CASES])
-def test_train_main_exports_saved_model_and_tflite(tmp_path, architecture, sample_shape, sizes,
-                                                   mixed_precision, extra):
+    "architecture,sample_shape,sizes,mixed_precision,extra",
+    CASES,
+    ids=[f"{a}-{'x'.join(map(str, s))}-{p}" for a, s, _, p, _ in CASES],
+)
+def test_train_main_exports_saved_model_and_tflite(
+    tmp_path, architecture, sample_shape, sizes, mixed_precision, extra
+):
     from ai_edge_litert.interpreter import Interpreter
 
     dataset = tmp_path / "tiny.npz"
     _write_dataset(dataset, sample_shape)
     export_dir = tmp_path / "exports"
     process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "train_main.py"), f"--dataset={dataset}",
-         f"--architecture={architecture}", "--train_steps=2", "--batch_size=4",
-         "--critic_steps=1", f"--output_dir={tmp_path / 'run'}", f"--export_dir={export_dir}",
-         "--monitor_every_epochs=0", "--verbose=0", f"--mixed_precision={mixed_precision}",
-         *sizes, *extra],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=REPO))
+        [
+            sys.executable,
+            os.path.join(REPO, "train_main.py"),
+            f"--dataset={dataset}",
+            f"--architecture={architecture}",
+            "--train_steps=2",
+            "--batch_size=4",
+            "--critic_steps=1",
+            f"--output_dir={tmp_path / 'run'}",
+            f"--export_dir={export_dir}",
+            "--monitor_every_epochs=0",
+            "--verbose=0",
+            f"--mixed_precision={mixed_precision}",
+            *sizes,
+            *extra,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=REPO),
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     assert "TFLite" in process.stdout and "conversion failed" not in process.stderr
 

@@ -26,24 +26,36 @@ def program_lines(stderr):
 
 def generator(sample_shape, latent_dim=2, dataset="no_such.npz"):
     """A generator that must never be sampled: the tests fail before that point."""
+
     def sample(latent):
         raise AssertionError(f"sampled {len(latent)} latent vectors")
 
-    return evaluate.Generator(sample=sample, latent_dim=latent_dim,
-                              sample_shape=tuple(sample_shape), value_range=None,
-                              dataset=dataset, source={})
+    return evaluate.Generator(
+        sample=sample,
+        latent_dim=latent_dim,
+        sample_shape=tuple(sample_shape),
+        value_range=None,
+        dataset=dataset,
+        source={},
+    )
 
 
 def run_module(*args, cwd=ROOT):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "keras_wgan.evaluation", *args], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "keras_wgan.evaluation", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_max_num_samples_bounds_the_exact_w1_matrix():
     # Exact W1 holds an n x n float64 cost matrix and as large a transport plan.
     assert evaluate.max_num_samples((2,), latent_dim=2) == evaluate.MAX_EXACT_W1_SAMPLES == 10_000
-    assert 16 * evaluate.MAX_EXACT_W1_SAMPLES ** 2 <= 2 * 2**30
+    assert 16 * evaluate.MAX_EXACT_W1_SAMPLES**2 <= 2 * 2**30
 
 
 def test_max_num_samples_of_images_allows_the_default_and_bounds_memory():
@@ -54,12 +66,15 @@ def test_max_num_samples_of_images_allows_the_default_and_bounds_memory():
     assert big * 3 * 256 * 256 * 3 * 4 <= evaluate.MAX_MEMORY_BYTES
 
 
-@pytest.mark.parametrize("sample_shape, num_samples", [
-    ((2,), 10**9),
-    ((2,), 50_000),
-    ((2,), 10_001),
-    ((256, 256, 3), 5000),
-])
+@pytest.mark.parametrize(
+    "sample_shape, num_samples",
+    [
+        ((2,), 10**9),
+        ((2,), 50_000),
+        ((2,), 10_001),
+        ((256, 256, 3), 5000),
+    ],
+)
 def test_evaluate_refuses_more_samples_than_the_metrics_can_hold(sample_shape, num_samples):
     gen = generator(sample_shape)
     limit = evaluate.max_num_samples(sample_shape, latent_dim=2)
@@ -67,7 +82,8 @@ def test_evaluate_refuses_more_samples_than_the_metrics_can_hold(sample_shape, n
         evaluate.evaluate(gen, num_samples=num_samples)
     assert str(error.value).startswith(
         f"--num_samples={num_samples} is too large for samples of shape {sample_shape}: "
-        f"expected at most {limit} samples"), str(error.value)
+        f"expected at most {limit} samples"
+    ), str(error.value)
 
 
 def test_evaluate_takes_the_maximum_itself():
@@ -85,13 +101,16 @@ def test_evaluate_refuses_a_negative_seed():
 def test_cli_refuses_too_many_samples_in_one_line(num_samples, tmp_path):
     export = tmp_path / "toy" / "1"
     _save_toy_generator(export)
-    completed = run_module(f"--saved_model={export}", "--dataset=no_such.npz",
-                           f"--num_samples={num_samples}")
+    completed = run_module(
+        f"--saved_model={export}", "--dataset=no_such.npz", f"--num_samples={num_samples}"
+    )
     lines = program_lines(completed.stderr)
     assert completed.returncode == 2 and completed.stdout == ""
     assert len(lines) == 1 and "Traceback" not in completed.stderr, completed.stderr
-    assert lines[0].startswith(f"keras_wgan.evaluation: error: --num_samples={num_samples} is "
-                               "too large for samples of shape (2,)")
+    assert lines[0].startswith(
+        f"keras_wgan.evaluation: error: --num_samples={num_samples} is "
+        "too large for samples of shape (2,)"
+    )
     assert "expected at most 10000 samples" in lines[0]
 
 
@@ -101,7 +120,8 @@ def test_cli_refuses_an_output_that_is_a_directory_before_evaluating(tmp_path, c
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
         f"keras_wgan.evaluation: error: --output={tmp_path}: is a directory; expected a file path "
-        "for the JSON report"]
+        "for the JSON report"
+    ]
 
 
 def test_cli_refuses_an_output_in_a_missing_directory(tmp_path, capsys):
@@ -111,15 +131,21 @@ def test_cli_refuses_an_output_in_a_missing_directory(tmp_path, capsys):
     assert code == 2
     assert err.strip().splitlines() == [
         f"keras_wgan.evaluation: error: --output={target}: {target.parent} is not an existing "
-        "directory"]
+        "directory"
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--num_samples=abc"], "flag --num_samples=abc: invalid literal for int() with base 10: "
-                            "'abc'"),
-    (["--bogus"], "Unknown command line flag 'bogus'"),
-    (["--saved_model=a", "extra"], "unexpected arguments ['extra']: expected only --flags"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--num_samples=abc"],
+            "flag --num_samples=abc: invalid literal for int() with base 10: 'abc'",
+        ),
+        (["--bogus"], "Unknown command line flag 'bogus'"),
+        (["--saved_model=a", "extra"], "unexpected arguments ['extra']: expected only --flags"),
+    ],
+)
 def test_cli_argument_errors_exit_2_in_one_line(args, message):
     # absl flags, as the other two command lines: a bad flag is one line and exit code 2.
     completed = run_module(*args)
@@ -135,14 +161,19 @@ def _save_toy_generator(directory):
     import tensorflow as tf
 
     module = tf.Module()
-    module.serving_default = tf.function(lambda latent: {"samples": latent * 0.0},
-                                         input_signature=[tf.TensorSpec([None, 2], tf.float32,
-                                                                        name="latent")])
-    tf.saved_model.save(module, str(directory),
-                        signatures={"serving_default": module.serving_default})
+    module.serving_default = tf.function(
+        lambda latent: {"samples": latent * 0.0},
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")],
+    )
+    tf.saved_model.save(
+        module, str(directory), signatures={"serving_default": module.serving_default}
+    )
     (directory / "assets.extra").mkdir()
-    (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
-        {"latent_dim": 2, "sample_shape": [2], "value_range": None, "dataset": "8gaussians"}))
+    (directory / "assets.extra" / "keras_wgan.json").write_text(
+        json.dumps(
+            {"latent_dim": 2, "sample_shape": [2], "value_range": None, "dataset": "8gaussians"}
+        )
+    )
 
 
 def test_a_corrupt_keras_file_is_named_as_such_not_as_missing(tmp_path):
@@ -178,15 +209,24 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
     module = tf.Module()
     module.serving_default = tf.function(
         lambda latent: {"samples": tf.zeros([tf.shape(latent)[0], 28, 28, 1]) + 0.5},
-        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")])
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")],
+    )
     export = tmp_path / "half" / "1"
     tf.saved_model.save(module, str(export), signatures={"serving_default": module.serving_default})
     (export / "assets.extra").mkdir()
-    (export / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
-        {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0],
-         "dataset": str(tmp_path / "white.npz")}))
-    code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=20",
-                              "--feature_network=none"])
+    (export / "assets.extra" / "keras_wgan.json").write_text(
+        json.dumps(
+            {
+                "latent_dim": 2,
+                "sample_shape": [28, 28, 1],
+                "value_range": [-1.0, 1.0],
+                "dataset": str(tmp_path / "white.npz"),
+            }
+        )
+    )
+    code = evaluate_cli.main(
+        [f"--saved_model={export}", "--num_samples=20", "--feature_network=none"]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     result = json.loads(out)["metrics"]
@@ -198,13 +238,17 @@ def test_cli_prints_the_exact_pixel_w1_of_constant_images(tmp_path, capsys):
 
     # More generated samples than real images: the SWD compares as many of each as there
     # are real ones, and says so.
-    code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=60",
-                              "--feature_network=none"])
+    code = evaluate_cli.main(
+        [f"--saved_model={export}", "--num_samples=60", "--feature_network=none"]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     report = json.loads(out)
     assert (report["num_generated"], report["num_real"]) == (60, 40)
-    assert (report["metrics"]["swd"]["num_generated"], report["metrics"]["swd"]["num_real"]) == (40, 40)
+    assert (report["metrics"]["swd"]["num_generated"], report["metrics"]["swd"]["num_real"]) == (
+        40,
+        40,
+    )
 
 
 @pytest.mark.parametrize("flag", ["--help", "--helpfull", "-h"])
@@ -228,7 +272,8 @@ def test_a_corrupt_metadata_file_is_named(tmp_path, capsys, content):
     module = tf.Module()
     module.serving_default = tf.function(
         lambda latent: {"samples": latent * 0.0},
-        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")])
+        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent")],
+    )
     export = tmp_path / "toy" / "1"
     tf.saved_model.save(module, str(export), signatures={"serving_default": module.serving_default})
     metadata = export / "assets.extra" / "keras_wgan.json"
@@ -237,5 +282,6 @@ def test_a_corrupt_metadata_file_is_named(tmp_path, capsys, content):
     code = evaluate_cli.main([f"--saved_model={export}"])
     lines = capsys.readouterr().err.splitlines()
     assert code == 2 and len(lines) == 1, lines
-    assert lines[0].startswith(f"keras_wgan.evaluation: error: --saved_model={export}: "
-                               f"{metadata} is not a JSON object"), lines
+    assert lines[0].startswith(
+        f"keras_wgan.evaluation: error: --saved_model={export}: {metadata} is not a JSON object"
+    ), lines

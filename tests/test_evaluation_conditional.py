@@ -94,15 +94,22 @@ def test_intra_fid_is_the_mean_of_closed_form_per_class_fids():
     expected = [np.sum(shifts[k] ** 2) + (1 - scales[k]) ** 2 * TRACE for k in range(3)]
     assert expected == pytest.approx([25.0, TRACE, 2.0 + 0.25 * TRACE])
 
-    result = conditional.intra_fid(features, fake_labels, first_two_pixels(real), real_labels,
-                                   NUM_CLASSES)
+    result = conditional.intra_fid(
+        features, fake_labels, first_two_pixels(real), real_labels, NUM_CLASSES
+    )
     assert result.per_class == pytest.approx(expected, abs=1e-6)
     assert result.value == pytest.approx(np.mean(expected), abs=1e-6)
     assert result.too_few == {}
 
     # Through the core: the same numbers, and the classifier's accuracy beside them.
-    reference = core.Reference(real, feature_network=FEATURES, num_classes=NUM_CLASSES,
-                               real_labels=real_labels, classifier=code_classifier, cache=False)
+    reference = core.Reference(
+        real,
+        feature_network=FEATURES,
+        num_classes=NUM_CLASSES,
+        real_labels=real_labels,
+        classifier=code_classifier,
+        cache=False,
+    )
     fake = images_of(features, fake_labels)
     values = reference.measure(fake, labels=fake_labels)
     assert values["intra_fid"] == pytest.approx(np.mean(expected), abs=1e-6)
@@ -110,7 +117,8 @@ def test_intra_fid_is_the_mean_of_closed_form_per_class_fids():
     assert values["conditional_accuracy"] == 1.0
     # The unconditional FID of the same samples is there too, and knows nothing of classes.
     assert values["fid"] == pytest.approx(
-        core.Reference(real, feature_network=FEATURES, cache=False).measure(fake)["fid"])
+        core.Reference(real, feature_network=FEATURES, cache=False).measure(fake)["fid"]
+    )
     assert {"conditional_accuracy", "intra_fid"} <= set(reference.descriptions)
     # Without labels: the unconditional keys only.
     assert not any(key.startswith(("intra_fid", "conditional")) for key in reference.measure(fake))
@@ -120,8 +128,13 @@ def test_a_class_with_too_few_real_samples_is_reported_not_dropped():
     real, real_labels = real_set()
     keep = np.concatenate([np.flatnonzero(real_labels != 2), [np.flatnonzero(real_labels == 2)[0]]])
     real, real_labels = real[keep], real_labels[keep]  # one real sample of class 2
-    reference = core.Reference(real, feature_network=FEATURES, num_classes=NUM_CLASSES,
-                               real_labels=real_labels, cache=False)
+    reference = core.Reference(
+        real,
+        feature_network=FEATURES,
+        num_classes=NUM_CLASSES,
+        real_labels=real_labels,
+        cache=False,
+    )
     fake_labels = conditional.evenly_spread_labels(12, NUM_CLASSES)
     fake = images_of(np.zeros((12, 2)), fake_labels)
     for k in range(NUM_CLASSES):  # generated = the first 4 real patterns of the class + (1, 0)
@@ -130,7 +143,8 @@ def test_a_class_with_too_few_real_samples_is_reported_not_dropped():
     assert math.isnan(values["intra_fid_class_2"])
     assert reference.too_few_classes(fake_labels) == {2: (1, 4)}
     assert values["intra_fid"] == pytest.approx(
-        np.mean([values["intra_fid_class_0"], values["intra_fid_class_1"]]))
+        np.mean([values["intra_fid_class_0"], values["intra_fid_class_1"]])
+    )
     assert "conditional_accuracy" not in values  # no classifier given
 
 
@@ -138,8 +152,9 @@ def test_reference_refuses_labels_without_num_classes_and_bad_labels():
     real, real_labels = real_set()
     with pytest.raises(ValueError, match="num_classes=None"):
         core.Reference(real, cache=False).measure(real, labels=real_labels)
-    reference = core.Reference(real, num_classes=NUM_CLASSES, classifier=code_classifier,
-                               cache=False)
+    reference = core.Reference(
+        real, num_classes=NUM_CLASSES, classifier=code_classifier, cache=False
+    )
     with pytest.raises(ValueError, match=r"labels holds 8 labels >= 3"):
         reference.measure(real, labels=np.where(real_labels == 2, 3, real_labels))
     with pytest.raises(ValueError, match="real_labels holds 2 labels for 24"):
@@ -173,9 +188,14 @@ def label_critic(inputs, training=False):
 def test_monitor_logs_conditional_accuracy_and_intra_fid_of_a_conditional_model():
     real, real_labels = real_set()
     network = FeatureNetwork(first_two_pixels, "the first two pixels", classify=code_classifier)
-    monitor = Monitor(real, num_samples=12, w1_samples=12, feature_network=network,
-                      real_labels=real_labels, swd_options={"num_descriptors": 8,
-                                                            "num_projections": 16})
+    monitor = Monitor(
+        real,
+        num_samples=12,
+        w1_samples=12,
+        feature_network=network,
+        real_labels=real_labels,
+        swd_options={"num_descriptors": 8, "num_projections": 16},
+    )
     monitor.set_model(StandIn(code_generator, label_critic, 2, NUM_CLASSES))
     monitor.on_train_begin()
     logs = {}
@@ -186,16 +206,20 @@ def test_monitor_logs_conditional_accuracy_and_intra_fid_of_a_conditional_model(
     assert logs["conditional_accuracy"] == pytest.approx(2 / 3)
     fake = code_generator([monitor.latent, monitor.labels])
     fake_features, real_features = first_two_pixels(fake), first_two_pixels(monitor.real)
-    fids = [metrics_fid(fake_features[monitor.labels == k],
-                        real_features[monitor.real_labels == k]) for k in range(NUM_CLASSES)]
+    fids = [
+        metrics_fid(fake_features[monitor.labels == k], real_features[monitor.real_labels == k])
+        for k in range(NUM_CLASSES)
+    ]
     assert logs["intra_fid"] == pytest.approx(np.mean(fids), rel=1e-6)
     record = monitor.records[0]
     assert [record[f"intra_fid_class_{k}"] for k in range(3)] == pytest.approx(fids, rel=1e-6)
     assert [record[f"conditional_accuracy_class_{k}"] for k in range(3)] == [1.0, 1.0, 0.0]
     assert not any("_class_" in key for key in logs)  # per-class values: in records only
     # The critic is asked with labels: the real ones for the real set.
-    estimate = (label_critic([monitor.real, monitor.real_labels]).mean()
-                - label_critic([fake, monitor.labels]).mean())
+    estimate = (
+        label_critic([monitor.real, monitor.real_labels]).mean()
+        - label_critic([fake, monitor.labels]).mean()
+    )
     assert logs["w1_critic_estimate"] == pytest.approx(estimate, rel=1e-5)
     assert {"fid", "swd", "w1_pixel"} <= set(logs)  # the unconditional metrics, same samples
 
@@ -212,25 +236,37 @@ def template_images(n, seed=0):
     labels = np.arange(n) % NUM_CLASSES
     images = rng.integers(0, 60, (n, 28, 28, 1)).astype("uint8")
     for k in range(NUM_CLASSES):
-        images[labels == k, 2 + 8 * k:10 + 8 * k, 10:18] = 250
+        images[labels == k, 2 + 8 * k : 10 + 8 * k, 10:18] = 250
     return images, labels
 
 
 def test_monitor_trains_a_classifier_for_a_conditional_keras_model_and_skips_unlabelled():
     images, labels = template_images(60)
-    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=4, filters=4,
-                                            num_classes=NUM_CLASSES)
+    generator, critic = architectures.build(
+        "dcgan", (28, 28, 1), latent_dim=4, filters=4, num_classes=NUM_CLASSES
+    )
     real = images.astype("float32") / 127.5 - 1.0
-    monitor = Monitor(real, num_samples=15, w1_samples=15, real_labels=labels,
-                      classifier_epochs=1, swd_options={"num_descriptors": 8,
-                                                        "num_projections": 16})
+    monitor = Monitor(
+        real,
+        num_samples=15,
+        w1_samples=15,
+        real_labels=labels,
+        classifier_epochs=1,
+        swd_options={"num_descriptors": 8, "num_projections": 16},
+    )
     model = StandIn(generator, critic, 4, NUM_CLASSES)
     monitor.set_model(model)
     logs = {}
     monitor.on_epoch_end(0, logs)
     assert 0.0 <= logs["conditional_accuracy"] <= 1.0 and "intra_fid" not in logs
-    fake = keras.ops.convert_to_numpy(generator([keras.ops.convert_to_tensor(monitor.latent),
-                                                 keras.ops.convert_to_tensor(monitor.labels)]))
+    fake = keras.ops.convert_to_numpy(
+        generator(
+            [
+                keras.ops.convert_to_tensor(monitor.latent),
+                keras.ops.convert_to_tensor(monitor.labels),
+            ]
+        )
+    )
     assert np.allclose(monitor.generated(), fake, atol=1e-5)
     # A conditional model needs labelled real samples; an unconditional one does not.
     unlabelled = Monitor(real, num_samples=15, w1_samples=15)
@@ -240,17 +276,28 @@ def test_monitor_trains_a_classifier_for_a_conditional_keras_model_and_skips_unl
 
 
 # ------------------------------------------------------------------ evaluate
-TEMPLATES = np.stack([template_images(3)[0][k] for k in range(NUM_CLASSES)]).astype(
-    "float32") / 127.5 - 1.0
+TEMPLATES = (
+    np.stack([template_images(3)[0][k] for k in range(NUM_CLASSES)]).astype("float32") / 127.5 - 1.0
+)
 
 
 def template_generator(shift):
     """A conditional Generator drawing the template of class (label + shift) mod K."""
-    def sample(latent, labels):
-        return TEMPLATES[(np.asarray(labels) + shift) % NUM_CLASSES] + 0.01 * latent[:, :1, None, None]
 
-    return command.Generator(sample=sample, latent_dim=2, sample_shape=(28, 28, 1),
-                             value_range=None, dataset=None, source={}, num_classes=NUM_CLASSES)
+    def sample(latent, labels):
+        return (
+            TEMPLATES[(np.asarray(labels) + shift) % NUM_CLASSES] + 0.01 * latent[:, :1, None, None]
+        )
+
+    return command.Generator(
+        sample=sample,
+        latent_dim=2,
+        sample_shape=(28, 28, 1),
+        value_range=None,
+        dataset=None,
+        source={},
+        num_classes=NUM_CLASSES,
+    )
 
 
 @pytest.fixture()
@@ -262,8 +309,9 @@ def digits(tmp_path):
 
 
 def test_evaluate_reports_conditional_metrics_beside_the_unconditional_ones(digits, tmp_path):
-    options = dict(num_samples=31, feature_network="classifier",
-                   classifier_path=tmp_path / "classifier.keras")
+    options = dict(
+        num_samples=31, feature_network="classifier", classifier_path=tmp_path / "classifier.keras"
+    )
     right = command.evaluate(template_generator(0), digits, **options)
     wrong = command.evaluate(template_generator(1), digits, **options)  # each class shifted
     for report in (right, wrong):
@@ -290,8 +338,11 @@ def test_evaluate_reports_conditional_metrics_beside_the_unconditional_ones(digi
 def test_evaluate_refuses_a_conditional_generator_on_unlabelled_or_other_data(tmp_path):
     images, _ = template_images(30)
     np.savez(tmp_path / "plain.npz", images=images)
-    with pytest.raises(ValueError, match=r"plain.npz has no class labels but the generator is "
-                                         r"conditional \(3 classes\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"plain.npz has no class labels but the generator is "
+        r"conditional \(3 classes\)",
+    ):
         command.evaluate(template_generator(0), tmp_path / "plain.npz", num_samples=10)
     images, labels = template_images(30)
     np.savez(tmp_path / "two.npz", images=images, labels=labels % 2)
@@ -304,23 +355,40 @@ def save_conditional_export(directory, metadata):
     templates = tf.constant(TEMPLATES)
     module = tf.Module()
     module.serving_default = tf.function(
-        lambda latent, label: {"samples": tf.gather(templates, label) + 0.0 * latent[:, :1, None, None]},
-        input_signature=[tf.TensorSpec([None, 2], tf.float32, name="latent"),
-                         tf.TensorSpec([None], tf.int32, name="label")])
-    tf.saved_model.save(module, str(directory), signatures={"serving_default": module.serving_default})
+        lambda latent, label: {
+            "samples": tf.gather(templates, label) + 0.0 * latent[:, :1, None, None]
+        },
+        input_signature=[
+            tf.TensorSpec([None, 2], tf.float32, name="latent"),
+            tf.TensorSpec([None], tf.int32, name="label"),
+        ],
+    )
+    tf.saved_model.save(
+        module, str(directory), signatures={"serving_default": module.serving_default}
+    )
     (directory / "assets.extra").mkdir()
-    (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps(
-        {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0], **metadata}))
+    (directory / "assets.extra" / "keras_wgan.json").write_text(
+        json.dumps(
+            {"latent_dim": 2, "sample_shape": [28, 28, 1], "value_range": [-1.0, 1.0], **metadata}
+        )
+    )
     return directory
 
 
 def test_evaluate_command_on_a_conditional_saved_model(digits, tmp_path, capsys):
-    export = save_conditional_export(tmp_path / "export" / "1", {
-        "dataset": str(digits), "num_classes": 3, "class_names": ["a", "b", "c"]})
+    export = save_conditional_export(
+        tmp_path / "export" / "1",
+        {"dataset": str(digits), "num_classes": 3, "class_names": ["a", "b", "c"]},
+    )
     generator = command.load_generator(saved_model=export)
     assert (generator.num_classes, generator.class_names) == (3, ("a", "b", "c"))
-    code = evaluate_cli.main([f"--saved_model={export}", "--num_samples=30",
-                         f"--classifier_path={tmp_path / 'classifier.keras'}"])
+    code = evaluate_cli.main(
+        [
+            f"--saved_model={export}",
+            "--num_samples=30",
+            f"--classifier_path={tmp_path / 'classifier.keras'}",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     result = json.loads(out)["metrics"]
@@ -331,23 +399,31 @@ def test_evaluate_command_on_a_conditional_saved_model(digits, tmp_path, capsys)
     code = evaluate_cli.main([f"--saved_model={broken}"])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 1
-    assert "serving_default takes 'label' but assets.extra/keras_wgan.json has num_classes=None" \
+    assert (
+        "serving_default takes 'label' but assets.extra/keras_wgan.json has num_classes=None"
         in lines[0]
+    )
 
 
 def test_evaluate_checkpoint_of_a_conditional_model(digits, tmp_path, monkeypatch, capsys):
     # A stand-in for a saved conditional WassersteinGAN: real conditional networks.
     from keras_wgan import checkpointing
 
-    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=4, filters=4,
-                                            num_classes=NUM_CLASSES)
+    generator, critic = architectures.build(
+        "dcgan", (28, 28, 1), latent_dim=4, filters=4, num_classes=NUM_CLASSES
+    )
     model = StandIn(generator, critic, 4, NUM_CLASSES)
     model.generator_optimizer = None
     monkeypatch.setattr(checkpointing, "load_keras_model", lambda path, name: model)
     loaded = command.load_generator(checkpoint=tmp_path / "run.keras")
     assert loaded.num_classes == NUM_CLASSES
-    report = command.evaluate(loaded, digits, num_samples=12, feature_network="none",
-                              classifier_path=tmp_path / "classifier.keras")
+    report = command.evaluate(
+        loaded,
+        digits,
+        num_samples=12,
+        feature_network="none",
+        classifier_path=tmp_path / "classifier.keras",
+    )
     result = report["metrics"]
     assert 0.0 <= result["conditional_accuracy"]["value"] <= 1.0
     assert "intra_fid" not in result  # no feature network asked for
@@ -380,24 +456,33 @@ def test_reference_with_a_classifier_reports_the_class_entropy_conditional_or_no
     fake_labels = np.array([0, 0, 0, 1] * 3)
     fake = images_of(np.zeros((12, 2)), fake_labels)
     # Unconditional: a classifier alone gives the entropy of the classes it assigns.
-    unconditional = core.Reference(real, feature_network=FEATURES, classifier=code_classifier,
-                                   cache=False)
+    unconditional = core.Reference(
+        real, feature_network=FEATURES, classifier=code_classifier, cache=False
+    )
     values = unconditional.measure(fake)
     assert values["class_entropy"] == pytest.approx(_entropy([9, 3]))
     assert "class_entropy" in unconditional.descriptions
     assert not any(key.startswith("conditional") for key in values)
-    assert "class_entropy" not in core.Reference(real, feature_network=FEATURES,
-                                                 cache=False).measure(fake)
+    assert "class_entropy" not in core.Reference(
+        real, feature_network=FEATURES, cache=False
+    ).measure(fake)
     # Conditional: on all generated samples, beside the accuracy of the balanced subset.
-    conditional_reference = core.Reference(real, feature_network=FEATURES,
-                                           num_classes=NUM_CLASSES, real_labels=real_labels,
-                                           classifier=code_classifier, cache=False)
+    conditional_reference = core.Reference(
+        real,
+        feature_network=FEATURES,
+        num_classes=NUM_CLASSES,
+        real_labels=real_labels,
+        classifier=code_classifier,
+        cache=False,
+    )
     fake_labels = np.array([0, 1, 2, 0] * 3)
-    values = conditional_reference.measure(images_of(np.zeros((12, 2)), fake_labels),
-                                           labels=fake_labels)
+    values = conditional_reference.measure(
+        images_of(np.zeros((12, 2)), fake_labels), labels=fake_labels
+    )
     assert values["class_entropy"] == pytest.approx(_entropy([6, 3, 3]))
     assert values["conditional_accuracy"] == 1.0
     # A classifier whose scores do not fit the samples is refused, naming the shapes.
     with pytest.raises(ValueError, match=r"classifier gives scores of shape \(12, 2\)"):
-        core.Reference(real, num_classes=NUM_CLASSES, classifier=lambda x: np.zeros((12, 2)),
-                       cache=False).measure(fake)
+        core.Reference(
+            real, num_classes=NUM_CLASSES, classifier=lambda x: np.zeros((12, 2)), cache=False
+        ).measure(fake)

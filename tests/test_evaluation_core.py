@@ -90,7 +90,8 @@ def test_image_floors_average_5_disjoint_halves_and_give_floor_ratios():
     assert floors["w1_pixel_floor"].num_pairs == core.IMAGE_FLOOR_PAIRS == 5
     values = reference.measure(pool[10:])
     assert values["w1_pixel_floor_ratio"] == pytest.approx(
-        values["w1_pixel"] / floors["w1_pixel_floor"].value)
+        values["w1_pixel"] / floors["w1_pixel_floor"].value
+    )
 
 
 def test_swd_samples_limits_the_swd_alone():
@@ -116,8 +117,9 @@ def test_uint8_images_are_measured_as_the_same_images_in_minus_1_to_1():
     network = FeatureNetwork(features=features, description="the first 3 pixels, doubled")
     as_float = lambda images: images.astype("f4") / 127.5 - 1.0  # noqa: E731 - data.load's map
     values = core.Reference(real, feature_network=network, cache=False).measure(fake)
-    expected = core.Reference(as_float(real), feature_network=network,
-                              cache=False).measure(as_float(fake))
+    expected = core.Reference(as_float(real), feature_network=network, cache=False).measure(
+        as_float(fake)
+    )
     assert values.keys() == expected.keys()
     for name in expected:
         assert values[name] == pytest.approx(expected[name], rel=1e-6), name

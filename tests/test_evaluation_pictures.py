@@ -17,7 +17,7 @@ def test_grid_size_follows_the_enlargement_and_the_layout():
     grid = pictures.image_grid(images, columns=4, padding=1, scale=3, separator=128)
     assert grid.shape == (3 * (84 + 1) + 1, 4 * (84 + 1) + 1, 3)
     # The sixth image (row 1, column 1), each pixel a 3x3 block.
-    cell = grid[1 + 85:1 + 85 + 84, 1 + 85:1 + 85 + 84, 0]
+    cell = grid[1 + 85 : 1 + 85 + 84, 1 + 85 : 1 + 85 + 84, 0]
     expected = np.round((images[5, :, :, 0] + 1) / 2 * 255)
     np.testing.assert_array_equal(cell, np.kron(expected, np.ones((3, 3))))
     assert (grid[0] == 128).all() and (grid[85] == 128).all()  # the separators
@@ -28,8 +28,10 @@ def test_picture_enlarges_small_images_to_a_readable_size(size, channels):
     grid = pictures.picture(np.zeros((16, size, size, channels)))
     scale = pictures.readable_scale(size, size)
     assert scale * size >= 64
-    assert grid.shape == pictures.image_grid(np.zeros((16, size, size, channels)),
-                                             padding=1, scale=scale).shape
+    assert (
+        grid.shape
+        == pictures.image_grid(np.zeros((16, size, size, channels)), padding=1, scale=scale).shape
+    )
 
 
 def test_caption_strip_is_drawn_above_and_shows_its_text():
@@ -40,11 +42,12 @@ def test_caption_strip_is_drawn_above_and_shows_its_text():
     strip = one.shape[0] - plain.shape[0]
     assert strip > 10 and one.shape[1] == plain.shape[1]
     np.testing.assert_array_equal(one[strip:], plain)  # the picture itself unchanged
-    text = one[:strip - 1]  # the strip without its rule
+    text = one[: strip - 1]  # the strip without its rule
     assert (text < 128).any() and (text == 255).mean() > 0.5  # dark text on white
-    assert not np.array_equal(text, other[:strip - 1])  # different text, different pixels
+    assert not np.array_equal(text, other[: strip - 1])  # different text, different pixels
     np.testing.assert_array_equal(
-        one, pictures.picture(images, caption=pictures.caption_lines(40, {"swd": 12.3})))
+        one, pictures.picture(images, caption=pictures.caption_lines(40, {"swd": 12.3}))
+    )
 
 
 def test_scatter_plot_gets_the_same_caption():
@@ -57,8 +60,9 @@ def test_scatter_plot_gets_the_same_caption():
 
 def test_a_diverged_generator_is_drawn_without_numpy_warnings():
     """NaN, infinite and huge samples (a run whose loss blew up) draw cleanly, finite ones kept."""
-    points = np.array([[0.5, 0.5], [np.nan, 0.0], [np.inf, -np.inf], [1e30, 3e38], [0.0, np.nan]],
-                      dtype="float32")
+    points = np.array(
+        [[0.5, 0.5], [np.nan, 0.0], [np.inf, -np.inf], [1e30, 3e38], [0.0, np.nan]], dtype="float32"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         plot = pictures.scatter_plot(points, bounds=(-1.0, 1.0), size=21, dot=0)
@@ -67,6 +71,7 @@ def test_a_diverged_generator_is_drawn_without_numpy_warnings():
         images = np.full((2, 4, 4, 1), np.nan, dtype="float32")
         images[1, ..., 0] = [[np.inf, -np.inf, 0.0, 1.0]] * 4
         grid = pictures.image_grid(images, columns=2, padding=0)
+
     def coloured(canvas):  # the generated points' colour; the axes and background are grey
         return canvas[..., 0] != canvas[..., 2]
 
@@ -78,17 +83,27 @@ def test_a_diverged_generator_is_drawn_without_numpy_warnings():
 
 
 def test_caption_lines_show_the_step_and_the_main_metrics_in_order():
-    logs = {"fid": 152.71, "generator_loss": 3.0, "w1_exact": 4.567, "wasserstein_estimate": 0.5,
-            "w1_critic_estimate": 0.1234, "w1_floor_ratio": 1.83, "swd": float("nan")}
+    logs = {
+        "fid": 152.71,
+        "generator_loss": 3.0,
+        "w1_exact": 4.567,
+        "wasserstein_estimate": 0.5,
+        "w1_critic_estimate": 0.1234,
+        "w1_floor_ratio": 1.83,
+        "swd": float("nan"),
+    }
     assert pictures.caption_lines(40, logs, epoch=2) == [
         "generator step 40, epoch 2",
-        "critic W1 0.123   exact W1 4.57   W1/floor 1.83   SWD nan   FID 153"]
+        "critic W1 0.123   exact W1 4.57   W1/floor 1.83   SWD nan   FID 153",
+    ]
     assert pictures.caption_lines(3, {"wasserstein_estimate": 0.5}) == [
-        "generator step 3", "critic W1 0.5"]
+        "generator step 3",
+        "critic W1 0.5",
+    ]
     # Images: the exact pixel W1; a conditional model: how often it makes the class asked for.
-    assert pictures.caption_lines(5, {"w1_pixel": 12.09, "swd": 23.57,
-                                      "conditional_accuracy": 0.906}) == [
-        "generator step 5", "pixel W1 12.1   SWD 23.6   class accuracy 0.906"]
+    assert pictures.caption_lines(
+        5, {"w1_pixel": 12.09, "swd": 23.57, "conditional_accuracy": 0.906}
+    ) == ["generator step 5", "pixel W1 12.1   SWD 23.6   class accuracy 0.906"]
 
 
 def test_long_captions_wrap_to_the_picture_width():
@@ -101,8 +116,11 @@ def test_long_captions_wrap_to_the_picture_width():
 
 def tiny_generator(latent_dim=3):
     keras.utils.set_random_seed(0)
-    dense = keras.layers.Dense(16 * 16 * 3, kernel_initializer=keras.initializers.RandomNormal(
-        stddev=1.0), activation="tanh")
+    dense = keras.layers.Dense(
+        16 * 16 * 3,
+        kernel_initializer=keras.initializers.RandomNormal(stddev=1.0),
+        activation="tanh",
+    )
     return keras.Sequential([keras.Input((latent_dim,)), dense, keras.layers.Reshape((16, 16, 3))])
 
 
@@ -113,33 +131,39 @@ def test_interpolation_strip_ends_are_the_generator_images_of_the_two_latents():
     assert strip.shape == (2 * 33 + 1, 5 * 33 + 1, 3)
 
     def cell(row, column):
-        return strip[1 + 33 * row:33 * (row + 1), 1 + 33 * column:33 * (column + 1)]
+        return strip[1 + 33 * row : 33 * (row + 1), 1 + 33 * column : 33 * (column + 1)]
 
     for row in range(2):
         for column, end in ((0, 0), (4, 1)):
-            alone = pictures.image_grid(generator.predict(ends[row, end:end + 1], verbose=0),
-                                        padding=1, scale=2)[1:-1, 1:-1]
+            alone = pictures.image_grid(
+                generator.predict(ends[row, end : end + 1], verbose=0), padding=1, scale=2
+            )[1:-1, 1:-1]
             np.testing.assert_allclose(cell(row, column), alone, atol=1)
         assert np.abs(cell(row, 2).astype(int) - cell(row, 0)).max() > 8  # it moves
     np.testing.assert_array_equal(  # seeded: reproducible; another seed, other pairs
         pictures.interpolation_strip(generator, pairs=2, steps=4, seed=5),
-        pictures.interpolation_strip(generator, pairs=2, steps=4, seed=5))
-    assert not np.array_equal(pictures.interpolation_strip(generator, pairs=2, steps=4, seed=5),
-                              pictures.interpolation_strip(generator, pairs=2, steps=4, seed=6))
+        pictures.interpolation_strip(generator, pairs=2, steps=4, seed=5),
+    )
+    assert not np.array_equal(
+        pictures.interpolation_strip(generator, pairs=2, steps=4, seed=5),
+        pictures.interpolation_strip(generator, pairs=2, steps=4, seed=6),
+    )
 
 
 def test_a_conditional_interpolation_strip_holds_one_class_per_row():
-    generator, _ = architectures.build("mlp", (4, 4, 1), latent_dim=3, units=8, depth=1,
-                                       num_classes=3)
+    generator, _ = architectures.build(
+        "mlp", (4, 4, 1), latent_dim=3, units=8, depth=1, num_classes=3
+    )
     ends = np.random.default_rng(1).normal(size=(2, 2, 3)).astype("float32")
     rows = np.array([2, 0], dtype="int32")
     strip = pictures.interpolation_strip(generator, steps=3, ends=ends, scale=2, labels=rows)
     size = 4 * 2 + 1
     for row, label in enumerate(rows):
-        first = strip[1 + size * row:size * (row + 1), 1:size]
+        first = strip[1 + size * row : size * (row + 1), 1:size]
         alone = generator.predict([ends[row, :1], np.array([label], "int32")], verbose=0)
-        np.testing.assert_allclose(first, pictures.image_grid(alone, padding=1, scale=2)[1:-1, 1:-1],
-                                   atol=1)
+        np.testing.assert_allclose(
+            first, pictures.image_grid(alone, padding=1, scale=2)[1:-1, 1:-1], atol=1
+        )
     with pytest.raises(ValueError, match="labels must hold one class per row"):
         pictures.interpolation_strip(generator, steps=3, ends=ends, labels=[1])
 
@@ -161,10 +185,13 @@ def test_sample_pictures_writes_a_captioned_grid_and_an_interpolation_strip(tmp_
     gan.compile()
     images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
     writer = callbacks.SamplePictures(tmp_path / "samples", num_samples=16)
-    gan.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), epochs=1, verbose=0,
-            callbacks=[writer])
+    gan.fit(
+        tf.data.Dataset.from_tensor_slices(images).batch(4), epochs=1, verbose=0, callbacks=[writer]
+    )
     assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == [
-        "interp_0001.png", "samples_0001.png"]
+        "interp_0001.png",
+        "samples_0001.png",
+    ]
     for path in (tmp_path / "samples").iterdir():
         with Image.open(path) as image:
             image.verify()
@@ -177,11 +204,22 @@ def test_sample_pictures_writes_a_captioned_grid_and_an_interpolation_strip(tmp_
 def test_training_captions_the_samples_with_the_monitor_metrics(tmp_path, monkeypatch):
     seen = []
     caption_lines = pictures.caption_lines
-    monkeypatch.setattr(pictures, "caption_lines",
-                        lambda step, logs, **kwargs: seen.append(dict(logs)) or caption_lines(
-                            step, logs, **kwargs))
-    training.train("8gaussians", train_steps=2, steps_per_epoch=2, units=8, depth=1,
-                   batch_size=16, output_dir=tmp_path, export_dir=None, verbose=0)
+    monkeypatch.setattr(
+        pictures,
+        "caption_lines",
+        lambda step, logs, **kwargs: seen.append(dict(logs)) or caption_lines(step, logs, **kwargs),
+    )
+    training.train(
+        "8gaussians",
+        train_steps=2,
+        steps_per_epoch=2,
+        units=8,
+        depth=1,
+        batch_size=16,
+        output_dir=tmp_path,
+        export_dir=None,
+        verbose=0,
+    )
     assert len(seen) == 1 and {"w1_exact", "wasserstein_estimate"} <= set(seen[0])
 
 
@@ -193,8 +231,11 @@ def test_the_interpolation_strip_samples_from_the_ema_generator(tmp_path, monkey
     writer.set_model(gan)
     writer.on_train_begin()
     seen = []
-    monkeypatch.setattr(pictures, "interpolation_strip", lambda generator, **kwargs: (
-        seen.append(generator.name) or np.zeros((1, 1, 3))))
+    monkeypatch.setattr(
+        pictures,
+        "interpolation_strip",
+        lambda generator, **kwargs: seen.append(generator.name) or np.zeros((1, 1, 3)),
+    )
     monkeypatch.setattr(pictures, "save_png", lambda *args: None)
     writer.write(1)
     assert seen == [gan.ema_generator.name] and gan.ema_generator is not gan.generator

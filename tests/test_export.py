@@ -85,10 +85,22 @@ def exported(tmp_path_factory):
 
     cases = {}
     for name, gan, options in [
-        ("mlp", mlp, dict(max_samples=MLP_MAX_SAMPLES,
-                          metadata={"dataset": "8gaussians", "architecture": "mlp"})),
-        ("dcgan", dcgan, dict(tflite_quantization=("float16", "dynamic_int8"),
-                              metadata={"dataset": "mnist", "architecture": "dcgan"})),
+        (
+            "mlp",
+            mlp,
+            dict(
+                max_samples=MLP_MAX_SAMPLES,
+                metadata={"dataset": "8gaussians", "architecture": "mlp"},
+            ),
+        ),
+        (
+            "dcgan",
+            dcgan,
+            dict(
+                tflite_quantization=("float16", "dynamic_int8"),
+                metadata={"dataset": "mnist", "architecture": "dcgan"},
+            ),
+        ),
     ]:
         result = export.export_generator(gan, root / "exports", model_name=name, **options)
         batch = options.get("max_samples", 64)  # serving_default refuses larger batches
@@ -104,8 +116,9 @@ def exported(tmp_path_factory):
 @pytest.fixture(scope="module")
 def loaded(exported):
     """The exported SavedModels loaded in this process: {name: loaded object}."""
-    return {name: tf.saved_model.load(case.result.saved_model_dir)
-            for name, case in exported.items()}
+    return {
+        name: tf.saved_model.load(case.result.saved_model_dir) for name, case in exported.items()
+    }
 
 
 # ------------------------------------------------------------------ layout
@@ -122,8 +135,11 @@ def test_layout_and_return_value(exported):
             assert os.path.isfile(path)
         leftovers = [n for n in os.listdir(result.model_dir) if n.startswith(".tmp-")]
         assert leftovers == []
-    assert sorted(os.path.basename(p) for p in exported["dcgan"].result.tflite_paths.values()) \
-        == ["dcgan.dynamic_int8.tflite", "dcgan.float16.tflite", "dcgan.tflite"]
+    assert sorted(os.path.basename(p) for p in exported["dcgan"].result.tflite_paths.values()) == [
+        "dcgan.dynamic_int8.tflite",
+        "dcgan.float16.tflite",
+        "dcgan.tflite",
+    ]
     assert list(exported["mlp"].result.tflite_paths) == ["float32"]
 
 
@@ -141,15 +157,22 @@ def test_metadata(exported):
     assert dcgan["version"] == 1 and dcgan["model_name"] == "dcgan"
     assert dcgan["export_time"].endswith("+00:00")
     assert dcgan["signatures"]["serving_default"]["inputs"] == {
-        "latent": {"dtype": "float32", "shape": [None, 128]}}
+        "latent": {"dtype": "float32", "shape": [None, 128]}
+    }
     assert dcgan["signatures"]["generate"]["inputs"] == {
         "num_samples": {"dtype": "int32", "shape": []},
-        "seed": {"dtype": "int64", "shape": []}}
+        "seed": {"dtype": "int64", "shape": []},
+    }
     assert dcgan["signatures"]["generate"]["outputs"]["images"] == {
-        "dtype": "uint8", "shape": [None, 28, 28, 1]}
+        "dtype": "uint8",
+        "shape": [None, 28, 28, 1],
+    }
     assert set(mlp["signatures"]["serving_default"]["outputs"]) == {"samples"}
-    assert dcgan["tflite"] == {"float32": "dcgan.tflite", "float16": "dcgan.float16.tflite",
-                               "dynamic_int8": "dcgan.dynamic_int8.tflite"}
+    assert dcgan["tflite"] == {
+        "float32": "dcgan.tflite",
+        "float16": "dcgan.float16.tflite",
+        "dynamic_int8": "dcgan.dynamic_int8.tflite",
+    }
     # The copy beside the TFLite files is the metadata of the same export.
     assert json.load(open(exported["dcgan"].result.side_metadata_path)) == dcgan
 
@@ -158,12 +181,17 @@ def test_warmup_requests(exported):
     from tensorflow_serving.apis import prediction_log_pb2
 
     result = exported["dcgan"].result
-    logs = [prediction_log_pb2.PredictionLog.FromString(record.numpy())
-            for record in tf.data.TFRecordDataset(result.warmup_path)]
+    logs = [
+        prediction_log_pb2.PredictionLog.FromString(record.numpy())
+        for record in tf.data.TFRecordDataset(result.warmup_path)
+    ]
     requests = [log.predict_log.request for log in logs]
     assert [r.model_spec.name for r in requests] == ["dcgan"] * 3
     assert [r.model_spec.signature_name for r in requests] == [
-        "serving_default", "serving_default", "generate"]
+        "serving_default",
+        "serving_default",
+        "generate",
+    ]
     batches = [tf.make_ndarray(r.inputs["latent"]).shape for r in requests[:2]]
     assert batches == [(1, 128), (64, 128)]
     assert tf.make_ndarray(requests[2].inputs["num_samples"]) == 64
@@ -194,7 +222,9 @@ else:
 import numpy as np
 import tensorflow as tf
 '''
-ISOLATED_CHECK = ISOLATED_PRELUDE + r'''
+ISOLATED_CHECK = (
+    ISOLATED_PRELUDE
+    + r"""
 report = {}
 for case in json.loads(sys.argv[1]):
     loaded = tf.saved_model.load(case["dir"])
@@ -232,21 +262,29 @@ for case in json.loads(sys.argv[1]):
     report[case["name"]] = error
 assert not any(name.startswith("keras_wgan") for name in sys.modules)
 print(json.dumps(report))
-'''
+"""
+)
 
 
 def test_saved_model_loads_without_keras_wgan(exported, tmp_path):
     script = tmp_path / "check.py"
     script.write_text(ISOLATED_CHECK)
-    cases = [{"name": name, "dir": os.path.abspath(case.result.saved_model_dir),
-              "sample_shape": list(case.sample_shape), "latent_dim": case.gan.latent_dim,
-              "latent": str(case.data_dir / f"{name}_latent.npy"),
-              "expected": str(case.data_dir / f"{name}_expected.npy")}
-             for name, case in exported.items()]
+    cases = [
+        {
+            "name": name,
+            "dir": os.path.abspath(case.result.saved_model_dir),
+            "sample_shape": list(case.sample_shape),
+            "latent_dim": case.gan.latent_dim,
+            "latent": str(case.data_dir / f"{name}_latent.npy"),
+            "expected": str(case.data_dir / f"{name}_expected.npy"),
+        }
+        for name, case in exported.items()
+    ]
     # -I: isolated mode, neither the script's nor the current directory on
     # sys.path, PYTHON* variables ignored; the cwd is not the repository.
-    process = _run([sys.executable, "-I", str(script), json.dumps(cases)],
-                   cwd=tmp_path, env=_subprocess_env())
+    process = _run(
+        [sys.executable, "-I", str(script), json.dumps(cases)], cwd=tmp_path, env=_subprocess_env()
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     errors = json.loads(process.stdout.strip().splitlines()[-1])
     assert set(errors) == {"mlp", "dcgan"}
@@ -254,18 +292,33 @@ def test_saved_model_loads_without_keras_wgan(exported, tmp_path):
 
 def test_saved_model_cli_show_and_run(exported, tmp_path):
     case = exported["dcgan"]
-    show = _run([SAVED_MODEL_CLI, "show", "--all", "--dir", case.result.saved_model_dir],
-                env=_subprocess_env())
+    show = _run(
+        [SAVED_MODEL_CLI, "show", "--all", "--dir", case.result.saved_model_dir],
+        env=_subprocess_env(),
+    )
     assert show.returncode == 0, show.stderr[-2000:]
     assert "signature_def['serving_default']" in show.stdout
     assert "signature_def['generate']" in show.stdout
     assert "DT_UINT8" in show.stdout and "DT_INT64" in show.stdout
 
     latent = case.data_dir / "dcgan_latent.npy"
-    run = _run([SAVED_MODEL_CLI, "run", "--dir", case.result.saved_model_dir,
-                "--tag_set", "serve", "--signature_def", "serving_default",
-                "--inputs", f"latent={latent}", "--outdir", str(tmp_path / "out")],
-               env=_subprocess_env())
+    run = _run(
+        [
+            SAVED_MODEL_CLI,
+            "run",
+            "--dir",
+            case.result.saved_model_dir,
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "serving_default",
+            "--inputs",
+            f"latent={latent}",
+            "--outdir",
+            str(tmp_path / "out"),
+        ],
+        env=_subprocess_env(),
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     samples = np.load(tmp_path / "out" / "samples.npy")
     np.testing.assert_allclose(samples, case.expected, atol=1e-5)
@@ -273,8 +326,10 @@ def test_saved_model_cli_show_and_run(exported, tmp_path):
 
 
 # ------------------------------------------------------------------ TFLite
-@pytest.mark.parametrize("name,quantization", [
-    ("mlp", "float32"), ("dcgan", "float32"), ("dcgan", "float16"), ("dcgan", "dynamic_int8")])
+@pytest.mark.parametrize(
+    "name,quantization",
+    [("mlp", "float32"), ("dcgan", "float32"), ("dcgan", "float16"), ("dcgan", "dynamic_int8")],
+)
 def test_tflite_matches_saved_model(exported, loaded, name, quantization):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -297,8 +352,10 @@ def test_tflite_matches_saved_model(exported, loaded, name, quantization):
 # --------------------------------------------------------------- refusals
 def test_serving_default_refuses_wrong_latent(exported, loaded):
     serve = loaded["dcgan"].signatures["serving_default"]
-    message = r"latent must be a \[batch, latent_dim\] float32 tensor with latent_dim=128, " \
-              r"received shape.*"
+    message = (
+        r"latent must be a \[batch, latent_dim\] float32 tensor with latent_dim=128, "
+        r"received shape.*"
+    )
     with pytest.raises(tf.errors.InvalidArgumentError, match=message + r"\[2 3\]"):
         serve(latent=tf.zeros((2, 3)))
     # One latent vector without its batch dimension, and a batch of batches.
@@ -306,19 +363,26 @@ def test_serving_default_refuses_wrong_latent(exported, loaded):
         serve(latent=tf.zeros((128,)))
     with pytest.raises(tf.errors.InvalidArgumentError, match=message + r"\[2 1 128\]"):
         serve(latent=tf.zeros((2, 1, 128)))
-    with pytest.raises((tf.errors.InvalidArgumentError, TypeError, ValueError),
-                       match="float"):
+    with pytest.raises((tf.errors.InvalidArgumentError, TypeError, ValueError), match="float"):
         serve(latent=tf.zeros((2, 128), tf.float64))
 
 
-@pytest.mark.parametrize("name,num_samples,maximum", [
-    ("dcgan", 0, 1024), ("dcgan", 1025, 1024), ("mlp", -3, MLP_MAX_SAMPLES),
-    ("mlp", MLP_MAX_SAMPLES + 1, MLP_MAX_SAMPLES)])
+@pytest.mark.parametrize(
+    "name,num_samples,maximum",
+    [
+        ("dcgan", 0, 1024),
+        ("dcgan", 1025, 1024),
+        ("mlp", -3, MLP_MAX_SAMPLES),
+        ("mlp", MLP_MAX_SAMPLES + 1, MLP_MAX_SAMPLES),
+    ],
+)
 def test_generate_refuses_num_samples_out_of_range(loaded, name, num_samples, maximum):
     generate = loaded[name].signatures["generate"]
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=rf"num_samples must be in \[1, {maximum}\].*received.*"
-                             rf"\[{num_samples}\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=rf"num_samples must be in \[1, {maximum}\].*received.*"
+        rf"\[{num_samples}\]",
+    ):
         generate(num_samples=tf.constant(num_samples), seed=tf.constant(1, tf.int64))
 
 
@@ -327,9 +391,11 @@ def test_serving_default_refuses_a_batch_above_max_samples(exported, loaded, nam
     serve = loaded[name].signatures["serving_default"]
     latent_dim = exported[name].gan.latent_dim
     assert serve(latent=tf.zeros((maximum, latent_dim)))["samples"].shape[0] == maximum
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=rf"latent batch must be at most max_samples={maximum} .*"
-                             rf"received.*\[{maximum + 1}\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=rf"latent batch must be at most max_samples={maximum} .*"
+        rf"received.*\[{maximum + 1}\]",
+    ):
         serve(latent=tf.zeros((maximum + 1, latent_dim)))
 
 
@@ -345,8 +411,10 @@ def test_warmup_requests_stay_within_max_samples(exported):
     from tensorflow_serving.apis import prediction_log_pb2
 
     result = exported["mlp"].result
-    requests = [prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
-                for record in tf.data.TFRecordDataset(result.warmup_path)]
+    requests = [
+        prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
+        for record in tf.data.TFRecordDataset(result.warmup_path)
+    ]
     batches = [tf.make_ndarray(r.inputs["latent"]).shape for r in requests[:2]]
     assert batches == [(1, 2), (MLP_MAX_SAMPLES, 2)]
     assert tf.make_ndarray(requests[2].inputs["num_samples"]) == MLP_MAX_SAMPLES
@@ -357,8 +425,11 @@ def test_max_samples_is_bounded_by_what_one_request_can_hold(exported, tmp_path)
     # 4432 bytes; a protobuf message holds 2**31 - 1 bytes: 484,540 samples at most.
     gan = exported["dcgan"].gan
     assert gan.latent_dim == 128
-    with pytest.raises(ValueError, match=r"max_samples must be an integer in \[1, 484540\] "
-                                         r"\(.*2 GiB.*\), received 484541"):
+    with pytest.raises(
+        ValueError,
+        match=r"max_samples must be an integer in \[1, 484540\] "
+        r"\(.*2 GiB.*\), received 484541",
+    ):
         export.export_generator(gan, tmp_path, max_samples=484_541)
     with pytest.raises(ValueError, match=r"max_samples must be an integer in \[1, 268435455\]"):
         export.export_generator(gan, tmp_path, max_samples=2_000_000_000)
@@ -366,8 +437,9 @@ def test_max_samples_is_bounded_by_what_one_request_can_hold(exported, tmp_path)
 
 
 def test_generate_accepts_the_maximum(loaded):
-    out = loaded["mlp"].signatures["generate"](num_samples=tf.constant(MLP_MAX_SAMPLES),
-                                               seed=tf.constant(0, tf.int64))
+    out = loaded["mlp"].signatures["generate"](
+        num_samples=tf.constant(MLP_MAX_SAMPLES), seed=tf.constant(0, tf.int64)
+    )
     assert out["samples"].shape == (MLP_MAX_SAMPLES, 2)
 
 
@@ -379,13 +451,16 @@ def test_export_without_serving_api_skips_warmup(exported, tmp_path, monkeypatch
     monkeypatch.setattr(saved_model, "serving_apis", missing)
     monkeypatch.setattr(saved_model, "_told_no_serving_api", False, raising=False)
     with caplog.at_level("INFO", logger=export.__name__):
-        result = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
-                                         save_keras=False)
-        again = export.export_generator(exported["mlp"].gan, tmp_path, tflite=False,
-                                        save_keras=False)
+        result = export.export_generator(
+            exported["mlp"].gan, tmp_path, tflite=False, save_keras=False
+        )
+        again = export.export_generator(
+            exported["mlp"].gan, tmp_path, tflite=False, save_keras=False
+        )
     assert result.warmup_path is None and again.warmup_path is None
-    assert not os.path.exists(os.path.join(result.saved_model_dir, "assets.extra",
-                                           export.WARMUP_FILENAME))
+    assert not os.path.exists(
+        os.path.join(result.saved_model_dir, "assets.extra", export.WARMUP_FILENAME)
+    )
     assert os.path.isfile(result.metadata_path)
     # A default install (no serving extra) is told once, in one plain line below WARNING.
     told = [r for r in caplog.records if "tensorflow-serving-api" in r.getMessage()]
@@ -403,22 +478,33 @@ def test_keras_file_round_trips(exported):
 
 
 # ------------------------------------------------------------- validation
-@pytest.mark.parametrize("kwargs,pattern", [
-    (dict(model_name="a/b"), r"model_name .*no path separators.*'a/b'"),
-    (dict(model_name=".."), r"model_name .*'\.\.'"),
-    (dict(model_name=""), r"model_name .*''"),
-    (dict(version=0), r"version must be an integer >= 1 .*received 0"),
-    (dict(version=-2), r"version must be an integer >= 1 .*received -2"),
-    (dict(version="3"), r"version must be an integer >= 1 .*received '3'"),
-    (dict(max_samples=0), r"max_samples must be an integer >= 1 .*received 0"),
-    (dict(tflite_quantization=("int4",)),
-     r"tflite_quantization: unknown quantization 'int4', expected any of float16, "
-     r"dynamic_int8"),
-    (dict(metadata={"latent_dim": 3}), r"metadata\['latent_dim'\] \(received 3\) is "
-                                       r"computed by the export"),
-    (dict(metadata={"value_range": [1, 0]}), r"metadata\['value_range'\] must be \[low, high\]"),
-    (dict(metadata={"dataset": object()}), r"metadata must be JSON-serialisable"),
-])
+@pytest.mark.parametrize(
+    "kwargs,pattern",
+    [
+        (dict(model_name="a/b"), r"model_name .*no path separators.*'a/b'"),
+        (dict(model_name=".."), r"model_name .*'\.\.'"),
+        (dict(model_name=""), r"model_name .*''"),
+        (dict(version=0), r"version must be an integer >= 1 .*received 0"),
+        (dict(version=-2), r"version must be an integer >= 1 .*received -2"),
+        (dict(version="3"), r"version must be an integer >= 1 .*received '3'"),
+        (dict(max_samples=0), r"max_samples must be an integer >= 1 .*received 0"),
+        (
+            dict(tflite_quantization=("int4",)),
+            r"tflite_quantization: unknown quantization 'int4', expected any of float16, "
+            r"dynamic_int8",
+        ),
+        (
+            dict(metadata={"latent_dim": 3}),
+            r"metadata\['latent_dim'\] \(received 3\) is "
+            r"computed by the export",
+        ),
+        (
+            dict(metadata={"value_range": [1, 0]}),
+            r"metadata\['value_range'\] must be \[low, high\]",
+        ),
+        (dict(metadata={"dataset": object()}), r"metadata must be JSON-serialisable"),
+    ],
+)
 def test_invalid_arguments_are_named(exported, tmp_path, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         export.export_generator(exported["mlp"].gan, tmp_path, **kwargs)
@@ -426,8 +512,9 @@ def test_invalid_arguments_are_named(exported, tmp_path, kwargs, pattern):
 
 
 def test_rejects_a_model_that_is_not_a_wgan(exported, tmp_path):
-    with pytest.raises(ValueError, match="model must be a keras_wgan.WassersteinGAN, "
-                                         "received Functional"):
+    with pytest.raises(
+        ValueError, match="model must be a keras_wgan.WassersteinGAN, received Functional"
+    ):
         export.export_generator(exported["mlp"].gan.generator, tmp_path)
 
 
@@ -463,25 +550,32 @@ ARCHITECTURES = [
 
 
 @pytest.mark.parametrize("mixed_precision", ["float32", "mixed_bfloat16"])
-@pytest.mark.parametrize("architecture,sample_shape,sizes", ARCHITECTURES,
-                         ids=[f"{a}-{'x'.join(map(str, s))}" for a, s, _ in ARCHITECTURES])
-def test_every_architecture_exports_saved_model_and_tflite(tmp_path, architecture, sample_shape,
-                                                           sizes, mixed_precision):
+@pytest.mark.parametrize(
+    "architecture,sample_shape,sizes",
+    ARCHITECTURES,
+    ids=[f"{a}-{'x'.join(map(str, s))}" for a, s, _ in ARCHITECTURES],
+)
+def test_every_architecture_exports_saved_model_and_tflite(
+    tmp_path, architecture, sample_shape, sizes, mixed_precision
+):
     from ai_edge_litert.interpreter import Interpreter
 
-    gan = training.build_gan(sample_shape, architecture=architecture,
-                             mixed_precision=mixed_precision, **sizes)
+    gan = training.build_gan(
+        sample_shape, architecture=architecture, mixed_precision=mixed_precision, **sizes
+    )
     # kerasio and resnet upsample with UpSampling2D, whose shapes the TFLite
     # converter lost; kerasio also asks for the quantized variants.
     quantization = ("float16", "dynamic_int8") if architecture == "kerasio" else ()
-    result = export.export_generator(gan, tmp_path, model_name="m", save_keras=False,
-                                     tflite_quantization=quantization)
+    result = export.export_generator(
+        gan, tmp_path, model_name="m", save_keras=False, tflite_quantization=quantization
+    )
     assert result.tflite_errors == {}
     assert os.path.isfile(os.path.join(result.saved_model_dir, "saved_model.pb"))
     assert list(result.tflite_paths) == ["float32", *quantization]
     latent = np.random.default_rng(0).normal(size=(3, gan.latent_dim)).astype("float32")
     expected = keras.ops.convert_to_numpy(
-        export.float32_generator(gan.generator)(latent, training=False))
+        export.float32_generator(gan.generator)(latent, training=False)
+    )
     for name, path in result.tflite_paths.items():
         runner = Interpreter(model_path=path).get_signature_runner("serving_default")
         got = runner(latent=latent)
@@ -493,11 +587,11 @@ def test_every_architecture_exports_saved_model_and_tflite(tmp_path, architectur
 
 
 # ---------------------------------------------- a TFLite conversion fails
-def test_a_failing_tflite_conversion_keeps_the_saved_model(exported, tmp_path, monkeypatch,
-                                                           caplog):
+def test_a_failing_tflite_conversion_keeps_the_saved_model(exported, tmp_path, monkeypatch, caplog):
     gan = exported["mlp"].gan
-    earlier = export.export_generator(gan, tmp_path, model_name="toy",
-                                      tflite_quantization="float16")
+    earlier = export.export_generator(
+        gan, tmp_path, model_name="toy", tflite_quantization="float16"
+    )
     convert = tflite.convert
 
     def failing(function, quantization):
@@ -507,8 +601,9 @@ def test_a_failing_tflite_conversion_keeps_the_saved_model(exported, tmp_path, m
 
     monkeypatch.setattr(tflite, "convert", failing)
     with caplog.at_level("WARNING", logger=export.__name__):
-        result = export.export_generator(gan, tmp_path, model_name="toy",
-                                         tflite_quantization="float16")
+        result = export.export_generator(
+            gan, tmp_path, model_name="toy", tflite_quantization="float16"
+        )
     assert result.version == 2
     assert os.path.isfile(os.path.join(result.saved_model_dir, "saved_model.pb"))
     assert result.tflite_errors == {"float16": "RuntimeError: simulated converter failure"}
@@ -542,7 +637,7 @@ def test_every_tflite_conversion_failing_keeps_the_saved_model(exported, tmp_pat
 def _truncated_keras(gan, path):
     gan.save(path)
     content = path.read_bytes()
-    path.write_bytes(content[:len(content) // 2])
+    path.write_bytes(content[: len(content) // 2])
 
 
 @pytest.mark.parametrize("kind", ["garbage", "truncated"])
@@ -586,17 +681,25 @@ def malicious_keras_files(tmp_path_factory):
         warnings.simplefilter("ignore")  # Keras warns that a lambda is unsafe to load
         WassersteinGAN(keras.Model(noise, generator(hidden)), critic).save(files["lambda_layer"])
         WassersteinGAN(generator, critic, penalty=lambda **kwargs: 0.0).save(
-            files["lambda_penalty"])
+            files["lambda_penalty"]
+        )
 
     honest = root / "honest.keras"
     WassersteinGAN(generator, critic).save(honest)
 
     def os_system(config):
-        config["config"]["penalty"] = {"module": "os", "class_name": "function",
-                                       "config": "system", "registered_name": "system"}
-        config["config"]["generator"] = {"module": "os", "class_name": "system",
-                                         "config": {"command": f"touch {marker}"},
-                                         "registered_name": None}
+        config["config"]["penalty"] = {
+            "module": "os",
+            "class_name": "function",
+            "config": "system",
+            "registered_name": "system",
+        }
+        config["config"]["generator"] = {
+            "module": "os",
+            "class_name": "system",
+            "config": {"command": f"touch {marker}"},
+            "registered_name": None,
+        }
         return config
 
     files["os_system"] = root / "os_system.keras"
@@ -634,12 +737,26 @@ def conditional_exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("conditional")
     cases = {}
     for name, arch, shape, sizes, options in [
-        ("cmlp", "mlp", (2,), dict(units=16),
-         dict(max_samples=MLP_MAX_SAMPLES,
-              metadata={"class_names": ["left", "right", "up"],
-                        "class_frequencies": MLP_FREQUENCIES})),
-        ("cdcgan", "dcgan", (28, 28, 1), dict(filters=4),
-         dict(tflite_quantization=("float16", "dynamic_int8"))),
+        (
+            "cmlp",
+            "mlp",
+            (2,),
+            dict(units=16),
+            dict(
+                max_samples=MLP_MAX_SAMPLES,
+                metadata={
+                    "class_names": ["left", "right", "up"],
+                    "class_frequencies": MLP_FREQUENCIES,
+                },
+            ),
+        ),
+        (
+            "cdcgan",
+            "dcgan",
+            (28, 28, 1),
+            dict(filters=4),
+            dict(tflite_quantization=("float16", "dynamic_int8")),
+        ),
     ]:
         generator, critic = architectures.build(arch, shape, num_classes=NUM_CLASSES, **sizes)
         gan = _conditional_gan(generator, critic, NUM_CLASSES)
@@ -650,9 +767,12 @@ def conditional_exported(tmp_path_factory):
         result = export.export_generator(gan, root / "exports", model_name=name, **options)
         latent = rng.normal(size=(12, gan.latent_dim)).astype("float32")
         labels = np.arange(12, dtype=np.int32) % NUM_CLASSES
-        expected = keras.ops.convert_to_numpy(generator(
-            [keras.ops.convert_to_tensor(latent), keras.ops.convert_to_tensor(labels)],
-            training=False))
+        expected = keras.ops.convert_to_numpy(
+            generator(
+                [keras.ops.convert_to_tensor(latent), keras.ops.convert_to_tensor(labels)],
+                training=False,
+            )
+        )
         for what, array in (("latent", latent), ("labels", labels), ("expected", expected)):
             np.save(root / f"{name}_{what}.npy", array)
         case = _Case(name, gan, result, latent, expected)
@@ -671,13 +791,17 @@ def test_conditional_metadata_lists_the_classes(conditional_exported, exported):
     assert dcgan["class_frequencies"] == pytest.approx([1 / 3] * 3)  # the model's: uniform
     assert dcgan["signatures"]["serving_default"]["inputs"] == {
         "latent": {"dtype": "float32", "shape": [None, 128]},
-        "label": {"dtype": "int32", "shape": [None]}}
+        "label": {"dtype": "int32", "shape": [None]},
+    }
     assert dcgan["signatures"]["generate"]["inputs"] == {
         "num_samples": {"dtype": "int32", "shape": []},
         "seed": {"dtype": "int64", "shape": []},
-        "label": {"dtype": "int32", "shape": []}}
+        "label": {"dtype": "int32", "shape": []},
+    }
     assert dcgan["signatures"]["generate"]["outputs"]["labels"] == {
-        "dtype": "int32", "shape": [None]}
+        "dtype": "int32",
+        "shape": [None],
+    }
     assert set(dcgan["tflite"]) == {"float32", "float16", "dynamic_int8"}
     unconditional = json.load(open(exported["dcgan"].result.metadata_path))
     assert (unconditional["num_classes"], unconditional["class_names"]) == (None, None)
@@ -687,10 +811,15 @@ def test_conditional_warmup_requests_carry_the_label(conditional_exported):
     from tensorflow_serving.apis import prediction_log_pb2
 
     result = conditional_exported["cdcgan"].result
-    requests = [prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
-                for record in tf.data.TFRecordDataset(result.warmup_path)]
+    requests = [
+        prediction_log_pb2.PredictionLog.FromString(record.numpy()).predict_log.request
+        for record in tf.data.TFRecordDataset(result.warmup_path)
+    ]
     assert [r.model_spec.signature_name for r in requests] == [
-        "serving_default", "serving_default", "generate"]
+        "serving_default",
+        "serving_default",
+        "generate",
+    ]
     for request, batch_size in zip(requests[:2], export.WARMUP_BATCH_SIZES, strict=True):
         label = tf.make_ndarray(request.inputs["label"])
         assert label.dtype == np.int32 and label.shape == (batch_size,)
@@ -704,7 +833,9 @@ def test_conditional_warmup_requests_carry_the_label(conditional_exported):
         loaded.signatures[request.model_spec.signature_name](**inputs)
 
 
-CONDITIONAL_ISOLATED_CHECK = ISOLATED_PRELUDE + r'''
+CONDITIONAL_ISOLATED_CHECK = (
+    ISOLATED_PRELUDE
+    + r"""
 report = {}
 for case in json.loads(sys.argv[1]):
     loaded = tf.saved_model.load(case["dir"])
@@ -767,20 +898,30 @@ for case in json.loads(sys.argv[1]):
     report[case["name"]] = refused
 assert not any(name.startswith("keras_wgan") for name in sys.modules)
 print(json.dumps(report))
-'''
+"""
+)
 
 
 def test_conditional_saved_model_without_keras_wgan(conditional_exported, tmp_path):
     script = tmp_path / "check.py"
     script.write_text(CONDITIONAL_ISOLATED_CHECK)
-    cases = [{"name": name, "dir": os.path.abspath(case.result.saved_model_dir),
-              "latent_dim": case.gan.latent_dim, "num_classes": NUM_CLASSES,
-              "never_drawn": [2] if name == "cmlp" else [],
-              **{what: str(case.data_dir / f"{name}_{what}.npy")
-                 for what in ("latent", "labels", "expected")}}
-             for name, case in conditional_exported.items()]
-    process = _run([sys.executable, "-I", str(script), json.dumps(cases)],
-                   cwd=tmp_path, env=_subprocess_env())
+    cases = [
+        {
+            "name": name,
+            "dir": os.path.abspath(case.result.saved_model_dir),
+            "latent_dim": case.gan.latent_dim,
+            "num_classes": NUM_CLASSES,
+            "never_drawn": [2] if name == "cmlp" else [],
+            **{
+                what: str(case.data_dir / f"{name}_{what}.npy")
+                for what in ("latent", "labels", "expected")
+            },
+        }
+        for name, case in conditional_exported.items()
+    ]
+    process = _run(
+        [sys.executable, "-I", str(script), json.dumps(cases)], cwd=tmp_path, env=_subprocess_env()
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     report = json.loads(process.stdout.strip().splitlines()[-1])
     assert set(report) == {"cmlp", "cdcgan"}
@@ -788,11 +929,14 @@ def test_conditional_saved_model_without_keras_wgan(conditional_exported, tmp_pa
         for what in ("too_big", "negative"):
             assert "label must hold class labels in [0, 3) (num_classes=3)" in messages[what]
         for what in ("short_batch", "long_batch", "rank_2"):
-            assert "label must be an int32 tensor [batch] holding one class label per " \
-                   "latent vector" in messages[what], messages[what]
+            assert (
+                "label must be an int32 tensor [batch] holding one class label per "
+                "latent vector" in messages[what]
+            ), messages[what]
         for what in ("generate_too_big", "generate_below_minus_1"):
-            assert "label must be -1 (classes drawn at random) or a class in [0, 3)" \
-                in messages[what], messages[what]
+            assert (
+                "label must be -1 (classes drawn at random) or a class in [0, 3)" in messages[what]
+            ), messages[what]
 
 
 def _tflite_runner(path):
@@ -823,55 +967,85 @@ def test_the_classes_come_from_the_model():
     from keras_wgan.export import metadata
 
     assert metadata.conditioning(types.SimpleNamespace(num_classes=None), {}) == {
-        "num_classes": None, "class_names": None, "class_frequencies": None}
+        "num_classes": None,
+        "class_names": None,
+        "class_frequencies": None,
+    }
     assert metadata.conditioning(types.SimpleNamespace(num_classes=4), {}) == {
-        "num_classes": 4, "class_names": ["0", "1", "2", "3"], "class_frequencies": None}
-    model = types.SimpleNamespace(num_classes=4, class_names=list("abcd"),
-                                  class_frequencies=[1, 1, 1, 5])
+        "num_classes": 4,
+        "class_names": ["0", "1", "2", "3"],
+        "class_frequencies": None,
+    }
+    model = types.SimpleNamespace(
+        num_classes=4, class_names=list("abcd"), class_frequencies=[1, 1, 1, 5]
+    )
     assert metadata.conditioning(model, {}) == {
-        "num_classes": 4, "class_names": list("abcd"),
-        "class_frequencies": [0.125, 0.125, 0.125, 0.625]}
-    with pytest.raises(ValueError, match=r"model.num_classes must be None \(unconditional\) or "
-                                         r"a positive integer"):
+        "num_classes": 4,
+        "class_names": list("abcd"),
+        "class_frequencies": [0.125, 0.125, 0.125, 0.625],
+    }
+    with pytest.raises(
+        ValueError,
+        match=r"model.num_classes must be None \(unconditional\) or "
+        r"a positive integer",
+    ):
         metadata.conditioning(types.SimpleNamespace(num_classes=0), {})
 
 
-@pytest.mark.parametrize("name,metadata,pattern", [
-    ("cmlp", {"class_names": ["a", "b"]},
-     r"class_names must be 3 strings \(num_classes=3\), received \['a', 'b'\]"),
-    ("cmlp", {"class_names": [1, 2, 3]}, r"class_names must be 3 strings"),
-    ("cmlp", {"class_frequencies": [1, -1, 1]},
-     r"class_frequencies must be 3 finite non-negative numbers .*received \[1, -1, 1\]"),
-    ("cmlp", {"class_frequencies": [0, 0, 0]}, r"class_frequencies must be 3 .*positive sum"),
-    ("cmlp", {"class_frequencies": [1, 1]}, r"class_frequencies must be 3"),
-    ("cmlp", {"num_classes": 3}, r"metadata\['num_classes'\] \(received 3\) is computed"),
-    ("mlp", {"class_names": ["a"]},
-     r"metadata\['class_names'\] \(received \['a'\]\) is for a class-conditional generator"),
-])
-def test_invalid_class_metadata_is_named(conditional_exported, exported, tmp_path, name,
-                                         metadata, pattern):
+@pytest.mark.parametrize(
+    "name,metadata,pattern",
+    [
+        (
+            "cmlp",
+            {"class_names": ["a", "b"]},
+            r"class_names must be 3 strings \(num_classes=3\), received \['a', 'b'\]",
+        ),
+        ("cmlp", {"class_names": [1, 2, 3]}, r"class_names must be 3 strings"),
+        (
+            "cmlp",
+            {"class_frequencies": [1, -1, 1]},
+            r"class_frequencies must be 3 finite non-negative numbers .*received \[1, -1, 1\]",
+        ),
+        ("cmlp", {"class_frequencies": [0, 0, 0]}, r"class_frequencies must be 3 .*positive sum"),
+        ("cmlp", {"class_frequencies": [1, 1]}, r"class_frequencies must be 3"),
+        ("cmlp", {"num_classes": 3}, r"metadata\['num_classes'\] \(received 3\) is computed"),
+        (
+            "mlp",
+            {"class_names": ["a"]},
+            r"metadata\['class_names'\] \(received \['a'\]\) is for a class-conditional generator",
+        ),
+    ],
+)
+def test_invalid_class_metadata_is_named(
+    conditional_exported, exported, tmp_path, name, metadata, pattern
+):
     gan = (conditional_exported.get(name) or exported.get(name)).gan
     with pytest.raises(ValueError, match=pattern):
         export.export_generator(gan, tmp_path, metadata=metadata)
     assert not any(n.isdigit() for _, dirs, _ in os.walk(tmp_path) for n in dirs)
 
 
-@pytest.mark.parametrize("architecture,sample_shape,sizes", ARCHITECTURES,
-                         ids=[f"{a}-{'x'.join(map(str, s))}" for a, s, _ in ARCHITECTURES])
-def test_every_conditional_architecture_exports_tflite_with_labels(tmp_path, architecture,
-                                                                   sample_shape, sizes):
+@pytest.mark.parametrize(
+    "architecture,sample_shape,sizes",
+    ARCHITECTURES,
+    ids=[f"{a}-{'x'.join(map(str, s))}" for a, s, _ in ARCHITECTURES],
+)
+def test_every_conditional_architecture_exports_tflite_with_labels(
+    tmp_path, architecture, sample_shape, sizes
+):
     generator, critic = architectures.build(architecture, sample_shape, num_classes=4, **sizes)
     gan = _conditional_gan(generator, critic, 4)
     result = export.export_generator(gan, tmp_path, model_name="m", save_keras=False)
     assert result.tflite_errors == {} and list(result.tflite_paths) == ["float32"]
     latent = np.random.default_rng(0).normal(size=(4, gan.latent_dim)).astype("float32")
     labels = np.array([3, 0, 2, 1], np.int32)
-    expected = keras.ops.convert_to_numpy(generator(
-        [keras.ops.convert_to_tensor(latent), keras.ops.convert_to_tensor(labels)],
-        training=False))
+    expected = keras.ops.convert_to_numpy(
+        generator(
+            [keras.ops.convert_to_tensor(latent), keras.ops.convert_to_tensor(labels)],
+            training=False,
+        )
+    )
     got = _tflite_runner(result.tflite_paths["float32"])(latent=latent, label=labels)
     assert np.abs(got["samples"] - expected).max() <= 1e-4
     with pytest.raises(RuntimeError):
         _tflite_runner(result.tflite_paths["float32"])(latent=latent, label=labels - 1)
-
-

@@ -29,11 +29,21 @@ def conditional_gan():
 def test_cli_exports_a_checkpoint(gan, tmp_path):
     checkpoint = tmp_path / "model.keras"
     gan.save(checkpoint)
-    process = run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
-                    f"--export_dir={tmp_path / 'exports'}", "--model_name=toy",
-                    "--dataset=8gaussians", "--architecture=mlp",
-                    "--tflite_quantization=float16"],
-                   cwd=REPO, env=subprocess_env())
+    process = run(
+        [
+            sys.executable,
+            "-m",
+            "keras_wgan.export",
+            f"--checkpoint={checkpoint}",
+            f"--export_dir={tmp_path / 'exports'}",
+            "--model_name=toy",
+            "--dataset=8gaussians",
+            "--architecture=mlp",
+            "--tflite_quantization=float16",
+        ],
+        cwd=REPO,
+        env=subprocess_env(),
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     assert "version 1" in process.stdout
     model_dir = tmp_path / "exports" / "toy"
@@ -46,21 +56,39 @@ def test_cli_exports_a_checkpoint(gan, tmp_path):
 
 def test_cli_missing_checkpoint_is_one_line(tmp_path):
     missing = tmp_path / "nope.keras"
-    process = run([sys.executable, "-m", "keras_wgan.export", f"--checkpoint={missing}",
-                    f"--export_dir={tmp_path / 'exports'}"],
-                   cwd=REPO, env=subprocess_env())
+    process = run(
+        [
+            sys.executable,
+            "-m",
+            "keras_wgan.export",
+            f"--checkpoint={missing}",
+            f"--export_dir={tmp_path / 'exports'}",
+        ],
+        cwd=REPO,
+        env=subprocess_env(),
+    )
     assert process.returncode == 2
     assert "Traceback" not in process.stderr
-    errors = [line for line in process.stderr.splitlines()
-              if line.startswith("keras_wgan.export: error:")]
+    errors = [
+        line for line in process.stderr.splitlines() if line.startswith("keras_wgan.export: error:")
+    ]
     assert len(errors) == 1, process.stderr
     assert str(missing) in errors[0] and "does not exist" in errors[0]
     assert not os.path.exists(tmp_path / "exports")
 
 
-@pytest.mark.parametrize("case", ["unknown_flag", "bad_integer", "huge_max_samples",
-                                  "no_checkpoint", "positional", "bad_model_name",
-                                  "garbage_file"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown_flag",
+        "bad_integer",
+        "huge_max_samples",
+        "no_checkpoint",
+        "positional",
+        "bad_model_name",
+        "garbage_file",
+    ],
+)
 def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
     garbage = tmp_path / "garbage.keras"
     garbage.write_bytes(b"\x00not a zip archive" * 64)
@@ -68,16 +96,20 @@ def test_cli_bad_input_exits_2_in_one_line(tmp_path, case):
     args, expected = {
         "unknown_flag": ([checkpoint, "--no_such_flag=1"], "no_such_flag"),
         "bad_integer": ([checkpoint, "--max_samples=many"], "max_samples"),
-        "huge_max_samples": ([checkpoint, "--max_samples=2000000000"],
-                             "max_samples must be an integer in [1, 268435455]"),
+        "huge_max_samples": (
+            [checkpoint, "--max_samples=2000000000"],
+            "max_samples must be an integer in [1, 268435455]",
+        ),
         "no_checkpoint": ([], "checkpoint"),
         "positional": ([checkpoint, "extra"], "extra"),
         "bad_model_name": ([checkpoint, "--model_name=a/b"], "model_name"),
         "garbage_file": ([checkpoint], "is not a valid .keras file"),
     }[case]
-    process = run([sys.executable, "-m", "keras_wgan.export",
-                    f"--export_dir={tmp_path / 'exports'}", *args],
-                   cwd=tmp_path, env=subprocess_env())
+    process = run(
+        [sys.executable, "-m", "keras_wgan.export", f"--export_dir={tmp_path / 'exports'}", *args],
+        cwd=tmp_path,
+        env=subprocess_env(),
+    )
     assert process.returncode == 2, (process.returncode, process.stderr[-2000:])
     assert "Traceback" not in process.stderr
     assert "FATAL" not in process.stderr and "--helpshort" not in process.stderr
@@ -96,23 +128,31 @@ def test_the_export_console_script_is_declared():
 def test_cli_records_class_names(conditional_gan, tmp_path):
     checkpoint = tmp_path / "model.keras"
     conditional_gan.save(checkpoint)
-    command = [sys.executable, "-m", "keras_wgan.export", f"--checkpoint={checkpoint}",
-               f"--export_dir={tmp_path / 'exports'}", "--model_name=toy"]
+    command = [
+        sys.executable,
+        "-m",
+        "keras_wgan.export",
+        f"--checkpoint={checkpoint}",
+        f"--export_dir={tmp_path / 'exports'}",
+        "--model_name=toy",
+    ]
     env = subprocess_env()
     process = run(command + ["--class_names=zero,one"], cwd=tmp_path, env=env)
     assert process.returncode == 2 and "Traceback" not in process.stderr
     lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
-    assert lines == ["keras_wgan.export: error: class_names must be 3 strings (num_classes=3), "
-                     "received ['zero', 'one']"], process.stderr[-2000:]
+    assert lines == [
+        "keras_wgan.export: error: class_names must be 3 strings (num_classes=3), "
+        "received ['zero', 'one']"
+    ], process.stderr[-2000:]
     process = run(command + ["--class_names=zero,one,two"], cwd=tmp_path, env=env)
     assert process.returncode == 0, process.stderr[-3000:]
-    metadata = json.load(open(tmp_path / "exports" / "toy" / "1" / "assets.extra"
-                              / "keras_wgan.json"))
+    metadata = json.load(
+        open(tmp_path / "exports" / "toy" / "1" / "assets.extra" / "keras_wgan.json")
+    )
     assert (metadata["num_classes"], metadata["class_names"]) == (3, ["zero", "one", "two"])
 
 
-def test_the_export_command_says_when_the_warmup_is_not_written(gan, tmp_path,
-                                                                monkeypatch, capsys):
+def test_the_export_command_says_when_the_warmup_is_not_written(gan, tmp_path, monkeypatch, capsys):
     from keras_wgan.cli import export as export_cli
 
     def missing():
@@ -121,12 +161,15 @@ def test_the_export_command_says_when_the_warmup_is_not_written(gan, tmp_path,
     monkeypatch.setattr(saved_model, "serving_apis", missing)
     checkpoint = tmp_path / "toy.keras"
     gan.save(checkpoint)
-    code = export_cli.main([f"--checkpoint={checkpoint}", f"--export_dir={tmp_path / 'e'}",
-                            "--model_name=toy"])
+    code = export_cli.main(
+        [f"--checkpoint={checkpoint}", f"--export_dir={tmp_path / 'e'}", "--model_name=toy"]
+    )
     out = capsys.readouterr().out
     assert code == 0
-    assert ("  TF Serving warmup: not written (pip install 'keras-wgan[serving]' adds it)"
-            in out.splitlines()), out
+    assert (
+        "  TF Serving warmup: not written (pip install 'keras-wgan[serving]' adds it)"
+        in out.splitlines()
+    ), out
 
 
 def test_sigterm_during_the_export_command_says_what_was_written(gan, tmp_path):
@@ -134,21 +177,34 @@ def test_sigterm_during_the_export_command_says_what_was_written(gan, tmp_path):
     # SavedModel version is published: the command says so and exits 143.
     checkpoint = tmp_path / "toy.keras"
     gan.save(checkpoint)
-    script = ("import os, signal, sys\n"
-              "from keras_wgan.cli import export\n"
-              "from keras_wgan.export import tflite\n"
-              "def convert(module, quantization):\n"
-              "    os.kill(os.getpid(), signal.SIGTERM)\n"
-              "    raise AssertionError('SIGTERM was not delivered')\n"
-              "tflite.convert = convert\n"
-              "sys.argv = ['keras-wgan-export', *sys.argv[1:]]\n"
-              "export.run()\n")
+    script = (
+        "import os, signal, sys\n"
+        "from keras_wgan.cli import export\n"
+        "from keras_wgan.export import tflite\n"
+        "def convert(module, quantization):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    raise AssertionError('SIGTERM was not delivered')\n"
+        "tflite.convert = convert\n"
+        "sys.argv = ['keras-wgan-export', *sys.argv[1:]]\n"
+        "export.run()\n"
+    )
     env = subprocess_env()
-    process = run([sys.executable, "-c", script, f"--checkpoint={checkpoint}",
-                    f"--export_dir={tmp_path / 'e'}", "--model_name=toy"], env=env)
+    process = run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            f"--checkpoint={checkpoint}",
+            f"--export_dir={tmp_path / 'e'}",
+            "--model_name=toy",
+        ],
+        env=env,
+    )
     model_dir = tmp_path / "e" / "toy"
     lines = [line for line in process.stderr.splitlines() if "keras_wgan.export" in line]
     assert process.returncode == 143, process.stderr[-2000:]
-    assert lines == [f"keras_wgan.export: stopped by SIGTERM; written before it: {model_dir / '1'}"
-                     "; the export's other files were not written"], lines
+    assert lines == [
+        f"keras_wgan.export: stopped by SIGTERM; written before it: {model_dir / '1'}"
+        "; the export's other files were not written"
+    ], lines
     assert sorted(os.listdir(model_dir)) == ["1"]  # no temporary file left

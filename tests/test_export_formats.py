@@ -35,12 +35,21 @@ def _job(gan, root):
     model_dir = os.path.join(root, "toy")
     os.makedirs(model_dir, exist_ok=True)
     return base.ExportJob(
-        model=gan, generator=graph.float32_generator(gan.sampling_generator), model_name="toy",
-        version=1, model_dir=model_dir, saved_model_dir=os.path.join(model_dir, "1"),
-        latent_dim=gan.latent_dim, sample_shape=(2,), image_range=None,
-        num_classes=gan.num_classes, class_frequencies=None, max_samples=8,
+        model=gan,
+        generator=graph.float32_generator(gan.sampling_generator),
+        model_name="toy",
+        version=1,
+        model_dir=model_dir,
+        saved_model_dir=os.path.join(model_dir, "1"),
+        latent_dim=gan.latent_dim,
+        sample_shape=(2,),
+        image_range=None,
+        num_classes=gan.num_classes,
+        class_frequencies=None,
+        max_samples=8,
         settings={"tflite": True, "tflite_quantization": (), "save_keras": True},
-        metadata={"model_name": "toy"})
+        metadata={"model_name": "toy"},
+    )
 
 
 def test_the_registry_knows_every_format_once():
@@ -48,8 +57,11 @@ def test_the_registry_knows_every_format_once():
     assert {"saved_model", "tflite", "keras"} <= set(FORMAT_NAMES)
     assert len(set(FORMAT_NAMES)) == len(FORMAT_NAMES)
     assert [f.name for f in base.formats() if f.publishes_version] == ["saved_model"]
-    with pytest.raises(ValueError, match="export format must be one of saved_model, tflite, "
-                                         "keras.*, received 'no_such_format'"):
+    with pytest.raises(
+        ValueError,
+        match="export format must be one of saved_model, tflite, "
+        "keras.*, received 'no_such_format'",
+    ):
         base.get("no_such_format")
     with pytest.raises(ValueError, match="export format name must be new"):
         base.register(type(base.get("tflite")))
@@ -86,17 +98,24 @@ def test_the_face_and_the_options_import_no_tensorflow():
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "sys.argv = ['keras-wgan-export-anything']\n"
-            "from keras_wgan import export\n"
-            "from keras_wgan.cli import export as command\n"
-            "from keras_wgan.export import options\n"
-            "assert export.check_model_name('model_name', 'mnist') == 'mnist'\n"
-            "assert export.check_quantizations('q', 'float16') == ('float16',)\n"
-            "assert export.check_model_name('model_name', 'a.b-c') == 'a.b-c'\n"
-            "assert [o.name for o in options.OPTIONS] == "
-            "['model_name', 'tflite_quantization', 'max_samples']\n"
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ, PYTHONPATH=REPO))
+    code = (
+        "import sys\n"
+        "sys.argv = ['keras-wgan-export-anything']\n"
+        "from keras_wgan import export\n"
+        "from keras_wgan.cli import export as command\n"
+        "from keras_wgan.export import options\n"
+        "assert export.check_model_name('model_name', 'mnist') == 'mnist'\n"
+        "assert export.check_quantizations('q', 'float16') == ('float16',)\n"
+        "assert export.check_model_name('model_name', 'a.b-c') == 'a.b-c'\n"
+        "assert [o.name for o in options.OPTIONS] == "
+        "['model_name', 'tflite_quantization', 'max_samples']\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=REPO),
+    )
     assert done.returncode == 0, done.stderr[-2000:]

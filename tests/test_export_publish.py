@@ -27,8 +27,7 @@ def test_next_version_counts_only_numeric_directories(tmp_path):
     for name in ("1", "3", "10x", ".tmp-4-1"):
         (tmp_path / name).mkdir()
     (tmp_path / "7").write_text("a file, not a version")
-    assert publish.existing_versions(tmp_path) == {1: str(tmp_path / "1"),
-                                                   3: str(tmp_path / "3")}
+    assert publish.existing_versions(tmp_path) == {1: str(tmp_path / "1"), 3: str(tmp_path / "3")}
     assert publish.next_version(tmp_path) == 4
 
 
@@ -51,16 +50,17 @@ def test_versions_increment_and_are_never_overwritten(gan, tmp_path):
     # The files beside the versions describe the newest export.
     assert json.load(open(second.side_metadata_path))["version"] == 2
 
-    quantized = export.export_generator(gan, tmp_path, model_name="toy",
-                                        tflite_quantization="float16")
+    quantized = export.export_generator(
+        gan, tmp_path, model_name="toy", tflite_quantization="float16"
+    )
     assert quantized.version == 3 and os.path.isfile(quantized.tflite_paths["float16"])
-    chosen = export.export_generator(gan, tmp_path, model_name="toy", version=7, tflite=False,
-                                     save_keras=False)
+    chosen = export.export_generator(
+        gan, tmp_path, model_name="toy", version=7, tflite=False, save_keras=False
+    )
     assert chosen.version == 7 and chosen.tflite_paths == {} and chosen.keras_path is None
     # Files of earlier exports that the newest did not write are gone.
     assert sorted(os.listdir(tmp_path / "toy")) == ["1", "2", "3", "7", "toy.json"]
-    nxt = export.export_generator(gan, tmp_path, model_name="toy", tflite=False,
-                                  save_keras=False)
+    nxt = export.export_generator(gan, tmp_path, model_name="toy", tflite=False, save_keras=False)
     assert nxt.version == 8
 
     before = os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb"))
@@ -69,14 +69,17 @@ def test_versions_increment_and_are_never_overwritten(gan, tmp_path):
     assert os.path.getmtime(os.path.join(first.saved_model_dir, "saved_model.pb")) == before
 
 
-@pytest.mark.parametrize("owner, failing", [(saved_model, "write_warmup_requests"),
-                                            (publish.Publisher, "publish_version")])
+@pytest.mark.parametrize(
+    "owner, failing",
+    [(saved_model, "write_warmup_requests"), (publish.Publisher, "publish_version")],
+)
 def test_crash_mid_export_leaves_no_version(gan, tmp_path, monkeypatch, owner, failing):
     gan = gan
     good = export.export_generator(gan, tmp_path, model_name="toy")
-    side_files = {path: open(path, "rb").read()
-                  for path in [good.side_metadata_path, good.keras_path,
-                               *good.tflite_paths.values()]}
+    side_files = {
+        path: open(path, "rb").read()
+        for path in [good.side_metadata_path, good.keras_path, *good.tflite_paths.values()]
+    }
 
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash")
@@ -97,17 +100,24 @@ def test_stale_temporary_files_of_dead_processes_are_removed(gan, tmp_path):
     live = os.getpid()
     model_dir = tmp_path / "toy"
     model_dir.mkdir()
-    stale = [model_dir / f".tmp-3-{dead.pid}", model_dir / f".tmp-{dead.pid}-toy.tflite",
-             model_dir / f".tmp-{dead.pid}-toy.keras"]
-    kept = [model_dir / f".tmp-4-{live}", model_dir / f".tmp-{live}-toy.float16.tflite",
-            model_dir / ".tmp-notes"]  # a live process's, and a name no export writes
+    stale = [
+        model_dir / f".tmp-3-{dead.pid}",
+        model_dir / f".tmp-{dead.pid}-toy.tflite",
+        model_dir / f".tmp-{dead.pid}-toy.keras",
+    ]
+    kept = [
+        model_dir / f".tmp-4-{live}",
+        model_dir / f".tmp-{live}-toy.float16.tflite",
+        model_dir / ".tmp-notes",
+    ]  # a live process's, and a name no export writes
     for path in stale[:1] + kept[:1]:
         path.mkdir()
         (path / "saved_model.pb").write_bytes(b"half")
     for path in stale[1:] + kept[1:]:
         path.write_bytes(b"half")
-    result = export.export_generator(gan, tmp_path, model_name="toy",
-                                     tflite=False, save_keras=False)
+    result = export.export_generator(
+        gan, tmp_path, model_name="toy", tflite=False, save_keras=False
+    )
     assert result.version == 1
     assert [p.name for p in stale if p.exists()] == []
     assert [p.name for p in kept if not p.exists()] == []

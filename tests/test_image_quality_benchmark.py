@@ -26,7 +26,7 @@ def _fashion_like_idx_folder(tmp_path):
         # Class-dependent blobs, so that the classifier has something to learn.
         images = rng.integers(0, 60, (n, 28, 28))
         for i, label in enumerate(labels):
-            images[i, 2 * label:2 * label + 8, 4:24] += 180
+            images[i, 2 * label : 2 * label + 8, 4:24] += 180
         _write_idx(data / f"{prefix}-images-idx3-ubyte.gz", images)
         _write_idx(data / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return data
@@ -36,18 +36,36 @@ def test_main_mode_prints_the_table(tmp_path):
     data = _fashion_like_idx_folder(tmp_path)
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
     out = subprocess.run(
-        [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"),
-         f"--data_dir={data}", f"--output_dir={tmp_path / 'out'}",
-         f"--classifier={tmp_path / 'classifier.keras'}", "--classifier_epochs=1",
-         "--minutes=5", "--eval_every_minutes=5", "--max_steps=2", "--eval_samples=100"],
-        capture_output=True, text=True, env=env, timeout=600, check=False)
+        [
+            sys.executable,
+            os.path.join(REPO, "benchmarks", "image_quality.py"),
+            f"--data_dir={data}",
+            f"--output_dir={tmp_path / 'out'}",
+            f"--classifier={tmp_path / 'classifier.keras'}",
+            "--classifier_epochs=1",
+            "--minutes=5",
+            "--eval_every_minutes=5",
+            "--max_steps=2",
+            "--eval_samples=100",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("model"))
     assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "SWD", "W1px"]
     rows = json.loads(lines[-1])
     assert [row["model"] for row in rows] == [
-        "real train", "blurred train", "uniform noise", "package", "reference"]
+        "real train",
+        "blurred train",
+        "uniform noise",
+        "package",
+        "reference",
+    ]
     for row in rows[3:]:
         assert row["steps"] == 2 and row["seconds"] > 0
         assert row["fd"] > 0 and 0 <= row["coverage"] <= np.log(10) + 1e-6
@@ -61,24 +79,60 @@ def test_main_mode_prints_the_table(tmp_path):
 def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
     data = _fashion_like_idx_folder(tmp_path)
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
-    command = [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"), "--conditional",
-               f"--data_dir={data}", f"--output_dir={tmp_path / 'out'}",
-               f"--classifier={tmp_path / 'classifier.keras'}", "--classifier_epochs=1",
-               "--minutes=5", "--eval_every_minutes=5", "--max_steps=2", "--eval_samples=100"]
-    refused = subprocess.run([*command, "--conditionings=projection,bogus"], capture_output=True,
-                             text=True, env=env, timeout=600, check=False)
+    command = [
+        sys.executable,
+        os.path.join(REPO, "benchmarks", "image_quality.py"),
+        "--conditional",
+        f"--data_dir={data}",
+        f"--output_dir={tmp_path / 'out'}",
+        f"--classifier={tmp_path / 'classifier.keras'}",
+        "--classifier_epochs=1",
+        "--minutes=5",
+        "--eval_every_minutes=5",
+        "--max_steps=2",
+        "--eval_samples=100",
+    ]
+    refused = subprocess.run(
+        [*command, "--conditionings=projection,bogus"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert refused.returncode == 2
     assert "conditionings: unknown 'bogus'" in refused.stderr
-    out = subprocess.run([*command, "--conditionings=projection,auxiliary"], capture_output=True,
-                         text=True, env=env, timeout=600, check=False)
+    out = subprocess.run(
+        [*command, "--conditionings=projection,auxiliary"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "SWD", "W1px",
-                              "cond.", "acc.", "intra-FID"]
+    assert header.split() == [
+        "model",
+        "seconds",
+        "steps",
+        "FD",
+        "coverage",
+        "SWD",
+        "W1px",
+        "cond.",
+        "acc.",
+        "intra-FID",
+    ]
     rows = json.loads(lines[-1])
     assert [row["model"] for row in rows] == [
-        "real train", "blurred train", "uniform noise", "cond projection", "cond auxiliary"]
+        "real train",
+        "blurred train",
+        "uniform noise",
+        "cond projection",
+        "cond auxiliary",
+    ]
     for row in rows[3:]:
         assert row["steps"] == 2 and row["fd"] > 0
         assert 0 <= row["conditional_accuracy"] <= 1 and row["intra_fid"] > 0
@@ -87,9 +141,20 @@ def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
         assert (tmp_path / "out" / name).exists()
 
     # --resume continues the runs from their checkpoints; seconds count on.
-    again = subprocess.run([*command[:-2], "--max_steps=4", "--eval_samples=100",
-                            "--conditionings=projection", "--resume"],
-                           capture_output=True, text=True, env=env, timeout=600, check=False)
+    again = subprocess.run(
+        [
+            *command[:-2],
+            "--max_steps=4",
+            "--eval_samples=100",
+            "--conditionings=projection",
+            "--resume",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     resumed = json.loads(again.stdout.splitlines()[-1])[3]
     assert resumed["model"] == "cond projection" and resumed["steps"] == 4
@@ -101,15 +166,28 @@ def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(
     labels = rng.integers(0, 10, 200)
     images = rng.integers(0, 60, (200, 28, 28, 1))
     for i, label in enumerate(labels):
-        images[i, 2 * label:2 * label + 8, 4:24] += 180
+        images[i, 2 * label : 2 * label + 8, 4:24] += 180
     np.savez(tmp_path / "digits.npz", images=images.astype(np.uint8), labels=labels)
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
     out = subprocess.run(
-        [sys.executable, os.path.join(REPO, "benchmarks", "image_quality.py"), "--ablation",
-         f"--ablation_data={tmp_path / 'digits.npz'}", f"--output_dir={tmp_path / 'out'}",
-         f"--classifier={tmp_path / 'classifier.keras'}", "--classifier_epochs=1",
-         "--steps=2", "--settings=dcgan_cs3_lr2e-4_ema", f"--results={tmp_path / 'r.jsonl'}"],
-        capture_output=True, text=True, env=env, timeout=600, check=False)
+        [
+            sys.executable,
+            os.path.join(REPO, "benchmarks", "image_quality.py"),
+            "--ablation",
+            f"--ablation_data={tmp_path / 'digits.npz'}",
+            f"--output_dir={tmp_path / 'out'}",
+            f"--classifier={tmp_path / 'classifier.keras'}",
+            "--classifier_epochs=1",
+            "--steps=2",
+            "--settings=dcgan_cs3_lr2e-4_ema",
+            f"--results={tmp_path / 'r.jsonl'}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     (row,) = json.loads(out.stdout.splitlines()[-1])
     assert row["steps"] == 2 and row["options"]["critic_steps"] == 3

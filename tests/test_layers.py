@@ -8,15 +8,20 @@ import tensorflow as tf
 from keras import ops
 
 from keras_wgan import architectures
-from keras_wgan.layers import (ConditionalBatchNormalization, PatchConv2D, SampleLayerNormalization,
-                               patch_conv2d)
+from keras_wgan.layers import (
+    ConditionalBatchNormalization,
+    PatchConv2D,
+    SampleLayerNormalization,
+    patch_conv2d,
+)
 
 
 def _pair(filters=6, kernel_size=5, strides=2, padding="same", input_shape=(4, 4, 3), **kwargs):
     """A Conv2D and a PatchConv2D with the same (random) weights."""
     conv = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, **kwargs)
-    patch = PatchConv2D(filters, kernel_size, strides=strides, padding=padding,
-                        implementation="patches", **kwargs)
+    patch = PatchConv2D(
+        filters, kernel_size, strides=strides, padding=padding, implementation="patches", **kwargs
+    )
     conv.build((None, *input_shape))
     patch.build((None, *input_shape))
     rng = np.random.default_rng(0)
@@ -38,8 +43,9 @@ def _pair(filters=6, kernel_size=5, strides=2, padding="same", input_shape=(4, 4
     ],
 )
 def test_equals_conv2d_outputs_and_gradients(kernel_size, strides, padding, input_shape):
-    conv, patch = _pair(kernel_size=kernel_size, strides=strides, padding=padding,
-                        input_shape=input_shape)
+    conv, patch = _pair(
+        kernel_size=kernel_size, strides=strides, padding=padding, input_shape=input_shape
+    )
     x = tf.constant(np.random.default_rng(1).normal(size=(3, *input_shape)), tf.float32)
     np.testing.assert_allclose(patch(x).numpy(), conv(x).numpy(), rtol=1e-5, atol=1e-5)
 
@@ -51,7 +57,7 @@ def test_equals_conv2d_outputs_and_gradients(kernel_size, strides, padding, inpu
                 inner.watch(x)
                 y = tf.reduce_sum(tf.nn.leaky_relu(layer(x), 0.2) ** 2)
             g = inner.gradient(y, x)
-            penalty = tf.reduce_sum(tf.sqrt(tf.reduce_sum(g ** 2, [1, 2, 3]) + 1e-12))
+            penalty = tf.reduce_sum(tf.sqrt(tf.reduce_sum(g**2, [1, 2, 3]) + 1e-12))
         return [g] + outer.gradient(penalty, layer.trainable_variables)
 
     for got, want in zip(penalty_grads(patch), penalty_grads(conv)):
@@ -101,15 +107,19 @@ def test_bad_arguments_say_what_was_received():
     with pytest.raises(ValueError, match="dilation_rate"):
         layer(np.zeros((1, 8, 8, 1), "float32"))
     with pytest.raises(ValueError, match="padding must be 'valid' or 'same', received 'causal'"):
-        patch_conv2d(np.zeros((1, 4, 4, 1), "float32"), np.zeros((3, 3, 1, 1), "float32"),
-                     padding="causal")
+        patch_conv2d(
+            np.zeros((1, 4, 4, 1), "float32"), np.zeros((3, 3, 1, 1), "float32"), padding="causal"
+        )
 
 
-@pytest.mark.parametrize("name, shape, patches", [
-    ("kerasio", (28, 28, 1), [False, False, True, True]),  # 16, 8, 4 and 2 pixels wide
-    ("dcgan", (32, 32, 3), [False, False, True]),  # 16, 8 and 4
-    ("dcgan", (64, 64, 3), [False, False, False, True]),  # 32, 16, 8 and 4
-])
+@pytest.mark.parametrize(
+    "name, shape, patches",
+    [
+        ("kerasio", (28, 28, 1), [False, False, True, True]),  # 16, 8, 4 and 2 pixels wide
+        ("dcgan", (32, 32, 3), [False, False, True]),  # 16, 8 and 4
+        ("dcgan", (64, 64, 3), [False, False, False, True]),  # 32, 16, 8 and 4
+    ],
+)
 def test_critics_compute_their_small_convolutions_as_patches(name, shape, patches):
     _, critic = architectures.build(name, shape)
     convs = [l for l in critic.layers if isinstance(l, keras.layers.Conv2D)]
@@ -130,8 +140,10 @@ def test_sample_layer_norm_matches_wgan_gps_layernorm_by_hand():
     # tflib's Layernorm([1, 2, 3]): moments over channels, height and width of each
     # sample, epsilon 1e-5, then one scale and offset per channel.
     rng = np.random.default_rng(0)
-    x = (rng.normal(size=(3, 4, 5, 6)) * rng.uniform(0.5, 3, size=(1, 4, 5, 6))
-         + rng.normal(size=(1, 4, 5, 1))).astype("float32")
+    x = (
+        rng.normal(size=(3, 4, 5, 6)) * rng.uniform(0.5, 3, size=(1, 4, 5, 6))
+        + rng.normal(size=(1, 4, 5, 1))
+    ).astype("float32")
     layer = SampleLayerNormalization()
     layer.build(x.shape)
     gamma, beta = rng.normal(size=6).astype("float32"), rng.normal(size=6).astype("float32")
@@ -199,8 +211,11 @@ def test_conditional_batch_norm_starts_as_batch_norm_and_saves(tmp_path):
     x = np.random.default_rng(1).normal(size=(6, 4, 4, 2)).astype("float32")
     labels = np.array([0, 4, 2, 2, 1, 3], "int32")
     plain = keras.layers.BatchNormalization(center=False, scale=False)
-    np.testing.assert_allclose(ops.convert_to_numpy(layer([x, labels], training=True)),
-                               ops.convert_to_numpy(plain(x, training=True)), atol=1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(layer([x, labels], training=True)),
+        ops.convert_to_numpy(plain(x, training=True)),
+        atol=1e-6,
+    )
     assert [tuple(w.shape) for w in (layer.gamma, layer.beta)] == [(5, 2), (5, 2)]
     assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2
 
@@ -215,8 +230,10 @@ def test_conditional_batch_norm_starts_as_batch_norm_and_saves(tmp_path):
     model.save(tmp_path / "norm.keras")
     loaded = keras.models.load_model(tmp_path / "norm.keras")  # registered: no custom_objects
     assert isinstance(loaded.layers[-1], ConditionalBatchNormalization)
-    np.testing.assert_array_equal(ops.convert_to_numpy(loaded(inputs, training=False)),
-                                  ops.convert_to_numpy(model(inputs, training=False)))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(loaded(inputs, training=False)),
+        ops.convert_to_numpy(model(inputs, training=False)),
+    )
 
 
 def test_conditional_batch_norm_arguments_and_labels_out_of_range():

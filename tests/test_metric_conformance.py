@@ -39,18 +39,24 @@ def noise_images(n, rng):
 def block_features(images):
     """Four features: the mean of each quadrant."""
     x = np.asarray(images, dtype="float64")
-    return np.stack([x[:, :8, :8].mean((1, 2, 3)), x[:, :8, 8:].mean((1, 2, 3)),
-                     x[:, 8:, :8].mean((1, 2, 3)), x[:, 8:, 8:].mean((1, 2, 3))], axis=1)
+    return np.stack(
+        [
+            x[:, :8, :8].mean((1, 2, 3)),
+            x[:, :8, 8:].mean((1, 2, 3)),
+            x[:, 8:, :8].mean((1, 2, 3)),
+            x[:, 8:, 8:].mean((1, 2, 3)),
+        ],
+        axis=1,
+    )
 
 
 def classify(images):
     """Class scores: which third of [-1, 1] the top-left quadrant's mean falls in."""
     mean = block_features(images)[:, 0]
-    return np.stack([-(mean + 0.5) ** 2, -mean ** 2, -(mean - 0.5) ** 2], axis=1)
+    return np.stack([-((mean + 0.5) ** 2), -(mean**2), -((mean - 0.5) ** 2)], axis=1)
 
 
-NETWORK = FeatureNetwork(features=block_features, description="quadrant means",
-                         classify=classify)
+NETWORK = FeatureNetwork(features=block_features, description="quadrant means", classify=classify)
 LABELS = (np.arange(N) % NUM_CLASSES).astype("int32")
 
 
@@ -62,12 +68,21 @@ def reference_for(metric, **options):
     """A Reference on which `metric` applies, measuring it alone."""
     rng = np.random.default_rng(0)
     if metric.needs == base.POINTS:
-        return core.Reference(points(N, rng), sampler=points, metrics=[metric], cache=False,
-                              **options)
+        return core.Reference(
+            points(N, rng), sampler=points, metrics=[metric], cache=False, **options
+        )
     real = smooth_images(2 * N, rng)
-    return core.Reference(real[:N], spare=real[N:], feature_network=NETWORK, classifier=NETWORK,
-                          num_classes=NUM_CLASSES, real_labels=LABELS, metrics=[metric],
-                          cache=False, **options)
+    return core.Reference(
+        real[:N],
+        spare=real[N:],
+        feature_network=NETWORK,
+        classifier=NETWORK,
+        num_classes=NUM_CLASSES,
+        real_labels=LABELS,
+        metrics=[metric],
+        cache=False,
+        **options,
+    )
 
 
 def inputs(reference, need, samples):
@@ -94,8 +109,9 @@ def sets(metric, reference):
 
 def compute(metric, reference, fake, real):
     labels = LABELS if metric.needs_labels else None
-    return metric.compute(fake, None if metric.needs == base.SCORES else real, reference,
-                          labels=labels)
+    return metric.compute(
+        fake, None if metric.needs == base.SCORES else real, reference, labels=labels
+    )
 
 
 class MeanGap(base.Metric):
@@ -122,8 +138,17 @@ DISTANCES = [m for m in ALL if m.needs != base.SCORES]
 def test_the_registry_holds_each_family():
     names = [metric.name for metric in REGISTERED]
     assert len(names) == len(set(names))
-    assert {"w1_exact", "w1_pixel", "w1_feature", "swd", "fid", "kid", "class_entropy",
-            "conditional_accuracy", "intra_fid"} <= set(names)
+    assert {
+        "w1_exact",
+        "w1_pixel",
+        "w1_feature",
+        "swd",
+        "fid",
+        "kid",
+        "class_entropy",
+        "conditional_accuracy",
+        "intra_fid",
+    } <= set(names)
     assert metrics.get("fid") is metrics.get(metrics.get("fid"))
     with pytest.raises(ValueError, match=r"unknown metric 'fdi'; expected one of .*'fid'"):
         metrics.get("fdi")
@@ -131,14 +156,22 @@ def test_the_registry_holds_each_family():
 
 def test_the_core_measures_every_metric_that_applies_and_no_other():
     rng = np.random.default_rng(0)
-    everything = core.Reference(smooth_images(N, rng), feature_network=NETWORK,
-                                classifier=NETWORK, num_classes=NUM_CLASSES, real_labels=LABELS,
-                                add_metrics=("kid",), cache=False)
-    assert [m.name for m in everything.metrics] == [m.name for m in REGISTERED
-                                                    if m.needs != base.POINTS]
+    everything = core.Reference(
+        smooth_images(N, rng),
+        feature_network=NETWORK,
+        classifier=NETWORK,
+        num_classes=NUM_CLASSES,
+        real_labels=LABELS,
+        add_metrics=("kid",),
+        cache=False,
+    )
+    assert [m.name for m in everything.metrics] == [
+        m.name for m in REGISTERED if m.needs != base.POINTS
+    ]
     default = core.Reference(smooth_images(N, rng), cache=False)
-    assert [m.name for m in default.metrics] == [m.name for m in REGISTERED
-                                                 if m.needs == base.PIXELS and not m.optional]
+    assert [m.name for m in default.metrics] == [
+        m.name for m in REGISTERED if m.needs == base.PIXELS and not m.optional
+    ]
     assert {"swd", "w1_pixel"} <= {m.name for m in default.metrics}
     toy = core.Reference(points(N, rng), metrics=["w1_exact", MeanGap()], cache=False)
     assert [m.name for m in toy.metrics] == ["w1_exact", "mean_gap"]
@@ -185,8 +218,9 @@ def test_identical_sets_are_at_zero_and_a_different_set_further(metric):
 def test_symmetric_metrics_are_symmetric(metric):
     reference = reference_for(metric)
     real, _, other = sets(metric, reference)
-    assert (compute(metric, reference, other, real)[metric.name]
-            == pytest.approx(compute(metric, reference, real, other)[metric.name], rel=1e-9))
+    assert compute(metric, reference, other, real)[metric.name] == pytest.approx(
+        compute(metric, reference, real, other)[metric.name], rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("metric", ALL, ids=lambda m: m.name)

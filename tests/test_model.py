@@ -10,8 +10,9 @@ from keras_wgan import WassersteinGAN, architectures, penalties
 
 def small_gan(penalty="gp", critic_steps=3, seed=1, **kwargs):
     generator, critic = architectures.build("mlp", (2,), units=16, depth=2)
-    return WassersteinGAN(generator, critic, critic_steps=critic_steps, penalty=penalty,
-                          seed=seed, **kwargs)
+    return WassersteinGAN(
+        generator, critic, critic_steps=critic_steps, penalty=penalty, seed=seed, **kwargs
+    )
 
 
 def points(n, seed=0, loc=0.0):
@@ -34,11 +35,16 @@ def test_one_fit_step_makes_critic_steps_critic_updates_and_one_generator_update
     history = gan.fit(dataset(points(3 * 8 * 4), 3 * 8), epochs=1, verbose=0)
     assert int(gan.critic_optimizer.iterations) == 3 * 4
     assert int(gan.generator_optimizer.iterations) == 4
-    assert set(history.history) == {"critic_loss", "generator_loss", "wasserstein_estimate",
-                                    "penalty"}
+    assert set(history.history) == {
+        "critic_loss",
+        "generator_loss",
+        "wasserstein_estimate",
+        "penalty",
+    }
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     assert history.history["wasserstein_estimate"][-1] == pytest.approx(
-        -history.history["critic_loss"][-1])
+        -history.history["critic_loss"][-1]
+    )
     assert any(not np.allclose(a, b) for a, b in zip(before, weights_of(gan), strict=True))
 
 
@@ -64,7 +70,11 @@ def test_clipping_optimizer_is_pytorchs_rmsprop():
     for optimizer in (clip.critic_optimizer, clip.generator_optimizer):
         config = optimizer.get_config()
         assert (config["rho"], config["epsilon"], config["momentum"], config["centered"]) == (
-            0.99, 1e-16, 0.0, False)
+            0.99,
+            1e-16,
+            0.0,
+            False,
+        )
         assert float(optimizer.learning_rate) == pytest.approx(5e-5)
 
 
@@ -208,12 +218,15 @@ def test_evaluate_reports_the_estimate():
     assert {"critic_loss", "wasserstein_estimate", "generator_loss"} <= set(result)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"critic_steps": 0}, "critic_steps must be an integer >= 1, received 0"),
-    ({"penalty": "foo"}, "unknown penalty 'foo'"),
-    ({"penalty_weight": -1.0}, "penalty_weight must be a finite number >= 0, received -1.0"),
-    ({"clip_value": 0.0}, "clip_value must be a finite number > 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"critic_steps": 0}, "critic_steps must be an integer >= 1, received 0"),
+        ({"penalty": "foo"}, "unknown penalty 'foo'"),
+        ({"penalty_weight": -1.0}, "penalty_weight must be a finite number >= 0, received -1.0"),
+        ({"clip_value": 0.0}, "clip_value must be a finite number > 0"),
+    ],
+)
 def test_bad_arguments_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
         small_gan(**kwargs)
@@ -221,8 +234,14 @@ def test_bad_arguments_name_the_argument(kwargs, message):
 
 def test_batch_normalised_critic_is_warned_about():
     generator, _ = architectures.build("mlp", (2,), units=8)
-    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4),
-                               keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    critic = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(4),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(1),
+        ]
+    )
     with pytest.warns(UserWarning, match="BatchNormalization"):
         WassersteinGAN(generator, critic)
 
@@ -233,8 +252,10 @@ def test_learns_the_mean_of_a_shifted_gaussian():
     target = np.array([2.0, -1.0], "float32")
     data = dataset(points(5 * 64 * 50, loc=target), 5 * 64).repeat()
     gan = small_gan("gp", critic_steps=5, penalty_weight=1.0)
-    gan.compile(critic_optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.9),
-                generator_optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.9))
+    gan.compile(
+        critic_optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.9),
+        generator_optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.9),
+    )
     gan.fit(data, steps_per_epoch=1000, epochs=1, verbose=0)
     mean = gan.generate(2000, seed=0).mean(axis=0)
     np.testing.assert_allclose(mean, target, atol=0.3)
@@ -246,8 +267,7 @@ def test_fit_on_numpy_handles_a_ragged_last_batch(samples, critic_updates):
     # critic updates: samples are reused); 7 samples in batches of 6 and 1.
     gan = small_gan(critic_steps=3)
     gan.compile()
-    history = gan.fit(points(samples), batch_size=6 if samples == 7 else 9, epochs=1,
-                      verbose=0)
+    history = gan.fit(points(samples), batch_size=6 if samples == 7 else 9, epochs=1, verbose=0)
     assert int(gan.critic_optimizer.iterations) == critic_updates
     assert all(np.isfinite(v[-1]) for v in history.history.values())
 
@@ -324,9 +344,13 @@ def test_keras_files_with_the_old_penalty_config_still_load(tmp_path):
             content = source.read(item.filename)
             if item.filename == "config.json":
                 config = json.loads(content)
-                config["config"].update(penalty="pairwise", penalty_weight=3.0,
-                                        penalty_target=1.5, pairwise_interpolates=True,
-                                        clip_value=0.01)
+                config["config"].update(
+                    penalty="pairwise",
+                    penalty_weight=3.0,
+                    penalty_target=1.5,
+                    pairwise_interpolates=True,
+                    clip_value=0.01,
+                )
                 content = json.dumps(config).encode()
             target.writestr(item, content)
     restored = keras.models.load_model(old)

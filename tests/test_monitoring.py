@@ -32,8 +32,9 @@ TOY_KEYS = {"w1_exact", "w1_critic_estimate", "w1_ratio", "w1_floor_ratio"}
 def read_events(log_dir):
     """{tag: [(step, value or plugin name)]} of every event file below log_dir."""
     found = {}
-    for path in glob.glob(os.path.join(str(log_dir), "**", "events.out.tfevents.*"),
-                          recursive=True):
+    for path in glob.glob(
+        os.path.join(str(log_dir), "**", "events.out.tfevents.*"), recursive=True
+    ):
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
                 plugin = value.metadata.plugin_data.plugin_name
@@ -58,8 +59,9 @@ class Recompute(keras.callbacks.Callback):
             self.fixed = (latent.copy(), real.copy())
         assert np.array_equal(latent, self.fixed[0]) and np.array_equal(real, self.fixed[1])
         fake = self.model.generator.predict(latent, verbose=0)
-        estimate = (np.mean(self.model.critic.predict(real, verbose=0), dtype=np.float64)
-                    - np.mean(self.model.critic.predict(fake, verbose=0), dtype=np.float64))
+        estimate = np.mean(self.model.critic.predict(real, verbose=0), dtype=np.float64) - np.mean(
+            self.model.critic.predict(fake, verbose=0), dtype=np.float64
+        )
         self.expected.append({"fake": fake, "w1_critic_estimate": estimate})
         self.seen.append(dict(logs))
 
@@ -72,14 +74,24 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
     gan.compile()
     monitor = Monitor(info, num_samples=300, log_dir=tmp_path / "monitor", seed=3)
     recompute = Recompute(monitor)
-    history = gan.fit(batches, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[
-        monitor, recompute, keras.callbacks.TensorBoard(str(tmp_path / "keras")),
-        keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))])
+    history = gan.fit(
+        batches,
+        epochs=2,
+        steps_per_epoch=3,
+        verbose=0,
+        callbacks=[
+            monitor,
+            recompute,
+            keras.callbacks.TensorBoard(str(tmp_path / "keras")),
+            keras.callbacks.CSVLogger(str(tmp_path / "log.csv")),
+        ],
+    )
 
     # The floor is the mean over 50 pairs of independent sets (not one noisy pair).
     pairs = [np.random.default_rng(100000 + i) for i in range(50)]
-    floor = np.mean([metrics.wasserstein1(info.sampler(300, rng), info.sampler(300, rng))
-                     for rng in pairs])
+    floor = np.mean(
+        [metrics.wasserstein1(info.sampler(300, rng), info.sampler(300, rng)) for rng in pairs]
+    )
     assert monitor.floors == {"w1_floor": pytest.approx(floor, rel=1e-9)}
     assert monitor.real.shape == (300, 2) and monitor.latent.shape == (300, 2)
     for epoch, expected in enumerate(recompute.expected):
@@ -96,11 +108,18 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
     events = read_events(tmp_path / "monitor")
     assert [step for step, _ in events["w1_exact"]] == [3, 6]
     assert [value for _, value in events["w1_exact"]] == pytest.approx(
-        history.history["w1_exact"], rel=1e-6)
+        history.history["w1_exact"], rel=1e-6
+    )
     assert events["w1_floor"][0][1] == pytest.approx(floor, rel=1e-6)
     assert (tmp_path / "monitor" / "critic_vs_exact_w1.png").read_bytes()[:8] == PNG
-    assert {"w1_ratio", "w1_floor_ratio", "w1_critic_estimate", "samples",
-            "generator_outputs", "monitor"} <= set(events)
+    assert {
+        "w1_ratio",
+        "w1_floor_ratio",
+        "w1_critic_estimate",
+        "samples",
+        "generator_outputs",
+        "monitor",
+    } <= set(events)
     picture = tf.image.decode_png(events["samples"][-1][1][2]).numpy()  # [w, h, png]
     assert picture.shape == (480, 480, 3)
     # Keras' TensorBoard and CSVLogger callbacks, after the Monitor, logged the values too.
@@ -108,7 +127,8 @@ def test_monitor_toy_fit_logs_exact_w1_beside_the_critic_estimate(tmp_path):
     assert TOY_KEYS <= set(header.split(",")) and len(rows) == 2
     keras_events = read_events(tmp_path / "keras")
     assert [v for _, v in keras_events["epoch_w1_exact"]] == pytest.approx(
-        history.history["w1_exact"], rel=1e-6)
+        history.history["w1_exact"], rel=1e-6
+    )
 
 
 def _image_data(n):
@@ -130,21 +150,30 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     features = keras.layers.Dense(4, name="features")(keras.layers.Flatten()(inputs))
     classifier = keras.Model(inputs, keras.layers.Dense(3)(features))
     swd = {"num_descriptors": 8, "num_projections": 32}
-    monitor = Monitor(images, num_samples=32, log_dir=tmp_path, feature_network=classifier,
-                      swd_options=swd)
+    monitor = Monitor(
+        images, num_samples=32, log_dir=tmp_path, feature_network=classifier, swd_options=swd
+    )
     recompute = Recompute(monitor)
-    history = gan.fit(images, batch_size=16, epochs=2, steps_per_epoch=1, verbose=0,
-                      callbacks=[monitor, recompute])
+    history = gan.fit(
+        images,
+        batch_size=16,
+        epochs=2,
+        steps_per_epoch=1,
+        verbose=0,
+        callbacks=[monitor, recompute],
+    )
 
     assert swd_min_resolution(28, 28) == 14
     assert {"swd", "fid", "w1_critic_estimate"} <= set(history.history)
     assert "w1_exact" not in history.history  # 784 numbers per sample: no exact W1
     fake = recompute.expected[0]["fake"]
-    expected_swd = metrics.sliced_wasserstein(fake, monitor.real, min_resolution=14, seed=0,
-                                              **swd).mean
+    expected_swd = metrics.sliced_wasserstein(
+        fake, monitor.real, min_resolution=14, seed=0, **swd
+    ).mean
     assert history.history["swd"][0] == pytest.approx(expected_swd, rel=1e-6)
     assert history.history["w1_critic_estimate"][0] == pytest.approx(
-        recompute.expected[0]["w1_critic_estimate"], rel=1e-5, abs=1e-6)
+        recompute.expected[0]["w1_critic_estimate"], rel=1e-5, abs=1e-6
+    )
     # The exact W1 in pixel and in feature space beside the critic's estimate.
     w1_pixel = metrics.wasserstein1(fake, monitor.real)
     real_features = monitor.feature_network.features(monitor.real)
@@ -152,17 +181,33 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     assert history.history["w1_pixel"][0] == pytest.approx(w1_pixel, rel=1e-6)
     assert history.history["w1_feature"][0] == pytest.approx(w1_feature, rel=1e-5)
     assert history.history["w1_pixel_ratio"][0] == pytest.approx(
-        history.history["w1_critic_estimate"][0] / w1_pixel, rel=1e-6)
+        history.history["w1_critic_estimate"][0] / w1_pixel, rel=1e-6
+    )
     # The feature network is a classifier: how evenly it spreads the samples over its classes.
     expected_entropy = metrics.class_entropy(monitor.feature_network.classify(fake))
     assert history.history["class_entropy"][0] == pytest.approx(expected_entropy, rel=1e-6)
-    assert set(monitor.floors) == {"swd_floor", "fid_floor", "w1_pixel_floor",
-                                   "w1_feature_floor"}  # 64 images: 2 sets of 32
+    assert set(monitor.floors) == {
+        "swd_floor",
+        "fid_floor",
+        "w1_pixel_floor",
+        "w1_feature_floor",
+    }  # 64 images: 2 sets of 32
     assert monitor.reference.floors["w1_pixel_floor"].num_pairs == 5
     assert "keras_wgan classifier (4-d penultimate layer" in monitor.descriptions["fid"]
     events = read_events(tmp_path)
-    assert {"swd", "fid", "swd_floor", "fid_floor", "samples", "generator_outputs", "w1_pixel",
-            "w1_feature", "w1_pixel_ratio", "w1_feature_ratio", "class_entropy"} <= set(events)
+    assert {
+        "swd",
+        "fid",
+        "swd_floor",
+        "fid_floor",
+        "samples",
+        "generator_outputs",
+        "w1_pixel",
+        "w1_feature",
+        "w1_pixel_ratio",
+        "w1_feature_ratio",
+        "class_entropy",
+    } <= set(events)
     assert [step for step, _ in events["w1_pixel"]] == [1, 2]
     # The plot of the critic's estimate beside the exact W1: a valid PNG, one panel each.
     from PIL import Image
@@ -176,18 +221,37 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
 
 
 def test_train_wires_the_monitor_before_tensorboard(tmp_path):
-    result = training.train("circle", train_steps=4, steps_per_epoch=2, units=8, depth=1,
-                            batch_size=8, output_dir=tmp_path, export_dir=None, verbose=0)
+    result = training.train(
+        "circle",
+        train_steps=4,
+        steps_per_epoch=2,
+        units=8,
+        depth=1,
+        batch_size=8,
+        output_dir=tmp_path,
+        export_dir=None,
+        verbose=0,
+    )
     assert len(result.history["w1_exact"]) == 2
     keras_events = read_events(tmp_path / "logs" / "train")
     assert [v for _, v in keras_events["epoch_w1_floor_ratio"]] == pytest.approx(
-        result.history["w1_floor_ratio"], rel=1e-6)
+        result.history["w1_floor_ratio"], rel=1e-6
+    )
     monitor_events = read_events(tmp_path / "logs" / "monitor")
     assert [step for step, _ in monitor_events["w1_exact"]] == [2, 4]
 
-    off = training.train("circle", train_steps=2, steps_per_epoch=2, units=8, depth=1,
-                         batch_size=8, output_dir=tmp_path / "off", export_dir=None, verbose=0,
-                         monitor_every_epochs=0)
+    off = training.train(
+        "circle",
+        train_steps=2,
+        steps_per_epoch=2,
+        units=8,
+        depth=1,
+        batch_size=8,
+        output_dir=tmp_path / "off",
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+    )
     assert "w1_exact" not in off.history
     assert not (tmp_path / "off" / "logs" / "monitor").exists()
 
@@ -196,14 +260,24 @@ def test_train_wires_the_monitor_before_tensorboard(tmp_path):
 def save_generator(directory, fn, latent_dim, sample_shape, dataset):
     """A SavedModel with the export's contract: serving_default latent -> samples, metadata."""
     module = tf.Module()
-    module.serving_default = tf.function(lambda latent: {"samples": fn(latent)}, input_signature=[
-        tf.TensorSpec([None, latent_dim], tf.float32, name="latent")])
-    tf.saved_model.save(module, str(directory), signatures={
-        "serving_default": module.serving_default})
+    module.serving_default = tf.function(
+        lambda latent: {"samples": fn(latent)},
+        input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="latent")],
+    )
+    tf.saved_model.save(
+        module, str(directory), signatures={"serving_default": module.serving_default}
+    )
     (directory / "assets.extra").mkdir(exist_ok=True)
-    (directory / "assets.extra" / "keras_wgan.json").write_text(json.dumps({
-        "latent_dim": latent_dim, "sample_shape": list(sample_shape), "value_range": None,
-        "dataset": dataset}))
+    (directory / "assets.extra" / "keras_wgan.json").write_text(
+        json.dumps(
+            {
+                "latent_dim": latent_dim,
+                "sample_shape": list(sample_shape),
+                "value_range": None,
+                "dataset": dataset,
+            }
+        )
+    )
     return directory
 
 
@@ -221,9 +295,20 @@ def test_evaluate_cli_point_mass_on_8gaussians(tmp_path):
     export = save_generator(tmp_path / "toy" / "1", lambda z: z * 0.0, 2, (2,), "8gaussians")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
     completed = subprocess.run(
-        [sys.executable, "-m", "keras_wgan.evaluation", f"--saved_model={export}",
-         "--num_samples=400", f"--output={tmp_path / 'report.json'}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "keras_wgan.evaluation",
+            f"--saved_model={export}",
+            "--num_samples=400",
+            f"--output={tmp_path / 'report.json'}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
     assert report == json.loads((tmp_path / "report.json").read_text())
@@ -234,9 +319,14 @@ def test_evaluate_cli_point_mass_on_8gaussians(tmp_path):
     assert (result["w1_exact"]["num_generated"], result["w1_exact"]["num_real"]) == (400, 400)
     assert result["w1_floor"]["num_per_set"] == 400 and 0 < result["w1_floor"]["value"] < 0.5
     assert result["w1_floor_ratio"]["value"] == pytest.approx(
-        result["w1_exact"]["value"] / result["w1_floor"]["value"])
-    assert result["modes"] == {"covered": 0, "total": 8, "fraction_within_3_std": 0.0,
-                               "num_generated": 400}
+        result["w1_exact"]["value"] / result["w1_floor"]["value"]
+    )
+    assert result["modes"] == {
+        "covered": 0,
+        "total": 8,
+        "fraction_within_3_std": 0.0,
+        "num_generated": 400,
+    }
 
 
 def test_evaluate_shifted_circle_is_at_the_length_of_the_shift(tmp_path, capsys):
@@ -258,10 +348,15 @@ def test_evaluate_point_mass_on_npz_vectors_is_the_mean_distance(tmp_path, capsy
     points = np.random.default_rng(5).normal(size=(300, 3)).astype("float32")
     np.savez(tmp_path / "points.npz", points)
     centre = np.array([1.0, -2.0, 0.5], "float32")
-    export = save_generator(tmp_path / "mass" / "3", lambda z: z[:, :3] * 0.0 + centre, 4, (3,),
-                            None)
-    code, out, _ = run_evaluate(capsys, f"--saved_model={export}",
-                                f"--dataset={tmp_path / 'points.npz'}", "--num_samples=300")
+    export = save_generator(
+        tmp_path / "mass" / "3", lambda z: z[:, :3] * 0.0 + centre, 4, (3,), None
+    )
+    code, out, _ = run_evaluate(
+        capsys,
+        f"--saved_model={export}",
+        f"--dataset={tmp_path / 'points.npz'}",
+        "--num_samples=300",
+    )
     assert code == 0
     report = json.loads(out)
     expected = np.linalg.norm(points.astype(np.float64) - centre, axis=1).mean()
@@ -278,8 +373,13 @@ def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, caps
     gan.save(tmp_path / "run.keras")
     classifier = tmp_path / "cache" / "digits.keras"
     code, out, err = run_evaluate(
-        capsys, f"--checkpoint={tmp_path / 'run.keras'}", f"--dataset={tmp_path / 'digits.npz'}",
-        "--num_samples=40", "--feature_network=classifier", f"--classifier_path={classifier}")
+        capsys,
+        f"--checkpoint={tmp_path / 'run.keras'}",
+        f"--dataset={tmp_path / 'digits.npz'}",
+        "--num_samples=40",
+        "--feature_network=classifier",
+        f"--classifier_path={classifier}",
+    )
     assert code == 0, err
     report = json.loads(out)
     result = report["metrics"]
@@ -297,20 +397,25 @@ def test_evaluate_checkpoint_images_swd_fid_kid_with_a_classifier(tmp_path, caps
     for name in ("w1_pixel", "w1_feature", "w1_pixel_floor", "w1_feature_floor"):
         assert result[name]["value"] > 0, name
     assert result["w1_pixel_ratio"]["value"] == pytest.approx(
-        result["w1_critic_estimate"]["value"] / result["w1_pixel"]["value"])
+        result["w1_critic_estimate"]["value"] / result["w1_pixel"]["value"]
+    )
     assert result["w1_feature_ratio"]["value"] == pytest.approx(
-        result["w1_critic_estimate"]["value"] / result["w1_feature"]["value"])
+        result["w1_critic_estimate"]["value"] / result["w1_feature"]["value"]
+    )
     assert result["fid_floor"]["num_pairs"] == 5
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "give exactly one of --saved_model"),
-    (["--saved_model=nowhere", "--checkpoint=x.keras"], "give exactly one of"),
-    (["--saved_model=nowhere"], "--saved_model=nowhere: no saved_model.pb there"),
-    (["--checkpoint=missing.keras"], "--checkpoint 'missing.keras' does not exist"),
-    (["--num_samples=many"], "flag --num_samples=many: invalid literal for int()"),
-    (["--bogus=1"], "Unknown command line flag 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "give exactly one of --saved_model"),
+        (["--saved_model=nowhere", "--checkpoint=x.keras"], "give exactly one of"),
+        (["--saved_model=nowhere"], "--saved_model=nowhere: no saved_model.pb there"),
+        (["--checkpoint=missing.keras"], "--checkpoint 'missing.keras' does not exist"),
+        (["--num_samples=many"], "flag --num_samples=many: invalid literal for int()"),
+        (["--bogus=1"], "Unknown command line flag 'bogus'"),
+    ],
+)
 def test_evaluate_bad_arguments_fail_in_one_line(args, message, capsys):
     code, out, err = run_evaluate(capsys, *args)
     errors = [line for line in err.splitlines() if "error:" in line]
@@ -344,4 +449,5 @@ def test_evaluate_entry_point_exits_2_without_traceback(monkeypatch, capsys):
     assert exit_info.value.code == 2 and out == ""
     assert err.strip().splitlines() == [
         "keras_wgan.evaluation: error: --saved_model=nowhere: no saved_model.pb there (expected "
-        "an export version directory such as exports/NAME/1)"]
+        "an export version directory such as exports/NAME/1)"
+    ]

@@ -15,17 +15,22 @@ pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 def _gan(critic_steps, decay_steps, learning_rate=1e-3):
     generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
     gan = WassersteinGAN(generator, critic, critic_steps=critic_steps, seed=0)
-    gan.compile(critic_optimizer=keras.optimizers.Adam(
-                    optimizers.linear_decay(learning_rate, decay_steps)),
-                generator_optimizer=keras.optimizers.Adam(
-                    optimizers.linear_decay(learning_rate, decay_steps)))
+    gan.compile(
+        critic_optimizer=keras.optimizers.Adam(optimizers.linear_decay(learning_rate, decay_steps)),
+        generator_optimizer=keras.optimizers.Adam(
+            optimizers.linear_decay(learning_rate, decay_steps)
+        ),
+    )
     return gan
 
 
 def _data(critic_steps):
     points = np.random.default_rng(0).normal(size=(400, 2)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(points).batch(8 * critic_steps,
-                                                            drop_remainder=True).repeat()
+    return (
+        tf.data.Dataset.from_tensor_slices(points)
+        .batch(8 * critic_steps, drop_remainder=True)
+        .repeat()
+    )
 
 
 class _LearningRates(keras.callbacks.Callback):
@@ -36,9 +41,13 @@ class _LearningRates(keras.callbacks.Callback):
         self.rows = []
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.rows.append((self.model.generator_steps,
-                          float(self.model.critic_optimizer.learning_rate),
-                          float(self.model.generator_optimizer.learning_rate)))
+        self.rows.append(
+            (
+                self.model.generator_steps,
+                float(self.model.critic_optimizer.learning_rate),
+                float(self.model.generator_optimizer.learning_rate),
+            )
+        )
 
 
 def test_linear_decay_falls_to_zero_at_decay_steps():
@@ -51,8 +60,9 @@ def test_linear_decay_falls_to_zero_at_decay_steps():
 
 
 def test_linear_decay_serializes_and_an_unbound_one_counts_its_optimizer_s_updates():
-    schedule = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(
-        optimizers.LinearDecay(2e-3, decay_steps=4)))
+    schedule = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(optimizers.LinearDecay(2e-3, decay_steps=4))
+    )
     assert (schedule.initial_learning_rate, schedule.decay_steps) == (2e-3, 4)
     optimizer = keras.optimizers.SGD(schedule)
     variable = keras.Variable(1.0)
@@ -73,8 +83,7 @@ def test_both_rates_follow_the_generator_step_in_a_model_and_its_keras_file(tmp_
     assert float(loaded.critic_optimizer.learning_rate) == pytest.approx(7.5e-4)
 
 
-def test_a_run_resumed_with_other_critic_and_train_steps_decays_as_an_uninterrupted_one(
-        tmp_path):
+def test_a_run_resumed_with_other_critic_and_train_steps_decays_as_an_uninterrupted_one(tmp_path):
     # 20 generator steps of 5 critic updates, then resumed to 40 steps of 1: the critic
     # must not stay frozen at 0 (its 100 updates are past a decay over 40 updates).
     first = _gan(critic_steps=5, decay_steps=20)

@@ -18,20 +18,30 @@ def linear_critic(weights, input_shape=None):
     """f(x) = w . flatten(x): a critic with a known, constant gradient."""
     weights = np.asarray(weights, "float32")
     input_shape = input_shape or weights.shape
-    critic = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
-                               keras.layers.Dense(1)])
+    critic = keras.Sequential(
+        [keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(1)]
+    )
     critic.set_weights([weights.reshape(-1, 1), np.array([0.7], "float32")])
     return critic
 
 
 def square_critic(input_shape):
     """f(x) = ||x||^2 / 2, whose gradient at x is x itself."""
-    return keras.Sequential([
-        keras.Input(input_shape),
-        keras.layers.Lambda(lambda x: 0.5 * keras.ops.sum(
-            keras.ops.square(keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))),
-            axis=1, keepdims=True)),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Lambda(
+                lambda x: (
+                    0.5
+                    * keras.ops.sum(
+                        keras.ops.square(keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))),
+                        axis=1,
+                        keepdims=True,
+                    )
+                )
+            ),
+        ]
+    )
 
 
 RNG = np.random.default_rng(0)
@@ -56,9 +66,11 @@ def test_lipschitz_penalty_is_one_sided(w):
 def test_target_sets_the_lipschitz_constant():
     critic = linear_critic([3.0, 4.0, 0.0])
     assert float(penalties.gradient_penalty(critic, REAL, FAKE, target=5.0)) == pytest.approx(
-        0.0, abs=1e-5)
+        0.0, abs=1e-5
+    )
     assert float(penalties.gradient_penalty(critic, REAL, FAKE, target=2.0)) == pytest.approx(
-        9.0, rel=1e-5)
+        9.0, rel=1e-5
+    )
 
 
 def test_gradient_norm_is_over_all_non_batch_axes():
@@ -125,8 +137,9 @@ def test_pairwise_penalty_matches_hand_computation():
 
 @pytest.mark.parametrize("w", [[0.3, 0.4, 0.0], [0.6, 0.0, 0.8], [0.0, 0.0, 1.0]])
 def test_pairwise_penalty_is_zero_for_lipschitz_linear_critics(w):
-    value = penalties.pairwise_lipschitz_penalty(linear_critic(w), REAL, FAKE,
-                                                 interpolates=True, seed=4)
+    value = penalties.pairwise_lipschitz_penalty(
+        linear_critic(w), REAL, FAKE, interpolates=True, seed=4
+    )
     assert float(value) == pytest.approx(0.0, abs=1e-6)
 
 
@@ -138,8 +151,9 @@ def test_pairwise_penalty_is_positive_when_lipschitz_constant_exceeds_one():
 def test_pairwise_penalty_reuses_given_outputs():
     critic = linear_critic([3.0, 4.0, 0.0])
     real_out, fake_out = critic(REAL), critic(FAKE)
-    given = penalties.pairwise_lipschitz_penalty(critic, REAL, FAKE, real_output=real_out,
-                                                 fake_output=fake_out)
+    given = penalties.pairwise_lipschitz_penalty(
+        critic, REAL, FAKE, real_output=real_out, fake_output=fake_out
+    )
     computed = penalties.pairwise_lipschitz_penalty(critic, REAL, FAKE)
     assert float(given) == pytest.approx(float(computed), rel=1e-6)
 
@@ -149,8 +163,9 @@ def test_pairwise_interpolates_on_a_line_have_the_pair_ratio():
     w = [3.0, 4.0, 0.0]
     real = np.zeros((4, 3), "float32")
     fake = np.tile(np.array([[1.0, 0.0, 0.0]], "float32"), (4, 1))
-    value = penalties.pairwise_lipschitz_penalty(linear_critic(w), real, fake, interpolates=True,
-                                                 alpha=np.full(4, 0.25, "float32"))
+    value = penalties.pairwise_lipschitz_penalty(
+        linear_critic(w), real, fake, interpolates=True, alpha=np.full(4, 0.25, "float32")
+    )
     assert float(value) == pytest.approx(4.0, rel=1e-4)  # ratio 3 -> (3 - 1)^2
 
 
@@ -183,8 +198,10 @@ def test_penalties_run_inside_tf_function():
 
     @tf.function
     def both(real, fake):
-        return (penalties.gradient_penalty(critic, real, fake, seed=1),
-                penalties.pairwise_lipschitz_penalty(critic, real, fake))
+        return (
+            penalties.gradient_penalty(critic, real, fake, seed=1),
+            penalties.pairwise_lipschitz_penalty(critic, real, fake),
+        )
 
     gp, _ = both(tf.constant(REAL), tf.constant(FAKE))
     assert float(gp) == pytest.approx(16.0, rel=1e-5)
@@ -192,8 +209,14 @@ def test_penalties_run_inside_tf_function():
 
 def dropout_critic(dim=8):
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input((dim,)), keras.layers.Dense(64, activation="relu"),
-                             keras.layers.Dropout(0.3), keras.layers.Dense(1)])
+    return keras.Sequential(
+        [
+            keras.Input((dim,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(1),
+        ]
+    )
 
 
 @pytest.mark.parametrize("alpha", [0.0, 1e-6, 1.0 - 1e-6])
@@ -205,9 +228,16 @@ def test_pairwise_interpolates_stay_bounded_with_a_noisy_critic(alpha):
     real, fake = (rng.normal(size=(64, 8)).astype("float32") for _ in range(2))
 
     def penalty(a):
-        return float(penalties.pairwise_lipschitz_penalty(
-            critic, real, fake, alpha=np.full(64, a, "float32"), interpolates=True,
-            training=True))
+        return float(
+            penalties.pairwise_lipschitz_penalty(
+                critic,
+                real,
+                fake,
+                alpha=np.full(64, a, "float32"),
+                interpolates=True,
+                training=True,
+            )
+        )
 
     typical = np.mean([penalty(0.5) for _ in range(5)])
     values = [penalty(alpha) for _ in range(5)]
@@ -219,8 +249,9 @@ def test_pairwise_penalty_of_identical_points_is_zero_and_differentiable():
     critic = dropout_critic()
     points = np.random.default_rng(2).normal(size=(16, 8)).astype("float32")
     with tf.GradientTape() as tape:
-        value = penalties.pairwise_lipschitz_penalty(critic, points, points, interpolates=True,
-                                                     seed=1, training=True)
+        value = penalties.pairwise_lipschitz_penalty(
+            critic, points, points, interpolates=True, seed=1, training=True
+        )
     grads = tape.gradient(value, critic.trainable_variables)
     assert float(value) == 0.0
     assert all(np.all(np.isfinite(g)) for g in grads if g is not None)
@@ -246,9 +277,10 @@ def test_zero_centred_penalty_of_linear_and_square_critics():
     assert float(value) == pytest.approx(25.0, rel=1e-5)
     fake = RNG.normal(size=(6, 2, 3)).astype("float32")
     alpha = np.linspace(0.1, 0.9, 6).astype("float32")
-    expected = np.mean(alpha ** 2 * np.sum(fake.reshape(6, -1) ** 2, axis=1))
-    value = penalties.zero_centred_gradient_penalty(square_critic((2, 3)), np.zeros_like(fake),
-                                                    fake, alpha=alpha)
+    expected = np.mean(alpha**2 * np.sum(fake.reshape(6, -1) ** 2, axis=1))
+    value = penalties.zero_centred_gradient_penalty(
+        square_critic((2, 3)), np.zeros_like(fake), fake, alpha=alpha
+    )
     assert float(value) == pytest.approx(expected, rel=1e-5)
     assert penalties.get("gp0").weight == 10.0 and penalties.get("gp0").second_order
 
@@ -256,7 +288,7 @@ def test_zero_centred_penalty_of_linear_and_square_critics():
 def test_r1_is_half_the_mean_squared_gradient_on_real_samples_only():
     # Square critic: grad f(x) = x, so R1 = mean ||real||^2 / 2, whatever the fakes.
     real = RNG.normal(size=(8, 3)).astype("float32")
-    expected = 0.5 * np.mean(np.sum(real ** 2, axis=1))
+    expected = 0.5 * np.mean(np.sum(real**2, axis=1))
     r1 = penalties.get("r1")
     for fake in (np.zeros_like(real), 100.0 + real):
         assert float(r1(square_critic((3,)), real, fake)) == pytest.approx(expected, rel=1e-5)
@@ -268,7 +300,7 @@ def test_wgan_div_is_the_mean_p_th_power_of_the_gradient_norm_at_real_and_fake()
     # Square critic: ||grad f(x)|| = ||x||; the term is (mean_real + mean_fake) / 2 of ||x||^6.
     real = np.array([[1.0, 0.0], [0.0, 2.0]], "float32")
     fake = np.array([[1.0, 1.0], [0.0, 0.5]], "float32")
-    expected = 0.5 * (np.mean([1.0, 2.0 ** 6]) + np.mean([2.0 ** 3, 0.5 ** 6]))
+    expected = 0.5 * (np.mean([1.0, 2.0**6]) + np.mean([2.0**3, 0.5**6]))
     method = penalties.get("wgan_div")
     assert float(method(square_critic((2,)), real, fake)) == pytest.approx(expected, rel=1e-5)
     assert (method.weight, method.power) == (2.0, 6.0)  # k = 2, p = 6
@@ -283,18 +315,20 @@ def test_consistency_term_matches_hand_computation():
     features_2 = [[0.0, 0.0], [0.0, 4.0], [0.0, 0.0]]
     distances = np.array([1.0 + 0.1 * 2.0, 0.0 + 0.1 * 8.0, 0.04])  # 1.2, 0.8, 0.04
     for margin in (0.0, 0.5):
-        value = penalties.consistency_term(outputs_1, outputs_2, features_1, features_2,
-                                           margin=margin)
-        assert float(value) == pytest.approx(np.mean(np.maximum(distances - margin, 0)),
-                                             rel=1e-5)
+        value = penalties.consistency_term(
+            outputs_1, outputs_2, features_1, features_2, margin=margin
+        )
+        assert float(value) == pytest.approx(np.mean(np.maximum(distances - margin, 0)), rel=1e-5)
     assert float(penalties.consistency_term(outputs_1, outputs_2)) == pytest.approx(
-        np.mean([1.0, 0.0, 0.04]), rel=1e-5)
+        np.mean([1.0, 0.0, 0.04]), rel=1e-5
+    )
 
 
 def linear_dropout_critic(w):
     """f(x) = w.x with Dropout(0.5) on the input: f itself in inference."""
-    critic = keras.Sequential([keras.Input((len(w),)), keras.layers.Dropout(0.5),
-                               keras.layers.Dense(1)])
+    critic = keras.Sequential(
+        [keras.Input((len(w),)), keras.layers.Dropout(0.5), keras.layers.Dense(1)]
+    )
     critic.set_weights([np.asarray(w, "float32").reshape(-1, 1), np.zeros(1, "float32")])
     return critic
 
@@ -305,10 +339,14 @@ def test_ctgan_is_the_gradient_penalty_plus_the_consistency_of_two_dropout_passe
     # Without dropout (inference) both passes agree: only the gradient penalty (5 - 1)^2.
     assert float(method(critic, REAL, FAKE, seed=1, training=False)) == pytest.approx(16.0)
     # With dropout the two passes differ: CT > 0 on top of a (random) gradient penalty.
-    gp = float(penalties.gradient_penalty(critic, REAL, FAKE, alpha=np.full(16, 0.5, "float32"),
-                                          training=True))
-    with_ct = [float(method(critic, REAL, FAKE, alpha=np.full(16, 0.5, "float32")))
-               for _ in range(3)]
+    gp = float(
+        penalties.gradient_penalty(
+            critic, REAL, FAKE, alpha=np.full(16, 0.5, "float32"), training=True
+        )
+    )
+    with_ct = [
+        float(method(critic, REAL, FAKE, alpha=np.full(16, 0.5, "float32"))) for _ in range(3)
+    ]
     assert all(np.isfinite(with_ct)) and max(with_ct) > 0.0 and gp >= 0.0
     assert (method.weight, method.consistency_weight) == (10.0, 0.2)  # lambda 10, lambda_2 2
 
@@ -322,8 +360,12 @@ def test_ctgan_refuses_a_critic_without_dropout():
     generator, critic = architectures.build("mlp", (2,), units=8, depth=1, dropout=0.2)
     gan = WassersteinGAN(generator, critic, penalty="ctgan", critic_steps=2, seed=0)
     gan.compile()
-    history = gan.fit(np.random.default_rng(0).normal(size=(32, 2)).astype("float32"),
-                      batch_size=16, epochs=1, verbose=0)
+    history = gan.fit(
+        np.random.default_rng(0).normal(size=(32, 2)).astype("float32"),
+        batch_size=16,
+        epochs=1,
+        verbose=0,
+    )
     assert history.history["penalty"][-1] > 0.0
 
 
@@ -356,7 +398,13 @@ def test_get_takes_options_instances_and_functions():
 
 def test_optimizers_constraints_and_second_derivatives_belong_to_the_methods():
     assert {name for name, cls in penalties.METHODS.items() if cls.second_order} == {
-        "gp", "lp", "gp0", "r1", "wgan_div", "ctgan"}
+        "gp",
+        "lp",
+        "gp0",
+        "r1",
+        "wgan_div",
+        "ctgan",
+    }
     clip = penalties.get("clip", clip_value=0.05)
     assert isinstance(clip.default_optimizer(), keras.optimizers.RMSprop)
     assert clip.default_optimizer_name == "rmsprop"
@@ -368,10 +416,13 @@ def test_optimizers_constraints_and_second_derivatives_belong_to_the_methods():
     np.testing.assert_allclose(np.ravel(critic.get_weights()[0]), [0.05, -0.005, 0.002])
 
 
-@pytest.mark.parametrize("penalty, message", [
-    ("r1", "with a gradient penalty \\(penalty 'r1'\\)"),
-    ("pairwise", "float16 needs loss scaling"),
-])
+@pytest.mark.parametrize(
+    "penalty, message",
+    [
+        ("r1", "with a gradient penalty \\(penalty 'r1'\\)"),
+        ("pairwise", "float16 needs loss scaling"),
+    ],
+)
 def test_float16_refusal_reads_the_methods_second_order_flag(penalty, message):
     from keras_wgan import training
 

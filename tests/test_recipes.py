@@ -43,7 +43,10 @@ def test_image_recipe_is_the_measured_one():
     # docs/image_quality.md, section 2: 3 critic steps and Adam(2e-4, 0.5, 0.9), as keras.io's
     for config in (recipes.recipe("mnist"), recipes.recipe("digits.npz", kind="images")):
         assert (config["penalty"], config["penalty_weight"], config["critic_steps"]) == (
-            "gp", 10.0, 3)
+            "gp",
+            10.0,
+            3,
+        )
         assert config["batch_size"] == 64 and config["tuned"] is True
         assert (config["critic_learning_rate"], config["generator_learning_rate"]) == (2e-4, 2e-4)
         assert (config["beta_1"], config["beta_2"], config["lr_decay"]) == (0.5, 0.9, "none")
@@ -68,11 +71,21 @@ def test_linear_decay_reaches_zero_at_the_last_update():
 
 
 def test_train_uses_the_recipe_for_what_it_is_not_given(tmp_path):
-    result = training.train("8gaussians", train_steps=3, units=8, batch_size=16,
-                            output_dir=tmp_path, export_dir=None, verbose=0)
+    result = training.train(
+        "8gaussians",
+        train_steps=3,
+        units=8,
+        batch_size=16,
+        output_dir=tmp_path,
+        export_dir=None,
+        verbose=0,
+    )
     settings = result.settings
     assert (settings["penalty"], settings["penalty_weight"], settings["depth"]) == (
-        "pairwise", 10.0, 3)
+        "pairwise",
+        10.0,
+        3,
+    )
     assert result.model.penalty.name == "pairwise" and result.model.critic_steps == 5
     # linear decay over train_steps (generator) and train_steps * critic_steps (critic)
     assert float(result.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
@@ -107,25 +120,43 @@ def test_a_recipes_penalty_weight_applies_only_to_its_own_penalty():
 
 
 def test_train_with_clip_uses_rmsprop_5e5_without_decay(tmp_path):
-    result = training.train("8gaussians", penalty="clip", train_steps=3, units=8,
-                            batch_size=16, output_dir=tmp_path, export_dir=None, verbose=0,
-                            monitor_every_epochs=0)
-    assert (result.settings["critic_learning_rate"], result.settings["lr_decay"]) == (
-        5e-5, "none")
+    result = training.train(
+        "8gaussians",
+        penalty="clip",
+        train_steps=3,
+        units=8,
+        batch_size=16,
+        output_dir=tmp_path,
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+    )
+    assert (result.settings["critic_learning_rate"], result.settings["lr_decay"]) == (5e-5, "none")
     for optimizer in (result.model.critic_optimizer, result.model.generator_optimizer):
         assert isinstance(optimizer, keras.optimizers.RMSprop)
         assert float(optimizer.learning_rate) == pytest.approx(5e-5)  # not decayed
         assert (optimizer.rho, optimizer.epsilon) == (0.99, 1e-16)
     # An explicit decay is still honoured.
-    decayed = training.train("8gaussians", penalty="clip", train_steps=3, units=8,
-                             batch_size=16, lr_decay="linear", output_dir=tmp_path / "d",
-                             export_dir=None, verbose=0, monitor_every_epochs=0)
+    decayed = training.train(
+        "8gaussians",
+        penalty="clip",
+        train_steps=3,
+        units=8,
+        batch_size=16,
+        lr_decay="linear",
+        output_dir=tmp_path / "d",
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+    )
     assert float(decayed.model.generator_optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_resnet_gets_gan_cifar_resnets_recipe():
-    for config in (recipes.recipe("cifar10", architecture="resnet"),
-                   recipes.recipe("pictures.npz", kind="images", architecture="resnet")):
+    for config in (
+        recipes.recipe("cifar10", architecture="resnet"),
+        recipes.recipe("pictures.npz", kind="images", architecture="resnet"),
+    ):
         assert config["architecture"] == "resnet"
         assert (config["critic_learning_rate"], config["generator_learning_rate"]) == (2e-4, 2e-4)
         assert (config["beta_1"], config["beta_2"], config["lr_decay"]) == (0.0, 0.9, "linear")
@@ -139,12 +170,26 @@ def test_train_with_resnet_takes_the_resnet_recipe(tmp_path):
 
     images = np.random.default_rng(0).integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)
     np.savez(tmp_path / "pictures.npz", x=images)
-    result = training.train(tmp_path / "pictures.npz", architecture="resnet", channels=2,
-                            penalty="none", critic_steps=1, sample_every_epochs=1000,
-                            latent_dim=8, batch_size=2, train_steps=1, output_dir=tmp_path / "run",
-                            export_dir=None, verbose=0, monitor_every_epochs=0,
-                            mixed_precision="float32")
+    result = training.train(
+        tmp_path / "pictures.npz",
+        architecture="resnet",
+        channels=2,
+        penalty="none",
+        critic_steps=1,
+        sample_every_epochs=1000,
+        latent_dim=8,
+        batch_size=2,
+        train_steps=1,
+        output_dir=tmp_path / "run",
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+        mixed_precision="float32",
+    )
     settings = result.settings
     assert (settings["critic_learning_rate"], settings["beta_1"], settings["lr_decay"]) == (
-        2e-4, 0.0, "linear")
+        2e-4,
+        0.0,
+        "linear",
+    )
     assert result.model.critic_optimizer.beta_1 == 0.0

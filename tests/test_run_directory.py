@@ -30,10 +30,14 @@ def test_check_writable_refuses_a_file_naming_the_argument(tmp_path):
     path.write_text("x")
     with pytest.raises(ValueError) as raised:
         run_directory.check_writable("checkpoint_dir", path)
-    assert str(raised.value) == (f"checkpoint_dir {str(path)!r} is a file, not a directory; "
-                                 "expected a writable directory")
-    with pytest.raises(ValueError, match=rf"output_dir .* cannot be created: {str(path)!r} is "
-                                         "a file, not a directory"):
+    assert str(raised.value) == (
+        f"checkpoint_dir {str(path)!r} is a file, not a directory; expected a writable directory"
+    )
+    with pytest.raises(
+        ValueError,
+        match=rf"output_dir .* cannot be created: {str(path)!r} is "
+        "a file, not a directory",
+    ):
         run_directory.check_writable("output_dir", path / "below" / "it")
 
 
@@ -42,8 +46,11 @@ def test_check_writable_refuses_a_read_only_place(tmp_path, monkeypatch):
     monkeypatch.setattr(run_directory.os, "access", lambda path, mode: False)
     with pytest.raises(ValueError, match=r"output_dir .* is not writable; expected a writable"):
         run_directory.check_writable("output_dir", tmp_path)
-    with pytest.raises(ValueError, match=rf"cannot be created: {str(tmp_path)!r} is not "
-                                         "writable"):
+    with pytest.raises(
+        ValueError,
+        match=rf"cannot be created: {str(tmp_path)!r} is not "
+        "writable",
+    ):
         run_directory.check_writable("output_dir", tmp_path / "new")
 
 
@@ -64,8 +71,9 @@ def test_a_second_lock_fails_naming_the_holder_and_a_released_lock_is_free(tmp_p
     with pytest.raises(RunDirectoryLocked) as raised:
         DirectoryLock(tmp_path, "output_dir").acquire()
     message = str(raised.value)
-    assert message.startswith(f"output_dir {str(tmp_path)!r} is in use by another training run "
-                              f"({holder} holds")
+    assert message.startswith(
+        f"output_dir {str(tmp_path)!r} is in use by another training run ({holder} holds"
+    )
     assert isinstance(raised.value, ValueError) and "\n" not in message
     first.release()
     assert (tmp_path / ".lock").read_text() == ""  # emptied, left in place
@@ -82,16 +90,27 @@ def test_a_lock_on_a_missing_directory_names_it(tmp_path):
 
 # --------------------------------------------------------- recorded settings
 def test_settings_round_trip_as_json_without_a_temporary_file(tmp_path):
-    model = {"dataset": Path("/data/x.npz"), "sample_shape": (28, 28, 1), "units": None,
-             "penalty_weight": 10.0, "spectral_norm": True}
+    model = {
+        "dataset": Path("/data/x.npz"),
+        "sample_shape": (28, 28, 1),
+        "units": None,
+        "penalty_weight": 10.0,
+        "spectral_norm": True,
+    }
     path = run_directory.write_settings(tmp_path / "ckpt", model, {"batch_size": 64})
     assert path == os.path.join(tmp_path / "ckpt", "run_settings.json")
     assert os.listdir(tmp_path / "ckpt") == ["run_settings.json"]
     recorded = run_directory.read_settings(tmp_path / "ckpt")
-    assert recorded == {"model": {"dataset": "/data/x.npz", "sample_shape": [28, 28, 1],
-                                  "units": None, "penalty_weight": 10.0,
-                                  "spectral_norm": True},
-                        "settings": {"batch_size": 64}}
+    assert recorded == {
+        "model": {
+            "dataset": "/data/x.npz",
+            "sample_shape": [28, 28, 1],
+            "units": None,
+            "penalty_weight": 10.0,
+            "spectral_norm": True,
+        },
+        "settings": {"batch_size": 64},
+    }
     assert json.loads(Path(path).read_text()) == recorded
 
 
@@ -111,12 +130,15 @@ def test_check_settings_lists_every_change_in_one_line(tmp_path):
     run_directory.check_settings(tmp_path, old)  # the same run: no error
     run_directory.check_settings(tmp_path, dict(old, augment=None))  # a new key: not compared
     with pytest.raises(ValueError) as raised:
-        run_directory.check_settings(tmp_path, dict(old, units=16, penalty="lp"),
-                                     "output_dir", "/runs/a")
+        run_directory.check_settings(
+            tmp_path, dict(old, units=16, penalty="lp"), "output_dir", "/runs/a"
+        )
     message = str(raised.value)
-    assert message.startswith("output_dir '/runs/a' holds a run with other settings that "
-                              "define the model or its data (units 8 -> 16, penalty 'gp' -> "
-                              "'lp'; recorded in ")
+    assert message.startswith(
+        "output_dir '/runs/a' holds a run with other settings that "
+        "define the model or its data (units 8 -> 16, penalty 'gp' -> "
+        "'lp'; recorded in "
+    )
     assert message.endswith("start a new run with a new output_dir") and "\n" not in message
 
 
@@ -135,8 +157,11 @@ def _dead_pid():
 def test_is_no_space_knows_oserrors_and_tensorflow_s_error():
     assert run_directory.is_no_space(OSError(errno.ENOSPC, "No space left on device"))
     assert not run_directory.is_no_space(OSError(errno.EACCES, "Permission denied"))
-    assert run_directory.is_no_space(tf.errors.ResourceExhaustedError(
-        None, None, "/x/ckpt-4_temp/part-00000-of-00001.index; No space left on device"))
+    assert run_directory.is_no_space(
+        tf.errors.ResourceExhaustedError(
+            None, None, "/x/ckpt-4_temp/part-00000-of-00001.index; No space left on device"
+        )
+    )
     assert not run_directory.is_no_space(tf.errors.ResourceExhaustedError(None, None, "OOM"))
 
 
@@ -144,23 +169,32 @@ def test_no_space_error_is_one_line_naming_directory_need_and_free_space(tmp_pat
     error = run_directory.no_space_error("checkpoint ckpt-4", tmp_path, needed=3 * 1024 * 1024)
     assert isinstance(error, OSError) and error.errno == 28 and error.directory == str(tmp_path)
     message = str(error)
-    assert message.startswith(f"no space left on device in {tmp_path}: checkpoint ckpt-4 "
-                              "could not be written (it needs about 3.0 MB, ")
+    assert message.startswith(
+        f"no space left on device in {tmp_path}: checkpoint ckpt-4 "
+        "could not be written (it needs about 3.0 MB, "
+    )
     assert " free); nothing half-written was kept" in message and "\n" not in message
 
 
 def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
     dead, alive = _dead_pid(), os.getpid()
-    for name in (f"run_settings.json.tmp-{dead}", f".model.tmp-{dead}.keras",
-                 f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"):
+    for name in (
+        f"run_settings.json.tmp-{dead}",
+        f".model.tmp-{dead}.keras",
+        f"run_settings.json.tmp-{alive}",
+        "run_settings.json",
+        "notes.tmp-x",
+    ):
         (tmp_path / name).write_text("x")
     (tmp_path / "ckpt-9_temp").mkdir()
     (tmp_path / "ckpt-9_temp" / "part-00000-of-00001.index").write_text("x")
     removed = run_directory.remove_stale_temporaries(tmp_path, re.compile(r"ckpt-\d+_temp"))
     assert sorted(os.path.basename(path) for path in removed) == sorted(
-        [f"run_settings.json.tmp-{dead}", f".model.tmp-{dead}.keras", "ckpt-9_temp"])
+        [f"run_settings.json.tmp-{dead}", f".model.tmp-{dead}.keras", "ckpt-9_temp"]
+    )
     assert sorted(os.listdir(tmp_path)) == sorted(
-        [f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"])
+        [f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"]
+    )
     assert run_directory.remove_stale_temporaries(tmp_path / "missing") == []
 
 
@@ -169,8 +203,11 @@ def test_a_lock_on_a_full_disk_says_so_and_holds_nothing(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(run_directory.os, "write", full)
-    with pytest.raises(run_directory.NoSpaceLeft, match=rf"^no space left on device in "
-                                                         rf"{tmp_path}: the lock file .lock"):
+    with pytest.raises(
+        run_directory.NoSpaceLeft,
+        match=rf"^no space left on device in "
+        rf"{tmp_path}: the lock file .lock",
+    ):
         DirectoryLock(tmp_path, "output_dir").acquire()
     monkeypatch.undo()
     DirectoryLock(tmp_path).acquire().release()  # not left locked

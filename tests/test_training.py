@@ -10,65 +10,80 @@ from keras_wgan import training
 @pytest.fixture
 def no_data(monkeypatch):
     """Makes opening any data a test failure: the checks must come first."""
+
     def load(*args, **kwargs):
         raise AssertionError("data.load was called before the settings were checked")
 
     monkeypatch.setattr(training.data, "load", load)
 
 
-@pytest.mark.parametrize("settings, message", [
-    # Export settings, which used to be checked only after training.
-    ({"tflite_quantization": ["bogus"]}, "tflite_quantization: unknown quantization 'bogus'"),
-    ({"tflite_quantization": "float16,bogus"}, "unknown quantization 'bogus'"),
-    ({"model_name": "a/b"}, "model_name must be a plain name"),
-    ({"model_name": ""}, "model_name must be a plain name"),
-    # Values that can only produce NaN.
-    ({"critic_learning_rate": math.nan}, "critic_learning_rate must be a finite number > 0"),
-    ({"generator_learning_rate": math.inf}, "generator_learning_rate must be a finite number > 0"),
-    ({"generator_learning_rate": 0.0}, "generator_learning_rate must be a finite number > 0"),
-    ({"critic_learning_rate": -1e-3}, "critic_learning_rate must be a finite number > 0"),
-    ({"beta_1": 2.0}, "beta_1 must be a number in [0, 1), received 2.0"),
-    ({"beta_2": -1.0}, "beta_2 must be a number in [0, 1), received -1.0"),
-    ({"beta_2": 1.0}, "beta_2 must be a number in [0, 1)"),
-    ({"beta_1": math.nan}, "beta_1 must be a number in [0, 1)"),
-    ({"penalty_weight": math.inf}, "penalty_weight must be a finite number >= 0"),
-    ({"penalty_weight": -1.0}, "penalty_weight must be a finite number >= 0"),
-    ({"penalty_target": math.nan}, "penalty_target must be a finite number >= 0"),
-    ({"penalty_target": math.inf}, "penalty_target must be a finite number >= 0"),
-    ({"clip_value": math.nan}, "clip_value must be a finite number > 0"),
-    ({"clip_value": 0.0}, "clip_value must be a finite number > 0"),
-    ({"drift_weight": math.inf}, "drift_weight must be a finite number >= 0"),
-    # Messages that named the wrong argument, or came after training had started.
-    ({"keep_checkpoints": 0}, "keep_checkpoints must be an integer >= 1, received 0"),
-    ({"checkpoint_every_steps": 0}, "checkpoint_every_steps must be None or an integer >= 1"),
-    ({"sample_every_epochs": 0}, "sample_every_epochs must be an integer >= 1, received 0"),
-    ({"architecture": "foo", "units": 8},
-     "architecture must be one of 'dcgan', 'kerasio', 'mlp', 'resnet', received 'foo'"),
-    ({"units": 8, "architecture": "dcgan"}, "units=8 does not apply to architecture 'dcgan'"),
-    ({"units": 0}, "units must be an integer >= 1, received 0"),
-    ({"latent_dim": -2}, "latent_dim must be an integer >= 1, received -2"),
-    ({"penalty": "foo"}, "penalty must be one of 'clip', 'ctgan', 'gp', 'gp0', 'lp', 'none', "
-                        "'pairwise', 'r1', 'wgan_div', received 'foo'"),
-    ({"optimizer": "sgd"}, "optimizer must be 'adam' or 'rmsprop', received 'sgd'"),
-    ({"critic_norm": "batch"}, "critic_norm must be None or 'layer'"),
-    ({"batch_size": 0}, "batch_size must be an integer >= 1, received 0"),
-    ({"critic_steps": 0}, "critic_steps must be an integer >= 1, received 0"),
-    ({"train_steps": 0}, "train_steps must be an integer >= 1, received 0"),
-    ({"epochs": 0}, "epochs must be an integer >= 1, received 0"),
-    ({"steps_per_epoch": -1}, "steps_per_epoch must be an integer >= 1, received -1"),
-    ({"monitor_every_epochs": -1}, "monitor_every_epochs must be an integer >= 0"),
-    ({"lr_decay": "cosine"}, "lr_decay must be 'linear' or 'none', received 'cosine'"),
-    ({"mixed_precision": "float16"}, "mixed_precision='float16' is not supported"),
-    ({"jit_compile": "maybe"}, "jit_compile must be 'auto', True or False"),
-    ({"seed": -1}, "seed must be an integer >= 0, received -1"),
-    ({"critic_dropout": -0.1}, "critic_dropout must be a number in [0, 1)"),
-    ({"critic_dropout": 0.2, "architecture": "resnet"},
-     "critic_dropout=0.2 does not apply to architecture 'resnet'"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        # Export settings, which used to be checked only after training.
+        ({"tflite_quantization": ["bogus"]}, "tflite_quantization: unknown quantization 'bogus'"),
+        ({"tflite_quantization": "float16,bogus"}, "unknown quantization 'bogus'"),
+        ({"model_name": "a/b"}, "model_name must be a plain name"),
+        ({"model_name": ""}, "model_name must be a plain name"),
+        # Values that can only produce NaN.
+        ({"critic_learning_rate": math.nan}, "critic_learning_rate must be a finite number > 0"),
+        (
+            {"generator_learning_rate": math.inf},
+            "generator_learning_rate must be a finite number > 0",
+        ),
+        ({"generator_learning_rate": 0.0}, "generator_learning_rate must be a finite number > 0"),
+        ({"critic_learning_rate": -1e-3}, "critic_learning_rate must be a finite number > 0"),
+        ({"beta_1": 2.0}, "beta_1 must be a number in [0, 1), received 2.0"),
+        ({"beta_2": -1.0}, "beta_2 must be a number in [0, 1), received -1.0"),
+        ({"beta_2": 1.0}, "beta_2 must be a number in [0, 1)"),
+        ({"beta_1": math.nan}, "beta_1 must be a number in [0, 1)"),
+        ({"penalty_weight": math.inf}, "penalty_weight must be a finite number >= 0"),
+        ({"penalty_weight": -1.0}, "penalty_weight must be a finite number >= 0"),
+        ({"penalty_target": math.nan}, "penalty_target must be a finite number >= 0"),
+        ({"penalty_target": math.inf}, "penalty_target must be a finite number >= 0"),
+        ({"clip_value": math.nan}, "clip_value must be a finite number > 0"),
+        ({"clip_value": 0.0}, "clip_value must be a finite number > 0"),
+        ({"drift_weight": math.inf}, "drift_weight must be a finite number >= 0"),
+        # Messages that named the wrong argument, or came after training had started.
+        ({"keep_checkpoints": 0}, "keep_checkpoints must be an integer >= 1, received 0"),
+        ({"checkpoint_every_steps": 0}, "checkpoint_every_steps must be None or an integer >= 1"),
+        ({"sample_every_epochs": 0}, "sample_every_epochs must be an integer >= 1, received 0"),
+        (
+            {"architecture": "foo", "units": 8},
+            "architecture must be one of 'dcgan', 'kerasio', 'mlp', 'resnet', received 'foo'",
+        ),
+        ({"units": 8, "architecture": "dcgan"}, "units=8 does not apply to architecture 'dcgan'"),
+        ({"units": 0}, "units must be an integer >= 1, received 0"),
+        ({"latent_dim": -2}, "latent_dim must be an integer >= 1, received -2"),
+        (
+            {"penalty": "foo"},
+            "penalty must be one of 'clip', 'ctgan', 'gp', 'gp0', 'lp', 'none', "
+            "'pairwise', 'r1', 'wgan_div', received 'foo'",
+        ),
+        ({"optimizer": "sgd"}, "optimizer must be 'adam' or 'rmsprop', received 'sgd'"),
+        ({"critic_norm": "batch"}, "critic_norm must be None or 'layer'"),
+        ({"batch_size": 0}, "batch_size must be an integer >= 1, received 0"),
+        ({"critic_steps": 0}, "critic_steps must be an integer >= 1, received 0"),
+        ({"train_steps": 0}, "train_steps must be an integer >= 1, received 0"),
+        ({"epochs": 0}, "epochs must be an integer >= 1, received 0"),
+        ({"steps_per_epoch": -1}, "steps_per_epoch must be an integer >= 1, received -1"),
+        ({"monitor_every_epochs": -1}, "monitor_every_epochs must be an integer >= 0"),
+        ({"lr_decay": "cosine"}, "lr_decay must be 'linear' or 'none', received 'cosine'"),
+        ({"mixed_precision": "float16"}, "mixed_precision='float16' is not supported"),
+        ({"jit_compile": "maybe"}, "jit_compile must be 'auto', True or False"),
+        ({"seed": -1}, "seed must be an integer >= 0, received -1"),
+        ({"critic_dropout": -0.1}, "critic_dropout must be a number in [0, 1)"),
+        (
+            {"critic_dropout": 0.2, "architecture": "resnet"},
+            "critic_dropout=0.2 does not apply to architecture 'resnet'",
+        ),
+    ],
+)
 def test_bad_settings_are_refused_before_the_data_is_opened(settings, message, no_data, tmp_path):
     with pytest.raises(ValueError) as error:
-        training.train("8gaussians", output_dir=tmp_path / "run", export_dir=tmp_path / "exports",
-                       **settings)
+        training.train(
+            "8gaussians", output_dir=tmp_path / "run", export_dir=tmp_path / "exports", **settings
+        )
     assert str(error.value).startswith(next(iter(settings))), str(error.value)
     assert message in str(error.value)
     assert not (tmp_path / "run").exists() and not (tmp_path / "exports").exists()
@@ -101,8 +116,10 @@ def test_make_optimizer_refuses_non_finite_rates_and_bad_betas():
 
 
 def test_build_gan_names_an_unknown_architecture_before_its_size_options():
-    with pytest.raises(ValueError, match="architecture must be one of 'dcgan', 'kerasio', 'mlp', "
-                                         "'resnet', received 'foo'"):
+    with pytest.raises(
+        ValueError,
+        match="architecture must be one of 'dcgan', 'kerasio', 'mlp', 'resnet', received 'foo'",
+    ):
         training.build_gan((2,), architecture="foo", units=8)
 
 
@@ -122,8 +139,17 @@ from keras_wgan import builder, data, penalties  # noqa: E402
 
 
 def _toy_gan(mixed_precision, **options):
-    return training.build_gan((2,), architecture="mlp", units=16, depth=2, critic_steps=2,
-                              penalty="gp", seed=0, mixed_precision=mixed_precision, **options)
+    return training.build_gan(
+        (2,),
+        architecture="mlp",
+        units=16,
+        depth=2,
+        critic_steps=2,
+        penalty="gp",
+        seed=0,
+        mixed_precision=mixed_precision,
+        **options,
+    )
 
 
 def test_mixed_bfloat16_step_keeps_scores_penalty_and_weights_float32():
@@ -150,8 +176,15 @@ def test_float16_with_a_gradient_penalty_is_refused(penalty, tmp_path):
     with pytest.raises(ValueError, match="not supported: with a gradient penalty.*loss scaling"):
         training.resolve_mixed_precision("mixed_float16", penalty)
     with pytest.raises(ValueError, match="mixed_float16"):
-        training.train("8gaussians", penalty=penalty, mixed_precision="mixed_float16",
-                       train_steps=1, output_dir=tmp_path, export_dir=None, verbose=0)
+        training.train(
+            "8gaussians",
+            penalty=penalty,
+            mixed_precision="mixed_float16",
+            train_steps=1,
+            output_dir=tmp_path,
+            export_dir=None,
+            verbose=0,
+        )
 
 
 def test_unknown_precision_is_refused():
@@ -195,32 +228,48 @@ def test_explicit_jit_compile_trains_a_tiny_model():
 def test_critic_dropout_builds_the_mlp_critic_with_dropout_and_trains_ctgan(tmp_path):
     import keras
 
-    result = training.train("8gaussians", penalty="ctgan", critic_dropout=0.5, train_steps=2,
-                            units=8, depth=2, batch_size=16, output_dir=tmp_path, export_dir=None,
-                            verbose=0, monitor_every_epochs=0)
-    rates = [layer.rate for layer in result.model.critic.layers
-             if isinstance(layer, keras.layers.Dropout)]
+    result = training.train(
+        "8gaussians",
+        penalty="ctgan",
+        critic_dropout=0.5,
+        train_steps=2,
+        units=8,
+        depth=2,
+        batch_size=16,
+        output_dir=tmp_path,
+        export_dir=None,
+        verbose=0,
+        monitor_every_epochs=0,
+    )
+    rates = [
+        layer.rate
+        for layer in result.model.critic.layers
+        if isinstance(layer, keras.layers.Dropout)
+    ]
     assert rates == [0.5, 0.5] and result.settings["critic_dropout"] == 0.5
     assert result.model.penalty.name == "ctgan" and result.generator_steps == 2
 
 
 def test_build_gan_refuses_critic_dropout_for_an_architecture_without_it():
     # The architecture chosen by the data's shape is checked too (dcgan for 28 x 28 images).
-    with pytest.raises(ValueError, match="critic_dropout=0.2 does not apply to architecture "
-                                         "'dcgan'"):
+    with pytest.raises(
+        ValueError, match="critic_dropout=0.2 does not apply to architecture 'dcgan'"
+    ):
         training.build_gan((28, 28, 1), critic_dropout=0.2)
     critic = training.build_gan((2,), units=4, depth=1, critic_dropout=0.2).critic
     assert [layer.rate for layer in critic.layers if layer.__class__.__name__ == "Dropout"] == [0.2]
 
 
 def test_another_penalty_than_the_recipes_takes_its_own_default_weight(tmp_path):
-    kwargs = dict(train_steps=1, units=8, batch_size=16, export_dir=None, verbose=0,
-                  monitor_every_epochs=0)
+    kwargs = dict(
+        train_steps=1, units=8, batch_size=16, export_dir=None, verbose=0, monitor_every_epochs=0
+    )
     result = training.train("25gaussians", penalty="wgan_div", output_dir=tmp_path / "a", **kwargs)
     assert result.model.penalty.weight == 2.0  # WGAN-div's k, not the toy recipe's 10
     assert result.settings["penalty_weight"] == 2.0
-    given = training.train("25gaussians", penalty="wgan_div", penalty_weight=5.0,
-                           output_dir=tmp_path / "b", **kwargs)
+    given = training.train(
+        "25gaussians", penalty="wgan_div", penalty_weight=5.0, output_dir=tmp_path / "b", **kwargs
+    )
     assert given.model.penalty.weight == 5.0
     # The recipe's own penalty keeps the recipe's weight.
     own = training.train("25gaussians", penalty="pairwise", output_dir=tmp_path / "c", **kwargs)
@@ -232,22 +281,26 @@ def test_train_takes_a_lipschitz_method_object(tmp_path):
     # pairwise_interpolates and clip_value are not forced on it, a changed one is refused.
     from keras_wgan import penalties
 
-    kwargs = dict(train_steps=1, units=8, batch_size=16, export_dir=None, verbose=0,
-                  monitor_every_epochs=0)
+    kwargs = dict(
+        train_steps=1, units=8, batch_size=16, export_dir=None, verbose=0, monitor_every_epochs=0
+    )
     method = penalties.GradientPenalty(weight=3.0, target=0.5)
     result = training.train("8gaussians", penalty=method, output_dir=tmp_path / "a", **kwargs)
     assert result.model.penalty.weight == 3.0 and result.model.penalty.target == 0.5
     with pytest.raises(ValueError, match="penalty_target"):
-        training.train("8gaussians", penalty=method, penalty_target=2.0,
-                       output_dir=tmp_path / "b", **kwargs)
+        training.train(
+            "8gaussians", penalty=method, penalty_target=2.0, output_dir=tmp_path / "b", **kwargs
+        )
 
 
 @pytest.mark.parametrize("callbacks", ["not a callback", [object()], 3])
 def test_callbacks_that_are_not_keras_callbacks_are_refused_first(callbacks, no_data, tmp_path):
-    with pytest.raises(ValueError,
-                       match=r"^callbacks must be a list of keras\.callbacks\.Callback"):
-        training.train("8gaussians", callbacks=callbacks, output_dir=tmp_path / "run",
-                       export_dir=None)
+    with pytest.raises(
+        ValueError, match=r"^callbacks must be a list of keras\.callbacks\.Callback"
+    ):
+        training.train(
+            "8gaussians", callbacks=callbacks, output_dir=tmp_path / "run", export_dir=None
+        )
     assert not (tmp_path / "run").exists()
 
 
@@ -267,15 +320,28 @@ def test_train_gives_fit_the_callers_callbacks_and_a_stop_keeps_the_step_reached
                 self.model.stop_training = True
 
     stop = StopAtThree()
-    kwargs = dict(units=8, batch_size=16, steps_per_epoch=4, checkpoint_every_steps=100,
-                  verbose=0, monitor_every_epochs=0)
-    result = training.train("8gaussians", callbacks=stop, train_steps=8,
-                            output_dir=tmp_path / "run", export_dir=tmp_path / "exports", **kwargs)
+    kwargs = dict(
+        units=8,
+        batch_size=16,
+        steps_per_epoch=4,
+        checkpoint_every_steps=100,
+        verbose=0,
+        monitor_every_epochs=0,
+    )
+    result = training.train(
+        "8gaussians",
+        callbacks=stop,
+        train_steps=8,
+        output_dir=tmp_path / "run",
+        export_dir=tmp_path / "exports",
+        **kwargs,
+    )
     assert len(stop.batch_logs) == 3 and "critic_loss" in stop.batch_logs[-1]
     assert result.generator_steps == 3
     assert (tmp_path / "run" / "checkpoints" / "ckpt-3.index").exists()
     assert result.export is not None
     # The same call without the callback resumes at the step reached.
-    resumed = training.train("8gaussians", train_steps=8, output_dir=tmp_path / "run",
-                             export_dir=None, **kwargs)
+    resumed = training.train(
+        "8gaussians", train_steps=8, output_dir=tmp_path / "run", export_dir=None, **kwargs
+    )
     assert (resumed.initial_step, resumed.generator_steps) == (3, 8)

@@ -100,8 +100,18 @@ from keras_wgan.architectures.base import (
     check_sample_shape,
 )
 
-__all__ = ["Architecture", "CRITIC_CONDITIONINGS", "CRITIC_NORMS", "build", "check_critic_norm",
-           "check_options", "declared", "default_architecture", "names", "setting_options"]
+__all__ = [
+    "Architecture",
+    "CRITIC_CONDITIONINGS",
+    "CRITIC_NORMS",
+    "build",
+    "check_critic_norm",
+    "check_options",
+    "declared",
+    "default_architecture",
+    "names",
+    "setting_options",
+]
 
 # The modules an architecture's declarations may use (they import no TensorFlow).
 _LIGHT = ("keras_wgan.options", "keras_wgan.validation")
@@ -120,8 +130,10 @@ def declared():
     found = {}
     for module in declarations.module_names(__name__):
         for entry in declarations.read(module, _DECLARED, _LIGHT):
-            found[entry["name"]] = {**{name: getattr(Architecture, name) for name in _DECLARED},
-                                    **entry}
+            found[entry["name"]] = {
+                **{name: getattr(Architecture, name) for name in _DECLARED},
+                **entry,
+            }
     return dict(sorted(found.items()))
 
 
@@ -157,12 +169,16 @@ def check_options(architecture, settings):
     for option in setting_options():
         value = settings.get(option.name, option.default)
         if option.name not in own and value != option.default:
-            takers = [name for name, other in declared().items()
-                      if option.name in {o.name for o in other["options"].values()}]
+            takers = [
+                name
+                for name, other in declared().items()
+                if option.name in {o.name for o in other["options"].values()}
+            ]
             raise ValueError(
                 f"{option.name}={value} does not apply to architecture {architecture!r} (its "
                 f"options: {', '.join(sorted(own)) or 'none'}); expected "
-                f"{option.default!r}, or architecture {' or '.join(map(repr, takers))}")
+                f"{option.default!r}, or architecture {' or '.join(map(repr, takers))}"
+            )
 
 
 def default_architecture(sample_shape):
@@ -203,11 +219,17 @@ def _public():
     for module_name in declarations.module_names(__name__):
         # The lazy face: the networks, and TensorFlow with them, load on first use.
         module = importlib.import_module(module_name)
-        public.update({name: getattr(module, name) for name in getattr(module, "__all__", ())
-                       if name not in __all__})
+        public.update(
+            {
+                name: getattr(module, name)
+                for name in getattr(module, "__all__", ())
+                if name not in __all__
+            }
+        )
     public["ARCHITECTURES"] = {
         name: getattr(importlib.import_module(entry["module"]), entry["class"]).function
-        for name, entry in declared().items()}
+        for name, entry in declared().items()
+    }
     globals().update(public)  # later accesses skip __getattr__
     return public
 

@@ -12,8 +12,13 @@ neither TensorFlow nor Keras.
 
 from keras_wgan import validation
 
-__all__ = ["Architecture", "CRITIC_CONDITIONINGS", "CRITIC_NORMS", "check_critic_norm",
-           "check_sample_shape"]
+__all__ = [
+    "Architecture",
+    "CRITIC_CONDITIONINGS",
+    "CRITIC_NORMS",
+    "check_critic_norm",
+    "check_sample_shape",
+]
 
 #: The critic normalisations: none, or per-sample layer normalisation.
 CRITIC_NORMS = (None, "layer")
@@ -23,9 +28,13 @@ CRITIC_CONDITIONINGS = ("projection", "auxiliary")
 
 def check_critic_norm(critic_norm):
     """Returns `critic_norm` if it is None or "layer", else raises ValueError naming it."""
-    return validation.choice("critic_norm", critic_norm, CRITIC_NORMS,
-                             hint="batch normalisation is never used in a critic: it breaks "
-                             "the per-sample gradient penalty")
+    return validation.choice(
+        "critic_norm",
+        critic_norm,
+        CRITIC_NORMS,
+        hint="batch normalisation is never used in a critic: it breaks "
+        "the per-sample gradient penalty",
+    )
 
 
 def check_sample_shape(sample_shape):
@@ -39,8 +48,7 @@ def check_sample_shape(sample_shape):
         valid = False
     if not valid:
         raise ValueError(
-            "sample_shape must be a non-empty sequence of positive integers, "
-            f"got {sample_shape!r}"
+            f"sample_shape must be a non-empty sequence of positive integers, got {sample_shape!r}"
         )
     return shape
 

@@ -15,9 +15,22 @@ from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_sample_sha
 from keras_wgan.data.labels import check_num_classes
 from keras_wgan.layers import ConditionalBatchNormalization, SampleLayerNormalization
 
-__all__ = ["IMAGE_CHANNELS", "check_conditioning", "check_image_shape", "critic_head",
-           "critic_layer", "critic_output", "generator_norm", "label_input", "make_models",
-           "noise_with_label", "normalise_critic", "positive_int", "reject_shape", "tanh_output"]
+__all__ = [
+    "IMAGE_CHANNELS",
+    "check_conditioning",
+    "check_image_shape",
+    "critic_head",
+    "critic_layer",
+    "critic_output",
+    "generator_norm",
+    "label_input",
+    "make_models",
+    "noise_with_label",
+    "normalise_critic",
+    "positive_int",
+    "reject_shape",
+    "tanh_output",
+]
 
 #: The channels of the images the convolutional architectures take.
 IMAGE_CHANNELS = (1, 3)
@@ -31,8 +44,7 @@ def positive_int(name, value):
 def reject_shape(architecture, shape, expected):
     """Raises the ValueError for a sample shape an architecture cannot take."""
     raise ValueError(
-        f"architecture {architecture!r} cannot take sample_shape {shape}: "
-        f"expected {expected}"
+        f"architecture {architecture!r} cannot take sample_shape {shape}: expected {expected}"
     )
 
 
@@ -44,8 +56,7 @@ def check_conditioning(num_classes, critic_conditioning):
     """
     if critic_conditioning not in CRITIC_CONDITIONINGS:
         raise ValueError(
-            f"critic_conditioning must be 'projection' or 'auxiliary', got "
-            f"{critic_conditioning!r}"
+            f"critic_conditioning must be 'projection' or 'auxiliary', got {critic_conditioning!r}"
         )
     return check_num_classes(num_classes)
 
@@ -127,10 +138,12 @@ def critic_output(features, label, num_classes, spectral_norm, critic_conditioni
     if critic_conditioning == "auxiliary":
         logits = layers.Dense(num_classes, dtype="float32", name="class_logits")
         return [scores, critic_layer(logits, spectral_norm)(features)]
-    one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot",
-                                      name="label_one_hot")(label)
-    embedding = layers.Dense(features.shape[-1], use_bias=False, dtype="float32",
-                             name="class_embedding")
+    one_hot = layers.CategoryEncoding(num_classes, output_mode="one_hot", name="label_one_hot")(
+        label
+    )
+    embedding = layers.Dense(
+        features.shape[-1], use_bias=False, dtype="float32", name="class_embedding"
+    )
     embedded = critic_layer(embedding, spectral_norm)(one_hot)
     projection = layers.Dot(axes=1, dtype="float32", name="projection")([embedded, features])
     return layers.Add(dtype="float32", name="conditional_score")([scores, projection])
@@ -139,15 +152,8 @@ def critic_output(features, label, num_classes, spectral_norm, critic_conditioni
 def check_image_shape(architecture, sample_shape, sizes, channels=IMAGE_CHANNELS):
     """Checks that `sample_shape` is a square image the architecture takes."""
     shape = check_sample_shape(sample_shape)
-    if (
-        len(shape) != 3
-        or shape[0] not in sizes
-        or shape[1] != shape[0]
-        or shape[2] not in channels
-    ):
+    if len(shape) != 3 or shape[0] not in sizes or shape[1] != shape[0] or shape[2] not in channels:
         size_text = "|".join(str(s) for s in sizes)
         channel_text = "|".join(str(c) for c in channels)
-        reject_shape(
-            architecture, shape, f"({size_text}, same, {channel_text})"
-        )
+        reject_shape(architecture, shape, f"({size_text}, same, {channel_text})")
     return shape

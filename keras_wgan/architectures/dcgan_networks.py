@@ -100,9 +100,7 @@ def dcgan(
     x = layers.Reshape((start, start, width))(x)
     for _ in range(upsamplings - 1):
         width //= 2
-        x = layers.Conv2DTranspose(
-            width, 5, strides=2, padding="same", use_bias=False
-        )(x)
+        x = layers.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False)(x)
         x = generator_norm(x, generator_label, num_classes)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, 5, strides=2, padding="same")(x)
@@ -128,6 +126,13 @@ class DCGAN(Architecture):
     name = "dcgan"
     latent_dim = 128
     default_rank = 3
-    options = {"filters": Option("filters", None, "dcgan: base number of filters.",
-                                 check=validation.optional(validation.positive_integer), type=int)}
+    options = {
+        "filters": Option(
+            "filters",
+            None,
+            "dcgan: base number of filters.",
+            check=validation.optional(validation.positive_integer),
+            type=int,
+        )
+    }
     function = staticmethod(dcgan)

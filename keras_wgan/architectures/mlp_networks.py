@@ -105,13 +105,26 @@ class MLP(Architecture):
     latent_dim = 2
     default_rank = 1
     options = {
-        "units": Option("units", None, "mlp: units per hidden layer.",
-                        check=validation.optional(validation.positive_integer), type=int),
-        "depth": Option("depth", None, "mlp: hidden layers.",
-                        check=validation.optional(validation.positive_integer), type=int),
-        "dropout": Option("critic_dropout", 0.0,
-                          "mlp: rate of a Dropout after each hidden critic layer, in [0, 1) "
-                          "(ctgan needs one, e.g. 0.5; the kerasio critic has its own).",
-                          check=validation.fraction),
+        "units": Option(
+            "units",
+            None,
+            "mlp: units per hidden layer.",
+            check=validation.optional(validation.positive_integer),
+            type=int,
+        ),
+        "depth": Option(
+            "depth",
+            None,
+            "mlp: hidden layers.",
+            check=validation.optional(validation.positive_integer),
+            type=int,
+        ),
+        "dropout": Option(
+            "critic_dropout",
+            0.0,
+            "mlp: rate of a Dropout after each hidden critic layer, in [0, 1) "
+            "(ctgan needs one, e.g. 0.5; the kerasio critic has its own).",
+            check=validation.fraction,
+        ),
     }
     function = staticmethod(mlp)

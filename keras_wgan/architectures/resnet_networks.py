@@ -169,12 +169,29 @@ class ResNet(Architecture):
 
     name = "resnet"
     latent_dim = 128
-    options = {"channels": Option("channels", None, "resnet: channels of the residual blocks.",
-                                  check=validation.optional(validation.positive_integer), type=int)}
+    options = {
+        "channels": Option(
+            "channels",
+            None,
+            "resnet: channels of the residual blocks.",
+            check=validation.optional(validation.positive_integer),
+            type=int,
+        )
+    }
     recipe = dict(
-        architecture="resnet", penalty="gp", penalty_weight=10.0, pairwise_interpolates=False,
-        critic_steps=5, batch_size=64, critic_learning_rate=2e-4, generator_learning_rate=2e-4,
-        beta_1=0.0, beta_2=0.9, lr_decay="linear", train_steps=100000, latent_dim=128,
+        architecture="resnet",
+        penalty="gp",
+        penalty_weight=10.0,
+        pairwise_interpolates=False,
+        critic_steps=5,
+        batch_size=64,
+        critic_learning_rate=2e-4,
+        generator_learning_rate=2e-4,
+        beta_1=0.0,
+        beta_2=0.9,
+        lr_decay="linear",
+        train_steps=100000,
+        latent_dim=128,
         tuned=False,
     )
     function = staticmethod(resnet)

@@ -42,9 +42,12 @@ class StopAtStep(keras.callbacks.Callback):
         step = self.model.generator_steps
         if step >= self.train_steps:
             if step > self.train_steps:
-                logging.warning("keras_wgan: stopped at generator step %d, past train_steps=%d "
-                                "(steps_per_execution does not divide it)", step,
-                                self.train_steps)
+                logging.warning(
+                    "keras_wgan: stopped at generator step %d, past train_steps=%d "
+                    "(steps_per_execution does not divide it)",
+                    step,
+                    self.train_steps,
+                )
             self.model.stop_training = True
 
 
@@ -89,11 +92,13 @@ class CheckpointCallback(keras.callbacks.Callback):
         last_saved_step: the step of the newest checkpoint written, or None.
     """
 
-    def __init__(self, directory, checkpoint_every_steps=None, max_to_keep=3,
-                 save_at_epoch_end=True):
+    def __init__(
+        self, directory, checkpoint_every_steps=None, max_to_keep=3, save_at_epoch_end=True
+    ):
         super().__init__()
-        validation.integer("checkpoint_every_steps", checkpoint_every_steps, minimum=1,
-                           optional=True)
+        validation.integer(
+            "checkpoint_every_steps", checkpoint_every_steps, minimum=1, optional=True
+        )
         validation.integer("max_to_keep", max_to_keep, minimum=1)
         self.directory = os.fspath(directory)
         self.checkpoint_every_steps = checkpoint_every_steps
@@ -125,8 +130,11 @@ class CheckpointCallback(keras.callbacks.Callback):
             _, index = distribute.task_id(strategy)
             self._write_dir = os.path.join(self.directory, f"workertemp_{index}")
         self._manager = tf.train.CheckpointManager(
-            training_checkpoint(self.model), self._write_dir,
-            max_to_keep=self.max_to_keep if chief else 1, checkpoint_name=CHECKPOINT_NAME)
+            training_checkpoint(self.model),
+            self._write_dir,
+            max_to_keep=self.max_to_keep if chief else 1,
+            checkpoint_name=CHECKPOINT_NAME,
+        )
         # Training starts at the restored step, i.e. at the newest checkpoint (or at 0):
         # nothing new to save there. Kept alike on all workers so that they save together.
         self._last_step = self._saved_step = self.model.generator_steps
@@ -173,8 +181,10 @@ class CheckpointCallback(keras.callbacks.Callback):
                 raise
             remove_unpublished(self._write_dir, step)
             raise run_directory.no_space_error(
-                f"checkpoint {CHECKPOINT_NAME}-{step}", self._write_dir,
-                checkpoint_bytes(self._manager.checkpoint, self._write_dir)) from error
+                f"checkpoint {CHECKPOINT_NAME}-{step}",
+                self._write_dir,
+                checkpoint_bytes(self._manager.checkpoint, self._write_dir),
+            ) from error
         self._saved_step = step
         if self._write_dir != self.directory:
             tf.io.gfile.rmtree(self._write_dir)  # non-chief: only the chief's copy is kept
@@ -185,12 +195,20 @@ class CheckpointCallback(keras.callbacks.Callback):
     def _stop(self, step, what, details):
         self.nonfinite_step = step
         self.model.stop_training = True
-        kept = (f"the newest checkpoint, step {self.last_saved_step} in {self.directory}, holds "
-                "the last finite weights" if self.last_saved_step is not None
-                else "no checkpoint was saved")
-        logging.error("keras_wgan: non-finite %s at generator step %d (%s): training stopped; "
-                      "%s. The weights in memory are not finite: do not export them.",
-                      what, step, details, kept)
+        kept = (
+            f"the newest checkpoint, step {self.last_saved_step} in {self.directory}, holds "
+            "the last finite weights"
+            if self.last_saved_step is not None
+            else "no checkpoint was saved"
+        )
+        logging.error(
+            "keras_wgan: non-finite %s at generator step %d (%s): training stopped; "
+            "%s. The weights in memory are not finite: do not export them.",
+            what,
+            step,
+            details,
+            kept,
+        )
 
 
 def _nonfinite_logs(logs):

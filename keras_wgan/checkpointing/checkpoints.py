@@ -30,10 +30,23 @@ from absl import logging
 from keras_wgan import distribute, run_directory
 from keras_wgan.saving import first_line
 
-__all__ = ["CHECKPOINT_NAME", "INDEX_NAME", "all_finite", "complete_checkpoints",
-           "TEMPORARIES", "checkpoint_bytes", "generator_step", "model_differences",
-           "nonfinite_variables", "read_index", "remove_unpublished", "restore_latest",
-           "set_aside_index", "step_of", "training_checkpoint"]
+__all__ = [
+    "CHECKPOINT_NAME",
+    "INDEX_NAME",
+    "all_finite",
+    "complete_checkpoints",
+    "TEMPORARIES",
+    "checkpoint_bytes",
+    "generator_step",
+    "model_differences",
+    "nonfinite_variables",
+    "read_index",
+    "remove_unpublished",
+    "restore_latest",
+    "set_aside_index",
+    "step_of",
+    "training_checkpoint",
+]
 
 CHECKPOINT_NAME = "ckpt"
 INDEX_NAME = "checkpoint"  # the index file of tf.train.CheckpointManager
@@ -116,9 +129,13 @@ def restore_latest(model, directory):
         found = complete_checkpoints(directory)
         paths = list(reversed(found))
         if found:
-            logging.warning("keras_wgan: the checkpoint index of %s is %s: looking for "
-                            "checkpoints by their files (found %s)", directory, problem,
-                            ", ".join(os.path.basename(path) for path in found))
+            logging.warning(
+                "keras_wgan: the checkpoint index of %s is %s: looking for "
+                "checkpoints by their files (found %s)",
+                directory,
+                problem,
+                ", ".join(os.path.basename(path) for path in found),
+            )
     restored, step, errors = None, None, []
     for path in paths:
         # get_checkpoint_state already joins relative index entries to `directory`.
@@ -130,26 +147,33 @@ def restore_latest(model, directory):
                 raise ValueError(
                     f"the checkpoints in {directory} are of another model than this run builds "
                     f"({'; '.join(differences)}): resume with the settings of the run that "
-                    "wrote them, or start a new run in another directory") from error
+                    "wrote them, or start a new run in another directory"
+                ) from error
             errors.append(f"{path}: {type(error).__name__}: {first_line(error)}")
-            logging.warning("keras_wgan: cannot restore checkpoint %s (%s); trying an older one",
-                            path, errors[-1])
+            logging.warning(
+                "keras_wgan: cannot restore checkpoint %s (%s); trying an older one",
+                path,
+                errors[-1],
+            )
             continue
         restored, step = path, model.generator_steps
         break
     if paths and restored is None:
-        raise RuntimeError(f"no checkpoint of {directory} could be restored:\n" +
-                           "\n".join(errors))
+        raise RuntimeError(f"no checkpoint of {directory} could be restored:\n" + "\n".join(errors))
     _check_workers_agree(model, step)
     if restored is None:
         logging.info("keras_wgan: no checkpoint in %s: training from step 0", directory)
         return None
     if found and chief:
-        _write_index(directory, found[:found.index(restored) + 1])
+        _write_index(directory, found[: found.index(restored) + 1])
     seed = int(checkpoint.seed.numpy())
     if seed != model.seed:
-        logging.info("keras_wgan: using the checkpoint's seed %d instead of %d, so that the "
-                     "noise continues the interrupted run's", seed, model.seed)
+        logging.info(
+            "keras_wgan: using the checkpoint's seed %d instead of %d, so that the "
+            "noise continues the interrupted run's",
+            seed,
+            model.seed,
+        )
         model.seed = seed
         model.train_function = None  # retrace with the restored seed
     logging.info("keras_wgan: resuming from checkpoint %s at generator step %d", restored, step)
@@ -184,11 +208,12 @@ def model_differences(model, path, limit=3):
         return []
     name = os.path.basename(path)
     differences, slots = [], []
-    for key in sorted(set(saved) | set(own), key=lambda key: ("/_trainable_variables/" not in key,
-                                                               key)):
+    for key in sorted(
+        set(saved) | set(own), key=lambda key: ("/_trainable_variables/" not in key, key)
+    ):
         if not key.endswith(_VALUE) or key.startswith("save_counter/"):
             continue
-        variable = _describe(model, key[:-len(_VALUE)])
+        variable = _describe(model, key[: -len(_VALUE)])
         if key not in own:
             difference = f"{variable} only in {name}"
         elif key not in saved:
@@ -227,15 +252,21 @@ def checkpoint_bytes(checkpoint, directory=None):
             block = os.statvfs(directory).f_bsize
         except (AttributeError, OSError):
             block = 1
-        return block + sum(-(-tf.io.gfile.stat(path).length // block) * block
-                           for path in files)
+        return block + sum(-(-tf.io.gfile.stat(path).length // block) * block for path in files)
     variables = {}
-    for child in ("generator", "critic", "critic_optimizer", "generator_optimizer",
-                  "ema_generator"):
+    for child in (
+        "generator",
+        "critic",
+        "critic_optimizer",
+        "generator_optimizer",
+        "ema_generator",
+    ):
         for variable in getattr(getattr(checkpoint, child, None), "variables", ()):
             variables[id(variable)] = variable
-    return sum(int(np.prod(variable.shape)) * tf.as_dtype(variable.dtype).size
-               for variable in variables.values())
+    return sum(
+        int(np.prod(variable.shape)) * tf.as_dtype(variable.dtype).size
+        for variable in variables.values()
+    )
 
 
 def remove_unpublished(directory, step):
@@ -251,10 +282,12 @@ def remove_unpublished(directory, step):
     directory = os.fspath(directory)
     state, _ = read_index(directory)
     prefix = os.path.join(directory, f"{CHECKPOINT_NAME}-{step}")
-    named = {os.path.basename(path) for path in (state.all_model_checkpoint_paths
-                                                 if state else [])}
-    paths = [os.path.join(directory, name) for name in tf.io.gfile.listdir(directory)
-             if TEMPORARIES.fullmatch(name.rstrip("/"))]
+    named = {os.path.basename(path) for path in (state.all_model_checkpoint_paths if state else [])}
+    paths = [
+        os.path.join(directory, name)
+        for name in tf.io.gfile.listdir(directory)
+        if TEMPORARIES.fullmatch(name.rstrip("/"))
+    ]
     if os.path.basename(prefix) not in named:
         paths += tf.io.gfile.glob(f"{prefix}.index") + tf.io.gfile.glob(f"{prefix}.data-*")
     for path in paths:
@@ -288,7 +321,7 @@ def complete_checkpoints(directory):
         match = index_pattern.match(name.rstrip("/"))
         if not match:
             continue
-        prefix = os.path.join(directory, name.rstrip("/")[:-len(".index")])
+        prefix = os.path.join(directory, name.rstrip("/")[: -len(".index")])
         shards = [shard_pattern.search(path) for path in tf.io.gfile.glob(f"{prefix}.data-*")]
         shards = [(int(m.group(1)), int(m.group(2))) for m in shards if m]
         totals = {total for _, total in shards}
@@ -348,15 +381,18 @@ def read_index(directory):
 def set_aside_index(directory, problem):
     """Renames an unreadable index to `checkpoint.unreadable` (CheckpointManager chokes on it)."""
     path = os.path.join(directory, INDEX_NAME)
-    logging.warning("keras_wgan: the checkpoint index %s is %s: kept as %s.unreadable", path,
-                    problem, path)
+    logging.warning(
+        "keras_wgan: the checkpoint index %s is %s: kept as %s.unreadable", path, problem, path
+    )
     tf.io.gfile.rename(path, f"{path}.unreadable", overwrite=True)
 
 
 def _ensure_optimizers_built(model):
     if getattr(model, "critic_optimizer", None) is None or model.generator_optimizer is None:
-        raise ValueError("compile() the WassersteinGAN (inside the strategy scope) before "
-                         "checkpointing or restoring it: its optimizers do not exist yet")
+        raise ValueError(
+            "compile() the WassersteinGAN (inside the strategy scope) before "
+            "checkpointing or restoring it: its optimizers do not exist yet"
+        )
     with model.distribute_strategy.scope():  # unbuilt optimizers: build where compile() would
         if not model.critic_optimizer.built:
             model.critic_optimizer.build(model.critic.trainable_variables)
@@ -381,8 +417,11 @@ def _write_index(directory, prefixes):
     with tf.io.gfile.GFile(temporary, "w") as file:
         file.write("\n".join(lines) + "\n")
     tf.io.gfile.rename(temporary, path, overwrite=True)
-    logging.info("keras_wgan: rewrote the checkpoint index %s naming %s", path,
-                 ", ".join(os.path.basename(p) for p in prefixes))
+    logging.info(
+        "keras_wgan: rewrote the checkpoint index %s naming %s",
+        path,
+        ", ".join(os.path.basename(p) for p in prefixes),
+    )
 
 
 def _check_workers_agree(model, step):
@@ -402,4 +441,5 @@ def _check_workers_agree(model, step):
         raise RuntimeError(
             f"the workers restored different generator steps {steps} (-1: none): the checkpoint "
             "directory must be one directory every worker reads (a shared file system or "
-            "bucket)")
+            "bucket)"
+        )

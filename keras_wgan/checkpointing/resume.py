@@ -50,8 +50,11 @@ class FitPlan:
 
     def fit_kwargs(self):
         """`initial_epoch`, `epochs` and `steps_per_epoch` for `fit()`."""
-        return {"initial_epoch": self.initial_epoch, "epochs": self.epochs,
-                "steps_per_epoch": self.steps_per_epoch}
+        return {
+            "initial_epoch": self.initial_epoch,
+            "epochs": self.epochs,
+            "steps_per_epoch": self.steps_per_epoch,
+        }
 
 
 def fit_plan(train_steps, steps_per_epoch, completed_steps=None):
@@ -81,10 +84,18 @@ def fit_plan(train_steps, steps_per_epoch, completed_steps=None):
     remaining = max(train_steps - completed, 0)
     epochs = initial_epoch + math.ceil(remaining / steps_per_epoch)
     if completed > train_steps:
-        logging.warning("keras_wgan: the checkpoint is at generator step %d, past train_steps=%d",
-                        completed, train_steps)
-    return FitPlan(train_steps=train_steps, completed_steps=min(completed, train_steps),
-                   steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch, epochs=epochs)
+        logging.warning(
+            "keras_wgan: the checkpoint is at generator step %d, past train_steps=%d",
+            completed,
+            train_steps,
+        )
+    return FitPlan(
+        train_steps=train_steps,
+        completed_steps=min(completed, train_steps),
+        steps_per_epoch=steps_per_epoch,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+    )
 
 
 @dataclasses.dataclass
@@ -115,16 +126,27 @@ class Resumed:
         saver = self.saver
         if saver.nonfinite_step is None:
             return
-        kept = (f"the last good checkpoint (step {saver.last_saved_step}) is in "
-                f"{saver.directory}" if saver.last_saved_step is not None
-                else "no checkpoint was written yet")
+        kept = (
+            f"the last good checkpoint (step {saver.last_saved_step}) is in {saver.directory}"
+            if saver.last_saved_step is not None
+            else "no checkpoint was written yet"
+        )
         raise FloatingPointError(
             f"a loss or weight became NaN or infinite at generator step {saver.nonfinite_step}: "
-            f"training stopped; {kept}; nothing was exported")
+            f"training stopped; {kept}; nothing was exported"
+        )
 
 
-def resume(model, directory, data, *, train_steps, steps_per_epoch, checkpoint_every_steps=None,
-           keep_checkpoints=3):
+def resume(
+    model,
+    directory,
+    data,
+    *,
+    train_steps,
+    steps_per_epoch,
+    checkpoint_every_steps=None,
+    keep_checkpoints=3,
+):
     """Restores the newest checkpoint of `directory` and prepares `fit()` to finish the run.
 
     The one resume sequence: `restore_latest`, `fit_plan`, the data skipped
@@ -155,18 +177,23 @@ def resume(model, directory, data, *, train_steps, steps_per_epoch, checkpoint_e
         _log_learning_rates(model, step)
     # Every fit() step consumes one batch and makes critic_steps critic updates
     # (more fit() steps than generator updates with the original WGAN's bursts).
-    consumed = (int(np.asarray(distribute.variable_value(model.critic_optimizer.iterations)))
-                // model.critic_steps if step else 0)
+    consumed = (
+        int(np.asarray(distribute.variable_value(model.critic_optimizer.iterations)))
+        // model.critic_steps
+        if step
+        else 0
+    )
     if callable(data):
         dataset = data(step, consumed)
     else:
         dataset = data.skip(consumed) if consumed else data
     dataset = distribute.distribute_dataset(
-        dataset, model.distribute_strategy,
-        critic_steps=model.critic_steps if model.fresh_real_batches else 1)
+        dataset,
+        model.distribute_strategy,
+        critic_steps=model.critic_steps if model.fresh_real_batches else 1,
+    )
     saver = CheckpointCallback(directory, checkpoint_every_steps, keep_checkpoints)
     return Resumed(step, plan, dataset, saver, [saver, StopAtStep(train_steps)])
-
 
 
 def _log_learning_rates(model, step):
@@ -175,7 +202,11 @@ def _log_learning_rates(model, step):
         optimizer = getattr(model, name)
         schedule = optimizers.linear_decay_of(optimizer)
         if schedule is not None:
-            logging.info("keras_wgan: %s learning rate at generator step %d: %g, decaying "
-                         "linearly to 0 at step %d as in an uninterrupted run of these settings",
-                         name.split("_")[0], step, float(optimizer.learning_rate),
-                         schedule.decay_steps)
+            logging.info(
+                "keras_wgan: %s learning rate at generator step %d: %g, decaying "
+                "linearly to 0 at step %d as in an uninterrupted run of these settings",
+                name.split("_")[0],
+                step,
+                float(optimizer.learning_rate),
+                schedule.decay_steps,
+            )

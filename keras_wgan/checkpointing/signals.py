@@ -40,8 +40,10 @@ class TrainingInterrupted(Exception):
             saved = f"the newest checkpoint (step {saved_step}) is in {self.checkpoint_dir}"
         else:
             saved = f"no checkpoint could be saved in {self.checkpoint_dir}"
-        super().__init__(f"training interrupted by {self.signal_name} at generator step {step}: "
-                         f"{saved}; run the same command again to resume")
+        super().__init__(
+            f"training interrupted by {self.signal_name} at generator step {step}: "
+            f"{saved}; run the same command again to resume"
+        )
 
 
 class StopOnSignal(keras.callbacks.Callback):
@@ -100,8 +102,11 @@ class StopOnSignal(keras.callbacks.Callback):
                 signal.raise_signal(number)
             return
         self.received = number
-        logging.warning("keras_wgan: %s received: stopping after this step, saving a checkpoint "
-                        "(send it again to stop at once)", signal.Signals(number).name)
+        logging.warning(
+            "keras_wgan: %s received: stopping after this step, saving a checkpoint "
+            "(send it again to stop at once)",
+            signal.Signals(number).name,
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         if self.received is not None:

@@ -10,14 +10,21 @@ are importable from here.
 """
 
 from keras_wgan.cli.common import (
-                                   USAGE_ERROR,
-                                   VERBOSITY_HELP,
-                                   argv_verbosity,
-                                   fail,
-                                   one_line,
-                                   parse_flags,
-                                   quiet_tensorflow,
+    USAGE_ERROR,
+    VERBOSITY_HELP,
+    argv_verbosity,
+    fail,
+    one_line,
+    parse_flags,
+    quiet_tensorflow,
 )
 
-__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "argv_verbosity", "fail", "one_line", "parse_flags",
-           "quiet_tensorflow"]
+__all__ = [
+    "USAGE_ERROR",
+    "VERBOSITY_HELP",
+    "argv_verbosity",
+    "fail",
+    "one_line",
+    "parse_flags",
+    "quiet_tensorflow",
+]

@@ -31,9 +31,21 @@ from collections.abc import Callable
 
 from absl import app, flags
 
-__all__ = ["USAGE_ERROR", "VERBOSITY_HELP", "Command", "Terminated", "argv_verbosity", "call",
-           "define_option", "fail", "one_line", "parse_flags", "quiet_tensorflow", "run",
-           "stop_on_sigterm"]
+__all__ = [
+    "USAGE_ERROR",
+    "VERBOSITY_HELP",
+    "Command",
+    "Terminated",
+    "argv_verbosity",
+    "call",
+    "define_option",
+    "fail",
+    "one_line",
+    "parse_flags",
+    "quiet_tensorflow",
+    "run",
+    "stop_on_sigterm",
+]
 
 # The exit code of bad input (what the README promises, and argparse's convention).
 USAGE_ERROR = 2
@@ -67,10 +79,12 @@ def fail(message, prog=None):
 
 
 # What --verbosity means for TensorFlow's own logs (appended to its help text).
-VERBOSITY_HELP = (" keras_wgan's command lines: left unset, TensorFlow's own log lines (its C++ "
-                  "start-up notices, INFO and WARNING lines, errors it recovers from) are "
-                  "hidden; given, e.g. --verbosity=0, they are shown from that level on "
-                  "(TF_CPP_MIN_LOG_LEVEL, if set, still rules the C++ ones).")
+VERBOSITY_HELP = (
+    " keras_wgan's command lines: left unset, TensorFlow's own log lines (its C++ "
+    "start-up notices, INFO and WARNING lines, errors it recovers from) are "
+    "hidden; given, e.g. --verbosity=0, they are shown from that level on "
+    "(TF_CPP_MIN_LOG_LEVEL, if set, still rules the C++ ones)."
+)
 
 # A line of TensorFlow's C++ logging (absl's format): "I0000 00:00:17.3 123 port.cc:153] ...".
 _CPP_LOG_LINE = re.compile(r"^([IWEF])\d{4} \d+:\d+:\d+\.\d+ +\d+ \S+:\d+\] ")
@@ -187,8 +201,9 @@ class _ErrorsOnlyFrom(logging.Filter):
         self.directory = os.path.join(os.path.realpath(directory), "")
 
     def filter(self, record):
-        return (record.levelno >= logging.ERROR
-                or not os.path.realpath(record.pathname).startswith(self.directory))
+        return record.levelno >= logging.ERROR or not os.path.realpath(record.pathname).startswith(
+            self.directory
+        )
 
 
 @contextlib.contextmanager
@@ -290,9 +305,14 @@ def call(command: Command, args: list[str] | None = None) -> int:
     """
     values = flags.FlagValues()
     command.define_flags(values)
-    flags.DEFINE_integer("verbosity", None, "Show TensorFlow's own log lines from this absl "
-                         "level on (0 info, -1 warning, -2 error; default: hidden).",
-                         short_name="v", flag_values=values)
+    flags.DEFINE_integer(
+        "verbosity",
+        None,
+        "Show TensorFlow's own log lines from this absl "
+        "level on (0 info, -1 warning, -2 error; default: hidden).",
+        short_name="v",
+        flag_values=values,
+    )
     args = sys.argv[1:] if args is None else list(args)
     prog = command.prog or os.path.basename(sys.argv[0])
     if any(arg in _HELP for arg in args):
@@ -305,8 +325,13 @@ def call(command: Command, args: list[str] | None = None) -> int:
     return command.main(values, unparsed)
 
 
-def define_option(option, values: flags.FlagValues, module: str,
-                  default=dataclasses.MISSING, help_text: str | None = None) -> None:
+def define_option(
+    option,
+    values: flags.FlagValues,
+    module: str,
+    default=dataclasses.MISSING,
+    help_text: str | None = None,
+) -> None:
     """Defines the absl flag of a `keras_wgan.options.Option` on `values`.
 
     Args:
@@ -320,14 +345,25 @@ def define_option(option, values: flags.FlagValues, module: str,
     help_text = option.help if help_text is None else help_text
     kind = option.kind
     if kind == "enum":
-        flags.DEFINE_enum(option.name, default, list(option.choices), help_text,
-                          flag_values=values, module_name=module)
+        flags.DEFINE_enum(
+            option.name,
+            default,
+            list(option.choices),
+            help_text,
+            flag_values=values,
+            module_name=module,
+        )
     elif kind == "list":
-        flags.DEFINE_list(option.name, list(default or ()), help_text, flag_values=values,
-                          module_name=module)
+        flags.DEFINE_list(
+            option.name, list(default or ()), help_text, flag_values=values, module_name=module
+        )
     else:
-        define = {"boolean": flags.DEFINE_boolean, "integer": flags.DEFINE_integer,
-                  "float": flags.DEFINE_float, "string": flags.DEFINE_string}[kind]
+        define = {
+            "boolean": flags.DEFINE_boolean,
+            "integer": flags.DEFINE_integer,
+            "float": flags.DEFINE_float,
+            "string": flags.DEFINE_string,
+        }[kind]
         define(option.name, default, help_text, flag_values=values, module_name=module)
 
 
@@ -348,6 +384,7 @@ def stop_on_sigterm():
     Without it the default action ends the process at once, with no message
     and its temporary files left behind.
     """
+
     def handler(signum, frame):
         raise Terminated(f"stopped by {signal.Signals(signum).name}")
 

@@ -31,28 +31,57 @@ PROG = "keras_wgan.evaluation"  # the program name in error lines
 
 def define_flags(values):
     """The command's absl flags, on `values`."""
-    flags.DEFINE_string("saved_model", None, "The generator (exactly one of these two): an "
-                        "exported SavedModel version directory, e.g. exports/8gaussians/1.",
-                        flag_values=values)
-    flags.DEFINE_string("checkpoint", None, "The generator: a saved WassersteinGAN (.keras file).",
-                        flag_values=values)
-    flags.DEFINE_string("dataset", None, "The data to compare with (default: the one in the "
-                        "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
-                        "tensorflow-datasets name.", flag_values=values)
-    flags.DEFINE_integer("num_samples", None, f"Generated samples, and real ones (default "
-                         f"{DEFAULT_NUM_SAMPLES}, or fewer where the images are too large for "
-                         "that many).", flag_values=values)
-    flags.DEFINE_string("feature_network", None, "Images: inception, classifier, none, or a "
-                        ".keras classifier (default: classifier for an .npz with labels, else "
-                        "inception if its weights are cached, else none).", flag_values=values)
-    flags.DEFINE_string("classifier_path", None, "Where the 'classifier' feature network is "
-                        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).",
-                        flag_values=values)
-    flags.DEFINE_string("inception_weights", None, "A local InceptionV3 no-top weights file.",
-                        flag_values=values)
+    flags.DEFINE_string(
+        "saved_model",
+        None,
+        "The generator (exactly one of these two): an "
+        "exported SavedModel version directory, e.g. exports/8gaussians/1.",
+        flag_values=values,
+    )
+    flags.DEFINE_string(
+        "checkpoint",
+        None,
+        "The generator: a saved WassersteinGAN (.keras file).",
+        flag_values=values,
+    )
+    flags.DEFINE_string(
+        "dataset",
+        None,
+        "The data to compare with (default: the one in the "
+        "export's metadata): a 2-D toy name, an .npz file, an image folder or a "
+        "tensorflow-datasets name.",
+        flag_values=values,
+    )
+    flags.DEFINE_integer(
+        "num_samples",
+        None,
+        f"Generated samples, and real ones (default "
+        f"{DEFAULT_NUM_SAMPLES}, or fewer where the images are too large for "
+        "that many).",
+        flag_values=values,
+    )
+    flags.DEFINE_string(
+        "feature_network",
+        None,
+        "Images: inception, classifier, none, or a "
+        ".keras classifier (default: classifier for an .npz with labels, else "
+        "inception if its weights are cached, else none).",
+        flag_values=values,
+    )
+    flags.DEFINE_string(
+        "classifier_path",
+        None,
+        "Where the 'classifier' feature network is "
+        "cached (default ~/.cache/keras_wgan/classifier-<file>-<hash>.keras).",
+        flag_values=values,
+    )
+    flags.DEFINE_string(
+        "inception_weights", None, "A local InceptionV3 no-top weights file.", flag_values=values
+    )
     flags.DEFINE_integer("seed", 0, "Seed of every random draw.", flag_values=values)
-    flags.DEFINE_string("output", None, "Also write the JSON report to this file.",
-                        flag_values=values)
+    flags.DEFINE_string(
+        "output", None, "Also write the JSON report to this file.", flag_values=values
+    )
 
 
 def _main(values, argv):
@@ -64,11 +93,15 @@ def _main(values, argv):
             _check_output(values.output)
         # Before TensorFlow is first imported.
         common.quiet_tensorflow(values.verbosity if values["verbosity"].present else None)
-        report = evaluate(load_generator(values.saved_model, values.checkpoint), values.dataset,
-                          num_samples=values.num_samples, seed=values.seed,
-                          feature_network=values.feature_network,
-                          classifier_path=values.classifier_path,
-                          inception_weights=values.inception_weights)
+        report = evaluate(
+            load_generator(values.saved_model, values.checkpoint),
+            values.dataset,
+            num_samples=values.num_samples,
+            seed=values.seed,
+            feature_network=values.feature_network,
+            classifier_path=values.classifier_path,
+            inception_weights=values.inception_weights,
+        )
         text = json.dumps(report, indent=2)
         if values.output:
             Path(values.output).write_text(text + "\n")
@@ -86,17 +119,22 @@ def _main(values, argv):
 def _check_output(path):
     """Checks, before the evaluation, that the report can be written to `path`."""
     if os.path.isdir(path):
-        raise EvaluationError(f"--output={path}: is a directory; expected a file path for the "
-                              "JSON report")
+        raise EvaluationError(
+            f"--output={path}: is a directory; expected a file path for the JSON report"
+        )
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise EvaluationError(f"--output={path}: {directory} is not an existing directory")
 
 
 COMMAND = common.Command(
-    module=__name__, define_flags=define_flags, main=_main, prog=PROG,
+    module=__name__,
+    define_flags=define_flags,
+    main=_main,
+    prog=PROG,
     usage="Measure a trained generator against its data; prints a JSON report.\n\n"
-          f"usage: python -m {PROG} (--saved_model=DIR | --checkpoint=FILE) [--flags]")
+    f"usage: python -m {PROG} (--saved_model=DIR | --checkpoint=FILE) [--flags]",
+)
 
 
 def main(args=None):

@@ -27,23 +27,35 @@ PROG = "keras_wgan.export"  # the program name in error lines
 
 def define_flags(values):
     """The command's absl flags, on `values`."""
-    flags.DEFINE_string("checkpoint", None, "A .keras file saved by WassersteinGAN.save().",
-                        flag_values=values)
+    flags.DEFINE_string(
+        "checkpoint", None, "A .keras file saved by WassersteinGAN.save().", flag_values=values
+    )
     flags.DEFINE_string("export_dir", "exports", "The exports directory.", flag_values=values)
-    common.define_option(options.MODEL_NAME, values, __name__, default=options.DEFAULT_MODEL_NAME,
-                         help_text="The model's name in TF Serving and its directory under "
-                         "export_dir.")
-    flags.DEFINE_integer("version", None, "Version number; default: the next free one.",
-                         flag_values=values)
+    common.define_option(
+        options.MODEL_NAME,
+        values,
+        __name__,
+        default=options.DEFAULT_MODEL_NAME,
+        help_text="The model's name in TF Serving and its directory under export_dir.",
+    )
+    flags.DEFINE_integer(
+        "version", None, "Version number; default: the next free one.", flag_values=values
+    )
     common.define_option(options.TFLITE_QUANTIZATION, values, __name__)
     common.define_option(options.MAX_SAMPLES, values, __name__)
-    flags.DEFINE_string("dataset", None, "Dataset name recorded in the metadata.",
-                        flag_values=values)
-    flags.DEFINE_string("architecture", None, "Architecture name recorded in the metadata.",
-                        flag_values=values)
-    flags.DEFINE_list("class_names", None,
-                      "Class names of a conditional generator, comma-separated, recorded in "
-                      "the metadata (default: the model's, else 0...K-1).", flag_values=values)
+    flags.DEFINE_string(
+        "dataset", None, "Dataset name recorded in the metadata.", flag_values=values
+    )
+    flags.DEFINE_string(
+        "architecture", None, "Architecture name recorded in the metadata.", flag_values=values
+    )
+    flags.DEFINE_list(
+        "class_names",
+        None,
+        "Class names of a conditional generator, comma-separated, recorded in "
+        "the metadata (default: the model's, else 0...K-1).",
+        flag_values=values,
+    )
     flags.mark_flag_as_required("checkpoint", flag_values=values)
 
 
@@ -56,21 +68,28 @@ def _main(values, argv):
         # TensorFlow logs much at INFO while saving and converting: the console
         # shows warnings and errors unless --verbosity asks for more.
         absl_logging.set_verbosity(absl_logging.WARNING)
-    metadata = {key: values[key].value for key in ("dataset", "architecture", "class_names")
-                if values[key].value is not None}
+    metadata = {
+        key: values[key].value
+        for key in ("dataset", "architecture", "class_names")
+        if values[key].value is not None
+    }
     try:
         with common.stop_on_sigterm():
             result = export_lib.export_checkpoint(
-                values.checkpoint, values.export_dir, model_name=values.model_name,
-                version=values.version, metadata=metadata, max_samples=values.max_samples,
-                tflite_quantization=values.tflite_quantization)
+                values.checkpoint,
+                values.export_dir,
+                model_name=values.model_name,
+                version=values.version,
+                metadata=metadata,
+                max_samples=values.max_samples,
+                tflite_quantization=values.tflite_quantization,
+            )
     except (ValueError, OSError) as error:
         return common.fail(error, prog=PROG)
     except common.Terminated as stop:
         written = getattr(stop, "export_published", ())
         said = f"written before it: {', '.join(written)}" if written else "nothing was written"
-        print(f"{PROG}: {stop}; {said}; the export's other files were not written",
-              file=sys.stderr)
+        print(f"{PROG}: {stop}; {said}; the export's other files were not written", file=sys.stderr)
         return stop.exit_code
     print(f"exported {values.model_name!r} version {result.version}:")
     print(f"  SavedModel: {result.saved_model_dir}")
@@ -86,9 +105,13 @@ def _main(values, argv):
 
 
 COMMAND = common.Command(
-    module=__name__, define_flags=define_flags, main=_main, prog=PROG,
+    module=__name__,
+    define_flags=define_flags,
+    main=_main,
+    prog=PROG,
     usage="Export the generator of a .keras checkpoint for TF Serving and TFLite.\n\n"
-          f"usage: python -m {PROG} --checkpoint=FILE [--flags]")
+    f"usage: python -m {PROG} --checkpoint=FILE [--flags]",
+)
 
 
 def main(args=None):

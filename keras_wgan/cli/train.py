@@ -36,13 +36,22 @@ TRAIN_FLAGS = settings_lib.names()
 
 def define_flags(values):
     """One absl flag per field of `TrainSettings` on `values`: same name, default and help."""
-    define = {"boolean": flags.DEFINE_boolean, "integer": flags.DEFINE_integer,
-              "float": flags.DEFINE_float, "string": flags.DEFINE_string}
+    define = {
+        "boolean": flags.DEFINE_boolean,
+        "integer": flags.DEFINE_integer,
+        "float": flags.DEFINE_float,
+        "string": flags.DEFINE_string,
+    }
     for field in dataclasses.fields(settings_lib.TrainSettings):
         kind, help_text = settings_lib.flag_kind(field), field.metadata["help"]
         if kind == "enum":
-            flags.DEFINE_enum(field.name, field.default, list(field.metadata["choices"]),
-                              help_text, flag_values=values)
+            flags.DEFINE_enum(
+                field.name,
+                field.default,
+                list(field.metadata["choices"]),
+                help_text,
+                flag_values=values,
+            )
         elif kind == "list":
             flags.DEFINE_list(field.name, list(field.default), help_text, flag_values=values)
         else:
@@ -52,8 +61,9 @@ def define_flags(values):
 def _main(values, argv):
     """Maps the parsed flags onto `training.train()` and reports what was written."""
     if len(argv) > 1:
-        return common.fail(f"unexpected arguments: {' '.join(argv[1:])} (every setting is a "
-                           "--flag=value)")
+        return common.fail(
+            f"unexpected arguments: {' '.join(argv[1:])} (every setting is a --flag=value)"
+        )
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # TensorFlow's own log lines off the console unless --verbosity is given;
     # before TensorFlow is first imported, which its C++ logging needs.
@@ -74,11 +84,15 @@ def _main(values, argv):
     # OSError it does not name (e.g. a full disk) is still reported in one line.
     except (ValueError, FloatingPointError, OSError) as error:
         return common.fail(_flag_message(error))
-    print(f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
-          f"in {result.output_dir}")
+    print(
+        f"trained {result.generator_steps} generator steps; samples, logs and checkpoints "
+        f"in {result.output_dir}"
+    )
     if result.export is not None:
-        print(f"exported the generator to {result.export.saved_model_dir} (TF Serving) and "
-              f"{', '.join(sorted(result.export.tflite_paths.values()))} (TFLite)")
+        print(
+            f"exported the generator to {result.export.saved_model_dir} (TF Serving) and "
+            f"{', '.join(sorted(result.export.tflite_paths.values()))} (TFLite)"
+        )
     return 0
 
 
@@ -92,9 +106,13 @@ def _flag_message(error):
 
 
 COMMAND = common.Command(
-    module=__name__, define_flags=define_flags, main=_main, message=_flag_message,
+    module=__name__,
+    define_flags=define_flags,
+    main=_main,
+    message=_flag_message,
     usage="Train a Wasserstein GAN and export its generator.\n\n"
-          "usage: python train_main.py [--flags]")
+    "usage: python train_main.py [--flags]",
+)
 
 
 def main(args=None):

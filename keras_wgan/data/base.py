@@ -75,7 +75,8 @@ class NoLabelsError(ValueError):
             f"labels=True but dataset {os.fspath(dataset)!r} has no class labels; expected "
             "labelled data: a tfds dataset with a 'label' feature, an .npz file with a "
             "'labels' array, IDX images with their labels file, or an image folder with one "
-            "subfolder per class")
+            "subfolder per class"
+        )
 
 
 def first_line(error: BaseException, limit: int = 160) -> str:
@@ -119,8 +120,13 @@ def check_path(name, value):
 
 
 #: The setting of every source of images: the size they are resized to.
-IMAGE_SIZE = Option("image_size", None, "Resize images to this side (from Python also "
-                    "(height, width)).", check=_check_image_size, type=int)
+IMAGE_SIZE = Option(
+    "image_size",
+    None,
+    "Resize images to this side (from Python also (height, width)).",
+    check=_check_image_size,
+    type=int,
+)
 #: The setting of the registry itself: which data.
 DATASET = Option("dataset", "8gaussians", "The training data.", check=check_path)
 
@@ -191,9 +197,17 @@ class DataSource:
         """
         raise NotImplementedError
 
-    def open(self, *, labels: bool = False, seed: int | None = None, image_size=None,
-             split: str = "train", data_dir=None, channels: int | None = None,
-             **options) -> tuple[tf.data.Dataset, DataInfo]:
+    def open(
+        self,
+        *,
+        labels: bool = False,
+        seed: int | None = None,
+        image_size=None,
+        split: str = "train",
+        data_dir=None,
+        channels: int | None = None,
+        **options,
+    ) -> tuple[tf.data.Dataset, DataInfo]:
         """Opens the dataset: a raw (unbatched, unscaled) pipeline and its `DataInfo`.
 
         Samples are as stored (e.g. uint8 images; `pipeline.finish` scales
@@ -216,8 +230,15 @@ class DataSource:
         """
         if image_size is not None:
             size_pair(image_size)
-        raw, info = self.read(labels=bool(labels), seed=seed, image_size=image_size,
-                              split=split, data_dir=data_dir, channels=channels, **options)
+        raw, info = self.read(
+            labels=bool(labels),
+            seed=seed,
+            image_size=image_size,
+            split=split,
+            data_dir=data_dir,
+            channels=channels,
+            **options,
+        )
         if labels and not isinstance(raw.element_spec, tuple):  # a source without labels
             raise NoLabelsError(self.dataset)
         return raw, dataclasses.replace(info, source=self.name)
@@ -258,8 +279,9 @@ def source_class(name: str) -> type[DataSource]:
 def unknown_dataset_error(dataset) -> ValueError:
     """The one-line error for a dataset string that no source reads."""
     kinds = [source.description for source in sources() if source.description]
-    return ValueError(f"unknown dataset {os.fspath(dataset)!r}: expected "
-                      f"{', '.join(kinds[:-1])} or {kinds[-1]}")
+    return ValueError(
+        f"unknown dataset {os.fspath(dataset)!r}: expected {', '.join(kinds[:-1])} or {kinds[-1]}"
+    )
 
 
 def resolve(dataset) -> DataSource:
@@ -290,8 +312,9 @@ def options() -> tuple[Option, ...]:
     An option several sources take (`image_size`) comes once.
     """
     kinds = "; ".join(source.description for source in sources() if source.description)
-    found: dict[str, Any] = {"dataset": dataclasses.replace(DATASET, help=f"The training "
-                                                             f"data: {kinds}.")}
+    found: dict[str, Any] = {
+        "dataset": dataclasses.replace(DATASET, help=f"The training data: {kinds}.")
+    }
     for source in sources():
         for option in source.OPTIONS:
             found.setdefault(option.name, option)

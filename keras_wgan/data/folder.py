@@ -104,8 +104,10 @@ def _scan_images(files: list[Path]) -> tuple[str, dict]:
     """
     decode = len(files) <= _FULL_DECODE_LIMIT
     stats = [file.stat() for file in files]
-    key = (decode, *((str(file), st.st_size, st.st_mtime_ns)
-                     for file, st in zip(files, stats, strict=True)))
+    key = (
+        decode,
+        *((str(file), st.st_size, st.st_mtime_ns) for file, st in zip(files, stats, strict=True)),
+    )
     if key not in _SCANNED_FOLDERS:
         first_mode, sizes = None, {}
         for file in files:
@@ -148,8 +150,9 @@ class FolderSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return os.path.isdir(dataset)
 
-    def read(self, *, labels: bool = False, image_size=None, channels: int | None = None,
-             **unused) -> tuple[tf.data.Dataset, DataInfo]:
+    def read(
+        self, *, labels: bool = False, image_size=None, channels: int | None = None, **unused
+    ) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         folder = Path(self.dataset)
@@ -167,7 +170,7 @@ class FolderSource(DataSource):
                 f"'{other}' is {h1}x{w1}): pass image_size to resize them all"
             )
         if image_size is None:
-            (width, height), = sizes
+            ((width, height),) = sizes
             shape = (height, width, channels)
         else:
             shape = (*size_pair(image_size), channels)
@@ -184,19 +187,27 @@ class FolderSource(DataSource):
 
         raw = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
         raw = raw.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-        info = DataInfo.describe(str(folder), raw, len(files), image_size=image_size,
-                                 channels=channels)
+        info = DataInfo.describe(
+            str(folder), raw, len(files), image_size=image_size, channels=channels
+        )
         classes = _class_folders(folder, files)
         if classes is not None:
             names, label_array = classes
-            info = dataclasses.replace(info, **class_labels.label_fields(
-                label_array, names, f"labels of '{folder}'", len(files), required=labels))
+            info = dataclasses.replace(
+                info,
+                **class_labels.label_fields(
+                    label_array, names, f"labels of '{folder}'", len(files), required=labels
+                ),
+            )
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_image_folder(path: str | os.PathLike, image_size: int | tuple[int, int] | None = None,
-                      channels: int | None = None,
-                      labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
+def from_image_folder(
+    path: str | os.PathLike,
+    image_size: int | tuple[int, int] | None = None,
+    channels: int | None = None,
+    labels: bool = False,
+) -> tuple[tf.data.Dataset, DataInfo]:
     """Images stored as files below a folder, scaled to [-1, 1], and their classes.
 
     Takes every .png, .jpg, .jpeg, .bmp and .gif file (first frame) below
@@ -236,5 +247,6 @@ def from_image_folder(path: str | os.PathLike, image_size: int | tuple[int, int]
         faces, info = from_image_folder("data/faces", image_size=64, channels=3)
         ```
     """
-    return pipeline.finish(*FolderSource(path).open(image_size=image_size, channels=channels,
-                                                    labels=labels))
+    return pipeline.finish(
+        *FolderSource(path).open(image_size=image_size, channels=channels, labels=labels)
+    )

@@ -44,8 +44,18 @@ from keras_wgan.data.info import DataInfo
 if TYPE_CHECKING:
     import tensorflow as tf
 
-__all__ = ["DTYPES", "IDXFormatError", "IdxSource", "find_images", "from_idx", "is_idx_source",
-           "labels_path", "load", "read", "write"]
+__all__ = [
+    "DTYPES",
+    "IDXFormatError",
+    "IdxSource",
+    "find_images",
+    "from_idx",
+    "is_idx_source",
+    "labels_path",
+    "load",
+    "read",
+    "write",
+]
 
 #: IDX dtype code -> numpy dtype (big-endian, as stored).
 DTYPES = {
@@ -74,8 +84,10 @@ def _error(argument, path, problem, expected):
 def _read_bytes(path, argument):
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{argument} '{path}' does not exist or is not a file; "
-                                "expected an IDX file (e.g. train-images-idx3-ubyte.gz)")
+        raise FileNotFoundError(
+            f"{argument} '{path}' does not exist or is not a file; "
+            "expected an IDX file (e.g. train-images-idx3-ubyte.gz)"
+        )
     raw = path.read_bytes()
     if raw[:2] != _GZIP_MAGIC:
         return raw
@@ -83,8 +95,12 @@ def _read_bytes(path, argument):
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError.
         reason = " ".join(str(error).split()) or type(error).__name__
-        raise _error(argument, path, f"is a damaged gzip file ({reason})",
-                     "a complete gzip-compressed IDX file") from None
+        raise _error(
+            argument,
+            path,
+            f"is a damaged gzip file ({reason})",
+            "a complete gzip-compressed IDX file",
+        ) from None
 
 
 def read(path: str | os.PathLike, *, argument: str = "path") -> np.ndarray:
@@ -106,30 +122,51 @@ def read(path: str | os.PathLike, *, argument: str = "path") -> np.ndarray:
     """
     data = _read_bytes(path, argument)
     if len(data) < 4:
-        raise _error(argument, path, f"is truncated: {len(data)} bytes, too short for the "
-                     "4-byte magic number", "an IDX file")
+        raise _error(
+            argument,
+            path,
+            f"is truncated: {len(data)} bytes, too short for the 4-byte magic number",
+            "an IDX file",
+        )
     zero, code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0 or code not in DTYPES:
-        raise _error(argument, path, f"is not an IDX file: magic number 0x{data[:4].hex()}",
-                     "two zero bytes, a dtype code (0x08 uint8, 0x09 int8, 0x0B int16, "
-                     "0x0C int32, 0x0D float32, 0x0E float64) and the number of dimensions")
+        raise _error(
+            argument,
+            path,
+            f"is not an IDX file: magic number 0x{data[:4].hex()}",
+            "two zero bytes, a dtype code (0x08 uint8, 0x09 int8, 0x0B int16, "
+            "0x0C int32, 0x0D float32, 0x0E float64) and the number of dimensions",
+        )
     named = _IDX_NAME.search(Path(path).name)
     if named and int(named.group(1)) != ndim:  # e.g. an idx3 file whose magic says 8 dimensions
         rank = int(named.group(1))
-        raise _error(argument, path, f"is not an IDX file of {rank} dimensions: its magic number "
-                     f"0x{data[:4].hex()} says {ndim}",
-                     f"the magic number 0x0000{code:02x}{rank:02x} of an idx{rank} file")
+        raise _error(
+            argument,
+            path,
+            f"is not an IDX file of {rank} dimensions: its magic number "
+            f"0x{data[:4].hex()} says {ndim}",
+            f"the magic number 0x0000{code:02x}{rank:02x} of an idx{rank} file",
+        )
     header = 4 + 4 * ndim
     if ndim == 0 or len(data) < header:
-        raise _error(argument, path, f"has a truncated header: {ndim} dimensions need "
-                     f"{header} bytes, the file has {len(data)}", "an IDX file")
+        raise _error(
+            argument,
+            path,
+            f"has a truncated header: {ndim} dimensions need "
+            f"{header} bytes, the file has {len(data)}",
+            "an IDX file",
+        )
     shape = struct.unpack(f">{ndim}I", data[4:header])
     dtype = DTYPES[code]
     expected_bytes = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) != expected_bytes:
         problem = "is truncated" if len(data) < expected_bytes else "has extra bytes"
-        raise _error(argument, path, f"{problem}: {len(data)} bytes for an array of shape "
-                     f"{tuple(shape)} of {dtype.name}", f"{expected_bytes} bytes")
+        raise _error(
+            argument,
+            path,
+            f"{problem}: {len(data)} bytes for an array of shape {tuple(shape)} of {dtype.name}",
+            f"{expected_bytes} bytes",
+        )
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
@@ -144,13 +181,17 @@ def write(path: str | os.PathLike, array) -> None:
     array = np.asarray(array)
     codes = {dtype.newbyteorder("="): code for code, dtype in DTYPES.items()}
     if array.dtype not in codes or array.ndim == 0:
-        raise ValueError(f"array of dtype {array.dtype} and shape {array.shape} cannot be "
-                         "written as IDX; expected uint8, int8, int16, int32, float32 or "
-                         "float64 with at least one dimension")
+        raise ValueError(
+            f"array of dtype {array.dtype} and shape {array.shape} cannot be "
+            "written as IDX; expected uint8, int8, int16, int32, float32 or "
+            "float64 with at least one dimension"
+        )
     code = codes[array.dtype]
-    payload = (struct.pack(">HBB", 0, code, array.ndim)
-               + struct.pack(f">{array.ndim}I", *array.shape)
-               + np.ascontiguousarray(array, dtype=DTYPES[code]).tobytes())
+    payload = (
+        struct.pack(">HBB", 0, code, array.ndim)
+        + struct.pack(f">{array.ndim}I", *array.shape)
+        + np.ascontiguousarray(array, dtype=DTYPES[code]).tobytes()
+    )
     if os.fspath(path).endswith(".gz"):
         payload = gzip.compress(payload)
     Path(path).write_bytes(payload)
@@ -173,8 +214,7 @@ def labels_path(images_path: str | os.PathLike) -> Path | None:
     return None
 
 
-def find_images(folder: str | os.PathLike, split: str = "train", *,
-                argument: str = "path") -> Path:
+def find_images(folder: str | os.PathLike, split: str = "train", *, argument: str = "path") -> Path:
     """The images file of a split in a folder of IDX files.
 
     Args:
@@ -191,8 +231,9 @@ def find_images(folder: str | os.PathLike, split: str = "train", *,
         ValueError: unknown split, or no or several matching files.
     """
     if split not in _SPLITS:
-        raise ValueError(f"split {split!r} is not an IDX split; expected one of "
-                         f"{', '.join(_SPLITS)}")
+        raise ValueError(
+            f"split {split!r} is not an IDX split; expected one of {', '.join(_SPLITS)}"
+        )
     folder = Path(folder)
     pattern = re.compile(rf"{_SPLITS[split]}-images[-.]idx3-ubyte(\.gz)?$")
     found = sorted(p for p in folder.iterdir() if pattern.search(p.name) and p.is_file())
@@ -200,10 +241,12 @@ def find_images(folder: str | os.PathLike, split: str = "train", *,
     names = {_IDX_NAME.sub("", p.name): p for p in found}
     if len(names) != 1:
         listed = ", ".join(p.name for p in found) or "none"
-        raise ValueError(f"{argument} '{folder}' must hold one "
-                         f"'{_SPLITS[split]}-images-idx3-ubyte[.gz]' file for split {split!r} "
-                         f"(found: {listed}); expected a folder with the standard files, or "
-                         "a path to the images file")
+        raise ValueError(
+            f"{argument} '{folder}' must hold one "
+            f"'{_SPLITS[split]}-images-idx3-ubyte[.gz]' file for split {split!r} "
+            f"(found: {listed}); expected a folder with the standard files, or "
+            "a path to the images file"
+        )
     stem = next(iter(names))
     candidates = [p for p in found if _IDX_NAME.sub("", p.name) == stem]
     return next((p for p in candidates if p.name.endswith(".gz")), candidates[0])
@@ -219,8 +262,9 @@ def is_idx_source(path: str | os.PathLike) -> bool:
     return any(re.search(r"images[-.]idx3-ubyte(\.gz)?$", p.name) for p in path.iterdir())
 
 
-def load(path: str | os.PathLike, split: str = "train", *,
-         argument: str = "path") -> tuple[np.ndarray, np.ndarray | None]:
+def load(
+    path: str | os.PathLike, split: str = "train", *, argument: str = "path"
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Images and labels from an IDX images file or a folder of IDX files.
 
     Args:
@@ -242,8 +286,10 @@ def load(path: str | os.PathLike, split: str = "train", *,
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{argument} '{path}' does not exist; expected an IDX images "
-                                "file or a folder of IDX files")
+        raise FileNotFoundError(
+            f"{argument} '{path}' does not exist; expected an IDX images "
+            "file or a folder of IDX files"
+        )
     images_file = find_images(path, split, argument=argument) if path.is_dir() else path
     images = read(images_file, argument=argument)
     labels_file = labels_path(images_file) if _IDX_NAME.search(images_file.name) else None
@@ -251,8 +297,12 @@ def load(path: str | os.PathLike, split: str = "train", *,
         return images, None
     labels = read(labels_file, argument=argument)
     if labels.ndim != 1 or len(labels) != len(images):
-        raise _error(argument, labels_file, f"holds labels of shape {labels.shape} for the "
-                     f"{len(images)} images of '{images_file}'", f"[{len(images)}] labels")
+        raise _error(
+            argument,
+            labels_file,
+            f"holds labels of shape {labels.shape} for the {len(images)} images of '{images_file}'",
+            f"[{len(images)}] labels",
+        )
     return images, labels
 
 
@@ -261,16 +311,19 @@ class IdxSource(DataSource):
 
     name = "idx"
     priority = 30
-    description = ("an IDX images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train "
-                   "split; the test split by the path of its t10k-images file)")
+    description = (
+        "an IDX images file (*-idx3-ubyte[.gz]) or a folder of IDX files (its train "
+        "split; the test split by the path of its t10k-images file)"
+    )
     OPTIONS = (IMAGE_SIZE,)
 
     @classmethod
     def recognises(cls, dataset: str) -> bool:
         return is_idx_source(dataset)
 
-    def read(self, *, labels: bool = False, image_size=None, split: str = "train",
-             **unused) -> tuple[tf.data.Dataset, DataInfo]:
+    def read(
+        self, *, labels: bool = False, image_size=None, split: str = "train", **unused
+    ) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         path = self.dataset
@@ -279,25 +332,35 @@ class IdxSource(DataSource):
         if images.ndim == 3:  # [N, H, W] grayscale images.
             images = images[..., np.newaxis]
         if images.ndim != 4:
-            raise ValueError(f"dataset '{path}' holds an array of shape {images.shape}; expected "
-                             "images [N, H, W] or [N, H, W, C] (an idx3-ubyte images file)")
+            raise ValueError(
+                f"dataset '{path}' holds an array of shape {images.shape}; expected "
+                "images [N, H, W] or [N, H, W, C] (an idx3-ubyte images file)"
+            )
         if images.dtype == np.uint8:
             value_range = (-1.0, 1.0)
         else:  # Floats are used as they are, as from an .npz file.
             images = images.astype(np.float32)
             value_range = (float(images.min()), float(images.max())) if images.size else None
         raw = pipeline.resized(tf.data.Dataset.from_tensor_slices(images), image_size)
-        info = DataInfo.describe(str(path), raw, len(images), value_range,
-                                 image_size=image_size, split=split)
+        info = DataInfo.describe(
+            str(path), raw, len(images), value_range, image_size=image_size, split=split
+        )
         if label_array is not None:
-            info = dataclasses.replace(info, **class_labels.label_fields(
-                label_array, None, f"labels of dataset '{path}'", len(images), required=labels))
+            info = dataclasses.replace(
+                info,
+                **class_labels.label_fields(
+                    label_array, None, f"labels of dataset '{path}'", len(images), required=labels
+                ),
+            )
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_idx(path: str | os.PathLike, split: str = "train",
-             image_size: int | tuple[int, int] | None = None,
-             labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
+def from_idx(
+    path: str | os.PathLike,
+    split: str = "train",
+    image_size: int | tuple[int, int] | None = None,
+    labels: bool = False,
+) -> tuple[tf.data.Dataset, DataInfo]:
     """Images of IDX files (MNIST, Fashion-MNIST, KMNIST, EMNIST), scaled to [-1, 1].
 
     `path` is an images file `*-images-idx3-ubyte[.gz]` or a folder
@@ -331,5 +394,4 @@ def from_idx(path: str | os.PathLike, split: str = "train",
         images, info = from_idx("data/fashion-mnist")  # 60000 images, info.labels [60000]
         ```
     """
-    return pipeline.finish(*IdxSource(path).open(split=split, image_size=image_size,
-                                                 labels=labels))
+    return pipeline.finish(*IdxSource(path).open(split=split, image_size=image_size, labels=labels))

@@ -61,8 +61,14 @@ class DataInfo:
     source: str | None = None
 
     @classmethod
-    def describe(cls, name: str, raw: tf.data.Dataset, num_examples: int | None,
-                 value_range=(-1.0, 1.0), **load_options) -> DataInfo:
+    def describe(
+        cls,
+        name: str,
+        raw: tf.data.Dataset,
+        num_examples: int | None,
+        value_range=(-1.0, 1.0),
+        **load_options,
+    ) -> DataInfo:
         """The `DataInfo` of a raw pipeline of samples (rank 3: images, else points).
 
         Args:

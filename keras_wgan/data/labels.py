@@ -37,16 +37,25 @@ def check_num_classes(num_classes, argument: str = "num_classes") -> int | None:
     """
     if num_classes is None:
         return None
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) \
-            or num_classes < 1:
-        raise ValueError(f"{argument} must be None (unconditional) or a positive integer, "
-                         f"got {num_classes!r}")
+    if (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, numbers.Integral)
+        or num_classes < 1
+    ):
+        raise ValueError(
+            f"{argument} must be None (unconditional) or a positive integer, got {num_classes!r}"
+        )
     return int(num_classes)
 
 
-def check_labels(labels, num_classes: int | None = None, *, argument: str = "labels",
-                 expected_length: int | None = None,
-                 expected_what: str = "one label per sample") -> np.ndarray:
+def check_labels(
+    labels,
+    num_classes: int | None = None,
+    *,
+    argument: str = "labels",
+    expected_length: int | None = None,
+    expected_what: str = "one label per sample",
+) -> np.ndarray:
     """Checks class labels and returns them as an int32 array [N].
 
     Labels must be integers (an integer dtype: floats and booleans are
@@ -77,21 +86,28 @@ def check_labels(labels, num_classes: int | None = None, *, argument: str = "lab
     if array.ndim != 1:
         raise ValueError(f"{argument} has shape {array.shape}; {expected} (shape [N])")
     if not np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_:
-        raise ValueError(f"{argument} has dtype {array.dtype}, not an integer dtype; {expected} "
-                         "(e.g. labels.astype('int32') if the values are whole numbers)")
+        raise ValueError(
+            f"{argument} has dtype {array.dtype}, not an integer dtype; {expected} "
+            "(e.g. labels.astype('int32') if the values are whole numbers)"
+        )
     if expected_length is not None and len(array) != expected_length:
-        raise ValueError(f"{argument} holds {len(array)} labels for {expected_length} "
-                         f"samples; {expected}")
+        raise ValueError(
+            f"{argument} holds {len(array)} labels for {expected_length} samples; {expected}"
+        )
     if array.size:
         low, high = array.min(), array.max()
         if low < 0:
             count = int(np.count_nonzero(array < 0))
-            raise ValueError(f"{argument} holds {count} negative label{'s' * (count > 1)} "
-                             f"(e.g. {int(low)}); {expected}")
+            raise ValueError(
+                f"{argument} holds {count} negative label{'s' * (count > 1)} "
+                f"(e.g. {int(low)}); {expected}"
+            )
         if num_classes is not None and high >= num_classes:
             count = int(np.count_nonzero(array >= num_classes))
-            raise ValueError(f"{argument} holds {count} label{'s' * (count > 1)} >= "
-                             f"{num_classes} (e.g. {int(high)}); {expected}")
+            raise ValueError(
+                f"{argument} holds {count} label{'s' * (count > 1)} >= "
+                f"{num_classes} (e.g. {int(high)}); {expected}"
+            )
         if high > np.iinfo(np.int32).max:
             raise ValueError(f"{argument} holds label {int(high)}, beyond int32; {expected}")
     return array.astype(np.int32)
@@ -159,11 +175,17 @@ def label_fields(labels, class_names, where: str, num_examples: int, required: b
     empty = [name for name, count in zip(class_names, counts, strict=True) if not count]
     if required and empty:
         shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
-        _log.warning("%s: %d of %d classes have no examples (%s); the model still makes a "
-                     "class for each: remap the labels to 0..K-1 to drop them",
-                     where, len(empty), num_classes, shown)
-    return dict(labels=checked, num_classes=num_classes, class_names=class_names,
-                class_counts=counts)
+        _log.warning(
+            "%s: %d of %d classes have no examples (%s); the model still makes a "
+            "class for each: remap the labels to 0..K-1 to drop them",
+            where,
+            len(empty),
+            num_classes,
+            shown,
+        )
+    return dict(
+        labels=checked, num_classes=num_classes, class_names=class_names, class_counts=counts
+    )
 
 
 def _check_class_count(num_classes: int, num_examples: int, where: str, required: bool) -> None:
@@ -171,11 +193,17 @@ def _check_class_count(num_classes: int, num_examples: int, where: str, required
     (classes to condition on) above the number of examples or below two."""
     limit = min(num_examples, MAX_CLASSES) if required else MAX_CLASSES
     if num_classes > limit:
-        bound = (f"more than the {num_examples} examples" if num_classes > num_examples
-                 else f"more than {MAX_CLASSES}")
+        bound = (
+            f"more than the {num_examples} examples"
+            if num_classes > num_examples
+            else f"more than {MAX_CLASSES}"
+        )
         raise ValueError(
             f"{where}: {num_classes} classes, {bound}; expected class labels 0..K-1 with "
-            f"K <= {limit}: remap them, e.g. np.unique(labels, return_inverse=True)[1]")
+            f"K <= {limit}: remap them, e.g. np.unique(labels, return_inverse=True)[1]"
+        )
     if required and num_classes < 2:
-        raise ValueError(f"{where}: {num_classes} class; class-conditional training "
-                         "(labels=True) needs at least two classes")
+        raise ValueError(
+            f"{where}: {num_classes} class; class-conditional training "
+            "(labels=True) needs at least two classes"
+        )

@@ -40,8 +40,13 @@ _NPZ_READ_ERRORS = (EOFError, OSError, ValueError, zipfile.BadZipFile, zlib.erro
 _NPZ_LABEL_ARRAYS = ("labels", "class_names")  # Arrays of an .npz that are not samples.
 _ZIP_MAGIC = b"PK"  # The first bytes of every zip archive, and so of every .npz file.
 _NPY_MAGIC = b"\x93NUMPY"  # A .npy file (np.save), refused below with its own message.
-_FILE_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket",
-               stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
+_FILE_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
 
 
 def _read_arrays(path: Path) -> tuple[str, np.ndarray, dict]:
@@ -50,16 +55,19 @@ def _read_arrays(path: Path) -> tuple[str, np.ndarray, dict]:
         raise FileNotFoundError(f"no such .npz file: '{path}'")
     if not path.is_file():
         kind = _FILE_KINDS.get(stat.S_IFMT(path.stat().st_mode), "not a file")
-        raise InvalidDataError(f"'{path}' is not a regular file ({kind}); expected an .npz "
-                               "file written by np.savez")
+        raise InvalidDataError(
+            f"'{path}' is not a regular file ({kind}); expected an .npz file written by np.savez"
+        )
     if path.stat().st_size == 0:
         raise _unreadable_npz(path, "empty file, 0 bytes")
     with open(path, "rb") as file:
         head = file.read(6)
     if not head.startswith((_ZIP_MAGIC, _NPY_MAGIC)):  # np.load would try to unpickle it
-        raise InvalidDataError(f"'{path}' is not a valid .npz file: not a zip archive (it begins "
-                               f"with bytes {head[:4].hex()}); expected an archive written by "
-                               "np.savez")
+        raise InvalidDataError(
+            f"'{path}' is not a valid .npz file: not a zip archive (it begins "
+            f"with bytes {head[:4].hex()}); expected an archive written by "
+            "np.savez"
+        )
     try:
         archive = np.load(path, allow_pickle=False)
     except zipfile.BadZipFile as error:
@@ -103,8 +111,10 @@ def _checked_samples(array: np.ndarray, where: str, image_size) -> tuple[np.ndar
     if array.ndim == 3:  # [N, H, W] grayscale images.
         array = array[..., np.newaxis]
     if array.ndim not in (2, 4):
-        raise ValueError(f"{where} has shape {array.shape}: expected images "
-                         "[N, H, W], [N, H, W, C] or vectors [N, D]")
+        raise ValueError(
+            f"{where} has shape {array.shape}: expected images "
+            "[N, H, W], [N, H, W, C] or vectors [N, D]"
+        )
     if array.ndim == 2 and image_size is not None:
         raise ValueError(f"image_size is given but {where} holds vectors of shape {array.shape}")
     if array.size == 0:
@@ -137,8 +147,9 @@ class NpzSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return dataset.lower().endswith(".npz")
 
-    def read(self, *, labels: bool = False, image_size=None,
-             **unused) -> tuple[tf.data.Dataset, DataInfo]:
+    def read(
+        self, *, labels: bool = False, image_size=None, **unused
+    ) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         path = Path(self.dataset)
@@ -149,14 +160,22 @@ class NpzSource(DataSource):
         raw = pipeline.resized(tf.data.Dataset.from_tensor_slices(array), image_size)
         info = DataInfo.describe(str(path), raw, len(array), value_range, image_size=image_size)
         if "labels" in label_arrays:
-            info = dataclasses.replace(info, **class_labels.label_fields(
-                label_arrays["labels"], label_arrays.get("class_names"),
-                f"array 'labels' of '{path}'", len(array), required=labels))
+            info = dataclasses.replace(
+                info,
+                **class_labels.label_fields(
+                    label_arrays["labels"],
+                    label_arrays.get("class_names"),
+                    f"array 'labels' of '{path}'",
+                    len(array),
+                    required=labels,
+                ),
+            )
         return (pipeline.paired_with_labels(raw, info) if labels else raw), info
 
 
-def from_npz(path: str | os.PathLike, image_size: int | tuple[int, int] | None = None,
-             labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
+def from_npz(
+    path: str | os.PathLike, image_size: int | tuple[int, int] | None = None, labels: bool = False
+) -> tuple[tf.data.Dataset, DataInfo]:
     """Samples stored in an `.npz` file, images scaled to [-1, 1], and their labels.
 
     Uses the array named `images`, or the file's only array (apart from

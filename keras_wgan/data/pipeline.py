@@ -25,8 +25,19 @@ from keras_wgan.data.info import DataInfo
 if TYPE_CHECKING:
     import tensorflow as tf
 
-__all__ = ["check_dtype", "finish", "float_images_to_unit_range", "load", "paired_with_labels",
-           "real_labels", "real_samples", "resize", "resized", "scale_samples", "to_unit_range"]
+__all__ = [
+    "check_dtype",
+    "finish",
+    "float_images_to_unit_range",
+    "load",
+    "paired_with_labels",
+    "real_labels",
+    "real_samples",
+    "resize",
+    "resized",
+    "scale_samples",
+    "to_unit_range",
+]
 
 _RANGE_TOLERANCE = 1e-5  # Float rounding allowed beyond [0, 1] or [-1, 1] by float images.
 
@@ -59,8 +70,9 @@ def resized(raw: tf.data.Dataset, image_size) -> tf.data.Dataset:
     return raw.map(lambda image: resize(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def float_images_to_unit_range(images: np.ndarray, low: float, high: float,
-                               where: str) -> np.ndarray:
+def float_images_to_unit_range(
+    images: np.ndarray, low: float, high: float, where: str
+) -> np.ndarray:
     """Float32 images with values in [`low`, `high`] -> the same images in [-1, 1].
 
     Images in [0, 1] become `2 x - 1` (as uint8 0..255 become `x / 127.5 - 1`),
@@ -195,8 +207,9 @@ def load(
         raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size!r}")
     import tensorflow as tf
 
-    raw, info = resolve(dataset).open(data_dir=data_dir, image_size=image_size, seed=seed,
-                                      labels=bool(labels))
+    raw, info = resolve(dataset).open(
+        data_dir=data_dir, image_size=image_size, seed=seed, labels=bool(labels)
+    )
     if info.num_examples is not None:
         if not repeat and info.num_examples < batch_size:
             raise ValueError(

@@ -41,8 +41,9 @@ _PROBE_TIMEOUT = 3.0  # Seconds to wait for a download host to accept a connecti
 
 
 #: This source's own setting.
-DATA_DIR = Option("data_dir", None, "tensorflow-datasets data directory.",
-                  check=check_path, type=str)
+DATA_DIR = Option(
+    "data_dir", None, "tensorflow-datasets data directory.", check=check_path, type=str
+)
 
 
 def _unavailable_error(name, data_dir, cause: BaseException) -> DatasetUnavailableError:
@@ -112,8 +113,9 @@ def _tfds_class_counts(builder, split, num_classes) -> tuple:
     """Examples per class of a tfds split: one pass over the labels, images not decoded."""
     import tensorflow_datasets as tfds
 
-    examples = builder.as_dataset(split=split, shuffle_files=False,
-                                  decoders={"image": tfds.decode.SkipDecoding()})
+    examples = builder.as_dataset(
+        split=split, shuffle_files=False, decoders={"image": tfds.decode.SkipDecoding()}
+    )
     counts = np.zeros(num_classes, np.int64)
     for chunk in examples.map(lambda example: example["label"]).batch(4096).as_numpy_iterator():
         counts += np.bincount(chunk, minlength=num_classes)[:num_classes]
@@ -136,8 +138,16 @@ class TfdsSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return True
 
-    def read(self, *, labels=False, split="train", data_dir=None, image_size=None,
-             download=True, **unused):
+    def read(
+        self,
+        *,
+        labels=False,
+        split="train",
+        data_dir=None,
+        image_size=None,
+        download=True,
+        **unused,
+    ):
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
         import tensorflow_datasets as tfds
 
@@ -180,11 +190,18 @@ class TfdsSource(DataSource):
 
         raw = examples.map(image_only, num_parallel_calls=tf.data.AUTOTUNE)
         cardinality = int(raw.cardinality())
-        info = DataInfo.describe(name, raw, cardinality if cardinality >= 0 else None,
-                                 data_dir=data_dir, image_size=image_size, split=split)
+        info = DataInfo.describe(
+            name,
+            raw,
+            cardinality if cardinality >= 0 else None,
+            data_dir=data_dir,
+            image_size=image_size,
+            split=split,
+        )
         if class_label is not None:
-            info = dataclasses.replace(info, num_classes=int(class_label.num_classes),
-                                       class_names=tuple(class_label.names))
+            info = dataclasses.replace(
+                info, num_classes=int(class_label.num_classes), class_names=tuple(class_label.names)
+            )
         if labels:
             if class_label is None:
                 raise ValueError(
@@ -201,9 +218,14 @@ class TfdsSource(DataSource):
         return raw, info
 
 
-def from_tfds(name: str, split: str = "train", data_dir: str | os.PathLike | None = None,
-              image_size: int | tuple[int, int] | None = None, download: bool = True,
-              labels: bool = False) -> tuple[tf.data.Dataset, DataInfo]:
+def from_tfds(
+    name: str,
+    split: str = "train",
+    data_dir: str | os.PathLike | None = None,
+    image_size: int | tuple[int, int] | None = None,
+    download: bool = True,
+    labels: bool = False,
+) -> tuple[tf.data.Dataset, DataInfo]:
     """Images of a tensorflow-datasets dataset, scaled to [-1, 1], with or without labels.
 
     Loads `name` with the tfds builder API (download and prepare unless
@@ -239,6 +261,8 @@ def from_tfds(name: str, split: str = "train", data_dir: str | os.PathLike | Non
         images, info = from_tfds("cifar10", image_size=64)  # info.sample_shape == (64, 64, 3)
         ```
     """
-    return pipeline.finish(*TfdsSource(name).open(split=split, data_dir=data_dir,
-                                                  image_size=image_size, download=download,
-                                                  labels=labels))
+    return pipeline.finish(
+        *TfdsSource(name).open(
+            split=split, data_dir=data_dir, image_size=image_size, download=download, labels=labels
+        )
+    )

@@ -23,8 +23,15 @@ from keras_wgan.data.info import DataInfo
 if TYPE_CHECKING:
     import tensorflow as tf
 
-__all__ = ["TOY_DATASETS", "TOY_MODES", "ToyModes", "ToySampler", "ToySource", "count_modes",
-           "toy_dataset"]
+__all__ = [
+    "TOY_DATASETS",
+    "TOY_MODES",
+    "ToyModes",
+    "ToySampler",
+    "ToySource",
+    "count_modes",
+    "toy_dataset",
+]
 
 _TOY_CHUNK = 1024  # Toy samples generated per map call.
 _NOISE_STDS_IN_BOUND = 6.0  # Toy value ranges hold the noise up to 6 std.
@@ -236,13 +243,15 @@ class ToySource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return dataset in TOY_DATASETS
 
-    def read(self, *, labels: bool = False, seed: int | None = None, image_size=None,
-             **unused) -> tuple[tf.data.Dataset, DataInfo]:
+    def read(
+        self, *, labels: bool = False, seed: int | None = None, image_size=None, **unused
+    ) -> tuple[tf.data.Dataset, DataInfo]:
         if image_size is not None:
             raise ValueError(f"image_size does not apply to the 2-D toy dataset {self.dataset!r}")
         if labels:
             raise NoLabelsError(self.dataset)
         sampler = TOY_DATASETS[self.dataset]
-        info = DataInfo(self.dataset, "points", (2,), (-sampler.bound, sampler.bound), None,
-                        sampler)
+        info = DataInfo(
+            self.dataset, "points", (2,), (-sampler.bound, sampler.bound), None, sampler
+        )
         return toy_dataset(self.dataset, seed), info

@@ -20,8 +20,16 @@ so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
 
 import importlib
 
-_SUBMODULES = ("command", "core", "feature_networks", "floors", "metrics", "monitor",
-               "pictures", "report")
+_SUBMODULES = (
+    "command",
+    "core",
+    "feature_networks",
+    "floors",
+    "metrics",
+    "monitor",
+    "pictures",
+    "report",
+)
 _ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}
 
 __all__ = [*_SUBMODULES, *_ATTRIBUTES]

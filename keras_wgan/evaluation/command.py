@@ -56,8 +56,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -65,8 +66,14 @@ from keras_wgan import cli, data
 from keras_wgan.evaluation import core
 from keras_wgan.evaluation.report import metrics_report
 
-__all__ = ["MAX_EXACT_W1_SAMPLES", "MAX_MEMORY_BYTES", "Generator", "evaluate", "load_generator",
-           "max_num_samples"]
+__all__ = [
+    "MAX_EXACT_W1_SAMPLES",
+    "MAX_MEMORY_BYTES",
+    "Generator",
+    "evaluate",
+    "load_generator",
+    "max_num_samples",
+]
 
 METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
 MAX_EXACT_DIM = core.MAX_EXACT_DIM
@@ -122,8 +129,9 @@ class Generator(NamedTuple):
 def load_generator(saved_model=None, checkpoint=None) -> Generator:
     """Loads an exported SavedModel version directory or a `.keras` WassersteinGAN."""
     if (saved_model is None) == (checkpoint is None):
-        raise EvaluationError("give exactly one of --saved_model=EXPORT/NAME/VERSION and "
-                              "--checkpoint=RUN.keras")
+        raise EvaluationError(
+            "give exactly one of --saved_model=EXPORT/NAME/VERSION and --checkpoint=RUN.keras"
+        )
     if saved_model is not None:
         return _load_saved_model(os.fspath(saved_model))
     return _load_checkpoint(os.fspath(checkpoint))
@@ -133,23 +141,30 @@ def _load_saved_model(path):
     import tensorflow as tf
 
     if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-        raise EvaluationError(f"--saved_model={path}: no saved_model.pb there (expected an "
-                              "export version directory such as exports/NAME/1)")
+        raise EvaluationError(
+            f"--saved_model={path}: no saved_model.pb there (expected an "
+            "export version directory such as exports/NAME/1)"
+        )
     try:
         loaded = tf.saved_model.load(path)
     except Exception as error:  # Corrupt or incompatible SavedModel.
         raise EvaluationError(
-            f"--saved_model={path}: cannot load: {cli.one_line(error)}") from error
+            f"--saved_model={path}: cannot load: {cli.one_line(error)}"
+        ) from error
     if "serving_default" not in loaded.signatures:
-        raise EvaluationError(f"--saved_model={path}: no serving_default signature (found: "
-                              f"{', '.join(loaded.signatures) or 'none'})")
+        raise EvaluationError(
+            f"--saved_model={path}: no serving_default signature (found: "
+            f"{', '.join(loaded.signatures) or 'none'})"
+        )
     function = loaded.signatures["serving_default"]
     inputs = function.structured_input_signature[1]
     outputs = function.structured_outputs
     if "latent" not in inputs or "samples" not in outputs:
-        raise EvaluationError(f"--saved_model={path}: serving_default must take 'latent' and "
-                              f"return 'samples' (takes {sorted(inputs)}, returns "
-                              f"{sorted(outputs)})")
+        raise EvaluationError(
+            f"--saved_model={path}: serving_default must take 'latent' and "
+            f"return 'samples' (takes {sorted(inputs)}, returns "
+            f"{sorted(outputs)})"
+        )
     metadata = {}
     metadata_path = os.path.join(path, METADATA_PATH)
     if os.path.isfile(metadata_path):
@@ -159,37 +174,54 @@ def _load_saved_model(path):
             if not isinstance(metadata, dict):
                 raise ValueError(f"found a {type(metadata).__name__}")
         except ValueError as error:  # JSON and UTF-8 decoding errors included
-            raise EvaluationError(f"--saved_model={path}: {metadata_path} is not a JSON object "
-                                  f"({cli.one_line(error)}): expected the export's metadata") \
-                from error
+            raise EvaluationError(
+                f"--saved_model={path}: {metadata_path} is not a JSON object "
+                f"({cli.one_line(error)}): expected the export's metadata"
+            ) from error
     latent_dim = metadata.get("latent_dim") or inputs["latent"].shape[-1]
     sample_shape = metadata.get("sample_shape") or outputs["samples"].shape[1:]
     if latent_dim is None or None in list(sample_shape):
-        raise EvaluationError(f"--saved_model={path}: no {METADATA_PATH} and the signature does "
-                              "not fix latent_dim and the sample shape")
+        raise EvaluationError(
+            f"--saved_model={path}: no {METADATA_PATH} and the signature does "
+            "not fix latent_dim and the sample shape"
+        )
 
     num_classes = None
     if "label" in inputs:  # a conditional export: serving_default(latent, label)
         num_classes = metadata.get("num_classes")
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise EvaluationError(f"--saved_model={path}: serving_default takes 'label' but "
-                                  f"{METADATA_PATH} has num_classes={num_classes!r}; expected "
-                                  "the number of classes, a positive integer")
+            raise EvaluationError(
+                f"--saved_model={path}: serving_default takes 'label' but "
+                f"{METADATA_PATH} has num_classes={num_classes!r}; expected "
+                "the number of classes, a positive integer"
+            )
 
     def sample(latent, labels=None):
         if num_classes is None:
             return function(latent=tf.constant(latent, tf.float32))["samples"].numpy()
-        return function(latent=tf.constant(latent, tf.float32),
-                        label=tf.constant(labels, tf.int32))["samples"].numpy()
+        return function(
+            latent=tf.constant(latent, tf.float32), label=tf.constant(labels, tf.int32)
+        )["samples"].numpy()
 
     class_names = metadata.get("class_names") if num_classes is not None else None
     return Generator(
-        sample=sample, latent_dim=int(latent_dim), sample_shape=tuple(int(d) for d in sample_shape),
-        value_range=_range(metadata.get("value_range")), dataset=metadata.get("dataset"),
-        source={"saved_model": path, "metadata": metadata_path if metadata else None,
-                **{key: metadata[key] for key in ("model_name", "version", "generator_steps")
-                   if key in metadata}},
-        num_classes=num_classes, class_names=None if class_names is None else tuple(class_names))
+        sample=sample,
+        latent_dim=int(latent_dim),
+        sample_shape=tuple(int(d) for d in sample_shape),
+        value_range=_range(metadata.get("value_range")),
+        dataset=metadata.get("dataset"),
+        source={
+            "saved_model": path,
+            "metadata": metadata_path if metadata else None,
+            **{
+                key: metadata[key]
+                for key in ("model_name", "version", "generator_steps")
+                if key in metadata
+            },
+        },
+        num_classes=num_classes,
+        class_names=None if class_names is None else tuple(class_names),
+    )
 
 
 def _load_checkpoint(path):
@@ -220,17 +252,24 @@ def _load_checkpoint(path):
         return keras.ops.convert_to_numpy(scores)
 
     steps = model.generator_steps if model.generator_optimizer else None
-    return Generator(sample=sample, latent_dim=int(model.latent_dim), sample_shape=sample_shape,
-                     value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None, dataset=None,
-                     source={"checkpoint": path, "generator_steps": steps}, critic=critic,
-                     num_classes=None if num_classes is None else int(num_classes))
+    return Generator(
+        sample=sample,
+        latent_dim=int(model.latent_dim),
+        sample_shape=sample_shape,
+        value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None,
+        dataset=None,
+        source={"checkpoint": path, "generator_steps": steps},
+        critic=critic,
+        num_classes=None if num_classes is None else int(num_classes),
+    )
 
 
 def _range(value):
     return None if value is None else (float(value[0]), float(value[1]))
 
 
-# --------------------------------------------------------------- evaluating#: Samples compared when `num_samples` is not given.
+# --------------------------------------------------------------- evaluating
+#: Samples compared when `num_samples` is not given.
 DEFAULT_NUM_SAMPLES = 2000
 
 
@@ -260,13 +299,22 @@ def max_num_samples(sample_shape, latent_dim) -> int:
     per_sample = 4 * (latent_dim + 5 * size)
     if len(sample_shape) == 3:  # images: the SWD
         channels = int(sample_shape[-1])
-        per_sample += 4 * (_SWD_DESCRIPTORS * (3 * _SWD_PATCH_PIXELS * channels
-                                               + 4 * _SWD_PROJECTIONS) + 12 * size)
+        per_sample += 4 * (
+            _SWD_DESCRIPTORS * (3 * _SWD_PATCH_PIXELS * channels + 4 * _SWD_PROJECTIONS) + 12 * size
+        )
     return max(1, MAX_MEMORY_BYTES // per_sample)
 
 
-def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
-             feature_network=None, classifier_path=None, inception_weights=None) -> dict:
+def evaluate(
+    generator: Generator,
+    dataset=None,
+    *,
+    num_samples=None,
+    seed=0,
+    feature_network=None,
+    classifier_path=None,
+    inception_weights=None,
+) -> dict:
     """Measures a generator against a dataset.
 
     Args:
@@ -302,11 +350,16 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
         raise EvaluationError(f"--num_samples must be an integer >= 2, received {num_samples!r}")
     if num_samples > limit:
-        what = ("the exact W1 holds two n x n float64 matrices" if limit == MAX_EXACT_W1_SAMPLES
-                else f"the metrics may hold {MAX_MEMORY_BYTES / 2**30:g} GiB")
-        raise EvaluationError(f"--num_samples={num_samples} is too large for samples of shape "
-                              f"{tuple(generator.sample_shape)}: expected at most {limit} samples "
-                              f"({what})")
+        what = (
+            "the exact W1 holds two n x n float64 matrices"
+            if limit == MAX_EXACT_W1_SAMPLES
+            else f"the metrics may hold {MAX_MEMORY_BYTES / 2**30:g} GiB"
+        )
+        raise EvaluationError(
+            f"--num_samples={num_samples} is too large for samples of shape "
+            f"{tuple(generator.sample_shape)}: expected at most {limit} samples "
+            f"({what})"
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise EvaluationError(f"--seed must be an integer >= 0, received {seed!r}")
     dataset = dataset if dataset is not None else generator.dataset
@@ -320,15 +373,20 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
     except ValueError as error:
         raise EvaluationError(f"--dataset={dataset}: {cli.one_line(error)}") from error
     if tuple(info.sample_shape) != tuple(generator.sample_shape):
-        raise EvaluationError(f"the generator makes samples of shape {generator.sample_shape} "
-                              f"but --dataset={dataset} has samples of shape "
-                              f"{tuple(info.sample_shape)}")
+        raise EvaluationError(
+            f"the generator makes samples of shape {generator.sample_shape} "
+            f"but --dataset={dataset} has samples of shape "
+            f"{tuple(info.sample_shape)}"
+        )
 
     num_classes = generator.num_classes
     if num_classes is not None:
         _check_conditional_data(num_classes, info, dataset, num_samples)
-    latent = np.random.default_rng([seed, 0]).standard_normal(
-        (num_samples, generator.latent_dim)).astype("float32")
+    latent = (
+        np.random.default_rng([seed, 0])
+        .standard_normal((num_samples, generator.latent_dim))
+        .astype("float32")
+    )
     labels = None if num_classes is None else evenly_spread_labels(num_samples, num_classes)
     fake = _in_batches(generator.sample, latent, labels).astype("float32")
     images = info.kind == "images"
@@ -341,42 +399,63 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
         pool, pool_labels = real_sample_set(info, size, seed=seed), None
     else:
         pool, pool_labels = real_sample_set(info, size, seed=seed, labels=True)
-    network = (_feature_network(feature_network, info, classifier_path, inception_weights,
-                                conditional=num_classes is not None) if images else None)
+    network = (
+        _feature_network(
+            feature_network,
+            info,
+            classifier_path,
+            inception_weights,
+            conditional=num_classes is not None,
+        )
+        if images
+        else None
+    )
     # The class entropy whenever the feature network is a classifier; a conditional
     # generator's accuracy needs one: the package's, trained on the real labels.
     classifier = network if network is not None and network.classify is not None else None
     if num_classes is not None and images and classifier is None:
         classifier = _classifier(info, classifier_path)
-    reference = core.Reference(pool[:num_samples], spare=pool[num_samples:],
-                               sampler=info.sampler, feature_network=network,
-                               w1_samples=min(num_samples, core.W1_IMAGES),
-                               add_metrics=("kid",), seed=seed, num_classes=num_classes,
-                               classifier=classifier, real_labels=None if pool_labels is None
-                               else pool_labels[:num_samples])
+    reference = core.Reference(
+        pool[:num_samples],
+        spare=pool[num_samples:],
+        sampler=info.sampler,
+        feature_network=network,
+        w1_samples=min(num_samples, core.W1_IMAGES),
+        add_metrics=("kid",),
+        seed=seed,
+        num_classes=num_classes,
+        classifier=classifier,
+        real_labels=None if pool_labels is None else pool_labels[:num_samples],
+    )
     reference.compute_floors()
     estimate = None
     if generator.critic is not None:
         w = reference.w1_samples if images else len(reference.real)
         real_labels = reference.real_labels
-        real_scores = _in_batches(generator.critic, reference.real[:w],
-                                  None if real_labels is None else real_labels[:w])
-        fake_scores = _in_batches(generator.critic, fake[:w],
-                                  None if labels is None else labels[:w])
+        real_scores = _in_batches(
+            generator.critic, reference.real[:w], None if real_labels is None else real_labels[:w]
+        )
+        fake_scores = _in_batches(
+            generator.critic, fake[:w], None if labels is None else labels[:w]
+        )
         estimate = float(np.mean(real_scores) - np.mean(fake_scores))
     values = reference.measure(fake, critic_estimate=estimate, labels=labels)
     n, m = len(fake), len(reference.real)
     counts = {"num_generated": n, "num_real": m}
     report = {
-        "generator": {"latent_dim": generator.latent_dim,
-                      "sample_shape": list(generator.sample_shape),
-                      "value_range": generator.value_range, **generator.source},
+        "generator": {
+            "latent_dim": generator.latent_dim,
+            "sample_shape": list(generator.sample_shape),
+            "value_range": generator.value_range,
+            **generator.source,
+        },
         "dataset": dataset,
         "kind": info.kind,
         "seed": seed,
         **counts,
-        "metrics": metrics_report(reference, values, counts, labels=labels,
-                                  class_names=info.class_names),
+        "metrics": metrics_report(
+            reference, values, counts, labels=labels, class_names=info.class_names
+        ),
         "feature_network": None if network is None else network.description,
     }
     if num_classes is not None:
@@ -384,16 +463,25 @@ def evaluate(generator: Generator, dataset=None, *, num_samples=None, seed=0,
     if info.name in data.TOY_MODES:
         covered, within = data.count_modes(fake, info.name)
         report["metrics"]["modes"] = {
-            "covered": covered, "total": len(data.TOY_MODES[info.name].centres),
-            "fraction_within_3_std": within, "num_generated": n}
+            "covered": covered,
+            "total": len(data.TOY_MODES[info.name].centres),
+            "fraction_within_3_std": within,
+            "num_generated": n,
+        }
     return report
 
 
 def _in_batches(function, x, labels=None):
     """`function(x)` (or `function(x, labels)` when labels are given) in batches, float64."""
-    return np.concatenate([
-        np.asarray(function(x[i:i + _BATCH], *(() if labels is None else (labels[i:i + _BATCH],))),
-                   np.float64) for i in range(0, len(x), _BATCH)])
+    return np.concatenate(
+        [
+            np.asarray(
+                function(x[i : i + _BATCH], *(() if labels is None else (labels[i : i + _BATCH],))),
+                np.float64,
+            )
+            for i in range(0, len(x), _BATCH)
+        ]
+    )
 
 
 def _check_conditional_data(num_classes, info, dataset, num_samples):
@@ -403,15 +491,18 @@ def _check_conditional_data(num_classes, info, dataset, num_samples):
             f"--dataset={dataset} has no class labels but the generator is conditional "
             f"({num_classes} classes); expected labelled data (an .npz with 'labels', IDX images "
             "with their labels file, an image folder of class subfolders, a tfds dataset with "
-            "a 'label' feature)")
+            "a 'label' feature)"
+        )
     if info.num_classes != num_classes:
         raise EvaluationError(
             f"--dataset={dataset} has {info.num_classes} classes but the generator is "
-            f"conditional on {num_classes}; expected the data it was trained on")
+            f"conditional on {num_classes}; expected the data it was trained on"
+        )
     if num_samples < num_classes:
         raise EvaluationError(
             f"--num_samples={num_samples} is fewer than the generator's {num_classes} classes; "
-            "expected at least one sample per class")
+            "expected at least one sample per class"
+        )
 
 
 def _feature_network(choice, info, classifier_path, inception_weights, conditional=False):
@@ -426,8 +517,9 @@ def _feature_network(choice, info, classifier_path, inception_weights, condition
     labelled = npz_labels or (conditional and info.num_classes is not None)
     if choice is None:
         cached = feature_networks._cached_inception_weights().is_file()
-        choice = "classifier" if labelled else (
-            "inception" if cached or inception_weights else "none")
+        choice = (
+            "classifier" if labelled else ("inception" if cached or inception_weights else "none")
+        )
     if choice == "none":
         return None
     if choice == "inception":
@@ -441,8 +533,10 @@ def _feature_network(choice, info, classifier_path, inception_weights, condition
         if not os.path.isfile(choice):
             raise EvaluationError(f"--feature_network={choice}: no such file")
         return feature_networks.feature_network(str(choice))
-    raise EvaluationError(f"--feature_network must be inception, classifier, none or a .keras "
-                          f"file, received {choice!r}")
+    raise EvaluationError(
+        f"--feature_network must be inception, classifier, none or a .keras "
+        f"file, received {choice!r}"
+    )
 
 
 def _classifier(info, classifier_path):
@@ -460,15 +554,18 @@ def _classifier(info, classifier_path):
         if info.source == "npz" and info.labels is not None:
             images, labels = data.real_samples(info, info.num_examples), info.labels
         elif info.num_classes is not None:
-            images, labels = core.real_sample_set(info, info.num_examples or core.MAX_READ,
-                                                  labels=True)
+            images, labels = core.real_sample_set(
+                info, info.num_examples or core.MAX_READ, labels=True
+            )
         else:
             raise EvaluationError(
                 f"--feature_network=classifier needs labels to train on: --dataset="
                 f"{info.name} is not an .npz file with a 'labels' array, and there is no "
-                f"classifier at --classifier_path={path}")
+                f"classifier at --classifier_path={path}"
+            )
         model = feature_networks.train_feature_classifier(
-            images, labels, dataset_name=Path(info.name).stem)
+            images, labels, dataset_name=Path(info.name).stem
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         feature_networks.save_feature_classifier(model, path)
     return feature_networks.feature_network(str(path))
@@ -484,7 +581,14 @@ def _default_classifier_path(info):
     if os.path.isfile(name):
         digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
     else:
-        key = json.dumps([os.path.abspath(name) if os.path.exists(name) else name,
-                          info.load_options, info.num_examples], sort_keys=True, default=str)
+        key = json.dumps(
+            [
+                os.path.abspath(name) if os.path.exists(name) else name,
+                info.load_options,
+                info.num_examples,
+            ],
+            sort_keys=True,
+            default=str,
+        )
         digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     return core.cache_directory() / f"classifier-{Path(name).stem}-{digest}.keras"

@@ -40,9 +40,18 @@ from keras_wgan.data import labels as class_labels
 from keras_wgan.evaluation.floors import Floor, cache_directory, cache_file, read_cache, write_cache
 from keras_wgan.evaluation.metrics import base, conditional
 
-__all__ = ["Floor", "Reference", "cache_directory", "classifier_function", "real_sample_set",
-           "IMAGE_FLOOR_PAIRS", "MAX_EXACT_DIM", "MONITOR_W1_FLOOR_PAIRS", "W1_FLOOR_PAIRS",
-           "W1_IMAGES"]
+__all__ = [
+    "Floor",
+    "Reference",
+    "cache_directory",
+    "classifier_function",
+    "real_sample_set",
+    "IMAGE_FLOOR_PAIRS",
+    "MAX_EXACT_DIM",
+    "MONITOR_W1_FLOOR_PAIRS",
+    "W1_FLOOR_PAIRS",
+    "W1_IMAGES",
+]
 
 MAX_EXACT_DIM = 64  # the exact W1 of vectors is computed up to this many numbers per sample
 W1_FLOOR_PAIRS = 200  # pairs of real sets for the floors of low-dimensional data
@@ -159,18 +168,35 @@ class Reference:
         ```
     """
 
-    def __init__(self, real, *, spare=None, sampler=None, feature_network=None, num_samples=None,
-                 w1_samples=None, swd_samples=None, metrics=None, add_metrics=(),
-                 swd_options=None, max_exact_dim=MAX_EXACT_DIM, seed=0, cache=True,
-                 num_classes=None, real_labels=None, classifier=None, min_class_samples=None):
+    def __init__(
+        self,
+        real,
+        *,
+        spare=None,
+        sampler=None,
+        feature_network=None,
+        num_samples=None,
+        w1_samples=None,
+        swd_samples=None,
+        metrics=None,
+        add_metrics=(),
+        swd_options=None,
+        max_exact_dim=MAX_EXACT_DIM,
+        seed=0,
+        cache=True,
+        num_classes=None,
+        real_labels=None,
+        classifier=None,
+        min_class_samples=None,
+    ):
         self.real = np.ascontiguousarray(_as_samples(real, "real"))
         if self.real.ndim < 2 or len(self.real) < 2:
-            raise ValueError(f"real must be an array [n >= 2, ...], received shape "
-                             f"{self.real.shape}")
+            raise ValueError(
+                f"real must be an array [n >= 2, ...], received shape {self.real.shape}"
+            )
         n = len(self.real)
         self.sampler = sampler
-        self.spare = (None if spare is None or len(spare) < n
-                      else _as_samples(spare[:n], "spare"))
+        self.spare = None if spare is None or len(spare) < n else _as_samples(spare[:n], "spare")
         self.seed = int(seed)
         self.cache = bool(cache)
         self.is_images = self.real.ndim == 4
@@ -186,17 +212,28 @@ class Reference:
             if self.num_classes is None:
                 raise ValueError("real_labels needs num_classes, received num_classes=None")
             self.real_labels = class_labels.check_labels(
-                real_labels, self.num_classes, argument="real_labels", expected_length=n,
-                expected_what="one label per sample of real")
-        self.min_class_samples = (conditional.MIN_CLASS_SAMPLES if min_class_samples is None
-                                  else int(min_class_samples))
+                real_labels,
+                self.num_classes,
+                argument="real_labels",
+                expected_length=n,
+                expected_what="one label per sample of real",
+            )
+        self.min_class_samples = (
+            conditional.MIN_CLASS_SAMPLES if min_class_samples is None else int(min_class_samples)
+        )
         self.classify, self.classifier_description = classifier_function(classifier)
         if metrics is None:
             metrics = [metric for metric in base.registered() if not metric.optional]
         chosen = {metric.name: metric for metric in map(base.get, [*metrics, *add_metrics])}
         order = [metric.name for metric in base.registered()]  # then unregistered ones
-        self.metrics = [metric for metric in sorted(chosen.values(), key=lambda m: (
-            order.index(m.name) if m.name in order else len(order))) if metric.applies(self)]
+        self.metrics = [
+            metric
+            for metric in sorted(
+                chosen.values(),
+                key=lambda m: order.index(m.name) if m.name in order else len(order),
+            )
+            if metric.applies(self)
+        ]
         self.floors = {}
         self.descriptions = self._descriptions()
         self._features = None  # of real (+ spare), computed on first use
@@ -206,8 +243,9 @@ class Reference:
         text = {}
         for metric in self.metrics:
             text.update(metric.describe(self))
-        text["w1_critic_estimate"] = ("mean critic(real) - mean critic(generated), critic in "
-                                      "inference mode")
+        text["w1_critic_estimate"] = (
+            "mean critic(real) - mean critic(generated), critic in inference mode"
+        )
         for metric in self.metrics:
             if metric.critic_ratio is not None:
                 text[metric.critic_ratio] = f"w1_critic_estimate / {metric.name}"
@@ -234,11 +272,16 @@ class Reference:
             inputs[base.FEATURES] = features
         if base.SCORES in needs:
             scores = np.asarray(self.classify(samples))
-            if scores.ndim != 2 or len(scores) != len(samples) or (
-                    self.num_classes is not None and scores.shape[1] != self.num_classes):
+            if (
+                scores.ndim != 2
+                or len(scores) != len(samples)
+                or (self.num_classes is not None and scores.shape[1] != self.num_classes)
+            ):
                 classes = "K" if self.num_classes is None else self.num_classes
-                raise ValueError(f"classifier gives scores of shape {scores.shape}; expected "
-                                 f"[{len(samples)}, {classes}], one per class of the generator")
+                raise ValueError(
+                    f"classifier gives scores of shape {scores.shape}; expected "
+                    f"[{len(samples)}, {classes}], one per class of the generator"
+                )
             inputs[base.SCORES] = scores
         return inputs
 
@@ -268,26 +311,41 @@ class Reference:
         """
         fake = _as_samples(generated, "generated")
         if fake.ndim < 2 or fake.shape[1:] != self.real.shape[1:]:
-            raise ValueError(f"generated must hold samples of shape {self.real.shape[1:]}; "
-                             f"received shape {fake.shape}")
+            raise ValueError(
+                f"generated must hold samples of shape {self.real.shape[1:]}; "
+                f"received shape {fake.shape}"
+            )
         if labels is not None:
             if self.num_classes is None:
-                raise ValueError("labels were given but the Reference has num_classes=None; "
-                                 "expected Reference(..., num_classes=K) for a conditional "
-                                 "generator")
-            labels = class_labels.check_labels(labels, self.num_classes, argument="labels",
-                                               expected_length=len(fake),
-                                               expected_what="one label per generated sample")
-        metrics = [metric for metric in self.metrics if labels is not None or
-                   not metric.needs_labels]
+                raise ValueError(
+                    "labels were given but the Reference has num_classes=None; "
+                    "expected Reference(..., num_classes=K) for a conditional "
+                    "generator"
+                )
+            labels = class_labels.check_labels(
+                labels,
+                self.num_classes,
+                argument="labels",
+                expected_length=len(fake),
+                expected_what="one label per generated sample",
+            )
+        metrics = [
+            metric for metric in self.metrics if labels is not None or not metric.needs_labels
+        ]
         fake_inputs = self._inputs(metrics, fake)
         real_inputs = {base.POINTS: self.real, base.PIXELS: self.real, base.SCORES: None}
         if base.FEATURES in fake_inputs:
-            real_inputs[base.FEATURES] = self._real_features()[:len(self.real)]
+            real_inputs[base.FEATURES] = self._real_features()[: len(self.real)]
         values = {}
         for metric in metrics:
-            values.update(metric.compute(fake_inputs[metric.needs], real_inputs[metric.needs],
-                                         self, labels=labels if metric.needs_labels else None))
+            values.update(
+                metric.compute(
+                    fake_inputs[metric.needs],
+                    real_inputs[metric.needs],
+                    self,
+                    labels=labels if metric.needs_labels else None,
+                )
+            )
         if critic_estimate is not None:
             values["w1_critic_estimate"] = float(critic_estimate)
             for metric in metrics:
@@ -304,8 +362,9 @@ class Reference:
         _, m = conditional.balanced_indices(labels, self.num_classes)
         counts = self.real_class_counts()
         limit = max(2, self.min_class_samples)
-        return {k: (int(counts[k]), m) for k in range(self.num_classes)
-                if min(counts[k], m) < limit}
+        return {
+            k: (int(counts[k]), m) for k in range(self.num_classes) if min(counts[k], m) < limit
+        }
 
     # ----------------------------------------------------------------- floors
     def _real_features(self):
@@ -330,8 +389,12 @@ class Reference:
             # Pair i draws from default_rng(100000 + i) whatever the seed: the floor is a
             # property of the distribution and the set size (and cached as such).
             rng = np.random.default_rng(100000 + index)
-            return (np.asarray(self.sampler(n, rng), "float32"),
-                    np.asarray(self.sampler(n, rng), "float32"), None, None)
+            return (
+                np.asarray(self.sampler(n, rng), "float32"),
+                np.asarray(self.sampler(n, rng), "float32"),
+                None,
+                None,
+            )
         order = np.random.default_rng([self.seed, 3, index]).permutation(2 * n)
         pool = np.concatenate([self.real, self.spare])
         return pool[order[:n]], pool[order[n:]], order[:n], order[n:]
@@ -373,8 +436,12 @@ class Reference:
             cached = None
         fresh = {}  # {metric name: {key: [value of each pair]}}
         for index in range(num_pairs):
-            metrics = [metric for metric in floored if not (cached and metric.cache_floor)
-                       and (metric.floor_pairs is None or index < metric.floor_pairs)]
+            metrics = [
+                metric
+                for metric in floored
+                if not (cached and metric.cache_floor)
+                and (metric.floor_pairs is None or index < metric.floor_pairs)
+            ]
             if not metrics:
                 continue
             inputs_a, inputs_b = self._pair_inputs(metrics, index)
@@ -383,8 +450,10 @@ class Reference:
                 for key, value in pair.items():
                     fresh.setdefault(metric.name, {}).setdefault(key, []).append(value)
         if cache is not None and not cached:
-            write_cache(cache, {key: pairs for metric in cacheable
-                                for key, pairs in fresh[metric.name].items()})
+            write_cache(
+                cache,
+                {key: pairs for metric in cacheable for key, pairs in fresh[metric.name].items()},
+            )
         values = dict(cached or {})
         for keys in fresh.values():
             values.update(keys)
@@ -392,11 +461,14 @@ class Reference:
         for metric in floored:
             name = metric.floor_name
             self.floors[name] = floor = Floor.of(values[metric.name], n)
-            self.descriptions[name] = (f"{metric.name} between two real sets of {n}, mean over "
-                                       f"{floor.num_pairs} pairs of sets")
+            self.descriptions[name] = (
+                f"{metric.name} between two real sets of {n}, mean over "
+                f"{floor.num_pairs} pairs of sets"
+            )
             if metric.floor_ratio:
-                self.descriptions[f"{name}_ratio"] = (f"{metric.name} / {name} (1: as close as "
-                                                      "the data)")
+                self.descriptions[f"{name}_ratio"] = (
+                    f"{metric.name} / {name} (1: as close as the data)"
+                )
         return self.floors
 
     def _cache_file(self, num_pairs, metrics):
@@ -406,11 +478,18 @@ class Reference:
             data = b"sampler" + probe.tobytes()
         else:
             data = b"pool" + self.real.tobytes() + self.spare.tobytes()
-        return cache_file(data, {
-            "n": len(self.real), "pairs": num_pairs, "shape": list(self.real.shape[1:]),
-            "seed": None if self.sampler is not None else self.seed,
-            "k": self.num_samples, "w": self.w1_samples,
-            "metrics": {metric.name: metric.cache_options(self) for metric in metrics}})
+        return cache_file(
+            data,
+            {
+                "n": len(self.real),
+                "pairs": num_pairs,
+                "shape": list(self.real.shape[1:]),
+                "seed": None if self.sampler is not None else self.seed,
+                "k": self.num_samples,
+                "w": self.w1_samples,
+                "metrics": {metric.name: metric.cache_options(self) for metric in metrics},
+            },
+        )
 
 
 def _as_samples(samples, name):
@@ -452,12 +531,15 @@ def classifier_function(classifier):
         from keras_wgan.evaluation import feature_networks
 
         network = feature_networks.feature_network(
-            os.fspath(classifier) if isinstance(classifier, os.PathLike) else classifier)
+            os.fspath(classifier) if isinstance(classifier, os.PathLike) else classifier
+        )
         return network.classify, network.description
     if callable(classifier):
         return classifier, getattr(classifier, "description", "the given classifier")
-    raise ValueError(f"classifier must be a FeatureNetwork, a keras.Model, a .keras path or a "
-                     f"function samples -> class scores, received {classifier!r}")
+    raise ValueError(
+        f"classifier must be a FeatureNetwork, a keras.Model, a .keras path or a "
+        f"function samples -> class scores, received {classifier!r}"
+    )
 
 
 def _ratio(numerator, denominator):

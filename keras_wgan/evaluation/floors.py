@@ -47,8 +47,7 @@ class Floor(NamedTuple):
         Floor(value=2.0, error=1.0, num_pairs=2, num_per_set=10)
         """
         values = np.asarray(values, dtype=np.float64)
-        error = (float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1
-                 else math.nan)
+        error = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else math.nan
         return cls(float(values.mean()), error, len(values), int(num_per_set))
 
 

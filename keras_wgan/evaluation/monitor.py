@@ -127,14 +127,32 @@ class Monitor(keras.callbacks.Callback):
             spread, `conditional.evenly_spread_labels`) and of `real`; else None.
     """
 
-    def __init__(self, real_samples, every_epochs=1, num_samples=None, log_dir=None,
-                 feature_network=None, seed=0, *, sampler=None, value_range=None,
-                 max_exact_dim=core.MAX_EXACT_DIM, swd_options=None, w1_samples=None,
-                 floor_pairs=None, real_labels=None, classifier=None, classifier_epochs=2):
+    def __init__(
+        self,
+        real_samples,
+        every_epochs=1,
+        num_samples=None,
+        log_dir=None,
+        feature_network=None,
+        seed=0,
+        *,
+        sampler=None,
+        value_range=None,
+        max_exact_dim=core.MAX_EXACT_DIM,
+        swd_options=None,
+        w1_samples=None,
+        floor_pairs=None,
+        real_labels=None,
+        classifier=None,
+        classifier_epochs=2,
+    ):
         super().__init__()
         validation.integer("every_epochs", every_epochs, minimum=1)
-        for name, value, low in (("num_samples", num_samples, 2), ("w1_samples", w1_samples, 2),
-                                 ("floor_pairs", floor_pairs, 1)):
+        for name, value, low in (
+            ("num_samples", num_samples, 2),
+            ("w1_samples", w1_samples, 2),
+            ("floor_pairs", floor_pairs, 1),
+        ):
             validation.integer(name, value, minimum=low, optional=True)
         self.every_epochs = int(every_epochs)
         self.seed = int(seed)
@@ -180,10 +198,14 @@ class Monitor(keras.callbacks.Callback):
             step = self._step()
             with self._writer.as_default():
                 for name, value in self.floors.items():
-                    tf.summary.scalar(name, value, step=step,
-                                      description=self.descriptions.get(name))
-                tf.summary.text("monitor", "\n\n".join(
-                    f"**{name}**: {text}" for name, text in self.descriptions.items()), step=step)
+                    tf.summary.scalar(
+                        name, value, step=step, description=self.descriptions.get(name)
+                    )
+                tf.summary.text(
+                    "monitor",
+                    "\n\n".join(f"**{name}**: {text}" for name, text in self.descriptions.items()),
+                    step=step,
+                )
             self._writer.flush()
 
     def on_train_end(self, logs=None):
@@ -204,19 +226,24 @@ class Monitor(keras.callbacks.Callback):
         else:
             source = np.asarray(source, dtype="float32")
             if source.ndim < 2 or len(source) < 2:
-                raise ValueError(f"real_samples must be an array [N >= 2, ...], received shape "
-                                 f"{source.shape}")
+                raise ValueError(
+                    f"real_samples must be an array [N >= 2, ...], received shape {source.shape}"
+                )
             is_images = source.ndim == 4
         n = self._num_samples or (DEFAULT_IMAGE_SAMPLES if is_images else DEFAULT_POINT_SAMPLES)
         w1 = (self.w1_samples or core.W1_IMAGES) if is_images else n
         total = max(n, w1)
         # The real set and, from disjoint real samples, the floors' pool.
         pool_labels = None
-        if num_classes is not None and (self.sampler is not None or (
-                not isinstance(source, data.DataInfo) and self._real_labels is None)):
-            raise ValueError(f"the model is conditional ({num_classes} classes) but the Monitor's "
-                             "real samples have no labels; expected a labelled DataInfo, or "
-                             "real_labels=[one label per real sample]")
+        if num_classes is not None and (
+            self.sampler is not None
+            or (not isinstance(source, data.DataInfo) and self._real_labels is None)
+        ):
+            raise ValueError(
+                f"the model is conditional ({num_classes} classes) but the Monitor's "
+                "real samples have no labels; expected a labelled DataInfo, or "
+                "real_labels=[one label per real sample]"
+            )
         if self.sampler is not None:
             pool = self.sampler(total, np.random.default_rng([self.seed, 1]))
         elif isinstance(source, data.DataInfo):
@@ -229,8 +256,10 @@ class Monitor(keras.callbacks.Callback):
             pool = source[order]
             if num_classes is not None:
                 if len(self._real_labels) != len(source):
-                    raise ValueError(f"real_labels holds {len(self._real_labels)} labels for "
-                                     f"{len(source)} real samples; expected one per sample")
+                    raise ValueError(
+                        f"real_labels holds {len(self._real_labels)} labels for "
+                        f"{len(source)} real samples; expected one per sample"
+                    )
                 pool_labels = self._real_labels[order]
         if self.sampler is None and len(pool) < 2 * total:  # keep a spare set of the same size
             total = max(min(n, len(pool)), len(pool) // 2)
@@ -244,18 +273,29 @@ class Monitor(keras.callbacks.Callback):
         if num_classes is not None:
             classifier = self._classifier(network, pool, pool_labels, is_images)
         self.reference = core.Reference(
-            pool[:total], spare=pool[total:2 * total] if self.sampler is None else None,
-            sampler=self.sampler, feature_network=network, num_samples=n,
-            w1_samples=w1, swd_options=self.swd_options, max_exact_dim=self.max_exact_dim,
-            seed=self.seed, num_classes=num_classes, classifier=classifier,
-            real_labels=None if pool_labels is None else pool_labels[:total])
+            pool[:total],
+            spare=pool[total : 2 * total] if self.sampler is None else None,
+            sampler=self.sampler,
+            feature_network=network,
+            num_samples=n,
+            w1_samples=w1,
+            swd_options=self.swd_options,
+            max_exact_dim=self.max_exact_dim,
+            seed=self.seed,
+            num_classes=num_classes,
+            classifier=classifier,
+            real_labels=None if pool_labels is None else pool_labels[:total],
+        )
         self.real = self.reference.real
         self.real_labels = self.reference.real_labels
         self.is_images = self.reference.is_images
         self.exact = self.reference.exact
         self.num_samples = self.reference.num_samples
-        self.latent = np.random.default_rng([self.seed, 0]).standard_normal(
-            (len(self.real), self.model.latent_dim)).astype("float32")
+        self.latent = (
+            np.random.default_rng([self.seed, 0])
+            .standard_normal((len(self.real), self.model.latent_dim))
+            .astype("float32")
+        )
         if num_classes is not None:
             self.labels = conditional.evenly_spread_labels(len(self.latent), num_classes)
         floor_pairs = self.floor_pairs
@@ -276,15 +316,24 @@ class Monitor(keras.callbacks.Callback):
         if network is not None and getattr(network, "classify", None) is not None:
             return network
         if not is_images:
-            _log.warning("monitor: no classifier for the conditional accuracy of non-image "
-                         "samples; pass classifier=...")
+            _log.warning(
+                "monitor: no classifier for the conditional accuracy of non-image "
+                "samples; pass classifier=..."
+            )
             return None
         model = feature_networks.train_feature_classifier(
-            pool, pool_labels, epochs=self.classifier_epochs, seed=self.seed,
-            dataset_name="the Monitor's real samples")
-        _log.info("monitor: classifier for the conditional accuracy trained on %d real samples, "
-                  "held-out accuracy %.3f", model.training_info["num_train"],
-                  model.training_info["held_out_accuracy"])
+            pool,
+            pool_labels,
+            epochs=self.classifier_epochs,
+            seed=self.seed,
+            dataset_name="the Monitor's real samples",
+        )
+        _log.info(
+            "monitor: classifier for the conditional accuracy trained on %d real samples, "
+            "held-out accuracy %.3f",
+            model.training_info["num_train"],
+            model.training_info["held_out_accuracy"],
+        )
         return feature_networks.feature_network(model)
 
     # ------------------------------------------------------------ measuring
@@ -301,17 +350,22 @@ class Monitor(keras.callbacks.Callback):
         """The generator's samples of the fixed latent vectors (and labels), now."""
         return _in_batches(
             lambda z, y=None: self.model.sampling_generator(self._inputs(z, y), training=False),
-            self.latent, self.labels)
+            self.latent,
+            self.labels,
+        )
 
     def critic_estimate(self, fake):
         """mean critic(real) - mean critic(fake) on the fixed real set, inference mode."""
+
         def critic(x, y=None):
             scores = self.model.critic(self._inputs(x, y), training=False)
             # An auxiliary-classifier critic returns [scores, class logits].
             return scores[0] if isinstance(scores, (list, tuple)) else scores
 
-        return float(np.mean(_in_batches(critic, self.real, self.real_labels), dtype=np.float64)
-                     - np.mean(_in_batches(critic, fake, self.labels), dtype=np.float64))
+        return float(
+            np.mean(_in_batches(critic, self.real, self.real_labels), dtype=np.float64)
+            - np.mean(_in_batches(critic, fake, self.labels), dtype=np.float64)
+        )
 
     def measure(self, fake=None):
         """The monitored values for the model as it is now, as a dict of floats.
@@ -328,8 +382,9 @@ class Monitor(keras.callbacks.Callback):
             self._prepare()
         if fake is None:
             fake = self.generated()
-        return self.reference.measure(fake, critic_estimate=self.critic_estimate(fake),
-                                      labels=self.labels), fake
+        return self.reference.measure(
+            fake, critic_estimate=self.critic_estimate(fake), labels=self.labels
+        ), fake
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_epochs:
@@ -340,8 +395,9 @@ class Monitor(keras.callbacks.Callback):
         if not np.all(np.isfinite(fake)):
             # The generator diverged: nothing to measure; the checkpoint callback
             # reports the step and stops training.
-            _log.warning("monitor epoch %d: generated samples are not finite; not measured",
-                         epoch + 1)
+            _log.warning(
+                "monitor epoch %d: generated samples are not finite; not measured", epoch + 1
+            )
             return
         values, fake = self.measure(fake)
         step = self._step()
@@ -349,13 +405,18 @@ class Monitor(keras.callbacks.Callback):
         values = {k: v for k, v in values.items() if not k.startswith(_PER_CLASS)}
         if logs is not None:
             logs.update(values)
-        _log.info("monitor epoch %d (generator step %d): %s", epoch + 1, step,
-                  ", ".join(f"{k}={v:.4g}" for k, v in values.items()))
+        _log.info(
+            "monitor epoch %d (generator step %d): %s",
+            epoch + 1,
+            step,
+            ", ".join(f"{k}={v:.4g}" for k, v in values.items()),
+        )
         if self._writer is not None:
             self._write(values, fake, step)
         if self.log_dir is not None:
-            report.save_estimate_plot(self.records, os.path.join(self.log_dir, PLOT_FILE),
-                                      self.floors)
+            report.save_estimate_plot(
+                self.records, os.path.join(self.log_dir, PLOT_FILE), self.floors
+            )
 
     def picture(self, fake):
         """The picture of generated samples (uint8 RGB), or None for other shapes."""
@@ -373,18 +434,29 @@ class Monitor(keras.callbacks.Callback):
                 tf.summary.scalar(name, value, step=step, description=self.descriptions.get(name))
             image = self.picture(fake)
             if image is not None:
-                tf.summary.image("samples", image[None], step=step,
-                                 description=f"generated samples at generator step {step}")
-            tf.summary.histogram("generator_outputs", fake.reshape(-1), step=step,
-                                 description="every number the generator outputs for the fixed "
-                                             "latent vectors")
+                tf.summary.image(
+                    "samples",
+                    image[None],
+                    step=step,
+                    description=f"generated samples at generator step {step}",
+                )
+            tf.summary.histogram(
+                "generator_outputs",
+                fake.reshape(-1),
+                step=step,
+                description="every number the generator outputs for the fixed latent vectors",
+            )
         self._writer.flush()
 
 
 def _in_batches(fn, x, labels=None, batch_size=_BATCH):
     """`fn(x)` in batches (`fn(x, labels)` when labels are given), as float32 numpy."""
-    outputs = [keras.ops.convert_to_numpy(fn(x[start:start + batch_size]) if labels is None else
-                                          fn(x[start:start + batch_size],
-                                             labels[start:start + batch_size]))
-               for start in range(0, len(x), batch_size)]
+    outputs = [
+        keras.ops.convert_to_numpy(
+            fn(x[start : start + batch_size])
+            if labels is None
+            else fn(x[start : start + batch_size], labels[start : start + batch_size])
+        )
+        for start in range(0, len(x), batch_size)
+    ]
     return np.concatenate(outputs).astype("float32")

@@ -13,8 +13,17 @@ import os
 
 import numpy as np
 
-__all__ = ["caption_lines", "image_grid", "interpolation_latents", "interpolation_strip",
-           "picture", "readable_scale", "save_png", "scatter_plot", "with_caption"]
+__all__ = [
+    "caption_lines",
+    "image_grid",
+    "interpolation_latents",
+    "interpolation_strip",
+    "picture",
+    "readable_scale",
+    "save_png",
+    "scatter_plot",
+    "with_caption",
+]
 
 _REAL_COLOUR = (170, 170, 170)
 _FAKE_COLOUR = (230, 110, 20)
@@ -72,12 +81,15 @@ def image_grid(images, columns=8, value_range=(-1.0, 1.0), padding=2, scale=1, s
     count, height, width, _ = images.shape
     columns = max(1, min(columns, count))
     rows = -(-count // columns)
-    grid = np.full((rows * (height + padding) + padding, columns * (width + padding) + padding, 3),
-                   separator, dtype="uint8")
+    grid = np.full(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding, 3),
+        separator,
+        dtype="uint8",
+    )
     for index, image in enumerate(images):
         top = padding + (index // columns) * (height + padding)
         left = padding + (index % columns) * (width + padding)
-        grid[top:top + height, left:left + width] = np.round(image).astype("uint8")
+        grid[top : top + height, left : left + width] = np.round(image).astype("uint8")
     return grid
 
 
@@ -112,12 +124,16 @@ def scatter_plot(generated, real=None, bounds=None, size=480, dot=2):
     """
     # float64 and finite points only: a diverged generator's NaN, infinite or huge
     # samples are left out (they have no place on the plot) and overflow nothing.
-    layers = [(_finite_points(points), colour) for points, colour in
-              ([] if real is None else [(real, _REAL_COLOUR)]) + [(generated, _FAKE_COLOUR)]]
+    layers = [
+        (_finite_points(points), colour)
+        for points, colour in ([] if real is None else [(real, _REAL_COLOUR)])
+        + [(generated, _FAKE_COLOUR)]
+    ]
     if bounds is None:
         everything = np.concatenate([points for points, _ in layers])
-        low, high = ((float(everything.min()), float(everything.max())) if len(everything)
-                     else (-1.0, 1.0))
+        low, high = (
+            (float(everything.min()), float(everything.max())) if len(everything) else (-1.0, 1.0)
+        )
         margin = 0.05 * max(high - low, 1e-6)
         bounds = (low - margin, high + margin)
     low, high = bounds
@@ -131,7 +147,9 @@ def scatter_plot(generated, real=None, bounds=None, size=480, dot=2):
         inside = np.all((pixels >= 0) & (pixels < size), axis=1)
         for column, row in pixels[inside].astype(int):
             row = size - 1 - row
-            canvas[max(row - dot, 0):row + dot + 1, max(column - dot, 0):column + dot + 1] = colour
+            canvas[max(row - dot, 0) : row + dot + 1, max(column - dot, 0) : column + dot + 1] = (
+                colour
+            )
     return canvas
 
 
@@ -159,9 +177,14 @@ def caption_lines(step=None, logs=None, epoch=None):
     >>> caption_lines(40, {"wasserstein_estimate": 0.1234, "fid": 152.71}, epoch=2)
     ['generator step 40, epoch 2', 'critic W1 0.123   FID 153']
     """
-    head = ", ".join(part for part in (
-        None if step is None else f"generator step {int(step)}",
-        None if epoch is None else f"epoch {int(epoch)}") if part)
+    head = ", ".join(
+        part
+        for part in (
+            None if step is None else f"generator step {int(step)}",
+            None if epoch is None else f"epoch {int(epoch)}",
+        )
+        if part
+    )
     logs = logs or {}
     metrics = []
     for label, keys in _CAPTION_METRICS:
@@ -259,13 +282,21 @@ def picture(samples, real=None, value_range=None, caption=None, scale=None, colu
     samples = np.asarray(samples)
     if samples.ndim == 4:
         scale = scale or readable_scale(samples.shape[1], samples.shape[2])
-        array = image_grid(samples, columns=columns, value_range=value_range or (-1.0, 1.0),
-                           padding=_PADDING, scale=scale, separator=_SEPARATOR)
+        array = image_grid(
+            samples,
+            columns=columns,
+            value_range=value_range or (-1.0, 1.0),
+            padding=_PADDING,
+            scale=scale,
+            separator=_SEPARATOR,
+        )
     elif samples.ndim == 2 and samples.shape[1] == 2:
         array = scatter_plot(samples, real, bounds=value_range)
     else:
-        raise ValueError(f"no picture for samples of shape {samples.shape}: expected images "
-                         "[N, H, W, C] or 2-D points [N, 2]")
+        raise ValueError(
+            f"no picture for samples of shape {samples.shape}: expected images "
+            "[N, H, W, C] or 2-D points [N, 2]"
+        )
     return with_caption(array, caption) if caption else array
 
 
@@ -300,7 +331,9 @@ def interpolation_latents(latent_dim, pairs=8, steps=10, seed=0, method="slerp",
     if method == "slerp":
         cosine = np.sum(start * end, -1, keepdims=True) / np.maximum(
             np.linalg.norm(start, axis=-1, keepdims=True)
-            * np.linalg.norm(end, axis=-1, keepdims=True), 1e-12)
+            * np.linalg.norm(end, axis=-1, keepdims=True),
+            1e-12,
+        )
         omega = np.arccos(np.clip(cosine, -1.0, 1.0))
         sine = np.sin(omega)
         safe = np.where(sine > 1e-6, sine, 1.0)
@@ -310,9 +343,19 @@ def interpolation_latents(latent_dim, pairs=8, steps=10, seed=0, method="slerp",
     return path.astype("float32")
 
 
-def interpolation_strip(generator, pairs=8, steps=10, seed=0, method="slerp", latent_dim=None,
-                        value_range=(-1.0, 1.0), caption=None, scale=None, ends=None,
-                        labels=None):
+def interpolation_strip(
+    generator,
+    pairs=8,
+    steps=10,
+    seed=0,
+    method="slerp",
+    latent_dim=None,
+    value_range=(-1.0, 1.0),
+    caption=None,
+    scale=None,
+    ends=None,
+    labels=None,
+):
     """A picture of the generator's images along latent paths, one path per row.
 
     Args:
@@ -341,16 +384,28 @@ def interpolation_strip(generator, pairs=8, steps=10, seed=0, method="slerp", la
     if labels is not None:
         labels = np.asarray(labels, dtype="int32")
         if labels.shape != (latents.shape[0],):
-            raise ValueError(f"labels must hold one class per row, [{latents.shape[0]}], "
-                             f"received shape {labels.shape}")
+            raise ValueError(
+                f"labels must hold one class per row, [{latents.shape[0]}], "
+                f"received shape {labels.shape}"
+            )
         inputs = [flat, np.repeat(labels, latents.shape[1])]
-    images = np.asarray(generator.predict(inputs, verbose=0) if hasattr(generator, "predict")
-                        else generator(inputs), dtype="float32")
+    images = np.asarray(
+        generator.predict(inputs, verbose=0)
+        if hasattr(generator, "predict")
+        else generator(inputs),
+        dtype="float32",
+    )
     if images.ndim != 4:
         raise ValueError(f"generator must make images [N, H, W, C], made shape {images.shape}")
     scale = scale or readable_scale(images.shape[1], images.shape[2])
-    array = image_grid(images, columns=latents.shape[1], value_range=value_range, padding=_PADDING,
-                       scale=scale, separator=_SEPARATOR)
+    array = image_grid(
+        images,
+        columns=latents.shape[1],
+        value_range=value_range,
+        padding=_PADDING,
+        scale=scale,
+        separator=_SEPARATOR,
+    )
     return with_caption(array, caption) if caption else array
 
 

@@ -27,8 +27,11 @@ from keras_wgan.evaluation import metrics
 __all__ = ["estimate_plot", "metrics_report", "save_estimate_plot"]
 
 _EXACT_KEYS = ("w1_exact", "w1_pixel", "w1_feature")
-_TITLES = {"w1_exact": "exact W1", "w1_pixel": "exact W1, pixel space",
-           "w1_feature": "exact W1, feature space"}
+_TITLES = {
+    "w1_exact": "exact W1",
+    "w1_pixel": "exact W1, pixel space",
+    "w1_feature": "exact W1, feature space",
+}
 _EXACT_COLOUR = (31, 119, 180)
 _ESTIMATE_COLOUR = (230, 110, 20)
 _FLOOR_COLOUR = (150, 150, 150)
@@ -56,37 +59,51 @@ def metrics_report(reference, values, counts, labels=None, class_names=None):
     for metric in reference.metrics:
         if metric.name not in values:
             continue
-        entry = {"value": values[metric.name], **counts,
-                 "what": reference.descriptions[metric.name]}
+        entry = {
+            "value": values[metric.name],
+            **counts,
+            "what": reference.descriptions[metric.name],
+        }
         extra = {}
         if metric.needs_labels:
-            extra = {"labels": labels, "class_names": list(
-                class_names or [str(k) for k in range(reference.num_classes)])}
+            extra = {
+                "labels": labels,
+                "class_names": list(class_names or [str(k) for k in range(reference.num_classes)]),
+            }
         result[metric.name] = metric.report(entry, values, reference, counts, **extra)
     if "w1_critic_estimate" in values:
         w = reference.w1_samples if reference.is_images else counts["num_real"]
         result["w1_critic_estimate"] = {
-            "value": values["w1_critic_estimate"], "num_generated": w, "num_real": w,
-            "what": reference.descriptions["w1_critic_estimate"]}
+            "value": values["w1_critic_estimate"],
+            "num_generated": w,
+            "num_real": w,
+            "what": reference.descriptions["w1_critic_estimate"],
+        }
     for metric in reference.metrics:
         floor = reference.floors.get(metric.floor_name)
         if floor is not None:
-            result[metric.floor_name] = {**floor._asdict(),
-                                         "what": reference.descriptions[metric.floor_name]}
+            result[metric.floor_name] = {
+                **floor._asdict(),
+                "what": reference.descriptions[metric.floor_name],
+            }
             if metric.name in result:
                 result[metric.name]["real_vs_real"] = floor.value
     for name, value in values.items():
         if name.endswith("_ratio"):
-            result[name] = {"value": value if np.isfinite(value) else None,
-                            "what": reference.descriptions.get(name, "")}
+            result[name] = {
+                "value": value if np.isfinite(value) else None,
+                "what": reference.descriptions.get(name, ""),
+            }
     return result
 
 
 def _panel(draw, top, records, key, floor):
     """Draws one panel: exact `key` and the critic's estimate against the generator step."""
     steps = np.array([record["step"] for record in records], dtype=np.float64)
-    series = [(record.get(key, math.nan) for record in records),
-              (record.get("w1_critic_estimate", math.nan) for record in records)]
+    series = [
+        (record.get(key, math.nan) for record in records),
+        (record.get("w1_critic_estimate", math.nan) for record in records),
+    ]
     exact, estimate = (np.array(list(values), dtype=np.float64) for values in series)
     finite = np.concatenate([exact, estimate, [floor] if floor is not None else []])
     finite = finite[np.isfinite(finite)]
@@ -97,12 +114,15 @@ def _panel(draw, top, records, key, floor):
     bottom = top + _PANEL - 30
 
     def point(step, value):
-        return (left + (step - first) / (last - first) * (right - left),
-                bottom - (value - low) / (high - low) * (bottom - top - 25))
+        return (
+            left + (step - first) / (last - first) * (right - left),
+            bottom - (value - low) / (high - low) * (bottom - top - 25),
+        )
 
     draw.rectangle([left, top + 20, right, bottom], outline=(0, 0, 0))
-    draw.text((left, top + 4), f"{_TITLES[key]} (blue) and the critic's estimate (orange)",
-              fill=(0, 0, 0))
+    draw.text(
+        (left, top + 4), f"{_TITLES[key]} (blue) and the critic's estimate (orange)", fill=(0, 0, 0)
+    )
     draw.text((4, top + 20), f"{high:.3g}", fill=(0, 0, 0))
     draw.text((4, bottom - 10), f"{low:.3g}", fill=(0, 0, 0))
     draw.text((left, bottom + 4), f"step {int(first)}", fill=(0, 0, 0))

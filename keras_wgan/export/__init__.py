@@ -45,8 +45,14 @@ _LAZY = {
     "WARMUP_FILENAME": "keras_wgan.export.saved_model",
 }
 
-__all__ = ["DEFAULT_MAX_SAMPLES", "DEFAULT_MODEL_NAME", "TFLITE_QUANTIZATIONS",
-           "check_model_name", "check_quantizations", *_LAZY]
+__all__ = [
+    "DEFAULT_MAX_SAMPLES",
+    "DEFAULT_MODEL_NAME",
+    "TFLITE_QUANTIZATIONS",
+    "check_model_name",
+    "check_quantizations",
+    *_LAZY,
+]
 
 
 def __getattr__(name):

@@ -25,12 +25,14 @@ import dataclasses
 import importlib
 from typing import Any, ClassVar
 
-__all__ = ["BUILTIN_MODULES", "ExportFormat", "ExportJob", "formats", "get", "names",
-           "register"]
+__all__ = ["BUILTIN_MODULES", "ExportFormat", "ExportJob", "formats", "get", "names", "register"]
 
 # The modules of the package's formats, imported (and so registered) on first use.
-BUILTIN_MODULES = ("keras_wgan.export.saved_model", "keras_wgan.export.tflite",
-                   "keras_wgan.export.keras_file")
+BUILTIN_MODULES = (
+    "keras_wgan.export.saved_model",
+    "keras_wgan.export.tflite",
+    "keras_wgan.export.keras_file",
+)
 
 _FORMATS: dict[str, ExportFormat] = {}
 
@@ -114,8 +116,9 @@ class ExportFormat:
         line = " ".join(str(error).split())
         return f"{type(error).__name__}: {line}" if line else type(error).__name__
 
-    def describe(self, job: ExportJob, written: dict[str, str],
-                 errors: dict[str, str]) -> dict[str, Any]:
+    def describe(
+        self, job: ExportJob, written: dict[str, str], errors: dict[str, str]
+    ) -> dict[str, Any]:
         """Entries for `keras_wgan.json`, given the variants written and those that failed."""
         return {}
 
@@ -127,8 +130,10 @@ def register(cls: type[ExportFormat]) -> type[ExportFormat]:
         ValueError: if the name is empty or already taken.
     """
     if not cls.name or cls.name in _FORMATS:
-        raise ValueError(f"export format name must be new and non-empty, received "
-                         f"{cls.name!r} (registered: {', '.join(_FORMATS)})")
+        raise ValueError(
+            f"export format name must be new and non-empty, received "
+            f"{cls.name!r} (registered: {', '.join(_FORMATS)})"
+        )
     _FORMATS[cls.name] = cls()
     return cls
 
@@ -157,6 +162,5 @@ def get(name: str) -> ExportFormat:
     """
     _load_builtin()
     if name not in _FORMATS:
-        raise ValueError(f"export format must be one of {', '.join(_FORMATS)}, received "
-                         f"{name!r}")
+        raise ValueError(f"export format must be one of {', '.join(_FORMATS)}, received {name!r}")
     return _FORMATS[name]

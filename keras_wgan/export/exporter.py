@@ -72,9 +72,19 @@ class ExportResult:
     errors: dict = dataclasses.field(default_factory=dict)
 
 
-def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=None, *,
-                     metadata=None, max_samples=DEFAULT_MAX_SAMPLES, tflite=True,
-                     tflite_quantization=(), save_keras=True, **format_settings):
+def export_generator(
+    model,
+    export_dir,
+    model_name=DEFAULT_MODEL_NAME,
+    version=None,
+    *,
+    metadata=None,
+    max_samples=DEFAULT_MAX_SAMPLES,
+    tflite=True,
+    tflite_quantization=(),
+    save_keras=True,
+    **format_settings,
+):
     """Exports a WassersteinGAN's generator as a versioned SavedModel, TFLite and `.keras` files.
 
     Writes `<export_dir>/<model_name>/<version>/` (a SavedModel TF Serving
@@ -160,9 +170,16 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     value_range = metadata_lib.value_range(training_metadata, is_image)
     conditioning = metadata_lib.conditioning(model, training_metadata)
     training_metadata.update(conditioning, value_range=value_range)
-    check_max_samples_bound("max_samples", max_samples, max_samples_bound(
-        model.latent_dim, math.prod(sample_shape), is_image,
-        conditioning["num_classes"] is not None))
+    check_max_samples_bound(
+        "max_samples",
+        max_samples,
+        max_samples_bound(
+            model.latent_dim,
+            math.prod(sample_shape),
+            is_image,
+            conditioning["num_classes"] is not None,
+        ),
+    )
 
     model_dir = os.path.join(os.fspath(export_dir), model_name)
     os.makedirs(model_dir, exist_ok=True)
@@ -170,15 +187,26 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     publish.remove_stale_temporaries(model_dir)
 
     job = base.ExportJob(
-        model=model, generator=graph.float32_generator(model.sampling_generator),
-        model_name=model_name, version=version, model_dir=model_dir,
-        saved_model_dir=os.path.join(model_dir, str(version)), latent_dim=int(model.latent_dim),
-        sample_shape=sample_shape, image_range=value_range if is_image else None,
+        model=model,
+        generator=graph.float32_generator(model.sampling_generator),
+        model_name=model_name,
+        version=version,
+        model_dir=model_dir,
+        saved_model_dir=os.path.join(model_dir, str(version)),
+        latent_dim=int(model.latent_dim),
+        sample_shape=sample_shape,
+        image_range=value_range if is_image else None,
         num_classes=conditioning["num_classes"],
-        class_frequencies=conditioning["class_frequencies"], max_samples=int(max_samples),
-        settings={"tflite": tflite, "tflite_quantization": quantizations,
-                  "save_keras": save_keras, **format_settings},
-        metadata={})
+        class_frequencies=conditioning["class_frequencies"],
+        max_samples=int(max_samples),
+        settings={
+            "tflite": tflite,
+            "tflite_quantization": quantizations,
+            "save_keras": save_keras,
+            **format_settings,
+        },
+        metadata={},
+    )
     formats = base.formats()
     plans = {f.name: f.planned(job) for f in formats}
     job.metadata = metadata_lib.build(job, training_metadata)
@@ -190,8 +218,9 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
     try:
         for f in formats:
             written[f.name], errors[f.name] = _write(f, job, plans[f.name], publisher)
-        metadata_path = os.path.join(job.saved_model_dir, "assets.extra",
-                                     metadata_lib.METADATA_FILENAME)
+        metadata_path = os.path.join(
+            job.saved_model_dir, "assets.extra", metadata_lib.METADATA_FILENAME
+        )
         if any(errors.values()):
             # The metadata says which files exist and why the others do not.
             for f in formats:
@@ -209,12 +238,18 @@ def export_generator(model, export_dir, model_name=DEFAULT_MODEL_NAME, version=N
 
     warmup_path = os.path.join(job.saved_model_dir, "assets.extra", WARMUP_FILENAME)
     result = ExportResult(
-        version=version, model_dir=model_dir, saved_model_dir=job.saved_model_dir,
+        version=version,
+        model_dir=model_dir,
+        saved_model_dir=job.saved_model_dir,
         metadata_path=metadata_path,
         warmup_path=warmup_path if os.path.isfile(warmup_path) else None,
-        tflite_paths=written.get("tflite", {}), keras_path=written.get("keras", {}).get("keras"),
-        side_metadata_path=side_metadata_path, tflite_errors=errors.get("tflite", {}),
-        files=written, errors={name: e for name, e in errors.items() if e})
+        tflite_paths=written.get("tflite", {}),
+        keras_path=written.get("keras", {}).get("keras"),
+        side_metadata_path=side_metadata_path,
+        tflite_errors=errors.get("tflite", {}),
+        files=written,
+        errors={name: e for name, e in errors.items() if e},
+    )
     logger.info("exported %r version %d to %s", model_name, version, job.saved_model_dir)
     return result
 
@@ -229,8 +264,7 @@ def _write(export_format, job, plan, publisher):
             publisher.publish_version(final)
             written[variant] = final
             continue
-        temp = publish.temp_path(os.path.dirname(final), os.path.basename(final),
-                                 publisher.pid)
+        temp = publish.temp_path(os.path.dirname(final), os.path.basename(final), publisher.pid)
         try:
             export_format.write(job, variant, temp)
         except Exception as error:
@@ -239,9 +273,14 @@ def _write(export_format, job, plan, publisher):
             if os.path.exists(temp):
                 os.remove(temp)
             errors[variant] = export_format.failure_message(error)
-            logger.warning("%s %s failed, so %s is not written (the SavedModel version %d is "
-                           "exported): %s", export_format.name, variant,
-                           os.path.basename(final), job.version, errors[variant])
+            logger.warning(
+                "%s %s failed, so %s is not written (the SavedModel version %d is exported): %s",
+                export_format.name,
+                variant,
+                os.path.basename(final),
+                job.version,
+                errors[variant],
+            )
             continue
         publisher.stage(final)
         written[variant] = final
@@ -258,7 +297,8 @@ def _free_version(model_dir, model_name, version):
         raise FileExistsError(
             f"version {version} of model {model_name!r} already exists at "
             f"{existing[version]}: a version is never overwritten; pass version=None for "
-            f"the next free version ({max(existing) + 1}) or remove that directory")
+            f"the next free version ({max(existing) + 1}) or remove that directory"
+        )
     return version
 
 
@@ -291,15 +331,22 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
     """
     checkpoint = os.fspath(checkpoint)
     if not os.path.isfile(checkpoint):
-        raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist: expected a "
-                                ".keras file saved by WassersteinGAN.save()")
+        raise FileNotFoundError(
+            f"checkpoint {checkpoint!r} does not exist: expected a "
+            ".keras file saved by WassersteinGAN.save()"
+        )
     if not checkpoint.endswith(".keras"):
-        raise ValueError(f"checkpoint {checkpoint!r} is not a .keras file: expected a "
-                         ".keras file saved by WassersteinGAN.save()")
+        raise ValueError(
+            f"checkpoint {checkpoint!r} is not a .keras file: expected a "
+            ".keras file saved by WassersteinGAN.save()"
+        )
     # Check the arguments before the slow load.
-    check_arguments(kwargs.get("model_name", DEFAULT_MODEL_NAME), kwargs.get("version"),
-                    kwargs.get("max_samples", DEFAULT_MAX_SAMPLES),
-                    kwargs.get("tflite_quantization", ()))
+    check_arguments(
+        kwargs.get("model_name", DEFAULT_MODEL_NAME),
+        kwargs.get("version"),
+        kwargs.get("max_samples", DEFAULT_MAX_SAMPLES),
+        kwargs.get("tflite_quantization", ()),
+    )
     metadata_lib.check(kwargs.get("metadata"))
     model = checkpointing.load_keras_model(checkpoint)
     return export_generator(model, export_dir, **kwargs)
@@ -313,13 +360,18 @@ def check_arguments(model_name, version, max_samples, tflite_quantization):
     """
     check_model_name("model_name", model_name)
     if version is not None:
-        validation.integer("version", version, minimum=1,
-                           hint="TF Serving's version directories are numbered from 1")
+        validation.integer(
+            "version",
+            version,
+            minimum=1,
+            hint="TF Serving's version directories are numbered from 1",
+        )
     check_max_samples("max_samples", max_samples)
     return check_quantizations("tflite_quantization", tflite_quantization)
 
 
 def _check_model(model):
     if not isinstance(model, WassersteinGAN):
-        raise ValueError(f"model must be a keras_wgan.WassersteinGAN, received "
-                         f"{type(model).__name__}")
+        raise ValueError(
+            f"model must be a keras_wgan.WassersteinGAN, received {type(model).__name__}"
+        )

@@ -11,8 +11,14 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-__all__ = ["checked_label", "float32_generator", "label_guard", "outputs", "runtime_rank",
-           "tf_variable"]
+__all__ = [
+    "checked_label",
+    "float32_generator",
+    "label_guard",
+    "outputs",
+    "runtime_rank",
+    "tf_variable",
+]
 
 
 def float32_generator(generator):
@@ -23,8 +29,7 @@ def float32_generator(generator):
     its weights are float32 already, so the export serves a copy built with
     float32 layers and the same weights.
     """
-    if all(layer.dtype_policy.compute_dtype == "float32"
-           for layer in generator._flatten_layers()):
+    if all(layer.dtype_policy.compute_dtype == "float32" for layer in generator._flatten_layers()):
         return generator
     config = _float32_config(generator.get_config())
     copy = generator.__class__.from_config(config)
@@ -95,17 +100,29 @@ def checked_label(label, batch_size, num_classes):
     """
     rank = runtime_rank(label)
     shape_ok = tf.logical_and(tf.equal(rank, 1), tf.equal(tf.size(label), batch_size))
-    shape_check = tf.debugging.Assert(shape_ok, [
-        "label must be an int32 tensor [batch] holding one class label per latent vector, "
-        "received shape:", tf.shape(label), "for a latent batch of", batch_size])
+    shape_check = tf.debugging.Assert(
+        shape_ok,
+        [
+            "label must be an int32 tensor [batch] holding one class label per latent vector, "
+            "received shape:",
+            tf.shape(label),
+            "for a latent batch of",
+            batch_size,
+        ],
+    )
     # The range check (and the boolean_mask of its message, which fails on other shapes)
     # runs only once the shape check has passed: unordered, either could fail first.
     with tf.control_dependencies([shape_check]):
         flat = tf.reshape(label, [-1])
         in_range = tf.logical_and(flat >= 0, flat < num_classes)
-        range_check = tf.debugging.Assert(tf.reduce_all(in_range), [
-            f"label must hold class labels in [0, {num_classes}) (num_classes={num_classes}), "
-            "received out-of-range labels:", tf.boolean_mask(flat, tf.logical_not(in_range))])
+        range_check = tf.debugging.Assert(
+            tf.reduce_all(in_range),
+            [
+                f"label must hold class labels in [0, {num_classes}) (num_classes={num_classes}), "
+                "received out-of-range labels:",
+                tf.boolean_mask(flat, tf.logical_not(in_range)),
+            ],
+        )
     with tf.control_dependencies([shape_check, range_check]):
         return label_guard(label, batch_size, num_classes)
 
@@ -114,6 +131,8 @@ def tf_variable(variable):
     """The tf.Variable holding a Keras variable's value."""
     value = variable.value if isinstance(variable, keras.Variable) else variable
     if not isinstance(value, tf.Variable):
-        raise ValueError(f"generator variable {variable.path!r} is not backed by a "
-                         "tf.Variable: export needs the TensorFlow backend")
+        raise ValueError(
+            f"generator variable {variable.path!r} is not backed by a "
+            "tf.Variable: export needs the TensorFlow backend"
+        )
     return value

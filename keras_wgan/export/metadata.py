@@ -23,15 +23,37 @@ import tensorflow as tf
 from keras_wgan import __version__
 from keras_wgan.data import labels
 
-__all__ = ["COMPUTED_KEYS", "METADATA_FILENAME", "build", "check", "conditioning", "json_text",
-           "read", "value_range", "write"]
+__all__ = [
+    "COMPUTED_KEYS",
+    "METADATA_FILENAME",
+    "build",
+    "check",
+    "conditioning",
+    "json_text",
+    "read",
+    "value_range",
+    "write",
+]
 
 METADATA_FILENAME = "keras_wgan.json"
 # Keys the export computes from the model; the caller's metadata may not set them.
-COMPUTED_KEYS = ("model_name", "version", "latent_dim", "sample_shape", "num_classes",
-                 "penalty", "generator_steps", "keras_wgan_version", "tensorflow_version",
-                 "keras_version", "max_samples", "signatures", "export_time", "tflite",
-                 "tflite_errors")
+COMPUTED_KEYS = (
+    "model_name",
+    "version",
+    "latent_dim",
+    "sample_shape",
+    "num_classes",
+    "penalty",
+    "generator_steps",
+    "keras_wgan_version",
+    "tensorflow_version",
+    "keras_version",
+    "max_samples",
+    "signatures",
+    "export_time",
+    "tflite",
+    "tflite_errors",
+)
 
 
 def check(metadata: dict | None) -> dict:
@@ -47,13 +69,16 @@ def check(metadata: dict | None) -> dict:
         raise ValueError(f"metadata must be a dict with string keys, received {metadata!r}")
     for key in COMPUTED_KEYS:
         if key in metadata:
-            raise ValueError(f"metadata[{key!r}] (received {metadata[key]!r}) is computed by "
-                             "the export from the model: leave it out")
+            raise ValueError(
+                f"metadata[{key!r}] (received {metadata[key]!r}) is computed by "
+                "the export from the model: leave it out"
+            )
     try:
         json.dumps(metadata)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"metadata must be JSON-serialisable ({error}), received "
-                         f"{metadata!r}") from error
+        raise ValueError(
+            f"metadata must be JSON-serialisable ({error}), received {metadata!r}"
+        ) from error
     return dict(metadata)
 
 
@@ -75,8 +100,10 @@ def value_range(metadata: dict, is_image: bool) -> list | None:
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        raise ValueError(f"metadata['value_range'] must be [low, high] with finite "
-                         f"low < high, received {given!r}")
+        raise ValueError(
+            f"metadata['value_range'] must be [low, high] with finite "
+            f"low < high, received {given!r}"
+        )
     return [low, high]
 
 
@@ -92,45 +119,62 @@ def conditioning(model: Any, metadata: dict) -> dict:
         ValueError: for class names or frequencies that are not K of them, or
             given for an unconditional model.
     """
-    num_classes = labels.check_num_classes(getattr(model, "num_classes", None),
-                                           argument="model.num_classes")
+    num_classes = labels.check_num_classes(
+        getattr(model, "num_classes", None), argument="model.num_classes"
+    )
     if num_classes is None:
         for key in ("class_names", "class_frequencies"):
             if metadata.get(key) is not None:
-                raise ValueError(f"metadata[{key!r}] (received {metadata[key]!r}) is for a "
-                                 "class-conditional generator; this one takes only latent "
-                                 "vectors: leave it out")
+                raise ValueError(
+                    f"metadata[{key!r}] (received {metadata[key]!r}) is for a "
+                    "class-conditional generator; this one takes only latent "
+                    "vectors: leave it out"
+                )
         return {"num_classes": None, "class_names": None, "class_frequencies": None}
     names = metadata.get("class_names")
     if names is None:
         names = getattr(model, "class_names", None)
     if names is None:
         names = [str(k) for k in range(num_classes)]
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names) \
-            or len(names) != num_classes:
-        raise ValueError(f"class_names must be {num_classes} strings (num_classes="
-                         f"{num_classes}), received {names!r}")
+    if (
+        isinstance(names, str)
+        or not all(isinstance(n, str) for n in names)
+        or len(names) != num_classes
+    ):
+        raise ValueError(
+            f"class_names must be {num_classes} strings (num_classes="
+            f"{num_classes}), received {names!r}"
+        )
     frequencies = metadata.get("class_frequencies")
     if frequencies is None:
         frequencies = getattr(model, "class_frequencies", None)
     if frequencies is not None:
         frequencies = _check_frequencies(frequencies, num_classes)
-    return {"num_classes": num_classes, "class_names": list(names),
-            "class_frequencies": frequencies}
+    return {
+        "num_classes": num_classes,
+        "class_names": list(names),
+        "class_frequencies": frequencies,
+    }
 
 
 def _check_frequencies(frequencies, num_classes):
     """The class frequencies as K floats summing to 1 (ValueError if they cannot be)."""
     try:
         array = np.asarray(frequencies, np.float64)
-        valid = (array.shape == (num_classes,) and bool(np.all(np.isfinite(array)))
-                 and bool(np.all(array >= 0)) and array.sum() > 0)
+        valid = (
+            array.shape == (num_classes,)
+            and bool(np.all(np.isfinite(array)))
+            and bool(np.all(array >= 0))
+            and array.sum() > 0
+        )
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        raise ValueError(f"class_frequencies must be {num_classes} finite non-negative numbers "
-                         f"with a positive sum (num_classes={num_classes}), received "
-                         f"{frequencies!r}")
+        raise ValueError(
+            f"class_frequencies must be {num_classes} finite non-negative numbers "
+            f"with a positive sum (num_classes={num_classes}), received "
+            f"{frequencies!r}"
+        )
     return [float(f) for f in array / array.sum()]
 
 

@@ -19,10 +19,22 @@ import re
 from keras_wgan import validation
 from keras_wgan.options import Option
 
-__all__ = ["DEFAULT_MAX_SAMPLES", "DEFAULT_MODEL_NAME", "MAX_MAX_SAMPLES", "MAX_REQUEST_BYTES",
-           "MAX_SAMPLES", "MODEL_NAME", "OPTIONS", "TFLITE_QUANTIZATION", "TFLITE_QUANTIZATIONS",
-           "check_max_samples_bound", "max_samples_bound",
-           "check_max_samples", "check_model_name", "check_quantizations"]
+__all__ = [
+    "DEFAULT_MAX_SAMPLES",
+    "DEFAULT_MODEL_NAME",
+    "MAX_MAX_SAMPLES",
+    "MAX_REQUEST_BYTES",
+    "MAX_SAMPLES",
+    "MODEL_NAME",
+    "OPTIONS",
+    "TFLITE_QUANTIZATION",
+    "TFLITE_QUANTIZATIONS",
+    "check_max_samples_bound",
+    "max_samples_bound",
+    "check_max_samples",
+    "check_model_name",
+    "check_quantizations",
+]
 
 DEFAULT_MODEL_NAME = "wgan"
 DEFAULT_MAX_SAMPLES = 1024
@@ -51,8 +63,11 @@ def check_model_name(name: str, value: object) -> str:
     """
     if not isinstance(value, str) or not _MODEL_NAME_PATTERN.fullmatch(value):
         raise validation.error(
-            name, value, "a plain name of letters, digits, '_', '-' and '.' starting with a "
-            "letter or digit", "it names a directory: no path separators")
+            name,
+            value,
+            "a plain name of letters, digits, '_', '-' and '.' starting with a letter or digit",
+            "it names a directory: no path separators",
+        )
     return value
 
 
@@ -77,7 +92,8 @@ def check_quantizations(name: str, value: object) -> tuple:
         if quantization not in TFLITE_QUANTIZATIONS:
             raise ValueError(
                 f"{name}: unknown quantization {quantization!r}, expected any of "
-                f"{', '.join(TFLITE_QUANTIZATIONS)} (float32 is always written)")
+                f"{', '.join(TFLITE_QUANTIZATIONS)} (float32 is always written)"
+            )
     return tuple(dict.fromkeys(quantizations))
 
 
@@ -87,22 +103,26 @@ def check_max_samples(name: str, value: object) -> int:
     The export narrows the bound by the model's sizes (`max_samples_bound`)
     once the model is known.
     """
-    validation.integer(name, value, minimum=1,
-                       hint="the largest batch of one request to the exported model")
+    validation.integer(
+        name, value, minimum=1, hint="the largest batch of one request to the exported model"
+    )
     return check_max_samples_bound(name, value, MAX_MAX_SAMPLES)
 
 
 def check_max_samples_bound(name: str, value: int, bound: int) -> int:
     """`value` if it is at most `bound`, else a ValueError saying why there is a bound."""
     if value > bound:
-        raise validation.error(name, value, f"an integer in [1, {bound}]",
-                               "a request of max_samples latent vectors and its response must "
-                               "each fit in one 2 GiB protobuf message")
+        raise validation.error(
+            name,
+            value,
+            f"an integer in [1, {bound}]",
+            "a request of max_samples latent vectors and its response must "
+            "each fit in one 2 GiB protobuf message",
+        )
     return int(value)
 
 
-def max_samples_bound(latent_dim: int, sample_size: int, is_image: bool,
-                      conditional: bool) -> int:
+def max_samples_bound(latent_dim: int, sample_size: int, is_image: bool, conditional: bool) -> int:
     """The largest max_samples whose request and response fit in one protobuf message.
 
     Args:
@@ -118,8 +138,12 @@ def max_samples_bound(latent_dim: int, sample_size: int, is_image: bool,
     >>> max_samples_bound(128, 28 * 28, is_image=True, conditional=False)
     484540
     """
-    per_sample = (4 * int(latent_dim) + 4 * int(sample_size)
-                  + (int(sample_size) if is_image else 0) + (4 if conditional else 0))
+    per_sample = (
+        4 * int(latent_dim)
+        + 4 * int(sample_size)
+        + (int(sample_size) if is_image else 0)
+        + (4 if conditional else 0)
+    )
     return MAX_REQUEST_BYTES // per_sample
 
 
@@ -128,16 +152,28 @@ def _optional_model_name(name: str, value: object) -> str | None:
 
 
 MODEL_NAME = Option(
-    "model_name", None, "Name of the exported model in TF Serving and its directory under "
-    "export_dir (default: the dataset's; the export command's: wgan).", _optional_model_name,
-    type=str)
+    "model_name",
+    None,
+    "Name of the exported model in TF Serving and its directory under "
+    "export_dir (default: the dataset's; the export command's: wgan).",
+    _optional_model_name,
+    type=str,
+)
 TFLITE_QUANTIZATION = Option(
-    "tflite_quantization", (), "Quantized TFLite variants to export besides float32: "
-    f"{', '.join(TFLITE_QUANTIZATIONS)}.", check_quantizations, type=tuple)
+    "tflite_quantization",
+    (),
+    f"Quantized TFLite variants to export besides float32: {', '.join(TFLITE_QUANTIZATIONS)}.",
+    check_quantizations,
+    type=tuple,
+)
 MAX_SAMPLES = Option(
-    "max_samples", DEFAULT_MAX_SAMPLES, "The largest batch one request to the exported "
+    "max_samples",
+    DEFAULT_MAX_SAMPLES,
+    "The largest batch one request to the exported "
     "SavedModel may ask for: serving_default's latent batch and generate's num_samples "
     "(recorded in the metadata).",
-    check_max_samples, type=int)
+    check_max_samples,
+    type=int,
+)
 # Every export setting; training takes model_name and tflite_quantization.
 OPTIONS = (MODEL_NAME, TFLITE_QUANTIZATION, MAX_SAMPLES)

@@ -25,8 +25,14 @@ import os
 import re
 import shutil
 
-__all__ = ["Publisher", "existing_versions", "next_version", "process_exists",
-           "remove_stale_temporaries", "temp_path"]
+__all__ = [
+    "Publisher",
+    "existing_versions",
+    "next_version",
+    "process_exists",
+    "remove_stale_temporaries",
+    "temp_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +93,9 @@ def remove_stale_temporaries(model_dir: str) -> None:
                 os.remove(path)
         except FileNotFoundError:  # another export removed it first
             continue
-        logger.info("removed %s, left by export process %s that no longer runs", path,
-                    match.group(1))
+        logger.info(
+            "removed %s, left by export process %s that no longer runs", path, match.group(1)
+        )
 
 
 class Publisher:
@@ -133,13 +140,16 @@ class Publisher:
         temp = self._staged.pop(final)
         version = os.path.basename(final)
         if os.path.exists(final):
-            raise FileExistsError(f"version {version} of model {self.model_name!r} appeared at "
-                                  f"{final} during the export: not overwriting it")
+            raise FileExistsError(
+                f"version {version} of model {self.model_name!r} appeared at "
+                f"{final} during the export: not overwriting it"
+            )
         try:
             os.rename(temp, final)
         except OSError as error:  # e.g. another export renamed the same version first
-            raise FileExistsError(f"cannot publish version {version} of model "
-                                  f"{self.model_name!r} at {final}: {error}") from error
+            raise FileExistsError(
+                f"cannot publish version {version} of model {self.model_name!r} at {final}: {error}"
+            ) from error
         self.published.append(final)
 
     def publish_files(self) -> None:

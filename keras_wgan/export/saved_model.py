@@ -43,8 +43,13 @@ from keras_wgan.export import graph
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.base import ExportFormat, ExportJob, register
 
-__all__ = ["WARMUP_BATCH_SIZES", "WARMUP_FILENAME", "SavedModelFormat", "serving_apis",
-           "write_warmup_requests"]
+__all__ = [
+    "WARMUP_BATCH_SIZES",
+    "WARMUP_FILENAME",
+    "SavedModelFormat",
+    "serving_apis",
+    "write_warmup_requests",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +74,13 @@ class SavedModelFormat(ExportFormat):
         """The `tf.Module` holding the generator's variables and the two signatures."""
         if "saved_model" not in job.cache:
             job.cache["saved_model"] = _GeneratorModule(
-                job.generator, job.latent_dim, job.image_range, job.max_samples,
-                job.num_classes, job.class_frequencies)
+                job.generator,
+                job.latent_dim,
+                job.image_range,
+                job.max_samples,
+                job.num_classes,
+                job.class_frequencies,
+            )
         return job.cache["saved_model"]
 
     def signatures(self, job: ExportJob) -> dict:
@@ -85,10 +95,14 @@ class SavedModelFormat(ExportFormat):
         tf.saved_model.save(self.module(job), path, signatures=self.signatures(job))
         extra_dir = os.path.join(path, "assets.extra")
         os.makedirs(extra_dir, exist_ok=True)
-        write_warmup_requests(os.path.join(extra_dir, WARMUP_FILENAME), job.model_name,
-                              job.latent_dim, job.max_samples, job.num_classes)
-        metadata_lib.write(os.path.join(extra_dir, metadata_lib.METADATA_FILENAME),
-                           job.metadata)
+        write_warmup_requests(
+            os.path.join(extra_dir, WARMUP_FILENAME),
+            job.model_name,
+            job.latent_dim,
+            job.max_samples,
+            job.num_classes,
+        )
+        metadata_lib.write(os.path.join(extra_dir, metadata_lib.METADATA_FILENAME), job.metadata)
 
 
 def _class_logits(num_classes, class_frequencies):
@@ -109,8 +123,15 @@ class _GeneratorModule(tf.Module):
     uniform) is how `generate` draws the classes for label -1.
     """
 
-    def __init__(self, generator, latent_dim, image_range, max_samples, num_classes=None,
-                 class_frequencies=None):
+    def __init__(
+        self,
+        generator,
+        latent_dim,
+        image_range,
+        max_samples,
+        num_classes=None,
+        class_frequencies=None,
+    ):
         super().__init__(name="generator_export")
         self._generator_variables = [graph.tf_variable(v) for v in generator.variables]
         latent_dim = int(latent_dim)
@@ -123,45 +144,68 @@ class _GeneratorModule(tf.Module):
             # the generator's input is the tf.cond's output (a data
             # dependency, not a control one), ensure_shape as the backstop.
             shape = tf.shape(latent)
-            valid = tf.logical_and(tf.equal(graph.runtime_rank(latent), 2),
-                                   tf.reduce_all(tf.equal(shape[-1:], latent_dim)))
+            valid = tf.logical_and(
+                tf.equal(graph.runtime_rank(latent), 2),
+                tf.reduce_all(tf.equal(shape[-1:], latent_dim)),
+            )
 
             def accept():
                 return tf.ensure_shape(latent, [None, latent_dim])
 
             def refuse():
-                check = tf.debugging.Assert(False, [
-                    f"latent must be a [batch, latent_dim] float32 tensor with "
-                    f"latent_dim={latent_dim}, received shape:", shape])
+                check = tf.debugging.Assert(
+                    False,
+                    [
+                        f"latent must be a [batch, latent_dim] float32 tensor with "
+                        f"latent_dim={latent_dim}, received shape:",
+                        shape,
+                    ],
+                )
                 with tf.control_dependencies([check]):
                     return tf.zeros([0, latent_dim], tf.float32)
 
             latent = tf.cond(valid, accept, refuse)
             # One request may not allocate without bound, nor turn NaN into samples.
             batch = tf.shape(latent)[0]
-            batch_check = tf.debugging.Assert(batch <= max_samples, [
-                f"latent batch must be at most max_samples={max_samples} (set at export), "
-                "received a batch of:", batch])
+            batch_check = tf.debugging.Assert(
+                batch <= max_samples,
+                [
+                    f"latent batch must be at most max_samples={max_samples} (set at export), "
+                    "received a batch of:",
+                    batch,
+                ],
+            )
             with tf.control_dependencies([batch_check]):
-                finite_check = tf.debugging.Assert(tf.reduce_all(tf.math.is_finite(latent)), [
-                    "latent must hold finite numbers (no NaN or infinity)"])
+                finite_check = tf.debugging.Assert(
+                    tf.reduce_all(tf.math.is_finite(latent)),
+                    ["latent must hold finite numbers (no NaN or infinity)"],
+                )
             with tf.control_dependencies([batch_check, finite_check]):
                 return tf.identity(latent)
 
         def generated_latent(num_samples, seed):
             in_range = tf.logical_and(num_samples >= 1, num_samples <= max_samples)
-            check = tf.debugging.Assert(in_range, [
-                f"num_samples must be in [1, {max_samples}] (max_samples set at export), "
-                "received:", num_samples])
+            check = tf.debugging.Assert(
+                in_range,
+                [
+                    f"num_samples must be in [1, {max_samples}] (max_samples set at export), "
+                    "received:",
+                    num_samples,
+                ],
+            )
             with tf.control_dependencies([check]):
                 shape = tf.stack([num_samples, latent_dim])
             return tf.random.stateless_normal(
-                shape, seed=tf.stack([seed, tf.constant(0, tf.int64)]), alg="philox")
+                shape, seed=tf.stack([seed, tf.constant(0, tf.int64)]), alg="philox"
+            )
 
         latent_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="latent")
-        generate_specs = [tf.TensorSpec([], tf.int32, name="num_samples"),
-                          tf.TensorSpec([], tf.int64, name="seed")]
+        generate_specs = [
+            tf.TensorSpec([], tf.int32, name="num_samples"),
+            tf.TensorSpec([], tf.int64, name="seed"),
+        ]
         if num_classes is None:
+
             def serving_default(latent):
                 return graph.outputs(generator, checked_latent(latent), image_range)
 
@@ -182,15 +226,20 @@ class _GeneratorModule(tf.Module):
 
         def conditional_generate(num_samples, seed, label):
             valid = tf.logical_and(label >= -1, label < num_classes)
-            check = tf.debugging.Assert(valid, [
-                f"label must be -1 (classes drawn at random) or a class in [0, {num_classes}) "
-                f"(num_classes={num_classes}), received:", label])
+            check = tf.debugging.Assert(
+                valid,
+                [
+                    f"label must be -1 (classes drawn at random) or a class in [0, {num_classes}) "
+                    f"(num_classes={num_classes}), received:",
+                    label,
+                ],
+            )
             latent = generated_latent(num_samples, seed)
             # The classes come from their own stream of the seed: the same
             # seed gives the same latent vectors whatever the label.
             drawn = tf.random.stateless_categorical(
-                logits, num_samples, seed=tf.stack([seed, tf.constant(1, tf.int64)]),
-                dtype=tf.int32)[0]
+                logits, num_samples, seed=tf.stack([seed, tf.constant(1, tf.int64)]), dtype=tf.int32
+            )[0]
             with tf.control_dependencies([check]):
                 labels = tf.where(label < 0, drawn, tf.fill([num_samples], label))
             labels = graph.label_guard(labels, num_samples, num_classes)
@@ -199,14 +248,18 @@ class _GeneratorModule(tf.Module):
             return result
 
         label_spec = tf.TensorSpec([None], tf.int32, name="label")
-        self.serving_default = tf.function(conditional_serving_default,
-                                           input_signature=[latent_spec, label_spec])
-        self.generate = tf.function(conditional_generate, input_signature=generate_specs + [
-            tf.TensorSpec([], tf.int32, name="label")])
+        self.serving_default = tf.function(
+            conditional_serving_default, input_signature=[latent_spec, label_spec]
+        )
+        self.generate = tf.function(
+            conditional_generate,
+            input_signature=generate_specs + [tf.TensorSpec([], tf.int32, name="label")],
+        )
 
 
 def _describe_signatures(functions):
     """{signature: {"inputs"|"outputs": {name: {"dtype", "shape"}}}} for the metadata."""
+
     def describe(spec):
         return {"dtype": spec.dtype.name, "shape": spec.shape.as_list()}
 
@@ -215,8 +268,9 @@ def _describe_signatures(functions):
         concrete = function.get_concrete_function()
         described[key] = {
             "inputs": {spec.name: describe(spec) for spec in function.input_signature},
-            "outputs": {name: describe(spec)
-                        for name, spec in sorted(concrete.structured_outputs.items())},
+            "outputs": {
+                name: describe(spec) for name, spec in sorted(concrete.structured_outputs.items())
+            },
         }
     return described
 
@@ -244,9 +298,11 @@ def write_warmup_requests(path, model_name, latent_dim, max_samples, num_classes
     except ImportError:
         if not _told_no_serving_api:
             _told_no_serving_api = True
-            logger.info("exporting without TF Serving warmup requests, so a server's first "
-                        "requests are slower: pip install 'keras-wgan[serving]' "
-                        "(tensorflow-serving-api) adds them")
+            logger.info(
+                "exporting without TF Serving warmup requests, so a server's first "
+                "requests are slower: pip install 'keras-wgan[serving]' "
+                "(tensorflow-serving-api) adds them"
+            )
         return False
     rng = np.random.default_rng(0)
     requests = []
@@ -264,7 +320,8 @@ def write_warmup_requests(path, model_name, latent_dim, max_samples, num_classes
     request.model_spec.name = model_name
     request.model_spec.signature_name = "generate"
     request.inputs["num_samples"].CopyFrom(
-        tf.make_tensor_proto(min(max(WARMUP_BATCH_SIZES), max_samples), dtype=tf.int32))
+        tf.make_tensor_proto(min(max(WARMUP_BATCH_SIZES), max_samples), dtype=tf.int32)
+    )
     request.inputs["seed"].CopyFrom(tf.make_tensor_proto(0, dtype=tf.int64))
     if num_classes is not None:
         request.inputs["label"].CopyFrom(tf.make_tensor_proto(-1, dtype=tf.int32))
@@ -272,6 +329,7 @@ def write_warmup_requests(path, model_name, latent_dim, max_samples, num_classes
     with tf.io.TFRecordWriter(path) as writer:
         for request in requests:
             log = prediction_log_pb2.PredictionLog(
-                predict_log=prediction_log_pb2.PredictLog(request=request))
+                predict_log=prediction_log_pb2.PredictLog(request=request)
+            )
             writer.write(log.SerializeToString())
     return True

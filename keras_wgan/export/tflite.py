@@ -52,22 +52,24 @@ class TFLiteFormat(ExportFormat):
         if not job.settings.get("tflite", True):
             return {}
         quantizations = ("float32",) + tuple(job.settings.get("tflite_quantization", ()))
-        return {q: os.path.join(job.model_dir, _file_name(job.model_name, q))
-                for q in quantizations}
+        return {
+            q: os.path.join(job.model_dir, _file_name(job.model_name, q)) for q in quantizations
+        }
 
     def file_names(self, model_name: str) -> list[str]:
         return [_file_name(model_name, q) for q in ("float32",) + TFLITE_QUANTIZATIONS]
 
     def write(self, job: ExportJob, variant: str, path: str) -> None:
         if "tflite" not in job.cache:
-            job.cache["tflite"] = _TFLiteModule(job.generator, job.latent_dim, job.image_range,
-                                                job.num_classes)
+            job.cache["tflite"] = _TFLiteModule(
+                job.generator, job.latent_dim, job.image_range, job.num_classes
+            )
         flatbuffer = convert(job.cache["tflite"], variant)
         with open(path, "wb") as f:
             f.write(flatbuffer)
 
     def failure_message(self, error: BaseException) -> str:
-        """"Type: first line of the message", without the converter's locations."""
+        """ "Type: first line of the message", without the converter's locations."""
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         line = lines[0] if lines else ""
         # The converter's lines read "<stage>.<location>: error: loc(...): <what>".
@@ -108,15 +110,18 @@ class _TFLiteModule(tf.Module):
         if num_classes is None:
             self.serving_default = tf.function(
                 lambda latent: graph.outputs(static, latent, image_range),
-                input_signature=[latent_spec])
+                input_signature=[latent_spec],
+            )
             return
 
         def serving_default(latent, label):
             label = graph.label_guard(label, tf.shape(latent)[0], int(num_classes))
             return graph.outputs(static, latent, image_range, label)
 
-        self.serving_default = tf.function(serving_default, input_signature=[
-            latent_spec, tf.TensorSpec([None], tf.int32, name="label")])
+        self.serving_default = tf.function(
+            serving_default,
+            input_signature=[latent_spec, tf.TensorSpec([None], tf.int32, name="label")],
+        )
 
 
 class _PinShape(keras.layers.Layer):
@@ -132,6 +137,7 @@ class _PinShape(keras.layers.Layer):
 
 def _static_shapes(generator):
     """The generator, its layers shared, with every rank >= 3 output's inner shape pinned."""
+
     def pin(tensor):
         inner = tuple(tensor.shape[1:])
         if len(inner) < 2 or None in inner:
@@ -141,8 +147,9 @@ def _static_shapes(generator):
     def call(layer, *args, **kwargs):
         return keras.tree.map_structure(pin, layer(*args, **kwargs))
 
-    return keras.models.clone_model(generator, clone_function=lambda layer: layer,
-                                    call_function=call)
+    return keras.models.clone_model(
+        generator, clone_function=lambda layer: layer, call_function=call
+    )
 
 
 def convert(module, quantization):
@@ -156,7 +163,8 @@ def convert(module, quantization):
     (VAR_HANDLE ops) and the interpreter returns NaN.
     """
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [module.serving_default.get_concrete_function()], module)
+        [module.serving_default.get_concrete_function()], module
+    )
     if quantization == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]

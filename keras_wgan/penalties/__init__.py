@@ -50,8 +50,15 @@ import sys
 from keras_wgan import declarations
 from keras_wgan.penalties.options import TARGET, WEIGHT
 
-__all__ = ["declared", "deserialize", "from_model_options", "get", "names", "serialize",
-           "setting_options"]
+__all__ = [
+    "declared",
+    "deserialize",
+    "from_model_options",
+    "get",
+    "names",
+    "serialize",
+    "setting_options",
+]
 
 # The modules a method's declarations may use (they import no TensorFlow).
 _LIGHT = ("keras_wgan.options", "keras_wgan.validation", "keras_wgan.penalties.options")
@@ -102,8 +109,10 @@ def _public():
         # The lazy face: the method modules, and TensorFlow with them, load on first use.
         module = importlib.import_module(module_name)
         public.update({name: getattr(module, name) for name in getattr(module, "__all__", ())})
-    methods = {name: getattr(importlib.import_module(entry["module"]), entry["class"])
-               for name, entry in declared().items()}
+    methods = {
+        name: getattr(importlib.import_module(entry["module"]), entry["class"])
+        for name, entry in declared().items()
+    }
     public["METHODS"] = methods
     # The pure function of each name (weight clipping's term is `no_penalty`).
     public["PENALTIES"] = {name: cls().fn for name, cls in methods.items()}
@@ -152,8 +161,10 @@ def get(identifier, **options):
     public = _public()
     if isinstance(identifier, public["LipschitzMethod"]):
         if options:
-            raise ValueError(f"penalty options {sorted(options)} cannot be applied to the "
-                             f"method object {identifier!r}; expected them in its constructor")
+            raise ValueError(
+                f"penalty options {sorted(options)} cannot be applied to the "
+                f"method object {identifier!r}; expected them in its constructor"
+            )
         return identifier
     if isinstance(identifier, dict):
         return get(deserialize(identifier), **options)
@@ -162,13 +173,20 @@ def get(identifier, **options):
             raise ValueError(
                 f"unknown penalty {identifier!r}: expected one of "
                 f"{', '.join(map(repr, names()))}, a LipschitzMethod, its config, or a "
-                "callable fn(critic, real, fake, **kwargs)")
+                "callable fn(critic, real, fake, **kwargs)"
+            )
         return _build(public["METHODS"][identifier], identifier, options)
     if callable(identifier):
-        return _build(public["PenaltyFunction"], getattr(identifier, "__name__", "function"),
-                      options, identifier)
-    raise ValueError(f"penalty must be a name, a config dict, a LipschitzMethod or a callable, "
-                     f"received {identifier!r}")
+        return _build(
+            public["PenaltyFunction"],
+            getattr(identifier, "__name__", "function"),
+            options,
+            identifier,
+        )
+    raise ValueError(
+        f"penalty must be a name, a config dict, a LipschitzMethod or a callable, "
+        f"received {identifier!r}"
+    )
 
 
 def serialize(method):
@@ -210,16 +228,17 @@ def from_model_options(penalty, **model_options):
     known = [option.name for option in setting_options()]
     unknown = set(model_options) - set(known)
     if unknown:
-        raise ValueError(f"unknown penalty keywords {sorted(unknown)}; expected "
-                         f"{', '.join(known)}")
+        raise ValueError(f"unknown penalty keywords {sorted(unknown)}; expected {', '.join(known)}")
     given = {name: value for name, value in model_options.items() if value is not None}
     public = _public()
     if isinstance(penalty, dict):
         penalty = deserialize(penalty)
     if isinstance(penalty, public["LipschitzMethod"]):
         if given:
-            raise ValueError(f"{', '.join(sorted(given))} cannot be combined with the method "
-                             f"object {penalty!r}; expected its options in its constructor")
+            raise ValueError(
+                f"{', '.join(sorted(given))} cannot be combined with the method "
+                f"object {penalty!r}; expected its options in its constructor"
+            )
         return penalty
     if callable(penalty) and not isinstance(penalty, str):
         declared_options = {"weight": WEIGHT, **public["PenaltyFunction"].options}
@@ -227,8 +246,11 @@ def from_model_options(penalty, **model_options):
         declared_options = declared()[penalty]["options"]
     else:
         return get(penalty)  # raises for the unknown name
-    options = {keyword: given[option.name] for keyword, option in declared_options.items()
-               if option.name in given}
+    options = {
+        keyword: given[option.name]
+        for keyword, option in declared_options.items()
+        if option.name in given
+    }
     return get(penalty, **options)
 
 
@@ -237,8 +259,9 @@ def _build(cls, name, options, *args):
     accepted = [keyword for keyword in parameters if keyword not in ("self", "fn")]
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise ValueError(f"penalty {name!r} takes no option {', '.join(unknown)}: expected "
-                         f"{', '.join(accepted)}")
+        raise ValueError(
+            f"penalty {name!r} takes no option {', '.join(unknown)}: expected {', '.join(accepted)}"
+        )
     return cls(*args, **options)
 
 

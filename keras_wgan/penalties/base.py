@@ -15,8 +15,7 @@ from keras import ops
 from keras_wgan import validation
 from keras_wgan.penalties.options import TARGET
 
-__all__ = ["LabelledCritic", "LipschitzMethod", "PenaltyFunction", "PenaltyWrapper",
-           "bind_labels"]
+__all__ = ["LabelledCritic", "LipschitzMethod", "PenaltyFunction", "PenaltyWrapper", "bind_labels"]
 
 
 class LabelledCritic:
@@ -50,9 +49,11 @@ class LabelledCritic:
 
     def bind(self, model):
         """`model` (another model on the critic's inputs) with the same labels bound."""
+
         def call(x, training=True):
             x = ops.convert_to_tensor(x)
             return model([x, self.labels_for(x)], training=training)
+
         return call
 
     def __call__(self, x, training=True):
@@ -98,8 +99,18 @@ class LipschitzMethod:
     def __init__(self, weight=10.0):
         self.weight = float(validation.non_negative("weight", weight))
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
+    def __call__(
+        self,
+        critic,
+        real,
+        fake,
+        *,
+        alpha=None,
+        real_output=None,
+        fake_output=None,
+        seed=None,
+        training=True,
+    ):
         """The unweighted term, a float32 scalar.
 
         Args:
@@ -179,11 +190,32 @@ class PenaltyWrapper(LipschitzMethod):
             self.fn_options[keyword] = value
             setattr(self, keyword, value)
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
-        return ops.cast(self.fn(critic, real, fake, alpha=alpha, seed=seed,
-                                real_output=real_output, fake_output=fake_output,
-                                training=training, **self.fn_options), "float32")
+    def __call__(
+        self,
+        critic,
+        real,
+        fake,
+        *,
+        alpha=None,
+        real_output=None,
+        fake_output=None,
+        seed=None,
+        training=True,
+    ):
+        return ops.cast(
+            self.fn(
+                critic,
+                real,
+                fake,
+                alpha=alpha,
+                seed=seed,
+                real_output=real_output,
+                fake_output=fake_output,
+                training=training,
+                **self.fn_options,
+            ),
+            "float32",
+        )
 
     def get_config(self):
         return {"weight": self.weight, **self.fn_options}
@@ -213,12 +245,32 @@ class PenaltyFunction(PenaltyWrapper):
         super().__init__(fn, weight, target=target)
         self.name = getattr(fn, "__name__", type(fn).__name__)
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
+    def __call__(
+        self,
+        critic,
+        real,
+        fake,
+        *,
+        alpha=None,
+        real_output=None,
+        fake_output=None,
+        seed=None,
+        training=True,
+    ):
         del seed  # a user's function need not take `seed`
-        return ops.cast(self.fn(critic, real, fake, alpha=alpha, real_output=real_output,
-                                fake_output=fake_output, target=self.target,
-                                training=training), "float32")
+        return ops.cast(
+            self.fn(
+                critic,
+                real,
+                fake,
+                alpha=alpha,
+                real_output=real_output,
+                fake_output=fake_output,
+                target=self.target,
+                training=training,
+            ),
+            "float32",
+        )
 
     def get_config(self):
         return {"fn": keras.saving.serialize_keras_object(self.fn), **super().get_config()}

@@ -11,8 +11,12 @@ from keras_wgan.penalties.wgan_gp import gradient_penalty
 __all__ = ["ConsistencyTerm", "consistency_term", "ctgan_penalty", "feature_model"]
 
 #: The layers whose training-mode calls are random, so that two passes differ.
-STOCHASTIC_LAYERS = (keras.layers.Dropout, keras.layers.GaussianDropout,
-                     keras.layers.AlphaDropout, keras.layers.GaussianNoise)
+STOCHASTIC_LAYERS = (
+    keras.layers.Dropout,
+    keras.layers.GaussianDropout,
+    keras.layers.AlphaDropout,
+    keras.layers.GaussianNoise,
+)
 
 
 def feature_model(critic):
@@ -31,12 +35,26 @@ def feature_model(critic):
         raise ValueError(
             f"penalty 'ctgan' reads the critic's second-to-last layer, which critic "
             f"{critic.name!r} does not expose ({error}); expected a functional or Sequential "
-            "keras.Model, or feature_weight=0") from error
+            "keras.Model, or feature_weight=0"
+        ) from error
 
 
-def ctgan_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=None,
-                  fake_output=None, target=1.0, training=True, consistency_weight=0.2,
-                  feature_weight=0.1, margin=0.0, features=None):
+def ctgan_penalty(
+    critic,
+    real,
+    fake,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=1.0,
+    training=True,
+    consistency_weight=0.2,
+    feature_weight=0.1,
+    margin=0.0,
+    features=None,
+):
     """CT-GAN's term: gradient_penalty + consistency_weight * consistency_term.
 
     The consistency term compares two fresh passes of the critic over `real`
@@ -61,8 +79,9 @@ def ctgan_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=None
         A float32 scalar.
     """
     del real_output, fake_output
-    penalty = gradient_penalty(critic, real, fake, alpha=alpha, seed=seed, target=target,
-                               training=training)
+    penalty = gradient_penalty(
+        critic, real, fake, alpha=alpha, seed=seed, target=target, training=training
+    )
     real = ops.convert_to_tensor(real, "float32")
     if feature_weight:
         features = features if features is not None else feature_model(critic)
@@ -71,13 +90,15 @@ def ctgan_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=None
     else:
         features_1 = features_2 = None
         outputs_1, outputs_2 = critic(real, training=training), critic(real, training=training)
-    consistency = consistency_term(outputs_1, outputs_2, features_1, features_2,
-                                   feature_weight=feature_weight, margin=margin)
+    consistency = consistency_term(
+        outputs_1, outputs_2, features_1, features_2, feature_weight=feature_weight, margin=margin
+    )
     return penalty + consistency_weight * consistency
 
 
-def consistency_term(outputs_1, outputs_2, features_1=None, features_2=None, *,
-                     feature_weight=0.1, margin=0.0):
+def consistency_term(
+    outputs_1, outputs_2, features_1=None, features_2=None, *, feature_weight=0.1, margin=0.0
+):
     """CT-GAN's consistency term on two stochastic critic passes over the same real batch.
 
     Wei, Gong, Liu, Lu and Wang (2018), "Improving the Improved Training of
@@ -111,8 +132,9 @@ def consistency_term(outputs_1, outputs_2, features_1=None, features_2=None, *,
     distance = ops.square(outputs_1 - outputs_2)
     if features_1 is not None:
         batch = ops.shape(outputs_1)[0]
-        difference = (ops.reshape(ops.cast(features_1, "float32"), (batch, -1))
-                      - ops.reshape(ops.cast(features_2, "float32"), (batch, -1)))
+        difference = ops.reshape(ops.cast(features_1, "float32"), (batch, -1)) - ops.reshape(
+            ops.cast(features_2, "float32"), (batch, -1)
+        )
         distance = distance + feature_weight * ops.mean(ops.square(difference), axis=1)
     return ops.mean(ops.relu(distance - margin))
 
@@ -152,11 +174,22 @@ class ConsistencyTerm(PenaltyWrapper):
     options = {"target": TARGET}
     second_order = True
 
-    def __init__(self, weight=10.0, consistency_weight=0.2, feature_weight=0.1, margin=0.0,
-                 target=TARGET.default):
-        checked = {name: float(validation.non_negative(name, value)) for name, value in
-                   (("consistency_weight", consistency_weight),
-                    ("feature_weight", feature_weight), ("margin", margin))}
+    def __init__(
+        self,
+        weight=10.0,
+        consistency_weight=0.2,
+        feature_weight=0.1,
+        margin=0.0,
+        target=TARGET.default,
+    ):
+        checked = {
+            name: float(validation.non_negative(name, value))
+            for name, value in (
+                ("consistency_weight", consistency_weight),
+                ("feature_weight", feature_weight),
+                ("margin", margin),
+            )
+        }
         super().__init__(ctgan_penalty, weight, **checked, target=target)
         self._feature_models = {}
 
@@ -168,12 +201,23 @@ class ConsistencyTerm(PenaltyWrapper):
                 f"{critic.name!r} without any Dropout layer: its two passes would agree and the "
                 "consistency term would be 0; expected a critic with Dropout (e.g. "
                 "critic_dropout=0.5 (--critic_dropout) with the mlp, "
-                "architectures.build('mlp', ..., dropout=0.5), or the 'kerasio' critic)")
+                "architectures.build('mlp', ..., dropout=0.5), or the 'kerasio' critic)"
+            )
         if self.feature_weight:
             feature_model(critic)
 
-    def __call__(self, critic, real, fake, *, alpha=None, real_output=None, fake_output=None,
-                 seed=None, training=True):
+    def __call__(
+        self,
+        critic,
+        real,
+        fake,
+        *,
+        alpha=None,
+        real_output=None,
+        fake_output=None,
+        seed=None,
+        training=True,
+    ):
         model = None
         if self.feature_weight:
             network = getattr(critic, "critic", critic)  # a LabelledCritic's own critic
@@ -182,5 +226,13 @@ class ConsistencyTerm(PenaltyWrapper):
                 model = self._feature_models.setdefault(id(network), feature_model(network))
             if network is not critic:
                 model = critic.bind(model)
-        return ctgan_penalty(critic, real, fake, alpha=alpha, seed=seed, training=training,
-                             features=model, **self.fn_options)
+        return ctgan_penalty(
+            critic,
+            real,
+            fake,
+            alpha=alpha,
+            seed=seed,
+            training=training,
+            features=model,
+            **self.fn_options,
+        )

@@ -9,8 +9,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-__all__ = ["EPSILON", "gradient_norms", "input_gradient", "interpolate",
-           "squared_gradient_norms"]
+__all__ = ["EPSILON", "gradient_norms", "input_gradient", "interpolate", "squared_gradient_norms"]
 
 # Inside the square root of every norm: keeps the gradient of the norm finite
 # where the norm is zero (the gradient of sqrt at 0 is infinite).

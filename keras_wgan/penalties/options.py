@@ -12,8 +12,16 @@ from keras_wgan.options import Option
 __all__ = ["TARGET", "WEIGHT"]
 
 WEIGHT = Option(
-    "penalty_weight", None, "lambda, the penalty's weight (default: the recipe's with the "
+    "penalty_weight",
+    None,
+    "lambda, the penalty's weight (default: the recipe's with the "
     "recipe's penalty, else the method's own, e.g. k = 2 for wgan_div).",
-    check=validation.optional(validation.non_negative), type=float)
-TARGET = Option("penalty_target", 1.0, "The Lipschitz constant the penalties aim at.",
-                check=validation.non_negative)
+    check=validation.optional(validation.non_negative),
+    type=float,
+)
+TARGET = Option(
+    "penalty_target",
+    1.0,
+    "The Lipschitz constant the penalties aim at.",
+    check=validation.non_negative,
+)

@@ -15,9 +15,19 @@ __all__ = ["MIN_PAIR_DISTANCE", "PairwiseLipschitzPenalty", "pairwise_lipschitz_
 MIN_PAIR_DISTANCE = 0.01
 
 
-def pairwise_lipschitz_penalty(critic, real, fake, *, alpha=None, seed=None,
-                               real_output=None, fake_output=None, target=1.0,
-                               training=True, interpolates=False):
+def pairwise_lipschitz_penalty(
+    critic,
+    real,
+    fake,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=1.0,
+    training=True,
+    interpolates=False,
+):
     """The Lipschitz condition itself, penalised on random pairs of points.
 
     The founding article's most direct reading of a soft Lipschitz
@@ -112,10 +122,14 @@ class PairwiseLipschitzPenalty(PenaltyWrapper):
     """
 
     name = "pairwise"
-    options = {"target": TARGET,
-               "interpolates": Option("pairwise_interpolates", False,
-                                      "Pairwise penalty: also pairs with random interpolates.")}
+    options = {
+        "target": TARGET,
+        "interpolates": Option(
+            "pairwise_interpolates", False, "Pairwise penalty: also pairs with random interpolates."
+        ),
+    }
 
     def __init__(self, weight=10.0, target=TARGET.default, interpolates=False):
-        super().__init__(pairwise_lipschitz_penalty, weight, target=target,
-                         interpolates=interpolates)
+        super().__init__(
+            pairwise_lipschitz_penalty, weight, target=target, interpolates=interpolates
+        )

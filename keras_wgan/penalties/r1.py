@@ -9,8 +9,18 @@ from keras_wgan.penalties.gradients import squared_gradient_norms
 __all__ = ["R1Penalty", "r1_penalty"]
 
 
-def r1_penalty(critic, real, fake=None, *, alpha=None, seed=None, real_output=None,
-               fake_output=None, target=None, training=True):
+def r1_penalty(
+    critic,
+    real,
+    fake=None,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=None,
+    training=True,
+):
     """R1, half the mean squared gradient norm on real samples: 1/2 E_real ||grad f(x)||^2.
 
     Mescheder, Geiger and Nowozin (2018), "Which Training Methods for GANs do

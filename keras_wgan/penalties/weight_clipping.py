@@ -59,8 +59,9 @@ def rmsprop(learning_rate=5e-5):
     Returns:
         A new `keras.optimizers.RMSprop`.
     """
-    return keras.optimizers.RMSprop(learning_rate=learning_rate, rho=RMSPROP_RHO,
-                                    epsilon=RMSPROP_EPSILON)
+    return keras.optimizers.RMSprop(
+        learning_rate=learning_rate, rho=RMSPROP_RHO, epsilon=RMSPROP_EPSILON
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
@@ -76,9 +77,14 @@ class WeightClipping(PenaltyWrapper):
     """
 
     name = "clip"
-    options = {"clip_value": Option("clip_value", 0.01,
-                                    "Weight clipping (penalty clip): the box [-c, c].",
-                                    check=validation.positive)}
+    options = {
+        "clip_value": Option(
+            "clip_value",
+            0.01,
+            "Weight clipping (penalty clip): the box [-c, c].",
+            check=validation.positive,
+        )
+    }
     default_optimizer_name = "rmsprop"
     #: What a run with clipping takes in place of another method's recipe's
     #: optimizer settings: the original WGAN's RMSprop(5e-5) without decay; the

@@ -10,8 +10,19 @@ from keras_wgan.penalties.gradients import squared_gradient_norms
 __all__ = ["WassersteinDivergence", "wasserstein_div_penalty"]
 
 
-def wasserstein_div_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=None,
-                            fake_output=None, target=None, training=True, power=6.0):
+def wasserstein_div_penalty(
+    critic,
+    real,
+    fake,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=None,
+    training=True,
+    power=6.0,
+):
     """WGAN-div's term, E ||grad f||^p over the real and the generated samples together.
 
     Wu, Huang, Thoma, Acharya and Van Gool (2018), "Wasserstein Divergence for
@@ -75,5 +86,8 @@ class WassersteinDivergence(PenaltyWrapper):
     second_order = True
 
     def __init__(self, weight=2.0, power=6.0):
-        super().__init__(wasserstein_div_penalty, weight,
-                         power=float(validation.number("power", power, minimum=1.0)))
+        super().__init__(
+            wasserstein_div_penalty,
+            weight,
+            power=float(validation.number("power", power, minimum=1.0)),
+        )

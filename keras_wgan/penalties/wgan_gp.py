@@ -10,8 +10,18 @@ from keras_wgan.penalties.options import TARGET
 __all__ = ["GradientPenalty", "gradient_penalty"]
 
 
-def gradient_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=None,
-                     fake_output=None, target=1.0, training=True):
+def gradient_penalty(
+    critic,
+    real,
+    fake,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=1.0,
+    training=True,
+):
     """WGAN-GP's two-sided gradient penalty, mean (||grad f(x_hat)|| - target)^2.
 
     Gulrajani et al. (2017), "Improved Training of Wasserstein GANs",

@@ -10,8 +10,18 @@ from keras_wgan.penalties.options import TARGET
 __all__ = ["LipschitzPenalty", "lipschitz_penalty"]
 
 
-def lipschitz_penalty(critic, real, fake, *, alpha=None, seed=None, real_output=None,
-                      fake_output=None, target=1.0, training=True):
+def lipschitz_penalty(
+    critic,
+    real,
+    fake,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=1.0,
+    training=True,
+):
     """WGAN-LP's one-sided penalty, mean max(0, ||grad f(x_hat)|| - target)^2.
 
     Petzka, Fischer and Lukovnikov (2018), "On the regularization of

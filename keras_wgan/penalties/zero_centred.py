@@ -9,9 +9,18 @@ from keras_wgan.penalties.gradients import interpolate, squared_gradient_norms
 __all__ = ["ZeroCentredGradientPenalty", "zero_centred_gradient_penalty"]
 
 
-def zero_centred_gradient_penalty(critic, real, fake, *, alpha=None, seed=None,
-                                  real_output=None, fake_output=None, target=None,
-                                  training=True):
+def zero_centred_gradient_penalty(
+    critic,
+    real,
+    fake,
+    *,
+    alpha=None,
+    seed=None,
+    real_output=None,
+    fake_output=None,
+    target=None,
+    training=True,
+):
     """The zero-centred gradient penalty, mean ||grad f(x_hat)||^2 at interpolates.
 
     Thanh-Tung, Tran and Venkatesh (2019), "Improving Generalization and

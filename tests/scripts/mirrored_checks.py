@@ -63,7 +63,7 @@ class FixedNoiseGAN(WassersteinGAN):
     def _slice(self, table, batch_size, counter):
         row = tf.gather(table, tf.cast(counter, tf.int32))
         start = distribute.replica_id() * batch_size
-        return row[start:start + batch_size]
+        return row[start : start + batch_size]
 
     def latent_noise(self, batch_size, stream, counter):
         return self._slice(self.tables[stream], batch_size, counter)
@@ -76,16 +76,31 @@ def build(conditioning=None):
     """The networks: unconditional, or conditional with that critic conditioning."""
     if conditioning is None:
         return architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2)
-    return architectures.build("mlp", (2,), latent_dim=LATENT, units=16, depth=2,
-                               num_classes=NUM_CLASSES, critic_conditioning=conditioning)
+    return architectures.build(
+        "mlp",
+        (2,),
+        latent_dim=LATENT,
+        units=16,
+        depth=2,
+        num_classes=NUM_CLASSES,
+        critic_conditioning=conditioning,
+    )
 
 
 def make_gan(tables, initial, conditioning=None):
     generator, critic = build(conditioning)
-    gan = FixedNoiseGAN(generator, critic, critic_steps=CRITIC_STEPS, penalty="gp", seed=0,
-                        tables=tables, num_classes=conditioning and NUM_CLASSES)
-    gan.compile(critic_optimizer=keras.optimizers.SGD(0.05),
-                generator_optimizer=keras.optimizers.SGD(0.05))
+    gan = FixedNoiseGAN(
+        generator,
+        critic,
+        critic_steps=CRITIC_STEPS,
+        penalty="gp",
+        seed=0,
+        tables=tables,
+        num_classes=conditioning and NUM_CLASSES,
+    )
+    gan.compile(
+        critic_optimizer=keras.optimizers.SGD(0.05), generator_optimizer=keras.optimizers.SGD(0.05)
+    )
     gan.set_weights(initial)
     return gan
 
@@ -107,8 +122,11 @@ def fit_batches(real, replicas, labels=None):
     def arrange(arrays):
         batches = []
         for step_batches in arrays:  # [CRITIC_STEPS, G, ...]
-            parts = [step_batches[s, r * per_replica:(r + 1) * per_replica]
-                     for r in range(replicas) for s in range(CRITIC_STEPS)]
+            parts = [
+                step_batches[s, r * per_replica : (r + 1) * per_replica]
+                for r in range(replicas)
+                for s in range(CRITIC_STEPS)
+            ]
             batches.append(np.concatenate(parts))
         return np.stack(batches)
 
@@ -149,17 +167,18 @@ def main():
     report["replicas"] = mirrored.num_replicas_in_sync
     report["step_diff"] = max_diff(single, train(mirrored, real, tables, initial))
     report["moved"] = max_diff(single, initial)
-    labels = rng.integers(0, NUM_CLASSES, size=(STEPS, CRITIC_STEPS, GLOBAL_BATCH)).astype(
-        "int32")
+    labels = rng.integers(0, NUM_CLASSES, size=(STEPS, CRITIC_STEPS, GLOBAL_BATCH)).astype("int32")
     report["conditional_step_diff"], report["conditional_moved"] = {}, {}
     for conditioning in ("projection", "auxiliary"):
         keras.utils.set_random_seed(2)
         generator, critic = build(conditioning)
-        start = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=0,
-                               num_classes=NUM_CLASSES).get_weights()
+        start = WassersteinGAN(
+            generator, critic, critic_steps=CRITIC_STEPS, seed=0, num_classes=NUM_CLASSES
+        ).get_weights()
         alone = train(tf.distribute.get_strategy(), real, tables, start, labels, conditioning)
         report["conditional_step_diff"][conditioning] = max_diff(
-            alone, train(mirrored, real, tables, start, labels, conditioning))
+            alone, train(mirrored, real, tables, start, labels, conditioning)
+        )
         report["conditional_moved"][conditioning] = max_diff(alone, start)
     scaling = distribute.num_replicas
     distribute.num_replicas = lambda: 1  # what train_step would do without its scaling
@@ -176,8 +195,14 @@ def main():
             gan.compile(jit_compile=True)
     report["jit_compile"] = bool(gan.jit_compile)
     report["jit_warning"] = " | ".join(str(w.message) for w in caught if "jit" in str(w.message))
-    report["variables"] = sorted({type(v.value).__name__ for v in (
-        gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables)})
+    report["variables"] = sorted(
+        {
+            type(v.value).__name__
+            for v in (
+                gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables
+            )
+        }
+    )
 
     noise = mirrored.run(lambda: gan.latent_noise(4, 0, tf.constant(5, tf.int64)))
     alpha = mirrored.run(lambda: gan.interpolation_alpha(4, tf.constant(5, tf.int64)))
@@ -187,8 +212,9 @@ def main():
     report["replica_alpha_differs"] = bool(np.abs(alpha[0] - alpha[1]).min() > 0)
 
     data = tf.data.Dataset.from_tensor_slices(rng.normal(size=(64, 2)).astype("float32"))
-    data = distribute.distribute_dataset(data.batch(8).repeat(), mirrored, batch_size=8,
-                                         critic_steps=CRITIC_STEPS)
+    data = distribute.distribute_dataset(
+        data.batch(8).repeat(), mirrored, batch_size=8, critic_steps=CRITIC_STEPS
+    )
     directory = tempfile.mkdtemp()
     saver = checkpointing.CheckpointCallback(directory, checkpoint_every_steps=2)
     history = gan.fit(data, epochs=2, steps_per_epoch=3, verbose=0, callbacks=[saver]).history
@@ -197,11 +223,15 @@ def main():
         restored = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=4)
         restored.compile()
     report["restored_step"] = checkpointing.restore_latest(restored, directory)
-    everything = [gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables,
-                  restored.weights + restored.critic_optimizer.variables
-                  + restored.generator_optimizer.variables]
-    report["restored_diff"] = max_diff(*([np.asarray(v.value.numpy()) for v in variables]
-                                         for variables in everything))
+    everything = [
+        gan.weights + gan.critic_optimizer.variables + gan.generator_optimizer.variables,
+        restored.weights
+        + restored.critic_optimizer.variables
+        + restored.generator_optimizer.variables,
+    ]
+    report["restored_diff"] = max_diff(
+        *([np.asarray(v.value.numpy()) for v in variables] for variables in everything)
+    )
     shutil.rmtree(directory)
     report["history"] = {k: [float(x) for x in v] for k, v in history.items()}
     report["history_types"] = sorted({type(x).__name__ for v in history.values() for x in v})

@@ -43,23 +43,36 @@ def main():
         gan.compile()
     directory = os.path.join(args.out, "checkpoints")
     points = np.random.default_rng(0).normal(size=(64 * GLOBAL_BATCH, 2)).astype("float32")
-    data = tf.data.Dataset.from_tensor_slices(points).batch(GLOBAL_BATCH * CRITIC_STEPS,
-                                                            drop_remainder=True)
-    run = checkpointing.resume(gan, directory, data.repeat(), train_steps=args.train_steps,
-                               steps_per_epoch=4, checkpoint_every_steps=2)
+    data = tf.data.Dataset.from_tensor_slices(points).batch(
+        GLOBAL_BATCH * CRITIC_STEPS, drop_remainder=True
+    )
+    run = checkpointing.resume(
+        gan,
+        directory,
+        data.repeat(),
+        train_steps=args.train_steps,
+        steps_per_epoch=4,
+        checkpoint_every_steps=2,
+    )
     step = run.step
     history = gan.fit(run.dataset, verbose=0, callbacks=run.callbacks, **run.fit_kwargs())
-    np.savez(os.path.join(args.out, f"worker_{index}.npz"),
-             *[np.asarray(w) for w in gan.get_weights()],
-             generator_iterations=gan.generator_steps,
-             critic_iterations=np.asarray(gan.critic_optimizer.iterations.value.numpy()))
+    np.savez(
+        os.path.join(args.out, f"worker_{index}.npz"),
+        *[np.asarray(w) for w in gan.get_weights()],
+        generator_iterations=gan.generator_steps,
+        critic_iterations=np.asarray(gan.critic_optimizer.iterations.value.numpy()),
+    )
     with open(os.path.join(args.out, f"worker_{index}.json"), "w") as f:
-        json.dump({"history": {k: [float(x) for x in v] for k, v in history.history.items()},
-                   "types": sorted({type(x).__name__ for v in history.history.values()
-                                    for x in v}),
-                   "replicas": strategy.num_replicas_in_sync,
-                   "chief": distribute.is_chief(strategy),
-                   "restored_step": step}, f)
+        json.dump(
+            {
+                "history": {k: [float(x) for x in v] for k, v in history.history.items()},
+                "types": sorted({type(x).__name__ for v in history.history.values() for x in v}),
+                "replicas": strategy.num_replicas_in_sync,
+                "chief": distribute.is_chief(strategy),
+                "restored_step": step,
+            },
+            f,
+        )
     print("done", gan.generator_steps, flush=True)
 
 

@@ -42,14 +42,17 @@ def batches(start_step, num_classes=None):
     With `num_classes` K, batch s is (points, int32 labels in [0, K)), both
     functions of s; a point of class c lies near (cos, sin)(2 pi c / K).
     """
+
     def batch(step):
         points = tf.random.stateless_normal((BATCH * CRITIC_STEPS, 2), seed=[DATA_SEED, step])
         if num_classes is None:
             return points * 0.1 + tf.cast(step % 2, tf.float32) * 2.0 - 1.0
-        labels = tf.random.stateless_uniform((BATCH * CRITIC_STEPS,), seed=[DATA_SEED + 1, step],
-                                             maxval=num_classes, dtype=tf.int32)
+        labels = tf.random.stateless_uniform(
+            (BATCH * CRITIC_STEPS,), seed=[DATA_SEED + 1, step], maxval=num_classes, dtype=tf.int32
+        )
         angle = tf.cast(labels, tf.float32) * (2.0 * np.pi / num_classes)
         return points * 0.1 + tf.stack([tf.cos(angle), tf.sin(angle)], axis=1), labels
+
     return tf.data.Dataset.counter(start_step).map(batch)
 
 
@@ -61,8 +64,12 @@ def main():
     parser.add_argument("--checkpoint_every_steps", type=int, default=5)
     parser.add_argument("--keep_checkpoints", type=int, default=3)
     parser.add_argument("--sleep", type=float, default=0.0, help="seconds per step")
-    parser.add_argument("--num_classes", type=int, default=None,
-                        help="train a class-conditional model of K classes (default: none)")
+    parser.add_argument(
+        "--num_classes",
+        type=int,
+        default=None,
+        help="train a class-conditional model of K classes (default: none)",
+    )
     args = parser.parse_args()
     logging.set_verbosity(logging.INFO)
     tf.config.experimental.enable_op_determinism()
@@ -76,30 +83,48 @@ def main():
                 time.sleep(args.sleep)
 
     keras.utils.set_random_seed(0)  # same initial weights in every run (restored anyway)
-    generator, critic = architectures.build("mlp", (2,), units=16, depth=2,
-                                            num_classes=args.num_classes)
-    gan = WassersteinGAN(generator, critic, critic_steps=CRITIC_STEPS, seed=7,
-                         num_classes=args.num_classes)
+    generator, critic = architectures.build(
+        "mlp", (2,), units=16, depth=2, num_classes=args.num_classes
+    )
+    gan = WassersteinGAN(
+        generator, critic, critic_steps=CRITIC_STEPS, seed=7, num_classes=args.num_classes
+    )
     gan.compile()
-    run = checkpointing.resume(gan, args.directory,
-                               lambda step, consumed: batches(consumed, args.num_classes),
-                               train_steps=args.train_steps, steps_per_epoch=args.steps_per_epoch,
-                               checkpoint_every_steps=args.checkpoint_every_steps,
-                               keep_checkpoints=args.keep_checkpoints)
+    run = checkpointing.resume(
+        gan,
+        args.directory,
+        lambda step, consumed: batches(consumed, args.num_classes),
+        train_steps=args.train_steps,
+        steps_per_epoch=args.steps_per_epoch,
+        checkpoint_every_steps=args.checkpoint_every_steps,
+        keep_checkpoints=args.keep_checkpoints,
+    )
     gan.fit(run.dataset, verbose=0, callbacks=[*run.callbacks, Progress()], **run.fit_kwargs())
     run.check_finite()
     final = gan.generator_steps
-    variables = (gan.generator.weights + gan.critic.weights + gan.critic_optimizer.variables
-                 + gan.generator_optimizer.variables)
+    variables = (
+        gan.generator.weights
+        + gan.critic.weights
+        + gan.critic_optimizer.variables
+        + gan.generator_optimizer.variables
+    )
     # The conditional parts again under their own names (they are among the
     # weights above too), so that a mismatch names them.
-    conditional = {} if args.num_classes is None else {
-        "label_embedding": np.asarray(gan.generator.get_layer("label_embedding").weights[0]),
-        "class_embedding": np.asarray(gan.critic.get_layer("class_embedding").weights[0]),
-    }
-    np.savez(os.path.join(args.directory, "final.npz"), *[np.asarray(v) for v in variables],
-             critic_iterations=np.asarray(gan.critic_optimizer.iterations),
-             generator_iterations=final, **conditional)
+    conditional = (
+        {}
+        if args.num_classes is None
+        else {
+            "label_embedding": np.asarray(gan.generator.get_layer("label_embedding").weights[0]),
+            "class_embedding": np.asarray(gan.critic.get_layer("class_embedding").weights[0]),
+        }
+    )
+    np.savez(
+        os.path.join(args.directory, "final.npz"),
+        *[np.asarray(v) for v in variables],
+        critic_iterations=np.asarray(gan.critic_optimizer.iterations),
+        generator_iterations=final,
+        **conditional,
+    )
     print("done", final, flush=True)
 
 

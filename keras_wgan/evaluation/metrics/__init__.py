@@ -39,9 +39,21 @@ from keras_wgan.evaluation.metrics.kernel import KernelDistanceResult, kernel_di
 from keras_wgan.evaluation.metrics.sliced import SlicedWassersteinResult, sliced_wasserstein
 from keras_wgan.evaluation.metrics.wasserstein import wasserstein1, wasserstein1_floor
 
-__all__ = ["KernelDistanceResult", "Metric", "SlicedWassersteinResult", "base",
-           "class_entropy", "frechet_distance", "get", "kernel_distance", "register",
-           "registered", "sliced_wasserstein", "wasserstein1", "wasserstein1_floor"]
+__all__ = [
+    "KernelDistanceResult",
+    "Metric",
+    "SlicedWassersteinResult",
+    "base",
+    "class_entropy",
+    "frechet_distance",
+    "get",
+    "kernel_distance",
+    "register",
+    "registered",
+    "sliced_wasserstein",
+    "wasserstein1",
+    "wasserstein1_floor",
+]
 
 # Every module of the package registers its metrics when imported.
 for _module in pkgutil.iter_modules(__path__):

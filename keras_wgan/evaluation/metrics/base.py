@@ -41,8 +41,21 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FEATURES", "NEEDS", "PIXELS", "POINTS", "SCORES", "Metric", "as_sample_matrix",
-           "check_same_dim", "compared", "get", "images_to_float", "register", "registered"]
+__all__ = [
+    "FEATURES",
+    "NEEDS",
+    "PIXELS",
+    "POINTS",
+    "SCORES",
+    "Metric",
+    "as_sample_matrix",
+    "check_same_dim",
+    "compared",
+    "get",
+    "images_to_float",
+    "register",
+    "registered",
+]
 
 POINTS = "points"  # low-dimensional samples, compared as they are (the exact W1)
 PIXELS = "pixels"  # images [n, h, w, c] in [-1, 1]
@@ -107,9 +120,12 @@ class Metric:
         Returns:
             True when what it `needs` is there (and its labels, if it needs them).
         """
-        available = {POINTS: reference.exact, PIXELS: reference.is_images,
-                     FEATURES: reference.feature_network is not None,
-                     SCORES: reference.classify is not None}[self.needs]
+        available = {
+            POINTS: reference.exact,
+            PIXELS: reference.is_images,
+            FEATURES: reference.feature_network is not None,
+            SCORES: reference.classify is not None,
+        }[self.needs]
         return available and (not self.needs_labels or reference.num_classes is not None)
 
     def cache_options(self, reference) -> dict:
@@ -166,11 +182,15 @@ def register(cls):
     if not (isinstance(cls, type) and issubclass(cls, Metric)):
         raise ValueError(f"register takes a Metric subclass, received {cls!r}")
     if not cls.name or cls.needs not in NEEDS:
-        raise ValueError(f"{cls.__name__} must set name (received {cls.name!r}) and needs, one "
-                         f"of {NEEDS} (received {cls.needs!r})")
+        raise ValueError(
+            f"{cls.__name__} must set name (received {cls.name!r}) and needs, one "
+            f"of {NEEDS} (received {cls.needs!r})"
+        )
     if cls.name in _REGISTRY and type(_REGISTRY[cls.name]) is not cls:
-        raise ValueError(f"a metric named {cls.name!r} is registered already: "
-                         f"{type(_REGISTRY[cls.name]).__name__}")
+        raise ValueError(
+            f"a metric named {cls.name!r} is registered already: "
+            f"{type(_REGISTRY[cls.name]).__name__}"
+        )
     _REGISTRY[cls.name] = cls()
     return cls
 
@@ -191,8 +211,7 @@ def get(name) -> Metric:
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown metric {name!r}; expected one of "
-                         f"{sorted(_REGISTRY)}") from None
+        raise ValueError(f"unknown metric {name!r}; expected one of {sorted(_REGISTRY)}") from None
 
 
 def compared(limit, counts):
@@ -264,7 +283,6 @@ def images_to_float(images, name: str) -> np.ndarray:
         return array.astype(np.float32) / 127.5 - 1.0
     if not np.issubdtype(array.dtype, np.floating):
         raise ValueError(
-            f"`{name}` must be uint8 in [0, 255] or float in [-1, 1]; "
-            f"received dtype {array.dtype}."
+            f"`{name}` must be uint8 in [0, 255] or float in [-1, 1]; received dtype {array.dtype}."
         )
     return array.astype(np.float32)

@@ -32,8 +32,9 @@ def class_entropy(scores) -> float:
     """
     scores = np.asarray(scores)
     if scores.ndim != 2 or not len(scores) or scores.shape[1] < 1:
-        raise ValueError(f"scores must be class scores [n >= 1, K >= 1]; received shape "
-                         f"{scores.shape}")
+        raise ValueError(
+            f"scores must be class scores [n >= 1, K >= 1]; received shape {scores.shape}"
+        )
     counts = np.bincount(np.argmax(scores, axis=1), minlength=scores.shape[1])
     share = counts[counts > 0] / counts.sum()
     return float(max(-(share * np.log(share)).sum(), 0.0))
@@ -52,9 +53,11 @@ class ClassEntropy(base.Metric):
         return {self.name: class_entropy(fake)}
 
     def describe(self, reference):
-        return {self.name: f"entropy (nats) of the classes {reference.classifier_description} "
-                           "assigns to the generated samples; ln K when the K classes are "
-                           "equally frequent"}
+        return {
+            self.name: f"entropy (nats) of the classes {reference.classifier_description} "
+            "assigns to the generated samples; ln K when the K classes are "
+            "equally frequent"
+        }
 
     def report(self, entry, values, reference, counts):
         entry = {key: value for key, value in entry.items() if key != "num_real"}

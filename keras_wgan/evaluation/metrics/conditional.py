@@ -39,8 +39,16 @@ from keras_wgan.data import labels as class_labels
 from keras_wgan.evaluation.metrics import base
 from keras_wgan.evaluation.metrics.frechet import frechet_distance
 
-__all__ = ["ConditionalAccuracy", "IntraFID", "IntraFid", "MIN_CLASS_SAMPLES",
-           "balanced_indices", "conditional_accuracy", "evenly_spread_labels", "intra_fid"]
+__all__ = [
+    "ConditionalAccuracy",
+    "IntraFID",
+    "IntraFid",
+    "MIN_CLASS_SAMPLES",
+    "balanced_indices",
+    "conditional_accuracy",
+    "evenly_spread_labels",
+    "intra_fid",
+]
 
 # A covariance needs two samples; a class with fewer real or generated samples has no FID.
 MIN_CLASS_SAMPLES = 2
@@ -81,9 +89,11 @@ def balanced_indices(labels, num_classes, argument="labels"):
     counts = np.bincount(labels, minlength=num_classes)
     if counts.min() == 0:
         missing = [int(k) for k in np.flatnonzero(counts == 0)]
-        raise ValueError(f"{argument} holds no sample of class {missing[0]} ({len(missing)} of "
-                         f"{num_classes} classes missing); expected every class at least once, "
-                         "e.g. evenly_spread_labels(n, num_classes) with n >= num_classes")
+        raise ValueError(
+            f"{argument} holds no sample of class {missing[0]} ({len(missing)} of "
+            f"{num_classes} classes missing); expected every class at least once, "
+            "e.g. evenly_spread_labels(n, num_classes) with n >= num_classes"
+        )
     m = int(counts.min())
     indices = np.concatenate([np.flatnonzero(labels == k)[:m] for k in range(num_classes)])
     return indices, m
@@ -105,12 +115,18 @@ def conditional_accuracy(scores, labels):
     scores = np.asarray(scores)
     labels = np.asarray(labels)
     if scores.ndim != 2 or len(scores) != len(labels) or not len(labels):
-        raise ValueError(f"scores must be class scores [n, K] for n = {len(labels)} labels; "
-                         f"received shape {scores.shape}")
+        raise ValueError(
+            f"scores must be class scores [n, K] for n = {len(labels)} labels; "
+            f"received shape {scores.shape}"
+        )
     correct = np.argmax(scores, axis=1) == labels
     num_classes = scores.shape[1]
-    per_class = np.array([correct[labels == k].mean() if np.any(labels == k) else math.nan
-                          for k in range(num_classes)])
+    per_class = np.array(
+        [
+            correct[labels == k].mean() if np.any(labels == k) else math.nan
+            for k in range(num_classes)
+        ]
+    )
     return float(correct.mean()), per_class
 
 
@@ -128,8 +144,14 @@ class IntraFID(NamedTuple):
     too_few: dict
 
 
-def intra_fid(fake_features, fake_labels, real_features, real_labels, num_classes,
-              min_class_samples=MIN_CLASS_SAMPLES):
+def intra_fid(
+    fake_features,
+    fake_labels,
+    real_features,
+    real_labels,
+    num_classes,
+    min_class_samples=MIN_CLASS_SAMPLES,
+):
     """The Frechet distance per class (generated of class k vs real of class k) and its mean.
 
     Args:
@@ -169,18 +191,24 @@ class ConditionalAccuracy(base.Metric):
     def compute(self, fake, real, reference, labels=None):
         indices, _ = balanced_indices(labels, reference.num_classes)
         accuracy, per_class = conditional_accuracy(fake[indices], labels[indices])
-        return {self.name: accuracy, **{f"{self.name}_class_{k}": float(value)
-                                        for k, value in enumerate(per_class)}}
+        return {
+            self.name: accuracy,
+            **{f"{self.name}_class_{k}": float(value) for k, value in enumerate(per_class)},
+        }
 
     def describe(self, reference):
-        return {self.name: f"share of generated samples that {reference.classifier_description} "
-                           "assigns to the class they were generated for; the same number of "
-                           "every class"}
+        return {
+            self.name: f"share of generated samples that {reference.classifier_description} "
+            "assigns to the class they were generated for; the same number of "
+            "every class"
+        }
 
     def report(self, entry, values, reference, counts, labels=None, class_names=None):
-        return {**_balanced_entry(entry, reference, labels),
-                "per_class": _per_class(values, self.name, class_names),
-                "classifier": reference.classifier_description}
+        return {
+            **_balanced_entry(entry, reference, labels),
+            "per_class": _per_class(values, self.name, class_names),
+            "classifier": reference.classifier_description,
+        }
 
 
 @base.register
@@ -196,35 +224,53 @@ class IntraFid(base.Metric):
 
     def compute(self, fake, real, reference, labels=None):
         indices, _ = balanced_indices(labels, reference.num_classes)
-        result = intra_fid(fake[indices], labels[indices], real, reference.real_labels,
-                           reference.num_classes, reference.min_class_samples)
-        return {self.name: result.value, **{f"{self.name}_class_{k}": float(value)
-                                            for k, value in enumerate(result.per_class)}}
+        result = intra_fid(
+            fake[indices],
+            labels[indices],
+            real,
+            reference.real_labels,
+            reference.num_classes,
+            reference.min_class_samples,
+        )
+        return {
+            self.name: result.value,
+            **{f"{self.name}_class_{k}": float(value) for k, value in enumerate(result.per_class)},
+        }
 
     def describe(self, reference):
-        return {self.name: f"mean over the classes of the Frechet distance between the generated "
-                           f"and the real samples of the class, on the features of "
-                           f"{reference.feature_network.description}; real: the "
-                           f"{len(reference.real)} real samples by label"}
+        return {
+            self.name: f"mean over the classes of the Frechet distance between the generated "
+            f"and the real samples of the class, on the features of "
+            f"{reference.feature_network.description}; real: the "
+            f"{len(reference.real)} real samples by label"
+        }
 
     def report(self, entry, values, reference, counts, labels=None, class_names=None):
         real = reference.real_class_counts()
         too_few = reference.too_few_classes(labels)
-        return {**_balanced_entry(entry, reference, labels), "value": _finite(entry["value"]),
-                "per_class": _per_class(values, self.name, class_names),
-                "num_real_per_class": {name: int(real[k]) for k, name in enumerate(class_names)},
-                "classes_with_too_few_samples": {
-                    class_names[k]: {"num_real": num_real, "num_generated": num_generated}
-                    for k, (num_real, num_generated) in too_few.items()},
-                "min_class_samples": max(2, reference.min_class_samples),
-                "feature_network": reference.feature_network.description}
+        return {
+            **_balanced_entry(entry, reference, labels),
+            "value": _finite(entry["value"]),
+            "per_class": _per_class(values, self.name, class_names),
+            "num_real_per_class": {name: int(real[k]) for k, name in enumerate(class_names)},
+            "classes_with_too_few_samples": {
+                class_names[k]: {"num_real": num_real, "num_generated": num_generated}
+                for k, (num_real, num_generated) in too_few.items()
+            },
+            "min_class_samples": max(2, reference.min_class_samples),
+            "feature_network": reference.feature_network.description,
+        }
 
 
 def _balanced_entry(entry, reference, labels):
     """A report entry with the generated samples measured: the same number m of each class."""
     _, m = balanced_indices(labels, reference.num_classes)
-    return {"value": entry["value"], "num_generated": m * reference.num_classes,
-            "num_generated_per_class": m, "what": entry["what"]}
+    return {
+        "value": entry["value"],
+        "num_generated": m * reference.num_classes,
+        "num_generated_per_class": m,
+        "what": entry["what"],
+    }
 
 
 def _finite(value):

@@ -55,8 +55,7 @@ def frechet_distance(features_a, features_b) -> float:
     for name, features in (("features_a", a), ("features_b", b)):
         if features.shape[0] < 2:
             raise ValueError(
-                f"`{name}` needs at least 2 samples for a covariance; "
-                f"received {features.shape[0]}."
+                f"`{name}` needs at least 2 samples for a covariance; received {features.shape[0]}."
             )
     cov_a = np.atleast_2d(np.cov(a, rowvar=False))
     cov_b = np.atleast_2d(np.cov(b, rowvar=False))
@@ -66,7 +65,6 @@ def frechet_distance(features_a, features_b) -> float:
     trace_sqrt = np.sqrt(np.clip(eigenvalues, 0.0, None)).sum()
     mean_term = np.sum((a.mean(axis=0) - b.mean(axis=0)) ** 2)
     return float(max(mean_term + np.trace(cov_a) + np.trace(cov_b) - 2.0 * trace_sqrt, 0.0))
-
 
 
 @base.register
@@ -82,10 +80,16 @@ class FrechetDistance(base.Metric):
 
     def describe(self, reference):
         k = reference.num_samples
-        return {self.name: f"Frechet distance on the features of "
-                           f"{reference.feature_network.description}; {k} vs {k} images"}
+        return {
+            self.name: f"Frechet distance on the features of "
+            f"{reference.feature_network.description}; {k} vs {k} images"
+        }
 
     def report(self, entry, values, reference, counts):
         k = base.compared(reference.num_samples, counts)
-        return {**entry, "num_generated": k, "num_real": k,
-                "feature_network": reference.feature_network.description}
+        return {
+            **entry,
+            "num_generated": k,
+            "num_real": k,
+            "feature_network": reference.feature_network.description,
+        }

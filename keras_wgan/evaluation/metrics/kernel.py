@@ -82,7 +82,6 @@ def kernel_distance(
     return KernelDistanceResult(mean=float(np.mean(estimates)), std=float(np.std(estimates)))
 
 
-
 @base.register
 class KernelDistance(base.Metric):
     """`kid` and `kid_std`: KID's usual 100 subsets of 1000 samples (one subset if that is all).
@@ -107,20 +106,28 @@ class KernelDistance(base.Metric):
     def compute(self, fake, real, reference, labels=None):
         k = reference.num_samples
         subset, num_subsets = self.subsets(k)
-        kid = kernel_distance(real[:k], fake[:k], subset_size=subset, num_subsets=num_subsets,
-                              seed=reference.seed)
+        kid = kernel_distance(
+            real[:k], fake[:k], subset_size=subset, num_subsets=num_subsets, seed=reference.seed
+        )
         return {self.name: kid.mean, "kid_std": kid.std}
 
     def describe(self, reference):
         k = reference.num_samples
-        return {self.name: f"kernel distance (KID) on the features of "
-                           f"{reference.feature_network.description}; {k} vs {k} images"}
+        return {
+            self.name: f"kernel distance (KID) on the features of "
+            f"{reference.feature_network.description}; {k} vs {k} images"
+        }
 
     def report(self, entry, values, reference, counts):
         k = base.compared(reference.num_samples, counts)
         subset, num_subsets = self.subsets(reference.num_samples)
-        return {"mean": values["kid"], "std": values["kid_std"],
-                **{key: value for key, value in entry.items() if key != "value"},
-                "num_generated": k, "num_real": k, "subset_size": subset,
-                "num_subsets": num_subsets,
-                "feature_network": reference.feature_network.description}
+        return {
+            "mean": values["kid"],
+            "std": values["kid_std"],
+            **{key: value for key, value in entry.items() if key != "value"},
+            "num_generated": k,
+            "num_real": k,
+            "subset_size": subset,
+            "num_subsets": num_subsets,
+            "feature_network": reference.feature_network.description,
+        }

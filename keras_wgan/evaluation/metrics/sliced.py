@@ -18,8 +18,14 @@ import numpy as np
 
 from keras_wgan.evaluation.metrics import base
 
-__all__ = ["SlicedWasserstein", "SlicedWassersteinResult", "pyr_down", "pyr_up",
-           "sliced_wasserstein", "swd_min_resolution"]
+__all__ = [
+    "SlicedWasserstein",
+    "SlicedWassersteinResult",
+    "pyr_down",
+    "pyr_up",
+    "sliced_wasserstein",
+    "swd_min_resolution",
+]
 
 # ProGAN's 5x5 Gaussian [1, 4, 6, 4, 1] / 16 (applied separably), as cv2.pyrDown.
 _PYRAMID_TAPS = np.array([1.0, 4.0, 6.0, 4.0, 1.0], dtype=np.float32) / 16.0
@@ -230,7 +236,9 @@ def sliced_wasserstein(
     radius = patch_size // 2
     levels = {}
     for (height, width), level_x, level_y in zip(
-        shapes, _laplacian_pyramid(x, len(shapes)), _laplacian_pyramid(y, len(shapes)),
+        shapes,
+        _laplacian_pyramid(x, len(shapes)),
+        _laplacian_pyramid(y, len(shapes)),
         strict=True,
     ):
         rows = rng.integers(radius, height - radius, size=(max_images, num_descriptors))
@@ -239,8 +247,6 @@ def sliced_wasserstein(
         desc_y = _patch_descriptors(level_y, rows[: y.shape[0]], cols[: y.shape[0]], patch_size)
         levels[height] = 1e3 * _sliced_w1(desc_x, desc_y, num_projections, rng)
     return SlicedWassersteinResult(levels=levels, mean=float(np.mean(list(levels.values()))))
-
-
 
 
 def swd_min_resolution(height, width, patch_size=7):
@@ -279,28 +285,45 @@ class SlicedWasserstein(base.Metric):
     def options(self, reference):
         """The keyword arguments of `sliced_wasserstein` for this Reference."""
         height, width = reference.real.shape[1:3]
-        return {"min_resolution": swd_min_resolution(height, width), "seed": reference.seed,
-                **reference.swd_options}
+        return {
+            "min_resolution": swd_min_resolution(height, width),
+            "seed": reference.seed,
+            **reference.swd_options,
+        }
 
     def cache_options(self, reference):
-        return {"options": dict(sorted(self.options(reference).items())),
-                "samples": reference.swd_samples}
+        return {
+            "options": dict(sorted(self.options(reference).items())),
+            "samples": reference.swd_samples,
+        }
 
     def compute(self, fake, real, reference, labels=None):
         s = reference.swd_samples
         result = sliced_wasserstein(fake[:s], real[:s], **self.options(reference))
-        return {self.name: result.mean,
-                **{f"swd_{height}px": level for height, level in result.levels.items()}}
+        return {
+            self.name: result.mean,
+            **{f"swd_{height}px": level for height, level in result.levels.items()},
+        }
 
     def describe(self, reference):
         s = reference.swd_samples
-        return {self.name: f"sliced Wasserstein distance x1e3 (ProGAN), mean over pyramid levels "
-                           f"down to {self.options(reference)['min_resolution']} px; "
-                           f"{s} vs {s} images"}
+        return {
+            self.name: f"sliced Wasserstein distance x1e3 (ProGAN), mean over pyramid levels "
+            f"down to {self.options(reference)['min_resolution']} px; "
+            f"{s} vs {s} images"
+        }
 
     def report(self, entry, values, reference, counts):
         s = base.compared(min(reference.num_samples, reference.swd_samples), counts)
-        levels = {key[len("swd_"):-len("px")]: value for key, value in values.items()
-                  if key.startswith("swd_") and key.endswith("px")}
-        return {**entry, "num_generated": s, "num_real": s, "levels": levels,
-                "min_resolution": self.options(reference)["min_resolution"]}
+        levels = {
+            key[len("swd_") : -len("px")]: value
+            for key, value in values.items()
+            if key.startswith("swd_") and key.endswith("px")
+        }
+        return {
+            **entry,
+            "num_generated": s,
+            "num_real": s,
+            "levels": levels,
+            "min_resolution": self.options(reference)["min_resolution"],
+        }

@@ -35,8 +35,6 @@ def _subsample(samples: np.ndarray, max_samples: int | None, rng) -> np.ndarray:
     return samples[rng.choice(samples.shape[0], size=max_samples, replace=False)]
 
 
-
-
 def wasserstein1(x, y, max_samples: int | None = None, *, seed: int = 0) -> float:
     """Exact Wasserstein-1 distance between two sets of samples.
 
@@ -131,7 +129,6 @@ def wasserstein1_floor(
     return wasserstein1(sampler(int(n), rng), sampler(int(n), rng))
 
 
-
 # ---------------------------------------------------------------------------
 # The metrics.
 
@@ -195,10 +192,16 @@ class FeatureW1(base.Metric):
 
     def describe(self, reference):
         w = reference.w1_samples
-        return {self.name: f"exact W1 on the features of "
-                           f"{reference.feature_network.description}; {w} vs {w} images"}
+        return {
+            self.name: f"exact W1 on the features of "
+            f"{reference.feature_network.description}; {w} vs {w} images"
+        }
 
     def report(self, entry, values, reference, counts):
         w = reference.w1_samples
-        return {**entry, "num_generated": w, "num_real": w,
-                "feature_network": reference.feature_network.description}
+        return {
+            **entry,
+            "num_generated": w,
+            "num_real": w,
+            "feature_network": reference.feature_network.description,
+        }
