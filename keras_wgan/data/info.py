@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     import tensorflow as tf
-
-    from keras_wgan.data.toy import ToySampler
 
 __all__ = ["DataInfo"]
 
@@ -52,7 +51,8 @@ class DataInfo:
     sample_shape: tuple
     value_range: tuple | None
     num_examples: int | None
-    sampler: ToySampler | None = None
+    # A `keras_wgan.data.toy.ToySampler`: (n, numpy Generator) -> samples.
+    sampler: Callable[[int, np.random.Generator], np.ndarray] | None = None
     load_options: dict = dataclasses.field(default_factory=dict)
     labels: np.ndarray | None = dataclasses.field(default=None, compare=False, repr=False)
     num_classes: int | None = None
