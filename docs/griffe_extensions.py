@@ -19,8 +19,10 @@ never the package.
 
 `DefinedOnce` documents each object of a package where it is defined: the
 API pages render a package with its submodules (`show_submodules`), so the
-names a package face re-exports from its own submodules would appear twice;
-this extension leaves them to their submodules. A lazy face (PEP 562
+names a package face re-exports from its own submodules would appear twice,
+and the names a module re-exports from another (`keras_wgan.training`'s
+`build_gan`, from `keras_wgan.builder`) would appear on two pages; this
+extension leaves each to the module that defines it. A lazy face (PEP 562
 `__getattr__`), which griffe cannot follow, is then documented the same way
 as an eager one.
 """
@@ -146,21 +148,35 @@ class KerasExamples(griffe.Extension):
 
 
 class DefinedOnce(griffe.Extension):
-    """Drops a package's re-exports of its own submodules' objects from the package's page."""
+    """Drops every module's re-exports of the package's objects; each is documented once."""
 
     def on_package(self, *, pkg, **kwargs):
-        """Prunes the re-exports of every package module inside `pkg`."""
-        _prune(pkg)
+        """Prunes the re-exports of every module inside `pkg`."""
+        _prune(pkg, pkg)
 
 
-def _prune(module):
-    """Removes from `module` (and its subpackages) the aliases of its own submodules' objects."""
+def _is_module(package, path):
+    """Whether `path` names a module of `package`, found without resolving any alias."""
+    obj = package
+    for name in path.split(".")[len(package.path.split(".")):]:
+        obj = obj.members.get(name)
+        if obj is None or obj.is_alias:
+            return False
+    return obj.is_module
+
+
+def _prune(module, package):
+    """Removes from `module` (and its submodules) the aliases of `package`'s objects.
+
+    A name a module imports from another module of the package (a package
+    face's re-exports, `keras_wgan.training.build_gan` from
+    `keras_wgan.builder`) stays importable; its page is the defining module's.
+    """
     for member in list(module.members.values()):
         if not member.is_alias and member.is_module:  # a real submodule, not an imported one
-            _prune(member)
-    if not module.is_init_module:  # a plain module re-exports nothing of its own
-        return
-    prefix = module.path + "."
+            _prune(member, package)
+    prefix = package.path + "."
     for name, member in list(module.members.items()):
-        if member.is_alias and member.target_path.startswith(prefix) and not member.is_module:
+        if (member.is_alias and member.target_path.startswith(prefix)
+                and not _is_module(package, member.target_path)):
             module.del_member(name)
