@@ -18,7 +18,9 @@ checkpoint draws exactly what an uninterrupted run would have drawn.
 
 Class-conditional training (`num_classes=K`, batches of `(samples, labels)`):
 `keras_wgan.conditioning` says how labels pair real and generated samples and
-what an auxiliary-classifier critic adds to the losses.
+what an auxiliary-classifier critic adds to the losses. Sampling (`generate`)
+and the Keras serialization are the model's bases `sampling.SamplingMixin` and
+`model_config.ConfigMixin`.
 """
 
 import keras
