@@ -18,7 +18,9 @@ checkpoint draws exactly what an uninterrupted run would have drawn.
 
 Class-conditional training (`num_classes=K`, batches of `(samples, labels)`):
 `keras_wgan.conditioning` says how labels pair real and generated samples and
-what an auxiliary-classifier critic adds to the losses.
+what an auxiliary-classifier critic adds to the losses. Sampling (`generate`)
+and the Keras serialization are the model's bases `sampling.SamplingMixin` and
+`model_config.ConfigMixin`.
 """
 
 import keras
@@ -35,7 +37,9 @@ from keras_wgan import layers as _layers  # noqa: F401
 from keras_wgan.conditioning import ACGAN_SCALE, ACGAN_SCALE_G
 from keras_wgan.data.labels import check_num_classes
 from keras_wgan.distribute import step_logs, step_seed
+from keras_wgan.model_config import ConfigMixin
 from keras_wgan.optimizers import RMSPROP_EPSILON, RMSPROP_RHO, default_optimizer, rmsprop
+from keras_wgan.sampling import SamplingMixin
 from keras_wgan.validation import integer as _check_int
 from keras_wgan.validation import number as _check_number
 
@@ -59,7 +63,7 @@ _VALIDATION_LATENT = 6
 
 
 @keras.saving.register_keras_serializable(package="keras_wgan")
-class WassersteinGAN(keras.Model):
+class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
     """A Wasserstein GAN: a generator and a critic trained by `fit()`.
 
     Calling the model runs the generator on latent vectors, so a trained
@@ -246,11 +250,6 @@ class WassersteinGAN(keras.Model):
             return 0
         return int(distribute.variable_value(self.generator_optimizer.iterations))
 
-    @property
-    def sampling_generator(self):
-        """The generator to sample from: `ema_generator` when there is one, else `generator`."""
-        return self.generator if self.ema_generator is None else self.ema_generator
-
     def call(self, inputs, training=False):
         """Runs the sampling generator (the EMA one if any) on latent vectors [B, latent_dim]."""
         return self.sampling_generator(inputs, training=training)
@@ -292,50 +291,6 @@ class WassersteinGAN(keras.Model):
         # (keras-team/keras#19246), and a restored checkpoint needs them.
         self.critic_optimizer.build(self.critic.trainable_variables)
         self.generator_optimizer.build(self.generator.trainable_variables)
-
-    def get_compile_config(self):
-        if not self.compiled:
-            return None  # an uncompiled model loads uncompiled
-        return optimizers.compile_config(super().get_compile_config() or {}, self)
-
-    def compile_from_config(self, config):
-        self.compile(**optimizers.from_compile_config(config))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            generator=keras.saving.serialize_keras_object(self.generator),
-            critic=keras.saving.serialize_keras_object(self.critic),
-            latent_dim=self.latent_dim,
-            critic_steps=self.critic_steps,
-            penalty=keras.saving.serialize_keras_object(self.penalty),
-            drift_weight=self.drift_weight,
-            fresh_real_batches=self.fresh_real_batches,
-            seed=self.seed,
-            ema_decay=self.ema_decay,
-            ema_warmup=self.ema_warmup,
-            augment=self.augment,
-        )
-        if self.conditional:  # an unconditional model's config has no conditional keys
-            config.update(
-                num_classes=self.num_classes,
-                class_frequencies=[float(p) for p in self.class_frequencies],
-                classifier_weight=self.classifier_weight,
-                generator_classifier_weight=self.generator_classifier_weight,
-            )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("generator", "critic"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        # A penalty name (older files store it with penalty_weight... beside it) is
-        # resolved by __init__; a config is deserialised here: a LipschitzMethod, or a
-        # function saved as the penalty.
-        if isinstance(config.get("penalty"), dict):
-            config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
-        return cls(**config)
 
     @property
     def metrics(self):
@@ -534,46 +489,6 @@ class WassersteinGAN(keras.Model):
     def _real_batches(self, real):
         """The real batch of each critic update (`keras_wgan.batches`)."""
         return batches.real_batches(real, self.critic_steps, self.fresh_real_batches)
-
-    # -------------------------------------------------------------- sampling
-    def generate(self, num_samples, labels=None, seed=None, batch_size=1024):
-        """Draws samples from the sampling generator (the EMA one if any), as numpy.
-
-        Args:
-            num_samples: how many samples, >= 1.
-            labels: for a conditional model, the class of each sample: an int
-                (every sample) or integers [num_samples] in [0, num_classes);
-                None: drawn from `class_frequencies` (with `seed`). An
-                unconditional model takes none.
-            seed: integer seed of the latent noise and drawn labels (None: a
-                random one).
-            batch_size: samples per generator call.
-
-        Returns:
-            float32 numpy array [num_samples, *sample_shape].
-
-        Raises:
-            ValueError: for labels outside [0, num_classes), of another
-                length, or given to an unconditional model.
-        """
-        _check_int("num_samples", num_samples, minimum=1)
-        labels = self.sample_labels(num_samples, labels, seed)
-        if seed is None:
-            latent = keras.random.normal((num_samples, self.latent_dim))
-        else:
-            latent = keras.random.normal((num_samples, self.latent_dim), seed=int(seed))
-        inputs = latent if labels is None else [latent, ops.convert_to_tensor(labels)]
-        return self.sampling_generator.predict(inputs, batch_size=batch_size, verbose=0)
-
-    def sample_labels(self, num_samples, labels=None, seed=None):
-        """The checked labels of `num_samples` samples, int32 numpy [num_samples] (see `generate`).
-
-        Returns:
-            None for an unconditional model (which refuses labels).
-        """
-        return conditioning.draw_labels(
-            num_samples, labels, seed, self.num_classes, self.class_frequencies
-        )
 
 
 def _apply(optimizer, tape, loss, network):

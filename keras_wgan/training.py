@@ -5,7 +5,8 @@ arguments are the fields of `keras_wgan.settings.TrainSettings`, from which the
 script's flags are generated, so an experiment that runs from the shell runs
 from Python too. Settings left as None take the dataset's recipe
 (`keras_wgan.recipes`), so that `train()` with no arguments trains the default
-2-D problem well.
+2-D problem well. Where a run writes, its locks and the check that a resumed
+checkpoint is of the same model are `keras_wgan.runs`'s.
 
 Example:
 >>> from keras_wgan import training
@@ -17,7 +18,6 @@ Example:
 
 import contextlib
 import dataclasses
-import inspect
 import logging
 import math
 import os
@@ -34,6 +34,7 @@ from keras_wgan import (
     penalties,
     recipes,
     run_directory,
+    runs,
 )
 from keras_wgan import settings as settings_lib
 from keras_wgan.builder import (
@@ -107,7 +108,7 @@ def train(settings=None, /, *, callbacks=(), **overrides):
     before anything is built, and locked for the whole run (a second run on
     either fails with `RunDirectoryLocked`). The settings that define the
     model and its data are recorded in `<checkpoint_dir>/run_settings.json`;
-    resuming with other values of them is refused (see `_model_settings` for
+    resuming with other values of them is refused (see `runs.model_settings` for
     which settings may change on resume).
 
     Args:
@@ -143,12 +144,12 @@ def train(settings=None, /, *, callbacks=(), **overrides):
     # The strategy may split the CPU into logical devices, which must happen
     # before TensorFlow creates anything (opening the data included).
     strategy = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
-    run = _run_directories(s, strategy)
+    run = runs.run_directories(s, strategy)
     with contextlib.ExitStack() as locks:  # releases the directories' locks, however it ends
         batches, info, s = _open_data(s)
         method = _lipschitz_method(s)
         s = _resolved(s, run, info, method)
-        model_settings = _lock_and_check_resume(locks, s, run, info, method)
+        model_settings = runs.lock_and_check_resume(locks, s, run, info, method)
         gan = _model(s, info, strategy, method)
         resumed = _resume(gan, s, run, batches, info, model_settings)
         history = _fit(gan, s, run, info, resumed, strategy, extra_callbacks)
@@ -168,28 +169,6 @@ def train(settings=None, /, *, callbacks=(), **overrides):
 train.__doc__ = train.__doc__.replace(
     "\n\n    Returns:", "\n" + settings_lib.describe(indent=12) + "\n    Returns:", 1
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class _Run:
-    """Where a run writes: its directories (defaults filled in) and whether this is the chief."""
-
-    output_dir: str
-    checkpoint_dir: str
-    chief: bool
-
-
-def _run_directories(s, strategy):
-    """The run's directories, checked before any data or model is built (a bad path fails)."""
-    if s.export_dir is not None:
-        run_directory.check_writable("export_dir", s.export_dir)
-    output_dir = s.output_dir or os.path.join("runs", s.model_name or _model_name(s.dataset))
-    checkpoint_dir = s.checkpoint_dir or os.path.join(output_dir, "checkpoints")
-    chief = distribute.is_chief(strategy)
-    if chief:
-        run_directory.check_writable("output_dir", output_dir)
-    run_directory.check_writable("checkpoint_dir", checkpoint_dir)
-    return _Run(output_dir, checkpoint_dir, chief)
 
 
 def _open_data(s):
@@ -278,7 +257,7 @@ def _resolved(s, run, info, method):
     return dataclasses.replace(
         s,
         architecture=s.architecture or architectures.default_architecture(info.sample_shape),
-        model_name=s.model_name or _model_name(s.dataset),
+        model_name=s.model_name or runs.default_model_name(s.dataset),
         output_dir=run.output_dir,
         mixed_precision=resolve_mixed_precision(s.mixed_precision, method),
     )
@@ -287,25 +266,6 @@ def _resolved(s, run, info, method):
 def _fit_batch(s):
     """The samples of one fit() batch: one real batch per critic update, or one for all."""
     return s.batch_size * (s.critic_steps if s.fresh_real_batches else 1)
-
-
-def _lock_and_check_resume(locks, s, run, info, method):
-    """Locks the run's directories; refuses to resume a checkpoint of another model.
-
-    Returns:
-        The model settings (`_model_settings`).
-    """
-    if run.chief:
-        _lock_run_directories(locks, run.output_dir, run.checkpoint_dir)
-    model_settings = _model_settings(s, info, method)
-    if checkpointing.complete_checkpoints(run.checkpoint_dir):
-        named = (
-            ("checkpoint_dir", s.checkpoint_dir)
-            if s.checkpoint_dir
-            else ("output_dir", run.output_dir)
-        )
-        run_directory.check_settings(run.checkpoint_dir, model_settings, *named)
-    return model_settings
 
 
 def _model(s, info, strategy, method):
@@ -507,69 +467,6 @@ def _export(gan, s, run, info):
     )
 
 
-def _lock_run_directories(run, output_dir, checkpoint_dir):
-    """Creates output_dir and checkpoint_dir and locks both (one lock if they coincide).
-
-    Both: another run may share either one (its own output_dir with this
-    run's checkpoint_dir, say). Only the chief calls it: it is the one that
-    writes there (the other workers of a multi-worker run write only their
-    temporary checkpoints, under checkpoint_dir).
-    """
-    directories = [("output_dir", output_dir)]
-    if os.path.abspath(checkpoint_dir) != os.path.abspath(output_dir):
-        directories.append(("checkpoint_dir", checkpoint_dir))
-    for name, path in directories:
-        run_directory.make_directory(name, path)
-        run.enter_context(run_directory.DirectoryLock(path, name))
-
-
-def _model_settings(s, info, method):
-    """The resolved settings that define the model, its optimizer state and its data.
-
-    Resuming a run with another value of one of them would train one model on
-    two problems, or fail to restore the checkpoint, so `train()` refuses it
-    (`run_directory.check_settings`). Defaults are filled in (sizes by the
-    architecture's), so that leaving a setting out or giving its default
-    value is the same run. Not here, so free to change on resume:
-    batch_size, critic_steps, fresh_real_batches, learning rates, betas,
-    train_steps, epochs, steps_per_epoch, seed (the checkpoint's is used),
-    data_dir (where the same data is stored), mixed_precision (the variables
-    are float32 either way), strategy.
-    """
-    entry = architectures.declared()[s.architecture]
-    parameters = inspect.signature(architectures.ARCHITECTURES[s.architecture]).parameters
-    own = {option.name: parameters[keyword].default for keyword, option in entry["options"].items()}
-    sizes = {
-        option.name: own.get(option.name)
-        if getattr(s, option.name) is None
-        else getattr(s, option.name)
-        for option in architectures.setting_options()
-    }
-    dataset = os.fspath(s.dataset)
-    if dataset not in data.TOY_DATASETS and os.path.exists(dataset):
-        dataset = os.path.abspath(dataset)
-    return {
-        "dataset": dataset,
-        "sample_shape": list(info.sample_shape),
-        "architecture": s.architecture,
-        "latent_dim": s.latent_dim if s.latent_dim is not None else entry["latent_dim"],
-        **sizes,
-        "spectral_norm": bool(s.spectral_norm),
-        "critic_norm": s.critic_norm,
-        "penalty": s.penalty,
-        **{option.name: getattr(s, option.name) for option in penalties.setting_options()},
-        "drift_weight": s.drift_weight,
-        "optimizer": s.optimizer or method.default_optimizer_name,
-        "lr_decay": s.lr_decay or "none",
-        # The average is a set of variables of its own in the checkpoint.
-        "ema_decay": s.ema_decay,
-        "augment": s.augment,
-        "conditional": bool(s.conditional),
-        "critic_conditioning": s.critic_conditioning if s.conditional else None,
-        "num_classes": info.num_classes if s.conditional else None,
-    }
-
-
 def _schedule(s, info, fit_batch):
     """(steps_per_epoch, train_steps) from the settings and the data."""
     if s.epochs is not None:
@@ -586,11 +483,3 @@ def _schedule(s, info, fit_batch):
         info.num_examples // fit_batch if info.num_examples else max(1, s.train_steps // 10)
     )
     return min(per_epoch, s.train_steps), s.train_steps
-
-
-def _model_name(dataset):
-    """The export's default name: the dataset's file name, made a valid model name."""
-    base = os.path.basename(os.path.normpath(os.fspath(dataset)))
-    base = os.path.splitext(base)[0].replace("/", "_")
-    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base)
-    return base.lstrip("-_") or "wgan"  # export names start with a letter or digit

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from keras_wgan import training
+from keras_wgan import runs, training
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_build_gan_names_an_unknown_architecture_before_its_size_options():
 def test_derived_model_names_are_valid_export_names(dataset):
     from keras_wgan import export
 
-    export.check_model_name("model_name", training._model_name(dataset))
+    export.check_model_name("model_name", runs.default_model_name(dataset))
 
 
 # Speed settings: mixed precision and jit_compile (from tests/test_benchmark.py).

@@ -1,0 +1,71 @@
+"""Drawing samples from a trained GAN: the sampling side of `WassersteinGAN`.
+
+`SamplingMixin` gives a GAN model `sampling_generator`, `generate` and
+`sample_labels`. They read only what every model of the package has:
+`generator`, `ema_generator`, `latent_dim`, `num_classes` and
+`class_frequencies`. Training never calls them; evaluation, the sample
+pictures and the export do.
+
+Example:
+>>> import keras_wgan
+>>> generator, critic = keras_wgan.architectures.build("mlp", (2,), units=8)
+>>> gan = keras_wgan.WassersteinGAN(generator, critic, seed=0)
+>>> gan.generate(3, seed=1).shape
+(3, 2)
+"""
+
+import keras
+from keras import ops
+
+from keras_wgan import conditioning
+from keras_wgan.validation import integer as check_integer
+
+__all__ = ["SamplingMixin"]
+
+
+class SamplingMixin:
+    """`generate` and `sample_labels` for a GAN model (a base of `WassersteinGAN`)."""
+
+    @property
+    def sampling_generator(self):
+        """The generator to sample from: `ema_generator` when there is one, else `generator`."""
+        return self.generator if self.ema_generator is None else self.ema_generator
+
+    def generate(self, num_samples, labels=None, seed=None, batch_size=1024):
+        """Draws samples from the sampling generator (the EMA one if any), as numpy.
+
+        Args:
+            num_samples: how many samples, >= 1.
+            labels: for a conditional model, the class of each sample: an int
+                (every sample) or integers [num_samples] in [0, num_classes);
+                None: drawn from `class_frequencies` (with `seed`). An
+                unconditional model takes none.
+            seed: integer seed of the latent noise and drawn labels (None: a
+                random one).
+            batch_size: samples per generator call.
+
+        Returns:
+            float32 numpy array [num_samples, *sample_shape].
+
+        Raises:
+            ValueError: for labels outside [0, num_classes), of another
+                length, or given to an unconditional model.
+        """
+        check_integer("num_samples", num_samples, minimum=1)
+        labels = self.sample_labels(num_samples, labels, seed)
+        if seed is None:
+            latent = keras.random.normal((num_samples, self.latent_dim))
+        else:
+            latent = keras.random.normal((num_samples, self.latent_dim), seed=int(seed))
+        inputs = latent if labels is None else [latent, ops.convert_to_tensor(labels)]
+        return self.sampling_generator.predict(inputs, batch_size=batch_size, verbose=0)
+
+    def sample_labels(self, num_samples, labels=None, seed=None):
+        """The checked labels of `num_samples` samples, int32 numpy [num_samples] (see `generate`).
+
+        Returns:
+            None for an unconditional model (which refuses labels).
+        """
+        return conditioning.draw_labels(
+            num_samples, labels, seed, self.num_classes, self.class_frequencies
+        )
