@@ -328,7 +328,7 @@ def test_inception_without_weights_raises_clear_error(tmp_path, monkeypatch):
 
 
 def test_inception_features_with_cached_weights():
-    weights = feature_networks._cached_inception_weights()
+    weights = feature_networks.cached_inception_weights()
     if not weights.is_file():
         pytest.skip(f"InceptionV3 weights not cached at {weights}; not downloading them")
     images = np.random.default_rng(0).integers(0, 256, size=(3, 28, 28, 1), dtype=np.uint8)

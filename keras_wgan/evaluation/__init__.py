@@ -3,6 +3,9 @@
 * `core`: the one evaluation core: the real side of every comparison
   (`Reference`: real samples drawn once, their noise floors averaged over many
   pairs of real sets) and `Reference.measure(generated)`.
+* `real_sets`: the random set of real samples a comparison is made with.
+* `networks`: the feature network and classifier of an evaluation, from what
+  the caller named (a name, a `.keras` path, a model or a function).
 * `metrics`: the metric registry (`metrics.Metric`, one module per family:
   exact W1, SWD, FID, KID, class entropy, conditional accuracy and
   intra-FID), each with its plain numpy function.
@@ -12,7 +15,9 @@
 * `pictures`: sample grids with captions, scatter plots, latent interpolation strips.
 * `report`: the evaluate command's report of the metrics, and the Monitor's
   plot of the critic's estimate beside the exact W1.
-* `command`: the `keras_wgan.evaluate` command line and `evaluate()`.
+* `generators`: a saved generator (an export or a `.keras` WassersteinGAN)
+  loaded as plain numpy functions (`load_generator`).
+* `command`: `evaluate()`, what the `keras_wgan.evaluation` command line measures.
 
 Like `keras_wgan` itself, the submodules are imported on first use (PEP 562),
 so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
@@ -25,9 +30,12 @@ _SUBMODULES = (
     "core",
     "feature_networks",
     "floors",
+    "generators",
     "metrics",
     "monitor",
+    "networks",
     "pictures",
+    "real_sets",
     "report",
 )
 _ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}

@@ -49,33 +49,37 @@ labels (and for any labelled data with a conditional generator), else
 `inception` if its weights are cached, else FID/KID are left out.
 
 Bad input ends with one line on stderr and exit code 2.
+
+The generator is loaded by `generators.load_generator` and the feature
+network chosen by `networks.choose_feature_network`; both names (and
+`Generator`, `EvaluationError`) are importable from here too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from keras_wgan import cli, data
 from keras_wgan.evaluation import core
+from keras_wgan.evaluation.generators import EvaluationError, Generator, load_generator
+from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
+from keras_wgan.evaluation.networks import choose_feature_network, data_classifier
+from keras_wgan.evaluation.real_sets import real_sample_set
 from keras_wgan.evaluation.report import metrics_report
 
 __all__ = [
+    "DEFAULT_NUM_SAMPLES",
     "MAX_EXACT_W1_SAMPLES",
     "MAX_MEMORY_BYTES",
+    "EvaluationError",
     "Generator",
     "evaluate",
     "load_generator",
     "max_num_samples",
 ]
 
-METADATA_PATH = os.path.join("assets.extra", "keras_wgan.json")
 MAX_EXACT_DIM = core.MAX_EXACT_DIM
 # Exact W1 (POT's network simplex) holds an n x n float64 cost matrix and as
 # large a transport plan: 1.6 GB at 10,000 samples, and about a minute of CPU
@@ -90,185 +94,6 @@ _SWD_DESCRIPTORS = 128
 _SWD_PATCH_PIXELS = 7 * 7
 _SWD_PROJECTIONS = 128
 _BATCH = 500
-
-
-class EvaluationError(ValueError):
-    """Bad input: reported in one line."""
-
-
-class Generator(NamedTuple):
-    """A generator to evaluate, however it was saved.
-
-    Attributes:
-        sample: `sample(latent) -> float32 [n, *sample_shape]` for latent [n, latent_dim];
-            of a conditional generator `sample(latent, labels)`, labels int32 [n].
-        latent_dim: width of the latent vectors.
-        sample_shape: shape of one sample.
-        value_range: (low, high) of the samples, or None (unbounded).
-        dataset: the training data, if recorded.
-        source: what was loaded, for the report.
-        critic: `critic(samples) -> float32 [n, 1]` of a saved WassersteinGAN,
-            else None (an export holds no critic): the critic's W1 estimate;
-            of a conditional one `critic(samples, labels)`.
-        num_classes: K of a conditional generator, None for an unconditional one.
-        class_names: the K class names, if recorded.
-    """
-
-    sample: Callable[[np.ndarray], np.ndarray]
-    latent_dim: int
-    sample_shape: tuple
-    value_range: tuple | None
-    dataset: str | None
-    source: dict
-    critic: Callable[[np.ndarray], np.ndarray] | None = None
-    num_classes: int | None = None
-    class_names: tuple | None = None
-
-
-# ------------------------------------------------------------------ loading
-def load_generator(saved_model=None, checkpoint=None) -> Generator:
-    """Loads an exported SavedModel version directory or a `.keras` WassersteinGAN."""
-    if (saved_model is None) == (checkpoint is None):
-        raise EvaluationError(
-            "give exactly one of --saved_model=EXPORT/NAME/VERSION and --checkpoint=RUN.keras"
-        )
-    if saved_model is not None:
-        return _load_saved_model(os.fspath(saved_model))
-    return _load_checkpoint(os.fspath(checkpoint))
-
-
-def _load_saved_model(path):
-    import tensorflow as tf
-
-    if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-        raise EvaluationError(
-            f"--saved_model={path}: no saved_model.pb there (expected an "
-            "export version directory such as exports/NAME/1)"
-        )
-    try:
-        loaded = tf.saved_model.load(path)
-    except Exception as error:  # Corrupt or incompatible SavedModel.
-        raise EvaluationError(
-            f"--saved_model={path}: cannot load: {cli.one_line(error)}"
-        ) from error
-    if "serving_default" not in loaded.signatures:
-        raise EvaluationError(
-            f"--saved_model={path}: no serving_default signature (found: "
-            f"{', '.join(loaded.signatures) or 'none'})"
-        )
-    function = loaded.signatures["serving_default"]
-    inputs = function.structured_input_signature[1]
-    outputs = function.structured_outputs
-    if "latent" not in inputs or "samples" not in outputs:
-        raise EvaluationError(
-            f"--saved_model={path}: serving_default must take 'latent' and "
-            f"return 'samples' (takes {sorted(inputs)}, returns "
-            f"{sorted(outputs)})"
-        )
-    metadata = {}
-    metadata_path = os.path.join(path, METADATA_PATH)
-    if os.path.isfile(metadata_path):
-        try:
-            with open(metadata_path) as f:
-                metadata = json.load(f)
-            if not isinstance(metadata, dict):
-                raise ValueError(f"found a {type(metadata).__name__}")
-        except ValueError as error:  # JSON and UTF-8 decoding errors included
-            raise EvaluationError(
-                f"--saved_model={path}: {metadata_path} is not a JSON object "
-                f"({cli.one_line(error)}): expected the export's metadata"
-            ) from error
-    latent_dim = metadata.get("latent_dim") or inputs["latent"].shape[-1]
-    sample_shape = metadata.get("sample_shape") or outputs["samples"].shape[1:]
-    if latent_dim is None or None in list(sample_shape):
-        raise EvaluationError(
-            f"--saved_model={path}: no {METADATA_PATH} and the signature does "
-            "not fix latent_dim and the sample shape"
-        )
-
-    num_classes = None
-    if "label" in inputs:  # a conditional export: serving_default(latent, label)
-        num_classes = metadata.get("num_classes")
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise EvaluationError(
-                f"--saved_model={path}: serving_default takes 'label' but "
-                f"{METADATA_PATH} has num_classes={num_classes!r}; expected "
-                "the number of classes, a positive integer"
-            )
-
-    def sample(latent, labels=None):
-        if num_classes is None:
-            return function(latent=tf.constant(latent, tf.float32))["samples"].numpy()
-        return function(
-            latent=tf.constant(latent, tf.float32), label=tf.constant(labels, tf.int32)
-        )["samples"].numpy()
-
-    class_names = metadata.get("class_names") if num_classes is not None else None
-    return Generator(
-        sample=sample,
-        latent_dim=int(latent_dim),
-        sample_shape=tuple(int(d) for d in sample_shape),
-        value_range=_range(metadata.get("value_range")),
-        dataset=metadata.get("dataset"),
-        source={
-            "saved_model": path,
-            "metadata": metadata_path if metadata else None,
-            **{
-                key: metadata[key]
-                for key in ("model_name", "version", "generator_steps")
-                if key in metadata
-            },
-        },
-        num_classes=num_classes,
-        class_names=None if class_names is None else tuple(class_names),
-    )
-
-
-def _load_checkpoint(path):
-    import keras
-
-    from keras_wgan import checkpointing
-
-    try:
-        model = checkpointing.load_keras_model(path, name="--checkpoint")
-    except ValueError as error:
-        raise EvaluationError(str(error)) from error
-    generator = model.sampling_generator  # the EMA generator of a model with ema_decay
-    sample_shape = tuple(int(d) for d in generator.output_shape[1:])
-    num_classes = getattr(model, "num_classes", None)
-
-    def inputs(x, labels):  # a conditional network takes [x, label], tensors only
-        if num_classes is None:
-            return x
-        return [keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(labels, "int32")]
-
-    def sample(latent, labels=None):
-        return keras.ops.convert_to_numpy(generator(inputs(latent, labels), training=False))
-
-    def critic(samples, labels=None):
-        scores = model.critic(inputs(samples, labels), training=False)
-        if isinstance(scores, (list, tuple)):  # an auxiliary-classifier critic: [scores, logits]
-            scores = scores[0]
-        return keras.ops.convert_to_numpy(scores)
-
-    steps = model.generator_steps if model.generator_optimizer else None
-    return Generator(
-        sample=sample,
-        latent_dim=int(model.latent_dim),
-        sample_shape=sample_shape,
-        value_range=(-1.0, 1.0) if len(sample_shape) == 3 else None,
-        dataset=None,
-        source={"checkpoint": path, "generator_steps": steps},
-        critic=critic,
-        num_classes=None if num_classes is None else int(num_classes),
-    )
-
-
-def _range(value):
-    return None if value is None else (float(value[0]), float(value[1]))
-
-
-# --------------------------------------------------------------- evaluating
 #: Samples compared when `num_samples` is not given.
 DEFAULT_NUM_SAMPLES = 2000
 
@@ -340,10 +165,6 @@ def evaluate(
     Raises:
         ValueError: for bad input (`EvaluationError`), naming the flag.
     """
-    from keras_wgan import data
-    from keras_wgan.evaluation.core import real_sample_set
-    from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
-
     limit = max_num_samples(generator.sample_shape, generator.latent_dim)
     if num_samples is None:
         num_samples = min(DEFAULT_NUM_SAMPLES, limit)
@@ -400,7 +221,7 @@ def evaluate(
     else:
         pool, pool_labels = real_sample_set(info, size, seed=seed, labels=True)
     network = (
-        _feature_network(
+        choose_feature_network(
             feature_network,
             info,
             classifier_path,
@@ -414,7 +235,7 @@ def evaluate(
     # generator's accuracy needs one: the package's, trained on the real labels.
     classifier = network if network is not None and network.classify is not None else None
     if num_classes is not None and images and classifier is None:
-        classifier = _classifier(info, classifier_path)
+        classifier = data_classifier(info, classifier_path)
     reference = core.Reference(
         pool[:num_samples],
         spare=pool[num_samples:],
@@ -503,92 +324,3 @@ def _check_conditional_data(num_classes, info, dataset, num_samples):
             f"--num_samples={num_samples} is fewer than the generator's {num_classes} classes; "
             "expected at least one sample per class"
         )
-
-
-def _feature_network(choice, info, classifier_path, inception_weights, conditional=False):
-    """The FeatureNetwork for --feature_network (None: FID and KID left out).
-
-    With `conditional` (a conditional generator) the default is the classifier
-    for any labelled data.
-    """
-    from keras_wgan.evaluation import feature_networks
-
-    npz_labels = info.source == "npz" and info.labels is not None
-    labelled = npz_labels or (conditional and info.num_classes is not None)
-    if choice is None:
-        cached = feature_networks._cached_inception_weights().is_file()
-        choice = (
-            "classifier" if labelled else ("inception" if cached or inception_weights else "none")
-        )
-    if choice == "none":
-        return None
-    if choice == "inception":
-        try:
-            return feature_networks.feature_network("inception", weights_path=inception_weights)
-        except RuntimeError as error:
-            raise EvaluationError(f"--feature_network=inception: {cli.one_line(error)}") from error
-    if choice == "classifier":
-        return _classifier(info, classifier_path)
-    if str(choice).endswith(".keras"):
-        if not os.path.isfile(choice):
-            raise EvaluationError(f"--feature_network={choice}: no such file")
-        return feature_networks.feature_network(str(choice))
-    raise EvaluationError(
-        f"--feature_network must be inception, classifier, none or a .keras "
-        f"file, received {choice!r}"
-    )
-
-
-def _classifier(info, classifier_path):
-    """The package's classifier of the data: loaded from its cache, or trained on the real labels.
-
-    Trained on the `labels` array of an `.npz` (all its images, as
-    before), else on up to `core.MAX_READ` labelled examples of other
-    labelled data; cached at `classifier_path` (default
-    `_default_classifier_path`).
-    """
-    from keras_wgan.evaluation import feature_networks
-
-    path = Path(classifier_path or _default_classifier_path(info))
-    if not path.is_file():
-        if info.source == "npz" and info.labels is not None:
-            images, labels = data.real_samples(info, info.num_examples), info.labels
-        elif info.num_classes is not None:
-            images, labels = core.real_sample_set(
-                info, info.num_examples or core.MAX_READ, labels=True
-            )
-        else:
-            raise EvaluationError(
-                f"--feature_network=classifier needs labels to train on: --dataset="
-                f"{info.name} is not an .npz file with a 'labels' array, and there is no "
-                f"classifier at --classifier_path={path}"
-            )
-        model = feature_networks.train_feature_classifier(
-            images, labels, dataset_name=Path(info.name).stem
-        )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        feature_networks.save_feature_classifier(model, path)
-    return feature_networks.feature_network(str(path))
-
-
-def _default_classifier_path(info):
-    """~/.cache/keras_wgan/classifier-<stem>-<hash>.keras: retrained if the data changes.
-
-    The hash is of a file's content; of a folder or tfds name, of the name,
-    the options it was opened with and its size.
-    """
-    name = info.name
-    if os.path.isfile(name):
-        digest = hashlib.sha1(Path(name).read_bytes()).hexdigest()[:12]
-    else:
-        key = json.dumps(
-            [
-                os.path.abspath(name) if os.path.exists(name) else name,
-                info.load_options,
-                info.num_examples,
-            ],
-            sort_keys=True,
-            default=str,
-        )
-        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    return core.cache_directory() / f"classifier-{Path(name).stem}-{digest}.keras"

@@ -5,7 +5,8 @@ training, the evaluate command after it, the quality benchmarks) comes from
 a `Reference`: the real side of the comparison, built once.
 
 * The real set is drawn once (a random set of finite data, or fresh samples
-  of a toy sampler) and every generated set is compared with the same one.
+  of a toy sampler: `real_sets.real_sample_set`, importable from here too) and
+  every generated set is compared with the same one.
 * The metrics are the registered `metrics.Metric`s that apply to the data
   (exact W1 of low-dimensional points; SWD and pixel W1 of images; FID,
   feature W1 and KID with a feature network; class entropy with a
@@ -31,14 +32,15 @@ disk (see `floors`), so that the pairs are paid once per dataset and sample size
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
-from keras_wgan import data, validation
+from keras_wgan import validation
 from keras_wgan.data import labels as class_labels
 from keras_wgan.evaluation.floors import Floor, cache_directory, cache_file, read_cache, write_cache
 from keras_wgan.evaluation.metrics import base, conditional
+from keras_wgan.evaluation.networks import as_feature_network, classifier_function
+from keras_wgan.evaluation.real_sets import MAX_READ, real_sample_set
 
 __all__ = [
     "Floor",
@@ -48,6 +50,7 @@ __all__ = [
     "real_sample_set",
     "IMAGE_FLOOR_PAIRS",
     "MAX_EXACT_DIM",
+    "MAX_READ",
     "MONITOR_W1_FLOOR_PAIRS",
     "W1_FLOOR_PAIRS",
     "W1_IMAGES",
@@ -60,50 +63,6 @@ W1_FLOOR_PAIRS = 200  # pairs of real sets for the floors of low-dimensional dat
 MONITOR_W1_FLOOR_PAIRS = 50
 IMAGE_FLOOR_PAIRS = 5  # pairs of real sets for the floors of image metrics
 W1_IMAGES = 2000  # generated vs real images of the exact pixel and feature W1, by default
-MAX_READ = 20000  # finite data: examples read to draw a random real set from
-
-
-def real_sample_set(dataset, n, seed=0, max_read=MAX_READ, labels=False):
-    """A random set of `n` real samples of a dataset, as numpy float32 (and their labels).
-
-    Toy data: fresh samples of the numpy sampler. Finite data: `n` examples
-    drawn without replacement from the first `min(num_examples, max_read)`
-    examples (files are often sorted, e.g. by label, so the first `n` would
-    not be a fair sample); fewer than `n` if the data has fewer. With
-    `labels` the samples are the same and come with their class labels
-    (read with `data.load(..., labels=True)`).
-
-    Args:
-        dataset: a dataset string as for `data.load`, or its `DataInfo`.
-        n: the number of samples wanted, >= 1.
-        seed: seed of the draw.
-        max_read: read at most this many examples of finite data.
-        labels: also return the samples' labels (labelled data only).
-
-    Returns:
-        float32 array [min(n, available), *sample_shape], preprocessed as for
-        training; with `labels`, `(samples, int32 labels [len(samples)])`.
-
-    Raises:
-        ValueError: `labels` asked of data without class labels.
-    """
-    if isinstance(dataset, data.DataInfo):
-        info, sampler = dataset, dataset.sampler
-    elif os.fspath(dataset) in data.TOY_DATASETS:
-        info, sampler = None, data.TOY_DATASETS[os.fspath(dataset)]
-    else:  # Opened only to learn its size and shape; nothing is read yet.
-        _, info = data.load(dataset, batch_size=1, repeat=False, cache=False, shuffle_buffer=0)
-        sampler = info.sampler
-    if sampler is not None:
-        if labels:
-            raise data.NoLabelsError(info.name if info else os.fspath(dataset))
-        return sampler(int(n), np.random.default_rng([seed, 1]))
-    read = min(info.num_examples or max_read, max_read)
-    pool = data.real_samples(info, read)
-    if labels:  # the same first `read` examples in source order, and their labels
-        pool_labels = data.real_labels(info, read)
-    order = np.random.default_rng([seed, 1]).permutation(len(pool))[: int(n)]
-    return (pool[order], pool_labels[order].astype("int32")) if labels else pool[order]
 
 
 class Reference:
@@ -205,7 +164,7 @@ class Reference:
         self.w1_samples = min(n, w1_samples or n)
         self.swd_samples = min(self.num_samples, swd_samples or self.num_samples)
         self.swd_options = dict(swd_options or {})
-        self.feature_network = _feature_network(feature_network) if self.is_images else None
+        self.feature_network = as_feature_network(feature_network) if self.is_images else None
         self.num_classes = class_labels.check_num_classes(num_classes)
         self.real_labels = None
         if real_labels is not None:
@@ -498,48 +457,6 @@ def _as_samples(samples, name):
     if array.dtype == np.uint8 and array.ndim == 4:
         return base.images_to_float(array, name)
     return np.asarray(array, dtype="float32")
-
-
-def _feature_network(network):
-    """A `FeatureNetwork` of what `Reference(feature_network=...)` takes (None: none)."""
-    if network is None:
-        return None
-    # Imported here: feature networks import TensorFlow, which the core needs only with one.
-    from keras_wgan.evaluation import feature_networks
-
-    if isinstance(network, feature_networks.FeatureNetwork):
-        return network
-    return feature_networks.feature_network(network)
-
-
-def classifier_function(classifier):
-    """`(classify, description)` of a classifier given as `Reference(classifier=...)` takes it.
-
-    Args:
-        classifier: None, a `FeatureNetwork` with `classify`, a `keras.Model`
-            or `.keras` path of a classifier, or a function `samples -> scores [n, K]`.
-
-    Returns:
-        `(function samples -> class scores [n, K], description)`, or (None, None).
-    """
-    if classifier is None:
-        return None, None
-    if getattr(classifier, "classify", None) is not None:
-        return classifier.classify, classifier.description
-    if isinstance(classifier, (str, os.PathLike)) or hasattr(classifier, "layers"):
-        # Imported here: feature networks import TensorFlow (see `_feature_network`).
-        from keras_wgan.evaluation import feature_networks
-
-        network = feature_networks.feature_network(
-            os.fspath(classifier) if isinstance(classifier, os.PathLike) else classifier
-        )
-        return network.classify, network.description
-    if callable(classifier):
-        return classifier, getattr(classifier, "description", "the given classifier")
-    raise ValueError(
-        f"classifier must be a FeatureNetwork, a keras.Model, a .keras path or a "
-        f"function samples -> class scores, received {classifier!r}"
-    )
 
 
 def _ratio(numerator, denominator):

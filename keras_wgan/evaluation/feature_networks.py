@@ -39,6 +39,7 @@ __all__ = [
     "train_feature_classifier",
     "save_feature_classifier",
     "load_feature_classifier",
+    "cached_inception_weights",
     "classifier_features",
     "inception_features",
 ]
@@ -282,7 +283,7 @@ def classifier_features(model: keras.Model, images, *, batch_size: int = 256) ->
 # InceptionV3.
 
 
-def _cached_inception_weights() -> Path:
+def cached_inception_weights() -> Path:
     """Where `keras.utils.get_file` keeps the no-top InceptionV3 weights."""
     keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return Path(keras_home) / "models" / INCEPTION_WEIGHTS_FILE
@@ -290,7 +291,7 @@ def _cached_inception_weights() -> Path:
 
 def _inception_model(weights_path, allow_download: bool) -> keras.Model:
     """Builds (once per weights source) InceptionV3 without top, global-average pooled."""
-    path = Path(weights_path) if weights_path is not None else _cached_inception_weights()
+    path = Path(weights_path) if weights_path is not None else cached_inception_weights()
     if path.is_file():
         weights, key = str(path), str(path)
     elif allow_download and weights_path is None:
