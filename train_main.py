@@ -1,7 +1,10 @@
-"""Train a Wasserstein GAN from the command line: `python train_main.py --help`.
+"""Train a Wasserstein GAN on a dataset and export its generator.
 
-The flags and `main` live in `keras_wgan/cli/train.py`, so that the installed
-console script `keras-wgan-train` runs the very same program.
+    python train_main.py --help    # the flags, their defaults and meaning
+    python train_main.py --dataset=mnist --architecture=dcgan --train_steps=2000
+
+The installed console script `keras-wgan-train` is the same command
+(`keras_wgan.cli.train`).
 """
 
 from keras_wgan.cli.train import run

@@ -12,6 +12,7 @@ import pytest
 from cli_runner import run_train_main
 
 from keras_wgan import training
+from keras_wgan.cli import train as train_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -265,8 +266,25 @@ def test_the_script_exits_2_in_one_line(args, message):
 
 def test_help_still_answers(tmp_path):
     completed = run_cli("--help")
+    # The command's usage (what it does, an example) comes first, not a module's docstring.
+    assert completed.stdout.startswith(train_cli.COMMAND.usage + "\n")
     assert "--penalty_weight" in completed.stdout and "--tflite_quantization" in completed.stdout
     assert "Traceback" not in completed.stderr
+
+
+def test_the_console_script_s_help_starts_with_the_command_s_usage():
+    # keras-wgan-train's __main__ is a wrapper without a docstring: the usage is the command's.
+    code = "import sys; sys.argv = ['keras-wgan-train', '--help']; train.run()"
+    completed = subprocess.run(
+        [sys.executable, "-c", f"from keras_wgan.cli import train; {code}"],
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith(train_cli.COMMAND.usage + "\n")
+    assert "keras-wgan-train:\n  --architecture" in completed.stdout
 
 
 def test_bad_flag_exits_non_zero_without_traceback(tmp_path):

@@ -255,7 +255,7 @@ class Command:
         main: `main(values, argv) -> exit code`, with `values` parsed and
             `argv` the arguments absl left, the program first.
         prog: the program's name in error lines; None: the basename of `argv[0]`.
-        usage: the first lines of the in-process `--help`.
+        usage: the first lines of `--help`: what the command does, how it is called.
         message: turns a flag-parsing error into the line printed after
             `<prog>: error: `.
     """
@@ -277,8 +277,12 @@ def run(command: Command) -> None:
 
     absl's own flags (`--verbosity`, `--flagfile`, the logging flags) come
     with the global `FLAGS`; the command's flags are made the key flags of
-    the script being run, so `--help` lists them.
+    the script being run, so `--help` lists them, after the command's
+    `usage` (absl prints the docstring of `__main__`, whichever script,
+    module or console-script wrapper that is, so `usage` takes its place).
     """
+    if command.usage:  # absl fills "%s" of that text with argv[0]: "%%" keeps a "%"
+        sys.modules["__main__"].__doc__ = command.usage.replace("%", "%%") + "\n"
     command.define_flags(flags.FLAGS)
     for flag in flags.FLAGS.get_key_flags_for_module(command.module):
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)

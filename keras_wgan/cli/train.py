@@ -110,8 +110,10 @@ COMMAND = common.Command(
     define_flags=define_flags,
     main=_main,
     message=_flag_message,
-    usage="Train a Wasserstein GAN and export its generator.\n\n"
-    "usage: python train_main.py [--flags]",
+    usage="Train a Wasserstein GAN on a dataset and export its generator.\n\n"
+    "usage: python train_main.py [--flag=value ...]   (installed: keras-wgan-train)\n"
+    "example: python train_main.py --dataset=mnist --architecture=dcgan --train_steps=2000\n\n"
+    "Flags left unset take the dataset's recipe; --flagfile=FILE reads flags from a file.",
 )
 
 
