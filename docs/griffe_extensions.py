@@ -122,7 +122,7 @@ def dedent_fences(text):
     fence = None  # the indentation of the fence being dedented
     for line in text.splitlines():
         if fence is not None:
-            out.append(line[len(fence):] if line.startswith(fence) else line)
+            out.append(line[len(fence) :] if line.startswith(fence) else line)
             if line.strip() == "```":
                 fence = None
             continue
@@ -131,7 +131,7 @@ def dedent_fences(text):
         elif line.strip() and not line.startswith(" "):
             in_section = False
         elif not in_section and line.lstrip().startswith("```") and line.startswith(" "):
-            fence = line[:len(line) - len(line.lstrip())]
+            fence = line[: len(line) - len(line.lstrip())]
             out.append(line.lstrip())
             continue
         out.append(line)
@@ -158,7 +158,7 @@ class DefinedOnce(griffe.Extension):
 def _is_module(package, path):
     """Whether `path` names a module of `package`, found without resolving any alias."""
     obj = package
-    for name in path.split(".")[len(package.path.split(".")):]:
+    for name in path.split(".")[len(package.path.split(".")) :]:
         obj = obj.members.get(name)
         if obj is None or obj.is_alias:
             return False
@@ -177,6 +177,9 @@ def _prune(module, package):
             _prune(member, package)
     prefix = package.path + "."
     for name, member in list(module.members.items()):
-        if (member.is_alias and member.target_path.startswith(prefix)
-                and not _is_module(package, member.target_path)):
+        if (
+            member.is_alias
+            and member.target_path.startswith(prefix)
+            and not _is_module(package, member.target_path)
+        ):
             module.del_member(name)
