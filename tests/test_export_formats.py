@@ -59,8 +59,7 @@ def test_the_registry_knows_every_format_once():
     assert [f.name for f in base.formats() if f.publishes_version] == ["saved_model"]
     with pytest.raises(
         ValueError,
-        match="export format must be one of saved_model, tflite, "
-        "keras.*, received 'no_such_format'",
+        match="export format must be one of saved_model, .*, received 'no_such_format'",
     ):
         base.get("no_such_format")
     with pytest.raises(ValueError, match="export format name must be new"):

@@ -17,8 +17,8 @@ Example:
 >>> source = base.resolve("8gaussians")
 >>> source.name, source.dataset
 ('toy', '8gaussians')
->>> [s.name for s in base.sources()]
-['toy', 'npz', 'idx', 'folder', 'tfds']
+>>> {"toy", "npz", "idx", "folder", "tfds"} <= {s.name for s in base.sources()}
+True
 """
 
 from __future__ import annotations

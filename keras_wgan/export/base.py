@@ -9,14 +9,15 @@ and adds what a reader should know to the metadata (`describe`).
 `keras_wgan.export.export_generator` composes the registered formats; it never
 names one.
 
-Adding a format: a module with a subclass of `ExportFormat` decorated with
-`@register`, its name added to `BUILTIN_MODULES`, and its test (the shared
-conformance check in tests/test_export_formats.py runs it too).
+Adding a format: a module of this package with a subclass of `ExportFormat`
+decorated with `@register`, and its test (the shared conformance check in
+tests/test_export_formats.py runs it too). The registry imports every module
+of the package on first use, so the new module needs no line elsewhere.
 
 Example:
 >>> from keras_wgan.export import base
->>> sorted(base.names())
-['keras', 'saved_model', 'tflite']
+>>> {"saved_model", "tflite", "keras"} <= set(base.names())
+True
 """
 
 from __future__ import annotations
@@ -25,14 +26,9 @@ import dataclasses
 import importlib
 from typing import Any, ClassVar
 
-__all__ = ["BUILTIN_MODULES", "ExportFormat", "ExportJob", "formats", "get", "names", "register"]
+from keras_wgan import declarations
 
-# The modules of the package's formats, imported (and so registered) on first use.
-BUILTIN_MODULES = (
-    "keras_wgan.export.saved_model",
-    "keras_wgan.export.tflite",
-    "keras_wgan.export.keras_file",
-)
+__all__ = ["ExportFormat", "ExportJob", "formats", "get", "names", "register"]
 
 _FORMATS: dict[str, ExportFormat] = {}
 
@@ -139,7 +135,8 @@ def register(cls: type[ExportFormat]) -> type[ExportFormat]:
 
 
 def _load_builtin() -> None:
-    for module in BUILTIN_MODULES:
+    """Imports every module of the package, which registers the formats they define."""
+    for module in declarations.module_names("keras_wgan.export"):
         importlib.import_module(module)
 
 
