@@ -177,11 +177,10 @@ def _tpu_strategy(tpu):
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, tf.errors.OpError, RuntimeError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise RuntimeError(
             f"strategy='tpu': no TPU could be reached with tpu={tpu!r} ({type(error).__name__}: "
-            f"{first_line}). Pass the TPU's name or grpc:// address with tpu=..., or "
-            "tpu='local' on a TPU VM, or set TPU_NAME"
+            f"{validation.first_line(error)}). Pass the TPU's name or grpc:// address with "
+            "tpu=..., or tpu='local' on a TPU VM, or set TPU_NAME"
         ) from error
     return tf.distribute.TPUStrategy(resolver)
 

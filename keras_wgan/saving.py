@@ -17,8 +17,9 @@ import zipfile
 import keras
 
 from keras_wgan.model import WassersteinGAN  # registers the class for loading
+from keras_wgan.validation import first_line
 
-__all__ = ["first_line", "load_keras_model"]
+__all__ = ["load_keras_model"]
 
 
 def load_keras_model(path, name="checkpoint"):
@@ -65,9 +66,3 @@ def load_keras_model(path, name="checkpoint"):
             f"{name} {path!r} holds a {type(model).__name__}, not a WassersteinGAN; {expected}"
         )
     return model
-
-
-def first_line(error):
-    """The first line of an exception's message ("" for none), for one-line reports."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else ""

@@ -26,6 +26,7 @@ import numbers
 __all__ = [
     "alternatives",
     "beta",
+    "first_line",
     "choice",
     "error",
     "fraction",
@@ -161,3 +162,12 @@ def optional(check):
 def fraction(name, value):
     """A number in [0, 1), e.g. a dropout rate or a decay."""
     return number(name, value, 0.0, below=1.0)
+
+
+def first_line(error, limit=160):
+    """The first line of an error's message ("" for none), cut to `limit` characters.
+
+    For the package's one-line reports of an error raised elsewhere.
+    """
+    line = (str(error).strip().splitlines() or [""])[0]
+    return line if len(line) <= limit else line[:limit] + "..."

@@ -28,7 +28,7 @@ import tensorflow as tf
 from absl import logging
 
 from keras_wgan import distribute, run_directory
-from keras_wgan.saving import first_line
+from keras_wgan.validation import first_line
 
 __all__ = [
     "CHECKPOINT_NAME",

@@ -27,10 +27,9 @@ import dataclasses
 import importlib
 import numbers
 import os
-import pkgutil
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from keras_wgan import validation
+from keras_wgan import declarations, validation
 from keras_wgan.options import Option
 
 if TYPE_CHECKING:
@@ -45,7 +44,6 @@ __all__ = [
     "InvalidDataError",
     "NoLabelsError",
     "check_path",
-    "first_line",
     "options",
     "resolve",
     "size_pair",
@@ -77,12 +75,6 @@ class NoLabelsError(ValueError):
             "'labels' array, IDX images with their labels file, or an image folder with one "
             "subfolder per class"
         )
-
-
-def first_line(error: BaseException, limit: int = 160) -> str:
-    """The first line of an error's message, cut to `limit` characters: for one-line errors."""
-    line = (str(error).strip().splitlines() or [""])[0]
-    return line if len(line) <= limit else line[:limit] + "..."
 
 
 def size_pair(image_size) -> tuple[int, int]:
@@ -252,9 +244,8 @@ def _discover() -> None:
     global _DISCOVERED
     if _DISCOVERED:
         return
-    package = importlib.import_module(__package__)
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{__package__}.{module.name}")
+    for module in declarations.module_names(__package__):
+        importlib.import_module(module)
     _DISCOVERED = True
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
-from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError, first_line, size_pair
+from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError, size_pair
 from keras_wgan.data.info import DataInfo
+from keras_wgan.validation import first_line
 
 if TYPE_CHECKING:
     import tensorflow as tf

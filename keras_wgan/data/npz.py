@@ -14,8 +14,9 @@ import numpy as np
 
 from keras_wgan.data import labels as class_labels
 from keras_wgan.data import pipeline
-from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError, first_line
+from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError
 from keras_wgan.data.info import DataInfo
+from keras_wgan.validation import first_line
 
 if TYPE_CHECKING:
     import tensorflow as tf

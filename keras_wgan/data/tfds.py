@@ -23,11 +23,11 @@ from keras_wgan.data.base import (
     DatasetUnavailableError,
     DataSource,
     check_path,
-    first_line,
     unknown_dataset_error,
 )
 from keras_wgan.data.info import DataInfo
 from keras_wgan.options import Option
+from keras_wgan.validation import first_line
 
 if TYPE_CHECKING:
     import tensorflow as tf

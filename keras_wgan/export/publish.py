@@ -25,11 +25,12 @@ import os
 import re
 import shutil
 
+from keras_wgan.run_directory import process_exists
+
 __all__ = [
     "Publisher",
     "existing_versions",
     "next_version",
-    "process_exists",
     "remove_stale_temporaries",
     "temp_path",
 ]
@@ -59,19 +60,6 @@ def next_version(model_dir: str) -> int:
 def temp_path(directory: str, name: str, pid: int | None = None) -> str:
     """A hidden temporary name beside `name` (it keeps the suffix: Keras checks it)."""
     return os.path.join(directory, f".tmp-{os.getpid() if pid is None else pid}-{name}")
-
-
-def process_exists(pid: int) -> bool:
-    """Whether a process with this pid runs on this machine (True when unsure)."""
-    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process
-        return True
-    try:
-        os.kill(pid, 0)  # signal 0: only checks that the process exists
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. PermissionError: another user's process
-        return True
-    return True
 
 
 def remove_stale_temporaries(model_dir: str) -> None:

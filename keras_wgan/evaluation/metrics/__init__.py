@@ -27,10 +27,10 @@ True
 """
 
 import importlib
-import pkgutil
 
 import numpy as np  # noqa: F401 (the doctest's np)
 
+from keras_wgan import declarations
 from keras_wgan.evaluation.metrics import base
 from keras_wgan.evaluation.metrics.base import Metric, get, register, registered
 from keras_wgan.evaluation.metrics.classes import class_entropy
@@ -56,5 +56,5 @@ __all__ = [
 ]
 
 # Every module of the package registers its metrics when imported.
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
+for _module in declarations.module_names(__name__):
+    importlib.import_module(_module)
