@@ -119,7 +119,7 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
                 `cpu_devices`);
             "multi_worker": synchronous data parallelism over several
                 machines, each described by the `TF_CONFIG` environment
-                variable (see docs/scale_out.md);
+                variable (see docs/guides/scaling-out.md);
             "tpu": a Cloud TPU (`TPUStrategy`).
         tpu: with "tpu", the TPU's name or address for
             `TPUClusterResolver` ("local" on a TPU VM; None reads the
@@ -162,7 +162,7 @@ def make_strategy(name="default", tpu=None, cpu_devices=None):
             warnings.warn(
                 "strategy='multi_worker' without a TF_CONFIG environment variable "
                 "trains on this machine only; set TF_CONFIG on every worker "
-                "(docs/scale_out.md)",
+                "(docs/guides/scaling-out.md)",
                 stacklevel=2,
             )
         return tf.distribute.MultiWorkerMirroredStrategy()

@@ -14,9 +14,9 @@ methods and architectures declare included, is checked against
 
 The toy recipes (8gaussians, 25gaussians, swissroll) were tuned by measurement
 with `benchmarks/toy_quality.py`; the image recipe by measurement on 28x28
-grayscale digits (docs/image_quality.md, section 2), which cifar10 and celeb_a
+grayscale digits (docs/experiments/image-quality.md, section 2), which cifar10 and celeb_a
 take unmeasured (`tuned=False`). How each was chosen, with the measurements:
-docs/recipes.md.
+docs/experiments/recipes.md.
 
 A recipe's penalty options (`penalty_weight`) are for its own penalty: a run
 with another penalty gets `penalty_weight=None`, that is the method's own
@@ -71,7 +71,7 @@ TOY_RECIPES = {
 #: For any other vector data (e.g. "circle", a .npz of vectors): the toy recipe, untuned.
 DEFAULT_RECIPE = dict(_TOY, tuned=False)
 
-#: For images: measured on 28x28 grayscale (docs/image_quality.md, section 2).
+#: For images: measured on 28x28 grayscale (docs/experiments/image-quality.md, section 2).
 #: The architecture is left to the data's shape (dcgan for 28, 32 and 64 px).
 DEFAULT_IMAGE_RECIPE = dict(
     architecture=None,

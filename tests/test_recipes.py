@@ -40,7 +40,8 @@ def test_unknown_names_get_the_default_of_their_kind():
 
 
 def test_image_recipe_is_the_measured_one():
-    # docs/image_quality.md, section 2: 3 critic steps and Adam(2e-4, 0.5, 0.9), as keras.io's
+    # docs/experiments/image-quality.md, section 2: 3 critic steps and Adam(2e-4, 0.5, 0.9),
+    # as keras.io's
     for config in (recipes.recipe("mnist"), recipes.recipe("digits.npz", kind="images")):
         assert (config["penalty"], config["penalty_weight"], config["critic_steps"]) == (
             "gp",
