@@ -70,12 +70,20 @@ def evaluate(saved_model_dir, name, samples, seeds, floor_seeds):
 
     serve = tf.saved_model.load(saved_model_dir).signatures["serving_default"]
     latent_dim = serve.structured_input_signature[1]["latent"].shape[-1]
+    # A request holds at most the export's max_samples latents: draw in chunks of it.
+    with open(os.path.join(saved_model_dir, "assets.extra", "keras_wgan.json")) as f:
+        chunk = json.load(f)["max_samples"]
     sampler = data.TOY_DATASETS[name]
     w1s, modes, within = [], [], []
     for seed in range(seeds):
         rng = np.random.default_rng(1000 + seed)
         latent = rng.standard_normal((samples, latent_dim)).astype("float32")
-        fake = serve(latent=tf.constant(latent))["samples"].numpy()
+        fake = np.concatenate(
+            [
+                serve(latent=tf.constant(latent[start : start + chunk]))["samples"].numpy()
+                for start in range(0, samples, chunk)
+            ]
+        )
         reference = core.Reference(sampler(samples, rng), cache=False)
         w1s.append(reference.measure(fake)["w1_exact"])
         if name in data.TOY_MODES:
