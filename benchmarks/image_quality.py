@@ -834,6 +834,14 @@ def run_main(flags):
         callbacks=[reference_timer],
     )
     rows += reference_timer.rows
+    # Both generators are kept, so that later measures can score the same models:
+    # the package's in its run directory (package/model.keras), the reference's here.
+    reference_path = os.path.join(flags.output_dir, "reference_generator.keras")
+    model.generator.save(reference_path)
+    print(
+        f"generators: {os.path.join(flags.output_dir, 'package', 'model.keras')}, {reference_path}",
+        flush=True,
+    )
 
     png = os.path.join(flags.output_dir, "samples_package_vs_reference.png")
     pictures.save_png(_side_by_side([package_timer.grid, reference_timer.grid]), png)

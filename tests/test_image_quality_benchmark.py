@@ -74,6 +74,9 @@ def test_main_mode_prints_the_table(tmp_path):
     for metric in ("fd", "swd", "w1_pixel", "w1_feature"):
         assert rows[0][metric] < rows[2][metric], metric
     assert (tmp_path / "out" / "samples_package_vs_reference.png").exists()
+    # Both generators are kept for later scoring.
+    assert (tmp_path / "out" / "package" / "model.keras").exists()
+    assert (tmp_path / "out" / "reference_generator.keras").exists()
 
 
 def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
