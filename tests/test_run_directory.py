@@ -6,12 +6,11 @@ import logging
 import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import tensorflow as tf
+from helpers import dead_pid
 
 from keras_wgan import run_directory
 from keras_wgan.run_directory import DirectoryLock, RunDirectoryLocked
@@ -147,13 +146,6 @@ def test_check_settings_without_a_record_accepts_anything(tmp_path):
 
 
 # ------------------------------------------------------------ a full disk
-def _dead_pid():
-    """The pid of a process that has ended."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
 def test_is_no_space_knows_oserrors_and_tensorflow_s_error():
     assert run_directory.is_no_space(OSError(errno.ENOSPC, "No space left on device"))
     assert not run_directory.is_no_space(OSError(errno.EACCES, "Permission denied"))
@@ -177,7 +169,7 @@ def test_no_space_error_is_one_line_naming_directory_need_and_free_space(tmp_pat
 
 
 def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
-    dead, alive = _dead_pid(), os.getpid()
+    dead, alive = dead_pid(), os.getpid()
     for name in (
         f"run_settings.json.tmp-{dead}",
         f".model.tmp-{dead}.keras",
