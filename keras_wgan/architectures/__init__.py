@@ -91,7 +91,7 @@ Example:
 import functools
 import importlib
 
-from keras_wgan import declarations, validation
+from keras_wgan import declarations, lazy, validation
 from keras_wgan.architectures.base import (
     CRITIC_CONDITIONINGS,
     CRITIC_NORMS,
@@ -214,7 +214,10 @@ def default_architecture(sample_shape):
 
 @functools.cache
 def _public():
-    """Every public name of the architecture modules, importing them (and TensorFlow)."""
+    """Every public name of the architecture modules, importing them (and TensorFlow).
+
+    With `ARCHITECTURES` (name -> function): the names the face offers on first use.
+    """
     public = {}
     for module_name in declarations.module_names(__name__):
         # The lazy face: the networks, and TensorFlow with them, load on first use.
@@ -234,19 +237,7 @@ def _public():
     return public
 
 
-def __getattr__(name):
-    """`ARCHITECTURES` (name -> function), the functions and classes, on first use.
-
-    Raises:
-        AttributeError: for a name no architecture module offers.
-    """
-    if not name.startswith("__") and name in _public():
-        return _public()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_public()))
+__getattr__, __dir__ = lazy.attach(__name__, loaded=_public)
 
 
 def build(name, sample_shape, latent_dim=None, **options):

@@ -47,7 +47,7 @@ import importlib
 import inspect
 import sys
 
-from keras_wgan import declarations
+from keras_wgan import declarations, lazy
 from keras_wgan.penalties.options import TARGET, WEIGHT
 
 __all__ = [
@@ -120,21 +120,7 @@ def _public():
     return public
 
 
-def __getattr__(name):
-    """The classes and functions of the method modules, `METHODS` and `PENALTIES`, on first use.
-
-    `METHODS`: name -> method class; `PENALTIES`: name -> its pure function.
-
-    Raises:
-        AttributeError: for a name no method module offers.
-    """
-    if not name.startswith("__") and name in _public():
-        return _public()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_public()))
+__getattr__, __dir__ = lazy.attach(__name__, loaded=_public)
 
 
 def get(identifier, **options):
