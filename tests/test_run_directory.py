@@ -13,6 +13,7 @@ import tensorflow as tf
 from helpers import dead_pid
 
 from keras_wgan import run_directory
+from keras_wgan.export import publish
 from keras_wgan.run_directory import DirectoryLock, RunDirectoryLocked
 
 
@@ -188,6 +189,26 @@ def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_
         [f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"]
     )
     assert run_directory.remove_stale_temporaries(tmp_path / "missing") == []
+
+
+def test_an_export_s_temporaries_are_told_apart_by_kind_files_and_directories(tmp_path):
+    # The export names its files .tmp-<pid>-<name> and its versions .tmp-<version>-<pid>/:
+    # a running export's version directory whose version number is a dead pid is kept.
+    dead, alive = dead_pid(), os.getpid()
+    for name in (f".tmp-{dead}-toy.tflite", f".tmp-{alive}-toy.keras", ".tmp-notes"):
+        (tmp_path / name).write_text("x")
+    for name in (f".tmp-3-{dead}", f".tmp-{dead}-{alive}"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "saved_model.pb").write_text("x")
+    removed = run_directory.remove_stale_temporaries(
+        tmp_path, files=publish.TEMPORARY_FILES, directories=publish.TEMPORARY_DIRECTORIES
+    )
+    assert sorted(os.path.basename(path) for path in removed) == sorted(
+        [f".tmp-{dead}-toy.tflite", f".tmp-3-{dead}"]
+    )
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [f".tmp-{alive}-toy.keras", ".tmp-notes", f".tmp-{dead}-{alive}"]
+    )
 
 
 def test_a_lock_on_a_full_disk_says_so_and_holds_nothing(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import logging
 import math
 import os
 
-from keras_wgan import checkpointing, validation
+from keras_wgan import checkpointing, run_directory, validation
 from keras_wgan.export import base, graph, publish
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.options import (
@@ -184,7 +184,11 @@ def export_generator(
     model_dir = os.path.join(os.fspath(export_dir), model_name)
     os.makedirs(model_dir, exist_ok=True)
     version = _free_version(model_dir, model_name, version)
-    publish.remove_stale_temporaries(model_dir)
+    # A killed export's temporaries, never a running one's: exports into one
+    # model directory are assumed to run on one machine, as the chief does.
+    run_directory.remove_stale_temporaries(
+        model_dir, files=publish.TEMPORARY_FILES, directories=publish.TEMPORARY_DIRECTORIES
+    )
 
     job = base.ExportJob(
         model=model,
