@@ -5,6 +5,7 @@ The conformance checks of the registries are in `harness.py` and
 files would otherwise each write for themselves.
 """
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -164,6 +165,16 @@ def dead_pid():
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def load_script(name):
+    """benchmarks/<name>.py as a module: the scripts are not part of the package."""
+    spec = importlib.util.spec_from_file_location(
+        f"benchmarks_{name}", REPO / "benchmarks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def numeric_dirs(model_dir):
