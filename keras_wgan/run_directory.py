@@ -41,7 +41,7 @@ import socket
 try:
     import fcntl
 except ImportError:  # not a POSIX system: runs are not locked
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "DirectoryLock",

@@ -30,6 +30,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from typing import Any
 
 from absl import app, flags
 
@@ -365,13 +366,13 @@ def define_option(
             option.name, list(default or ()), help_text, flag_values=values, module_name=module
         )
     else:
-        define = {
+        defines: dict[str, Callable[..., Any]] = {
             "boolean": flags.DEFINE_boolean,
             "integer": flags.DEFINE_integer,
             "float": flags.DEFINE_float,
             "string": flags.DEFINE_string,
-        }[kind]
-        define(option.name, default, help_text, flag_values=values, module_name=module)
+        }
+        defines[kind](option.name, default, help_text, flag_values=values, module_name=module)
 
 
 class Terminated(BaseException):

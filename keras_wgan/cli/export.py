@@ -95,8 +95,8 @@ def _body(values, argv):
     print(f"  SavedModel: {result.saved_model_dir}")
     for quantization, path in result.tflite_paths.items():
         print(f"  TFLite ({quantization}): {path}")
-    for quantization, error in result.tflite_errors.items():
-        print(f"  TFLite ({quantization}): not written, the conversion failed: {error}")
+    for quantization, failure in result.tflite_errors.items():
+        print(f"  TFLite ({quantization}): not written, the conversion failed: {failure}")
     if result.keras_path:
         print(f"  Keras: {result.keras_path}")
     if result.warmup_path is None:
