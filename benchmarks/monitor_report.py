@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_wgan import callbacks, data, recipes, training  # noqa: E402
+from keras_wgan import callbacks, checkpointing, data, recipes, training  # noqa: E402
 from keras_wgan.evaluation import core, feature_networks, pictures  # noqa: E402
 from keras_wgan.evaluation import monitor as monitoring  # noqa: E402
 
@@ -98,7 +98,7 @@ def toy_run(args):
     )
     print(
         f"W1 noise floor (two independent sets of 2000 true samples, mean over "
-        f"{core.W1_FLOOR_PAIRS} pairs): {floor:.4g}\n"
+        f"{core.MONITOR_W1_FLOOR_PAIRS} pairs): {floor:.4g}\n"
     )
     print(table(rows, list(rows[0])))
     print(
@@ -172,7 +172,7 @@ def mnist_run(args):
             monitor,
             sample_pictures,
             keras.callbacks.TensorBoard(os.path.join(out, "logs")),
-            training.StopAtGeneratorStep(args.train_steps),
+            checkpointing.StopAtStep(args.train_steps),
         ],
     ).history
     seconds = time.time() - start

@@ -14,7 +14,7 @@ Example:
 >>> gan = keras_wgan.WassersteinGAN  # imports keras_wgan.model (and TensorFlow) now
 """
 
-import importlib
+from keras_wgan import lazy
 
 __version__ = "0.1.0"
 
@@ -36,32 +36,8 @@ _SUBMODULES = (
     "validation",
 )
 # Names of other modules that the package itself offers, and their module.
-_ATTRIBUTES = {"WassersteinGAN": "keras_wgan.model", "default_optimizer": "keras_wgan.model"}
+_ATTRIBUTES = {"WassersteinGAN": "model", "default_optimizer": "model"}
 
 __all__ = ["WassersteinGAN", "default_optimizer", *_SUBMODULES, "__version__"]
 
-
-def __getattr__(name):
-    """Imports a submodule or `WassersteinGAN`/`default_optimizer` when first asked for.
-
-    Args:
-        name: the attribute asked for.
-
-    Returns:
-        The submodule, or the object of `keras_wgan.model`.
-
-    Raises:
-        AttributeError: `name` is none of `__all__`.
-    """
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _ATTRIBUTES:
-        value = getattr(importlib.import_module(_ATTRIBUTES[name]), name)
-        globals()[name] = value  # later accesses skip __getattr__
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The module's names, those not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy.attach(__name__, _SUBMODULES, _ATTRIBUTES)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import pathlib
+from typing import Any
 
 __all__ = ["module_names", "read"]
 
@@ -41,6 +42,8 @@ def module_names(package: str) -> list[str]:
         Dotted module names, sorted, leaving out `__init__` and names starting with "_".
     """
     spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"no package named {package!r}")
     folder = pathlib.Path(next(iter(spec.submodule_search_locations)))
     return [
         f"{package}.{path.stem}"
@@ -69,8 +72,11 @@ def read(module: str, attributes: tuple[str, ...], light: tuple[str, ...]) -> li
         NameError: for an attribute that uses a name not imported from a light module.
     """
     spec = importlib.util.find_spec(module)
-    tree = ast.parse(pathlib.Path(spec.origin).read_text(), spec.origin)
-    namespace = {}
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"no module named {module!r}")
+    origin = spec.origin
+    tree = ast.parse(pathlib.Path(origin).read_text(), origin)
+    namespace: dict[str, Any] = {}
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 0:
             # `from light import x`, or `from package import light_module`.
@@ -82,9 +88,7 @@ def read(module: str, attributes: tuple[str, ...], light: tuple[str, ...]) -> li
             if names:
                 statement = ast.ImportFrom(node.module, names, 0)
                 exec(
-                    compile(
-                        ast.fix_missing_locations(ast.Module([statement], [])), spec.origin, "exec"
-                    ),
+                    compile(ast.fix_missing_locations(ast.Module([statement], [])), origin, "exec"),
                     namespace,
                 )
     found = []
@@ -105,6 +109,6 @@ def read(module: str, attributes: tuple[str, ...], light: tuple[str, ...]) -> li
         for name in attributes:
             if name in assigned:
                 expression = ast.Expression(assigned[name])
-                entry[name] = eval(compile(expression, spec.origin, "eval"), dict(namespace))
+                entry[name] = eval(compile(expression, origin, "eval"), dict(namespace))
         found.append(entry)
     return found

@@ -23,6 +23,9 @@ and the Keras serialization are the model's bases `sampling.SamplingMixin` and
 `model_config.ConfigMixin`.
 """
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -39,6 +42,7 @@ from keras_wgan.data.labels import check_num_classes
 from keras_wgan.distribute import step_logs, step_seed
 from keras_wgan.model_config import ConfigMixin
 from keras_wgan.optimizers import RMSPROP_EPSILON, RMSPROP_RHO, default_optimizer, rmsprop
+from keras_wgan.penalties.base import LipschitzMethod
 from keras_wgan.sampling import SamplingMixin
 from keras_wgan.validation import integer as _check_int
 from keras_wgan.validation import number as _check_number
@@ -126,27 +130,27 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
 
     def __init__(
         self,
-        generator,
-        critic,
-        latent_dim=None,
-        critic_steps=5,
-        penalty="gp",
-        penalty_weight=None,
-        penalty_target=None,
-        pairwise_interpolates=None,
-        clip_value=None,
-        drift_weight=0.0,
-        fresh_real_batches=True,
-        seed=None,
-        ema_decay=None,
-        ema_warmup=False,
-        augment=None,
-        num_classes=None,
-        class_frequencies=None,
-        classifier_weight=ACGAN_SCALE,
-        generator_classifier_weight=ACGAN_SCALE_G,
-        **kwargs,
-    ):
+        generator: keras.Model,
+        critic: keras.Model,
+        latent_dim: int | None = None,
+        critic_steps: int = 5,
+        penalty: str | dict[str, Any] | LipschitzMethod | Callable[..., Any] = "gp",
+        penalty_weight: float | None = None,
+        penalty_target: float | None = None,
+        pairwise_interpolates: bool | None = None,
+        clip_value: float | None = None,
+        drift_weight: float = 0.0,
+        fresh_real_batches: bool = True,
+        seed: int | None = None,
+        ema_decay: float | None = None,
+        ema_warmup: bool = False,
+        augment: str | Sequence[str] | None = None,
+        num_classes: int | None = None,
+        class_frequencies: Sequence[float] | None = None,
+        classifier_weight: float = ACGAN_SCALE,
+        generator_classifier_weight: float = ACGAN_SCALE_G,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         num_classes = check_num_classes(num_classes)
         conditioning.check_networks(generator, critic, num_classes)
@@ -193,8 +197,8 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         self._setup_conditioning(
             num_classes, class_frequencies, classifier_weight, generator_classifier_weight
         )
-        self.critic_optimizer = None
-        self.generator_optimizer = None
+        self.critic_optimizer: Any = None  # made by compile()
+        self.generator_optimizer: Any = None
         self.critic_loss_tracker = keras.metrics.Mean(name="critic_loss")
         self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_estimate")
@@ -204,7 +208,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         self.build((None, self.latent_dim))
 
     # ------------------------------------------------------------------ setup
-    def build(self, input_shape=None):
+    def build(self, input_shape: Any = None) -> None:
         """Marks the model built: its generator and critic are built already."""
         del input_shape
         self.built = True
@@ -230,17 +234,17 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             self.critic_accuracy_tracker = keras.metrics.Mean(name="critic_accuracy")
 
     @property
-    def conditional(self):
+    def conditional(self) -> bool:
         """Whether the model is class-conditional (`num_classes` is set)."""
         return self.num_classes is not None
 
     @property
-    def penalty_weight(self):
+    def penalty_weight(self) -> float:
         """The Lipschitz method's weight in the critic loss (`penalty.weight`)."""
         return self.penalty.weight
 
     @property
-    def generator_steps(self):
+    def generator_steps(self) -> int:
         """The number of generator updates made (the training step), a Python int.
 
         The generator optimizer's `iterations`, which checkpoints restore (also
@@ -250,11 +254,16 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             return 0
         return int(distribute.variable_value(self.generator_optimizer.iterations))
 
-    def call(self, inputs, training=False):
+    def call(self, inputs: Any, training: bool = False) -> Any:
         """Runs the sampling generator (the EMA one if any) on latent vectors [B, latent_dim]."""
         return self.sampling_generator(inputs, training=training)
 
-    def compile(self, critic_optimizer=None, generator_optimizer=None, **kwargs):
+    def compile(
+        self,
+        critic_optimizer: keras.optimizers.Optimizer | str | dict[str, Any] | None = None,
+        generator_optimizer: keras.optimizers.Optimizer | str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Configures the two optimizers (and any `keras.Model.compile` option).
 
         Args:
@@ -293,7 +302,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         self.generator_optimizer.build(self.generator.trainable_variables)
 
     @property
-    def metrics(self):
+    def metrics(self) -> list[keras.metrics.Metric]:
         metrics = [
             self.critic_loss_tracker,
             self.generator_loss_tracker,
@@ -304,12 +313,12 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             metrics += [self.classifier_loss_tracker, self.critic_accuracy_tracker]
         return metrics
 
-    def reset_metrics(self):
+    def reset_metrics(self) -> None:
         super().reset_metrics()
         self._test_batches.reset_state()
 
     # --------------------------------------------------------------- training
-    def train_step(self, data, update_generator=True):
+    def train_step(self, data: Any, update_generator: bool = True) -> dict[str, Any]:
         """`critic_steps` critic updates with the Lipschitz term, then one generator update.
 
         `update_generator=False` leaves out the generator update (see
@@ -403,11 +412,11 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             total += self.drift_weight * penalties.drift_penalty(real_output)
         return total
 
-    def critic_train_step(self, data):
+    def critic_train_step(self, data: Any) -> dict[str, Any]:
         """A training step of critic updates only (the original WGAN's critic bursts)."""
         return self.train_step(data, update_generator=False)
 
-    def test_step(self, data):
+    def test_step(self, data: Any) -> dict[str, Any]:
         """The critic's estimate and the generator loss on held-out real data.
 
         Each validation batch gets its own latent vectors, a function of the
@@ -450,7 +459,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             return self.critic(samples, training=training)
         return self.critic([samples, labels], training=training)
 
-    def latent_noise(self, batch_size, stream, counter):
+    def latent_noise(self, batch_size: Any, stream: int, counter: Any) -> tf.Tensor:
         """Latent vectors N(0, I), [batch_size, latent_dim], for one update.
 
         Stateless: a function of (seed, stream, counter, replica). Override to
@@ -460,7 +469,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         seed = step_seed(self.seed, stream, counter)
         return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
 
-    def augment_samples(self, samples, stream, counter):
+    def augment_samples(self, samples: Any, stream: int, counter: Any) -> Any:
         """Critic inputs after the `augment` policy (the samples themselves without one).
 
         Stateless like `latent_noise`: real and generated samples, and the
@@ -471,14 +480,14 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         seed = step_seed(self.seed, stream, counter)
         return augmentation.diff_augment(samples, self.augment, seed)
 
-    def update_ema(self):
+    def update_ema(self) -> None:
         """Moves `ema_generator`'s weights towards the generator's (after its update)."""
         decay = ema.effective_decay(
             self.ema_decay, self.generator_optimizer.iterations, self.ema_warmup
         )
         ema.update(self.ema_generator, self.generator, decay)
 
-    def interpolation_alpha(self, batch_size, counter):
+    def interpolation_alpha(self, batch_size: Any, counter: Any) -> tf.Tensor:
         """Per-sample interpolation coefficients alpha ~ U[0, 1], [batch_size].
 
         Stateless like `latent_noise`; override to inject them.

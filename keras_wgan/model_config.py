@@ -17,6 +17,10 @@ Example:
 'WassersteinGAN'
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import keras
 
 from keras_wgan import optimizers
@@ -27,19 +31,39 @@ __all__ = ["ConfigMixin"]
 class ConfigMixin:
     """Keras serialization of a GAN model (a base of `WassersteinGAN`, before `keras.Model`)."""
 
-    def get_compile_config(self):
+    # What the model has (`WassersteinGAN` sets them; `keras.Model` gives `compiled`).
+    compiled: bool
+    generator: keras.Model
+    critic: keras.Model
+    latent_dim: int
+    critic_steps: int
+    penalty: Any
+    drift_weight: float
+    fresh_real_batches: bool
+    seed: int | None
+    ema_decay: float | None
+    ema_warmup: bool
+    augment: str | None
+    num_classes: int | None
+    class_frequencies: Any  # float [K] of a conditional model, else None
+    classifier_weight: float
+    generator_classifier_weight: float
+    compile: Any
+
+    def get_compile_config(self) -> dict[str, Any] | None:
         """Both optimizers and Keras's compile options; None for an uncompiled model."""
         if not self.compiled:
             return None  # an uncompiled model loads uncompiled
-        return optimizers.compile_config(super().get_compile_config() or {}, self)
+        keras_config = super().get_compile_config() or {}  # type: ignore[misc]
+        return optimizers.compile_config(keras_config, self)
 
-    def compile_from_config(self, config):
+    def compile_from_config(self, config: dict[str, Any]) -> None:
         """Compiles the loaded model with the optimizers `get_compile_config` stored."""
         self.compile(**optimizers.from_compile_config(config))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, by name, with the networks serialized."""
-        config = super().get_config()
+        config = super().get_config()  # type: ignore[misc]
         config.update(
             generator=keras.saving.serialize_keras_object(self.generator),
             critic=keras.saving.serialize_keras_object(self.critic),
@@ -53,7 +77,7 @@ class ConfigMixin:
             ema_warmup=self.ema_warmup,
             augment=self.augment,
         )
-        if self.conditional:
+        if self.num_classes is not None:  # a conditional model
             config.update(
                 num_classes=self.num_classes,
                 class_frequencies=[float(p) for p in self.class_frequencies],
@@ -63,7 +87,7 @@ class ConfigMixin:
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict[str, Any]) -> Any:
         """The model of a `get_config` dict, its networks and Lipschitz method deserialized."""
         config = dict(config)
         for name in ("generator", "critic"):

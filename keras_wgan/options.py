@@ -51,7 +51,7 @@ class Option:
     choices: tuple | None = None
     type: type | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.type is None:
             if self.default is None:
                 raise ValueError(f"Option {self.name!r}: give type= when the default is None")
@@ -65,7 +65,10 @@ class Option:
     @property
     def kind(self) -> str:
         """The absl flag kind: "boolean", "integer", "float", "string", "list" or "enum"."""
-        return "enum" if self.choices is not None else _KINDS[self.type]
+        if self.choices is not None:
+            return "enum"
+        assert self.type is not None  # set by __post_init__
+        return _KINDS[self.type]
 
     def checked(self, value: Any) -> Any:
         """`value` after this option's check (unchanged when it has none)."""

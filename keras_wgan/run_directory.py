@@ -41,7 +41,7 @@ import socket
 try:
     import fcntl
 except ImportError:  # not a POSIX system: runs are not locked
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "DirectoryLock",
@@ -139,22 +139,35 @@ def temporary_name(path):
 
 
 #: Temporary names carrying a writer's pid (`temporary_name`, and model.keras's).
-_PID_TEMPORARY = re.compile(r".*\.tmp-(?P<pid>\d+)(\.keras)?")
+PID_TEMPORARY = re.compile(r".*\.tmp-(?P<pid>\d+)(\.keras)?")
 
 
-def remove_stale_temporaries(directory, extra=None):
-    """Removes the temporary files that dead processes left in `directory`.
+def remove_stale_temporaries(
+    directory: str | os.PathLike,
+    extra: re.Pattern | None = None,
+    *,
+    files: re.Pattern = PID_TEMPORARY,
+    directories: re.Pattern = PID_TEMPORARY,
+) -> list[str]:
+    """Removes the temporaries that dead processes left in `directory`.
 
     A process killed while writing (or stopped by a full disk) cannot clean
-    up after itself. Files named by `temporary_name` carry their writer's
-    pid and are removed when no such process runs; `extra` names more
-    entries (files or directories) to remove, which the caller knows to be
-    stale (e.g. TensorFlow's checkpoint temporaries in a locked directory).
+    up after itself. A temporary name carries its writer's pid, and the entry
+    is removed when no such process runs; which names are temporaries is
+    said for files and for directories apart, since a writer may name the
+    two differently (an export's `.tmp-<pid>-<file>` files and
+    `.tmp-<version>-<pid>` directories, `keras_wgan.export.publish`). `extra`
+    names more entries (files or directories) to remove, which the caller
+    knows to be stale (e.g. TensorFlow's checkpoint temporaries in a locked
+    directory).
 
     Args:
         directory: the directory to clean; nothing happens if it is missing
             or a URL.
         extra: a compiled regular expression of further names to remove.
+        files: the temporary file names, a compiled regular expression whose
+            group "pid" is the writer's pid (default: `temporary_name`'s).
+        directories: the same for directory names.
 
     Returns:
         The paths removed.
@@ -164,19 +177,20 @@ def remove_stale_temporaries(directory, extra=None):
         return []
     removed = []
     for name in os.listdir(directory):
-        match = _PID_TEMPORARY.fullmatch(name)
+        path = os.path.join(directory, name)
+        is_directory = os.path.isdir(path) and not os.path.islink(path)
+        match = (directories if is_directory else files).fullmatch(name)
         stale = (match is not None and not process_exists(int(match.group("pid")))) or (
             extra is not None and extra.fullmatch(name) is not None
         )
         if not stale:
             continue
-        path = os.path.join(directory, name)
         try:
-            if os.path.isdir(path) and not os.path.islink(path):
+            if is_directory:
                 shutil.rmtree(path)
             else:
                 os.remove(path)
-        except FileNotFoundError:
+        except FileNotFoundError:  # another process removed it first
             continue
         _log.info("keras_wgan: removed %s, left by a process that no longer runs", path)
         removed.append(path)

@@ -14,8 +14,12 @@ Example:
 (3, 2)
 """
 
+from __future__ import annotations
+
 import keras
+import numpy as np
 from keras import ops
+from numpy.typing import ArrayLike
 
 from keras_wgan import conditioning
 from keras_wgan.validation import integer as check_integer
@@ -26,12 +30,25 @@ __all__ = ["SamplingMixin"]
 class SamplingMixin:
     """`generate` and `sample_labels` for a GAN model (a base of `WassersteinGAN`)."""
 
+    # What the model has (`WassersteinGAN` sets them).
+    generator: keras.Model
+    ema_generator: keras.Model | None
+    latent_dim: int
+    num_classes: int | None
+    class_frequencies: np.ndarray | None
+
     @property
-    def sampling_generator(self):
+    def sampling_generator(self) -> keras.Model:
         """The generator to sample from: `ema_generator` when there is one, else `generator`."""
         return self.generator if self.ema_generator is None else self.ema_generator
 
-    def generate(self, num_samples, labels=None, seed=None, batch_size=1024):
+    def generate(
+        self,
+        num_samples: int,
+        labels: ArrayLike | None = None,
+        seed: int | None = None,
+        batch_size: int = 1024,
+    ) -> np.ndarray:
         """Draws samples from the sampling generator (the EMA one if any), as numpy.
 
         Args:
@@ -60,7 +77,9 @@ class SamplingMixin:
         inputs = latent if labels is None else [latent, ops.convert_to_tensor(labels)]
         return self.sampling_generator.predict(inputs, batch_size=batch_size, verbose=0)
 
-    def sample_labels(self, num_samples, labels=None, seed=None):
+    def sample_labels(
+        self, num_samples: int, labels: ArrayLike | None = None, seed: int | None = None
+    ) -> np.ndarray | None:
         """The checked labels of `num_samples` samples, int32 numpy [num_samples] (see `generate`).
 
         Returns:

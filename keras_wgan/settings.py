@@ -238,7 +238,9 @@ def describe(indent=8):
     return "\n".join(lines) + "\n"
 
 
-TrainSettings.__doc__ = TrainSettings.__doc__.rstrip() + "\n\n    Attributes:\n" + describe(8)
+TrainSettings.__doc__ = (
+    (TrainSettings.__doc__ or "").rstrip() + "\n\n    Attributes:\n" + describe(8)
+)
 
 
 if __name__ == "__main__":  # prints the flag table of docs/guides/command-line.md

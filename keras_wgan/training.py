@@ -16,12 +16,16 @@ Example:
 20
 """
 
+from __future__ import annotations
+
 import contextlib
 import dataclasses
 import logging
 import math
 import os
 import signal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import keras
 
@@ -46,6 +50,9 @@ from keras_wgan.builder import (
 from keras_wgan.checkpointing import TrainingInterrupted
 from keras_wgan.model import WassersteinGAN
 from keras_wgan.run_directory import RunDirectoryLocked
+
+if TYPE_CHECKING:
+    from keras_wgan.export.exporter import ExportResult
 
 __all__ = [
     "MIXED_PRECISION",
@@ -84,15 +91,22 @@ class TrainResult:
 
     model: WassersteinGAN
     info: data.DataInfo
-    history: dict
+    history: dict[str, list[float]]
     generator_steps: int
     initial_step: int
     output_dir: str
-    export: object
-    settings: dict
+    export: ExportResult | None
+    settings: dict[str, Any]
 
 
-def train(settings=None, /, *, callbacks=(), **overrides):
+def train(
+    # TrainSettings is made from the declarations at import: to a type checker, Any.
+    settings: TrainSettings | str | None = None,  # type: ignore[valid-type]
+    /,
+    *,
+    callbacks: keras.callbacks.Callback | Iterable[keras.callbacks.Callback] = (),
+    **overrides: Any,
+) -> TrainResult:
     """Trains a WGAN on a dataset and exports its generator; resumes if interrupted.
 
     Checkpoints (generator, critic, both optimizers) are written every
@@ -166,7 +180,7 @@ def train(settings=None, /, *, callbacks=(), **overrides):
     )
 
 
-train.__doc__ = train.__doc__.replace(
+train.__doc__ = (train.__doc__ or "").replace(
     "\n\n    Returns:", "\n" + settings_lib.describe(indent=12) + "\n    Returns:", 1
 )
 

@@ -1,6 +1,5 @@
 """The speed benchmark (benchmarks/speed.py): its FLOP counter, its peak, its reference."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -11,21 +10,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_script(name):
-    """benchmarks/<name>.py as a module: the scripts are not part of the package."""
-    spec = importlib.util.spec_from_file_location(
-        f"benchmarks_{name}", ROOT / "benchmarks" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-benchmark = _load_script("speed")
+benchmark = load_script("speed")
 
 
 def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):

@@ -6,23 +6,15 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import small_gan
 from PIL import Image
 
-from keras_wgan import WassersteinGAN, architectures, callbacks, optimizers, run_directory
+from keras_wgan import callbacks, optimizers, run_directory
 from keras_wgan.evaluation import pictures
 
 
-def gan_for(shape, **kwargs):
-    name = "mlp" if len(shape) == 1 else "dcgan"
-    options = {"units": 8, "depth": 1} if name == "mlp" else {"filters": 4}
-    generator, critic = architectures.build(name, shape, **options)
-    gan = WassersteinGAN(generator, critic, seed=0, **kwargs)
-    gan.compile()
-    return gan
-
-
 def test_sample_pictures_writes_a_scatter_plot_per_epoch(tmp_path):
-    gan = gan_for((2,), critic_steps=1)
+    gan = small_gan((2,), compiled=True, critic_steps=1)
     real = np.random.default_rng(0).normal(size=(100, 2)).astype("float32")
     writer = callbacks.SamplePictures(tmp_path, num_samples=50, real=real, every_epochs=2)
     data = tf.data.Dataset.from_tensor_slices(real).batch(10, drop_remainder=True)
@@ -37,7 +29,7 @@ def test_sample_pictures_writes_a_scatter_plot_per_epoch(tmp_path):
 def test_sample_pictures_on_a_full_disk_name_the_folder_and_leave_no_temporary(
     tmp_path, monkeypatch
 ):
-    gan = gan_for((2,), critic_steps=1)
+    gan = small_gan((2,), compiled=True, critic_steps=1)
     writer = callbacks.SamplePictures(tmp_path, num_samples=10)
     writer.set_model(gan)
     writer.on_train_begin()
@@ -72,7 +64,7 @@ def test_picture_refuses_other_shapes():
 
 
 def test_original_schedule_bursts_of_critic_updates():
-    gan = gan_for((2,), critic_steps=5, penalty="clip")
+    gan = small_gan((2,), compiled=True, critic_steps=5, penalty="clip")
     schedule = callbacks.OriginalCriticSchedule(
         burst_critic_updates=20, first_generator_updates=2, every=5
     )
@@ -113,7 +105,7 @@ def test_original_schedule_resumed_mid_burst_does_what_an_uninterrupted_run_does
     runs = []
     for interruptions in ((), (13,)):  # in the burst of generator update 5
         tf.keras.utils.set_random_seed(0)
-        gan = gan_for((2,), critic_steps=5, penalty="clip")
+        gan = small_gan((2,), compiled=True, critic_steps=5, penalty="clip")
         done = 0
         for stop in interruptions + (16,):
             schedule_run(gan, data.skip(done), stop - done)

@@ -13,10 +13,9 @@ import threading
 from pathlib import Path
 
 import keras
-import numpy as np
 import pytest
 import tensorflow as tf
-from cli_runner import run_train_main
+from helpers import REPO, dead_pid, point_batches, small_gan, train_main_reports
 
 from keras_wgan import architectures, checkpointing, run_directory, training
 from keras_wgan.model import WassersteinGAN
@@ -24,7 +23,6 @@ from keras_wgan.model import WassersteinGAN
 # fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 
-REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "tests" / "scripts"
 
 TINY = dict(
@@ -63,21 +61,6 @@ def _indexed_steps(directory):
     return [int(p.rsplit("-", 1)[1]) for p in state.all_model_checkpoint_paths] if state else []
 
 
-def _run_main(args, capsys):
-    """Runs train_main.main in this process; returns (exit code, its one-line reports).
-
-    The reports are the stderr lines "<program>: error: ..." and "<program>:
-    training interrupted ...", without "<program>: ".
-    """
-    code = run_train_main(args)
-    lines = [
-        line.split(": ", 1)[1]
-        for line in capsys.readouterr().err.splitlines()
-        if ": error: " in line or ": training interrupted " in line
-    ]
-    return code, lines
-
-
 def _no_data(monkeypatch):
     """Makes opening the data fail: the check under test must come before it."""
 
@@ -110,23 +93,10 @@ def test_resumes_from_the_checkpoint_files_without_a_usable_index(tmp_path, dama
         assert (checkpoints / "checkpoint.unreadable").exists()  # kept, not deleted
 
 
-def _tiny_gan(seed=0):
-    keras.utils.set_random_seed(seed)
-    generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
-    gan = WassersteinGAN(generator, critic, critic_steps=1, seed=seed)
-    gan.compile()
-    return gan
-
-
-def _points():
-    points = np.random.default_rng(0).normal(size=(256, 2)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(points).batch(8, drop_remainder=True).repeat()
-
-
 def test_checkpoint_files_the_index_does_not_name_are_left_alone(tmp_path):
-    gan = _tiny_gan()
+    gan = small_gan(critic_steps=1, compiled=True)
     gan.fit(
-        _points(),
+        point_batches(256, 8),
         steps_per_epoch=2,
         epochs=1,
         verbose=0,
@@ -136,7 +106,7 @@ def test_checkpoint_files_the_index_does_not_name_are_left_alone(tmp_path):
     for path in tmp_path.glob("ckpt-2.*"):
         (tmp_path / path.name.replace("ckpt-2", "ckpt-50")).write_bytes(path.read_bytes())
     gan.fit(
-        _points(),
+        point_batches(256, 8),
         steps_per_epoch=2,
         epochs=1,
         verbose=0,
@@ -187,7 +157,7 @@ def test_a_second_run_on_a_busy_output_dir_fails_at_once(tmp_path, monkeypatch, 
         assert f"pid {holder.pid} on host " in message and "\n" not in message
         assert isinstance(raised.value, ValueError)
 
-        code, errors = _run_main(
+        code, errors = train_main_reports(
             [*TINY_FLAGS, "--train_steps=2", f"--output_dir={output_dir}"], capsys
         )
         assert code == 2 and len(errors) == 1
@@ -274,7 +244,7 @@ def test_an_unreadable_settings_file_and_another_model_are_refused_in_one_line(t
     )
     assert "): (2, 8) in ckpt-2, (3, 8) here)" in message and "\n" not in message
 
-    code, errors = _run_main(
+    code, errors = train_main_reports(
         [*TINY_FLAGS, "--train_steps=4", "--units=16", f"--output_dir={tmp_path}"], capsys
     )
     assert code == 2 and len(errors) == 1
@@ -321,13 +291,6 @@ def test_resuming_with_other_critic_and_train_steps_keeps_the_critic_s_rate_deca
 
 
 # ------------------------------------------------------------ a full disk
-def _dead_pid():
-    """The pid of a process that has ended."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
 def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, monkeypatch, capsys):
     checkpoints = tmp_path / "checkpoints"
     save = tf.train.CheckpointManager.save
@@ -354,7 +317,7 @@ def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, mo
         "--checkpoint_every_steps=2",
         f"--output_dir={tmp_path}",
     ]
-    code, errors = _run_main(flags, capsys)
+    code, errors = train_main_reports(flags, capsys)
     assert code == 2 and len(errors) == 1, errors
     assert errors[0].startswith(
         f"error: no space left on device in {checkpoints}: checkpoint "
@@ -371,7 +334,7 @@ def test_a_full_disk_stops_in_one_line_keeping_nothing_half_written(tmp_path, mo
 
     # A killed run's temporaries are removed at the next start; the run resumes.
     monkeypatch.undo()
-    dead = _dead_pid()
+    dead = dead_pid()
     (checkpoints / "ckpt-6_temp").mkdir()
     (checkpoints / ("checkpoint.tmp" + "cd" * 16)).write_text("x")
     (checkpoints / f"run_settings.json.tmp-{dead}").write_text("x")
@@ -395,7 +358,9 @@ def test_a_full_disk_while_saving_model_keras_names_the_output_dir(tmp_path, mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(WassersteinGAN, "save", save_on_a_full_disk)
-    code, errors = _run_main([*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path}"], capsys)
+    code, errors = train_main_reports(
+        [*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path}"], capsys
+    )
     assert code == 2 and len(errors) == 1, errors
     assert errors[0].startswith(
         f"error: no space left on device in {tmp_path}: model.keras could not be written ("
@@ -454,7 +419,7 @@ def test_ctrl_c_saves_the_step_reached_and_exits_130(
         "--checkpoint_every_steps=1000",
         f"--output_dir={tmp_path}",
     ]
-    code, errors = _run_main(flags, capsys)
+    code, errors = train_main_reports(flags, capsys)
     assert signal.getsignal(signal.SIGINT) is previous_handler
     assert code == 130, (errors, f"before: {state_before}", f"after: {_sigint_state()}")
     checkpoints = tmp_path / "checkpoints"
@@ -550,7 +515,7 @@ def test_an_output_dir_inside_a_file_fails_before_anything_is_built(tmp_path, mo
             checkpoint_dir=tmp_path / "file",
             **TINY,
         )
-    code, errors = _run_main([*TINY_FLAGS, f"--output_dir={bad}"], capsys)
+    code, errors = train_main_reports([*TINY_FLAGS, f"--output_dir={bad}"], capsys)
     assert code == 2 and len(errors) == 1
     assert errors[0].startswith(f"error: --output_dir '{bad}' cannot be created")
 

@@ -45,22 +45,22 @@ def _command(seen):
         return 0
 
     return common.Command(
-        module=__name__, define_flags=_define, main=main, prog="tool", usage="Does a thing."
+        module=__name__, define_flags=_define, body=main, prog="tool", usage="Does a thing."
     )
 
 
 def test_call_parses_the_flags_and_returns_main_s_code():
     seen = []
-    assert common.call(_command(seen), ["--steps=5", "rest"]) == 0
+    assert _command(seen).main(["--steps=5", "rest"]) == 0
     assert seen == [(5, None, ["rest"])]
-    assert common.call(_command(seen), []) == 0  # a new FlagValues: the defaults again
+    assert _command(seen).main([]) == 0  # a new FlagValues: the defaults again
     assert seen[-1] == (3, None, [])
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h", "--helpfull"])
 def test_call_answers_help_with_the_command_s_flags_and_0(flag, capsys):
     seen = []
-    assert common.call(_command(seen), [flag]) == 0
+    assert _command(seen).main([flag]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Does a thing.") and "--steps" in out and "--name" in out
     assert seen == []
@@ -78,7 +78,7 @@ def test_call_answers_help_with_the_command_s_flags_and_0(flag, capsys):
 )
 def test_call_refuses_a_bad_flag_in_one_line_with_2(args, message, capsys):
     seen = []
-    assert common.call(_command(seen), args) == 2
+    assert _command(seen).main(args) == 2
     assert capsys.readouterr().err.splitlines() == [message]
     assert seen == []
 
@@ -87,7 +87,7 @@ def test_call_reads_a_flagfile(tmp_path):
     flagfile = tmp_path / "run.flags"
     flagfile.write_text("--steps=7\n--name=x\n")
     seen = []
-    assert common.call(_command(seen), [f"--flagfile={flagfile}"]) == 0
+    assert _command(seen).main([f"--flagfile={flagfile}"]) == 0
     assert seen == [(7, "x", [])]
 
 

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import class_linear_critic, small_gan
 
 from keras_wgan import architectures, penalties
 from keras_wgan.model import WassersteinGAN
@@ -13,21 +14,6 @@ K = 3
 W = np.array([[3.0, 4.0], [0.0, 2.0], [0.3, 0.4]], dtype="float32")
 LABELS = np.array([0, 1, 2, 0], dtype="int32")
 NORMS = np.linalg.norm(W[LABELS], axis=1)  # [5, 2, 0.5, 5]
-
-
-def linear_critic(auxiliary=False):
-    """critic([x, y]) = w_y . x (and, auxiliary, logits that must not enter the penalties)."""
-    sample = keras.Input((2,), name="sample")
-    label = keras.Input((), dtype="int32", name="label")
-    one_hot = keras.layers.CategoryEncoding(K, output_mode="one_hot")(label)
-    weight = keras.layers.Dense(2, use_bias=False, name="class_weight")(one_hot)
-    score = keras.layers.Dot(axes=1)([weight, sample])
-    outputs = score
-    if auxiliary:
-        outputs = [score, keras.layers.Dense(K, kernel_initializer="ones")(sample)]
-    critic = keras.Model([sample, label], outputs)
-    critic.get_layer("class_weight").set_weights([W])
-    return critic
 
 
 # Each penalty's value for the linear critic with LABELS, by hand from NORMS.
@@ -53,7 +39,7 @@ def test_hand_computed_numbers():
 @pytest.mark.parametrize("auxiliary", [False, True], ids=["projection", "auxiliary"])
 @pytest.mark.parametrize("name", sorted(HAND))
 def test_each_penalty_with_labels_matches_the_hand_computed_case(name, auxiliary):
-    critic = penalties.bind_labels(linear_critic(auxiliary), tf.constant(LABELS))
+    critic = penalties.bind_labels(class_linear_critic(W, auxiliary), tf.constant(LABELS))
     real = np.zeros((4, 2), "float32")
     fake = np.tile(np.array([[0.0, 1.0]], "float32"), (4, 1))
     alpha = np.array([0.1, 0.5, 0.9, 0.3], "float32")
@@ -62,7 +48,7 @@ def test_each_penalty_with_labels_matches_the_hand_computed_case(name, auxiliary
 
 
 def test_bound_critic_scores_with_its_labels_and_the_score_output():
-    critic = penalties.bind_labels(linear_critic(auxiliary=True), tf.constant(LABELS))
+    critic = penalties.bind_labels(class_linear_critic(W, auxiliary=True), tf.constant(LABELS))
     x = np.ones((4, 2), "float32")
     np.testing.assert_allclose(np.asarray(critic(x))[:, 0], W[LABELS].sum(axis=1), rtol=1e-6)
     # A batch of twice as many samples is scored with the labels repeated.
@@ -83,20 +69,10 @@ def test_ctgan_with_labels_is_the_gradient_penalty_plus_consistency():
 
 
 # ------------------------------------------------------------------ the model
-def small_gan(conditioning="projection", penalty="gp", critic_steps=2, **options):
-    keras.utils.set_random_seed(0)
-    generator, critic = architectures.build(
-        "mlp", (2,), latent_dim=4, units=8, depth=1, num_classes=K, critic_conditioning=conditioning
-    )
-    return WassersteinGAN(
-        generator,
-        critic,
-        critic_steps=critic_steps,
-        penalty=penalty,
-        seed=0,
-        num_classes=K,
-        **options,
-    )
+def conditional_gan(conditioning="projection", **options):
+    """`helpers.small_gan` of K classes (latent_dim 4), its critic conditioned by `conditioning`."""
+    networks = {"latent_dim": 4, "critic_conditioning": conditioning}
+    return small_gan(num_classes=K, networks=networks, **options)
 
 
 def labelled_data(n=64, batch=16, seed=0):
@@ -143,7 +119,7 @@ def test_real_and_fake_of_each_pair_share_the_label_of_the_real_batch():
 @pytest.mark.parametrize("penalty", ["gp", "clip"])
 @pytest.mark.parametrize("conditioning", ["projection", "auxiliary"])
 def test_conditional_fit_trains_with_finite_logs(conditioning, penalty):
-    gan = small_gan(conditioning, penalty)
+    gan = conditional_gan(conditioning, penalty=penalty)
     gan.compile()
     before = [w.copy() for w in gan.get_weights()]
     history = gan.fit(labelled_data(), steps_per_epoch=3, epochs=1, verbose=0).history
@@ -158,8 +134,12 @@ def test_conditional_fit_trains_with_finite_logs(conditioning, penalty):
 
 def test_auxiliary_losses_are_the_cross_entropies_with_their_weights():
     """With learning rate 0 the logged losses are those of the initial networks."""
-    gan = small_gan(
-        "auxiliary", "none", critic_steps=1, classifier_weight=1.0, generator_classifier_weight=0.1
+    gan = conditional_gan(
+        "auxiliary",
+        penalty="none",
+        critic_steps=1,
+        classifier_weight=1.0,
+        generator_classifier_weight=0.1,
     )
     gan.compile(
         critic_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0)
@@ -198,7 +178,7 @@ def test_auxiliary_losses_are_the_cross_entropies_with_their_weights():
 
 
 def test_conditional_model_refuses_batches_without_labels():
-    gan = small_gan()
+    gan = conditional_gan()
     gan.compile()
     data = tf.data.Dataset.from_tensor_slices(np.zeros((16, 2), "float32")).batch(16)
     with pytest.raises(ValueError, match="trains on batches \\(samples, labels\\)"):
@@ -218,12 +198,12 @@ def test_networks_must_match_num_classes():
     with pytest.raises(ValueError, match="logits have 4 classes"):
         WassersteinGAN(generator, critic, num_classes=K)
     with pytest.raises(ValueError, match="class_frequencies must be 3 non-negative"):
-        small_gan(class_frequencies=[1.0, -1.0, 1.0])
+        conditional_gan(class_frequencies=[1.0, -1.0, 1.0])
 
 
 # ------------------------------------------------------------------ sampling
 def test_generate_with_labels_and_drawn_labels():
-    gan = small_gan(class_frequencies=[0.0, 3.0, 1.0])
+    gan = conditional_gan(class_frequencies=[0.0, 3.0, 1.0])
     np.testing.assert_allclose(gan.class_frequencies, [0.0, 0.75, 0.25])
     drawn = gan.sample_labels(4000, seed=0)
     assert set(np.unique(drawn)) == {1, 2}
@@ -249,7 +229,7 @@ def test_generate_with_labels_and_drawn_labels():
 )
 def test_generate_refuses_bad_labels_naming_the_argument(labels, match):
     with pytest.raises(ValueError, match=match):
-        small_gan().generate(2, labels=labels)
+        conditional_gan().generate(2, labels=labels)
 
 
 def test_unconditional_model_refuses_labels_and_keeps_its_config():
@@ -265,7 +245,7 @@ def test_unconditional_model_refuses_labels_and_keeps_its_config():
 
 @pytest.mark.parametrize("conditioning", ["projection", "auxiliary"])
 def test_conditional_model_saves_and_loads(tmp_path, conditioning):
-    gan = small_gan(conditioning, class_frequencies=[1, 1, 2], ema_decay=0.9)
+    gan = conditional_gan(conditioning, class_frequencies=[1, 1, 2], ema_decay=0.9)
     gan.compile()
     gan.fit(labelled_data(), steps_per_epoch=2, epochs=1, verbose=0)
     config = gan.get_config()

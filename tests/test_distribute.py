@@ -14,12 +14,12 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import REPO, point_batches, small_gan
 
 from keras_wgan import architectures, checkpointing, distribute, model
 from keras_wgan.model import WassersteinGAN
@@ -27,7 +27,6 @@ from keras_wgan.model import WassersteinGAN
 # fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 
-REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "tests" / "scripts"
 
 
@@ -53,23 +52,6 @@ def _run_script(name, *args, timeout=180):
         pytest.fail(f"{name} did not finish in {timeout} s:\n{error.stdout}\n{error.stderr}")
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr[-5000:]}"
     return done.stdout
-
-
-def _tiny_gan(seed=0, critic_steps=2, critic=None, **compile_kwargs):
-    keras.utils.set_random_seed(seed)
-    generator, default_critic = architectures.build("mlp", (2,), units=8, depth=1)
-    gan = WassersteinGAN(generator, critic or default_critic, critic_steps=critic_steps, seed=seed)
-    gan.compile(**compile_kwargs)
-    return gan
-
-
-def _data(critic_steps=2, batch=8, seed=0):
-    points = np.random.default_rng(seed).normal(size=(64 * batch, 2)).astype("float32")
-    return (
-        tf.data.Dataset.from_tensor_slices(points)
-        .batch(batch * critic_steps, drop_remainder=True)
-        .repeat()
-    )
 
 
 def _variables(gan):
@@ -187,7 +169,7 @@ def test_every_critic_update_draws_its_own_noise():
     generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
     gan = CountingGAN(generator, critic, critic_steps=critic_steps, seed=0)
     gan.compile()
-    gan.fit(_data(critic_steps), steps_per_epoch=steps, epochs=1, verbose=0)
+    gan.fit(point_batches(512, 8 * critic_steps), steps_per_epoch=steps, epochs=1, verbose=0)
     assert gan.draws.numpy().tolist() == [1] * (critic_steps * steps) + [0, 0]
 
 
@@ -335,20 +317,24 @@ def test_fit_plan_counts_epochs_from_the_restored_step():
 
 
 def test_stop_at_step_stops_at_exactly_the_requested_generator_step():
-    gan = _tiny_gan()
+    gan = small_gan(compiled=True)
     gan.fit(
-        _data(), steps_per_epoch=4, epochs=3, verbose=0, callbacks=[checkpointing.StopAtStep(6)]
+        point_batches(512, 16),
+        steps_per_epoch=4,
+        epochs=3,
+        verbose=0,
+        callbacks=[checkpointing.StopAtStep(6)],
     )
     assert checkpointing.generator_step(gan) == 6
 
 
 def test_restore_latest_restores_weights_optimizer_slots_counters_and_seed(tmp_path, absl_logs):
-    gan = _tiny_gan(seed=1)
+    gan = small_gan(compiled=True, seed=1)
     saver = checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2, max_to_keep=2)
-    gan.fit(_data(), steps_per_epoch=5, epochs=1, verbose=0, callbacks=[saver])
+    gan.fit(point_batches(512, 16), steps_per_epoch=5, epochs=1, verbose=0, callbacks=[saver])
     assert _checkpoint_steps(tmp_path) == [4, 5]  # every 2 steps, the epoch end; newest 2 kept
 
-    fresh = _tiny_gan(seed=2)
+    fresh = small_gan(compiled=True, seed=2)
     assert checkpointing.restore_latest(fresh, tmp_path) == 5
     for saved, restored in zip(_values(_variables(gan)), _values(_variables(fresh)), strict=True):
         np.testing.assert_array_equal(saved, restored)
@@ -358,19 +344,18 @@ def test_restore_latest_restores_weights_optimizer_slots_counters_and_seed(tmp_p
 
 
 def test_restore_latest_without_checkpoints_returns_none(tmp_path):
-    assert checkpointing.restore_latest(_tiny_gan(), tmp_path / "none") is None
+    assert checkpointing.restore_latest(small_gan(compiled=True), tmp_path / "none") is None
 
 
 def test_restore_latest_needs_a_compiled_model(tmp_path):
-    generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
     with pytest.raises(ValueError, match=r"compile\(\) the WassersteinGAN"):
-        checkpointing.restore_latest(WassersteinGAN(generator, critic, seed=0), tmp_path)
+        checkpointing.restore_latest(small_gan(), tmp_path)
 
 
 def test_half_written_checkpoints_are_never_restored_nor_deleted(tmp_path, absl_logs):
-    gan = _tiny_gan()
+    gan = small_gan(compiled=True)
     gan.fit(
-        _data(),
+        point_batches(512, 16),
         steps_per_epoch=4,
         epochs=1,
         verbose=0,
@@ -381,15 +366,15 @@ def test_half_written_checkpoints_are_never_restored_nor_deleted(tmp_path, absl_
     (tmp_path / "ckpt-6.index").write_bytes(b"\x00truncated")
     (tmp_path / "ckpt-6_temp").mkdir()
     (tmp_path / "ckpt-6_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"x")
-    assert checkpointing.restore_latest(_tiny_gan(seed=3), tmp_path) == 4
+    assert checkpointing.restore_latest(small_gan(compiled=True, seed=3), tmp_path) == 4
 
     # The newest named checkpoint unreadable (disk trouble): the previous one is used.
     (tmp_path / "ckpt-4.data-00000-of-00001").write_bytes(b"garbage")
-    assert checkpointing.restore_latest(_tiny_gan(seed=3), tmp_path) == 2
+    assert checkpointing.restore_latest(small_gan(compiled=True, seed=3), tmp_path) == 2
     assert "cannot restore checkpoint" in absl_logs.text
 
     gan.fit(
-        _data(),
+        point_batches(512, 16),
         steps_per_epoch=1,
         epochs=1,
         verbose=0,
@@ -415,7 +400,7 @@ def test_a_nan_loss_stops_training_names_the_step_and_keeps_the_last_good_checkp
     _, critic = architectures.build("mlp", (2,), units=8, depth=1)
     poison = _Poison()
     inputs = keras.Input((2,))
-    gan = _tiny_gan(critic=keras.Model(inputs, poison(critic(inputs))))
+    gan = small_gan(compiled=True, critic=keras.Model(inputs, poison(critic(inputs))))
 
     class PoisonAt(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
@@ -423,7 +408,13 @@ def test_a_nan_loss_stops_training_names_the_step_and_keeps_the_last_good_checkp
                 poison.factor.assign(float("nan"))
 
     saver = checkpointing.CheckpointCallback(tmp_path, checkpoint_every_steps=2)
-    gan.fit(_data(), steps_per_epoch=20, epochs=1, verbose=0, callbacks=[PoisonAt(), saver])
+    gan.fit(
+        point_batches(512, 16),
+        steps_per_epoch=20,
+        epochs=1,
+        verbose=0,
+        callbacks=[PoisonAt(), saver],
+    )
 
     assert saver.nonfinite_step == 7
     assert checkpointing.generator_step(gan) == 7  # stopped right there
@@ -436,13 +427,13 @@ def test_a_nan_loss_stops_training_names_the_step_and_keeps_the_last_good_checkp
     )
     _, new_critic = architectures.build("mlp", (2,), units=8, depth=1)
     inputs = keras.Input((2,))
-    restored = _tiny_gan(critic=keras.Model(inputs, _Poison()(new_critic(inputs))))
+    restored = small_gan(compiled=True, critic=keras.Model(inputs, _Poison()(new_critic(inputs))))
     assert checkpointing.restore_latest(restored, tmp_path) == 6
     assert checkpointing.all_finite(restored)
 
 
 def test_non_finite_weights_are_never_saved(tmp_path):
-    gan = _tiny_gan()
+    gan = small_gan(compiled=True)
     saver = checkpointing.CheckpointCallback(tmp_path)
     saver.set_model(gan)
     saver.on_train_begin()

@@ -5,18 +5,16 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from helpers import REPO, point_batches, small_gan
 
-from keras_wgan import WassersteinGAN, architectures, callbacks, checkpointing, ema, export
+from keras_wgan import callbacks, checkpointing, ema, export
 
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 
-REPO = Path(__file__).resolve().parents[1]
 LATENT = 3
 
 
@@ -28,19 +26,17 @@ def bn_generator():
     return keras.Model(noise, keras.layers.Dense(2)(x), name="generator")
 
 
-def small_gan(seed=0, **kwargs):
+def bn_gan(seed=0, **options):
+    """The small GAN of `helpers.small_gan` with `bn_generator`, both drawn from `seed`."""
     keras.utils.set_random_seed(seed)
-    _, critic = architectures.build("mlp", (2,), latent_dim=LATENT, units=8, depth=1)
-    return WassersteinGAN(bn_generator(), critic, critic_steps=2, seed=seed, **kwargs)
-
-
-def data(batch=16, critic_steps=2, n=256):
-    points = np.random.default_rng(0).normal(size=(n, 2)).astype("float32")
-    return (
-        tf.data.Dataset.from_tensor_slices(points)
-        .batch(batch * critic_steps, drop_remainder=True)
-        .repeat()
+    return small_gan(
+        generator=bn_generator(), networks={"latent_dim": LATENT}, seed=seed, **options
     )
+
+
+def data():
+    """Batches of 2 x 16 points: two critic steps of 16."""
+    return point_batches(256, 32)
 
 
 def values(variables):
@@ -102,7 +98,7 @@ def test_effective_decay_warms_up():
 # ------------------------------------------------------ in WassersteinGAN
 @pytest.mark.parametrize("warmup", [False, True])
 def test_train_step_updates_the_ema_after_each_generator_update(warmup):
-    gan = small_gan(ema_decay=0.8, ema_warmup=warmup)
+    gan = bn_gan(ema_decay=0.8, ema_warmup=warmup)
     gan.compile(generator_optimizer=keras.optimizers.SGD(0.1))
     initial = values(gan.generator.weights)
     np.testing.assert_array_equal(values(gan.ema_generator.weights)[0], initial[0])
@@ -132,7 +128,7 @@ def test_train_step_updates_the_ema_after_each_generator_update(warmup):
 
 
 def test_without_ema_nothing_changes():
-    gan = small_gan()
+    gan = bn_gan()
     assert gan.ema_generator is None and gan.sampling_generator is gan.generator
     assert gan.get_config()["ema_decay"] is None
     assert "ema_generator" not in dict(
@@ -146,7 +142,7 @@ def _compiled(gan):
 
 
 def _trained(seed=0):
-    gan = small_gan(seed=seed, ema_decay=0.5)
+    gan = bn_gan(seed=seed, ema_decay=0.5)
     gan.compile()
     gan.fit(data(), steps_per_epoch=3, epochs=1, verbose=0)
     return gan
@@ -170,7 +166,7 @@ def test_keras_file_round_trip_keeps_the_ema_weights(tmp_path):
 def test_checkpoint_round_trip_keeps_the_ema_weights(tmp_path):
     gan = _trained()
     path = checkpointing.training_checkpoint(gan).save(str(tmp_path / "ckpt"))
-    other = _compiled(small_gan(seed=5, ema_decay=0.5))
+    other = _compiled(bn_gan(seed=5, ema_decay=0.5))
     assert not np.array_equal(other.ema_generator.weights[0], gan.ema_generator.weights[0])
     checkpointing.training_checkpoint(other).restore(path).assert_existing_objects_matched()
     for a, b in zip(other.ema_generator.weights, gan.ema_generator.weights):
@@ -212,7 +208,7 @@ def test_pictures_and_export_sample_from_the_ema_generator(tmp_path, monkeypatch
 @pytest.mark.parametrize("decay", [-0.1, 1.0, 1.5, "0.9", True])
 def test_bad_ema_decay_is_refused(decay):
     with pytest.raises(ValueError, match=r"^ema_decay must be a number"):
-        small_gan(ema_decay=decay)
+        bn_gan(ema_decay=decay)
 
 
 # ------------------------------------------- mirrored on 2 logical CPUs
@@ -221,11 +217,11 @@ _MIRRORED = textwrap.dedent("""
     from keras_wgan import distribute
     distribute.split_cpu(2)
     import keras, numpy as np, tensorflow as tf
-    from tests.test_ema import closed_form, data, small_gan
+    from tests.test_ema import bn_gan, closed_form, data
     from keras_wgan import distribute
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with strategy.scope():
-        gan = small_gan(ema_decay=0.7)
+        gan = bn_gan(ema_decay=0.7)
         gan.compile(generator_optimizer=keras.optimizers.SGD(0.1))
     initial = [distribute.variable_value(v) for v in gan.generator.weights]
     class Recorder(keras.callbacks.Callback):
@@ -260,7 +256,9 @@ _MIRRORED = textwrap.dedent("""
 
 def test_ema_under_a_mirrored_strategy():
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    env.update(PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2")
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]), TF_CPP_MIN_LOG_LEVEL="2"
+    )
     done = subprocess.run(
         [sys.executable, "-c", _MIRRORED],
         env=env,

@@ -13,8 +13,7 @@ import sys
 
 import numpy as np
 import pytest
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from helpers import REPO, subprocess_env
 
 # (architecture, sample shape, size flags, mixed precision, extra flags)
 CASES = [
@@ -69,7 +68,7 @@ def test_train_main_exports_saved_model_and_tflite(
         capture_output=True,
         text=True,
         timeout=600,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=REPO),
+        env=subprocess_env(),
     )
     assert process.returncode == 0, process.stderr[-3000:]
     assert "TFLite" in process.stdout and "conversion failed" not in process.stderr

@@ -1,27 +1,13 @@
 """keras_wgan.evaluate: the bound on --num_samples and its one-line errors."""
 
-import os
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import REPO, program_lines, subprocess_env
 
 from keras_wgan.cli import evaluate as evaluate_cli
 from keras_wgan.evaluation import command as evaluate
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-# TensorFlow's C++ logging writes a few lines to stderr when it is imported,
-# whatever TF_CPP_MIN_LOG_LEVEL says: they are not the program's output.
-_TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} )")
-
-
-def program_lines(stderr):
-    """The lines of stderr that the program wrote (TensorFlow's own log lines dropped)."""
-    return [line for line in stderr.splitlines() if not _TF_LOG_LINE.match(line)]
 
 
 def generator(sample_shape, latent_dim=2, dataset="no_such.npz"):
@@ -40,12 +26,11 @@ def generator(sample_shape, latent_dim=2, dataset="no_such.npz"):
     )
 
 
-def run_module(*args, cwd=ROOT):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+def run_module(*args, cwd=REPO):
     return subprocess.run(
         [sys.executable, "-m", "keras_wgan.evaluation", *args],
         cwd=cwd,
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,

@@ -29,10 +29,8 @@ TRACE = float(np.trace(np.cov(BASE, rowvar=False)))  # the base's covariance tra
 CENTRES = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]])
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path, monkeypatch):
-    """Floors and classifiers are computed here, not read from the user's cache."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+# Floors and classifiers are computed here, not read from the user's cache.
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def images_of(features, codes):

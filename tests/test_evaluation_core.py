@@ -8,11 +8,8 @@ import pytest
 from keras_wgan.evaluation import core, metrics
 from keras_wgan.evaluation.feature_networks import FeatureNetwork
 
-
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path, monkeypatch):
-    """Floors are computed here, not read from the user's cache."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+# Floors are computed here, not read from the user's cache.
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def mixture(n, rng):

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 import tomllib
-from export_cases import REPO, numeric_dirs, run, subprocess_env, trained_mlp
+from helpers import REPO, numeric_dirs, run, subprocess_env, trained_mlp
 
 from keras_wgan.export import saved_model
 

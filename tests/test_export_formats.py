@@ -10,25 +10,17 @@ the versions, describes itself in JSON the metadata can hold, and
 import json
 import os
 
-import keras
 import pytest
+from helpers import REPO, small_gan
 
-from keras_wgan import WassersteinGAN, architectures
 from keras_wgan.export import base, exporter, graph, publish
 
 FORMAT_NAMES = base.names()
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _gan(num_classes):
-    keras.utils.set_random_seed(0)
-    generator, critic = architectures.build("mlp", (2,), units=8, num_classes=num_classes)
-    return WassersteinGAN(generator, critic, num_classes=num_classes)
 
 
 @pytest.fixture(scope="module", params=[None, 3], ids=["unconditional", "conditional"])
 def gan(request):
-    return _gan(request.param)
+    return small_gan(num_classes=request.param)
 
 
 def _job(gan, root):
@@ -115,6 +107,6 @@ def test_the_face_and_the_options_import_no_tensorflow():
         capture_output=True,
         text=True,
         timeout=120,
-        env=dict(os.environ, PYTHONPATH=REPO),
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from export_cases import numeric_dirs, trained_mlp
+from helpers import numeric_dirs, trained_mlp
 
 from keras_wgan import export
 from keras_wgan.export import publish, saved_model

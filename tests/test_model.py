@@ -1,18 +1,17 @@
 """The WassersteinGAN model: the training step, its options, saving and resuming."""
 
+import functools
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import small_gan
 
 from keras_wgan import WassersteinGAN, architectures, penalties
 
-
-def small_gan(penalty="gp", critic_steps=3, seed=1, **kwargs):
-    generator, critic = architectures.build("mlp", (2,), units=16, depth=2)
-    return WassersteinGAN(
-        generator, critic, critic_steps=critic_steps, penalty=penalty, seed=seed, **kwargs
-    )
+# This file's GAN: an mlp of two layers of 16 units, three critic steps, seed 1.
+mlp_gan = functools.partial(small_gan, networks={"units": 16, "depth": 2}, critic_steps=3, seed=1)
 
 
 def points(n, seed=0, loc=0.0):
@@ -29,7 +28,7 @@ def weights_of(gan):
 
 @pytest.mark.parametrize("penalty", ["gp", "lp", "pairwise", "clip", "none"])
 def test_one_fit_step_makes_critic_steps_critic_updates_and_one_generator_update(penalty):
-    gan = small_gan(penalty, critic_steps=3)
+    gan = mlp_gan(penalty=penalty, critic_steps=3)
     gan.compile()
     before = weights_of(gan)
     history = gan.fit(dataset(points(3 * 8 * 4), 3 * 8), epochs=1, verbose=0)
@@ -49,13 +48,13 @@ def test_one_fit_step_makes_critic_steps_critic_updates_and_one_generator_update
 
 
 def test_default_optimizers_follow_the_papers():
-    gan = small_gan("gp")
+    gan = mlp_gan(penalty="gp")
     gan.compile()
     adam = gan.critic_optimizer
     assert isinstance(adam, keras.optimizers.Adam)
     assert (float(adam.learning_rate), adam.beta_1, adam.beta_2) == pytest.approx((1e-4, 0.5, 0.9))
     assert gan.generator_optimizer is not adam
-    clip = small_gan("clip")
+    clip = mlp_gan(penalty="clip")
     clip.compile()
     assert isinstance(clip.critic_optimizer, keras.optimizers.RMSprop)
     assert float(clip.critic_optimizer.learning_rate) == pytest.approx(5e-5)
@@ -65,7 +64,7 @@ def test_default_optimizers_follow_the_papers():
 def test_clipping_optimizer_is_pytorchs_rmsprop():
     # PyTorch's RMSprop (the original WGAN's): alpha 0.99 and eps 1e-8 outside the
     # root; Keras adds epsilon inside the root, so sqrt(1e-16) is the same floor.
-    clip = small_gan("clip")
+    clip = mlp_gan(penalty="clip")
     clip.compile()
     for optimizer in (clip.critic_optimizer, clip.generator_optimizer):
         config = optimizer.get_config()
@@ -99,7 +98,7 @@ def test_clipped_wgan_makes_progress_on_8gaussians():
 
 def test_compile_refuses_a_single_optimizer():
     with pytest.raises(ValueError, match="optimizer=.*critic_optimizer="):
-        small_gan().compile(optimizer="adam")
+        mlp_gan().compile(optimizer="adam")
 
 
 def test_fresh_real_batches_split_the_incoming_batch():
@@ -109,28 +108,28 @@ def test_fresh_real_batches_split_the_incoming_batch():
         seen.append(np.array(real))
         return penalties.no_penalty(critic, real, fake)
 
-    gan = small_gan(recording_penalty, critic_steps=3)
+    gan = mlp_gan(penalty=recording_penalty, critic_steps=3)
     gan.compile(run_eagerly=True)
     batch = points(12)
     gan.train_step(tf.constant(batch))
     np.testing.assert_array_equal(np.concatenate(seen), batch)
 
     seen.clear()
-    reuse = small_gan(recording_penalty, critic_steps=3, fresh_real_batches=False)
+    reuse = mlp_gan(penalty=recording_penalty, critic_steps=3, fresh_real_batches=False)
     reuse.compile(run_eagerly=True)
     reuse.train_step(tf.constant(batch))
     assert len(seen) == 3 and all(np.array_equal(s, batch) for s in seen)
 
 
 def test_indivisible_batch_says_what_to_do():
-    gan = small_gan(critic_steps=3)
+    gan = mlp_gan(critic_steps=3)
     gan.compile()
     with pytest.raises(ValueError, match="batch of 10 .*critic_steps=3"):
         gan.fit(dataset(points(20), 10), epochs=1, verbose=0)
 
 
 def test_weight_clipping_keeps_every_critic_weight_in_the_box():
-    gan = small_gan("clip", clip_value=0.01)
+    gan = mlp_gan(penalty="clip", clip_value=0.01)
     gan.compile(critic_optimizer=keras.optimizers.RMSprop(1e-2))
     gan.fit(dataset(points(96), 24), epochs=1, verbose=0)
     assert max(np.abs(w).max() for w in gan.critic.get_weights()) <= 0.01 + 1e-7
@@ -141,7 +140,7 @@ def test_drift_term_enters_the_critic_loss():
     # differs (Adam's first step, about lr * sign(gradient), would hide it).
     results = []
     for drift in (0.0, 1.0):
-        gan = small_gan("none", critic_steps=1, drift_weight=drift)
+        gan = mlp_gan(penalty="none", critic_steps=1, drift_weight=drift)
         gan.critic.set_weights([np.full_like(w, 0.1) for w in gan.critic.get_weights()])
         # SGD, not Adam: Adam's first step is lr * sign(gradient), which the drift term
         # changes or not depending on the generator's random weights (test order).
@@ -154,7 +153,7 @@ def test_drift_term_enters_the_critic_loss():
 def test_same_seed_same_training_different_seed_different_training():
     def train(seed):
         keras.utils.set_random_seed(0)  # same initial weights
-        gan = small_gan(seed=seed)
+        gan = mlp_gan(seed=seed)
         gan.compile()
         gan.fit(dataset(points(72), 24), epochs=1, verbose=0)
         return weights_of(gan)
@@ -167,7 +166,7 @@ def test_same_seed_same_training_different_seed_different_training():
 def test_save_load_round_trips_and_training_continues_identically(tmp_path):
     keras.utils.set_random_seed(0)
     data = dataset(points(24 * 4), 24)
-    gan = small_gan("gp", critic_steps=3, penalty_weight=5.0)
+    gan = mlp_gan(penalty="gp", critic_steps=3, penalty_weight=5.0)
     gan.compile(generator_optimizer=keras.optimizers.Adam(3e-4, beta_1=0.0))
     gan.fit(data, epochs=1, verbose=0)
     path = tmp_path / "run.keras"
@@ -191,7 +190,7 @@ def test_save_load_round_trips_and_training_continues_identically(tmp_path):
 
 
 def test_call_runs_the_generator_and_generate_is_seeded():
-    gan = small_gan()
+    gan = mlp_gan()
     z = np.random.default_rng(0).normal(size=(5, 2)).astype("float32")
     np.testing.assert_allclose(gan(z), gan.generator(z), rtol=1e-6)
     assert gan.built
@@ -212,7 +211,7 @@ def test_spectral_norm_critic_updates_its_power_iteration_during_training():
 
 
 def test_evaluate_reports_the_estimate():
-    gan = small_gan()
+    gan = mlp_gan()
     gan.compile()
     result = gan.evaluate(dataset(points(64), 32), verbose=0, return_dict=True)
     assert {"critic_loss", "wasserstein_estimate", "generator_loss"} <= set(result)
@@ -229,7 +228,7 @@ def test_evaluate_reports_the_estimate():
 )
 def test_bad_arguments_name_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        small_gan(**kwargs)
+        mlp_gan(**kwargs)
 
 
 def test_batch_normalised_critic_is_warned_about():
@@ -251,7 +250,7 @@ def test_learns_the_mean_of_a_shifted_gaussian():
     keras.utils.set_random_seed(0)
     target = np.array([2.0, -1.0], "float32")
     data = dataset(points(5 * 64 * 50, loc=target), 5 * 64).repeat()
-    gan = small_gan("gp", critic_steps=5, penalty_weight=1.0)
+    gan = mlp_gan(penalty="gp", critic_steps=5, penalty_weight=1.0)
     gan.compile(
         critic_optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.9),
         generator_optimizer=keras.optimizers.Adam(1e-3, 0.5, 0.9),
@@ -265,7 +264,7 @@ def test_learns_the_mean_of_a_shifted_gaussian():
 def test_fit_on_numpy_handles_a_ragged_last_batch(samples, critic_updates):
     # Batches of 9, 9 and 4 (split 1+1+1, one sample left out) or 2 (too few for 3
     # critic updates: samples are reused); 7 samples in batches of 6 and 1.
-    gan = small_gan(critic_steps=3)
+    gan = mlp_gan(critic_steps=3)
     gan.compile()
     history = gan.fit(points(samples), batch_size=6 if samples == 7 else 9, epochs=1, verbose=0)
     assert int(gan.critic_optimizer.iterations) == critic_updates
@@ -284,7 +283,7 @@ def test_ragged_split_leaves_out_the_remainder_or_reuses_samples():
 
 
 def test_evaluate_draws_new_latent_vectors_per_batch_and_the_same_per_call():
-    gan = small_gan()
+    gan = mlp_gan()
     gan.compile()
     batch = points(32)
     data = dataset(np.concatenate([batch, batch]), 32)  # two identical batches
@@ -305,20 +304,22 @@ def test_evaluate_draws_new_latent_vectors_per_batch_and_the_same_per_call():
 
 
 def test_a_method_object_is_the_penalty_and_round_trips(tmp_path):
-    gan = small_gan(penalties.GradientPenalty(weight=4.0, target=2.0), critic_steps=2)
+    gan = mlp_gan(penalty=penalties.GradientPenalty(weight=4.0, target=2.0), critic_steps=2)
     assert gan.penalty_weight == 4.0
     restored = WassersteinGAN.from_config(gan.get_config())
     assert isinstance(restored.penalty, penalties.GradientPenalty)
     assert restored.penalty.get_config() == {"weight": 4.0, "target": 2.0}
     with pytest.raises(ValueError, match="penalty_weight cannot be combined with the method"):
-        small_gan(penalties.GradientPenalty(), penalty_weight=1.0)
+        mlp_gan(penalty=penalties.GradientPenalty(), penalty_weight=1.0)
 
 
 def test_legacy_keywords_build_the_method_they_apply_to():
-    gan = small_gan("pairwise", penalty_weight=3.0, pairwise_interpolates=True, clip_value=0.5)
+    gan = mlp_gan(
+        penalty="pairwise", penalty_weight=3.0, pairwise_interpolates=True, clip_value=0.5
+    )
     assert isinstance(gan.penalty, penalties.PairwiseLipschitzPenalty)
     assert (gan.penalty.weight, gan.penalty.interpolates) == (3.0, True)
-    clip = small_gan("clip", clip_value=0.05, pairwise_interpolates=True)
+    clip = mlp_gan(penalty="clip", clip_value=0.05, pairwise_interpolates=True)
     assert clip.penalty.get_config() == {"clip_value": 0.05, "weight": 10.0}
     assert isinstance(keras_wgan_default_optimizer("clip"), keras.optimizers.RMSprop)
 
@@ -334,7 +335,7 @@ def test_keras_files_with_the_old_penalty_config_still_load(tmp_path):
     import json
     import zipfile
 
-    gan = small_gan("gp")
+    gan = mlp_gan(penalty="gp")
     gan.compile()
     new = tmp_path / "new.keras"
     gan.save(new)
@@ -375,7 +376,7 @@ def test_train_step_calls_the_methods_term_and_constraint_for_every_critic_updat
             self.constraints += 1
 
     method = Counting()
-    gan = small_gan(method, critic_steps=3)
+    gan = mlp_gan(penalty=method, critic_steps=3)
     gan.compile(run_eagerly=True)
     gan.train_step(tf.constant(points(12)))
     assert (method.calls, method.constraints) == (3, 3)

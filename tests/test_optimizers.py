@@ -1,20 +1,18 @@
 """Tests for keras_wgan.optimizers: the papers' defaults and the linear decay by generator step."""
 
 import keras
-import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import point_batches, small_gan
 
-from keras_wgan import architectures, checkpointing, optimizers, saving
-from keras_wgan.model import WassersteinGAN
+from keras_wgan import checkpointing, optimizers, saving
 
 # fit() on a tf.data.Dataset warns that its default shuffle=True is ignored.
 pytestmark = pytest.mark.filterwarnings("ignore:`shuffle=True` was passed")
 
 
 def _gan(critic_steps, decay_steps, learning_rate=1e-3):
-    generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
-    gan = WassersteinGAN(generator, critic, critic_steps=critic_steps, seed=0)
+    gan = small_gan(critic_steps=critic_steps)
     gan.compile(
         critic_optimizer=keras.optimizers.Adam(optimizers.linear_decay(learning_rate, decay_steps)),
         generator_optimizer=keras.optimizers.Adam(
@@ -22,15 +20,6 @@ def _gan(critic_steps, decay_steps, learning_rate=1e-3):
         ),
     )
     return gan
-
-
-def _data(critic_steps):
-    points = np.random.default_rng(0).normal(size=(400, 2)).astype("float32")
-    return (
-        tf.data.Dataset.from_tensor_slices(points)
-        .batch(8 * critic_steps, drop_remainder=True)
-        .repeat()
-    )
 
 
 class _LearningRates(keras.callbacks.Callback):
@@ -87,14 +76,18 @@ def test_a_run_resumed_with_other_critic_and_train_steps_decays_as_an_uninterrup
     # 20 generator steps of 5 critic updates, then resumed to 40 steps of 1: the critic
     # must not stay frozen at 0 (its 100 updates are past a decay over 40 updates).
     first = _gan(critic_steps=5, decay_steps=20)
-    run = checkpointing.resume(first, tmp_path, _data(5), train_steps=20, steps_per_epoch=20)
+    run = checkpointing.resume(
+        first, tmp_path, point_batches(400, 8 * 5), train_steps=20, steps_per_epoch=20
+    )
     first.fit(run.dataset, callbacks=run.callbacks, verbose=0, **run.fit_kwargs())
     assert int(first.critic_optimizer.iterations) == 100
     assert float(first.critic_optimizer.learning_rate) == 0.0
 
     resumed = _gan(critic_steps=1, decay_steps=40)
     rates = _LearningRates()
-    run = checkpointing.resume(resumed, tmp_path, _data(1), train_steps=40, steps_per_epoch=20)
+    run = checkpointing.resume(
+        resumed, tmp_path, point_batches(400, 8 * 1), train_steps=40, steps_per_epoch=20
+    )
     assert run.step == 20
     resumed.fit(run.dataset, callbacks=[*run.callbacks, rates], verbose=0, **run.fit_kwargs())
     assert [row[0] for row in rates.rows] == list(range(20, 40))

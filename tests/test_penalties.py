@@ -10,19 +10,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import linear_critic
 
 from keras_wgan import penalties
-
-
-def linear_critic(weights, input_shape=None):
-    """f(x) = w . flatten(x): a critic with a known, constant gradient."""
-    weights = np.asarray(weights, "float32")
-    input_shape = input_shape or weights.shape
-    critic = keras.Sequential(
-        [keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(1)]
-    )
-    critic.set_weights([weights.reshape(-1, 1), np.array([0.7], "float32")])
-    return critic
 
 
 def square_critic(input_shape):

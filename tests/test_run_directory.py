@@ -6,14 +6,14 @@ import logging
 import os
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import tensorflow as tf
+from helpers import dead_pid
 
 from keras_wgan import run_directory
+from keras_wgan.export import publish
 from keras_wgan.run_directory import DirectoryLock, RunDirectoryLocked
 
 
@@ -147,13 +147,6 @@ def test_check_settings_without_a_record_accepts_anything(tmp_path):
 
 
 # ------------------------------------------------------------ a full disk
-def _dead_pid():
-    """The pid of a process that has ended."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
 def test_is_no_space_knows_oserrors_and_tensorflow_s_error():
     assert run_directory.is_no_space(OSError(errno.ENOSPC, "No space left on device"))
     assert not run_directory.is_no_space(OSError(errno.EACCES, "Permission denied"))
@@ -177,7 +170,7 @@ def test_no_space_error_is_one_line_naming_directory_need_and_free_space(tmp_pat
 
 
 def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
-    dead, alive = _dead_pid(), os.getpid()
+    dead, alive = dead_pid(), os.getpid()
     for name in (
         f"run_settings.json.tmp-{dead}",
         f".model.tmp-{dead}.keras",
@@ -196,6 +189,26 @@ def test_stale_temporaries_of_dead_processes_are_removed_and_live_ones_kept(tmp_
         [f"run_settings.json.tmp-{alive}", "run_settings.json", "notes.tmp-x"]
     )
     assert run_directory.remove_stale_temporaries(tmp_path / "missing") == []
+
+
+def test_an_export_s_temporaries_are_told_apart_by_kind_files_and_directories(tmp_path):
+    # The export names its files .tmp-<pid>-<name> and its versions .tmp-<version>-<pid>/:
+    # a running export's version directory whose version number is a dead pid is kept.
+    dead, alive = dead_pid(), os.getpid()
+    for name in (f".tmp-{dead}-toy.tflite", f".tmp-{alive}-toy.keras", ".tmp-notes"):
+        (tmp_path / name).write_text("x")
+    for name in (f".tmp-3-{dead}", f".tmp-{dead}-{alive}"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "saved_model.pb").write_text("x")
+    removed = run_directory.remove_stale_temporaries(
+        tmp_path, files=publish.TEMPORARY_FILES, directories=publish.TEMPORARY_DIRECTORIES
+    )
+    assert sorted(os.path.basename(path) for path in removed) == sorted(
+        [f".tmp-{dead}-toy.tflite", f".tmp-3-{dead}"]
+    )
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [f".tmp-{alive}-toy.keras", ".tmp-notes", f".tmp-{dead}-{alive}"]
+    )
 
 
 def test_a_lock_on_a_full_disk_says_so_and_holds_nothing(tmp_path, monkeypatch):

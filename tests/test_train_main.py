@@ -1,42 +1,27 @@
 """The training entry points: training.train() and the train_main.py command line."""
 
 import os
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from cli_runner import run_train_main
+from helpers import REPO, program_lines, subprocess_env, train_main_reports
 
 from keras_wgan import training
 from keras_wgan.cli import train as train_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def run_cli(*args, cwd=ROOT):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+def run_cli(*args, cwd=REPO):
     return subprocess.run(
-        [sys.executable, str(ROOT / "train_main.py"), *args],
+        [sys.executable, str(REPO / "train_main.py"), *args],
         cwd=cwd,
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,
     )
-
-
-# TensorFlow's C++ logging writes a few lines to stderr when it is imported,
-# whatever TF_CPP_MIN_LOG_LEVEL says: they are not the program's output.
-_TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} )")
-
-
-def program_lines(stderr):
-    """The lines of stderr that the program wrote (TensorFlow's own log lines dropped)."""
-    return [line for line in stderr.splitlines() if not _TF_LOG_LINE.match(line)]
 
 
 def test_cli_trains_mirrored_on_two_logical_cpus(tmp_path):
@@ -129,12 +114,6 @@ def test_train_with_the_original_schedule_counts_generator_steps(tmp_path):
     assert int(result.model.critic_optimizer.iterations) == 3 * 100
 
 
-def _run_main(args, capsys):
-    """Runs train_main's main() in this process on the flags `args`: (exit code, error lines)."""
-    code = run_train_main(args)
-    return code, [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
-
-
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -156,7 +135,7 @@ def _run_main(args, capsys):
     ],
 )
 def test_bad_flags_fail_in_one_line(args, message, tmp_path, capsys):
-    code, errors = _run_main([*args, "--export_dir=", f"--output_dir={tmp_path}"], capsys)
+    code, errors = train_main_reports([*args, "--export_dir=", f"--output_dir={tmp_path}"], capsys)
     assert code == 2
     assert len(errors) == 1 and message in errors[0], errors
 
@@ -199,7 +178,7 @@ TINY = ["--train_steps=1", "--units=4", "--depth=1", "--batch_size=4"]
     ],
 )
 def test_settings_are_checked_before_training(args, message, tmp_path, capsys):
-    code, errors = _run_main(
+    code, errors = train_main_reports(
         [*TINY, *args, f"--export_dir={tmp_path / 'exports'}", f"--output_dir={tmp_path / 'run'}"],
         capsys,
     )
@@ -210,7 +189,7 @@ def test_settings_are_checked_before_training(args, message, tmp_path, capsys):
 
 def test_an_export_dir_that_is_a_file_is_blamed_on_export_dir(tmp_path, capsys):
     (tmp_path / "file").write_text("")
-    code, errors = _run_main(
+    code, errors = train_main_reports(
         [*TINY, f"--export_dir={tmp_path / 'file'}", f"--output_dir={tmp_path / 'run'}"], capsys
     )
     assert code == 2 and len(errors) == 1, errors
@@ -277,7 +256,7 @@ def test_the_console_script_s_help_starts_with_the_command_s_usage():
     code = "import sys; sys.argv = ['keras-wgan-train', '--help']; train.run()"
     completed = subprocess.run(
         [sys.executable, "-c", f"from keras_wgan.cli import train; {code}"],
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT)),
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,

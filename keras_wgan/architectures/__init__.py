@@ -88,10 +88,14 @@ Example:
 'mlp'
 """
 
+from __future__ import annotations
+
 import functools
 import importlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from keras_wgan import declarations, validation
+from keras_wgan import declarations, lazy, validation
 from keras_wgan.architectures.base import (
     CRITIC_CONDITIONINGS,
     CRITIC_NORMS,
@@ -99,6 +103,11 @@ from keras_wgan.architectures.base import (
     check_critic_norm,
     check_sample_shape,
 )
+
+if TYPE_CHECKING:
+    import keras
+
+    from keras_wgan.options import Option
 
 __all__ = [
     "Architecture",
@@ -119,7 +128,7 @@ _DECLARED = ("name", "options", "latent_dim", "default_rank", "recipe")
 
 
 @functools.cache
-def declared():
+def declared() -> dict[str, dict[str, Any]]:
     """Each registered architecture's declarations, by name, read without importing TensorFlow.
 
     Returns:
@@ -137,21 +146,21 @@ def declared():
     return dict(sorted(found.items()))
 
 
-def names():
+def names() -> tuple[str, ...]:
     """The registered architectures' names, sorted."""
     return tuple(declared())
 
 
-def setting_options():
+def setting_options() -> tuple[Option, ...]:
     """Every architecture's own setting options, each once (`keras_wgan.settings` fields)."""
-    options = {}
+    options: dict[str, Option] = {}
     for entry in declared().values():
         for option in entry["options"].values():
             options.setdefault(option.name, option)
     return tuple(options.values())
 
 
-def check_options(architecture, settings):
+def check_options(architecture: str, settings: Mapping[str, Any]) -> None:
     """Refuses a setting given for an architecture that does not declare it.
 
     Args:
@@ -181,7 +190,7 @@ def check_options(architecture, settings):
             )
 
 
-def default_architecture(sample_shape):
+def default_architecture(sample_shape: Sequence[int]) -> str:
     """Returns the default architecture name for a sample shape.
 
     The architecture that declares the sample's rank as its `default_rank`:
@@ -213,8 +222,11 @@ def default_architecture(sample_shape):
 
 
 @functools.cache
-def _public():
-    """Every public name of the architecture modules, importing them (and TensorFlow)."""
+def _public() -> dict[str, Any]:
+    """Every public name of the architecture modules, importing them (and TensorFlow).
+
+    With `ARCHITECTURES` (name -> function): the names the face offers on first use.
+    """
     public = {}
     for module_name in declarations.module_names(__name__):
         # The lazy face: the networks, and TensorFlow with them, load on first use.
@@ -234,22 +246,12 @@ def _public():
     return public
 
 
-def __getattr__(name):
-    """`ARCHITECTURES` (name -> function), the functions and classes, on first use.
-
-    Raises:
-        AttributeError: for a name no architecture module offers.
-    """
-    if not name.startswith("__") and name in _public():
-        return _public()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy.attach(__name__, loaded=_public)
 
 
-def __dir__():
-    return sorted(set(globals()) | set(_public()))
-
-
-def build(name, sample_shape, latent_dim=None, **options):
+def build(
+    name: str, sample_shape: Sequence[int], latent_dim: int | None = None, **options: Any
+) -> tuple[keras.Model, keras.Model]:
     """Builds the `(generator, critic)` pair of the architecture `name`.
 
     Looks `name` up in `ARCHITECTURES` and calls it. `latent_dim=None`

@@ -10,7 +10,13 @@ attributes are its declarations, read without importing TensorFlow
 neither TensorFlow nor Keras.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 from keras_wgan import validation
+from keras_wgan.options import Option
 
 __all__ = [
     "Architecture",
@@ -70,9 +76,9 @@ class Architecture:
         function: the builder, `staticmethod(fn)`.
     """
 
-    name = None
-    options = {}
-    latent_dim = 128
-    default_rank = None
-    recipe = None
-    function = None
+    name: str | None = None
+    options: dict[str, Option] = {}
+    latent_dim: int = 128
+    default_rank: int | None = None
+    recipe: dict[str, Any] | None = None
+    function: Callable[..., tuple[Any, Any]] | None = None

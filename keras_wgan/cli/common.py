@@ -1,13 +1,15 @@
 """What the package's command lines share, and the one way each is built.
 
 A command is a `Command`: its flags, defined by `define_flags(values)` on
-the `FlagValues` it is given, and `main(values, argv) -> exit code`, called
-once they are parsed. `run(command)` is the console entry (absl's global
-`FLAGS`, with absl's logging flags, under `absl.app.run`); `call(command,
-args)` runs it in this process on its own `FlagValues` (tests, notebooks),
-so that commands whose flags share names can run side by side. Either way:
-`--help` exits 0, `--flagfile=FILE` reads flags from a file, a flag that does
-not parse ends in one line on stderr and exit code 2, without a traceback.
+the `FlagValues` it is given, and its `body(values, argv) -> exit code`,
+called once they are parsed. A command module declares those two and
+offers the command's entry points, `COMMAND.run()`, the console entry (absl's
+global `FLAGS`, with absl's logging flags, under `absl.app.run`), and
+`COMMAND.main(args)`, which runs it in this process on its own `FlagValues`
+(tests, notebooks), so that commands whose flags share names can run side by
+side. Either way: `--help` exits 0, `--flagfile=FILE` reads flags from a
+file, a flag that does not parse ends in one line on stderr and exit code 2,
+without a traceback.
 
 Example:
 >>> from keras_wgan.cli import common
@@ -28,6 +30,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from typing import Any
 
 from absl import app, flags
 
@@ -37,13 +40,11 @@ __all__ = [
     "Command",
     "Terminated",
     "argv_verbosity",
-    "call",
     "define_option",
     "fail",
     "one_line",
     "parse_flags",
     "quiet_tensorflow",
-    "run",
     "stop_on_sigterm",
 ]
 
@@ -243,16 +244,20 @@ def _below(line, min_level):
     return bool(match) and _CPP_LEVELS.index(match.group(1)) < min_level
 
 
+# absl's help flags: answered with the command's own flags and exit code 0.
+_HELP = ("-h", "-?", "--help", "-help", "--helpshort", "--helpfull")
+
+
 @dataclasses.dataclass(frozen=True)
 class Command:
-    """A command line: its flags and what it does with them.
+    """A command line: its flags and what it does with them; `run` and `main` run it.
 
     Attributes:
         module: the module defining the flags (`__name__`); its flags are
             the ones `--help` lists.
         define_flags: `define_flags(values)` defines the command's flags on
             the `absl.flags.FlagValues` it is given (never on another).
-        main: `main(values, argv) -> exit code`, with `values` parsed and
+        body: `body(values, argv) -> exit code`, with `values` parsed and
             `argv` the arguments absl left, the program first.
         prog: the program's name in error lines; None: the basename of `argv[0]`.
         usage: the first lines of `--help`: what the command does, how it is called.
@@ -262,71 +267,70 @@ class Command:
 
     module: str
     define_flags: Callable[[flags.FlagValues], None]
-    main: Callable[[flags.FlagValues, list], int]
+    body: Callable[[flags.FlagValues, list[str]], int]
     prog: str | None = None
     usage: str = ""
     message: Callable[[Exception], str] = one_line
 
+    def run(self) -> None:
+        """The console entry: defines the flags on absl's `FLAGS` and runs the command.
 
-# absl's help flags: answered with the command's own flags and exit code 0.
-_HELP = ("-h", "-?", "--help", "-help", "--helpshort", "--helpfull")
+        absl's own flags (`--verbosity`, `--flagfile`, the logging flags) come
+        with the global `FLAGS`; the command's flags are made the key flags of
+        the script being run, so `--help` lists them, after the command's
+        `usage` (absl prints the docstring of `__main__`, whichever script,
+        module or console-script wrapper that is, so `usage` takes its place).
+        """
+        if self.usage:  # absl fills "%s" of that text with argv[0]: "%%" keeps a "%"
+            sys.modules["__main__"].__doc__ = self.usage.replace("%", "%%") + "\n"
+        self.define_flags(flags.FLAGS)
+        for flag in flags.FLAGS.get_key_flags_for_module(self.module):
+            flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+        flags.FLAGS["verbosity"].help += VERBOSITY_HELP
+        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS["verbosity"])
 
+        def parser(argv):
+            return parse_flags(argv, message=self.message, prog=self.prog)
 
-def run(command: Command) -> None:
-    """The console entry of `command`: defines its flags on absl's `FLAGS` and runs it.
+        app.run(lambda argv: self.body(flags.FLAGS, argv), flags_parser=parser)
 
-    absl's own flags (`--verbosity`, `--flagfile`, the logging flags) come
-    with the global `FLAGS`; the command's flags are made the key flags of
-    the script being run, so `--help` lists them, after the command's
-    `usage` (absl prints the docstring of `__main__`, whichever script,
-    module or console-script wrapper that is, so `usage` takes its place).
-    """
-    if command.usage:  # absl fills "%s" of that text with argv[0]: "%%" keeps a "%"
-        sys.modules["__main__"].__doc__ = command.usage.replace("%", "%%") + "\n"
-    command.define_flags(flags.FLAGS)
-    for flag in flags.FLAGS.get_key_flags_for_module(command.module):
-        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
-    flags.FLAGS["verbosity"].help += VERBOSITY_HELP
-    flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS["verbosity"])
+    def main(self, args: list[str] | None = None) -> int:
+        """Runs the command in this process on the arguments `args`; returns its exit code.
 
-    def parser(argv):
-        return parse_flags(argv, message=command.message, prog=command.prog)
+        The flags are defined on a new `FlagValues`, with `--verbosity` (`-v`),
+        so each call starts from the defaults.
 
-    app.run(lambda argv: command.main(flags.FLAGS, argv), flags_parser=parser)
+        Args:
+            args: the arguments, without the program (None: `sys.argv[1:]`).
 
+        Returns:
+            0 after `--help`, 2 for a flag that does not parse, else the body's code.
 
-def call(command: Command, args: list[str] | None = None) -> int:
-    """Runs `command` in this process on the arguments `args`; returns its exit code.
-
-    The flags are defined on a new `FlagValues`, with `--verbosity` (`-v`).
-
-    Args:
-        command: the command.
-        args: the arguments, without the program (None: `sys.argv[1:]`).
-
-    Returns:
-        0 after `--help`, 2 for a flag that does not parse, else `command.main`'s code.
-    """
-    values = flags.FlagValues()
-    command.define_flags(values)
-    flags.DEFINE_integer(
-        "verbosity",
-        None,
-        "Show TensorFlow's own log lines from this absl "
-        "level on (0 info, -1 warning, -2 error; default: hidden).",
-        short_name="v",
-        flag_values=values,
-    )
-    args = sys.argv[1:] if args is None else list(args)
-    prog = command.prog or os.path.basename(sys.argv[0])
-    if any(arg in _HELP for arg in args):
-        print(f"{command.usage}\n\n{values.module_help(command.module)}\n".lstrip())
-        return 0
-    try:
-        unparsed = values([prog, *args])
-    except flags.Error as error:
-        return fail(command.message(error), prog=prog)
-    return command.main(values, unparsed)
+        Example:
+        >>> from keras_wgan.cli import train
+        >>> train.main(["--batch_size=abc"])  # stderr: ...: error: flag --batch_size=abc: ...
+        2
+        """
+        values = flags.FlagValues()
+        self.define_flags(values)
+        flags.DEFINE_integer(
+            "verbosity",
+            None,
+            "Show TensorFlow's own log lines from this absl "
+            "level on (0 info, -1 warning, -2 error; default: hidden).",
+            short_name="v",
+            flag_values=values,
+        )
+        args = sys.argv[1:] if args is None else list(args)
+        prog = self.prog or os.path.basename(sys.argv[0])
+        if any(arg in _HELP for arg in args):
+            print(f"{self.usage}\n\n{values.module_help(self.module)}\n".lstrip())
+            return 0
+        try:
+            unparsed = values([prog, *args])
+        except flags.Error as error:
+            return fail(self.message(error), prog=prog)
+        return self.body(values, unparsed)
 
 
 def define_option(
@@ -362,13 +366,13 @@ def define_option(
             option.name, list(default or ()), help_text, flag_values=values, module_name=module
         )
     else:
-        define = {
+        defines: dict[str, Callable[..., Any]] = {
             "boolean": flags.DEFINE_boolean,
             "integer": flags.DEFINE_integer,
             "float": flags.DEFINE_float,
             "string": flags.DEFINE_string,
-        }[kind]
-        define(option.name, default, help_text, flag_values=values, module_name=module)
+        }
+        defines[kind](option.name, default, help_text, flag_values=values, module_name=module)
 
 
 class Terminated(BaseException):

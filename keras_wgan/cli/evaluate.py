@@ -84,7 +84,7 @@ def define_flags(values):
     )
 
 
-def _main(values, argv):
+def _body(values, argv):
     """Evaluates the generator the flags name and prints the report; the exit code."""
     try:
         if len(argv) > 1:
@@ -130,21 +130,15 @@ def _check_output(path):
 COMMAND = common.Command(
     module=__name__,
     define_flags=define_flags,
-    main=_main,
+    body=_body,
     prog=PROG,
     usage="Measure a trained generator against its data; prints a JSON report.\n\n"
     f"usage: python -m {PROG} (--saved_model=DIR | --checkpoint=FILE) [--flags]",
 )
 
-
-def main(args=None):
-    """Runs the command in this process on `args` (default `sys.argv[1:]`); its exit code."""
-    return common.call(COMMAND, args)
-
-
-def run():
-    """Entry point of `python -m keras_wgan.evaluation` and the keras-wgan-evaluate script."""
-    common.run(COMMAND)
+# `run`: `python -m keras_wgan.evaluation` and the `keras-wgan-evaluate` console
+# script; `main(args)`: the command in this process.
+main, run = COMMAND.main, COMMAND.run
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def define_flags(values):
     flags.mark_flag_as_required("checkpoint", flag_values=values)
 
 
-def _main(values, argv):
+def _body(values, argv):
     """Exports the checkpoint the flags name and prints the paths written; the exit code."""
     if len(argv) > 1:
         return common.fail(f"unexpected arguments {argv[1:]}: expected only --flags", prog=PROG)
@@ -95,8 +95,8 @@ def _main(values, argv):
     print(f"  SavedModel: {result.saved_model_dir}")
     for quantization, path in result.tflite_paths.items():
         print(f"  TFLite ({quantization}): {path}")
-    for quantization, error in result.tflite_errors.items():
-        print(f"  TFLite ({quantization}): not written, the conversion failed: {error}")
+    for quantization, failure in result.tflite_errors.items():
+        print(f"  TFLite ({quantization}): not written, the conversion failed: {failure}")
     if result.keras_path:
         print(f"  Keras: {result.keras_path}")
     if result.warmup_path is None:
@@ -107,21 +107,15 @@ def _main(values, argv):
 COMMAND = common.Command(
     module=__name__,
     define_flags=define_flags,
-    main=_main,
+    body=_body,
     prog=PROG,
     usage="Export the generator of a .keras checkpoint for TF Serving and TFLite.\n\n"
     f"usage: python -m {PROG} --checkpoint=FILE [--flags]",
 )
 
-
-def main(args=None):
-    """Runs the command in this process on `args` (default `sys.argv[1:]`); its exit code."""
-    return common.call(COMMAND, args)
-
-
-def run():
-    """Entry point of `python -m keras_wgan.export` and the `keras-wgan-export` script."""
-    common.run(COMMAND)
+# `run`: `python -m keras_wgan.export` and the `keras-wgan-export` console
+# script; `main(args)`: the command in this process.
+main, run = COMMAND.main, COMMAND.run
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ def define_flags(values):
             define[kind](field.name, field.default, help_text, flag_values=values)
 
 
-def _main(values, argv):
+def _body(values, argv):
     """Maps the parsed flags onto `training.train()` and reports what was written."""
     if len(argv) > 1:
         return common.fail(
@@ -108,7 +108,7 @@ def _flag_message(error):
 COMMAND = common.Command(
     module=__name__,
     define_flags=define_flags,
-    main=_main,
+    body=_body,
     message=_flag_message,
     usage="Train a Wasserstein GAN on a dataset and export its generator.\n\n"
     "usage: python train_main.py [--flag=value ...]   (installed: keras-wgan-train)\n"
@@ -116,21 +116,9 @@ COMMAND = common.Command(
     "Flags left unset take the dataset's recipe; --flagfile=FILE reads flags from a file.",
 )
 
-
-def main(args=None):
-    """Runs the command in this process on `args` (default `sys.argv[1:]`); its exit code.
-
-    Example:
-    >>> from keras_wgan.cli import train
-    >>> train.main(["--batch_size=abc"])  # stderr: ...: error: flag --batch_size=abc: ...
-    2
-    """
-    return common.call(COMMAND, args)
-
-
-def run():
-    """Entry point of `python train_main.py` and the `keras-wgan-train` console script."""
-    common.run(COMMAND)
+# `run`: `python train_main.py` and the `keras-wgan-train` console script;
+# `main(args)`: the command in this process.
+main, run = COMMAND.main, COMMAND.run
 
 
 if __name__ == "__main__":

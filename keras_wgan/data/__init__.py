@@ -31,7 +31,7 @@ Example:
     ```
 """
 
-import importlib
+from keras_wgan import lazy
 
 _SUBMODULES = ("base", "folder", "idx", "info", "labels", "npz", "pipeline", "tfds", "toy")
 # The names callers use, and the module that defines each.
@@ -62,28 +62,4 @@ _ATTRIBUTES = {
 
 __all__ = [*_SUBMODULES, *_ATTRIBUTES]
 
-
-def __getattr__(name):
-    """Imports a submodule, or one of the names callers use, when first asked for.
-
-    Args:
-        name: the attribute asked for.
-
-    Returns:
-        The submodule or the object.
-
-    Raises:
-        AttributeError: `name` is none of `__all__`.
-    """
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _ATTRIBUTES:
-        value = getattr(importlib.import_module(f"{__name__}.{_ATTRIBUTES[name]}"), name)
-        globals()[name] = value  # later accesses skip __getattr__
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The module's names, those not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy.attach(__name__, _SUBMODULES, _ATTRIBUTES)

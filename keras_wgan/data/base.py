@@ -163,15 +163,15 @@ class DataSource:
     description: ClassVar[str] = ""
     OPTIONS: ClassVar[tuple[Option, ...]] = ()
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get("name"):
             _REGISTRY[cls.name] = cls
 
-    def __init__(self, dataset: str | os.PathLike):
+    def __init__(self, dataset: str | os.PathLike) -> None:
         self.dataset = os.fspath(dataset)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.dataset!r})"
 
     @classmethod
@@ -179,7 +179,7 @@ class DataSource:
         """Whether this source reads `dataset` (a string, not opened yet)."""
         raise NotImplementedError
 
-    def read(self, *, labels: bool = False, **options) -> tuple[tf.data.Dataset, DataInfo]:
+    def read(self, *, labels: bool = False, **options: Any) -> tuple[tf.data.Dataset, DataInfo]:
         """The raw pipeline and its `DataInfo`; what `open` returns, without `DataInfo.source`.
 
         Args:
@@ -194,11 +194,11 @@ class DataSource:
         *,
         labels: bool = False,
         seed: int | None = None,
-        image_size=None,
+        image_size: int | tuple[int, int] | None = None,
         split: str = "train",
-        data_dir=None,
+        data_dir: str | os.PathLike | None = None,
         channels: int | None = None,
-        **options,
+        **options: Any,
     ) -> tuple[tf.data.Dataset, DataInfo]:
         """Opens the dataset: a raw (unbatched, unscaled) pipeline and its `DataInfo`.
 
@@ -267,7 +267,7 @@ def source_class(name: str) -> type[DataSource]:
     return _REGISTRY[name]
 
 
-def unknown_dataset_error(dataset) -> ValueError:
+def unknown_dataset_error(dataset: str | os.PathLike) -> ValueError:
     """The one-line error for a dataset string that no source reads."""
     kinds = [source.description for source in sources() if source.description]
     return ValueError(
@@ -275,7 +275,7 @@ def unknown_dataset_error(dataset) -> ValueError:
     )
 
 
-def resolve(dataset) -> DataSource:
+def resolve(dataset: str | os.PathLike | DataSource) -> DataSource:
     """The source object that reads `dataset`: the first registered source that recognises it.
 
     Args:

@@ -110,7 +110,8 @@ def _scan_images(files: list[Path]) -> tuple[str, dict]:
         *((str(file), st.st_size, st.st_mtime_ns) for file, st in zip(files, stats, strict=True)),
     )
     if key not in _SCANNED_FOLDERS:
-        first_mode, sizes = None, {}
+        sizes: dict[tuple[int, int], Path] = {}
+        first_mode = None
         for file in files:
             size, mode = _checked_image(file, decode)
             first_mode = first_mode or mode

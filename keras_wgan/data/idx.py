@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 #: IDX dtype code -> numpy dtype (big-endian, as stored).
-DTYPES = {
+DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype("u1"),
     0x09: np.dtype("i1"),
     0x0B: np.dtype(">i2"),
@@ -206,7 +206,10 @@ def labels_path(images_path: str | os.PathLike) -> Path | None:
     images_path = Path(images_path)
     stem = _IDX_NAME.sub("", images_path.name)
     stem = re.sub(r"images$", "labels", stem)
-    separator = _IDX_NAME.search(images_path.name).group(0)[0]
+    match = _IDX_NAME.search(images_path.name)
+    if match is None:
+        return None
+    separator = match.group(0)[0]
     for suffix in (".gz", ""):
         candidate = images_path.with_name(f"{stem}{separator}idx1-ubyte{suffix}")
         if candidate.is_file():
@@ -336,6 +339,7 @@ class IdxSource(DataSource):
                 f"dataset '{path}' holds an array of shape {images.shape}; expected "
                 "images [N, H, W] or [N, H, W, C] (an idx3-ubyte images file)"
             )
+        value_range: tuple[float, float] | None
         if images.dtype == np.uint8:
             value_range = (-1.0, 1.0)
         else:  # Floats are used as they are, as from an .npz file.

@@ -260,11 +260,13 @@ def real_samples(dataset, n: int, seed: int | None = None) -> np.ndarray:
     """
     if isinstance(dataset, DataInfo):
         info = dataset
-        raw = None if info.sampler is not None else _reopen(info)
+        if info.sampler is not None:
+            return info.sampler(n, np.random.default_rng(seed))
+        raw = _reopen(info)
     else:
         raw, info = resolve(dataset).open()
-    if info.sampler is not None:
-        return info.sampler(n, np.random.default_rng(seed))
+        if info.sampler is not None:
+            return info.sampler(n, np.random.default_rng(seed))
     if info.num_examples is not None and info.num_examples < n:
         raise ValueError(
             f"dataset {info.name!r} has only {info.num_examples} examples, {n} requested"

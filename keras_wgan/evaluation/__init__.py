@@ -23,7 +23,7 @@ Like `keras_wgan` itself, the submodules are imported on first use (PEP 562),
 so `import keras_wgan.evaluation` loads neither TensorFlow nor Keras.
 """
 
-import importlib
+from keras_wgan import lazy
 
 _SUBMODULES = (
     "command",
@@ -42,28 +42,4 @@ _ATTRIBUTES = {"Monitor": "monitor", "Reference": "core", "evaluate": "command"}
 
 __all__ = [*_SUBMODULES, *_ATTRIBUTES]
 
-
-def __getattr__(name):
-    """Imports a submodule, or `Monitor`/`Reference`/`evaluate`, when first asked for.
-
-    Args:
-        name: the attribute asked for.
-
-    Returns:
-        The submodule or the object.
-
-    Raises:
-        AttributeError: `name` is none of `__all__`.
-    """
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _ATTRIBUTES:
-        value = getattr(importlib.import_module(f"{__name__}.{_ATTRIBUTES[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The module's names, those not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy.attach(__name__, _SUBMODULES, _ATTRIBUTES)

@@ -204,7 +204,7 @@ def evaluate(
     if num_classes is not None:
         _check_conditional_data(num_classes, info, dataset, num_samples)
     latent = (
-        np.random.default_rng([seed, 0])
+        np.random.default_rng([int(seed), 0])
         .standard_normal((num_samples, generator.latent_dim))
         .astype("float32")
     )
@@ -243,7 +243,7 @@ def evaluate(
         feature_network=network,
         w1_samples=min(num_samples, core.W1_IMAGES),
         add_metrics=("kid",),
-        seed=seed,
+        seed=int(seed),
         num_classes=num_classes,
         classifier=classifier,
         real_labels=None if pool_labels is None else pool_labels[:num_samples],

@@ -32,8 +32,11 @@ disk (see `floors`), so that the pairs are paid once per dataset and sample size
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from keras_wgan import validation
 from keras_wgan.data import labels as class_labels
@@ -129,25 +132,25 @@ class Reference:
 
     def __init__(
         self,
-        real,
+        real: ArrayLike,
         *,
-        spare=None,
-        sampler=None,
-        feature_network=None,
-        num_samples=None,
-        w1_samples=None,
-        swd_samples=None,
-        metrics=None,
-        add_metrics=(),
-        swd_options=None,
-        max_exact_dim=MAX_EXACT_DIM,
-        seed=0,
-        cache=True,
-        num_classes=None,
-        real_labels=None,
-        classifier=None,
-        min_class_samples=None,
-    ):
+        spare: np.ndarray | None = None,
+        sampler: Callable[[int, np.random.Generator], ArrayLike] | None = None,
+        feature_network: Any = None,
+        num_samples: int | None = None,
+        w1_samples: int | None = None,
+        swd_samples: int | None = None,
+        metrics: Sequence[str | base.Metric] | None = None,
+        add_metrics: Sequence[str] = (),
+        swd_options: dict[str, Any] | None = None,
+        max_exact_dim: int = MAX_EXACT_DIM,
+        seed: int = 0,
+        cache: bool = True,
+        num_classes: int | None = None,
+        real_labels: ArrayLike | None = None,
+        classifier: Any = None,
+        min_class_samples: int | None = None,
+    ) -> None:
         self.real = np.ascontiguousarray(_as_samples(real, "real"))
         if self.real.ndim < 2 or len(self.real) < 2:
             raise ValueError(
@@ -193,7 +196,7 @@ class Reference:
             )
             if metric.applies(self)
         ]
-        self.floors = {}
+        self.floors: dict[str, Floor] = {}
         self.descriptions = self._descriptions()
         self._features = None  # of real (+ spare), computed on first use
 
@@ -210,11 +213,11 @@ class Reference:
                 text[metric.critic_ratio] = f"w1_critic_estimate / {metric.name}"
         return text
 
-    def real_class_counts(self):
+    def real_class_counts(self) -> np.ndarray | None:
         """Real samples of each class, int [K] (None without `real_labels`)."""
         if self.real_labels is None:
             return None
-        return np.bincount(self.real_labels, minlength=self.num_classes)
+        return np.bincount(self.real_labels, minlength=self.num_classes or 0)
 
     def _features_of(self, samples):
         return np.asarray(self.feature_network.features(samples), dtype="float64")
@@ -244,7 +247,12 @@ class Reference:
             inputs[base.SCORES] = scores
         return inputs
 
-    def measure(self, generated, critic_estimate=None, labels=None):
+    def measure(
+        self,
+        generated: ArrayLike,
+        critic_estimate: float | None = None,
+        labels: ArrayLike | None = None,
+    ) -> dict[str, float]:
         """The metrics of a generated set against the real set, as a dict of floats.
 
         Args:
@@ -311,15 +319,17 @@ class Reference:
                 if metric.critic_ratio is not None:
                     values[metric.critic_ratio] = _ratio(critic_estimate, values[metric.name])
         for metric in metrics:
-            floor = self.floors.get(metric.floor_name)
+            floor = None if metric.floor_name is None else self.floors.get(metric.floor_name)
             if floor is not None and metric.floor_ratio:
                 values[f"{metric.floor_name}_ratio"] = _ratio(values[metric.name], floor.value)
         return values
 
-    def too_few_classes(self, labels):
+    def too_few_classes(self, labels: ArrayLike) -> dict[int, tuple[int, int]]:
         """The classes without an FID for these labels: `{k: (num_real, num_generated)}`."""
-        _, m = conditional.balanced_indices(labels, self.num_classes)
         counts = self.real_class_counts()
+        if counts is None or self.num_classes is None:
+            raise ValueError("too_few_classes needs a Reference with num_classes and real_labels")
+        _, m = conditional.balanced_indices(labels, self.num_classes)
         limit = max(2, self.min_class_samples)
         return {
             k: (int(counts[k]), m) for k in range(self.num_classes) if min(counts[k], m) < limit
@@ -332,7 +342,7 @@ class Reference:
             self._features = self._features_of(pool)
         return self._features
 
-    def can_measure_floors(self):
+    def can_measure_floors(self) -> bool:
         """Whether there are real sets for the floors (a sampler, or `spare` samples)."""
         return self.sampler is not None or self.spare is not None
 
@@ -368,7 +378,7 @@ class Reference:
         fb = features[b_index] if b_index is not None else self._features_of(b)
         return self._inputs(metrics, a, fa), self._inputs(metrics, b, fb)
 
-    def compute_floors(self, num_pairs=None):
+    def compute_floors(self, num_pairs: int | None = None) -> dict[str, Floor]:
         """Measures the noise floors (once), the mean of each metric over pairs of real sets.
 
         Each metric with a floor is measured between the two real sets of
@@ -393,7 +403,7 @@ class Reference:
         cached = None if cache is None else read_cache(cache)
         if cached is not None and not all(metric.name in cached for metric in cacheable):
             cached = None
-        fresh = {}  # {metric name: {key: [value of each pair]}}
+        fresh: dict[str, dict[str, list[float]]] = {}  # {metric: {key: [value of each pair]}}
         for index in range(num_pairs):
             metrics = [
                 metric
@@ -418,7 +428,7 @@ class Reference:
             values.update(keys)
         n = len(self.real)
         for metric in floored:
-            name = metric.floor_name
+            name = cast(str, metric.floor_name)  # a floored metric has one
             self.floors[name] = floor = Floor.of(values[metric.name], n)
             self.descriptions[name] = (
                 f"{metric.name} between two real sets of {n}, mean over "

@@ -23,8 +23,7 @@ Example:
 'wgan'
 """
 
-import importlib
-
+from keras_wgan import lazy
 from keras_wgan.export.options import (
     DEFAULT_MAX_SAMPLES,
     DEFAULT_MODEL_NAME,
@@ -35,14 +34,14 @@ from keras_wgan.export.options import (
 
 # Public names of the modules that import TensorFlow, imported on first access.
 _LAZY = {
-    "ExportResult": "keras_wgan.export.exporter",
-    "export_checkpoint": "keras_wgan.export.exporter",
-    "export_generator": "keras_wgan.export.exporter",
-    "ExportFormat": "keras_wgan.export.base",
-    "float32_generator": "keras_wgan.export.graph",
-    "METADATA_FILENAME": "keras_wgan.export.metadata",
-    "WARMUP_BATCH_SIZES": "keras_wgan.export.saved_model",
-    "WARMUP_FILENAME": "keras_wgan.export.saved_model",
+    "ExportResult": "exporter",
+    "export_checkpoint": "exporter",
+    "export_generator": "exporter",
+    "ExportFormat": "base",
+    "float32_generator": "graph",
+    "METADATA_FILENAME": "metadata",
+    "WARMUP_BATCH_SIZES": "saved_model",
+    "WARMUP_FILENAME": "saved_model",
 }
 
 __all__ = [
@@ -54,17 +53,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name):
-    """Imports the module of a public name on first access (it imports TensorFlow)."""
-    if name in _LAZY:
-        # A function-level import: this face must stay light for settings and --help.
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The module's names, those not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy.attach(__name__, attributes=_LAZY)

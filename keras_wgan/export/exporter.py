@@ -15,8 +15,10 @@ import dataclasses
 import logging
 import math
 import os
+from collections.abc import Sequence
+from typing import Any
 
-from keras_wgan import checkpointing, validation
+from keras_wgan import checkpointing, run_directory, validation
 from keras_wgan.export import base, graph, publish
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.options import (
@@ -64,27 +66,27 @@ class ExportResult:
     saved_model_dir: str
     metadata_path: str
     warmup_path: str | None
-    tflite_paths: dict
+    tflite_paths: dict[str, str]
     keras_path: str | None
     side_metadata_path: str
-    tflite_errors: dict = dataclasses.field(default_factory=dict)
-    files: dict = dataclasses.field(default_factory=dict)
-    errors: dict = dataclasses.field(default_factory=dict)
+    tflite_errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    files: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
 
 def export_generator(
-    model,
-    export_dir,
-    model_name=DEFAULT_MODEL_NAME,
-    version=None,
+    model: WassersteinGAN,
+    export_dir: str | os.PathLike,
+    model_name: str = DEFAULT_MODEL_NAME,
+    version: int | None = None,
     *,
-    metadata=None,
-    max_samples=DEFAULT_MAX_SAMPLES,
-    tflite=True,
-    tflite_quantization=(),
-    save_keras=True,
-    **format_settings,
-):
+    metadata: dict[str, Any] | None = None,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
+    tflite: bool = True,
+    tflite_quantization: str | Sequence[str] | None = (),
+    save_keras: bool = True,
+    **format_settings: Any,
+) -> ExportResult:
     """Exports a WassersteinGAN's generator as a versioned SavedModel, TFLite and `.keras` files.
 
     Writes `<export_dir>/<model_name>/<version>/` (a SavedModel TF Serving
@@ -184,7 +186,11 @@ def export_generator(
     model_dir = os.path.join(os.fspath(export_dir), model_name)
     os.makedirs(model_dir, exist_ok=True)
     version = _free_version(model_dir, model_name, version)
-    publish.remove_stale_temporaries(model_dir)
+    # A killed export's temporaries, never a running one's: exports into one
+    # model directory are assumed to run on one machine, as the chief does.
+    run_directory.remove_stale_temporaries(
+        model_dir, files=publish.TEMPORARY_FILES, directories=publish.TEMPORARY_DIRECTORIES
+    )
 
     job = base.ExportJob(
         model=model,
@@ -233,7 +239,8 @@ def export_generator(
         publisher.remove_others([name for f in formats for name in f.file_names(model_name)])
     except BaseException as error:
         publisher.discard()
-        error.export_published = tuple(publisher.published)
+        # The export command reads it to say which files exist.
+        error.export_published = tuple(publisher.published)  # type: ignore[attr-defined]
         raise
 
     warmup_path = os.path.join(job.saved_model_dir, "assets.extra", WARMUP_FILENAME)
@@ -302,7 +309,9 @@ def _free_version(model_dir, model_name, version):
     return version
 
 
-def export_checkpoint(checkpoint, export_dir, **kwargs):
+def export_checkpoint(
+    checkpoint: str | os.PathLike, export_dir: str | os.PathLike, **kwargs: Any
+) -> ExportResult:
     """Loads a WassersteinGAN `.keras` checkpoint and exports its generator.
 
     The checkpoint is loaded with `keras_wgan.checkpointing.load_keras_model`
@@ -352,7 +361,12 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
     return export_generator(model, export_dir, **kwargs)
 
 
-def check_arguments(model_name, version, max_samples, tflite_quantization):
+def check_arguments(
+    model_name: str,
+    version: int | None,
+    max_samples: int,
+    tflite_quantization: str | Sequence[str] | None,
+) -> tuple[str, ...]:
     """Checks export_generator's plain arguments; returns the quantizations as a tuple.
 
     Raises:

@@ -180,7 +180,7 @@ def _check_frequencies(frequencies, num_classes):
 
 def build(job: Any, training_metadata: dict) -> dict:
     """The model's facts and the caller's training-side fields, before the formats' entries."""
-    info = {"dataset": None, "architecture": None}
+    info: dict[str, Any] = {"dataset": None, "architecture": None}
     info.update(training_metadata)
     model = job.model
     info.update(

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from keras_wgan import validation
 from keras_wgan.options import Option
@@ -71,7 +72,7 @@ def check_model_name(name: str, value: object) -> str:
     return value
 
 
-def check_quantizations(name: str, value: object) -> tuple:
+def check_quantizations(name: str, value: str | Iterable[str] | None) -> tuple[str, ...]:
     """The quantized TFLite variants as a tuple of unique names, in order.
 
     Args:
@@ -103,10 +104,10 @@ def check_max_samples(name: str, value: object) -> int:
     The export narrows the bound by the model's sizes (`max_samples_bound`)
     once the model is known.
     """
-    validation.integer(
+    checked = validation.integer(
         name, value, minimum=1, hint="the largest batch of one request to the exported model"
     )
-    return check_max_samples_bound(name, value, MAX_MAX_SAMPLES)
+    return check_max_samples_bound(name, checked, MAX_MAX_SAMPLES)
 
 
 def check_max_samples_bound(name: str, value: int, bound: int) -> int:

@@ -7,8 +7,10 @@ number) and renamed into place only when complete; a version that exists is
 never overwritten. The files beside the versions are written to temporary
 names (`.tmp-<pid>-<name>`) and moved over the old ones with `os.replace`,
 so a reader sees either the old or the new file. A killed export (`kill -9`,
-power loss) cannot clean up after itself: its temporary names carry its pid,
-and the next export removes those whose process no longer exists.
+power loss) cannot clean up after itself: its temporary names
+(`TEMPORARY_FILES`, `TEMPORARY_DIRECTORIES`) carry its pid, and the next
+export removes those whose process no longer exists
+(`run_directory.remove_stale_temporaries`).
 
 Example:
 >>> import tempfile
@@ -25,21 +27,20 @@ import os
 import re
 import shutil
 
-from keras_wgan.run_directory import process_exists
-
 __all__ = [
+    "TEMPORARY_DIRECTORIES",
+    "TEMPORARY_FILES",
     "Publisher",
     "existing_versions",
     "next_version",
-    "remove_stale_temporaries",
     "temp_path",
 ]
 
 logger = logging.getLogger(__name__)
 
-# Temporary names an export writes in the model directory (the pid is group 1).
-_TEMP_DIR_PATTERN = re.compile(r"\.tmp-[0-9]+-([0-9]+)")  # .tmp-<version>-<pid>/
-_TEMP_FILE_PATTERN = re.compile(r"\.tmp-([0-9]+)-.+")  # .tmp-<pid>-<file name>
+# Temporary names an export writes in the model directory, with the writer's pid.
+TEMPORARY_DIRECTORIES = re.compile(r"\.tmp-[0-9]+-(?P<pid>[0-9]+)")  # .tmp-<version>-<pid>/
+TEMPORARY_FILES = re.compile(r"\.tmp-(?P<pid>[0-9]+)-.+")  # .tmp-<pid>-<file name>
 
 
 def existing_versions(model_dir: str) -> dict[int, str]:
@@ -60,30 +61,6 @@ def next_version(model_dir: str) -> int:
 def temp_path(directory: str, name: str, pid: int | None = None) -> str:
     """A hidden temporary name beside `name` (it keeps the suffix: Keras checks it)."""
     return os.path.join(directory, f".tmp-{os.getpid() if pid is None else pid}-{name}")
-
-
-def remove_stale_temporaries(model_dir: str) -> None:
-    """Removes the temporary directories and files of exports whose process is gone.
-
-    Never a running export's. Exports into one model directory are assumed to
-    run on one machine, as the chief does.
-    """
-    for name in os.listdir(model_dir):
-        path = os.path.join(model_dir, name)
-        is_dir = os.path.isdir(path) and not os.path.islink(path)
-        match = (_TEMP_DIR_PATTERN if is_dir else _TEMP_FILE_PATTERN).fullmatch(name)
-        if match is None or process_exists(int(match.group(1))):
-            continue
-        try:
-            if is_dir:
-                shutil.rmtree(path)
-            else:
-                os.remove(path)
-        except FileNotFoundError:  # another export removed it first
-            continue
-        logger.info(
-            "removed %s, left by export process %s that no longer runs", path, match.group(1)
-        )
 
 
 class Publisher:

@@ -42,13 +42,21 @@ True
 GradientPenalty(weight=5.0, target=1.0)
 """
 
+from __future__ import annotations
+
 import functools
 import importlib
 import inspect
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from keras_wgan import declarations
+from keras_wgan import declarations, lazy
 from keras_wgan.penalties.options import TARGET, WEIGHT
+
+if TYPE_CHECKING:
+    from keras_wgan.options import Option
+    from keras_wgan.penalties.base import LipschitzMethod
 
 __all__ = [
     "declared",
@@ -65,7 +73,7 @@ _LIGHT = ("keras_wgan.options", "keras_wgan.validation", "keras_wgan.penalties.o
 
 
 @functools.cache
-def declared():
+def declared() -> dict[str, dict[str, Any]]:
     """Each registered method's declarations, by name, read without importing TensorFlow.
 
     Returns:
@@ -84,12 +92,12 @@ def declared():
     return dict(sorted(found.items()))
 
 
-def names():
+def names() -> tuple[str, ...]:
     """The registered methods' names, sorted: what `get` and `--penalty` take."""
     return tuple(declared())
 
 
-def setting_options():
+def setting_options() -> tuple[Option, ...]:
     """Every method's setting options, each once: the weight, the target, then their own.
 
     `keras_wgan.settings` makes them fields of `TrainSettings`.
@@ -102,7 +110,7 @@ def setting_options():
 
 
 @functools.cache
-def _public():
+def _public() -> dict[str, Any]:
     """Every public name of the method modules, importing them (and TensorFlow)."""
     public = {}
     for module_name in declarations.module_names(__name__):
@@ -120,24 +128,12 @@ def _public():
     return public
 
 
-def __getattr__(name):
-    """The classes and functions of the method modules, `METHODS` and `PENALTIES`, on first use.
-
-    `METHODS`: name -> method class; `PENALTIES`: name -> its pure function.
-
-    Raises:
-        AttributeError: for a name no method module offers.
-    """
-    if not name.startswith("__") and name in _public():
-        return _public()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy.attach(__name__, loaded=_public)
 
 
-def __dir__():
-    return sorted(set(globals()) | set(_public()))
-
-
-def get(identifier, **options):
+def get(
+    identifier: str | dict[str, Any] | LipschitzMethod | Callable[..., Any], **options: Any
+) -> LipschitzMethod:
     """The `LipschitzMethod` for a name, a config, an instance or a function.
 
     Args:
@@ -189,14 +185,16 @@ def get(identifier, **options):
     )
 
 
-def serialize(method):
+def serialize(
+    method: str | dict[str, Any] | LipschitzMethod | Callable[..., Any],
+) -> dict[str, Any]:
     """A method's config, as `keras.saving.serialize_keras_object` writes it."""
     import keras  # the lazy face: Keras only when a method is serialized
 
     return keras.saving.serialize_keras_object(get(method))
 
 
-def deserialize(config):
+def deserialize(config: dict[str, Any]) -> LipschitzMethod:
     """The method of a config that `serialize` (or a saved model) wrote.
 
     Raises:
@@ -211,7 +209,9 @@ def deserialize(config):
     return method
 
 
-def from_model_options(penalty, **model_options):
+def from_model_options(
+    penalty: str | dict[str, Any] | LipschitzMethod | Callable[..., Any], **model_options: Any
+) -> LipschitzMethod:
     """The method of `WassersteinGAN`'s keywords: penalty plus penalty_weight...
 
     The keywords are the methods' setting names (`setting_options()`:

@@ -8,11 +8,16 @@ and multiplies by its `weight`, and calls `constrain(critic)` after every
 critic update; it never asks which method it has.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import keras
 import tensorflow as tf
 from keras import ops
 
 from keras_wgan import validation
+from keras_wgan.options import Option
 from keras_wgan.penalties.options import TARGET
 
 __all__ = ["LabelledCritic", "LipschitzMethod", "PenaltyFunction", "PenaltyWrapper", "bind_labels"]
@@ -87,11 +92,11 @@ class LipschitzMethod:
         weight: the term's weight in the critic loss (lambda), >= 0.
     """
 
-    name = None
-    options = {}
+    name: str | None = None
+    options: dict[str, Option] = {}
     #: Settings a run with this method takes in place of another method's
     #: recipe's (`keras_wgan.recipes.recipe`); None: nothing.
-    recipe = None
+    recipe: dict[str, Any] | None = None
     second_order = False
     #: The `keras_wgan.training.make_optimizer` name of `default_optimizer()`.
     default_optimizer_name = "adam"

@@ -39,7 +39,13 @@ Example, a file `keras_wgan/evaluation/metrics/mean_gap.py`:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from keras_wgan.evaluation.core import Reference
 
 __all__ = [
     "FEATURES",
@@ -111,7 +117,7 @@ class Metric:
         """Whether the floor depends on the data alone, so it may be cached on disk."""
         return self.needs in (POINTS, PIXELS)
 
-    def applies(self, reference) -> bool:
+    def applies(self, reference: Reference) -> bool:
         """Whether the metric can be measured with this Reference.
 
         Args:
@@ -128,11 +134,17 @@ class Metric:
         }[self.needs]
         return available and (not self.needs_labels or reference.num_classes is not None)
 
-    def cache_options(self, reference) -> dict:
+    def cache_options(self, reference: Reference) -> dict[str, Any]:
         """What, besides the real sets, a cached floor depends on (part of the cache key)."""
         return {}
 
-    def compute(self, fake, real, reference, labels=None) -> dict[str, float]:
+    def compute(
+        self,
+        fake: np.ndarray,
+        real: np.ndarray | None,
+        reference: Reference,
+        labels: np.ndarray | None = None,
+    ) -> dict[str, float]:
         """The metric's values, of a generated set against a real set.
 
         Args:
@@ -146,11 +158,19 @@ class Metric:
         """
         raise NotImplementedError
 
-    def describe(self, reference) -> dict[str, str]:
+    def describe(self, reference: Reference) -> dict[str, str]:
         """What each key `compute` returns is, with the sample counts: `{key: text}`."""
         raise NotImplementedError
 
-    def report(self, entry, values, reference, counts, labels=None, class_names=None) -> dict:
+    def report(
+        self,
+        entry: dict[str, Any],
+        values: dict[str, float],
+        reference: Reference,
+        counts: dict[str, int],
+        labels: np.ndarray | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """The metric's entry in the evaluate command's report.
 
         Args:
@@ -168,11 +188,11 @@ class Metric:
         """
         return entry
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, needs={self.needs!r})"
 
 
-def register(cls):
+def register(cls: type[Metric]) -> type[Metric]:
     """Class decorator: registers an instance of a `Metric` subclass under its `name`.
 
     Raises:
@@ -200,7 +220,7 @@ def registered() -> list[Metric]:
     return sorted(_REGISTRY.values(), key=lambda m: (NEEDS.index(m.needs), m.needs_labels))
 
 
-def get(name) -> Metric:
+def get(name: str | Metric) -> Metric:
     """The registered metric called `name`.
 
     Raises:
