@@ -16,7 +16,7 @@ import logging
 import math
 import os
 
-from keras_wgan import checkpointing, validation
+from keras_wgan import checkpointing, saving, validation
 from keras_wgan.export import base, graph, publish
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.options import (
@@ -310,7 +310,8 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
     then passed to `export_generator`.
 
     Args:
-        checkpoint: path of a `.keras` file saved by `WassersteinGAN.save`.
+        checkpoint: path of a `.keras` file saved by `WassersteinGAN.save`,
+            or of a training run's output_dir holding `model.keras`.
         export_dir: the exports directory.
         **kwargs: passed to `export_generator` (model_name, version,
             metadata, max_samples, tflite_quantization...).
@@ -320,20 +321,22 @@ def export_checkpoint(checkpoint, export_dir, **kwargs):
 
     Raises:
         FileNotFoundError: if `checkpoint` is not an existing file.
-        ValueError: if it is not a valid `.keras` file (not a zip archive, or
-            a damaged one), cannot be loaded (e.g. safe mode refuses code in
-            it), holds no WassersteinGAN, or for the errors of
+        ValueError: if it is a directory without `model.keras`, not a valid
+            `.keras` file (not a zip archive, or a damaged one), cannot be
+            loaded (e.g. safe mode refuses code in it), holds no
+            WassersteinGAN, or for the errors of
             `export_generator`.
 
     Example:
     >>> result = export_checkpoint("runs/mnist/model.keras", "exports",
     ...                            model_name="mnist")  # doctest: +SKIP
     """
-    checkpoint = os.fspath(checkpoint)
+    checkpoint = saving.keras_file(checkpoint)
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(
             f"checkpoint {checkpoint!r} does not exist: expected a "
-            ".keras file saved by WassersteinGAN.save()"
+            ".keras file saved by WassersteinGAN.save(), or a training run's output_dir "
+            f"holding {saving.RUN_MODEL_FILE}"
         )
     if not checkpoint.endswith(".keras"):
         raise ValueError(
