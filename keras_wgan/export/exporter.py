@@ -16,7 +16,7 @@ import logging
 import math
 import os
 
-from keras_wgan import checkpointing, saving, validation
+from keras_wgan import checkpointing, run_directory, saving, validation
 from keras_wgan.export import base, graph, publish
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.options import (
@@ -182,7 +182,12 @@ def export_generator(
     )
 
     model_dir = os.path.join(os.fspath(export_dir), model_name)
-    os.makedirs(model_dir, exist_ok=True)
+    try:
+        os.makedirs(model_dir, exist_ok=True)
+    except OSError as error:
+        if not run_directory.is_no_space(error):
+            raise
+        raise _no_space(error, f"the directory {model_name}", os.fspath(export_dir)) from error
     version = _free_version(model_dir, model_name, version)
     publish.remove_stale_temporaries(model_dir)
 
@@ -225,15 +230,23 @@ def export_generator(
             # The metadata says which files exist and why the others do not.
             for f in formats:
                 job.metadata.update(f.describe(job, written[f.name], errors[f.name]))
+            publisher.writing = metadata_lib.METADATA_FILENAME
             metadata_lib.write(publisher.stage(metadata_path), job.metadata)
         side_metadata_path = os.path.join(model_dir, f"{model_name}.json")
+        publisher.writing = os.path.basename(side_metadata_path)
         metadata_lib.write(publisher.stage(side_metadata_path), job.metadata)
         publisher.publish_files()
         # Files an earlier export wrote and this one did not describe an older version.
         publisher.remove_others([name for f in formats for name in f.file_names(model_name)])
     except BaseException as error:
         publisher.discard()
-        error.export_published = tuple(publisher.published)
+        published = tuple(publisher.published)
+        if run_directory.is_no_space(error):
+            needed = sum(f.estimated_bytes(job, plans[f.name]) for f in formats)
+            stopped = _no_space(error, publisher.writing, model_dir, needed, published)
+            stopped.export_published = published
+            raise stopped from error
+        error.export_published = published
         raise
 
     warmup_path = os.path.join(job.saved_model_dir, "assets.extra", WARMUP_FILENAME)
@@ -260,18 +273,20 @@ def _write(export_format, job, plan, publisher):
     for variant, final in plan.items():
         if export_format.publishes_version:
             temp, final = publisher.version_directory(job.version)
+            publisher.writing = f"the SavedModel version {job.version}"
             export_format.write(job, variant, temp)
             publisher.publish_version(final)
             written[variant] = final
             continue
-        temp = publish.temp_path(os.path.dirname(final), os.path.basename(final), publisher.pid)
+        temp = publisher.stage(final)  # removed by discard() whatever stops the export
+        publisher.writing = os.path.basename(final)
         try:
             export_format.write(job, variant, temp)
         except Exception as error:
-            if not export_format.tolerates_failure:
+            # A full disk fails every later file too: it ends the export.
+            if not export_format.tolerates_failure or run_directory.is_no_space(error):
                 raise
-            if os.path.exists(temp):
-                os.remove(temp)
+            publisher.unstage(final)
             errors[variant] = export_format.failure_message(error)
             logger.warning(
                 "%s %s failed, so %s is not written (the SavedModel version %d is exported): %s",
@@ -282,9 +297,32 @@ def _write(export_format, job, plan, publisher):
                 errors[variant],
             )
             continue
-        publisher.stage(final)
         written[variant] = final
     return written, errors
+
+
+def _no_space(error, what, model_dir, needed=None, published=()):
+    """The one-line `NoSpaceLeft` of an export the disk stopped.
+
+    It names the directory that filled: the export's, or the one the error
+    names when that lies elsewhere (e.g. the TFLite converter's temporary
+    directory).
+    """
+    directory = model_dir
+    path = run_directory.failed_path(error)
+    if path is not None:
+        inside = os.path.commonpath([os.path.abspath(path), os.path.abspath(model_dir)])
+        if inside != os.path.abspath(model_dir):
+            directory = os.path.dirname(path) or "."
+    then = "free some space there and export again"
+    if published:
+        then = (
+            f"{', '.join(published)} was published whole before it, without the files "
+            f"beside the versions; {then}"
+        )
+    return run_directory.no_space_error(
+        what, directory, needed, then=then, needs="the export needs"
+    )
 
 
 def _free_version(model_dir, model_name, version):
