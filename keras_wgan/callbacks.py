@@ -3,6 +3,7 @@
 - `SamplePictures` writes, every few epochs, a picture of samples from fixed
   latent vectors (an image grid, or a scatter plot of 2-D samples over true
   ones), so that a user can watch training progress in a folder.
+- `TensorBoard` is Keras's, stopped by a full disk in one line.
 - `KerasModelSaver` keeps `<output_dir>/model.keras`, the whole model of the
   newest epoch (both optimizers included), for `keras.models.load_model` and
   `python -m keras_wgan.export --checkpoint=...`.
@@ -21,7 +22,7 @@ import numpy as np
 from keras_wgan import distribute, run_directory
 from keras_wgan.evaluation import pictures
 
-__all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures"]
+__all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures", "TensorBoard"]
 
 
 class SamplePictures(keras.callbacks.Callback):
@@ -154,6 +155,35 @@ class SamplePictures(keras.callbacks.Callback):
             raise run_directory.no_space_error(
                 f"the picture {os.path.basename(path)}", self.directory
             ) from error
+
+
+class TensorBoard(keras.callbacks.TensorBoard):
+    """`keras.callbacks.TensorBoard`, which a full disk stops in one line.
+
+    A full disk raises `run_directory.NoSpaceLeft` naming the log directory
+    and the space free, instead of TensorFlow's ResourceExhaustedError; a
+    log file whose writer could not start is removed. Takes the arguments of
+    `keras.callbacks.TensorBoard`.
+    """
+
+    def _full_disk_stops(self, starting=False):
+        return run_directory.full_disk_stops("the TensorBoard log", self.log_dir, starting)
+
+    def set_model(self, model):
+        with self._full_disk_stops(starting=True):  # its writer starts here
+            super().set_model(model)
+
+    def on_train_begin(self, logs=None):
+        with self._full_disk_stops(starting=True):
+            super().on_train_begin(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        with self._full_disk_stops():
+            super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        with self._full_disk_stops():
+            super().on_train_end(logs)
 
 
 class OriginalCriticSchedule(keras.callbacks.Callback):

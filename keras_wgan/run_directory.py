@@ -21,15 +21,16 @@ there. Three things keep that safe:
   restore with a traceback.
 
 A full disk ends the run with `NoSpaceLeft` (an `OSError`, one line naming
-the directory, the space needed and the space free), and the temporary
-files a killed process leaves behind are removed at the next start
-(`remove_stale_temporaries`).
+the directory, the space needed and the space free; `full_disk_stops` turns
+a writer's own error into it), and the temporary files a killed process
+leaves behind are removed at the next start (`remove_stale_temporaries`).
 
 The lock and the checks use only the standard library; the settings file
 is read and written with `tf.io.gfile`, so that a checkpoint_dir may be a
 bucket (`gs://...`) as multi-worker training needs.
 """
 
+import contextlib
 import errno
 import json
 import logging
@@ -50,6 +51,8 @@ __all__ = [
     "SETTINGS_FILE",
     "check_settings",
     "check_writable",
+    "failed_path",
+    "full_disk_stops",
     "is_no_space",
     "make_directory",
     "no_space_error",
@@ -84,41 +87,88 @@ class NoSpaceLeft(OSError):
         self.directory = directory
 
 
+# How TensorFlow words the two errnos of a full disk (its error is no OSError).
+_TF_NO_SPACE = re.compile(r"(\S+); (No space left on device|Disk quota exceeded)")
+#: What a training run says to do after a full disk.
+RESUME = "free some space there and run the same command again to resume from the newest checkpoint"
+
+
 def is_no_space(error):
     """Whether `error` says the disk is full (an `OSError` or TensorFlow's error of it)."""
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
     # TensorFlow reports a full disk as ResourceExhaustedError (not an OSError).
-    return type(error).__name__ == "ResourceExhaustedError" and "No space left on device" in str(
-        error
+    return type(error).__name__ == "ResourceExhaustedError" and bool(
+        _TF_NO_SPACE.search(str(error))
     )
 
 
-def no_space_error(what, directory, needed=None):
+def failed_path(error):
+    """The path a full-disk error names (`OSError.filename`, or TensorFlow's text), or None."""
+    if isinstance(error, OSError) and error.filename:
+        return os.fspath(error.filename)
+    match = _TF_NO_SPACE.search(str(error))
+    return match.group(1) if match else None
+
+
+def no_space_error(what, directory, needed=None, then=RESUME, needs="it needs"):
     """The `NoSpaceLeft` to raise when `what` could not be written into `directory`.
 
     Args:
         what: what was being written, e.g. "checkpoint ckpt-200".
         directory: where.
         needed: about how many bytes it needs, if known.
+        then: what to do next, the message's end.
+        needs: who needs `needed`, e.g. "the export needs".
 
     Returns:
         A `NoSpaceLeft` whose one-line message names the directory, the space
         needed and the space free, and says how to go on.
     """
     directory = os.fspath(directory)
-    space = [] if needed is None else [f"it needs about {_size(needed)}"]
+    space = [] if needed is None else [f"{needs} about {_size(needed)}"]
     try:
         space.append(f"{_size(shutil.disk_usage(directory).free)} free")
     except OSError:
         pass
     return NoSpaceLeft(
         f"no space left on device in {directory}: {what} could not be written "
-        f"({', '.join(space) or 'free space unknown'}); nothing half-written was kept: free "
-        "some space there and run the same command again to resume from the newest "
-        "checkpoint",
+        f"({', '.join(space) or 'free space unknown'}); nothing half-written was kept: {then}",
         directory,
     )
+
+
+@contextlib.contextmanager
+def full_disk_stops(what, directory, discard=False):
+    """Turns a full disk inside the block into `NoSpaceLeft`, for writers the package calls.
+
+    TensorBoard's event writers (TensorFlow's C++ code) name the file they
+    could not write only in their error's text: the message names that
+    file's directory, else `directory`.
+
+    Args:
+        what: what is written, e.g. "the TensorBoard log"; the file's name is added.
+        directory: where, when the error names no file.
+        discard: the file the error names was started inside the block (a
+            log writer's first write): remove it, so that nothing
+            half-written is kept.
+
+    Raises:
+        NoSpaceLeft: for a full disk inside the block; other errors pass.
+    """
+    try:
+        yield
+    except Exception as error:
+        if not is_no_space(error):
+            raise
+        path = failed_path(error)
+        if path is None:
+            raise no_space_error(what, directory) from error
+        if discard and os.path.isfile(path):
+            os.remove(path)
+        raise no_space_error(
+            f"{what} {os.path.basename(path)}", os.path.dirname(path) or "."
+        ) from error
 
 
 def _size(num_bytes):

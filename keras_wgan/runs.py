@@ -17,13 +17,18 @@ Example:
 >>> from keras_wgan import runs
 >>> runs.default_model_name("data/my faces.npz")
 'my_faces'
+>>> runs.default_model_name("données_é/")
+'donnees_e'
 """
 
 import dataclasses
+import hashlib
 import inspect
 import os
+import unicodedata
 
 from keras_wgan import architectures, checkpointing, data, distribute, penalties, run_directory
+from keras_wgan.export.options import check_model_name
 
 __all__ = [
     "Run",
@@ -58,9 +63,13 @@ def run_directories(s, strategy):
 
     Raises:
         ValueError: naming `export_dir`, `output_dir` or `checkpoint_dir` when
-            it is not (and cannot be made) a writable directory.
+            it is not (and cannot be made) a writable directory, or
+            `model_name` when the run exports and it is no valid TF Serving
+            model name (without an export it only names `runs/<model_name>`).
     """
     if s.export_dir is not None:
+        if s.model_name is not None:
+            check_model_name("model_name", s.model_name)
         run_directory.check_writable("export_dir", s.export_dir)
     output_dir = s.output_dir or os.path.join("runs", s.model_name or default_model_name(s.dataset))
     checkpoint_dir = s.checkpoint_dir or os.path.join(output_dir, "checkpoints")
@@ -165,8 +174,24 @@ def model_settings(s, info, method):
 
 
 def default_model_name(dataset):
-    """The export's default name: the dataset's file name, made a valid model name."""
+    """The export's default name: the dataset's file or folder name, made a valid model name.
+
+    A TF Serving model name is ASCII (`keras_wgan.export.options.check_model_name`),
+    a folder name need not be: accents are dropped (`données` -> `donnees`),
+    other characters outside letters, digits, `-` and `_` become `_`. Where
+    characters with no ASCII form were dropped (`猫`, `données_猫`), a short
+    hash of the whole name is appended, so that two such datasets do not
+    share `runs/<model_name>` or an export; `wgan` stands for a name with
+    nothing left and nothing dropped (`-`).
+    """
     base = os.path.basename(os.path.normpath(os.fspath(dataset)))
-    base = os.path.splitext(base)[0].replace("/", "_")
-    base = "".join(c if c.isalnum() or c in "-_" else "_" for c in base)
-    return base.lstrip("-_") or "wgan"  # export names start with a letter or digit
+    stem = unicodedata.normalize("NFC", os.path.splitext(base)[0])
+    decomposed = unicodedata.normalize("NFKD", stem)
+    # Accents are combining marks after NFKD: dropping them loses nothing a reader needs.
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_text = kept.encode("ascii", "ignore").decode("ascii")
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in ascii_text).lstrip("-_")
+    if len(ascii_text) < len(kept):  # characters without an ASCII form were dropped
+        digest = hashlib.sha1(stem.encode("utf-8")).hexdigest()[:8]
+        name = f"{name.rstrip('-_') or 'wgan'}-{digest}"
+    return name or "wgan"  # export names start with a letter or digit

@@ -453,7 +453,7 @@ def _chief_callbacks(s, run, info):
             ),
         )
     return chief_callbacks + [
-        keras.callbacks.TensorBoard(os.path.join(run.output_dir, "logs")),
+        callbacks.TensorBoard(os.path.join(run.output_dir, "logs")),
         callbacks.KerasModelSaver(os.path.join(run.output_dir, "model.keras")),
     ]
 
@@ -472,13 +472,20 @@ def _export(gan, s, run, info):
     }
     if s.conditional and info.class_names:
         metadata["class_names"] = list(info.class_names)
-    return export_lib.export_generator(
-        gan,
-        s.export_dir,
-        model_name=s.model_name,
-        tflite_quantization=s.tflite_quantization,
-        metadata=metadata,
-    )
+    try:
+        return export_lib.export_generator(
+            gan,
+            s.export_dir,
+            model_name=s.model_name,
+            tflite_quantization=s.tflite_quantization,
+            metadata=metadata,
+        )
+    except run_directory.NoSpaceLeft as error:
+        raise run_directory.NoSpaceLeft(
+            f"{error} (training finished: python -m keras_wgan.export "
+            f"--checkpoint={run.output_dir} exports its model.keras)",
+            error.directory,
+        ) from error
 
 
 def _schedule(s, info, fit_batch):

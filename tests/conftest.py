@@ -3,11 +3,20 @@
 The building blocks the test files share (small GANs, known critics,
 runners) are in `helpers.py`; the registries' conformance checks in
 `harness.py` and `data_harness.py`.
+
+TensorFlow prints a few C++ start-up notices (oneDNN, "Could not find cuda
+drivers") while its libraries load, before it reads TF_CPP_MIN_LOG_LEVEL.
+Under pytest-xdist the controller process imports this file, and so
+TensorFlow, inside pytest's global capture, which writes what it caught to
+the terminal after the test summary. TensorFlow is therefore imported here
+first, the way the command lines import it: those notices (INFO and WARNING)
+dropped, errors and fatal lines kept, and a TF_CPP_MIN_LOG_LEVEL set by the
+user still in charge.
 """
 
-import os
+from keras_wgan.cli import common
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+common.quiet_tensorflow(verbosity=-2)  # TF_CPP_MIN_LOG_LEVEL=2 unless set: errors still shown
 
 import keras  # noqa: E402
 import pytest  # noqa: E402

@@ -368,6 +368,60 @@ def test_a_full_disk_while_saving_model_keras_names_the_output_dir(tmp_path, mon
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".keras"]
 
 
+@pytest.mark.parametrize("log", ["train", "monitor"])
+def test_a_full_disk_at_the_start_of_a_tensorboard_log_names_its_directory(
+    tmp_path, monkeypatch, capsys, log
+):
+    create = tf.summary.create_file_writer
+
+    def create_on_a_full_disk(logdir, *args, **kwargs):
+        if os.path.basename(logdir) != log:
+            return create(logdir, *args, **kwargs)
+        os.makedirs(logdir, exist_ok=True)
+        events = os.path.join(logdir, "events.out.tfevents.1.host.2.0.v2")
+        Path(events).write_bytes(b"\x18")  # the first event, half-written
+        raise tf.errors.ResourceExhaustedError(
+            None,
+            None,
+            f"{events}; No space left on device\n\tFailed to flush 1 events to {events}\n\t"
+            "Flushing first event.\n\tCould not initialize events writer.",
+        )
+
+    monkeypatch.setattr(tf.summary, "create_file_writer", create_on_a_full_disk)
+    flags = [*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path}", "--monitor_every_epochs=1"]
+    code, errors = train_main_reports(flags, capsys)
+    assert code == 2 and len(errors) == 1, errors
+    what = "the TensorBoard log" if log == "train" else "the monitor's TensorBoard log"
+    assert errors[0].startswith(
+        f"error: no space left on device in {tmp_path / 'logs' / log}: {what} "
+        "events.out.tfevents.1.host.2.0.v2 could not be written ("
+    )
+    assert errors[0].endswith("run the same command again to resume from the newest checkpoint")
+    assert list((tmp_path / "logs" / log).iterdir()) == []  # its half-written file removed
+
+
+def test_a_full_disk_at_the_export_after_training_says_how_to_export(tmp_path, monkeypatch, capsys):
+    def save_on_a_full_disk(module, path, **kwargs):
+        raise tf.errors.ResourceExhaustedError(
+            None, None, f"{path}/saved_model.pb; No space left on device"
+        )
+
+    monkeypatch.setattr(tf.saved_model, "save", save_on_a_full_disk)
+    exports = tmp_path / "exports"
+    flags = [*TINY_FLAGS, "--train_steps=2", f"--output_dir={tmp_path / 'run'}"]
+    code, errors = train_main_reports([*flags, f"--export_dir={exports}"], capsys)
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith(
+        f"error: no space left on device in {exports / '8gaussians'}: the SavedModel version 1"
+    )
+    assert errors[0].endswith(
+        f"export again (training finished: python -m keras_wgan.export "
+        f"--checkpoint={tmp_path / 'run'} exports its model.keras)"
+    )
+    assert os.listdir(exports / "8gaussians") == []
+    assert (tmp_path / "run" / "model.keras").is_file()
+
+
 # ------------------------------------------------ 4. SIGINT and SIGTERM
 def _sigint_state():
     """This process's SIGINT as the kernel sees it (for a failure's message)."""

@@ -1,5 +1,6 @@
 """Tests of keras_wgan.data.tfds on tfds.testing.mock_data: images, labels, the offline probe."""
 
+import logging
 import socket
 
 import numpy as np
@@ -186,3 +187,63 @@ def tfds_case(tmp_path, monkeypatch):
 
 
 CONFORMANCE_CASES = [(tfds_case, True)]
+
+
+# ------------------------------------------------ the package's line, and only it
+def _tfds_records(caplog):
+    """The log records tfds itself wrote (absl's logger, from tfds's files)."""
+    return [r.getMessage() for r in caplog.records if "tensorflow_datasets" in r.pathname]
+
+
+@pytest.mark.parametrize(
+    "dataset, guess",
+    [
+        ("fashon_mnist", "(did you mean fashion_mnist?)"),
+        ("fashon_mnist:3.0.1", "(did you mean fashion_mnist?)"),
+        ("Cifar", "(did you mean cifar10?)"),
+        ("8gausians", "(did you mean 8gaussians or 25gaussians?)"),
+    ],
+)
+def test_a_mistyped_name_is_one_line_naming_the_close_ones(dataset, guess, offline, caplog):
+    caplog.set_level(logging.DEBUG, logger="absl")
+    message = one_line_error(ValueError, data.load, dataset, batch_size=4)
+    assert message.startswith(f"unknown dataset {dataset!r} {guess}: expected a built-in")
+    assert _tfds_records(caplog) == []  # tfds's "Failed to load dataset ..." line
+    assert offline == []  # tfds's names are its code's: no network
+
+
+def test_a_name_close_to_none_or_a_path_has_no_guess(monkeypatch):
+    assert data.base.similar_names("no_such_dataset_xyz") == []
+    assert data.base.similar_names("data/fashon_mnist") == []  # a path, not a name
+    monkeypatch.setattr(tfds, "list_builders", lambda **kwargs: 1 / 0)  # tfds broken
+    assert data.base.similar_names("fashon_mnist") == []
+    assert data.base.similar_names("circel") == ["circle"]
+
+
+def test_offline_the_package_s_line_comes_alone(tmp_path, offline, download_calls, caplog):
+    caplog.set_level(logging.DEBUG, logger="absl")
+    with pytest.raises(data.DatasetUnavailableError, match="'mnist' could not be downloaded"):
+        data.load("mnist", batch_size=8, data_dir=tmp_path / "tfds")
+    assert _tfds_records(caplog) == []  # tfds's "Variant folder ... has no dataset_info.json"
+    assert download_calls == []
+
+
+def test_the_command_line_says_a_mistyped_or_offline_dataset_in_one_line(
+    tmp_path, offline, download_calls, capsys
+):
+    from helpers import run_train_main
+
+    for args, line in [
+        (
+            ["--dataset=fashon_mnist"],
+            "error: unknown dataset 'fashon_mnist' (did you mean fashion_mnist?): expected",
+        ),
+        (
+            ["--dataset=mnist", f"--data_dir={tmp_path}"],
+            "error: --dataset 'mnist' could not be downloaded or found in data_dir",
+        ),
+    ]:
+        code = run_train_main([*args, "--export_dir=", f"--output_dir={tmp_path / 'run'}"])
+        errors = [e for e in capsys.readouterr().err.splitlines() if "error:" in e]
+        assert code == 2 and len(errors) == 1, errors
+        assert errors[0].split(": ", 1)[1].startswith(line), errors  # after the program's name

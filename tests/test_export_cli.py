@@ -208,3 +208,77 @@ def test_sigterm_during_the_export_command_says_what_was_written(gan, tmp_path):
         "; the export's other files were not written"
     ], lines
     assert sorted(os.listdir(model_dir)) == ["1"]  # no temporary file left
+
+
+# ------------------------------------------------ a directory as --checkpoint
+def _in_process(command, capsys, *args):
+    """(exit code, stdout, the stderr lines saying "error:") of a command line run here."""
+    code = command.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, [line for line in err.splitlines() if "error:" in line]
+
+
+def test_a_run_directory_given_as_checkpoint_stands_for_its_model_keras(gan, tmp_path, capsys):
+    from keras_wgan.cli import evaluate
+    from keras_wgan.cli import export as export_cli
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    gan.save(run_dir / "model.keras")
+    (run_dir / "checkpoints").mkdir()
+    exports = tmp_path / "exports"
+    for given in (run_dir, f"{run_dir}/", f"{run_dir / 'model.keras'}/"):
+        code, out, errors = _in_process(
+            export_cli, capsys, f"--checkpoint={given}", f"--export_dir={exports}", "--model_name=t"
+        )
+        assert code == 0 and errors == [], errors
+    assert numeric_dirs(exports / "t") == [1, 2, 3]
+    code, out, errors = _in_process(
+        evaluate, capsys, f"--checkpoint={run_dir}", "--dataset=8gaussians", "--num_samples=50"
+    )
+    assert code == 0 and errors == [], errors
+    assert json.loads(out)["generator"]["checkpoint"] == str(run_dir / "model.keras")
+
+
+@pytest.mark.parametrize(
+    "contents, said",
+    [
+        ([], "(it is empty)"),
+        (["checkpoints/", "logs/"], "(it holds checkpoints/, logs/; a run writes model.keras at"),
+        (["wgan.keras", "wgan.json"], "(it holds wgan.keras: pass it)"),
+        (["checkpoint", "ckpt-2.index"], "(it holds training checkpoints (ckpt-N): pass the run's"),
+        (["saved_model.pb", "variables/"], "it is an exported SavedModel version"),
+    ],
+)
+def test_a_directory_without_model_keras_as_checkpoint_is_one_line(
+    contents, said, tmp_path, capsys
+):
+    from keras_wgan.cli import evaluate
+    from keras_wgan.cli import export as export_cli
+
+    given = tmp_path / "run"
+    given.mkdir()
+    for name in contents:
+        if name.endswith("/"):
+            (given / name).mkdir()
+        else:
+            (given / name).write_text("x")
+    code, _, errors = _in_process(
+        export_cli, capsys, f"--checkpoint={given}", f"--export_dir={tmp_path / 'exports'}"
+    )
+    assert code == 2 and len(errors) == 1, errors
+    assert errors[0].startswith(
+        f"keras_wgan.export: error: checkpoint '{given}' is a directory without model.keras "
+    )
+    assert said in errors[0] and errors[0].endswith(
+        "expected a .keras file saved by WassersteinGAN.save(), or a training run's output_dir "
+        "holding model.keras"
+    )
+    assert not (tmp_path / "exports").exists()
+    code, _, errors = _in_process(evaluate, capsys, f"--checkpoint={given}")
+    assert code == 2 and len(errors) == 1, errors
+    if "saved_model.pb" in contents:  # the other command reads it
+        assert errors[0].endswith(f"pass it as --saved_model={given}")
+    else:
+        assert f"--checkpoint '{given}' is a directory without model.keras" in errors[0]
+        assert said in errors[0]

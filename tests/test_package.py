@@ -108,6 +108,20 @@ _TF_NOISE = (
 )
 
 
+@pytest.mark.slow
+def test_the_test_suite_imports_tensorflow_without_its_start_up_lines():
+    # pytest-xdist's controller imports tests/conftest.py (and so TensorFlow) inside
+    # pytest's global capture, which prints what it caught after the test summary.
+    done = _run(
+        ["-c", "import os, conftest; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"],
+        PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for noise in _TF_NOISE:
+        assert noise not in done.stderr, done.stderr
+    assert done.stdout.split() == ["2"]  # TensorFlow's errors are still shown
+
+
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     """A short default training run of the command line: its directory and its output."""

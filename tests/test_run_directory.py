@@ -158,6 +158,29 @@ def test_is_no_space_knows_oserrors_and_tensorflow_s_error():
     assert not run_directory.is_no_space(tf.errors.ResourceExhaustedError(None, None, "OOM"))
 
 
+def test_the_path_a_full_disk_names_and_a_writer_s_error_made_one_line(tmp_path):
+    quota = tf.errors.ResourceExhaustedError(None, None, "/x/logs/a.v2; Disk quota exceeded")
+    assert run_directory.is_no_space(quota)
+    assert run_directory.failed_path(quota) == "/x/logs/a.v2"
+    assert run_directory.failed_path(OSError(errno.ENOSPC, "full", "/y/b.png")) == "/y/b.png"
+    assert run_directory.failed_path(OSError(errno.ENOSPC, "full")) is None
+    started = tmp_path / "events.out.tfevents.1.v2"
+    started.write_bytes(b"half")
+    with pytest.raises(
+        run_directory.NoSpaceLeft,
+        match=rf"^no space left on device in {tmp_path}: "
+        "the log events.out.tfevents.1.v2 could not be written",
+    ):
+        with run_directory.full_disk_stops("the log", "/elsewhere", discard=True):
+            raise tf.errors.ResourceExhaustedError(
+                None, None, f"{started}; No space left on device"
+            )
+    assert not started.exists()
+    with pytest.raises(ValueError, match="not a full disk"):  # other errors pass
+        with run_directory.full_disk_stops("the log", tmp_path):
+            raise ValueError("not a full disk")
+
+
 def test_no_space_error_is_one_line_naming_directory_need_and_free_space(tmp_path):
     error = run_directory.no_space_error("checkpoint ckpt-4", tmp_path, needed=3 * 1024 * 1024)
     assert isinstance(error, OSError) and error.errno == 28 and error.directory == str(tmp_path)

@@ -1,6 +1,7 @@
 """The training entry points: training.train() and the train_main.py command line."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -8,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 from helpers import REPO, program_lines, subprocess_env, train_main_reports
+from PIL import Image
 
 from keras_wgan import training
 from keras_wgan.cli import train as train_cli
@@ -87,6 +89,51 @@ def test_train_npz_images_with_epochs(tmp_path):
     # 40 images / (4 x 2) per step = 5 steps per epoch.
     assert result.generator_steps == 10
     assert result.model.generate(3, seed=0).shape == (3, 28, 28, 1)
+
+
+def _image_folder(folder, count=8):
+    folder.mkdir(parents=True)
+    images = np.random.default_rng(0).integers(0, 256, size=(count, 28, 28), dtype="uint8")
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"{i}.png")
+    return folder
+
+
+def test_a_folder_with_a_non_ascii_name_trains_and_exports_under_an_ascii_name(tmp_path):
+    folder = _image_folder(tmp_path / "données_é")
+    settings = dict(architecture="dcgan", filters=4, batch_size=4, critic_steps=1, verbose=0)
+    settings.update(train_steps=2, monitor_every_epochs=0)
+    result = training.train(
+        folder, output_dir=tmp_path / "run", export_dir=tmp_path / "exports", **settings
+    )
+    assert result.settings["model_name"] == "donnees_e"
+    assert result.export.saved_model_dir == str(tmp_path / "exports" / "donnees_e" / "1")
+    # Without an export too (the name was refused even then), and with the name given.
+    result = training.train(folder, output_dir=tmp_path / "run2", export_dir=None, **settings)
+    assert result.generator_steps == 2
+    training.train(
+        folder, model_name="猫", output_dir=tmp_path / "run3", export_dir=None, **settings
+    )
+
+
+@pytest.mark.slow
+def test_the_command_line_trains_on_a_folder_named_in_any_script(tmp_path):
+    _image_folder(tmp_path / "猫")
+    result = run_cli(
+        "--dataset=猫",
+        "--architecture=dcgan",
+        "--filters=4",
+        "--batch_size=4",
+        "--critic_steps=1",
+        "--train_steps=2",
+        "--monitor_every_epochs=0",
+        "--export_dir=",
+        "--verbose=0",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (run,) = (tmp_path / "runs").iterdir()  # runs/<the derived name>
+    assert re.fullmatch(r"wgan-[0-9a-f]{8}", run.name) and (run / "model.keras").is_file()
 
 
 def test_train_rejects_epochs_without_steps_on_endless_data(tmp_path):

@@ -123,11 +123,33 @@ def test_build_gan_names_an_unknown_architecture_before_its_size_options():
         training.build_gan((2,), architecture="foo", units=8)
 
 
-@pytest.mark.parametrize("dataset", [".hidden.npz", "data/_x.npz", "-", "__"])
+@pytest.mark.parametrize(
+    "dataset",
+    [".hidden.npz", "data/_x.npz", "-", "__", "données_é/", "猫", "data/données_猫.npz", "😀"],
+)
 def test_derived_model_names_are_valid_export_names(dataset):
     from keras_wgan import export
 
     export.check_model_name("model_name", runs.default_model_name(dataset))
+
+
+def test_derived_model_names_drop_accents_and_keep_other_names_apart():
+    assert runs.default_model_name("data/données_é/") == "donnees_e"
+    assert runs.default_model_name("café") == runs.default_model_name("cafe\u0301")  # NFC, NFD
+    cat, dog = runs.default_model_name("猫"), runs.default_model_name("犬")
+    assert cat != dog and cat.startswith("wgan-")
+    assert runs.default_model_name("données_猫") != runs.default_model_name("données_犬")
+
+
+def test_a_model_name_any_folder_may_have_is_checked_as_an_export_name_only_to_export(
+    no_data, tmp_path
+):
+    # Without an export the name only names runs/<model_name>: the settings pass, the
+    # data is opened next (no_data's AssertionError).
+    with pytest.raises(AssertionError, match="data.load was called"):
+        training.train("8gaussians", model_name="猫", export_dir=None, output_dir=tmp_path)
+    with pytest.raises(ValueError, match="^model_name must be a plain name .* received '猫'$"):
+        training.train("8gaussians", model_name="猫", export_dir=tmp_path / "exports")
 
 
 # Speed settings: mixed precision and jit_compile (from tests/test_benchmark.py).

@@ -41,7 +41,8 @@ def define_flags(values):
     flags.DEFINE_string(
         "checkpoint",
         None,
-        "The generator: a saved WassersteinGAN (.keras file).",
+        "The generator: a saved WassersteinGAN (.keras file), or a training run's "
+        "output_dir holding model.keras.",
         flag_values=values,
     )
     flags.DEFINE_string(

@@ -28,7 +28,11 @@ PROG = "keras_wgan.export"  # the program name in error lines
 def define_flags(values):
     """The command's absl flags, on `values`."""
     flags.DEFINE_string(
-        "checkpoint", None, "A .keras file saved by WassersteinGAN.save().", flag_values=values
+        "checkpoint",
+        None,
+        "A .keras file saved by WassersteinGAN.save(), or a training run's output_dir "
+        "holding model.keras.",
+        flag_values=values,
     )
     flags.DEFINE_string("export_dir", "exports", "The exports directory.", flag_values=values)
     common.define_option(

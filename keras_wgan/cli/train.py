@@ -76,7 +76,10 @@ def _body(values, argv):
     try:
         result = training.train(**settings)
     except data.DatasetUnavailableError as error:
-        return common.fail(f"--dataset={values.dataset}: {_flag_message(error)}")
+        message = _flag_message(error)  # "--dataset 'mnist' could not be downloaded ..."
+        if not message.startswith("--dataset"):
+            message = f"--dataset={values.dataset}: {message}"
+        return common.fail(message)
     except training.TrainingInterrupted as error:
         print(f"{os.path.basename(sys.argv[0])}: {error}", file=sys.stderr)
         return error.exit_code

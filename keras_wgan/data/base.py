@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 import numbers
 import os
@@ -48,6 +49,7 @@ __all__ = [
     "resolve",
     "size_pair",
     "source_class",
+    "similar_names",
     "sources",
     "unknown_dataset_error",
 ]
@@ -179,6 +181,15 @@ class DataSource:
         """Whether this source reads `dataset` (a string, not opened yet)."""
         raise NotImplementedError
 
+    @classmethod
+    def known_names(cls) -> tuple[str, ...]:
+        """The dataset names this source knows by name, for "did you mean" in messages.
+
+        () for a source of paths. Asked only when a dataset is unknown, so it
+        may be slow.
+        """
+        return ()
+
     def read(self, *, labels: bool = False, **options: Any) -> tuple[tf.data.Dataset, DataInfo]:
         """The raw pipeline and its `DataInfo`; what `open` returns, without `DataInfo.source`.
 
@@ -268,11 +279,33 @@ def source_class(name: str) -> type[DataSource]:
 
 
 def unknown_dataset_error(dataset: str | os.PathLike) -> ValueError:
-    """The one-line error for a dataset string that no source reads."""
+    """The one-line error for a dataset string that no source reads.
+
+    It names the known dataset names closest to a mistyped one
+    (`fashon_mnist`: "did you mean fashion_mnist?"), from every source's
+    `known_names`.
+    """
+    name = os.fspath(dataset)
     kinds = [source.description for source in sources() if source.description]
+    close = similar_names(name)
+    said = " or ".join(filter(None, [", ".join(close[:-1]), close[-1]])) if close else ""
+    guess = f" (did you mean {said}?)" if close else ""
     return ValueError(
-        f"unknown dataset {os.fspath(dataset)!r}: expected {', '.join(kinds[:-1])} or {kinds[-1]}"
+        f"unknown dataset {name!r}{guess}: expected {', '.join(kinds[:-1])} or {kinds[-1]}"
     )
+
+
+def similar_names(dataset: str, most: int = 3) -> list[str]:
+    """The known dataset names (every source's `known_names`) a mistyped `dataset` is close to.
+
+    A path (with a separator) is no mistyped name: []. A tfds version or
+    config (`fashon_mnist:3.0.1`) is left out of the comparison.
+    """
+    if "/" in dataset or os.sep in dataset:
+        return []
+    known = {name for source in sources() for name in source.known_names()}
+    stem = dataset.split(":")[0].strip().lower()
+    return difflib.get_close_matches(stem, sorted(known), n=most, cutoff=0.8)
 
 
 def resolve(dataset: str | os.PathLike | DataSource) -> DataSource:

@@ -8,7 +8,9 @@ when a dataset is opened: the registry imports this module for its options.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
 import socket
 import urllib.parse
@@ -100,6 +102,33 @@ def _offline_error(hosts, timeout: float = _PROBE_TIMEOUT) -> ConnectionError | 
     return ConnectionError(f"cannot connect to {names} ({last_error})")
 
 
+@contextlib.contextmanager
+def _quiet_tfds():
+    """tfds's own log lines below ERROR dropped while a name is looked up in tfds.
+
+    A name tfds does not know makes it log "Failed to load dataset ... from
+    files", a data_dir without the data "Variant folder ... has no
+    dataset_info.json": this source says what is wrong in its own one line
+    right after, so those lines would only come before it. tfds logs through
+    absl, i.e. the Python logger "absl".
+    """
+    import tensorflow_datasets as tfds
+
+    root = os.path.join(os.path.dirname(os.path.realpath(tfds.__file__)), "")
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not os.path.realpath(record.pathname).startswith(
+            root
+        )
+
+    logger = logging.getLogger("absl")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
+
+
 def _tfds_class_label(builder):
     """The `ClassLabel` feature `label` of a tfds builder, or None."""
     import tensorflow_datasets as tfds
@@ -138,6 +167,16 @@ class TfdsSource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return True
 
+    @classmethod
+    def known_names(cls) -> tuple[str, ...]:
+        """tfds's registered builders (its own code: no network needed); () without tfds."""
+        try:
+            import tensorflow_datasets as tfds
+
+            return tuple(tfds.list_builders(with_community_datasets=False))
+        except Exception:  # noqa: BLE001 - only a suggestion is lost
+            return ()
+
     def read(
         self,
         *,
@@ -152,12 +191,14 @@ class TfdsSource(DataSource):
         import tensorflow_datasets as tfds
 
         name = self.dataset
-        try:
-            builder = tfds.builder(name, data_dir=data_dir)
-        except ValueError as error:  # DatasetNotFoundError, or not even a dataset name.
-            raise unknown_dataset_error(name) from error
+        with _quiet_tfds():
+            try:
+                builder = tfds.builder(name, data_dir=data_dir)
+            except ValueError as error:  # DatasetNotFoundError, or not even a dataset name.
+                raise unknown_dataset_error(name) from error
+            prepared = builder.is_prepared()
         if download:
-            if not builder.is_prepared():  # Fail at once, not after minutes of retries.
+            if not prepared:  # Fail at once, not after minutes of retries.
                 offline = _offline_error(_download_hosts(builder))
                 if offline is not None:
                     raise _unavailable_error(name, builder.data_dir_root, offline)

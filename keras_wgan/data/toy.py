@@ -243,6 +243,10 @@ class ToySource(DataSource):
     def recognises(cls, dataset: str) -> bool:
         return dataset in TOY_DATASETS
 
+    @classmethod
+    def known_names(cls) -> tuple[str, ...]:
+        return tuple(TOY_DATASETS)
+
     def read(
         self, *, labels: bool = False, seed: int | None = None, image_size=None, **unused
     ) -> tuple[tf.data.Dataset, DataInfo]:

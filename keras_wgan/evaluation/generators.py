@@ -75,7 +75,8 @@ def load_generator(saved_model=None, checkpoint=None) -> Generator:
 
     Args:
         saved_model: an export version directory (holding `saved_model.pb`).
-        checkpoint: a `.keras` file of a saved `WassersteinGAN`.
+        checkpoint: a `.keras` file of a saved `WassersteinGAN`, or a training
+            run's output_dir holding `model.keras`.
 
     Returns:
         The `Generator`.
@@ -186,9 +187,15 @@ def _load_checkpoint(path):
     # Imported here: both load Keras, which importing this module must not.
     import keras
 
-    from keras_wgan import checkpointing
+    from keras_wgan import checkpointing, saving
 
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        raise EvaluationError(
+            f"--checkpoint={path} is an exported SavedModel version directory, not a "
+            f"checkpoint: pass it as --saved_model={path}"
+        )
     try:
+        path = saving.keras_file(path, name="--checkpoint")  # a run's directory: its model.keras
         model = checkpointing.load_keras_model(path, name="--checkpoint")
     except ValueError as error:
         raise EvaluationError(str(error)) from error

@@ -40,7 +40,7 @@ import os
 import keras
 import numpy as np
 
-from keras_wgan import data, validation
+from keras_wgan import data, run_directory, validation
 from keras_wgan.evaluation import core, feature_networks, pictures, report
 from keras_wgan.evaluation.core import real_sample_set
 from keras_wgan.evaluation.metrics import conditional
@@ -194,23 +194,33 @@ class Monitor(keras.callbacks.Callback):
         if self.log_dir is not None and self._writer is None:
             import tensorflow as tf
 
-            self._writer = tf.summary.create_file_writer(self.log_dir)
-            step = self._step()
-            with self._writer.as_default():
-                for name, value in self.floors.items():
-                    tf.summary.scalar(
-                        name, value, step=step, description=self.descriptions.get(name)
+            with self._full_disk_stops(starting=True):
+                self._writer = tf.summary.create_file_writer(self.log_dir)
+                step = self._step()
+                with self._writer.as_default():
+                    for name, value in self.floors.items():
+                        tf.summary.scalar(
+                            name, value, step=step, description=self.descriptions.get(name)
+                        )
+                    tf.summary.text(
+                        "monitor",
+                        "\n\n".join(
+                            f"**{name}**: {text}" for name, text in self.descriptions.items()
+                        ),
+                        step=step,
                     )
-                tf.summary.text(
-                    "monitor",
-                    "\n\n".join(f"**{name}**: {text}" for name, text in self.descriptions.items()),
-                    step=step,
-                )
-            self._writer.flush()
+                self._writer.flush()
+
+    def _full_disk_stops(self, starting=False):
+        """A full disk under the log writer: one line (`run_directory.NoSpaceLeft`)."""
+        return run_directory.full_disk_stops(
+            "the monitor's TensorBoard log", self.log_dir, starting
+        )
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
-            self._writer.flush()
+            with self._full_disk_stops():
+                self._writer.flush()
 
     @property
     def num_classes(self):
@@ -429,24 +439,27 @@ class Monitor(keras.callbacks.Callback):
     def _write(self, values, fake, step):
         import tensorflow as tf
 
-        with self._writer.as_default():
-            for name, value in values.items():
-                tf.summary.scalar(name, value, step=step, description=self.descriptions.get(name))
-            image = self.picture(fake)
-            if image is not None:
-                tf.summary.image(
-                    "samples",
-                    image[None],
+        with self._full_disk_stops():
+            with self._writer.as_default():
+                for name, value in values.items():
+                    tf.summary.scalar(
+                        name, value, step=step, description=self.descriptions.get(name)
+                    )
+                image = self.picture(fake)
+                if image is not None:
+                    tf.summary.image(
+                        "samples",
+                        image[None],
+                        step=step,
+                        description=f"generated samples at generator step {step}",
+                    )
+                tf.summary.histogram(
+                    "generator_outputs",
+                    fake.reshape(-1),
                     step=step,
-                    description=f"generated samples at generator step {step}",
+                    description="every number the generator outputs for the fixed latent vectors",
                 )
-            tf.summary.histogram(
-                "generator_outputs",
-                fake.reshape(-1),
-                step=step,
-                description="every number the generator outputs for the fixed latent vectors",
-            )
-        self._writer.flush()
+            self._writer.flush()
 
 
 def _in_batches(fn, x, labels=None, batch_size=_BATCH):

@@ -24,11 +24,22 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 from typing import Any, ClassVar
+
+import numpy as np
 
 from keras_wgan import declarations
 
-__all__ = ["ExportFormat", "ExportJob", "formats", "get", "names", "register"]
+__all__ = [
+    "ExportFormat",
+    "ExportJob",
+    "formats",
+    "get",
+    "names",
+    "register",
+    "variable_bytes",
+]
 
 _FORMATS: dict[str, ExportFormat] = {}
 
@@ -107,6 +118,14 @@ class ExportFormat:
         """Writes `variant` to `path` (a temporary name, published by the caller)."""
         raise NotImplementedError
 
+    def estimated_bytes(self, job: ExportJob, plan: dict[str, str]) -> int:
+        """About how many bytes the variants of `plan` take on disk, for a full disk's message.
+
+        The default, 0, says nothing; a format whose files grow with the
+        model says how (from `job.model`'s weights, say).
+        """
+        return 0
+
     def failure_message(self, error: BaseException) -> str:
         """The one line recorded for a variant that failed (`tolerates_failure`)."""
         line = " ".join(str(error).split())
@@ -117,6 +136,14 @@ class ExportFormat:
     ) -> dict[str, Any]:
         """Entries for `keras_wgan.json`, given the variants written and those that failed."""
         return {}
+
+
+def variable_bytes(variables) -> int:
+    """The bytes the values of `variables` (Keras or TensorFlow variables) take."""
+    return sum(
+        math.prod(int(d) for d in v.shape) * np.dtype(getattr(v.dtype, "name", v.dtype)).itemsize
+        for v in variables
+    )
 
 
 def register(cls: type[ExportFormat]) -> type[ExportFormat]:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from keras_wgan import checkpointing, run_directory, validation
+from keras_wgan import checkpointing, run_directory, saving, validation
 from keras_wgan.export import base, graph, publish
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.options import (
@@ -184,7 +184,12 @@ def export_generator(
     )
 
     model_dir = os.path.join(os.fspath(export_dir), model_name)
-    os.makedirs(model_dir, exist_ok=True)
+    try:
+        os.makedirs(model_dir, exist_ok=True)
+    except OSError as error:
+        if not run_directory.is_no_space(error):
+            raise
+        raise _no_space(error, f"the directory {model_name}", os.fspath(export_dir)) from error
     version = _free_version(model_dir, model_name, version)
     # A killed export's temporaries, never a running one's: exports into one
     # model directory are assumed to run on one machine, as the chief does.
@@ -231,16 +236,24 @@ def export_generator(
             # The metadata says which files exist and why the others do not.
             for f in formats:
                 job.metadata.update(f.describe(job, written[f.name], errors[f.name]))
+            publisher.writing = metadata_lib.METADATA_FILENAME
             metadata_lib.write(publisher.stage(metadata_path), job.metadata)
         side_metadata_path = os.path.join(model_dir, f"{model_name}.json")
+        publisher.writing = os.path.basename(side_metadata_path)
         metadata_lib.write(publisher.stage(side_metadata_path), job.metadata)
         publisher.publish_files()
         # Files an earlier export wrote and this one did not describe an older version.
         publisher.remove_others([name for f in formats for name in f.file_names(model_name)])
     except BaseException as error:
         publisher.discard()
-        # The export command reads it to say which files exist.
-        error.export_published = tuple(publisher.published)  # type: ignore[attr-defined]
+        # The export command reads export_published to say which files exist.
+        published = tuple(publisher.published)
+        if run_directory.is_no_space(error):
+            needed = sum(f.estimated_bytes(job, plans[f.name]) for f in formats)
+            stopped = _no_space(error, publisher.writing, model_dir, needed, published)
+            stopped.export_published = published  # type: ignore[attr-defined]
+            raise stopped from error
+        error.export_published = published  # type: ignore[attr-defined]
         raise
 
     warmup_path = os.path.join(job.saved_model_dir, "assets.extra", WARMUP_FILENAME)
@@ -267,18 +280,20 @@ def _write(export_format, job, plan, publisher):
     for variant, final in plan.items():
         if export_format.publishes_version:
             temp, final = publisher.version_directory(job.version)
+            publisher.writing = f"the SavedModel version {job.version}"
             export_format.write(job, variant, temp)
             publisher.publish_version(final)
             written[variant] = final
             continue
-        temp = publish.temp_path(os.path.dirname(final), os.path.basename(final), publisher.pid)
+        temp = publisher.stage(final)  # removed by discard() whatever stops the export
+        publisher.writing = os.path.basename(final)
         try:
             export_format.write(job, variant, temp)
         except Exception as error:
-            if not export_format.tolerates_failure:
+            # A full disk fails every later file too: it ends the export.
+            if not export_format.tolerates_failure or run_directory.is_no_space(error):
                 raise
-            if os.path.exists(temp):
-                os.remove(temp)
+            publisher.unstage(final)
             errors[variant] = export_format.failure_message(error)
             logger.warning(
                 "%s %s failed, so %s is not written (the SavedModel version %d is exported): %s",
@@ -289,9 +304,32 @@ def _write(export_format, job, plan, publisher):
                 errors[variant],
             )
             continue
-        publisher.stage(final)
         written[variant] = final
     return written, errors
+
+
+def _no_space(error, what, model_dir, needed=None, published=()):
+    """The one-line `NoSpaceLeft` of an export the disk stopped.
+
+    It names the directory that filled: the export's, or the one the error
+    names when that lies elsewhere (e.g. the TFLite converter's temporary
+    directory).
+    """
+    directory = model_dir
+    path = run_directory.failed_path(error)
+    if path is not None:
+        inside = os.path.commonpath([os.path.abspath(path), os.path.abspath(model_dir)])
+        if inside != os.path.abspath(model_dir):
+            directory = os.path.dirname(path) or "."
+    then = "free some space there and export again"
+    if published:
+        then = (
+            f"{', '.join(published)} was published whole before it, without the files "
+            f"beside the versions; {then}"
+        )
+    return run_directory.no_space_error(
+        what, directory, needed, then=then, needs="the export needs"
+    )
 
 
 def _free_version(model_dir, model_name, version):
@@ -319,7 +357,8 @@ def export_checkpoint(
     then passed to `export_generator`.
 
     Args:
-        checkpoint: path of a `.keras` file saved by `WassersteinGAN.save`.
+        checkpoint: path of a `.keras` file saved by `WassersteinGAN.save`,
+            or of a training run's output_dir holding `model.keras`.
         export_dir: the exports directory.
         **kwargs: passed to `export_generator` (model_name, version,
             metadata, max_samples, tflite_quantization...).
@@ -329,20 +368,22 @@ def export_checkpoint(
 
     Raises:
         FileNotFoundError: if `checkpoint` is not an existing file.
-        ValueError: if it is not a valid `.keras` file (not a zip archive, or
-            a damaged one), cannot be loaded (e.g. safe mode refuses code in
-            it), holds no WassersteinGAN, or for the errors of
+        ValueError: if it is a directory without `model.keras`, not a valid
+            `.keras` file (not a zip archive, or a damaged one), cannot be
+            loaded (e.g. safe mode refuses code in it), holds no
+            WassersteinGAN, or for the errors of
             `export_generator`.
 
     Example:
     >>> result = export_checkpoint("runs/mnist/model.keras", "exports",
     ...                            model_name="mnist")  # doctest: +SKIP
     """
-    checkpoint = os.fspath(checkpoint)
+    checkpoint = saving.keras_file(checkpoint)
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(
             f"checkpoint {checkpoint!r} does not exist: expected a "
-            ".keras file saved by WassersteinGAN.save()"
+            ".keras file saved by WassersteinGAN.save(), or a training run's output_dir "
+            f"holding {saving.RUN_MODEL_FILE}"
         )
     if not checkpoint.endswith(".keras"):
         raise ValueError(

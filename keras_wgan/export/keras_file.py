@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from keras_wgan.export.base import ExportFormat, ExportJob, register
+from keras_wgan.export.base import ExportFormat, ExportJob, register, variable_bytes
 
 __all__ = ["KerasFileFormat"]
 
@@ -27,6 +27,13 @@ class KerasFileFormat(ExportFormat):
 
     def file_names(self, model_name: str) -> list[str]:
         return [f"{model_name}.keras"]
+
+    def estimated_bytes(self, job: ExportJob, plan: dict[str, str]) -> int:
+        # Both networks, both optimizers' slots, and about 32 KB of configuration.
+        model = job.model
+        optimizers = [o for o in (model.generator_optimizer, model.critic_optimizer) if o]
+        weights = [*model.weights, *(v for o in optimizers for v in o.variables)]
+        return (variable_bytes(weights) + 32768) * len(plan)
 
     def write(self, job: ExportJob, variant: str, path: str) -> None:
         job.model.save(path)

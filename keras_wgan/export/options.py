@@ -149,7 +149,17 @@ def max_samples_bound(latent_dim: int, sample_size: int, is_image: bool, conditi
 
 
 def _optional_model_name(name: str, value: object) -> str | None:
-    return None if value is None else check_model_name(name, value)
+    """None, or a name that can name one directory (`runs/<model_name>` of a training run).
+
+    The stricter TF Serving name (`check_model_name`) is asked of it when the
+    run exports (`keras_wgan.runs.run_directories`): a run without an export
+    may be named in any script.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or value in ("", ".", "..") or any(c in value for c in "/\\\0"):
+        check_model_name(name, value)  # refuses it, saying what a model name may hold
+    return value
 
 
 MODEL_NAME = Option(

@@ -80,6 +80,7 @@ class Publisher:
         self.model_name = model_name
         self.pid = os.getpid()
         self.published: list[str] = []
+        self.writing = ""  # what is being written now, for an error's message
         self._staged: dict[str, str] = {}  # final path -> temporary path
 
     def version_directory(self, version: int) -> tuple[str, str]:
@@ -95,6 +96,12 @@ class Publisher:
         temp = temp_path(os.path.dirname(final), os.path.basename(final), self.pid)
         self._staged[final] = temp
         return temp
+
+    def unstage(self, final: str) -> None:
+        """Gives up the file `final` (its write failed): its temporary file is removed."""
+        temp = self._staged.pop(final)
+        if os.path.exists(temp):
+            os.remove(temp)
 
     def publish_version(self, final: str) -> None:
         """Renames the finished version directory into place, never over another.

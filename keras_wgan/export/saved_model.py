@@ -41,7 +41,7 @@ import tensorflow as tf
 
 from keras_wgan.export import graph
 from keras_wgan.export import metadata as metadata_lib
-from keras_wgan.export.base import ExportFormat, ExportJob, register
+from keras_wgan.export.base import ExportFormat, ExportJob, register, variable_bytes
 
 __all__ = [
     "WARMUP_BATCH_SIZES",
@@ -69,6 +69,10 @@ class SavedModelFormat(ExportFormat):
 
     def planned(self, job: ExportJob) -> dict[str, str]:
         return {"saved_model": job.saved_model_dir}
+
+    def estimated_bytes(self, job: ExportJob, plan: dict[str, str]) -> int:
+        # The generator's float32 variables, and about 64 KB of graph, warmup and metadata.
+        return (variable_bytes(job.model.sampling_generator.weights) + 65536) * len(plan)
 
     def module(self, job: ExportJob) -> tf.Module:
         """The `tf.Module` holding the generator's variables and the two signatures."""

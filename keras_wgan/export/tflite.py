@@ -59,6 +59,12 @@ class TFLiteFormat(ExportFormat):
     def file_names(self, model_name: str) -> list[str]:
         return [_file_name(model_name, q) for q in ("float32",) + TFLITE_QUANTIZATIONS]
 
+    def estimated_bytes(self, job: ExportJob, plan: dict[str, str]) -> int:
+        # The weights at 4, 2 or 1 byte a number, and a few KB of graph.
+        numbers = job.model.sampling_generator.count_params()
+        width = {"float32": 4, "float16": 2, "dynamic_int8": 1}
+        return sum(numbers * width.get(q, 4) + 8192 for q in plan)
+
     def write(self, job: ExportJob, variant: str, path: str) -> None:
         if "tflite" not in job.cache:
             job.cache["tflite"] = _TFLiteModule(
