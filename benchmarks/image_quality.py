@@ -53,7 +53,13 @@ Every score comes from the package's evaluation core (`Scorer` wraps a
 Monitor do): FD is its `fid` in the classifier's features, coverage its
 `class_entropy`, and beside them the rows hold the SWD (x1e3) and the exact
 W1 in pixel space (`W1px`) and in the classifier's features, on the first
-2,000 images of each set.
+2,000 images of each set; precision and recall (`prec`, `recall`, k = 3),
+density and coverage (`dens`, `kNNcov`, k = 5; `knn_coverage` in the JSON,
+as `coverage` is the class entropy there) in the classifier's features; the
+classifier score (`CS`: the Inception Score's formula with the classifier);
+and the memorisation check (`memo`: the share of generated images closer to
+a training image than training images are to each other; about 0.5 for
+fresh real images, 1 for copies).
 """
 
 import argparse
@@ -300,7 +306,7 @@ class Scorer:
     as `keras_wgan.evaluate` and the Monitor report them.
     """
 
-    def __init__(self, classifier, real_images, real_labels=None):
+    def __init__(self, classifier, real_images, real_labels=None, training_images=None):
         from keras_wgan.evaluation import core, feature_networks
 
         network = feature_networks.feature_network(classifier)
@@ -313,6 +319,7 @@ class Scorer:
             cache=False,
             num_classes=None if real_labels is None else int(classifier.output_shape[-1]),
             real_labels=real_labels,
+            training=training_images,  # the memorisation check's (default: real_images)
         )
 
     def score(self, images, labels=None):
@@ -330,6 +337,9 @@ class Scorer:
             "swd": "swd",
             "w1_pixel": "w1_pixel",
             "w1_feature": "w1_feature",
+            **{key: key for key in ("precision", "recall", "density", "memorisation")},
+            "knn_coverage": "coverage",
+            "classifier_score": "classifier_score",
         }
         if labels is not None:
             names.update(conditional_accuracy="conditional_accuracy", intra_fid="intra_fid")
@@ -337,8 +347,9 @@ class Scorer:
 
 
 def rounded(score):
-    """A score's values rounded for the tables: 2 decimals, 3 for coverage, 4 for accuracy."""
-    digits = {"coverage": 3, "conditional_accuracy": 4}
+    """A score's values rounded for the tables: 2 decimals, 3 for shares, 4 for accuracy."""
+    shares = ("coverage", "precision", "recall", "density", "knn_coverage", "memorisation")
+    digits = {**dict.fromkeys(shares, 3), "conditional_accuracy": 4}
     return {key: round(value, digits.get(key, 2)) for key, value in score.items()}
 
 
@@ -458,8 +469,8 @@ def run_ablation(flags):
     scorer = Scorer(classifier, images)
     rows = []
     print(
-        f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8} "
-        f"{'seconds':>8}",
+        f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8}"
+        f"{MANIFOLD_HEADER} {'seconds':>8}",
         flush=True,
     )
     for name in flags.settings.split(","):
@@ -547,7 +558,7 @@ def run_ablation(flags):
         rows.append(row)
         print(
             f"{name:<34} {steps:>6} {row['fd']:>8.2f} {row['coverage']:>9.3f} "
-            f"{row['swd']:>8.2f} {row['w1_pixel']:>8.2f} {seconds:>8.0f}",
+            f"{row['swd']:>8.2f} {row['w1_pixel']:>8.2f}{manifold_columns(row)} {seconds:>8.0f}",
             flush=True,
         )
         if "fd_trained_generator" in row:
@@ -656,10 +667,20 @@ def timed_evaluation(
     return TimedEvaluation()
 
 
+MANIFOLD_HEADER = "".join(
+    f" {name:>6}" for name in ("prec", "recall", "dens", "kNNcov", "CS", "memo")
+)
 HEADER = (
     f"{'model':<16} {'seconds':>8} {'steps':>7} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8}"
+    + MANIFOLD_HEADER
 )
 CONDITIONAL_HEADER = HEADER + f" {'cond. acc.':>10} {'intra-FID':>9}"
+
+
+def manifold_columns(row):
+    """The row's precision, recall, density, coverage, classifier score and memorisation."""
+    keys = ("precision", "recall", "density", "knn_coverage", "classifier_score", "memorisation")
+    return "".join(f" {row[key]:>6.3f}" for key in keys)
 
 
 def print_row(row):
@@ -668,6 +689,7 @@ def print_row(row):
     line = (
         f"{row['model']:<16} {seconds:>8} {steps:>7} {row['fd']:>8.2f} "
         f"{row['coverage']:>9.3f} {row['swd']:>8.2f} {row['w1_pixel']:>8.2f}"
+        + manifold_columns(row)
     )
     if "conditional_accuracy" in row:
         line += f" {row['conditional_accuracy']:>10.4f} {row['intra_fid']:>9.2f}"
@@ -692,7 +714,7 @@ class _Benchmark:
             "Fashion-MNIST",
             flags.classifier_epochs,
         )
-        self.scorer = Scorer(classifier, self.x_test, self.y_test)
+        self.scorer = Scorer(classifier, self.x_test, self.y_test, training_images=self.x_train)
         self.num_samples = min(flags.eval_samples, len(self.x_train))
         self.budget, self.every = 60.0 * flags.minutes, 60.0 * flags.eval_every_minutes
         self.max_steps = flags.max_steps or float("inf")

@@ -99,13 +99,16 @@ def test_cli_refuses_too_many_samples_in_one_line(num_samples, tmp_path):
     assert "expected at most 10000 samples" in lines[0]
 
 
-def test_cli_refuses_an_output_that_is_a_directory_before_evaluating(tmp_path, capsys):
-    code = evaluate_cli.main(["--saved_model=nowhere", f"--output={tmp_path}"])
+@pytest.mark.parametrize(
+    "flag, what", [("output", "the JSON report"), ("closest_pairs", "the PNG")]
+)
+def test_cli_refuses_an_output_that_is_a_directory_before_evaluating(tmp_path, capsys, flag, what):
+    code = evaluate_cli.main(["--saved_model=nowhere", f"--{flag}={tmp_path}"])
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
-        f"keras_wgan.evaluation: error: --output={tmp_path}: is a directory; expected a file path "
-        "for the JSON report"
+        f"keras_wgan.evaluation: error: --{flag}={tmp_path}: is a directory; expected a file "
+        f"path for {what}"
     ]
 
 

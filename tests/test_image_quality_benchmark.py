@@ -9,6 +9,10 @@ import sys
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The table's columns; beside FD: precision, recall, density, coverage, classifier score,
+# memorisation.
+HEADER = ["model", "seconds", "steps", "FD", "coverage", "SWD", "W1px"]
+HEADER += ["prec", "recall", "dens", "kNNcov", "CS", "memo"]
 
 
 def _write_idx(path, array):
@@ -57,7 +61,7 @@ def test_main_mode_prints_the_table(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split() == ["model", "seconds", "steps", "FD", "coverage", "SWD", "W1px"]
+    assert header.split() == HEADER
     rows = json.loads(lines[-1])
     assert [row["model"] for row in rows] == [
         "real train",
@@ -73,6 +77,12 @@ def test_main_mode_prints_the_table(tmp_path):
     # every distance of the evaluation core.
     for metric in ("fd", "swd", "w1_pixel", "w1_feature"):
         assert rows[0][metric] < rows[2][metric], metric
+    # Training images are in the training set: all "memorised"; noise is not.
+    assert rows[0]["memorisation"] == 1.0 and rows[2]["memorisation"] < 0.5
+    assert rows[0]["precision"] > rows[2]["precision"]
+    for row in rows:
+        assert 0 <= row["recall"] <= 1 and 0 <= row["knn_coverage"] <= 1
+        assert row["density"] >= 0 and 1 <= row["classifier_score"] <= 10
     assert (tmp_path / "out" / "samples_package_vs_reference.png").exists()
     # Both generators are kept for later scoring.
     assert (tmp_path / "out" / "package" / "model.keras").exists()
@@ -116,18 +126,7 @@ def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split() == [
-        "model",
-        "seconds",
-        "steps",
-        "FD",
-        "coverage",
-        "SWD",
-        "W1px",
-        "cond.",
-        "acc.",
-        "intra-FID",
-    ]
+    assert header.split() == [*HEADER, "cond.", "acc.", "intra-FID"]
     rows = json.loads(lines[-1])
     assert [row["model"] for row in rows] == [
         "real train",

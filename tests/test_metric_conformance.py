@@ -1,13 +1,16 @@
 """The conformance harness: every registered metric passes the same checks.
 
 Each metric is run where it applies (points for the exact W1; 16 x 16 images
-with a stand-in feature network and classifier for the others; labels for the
-conditional ones) through the checks the evaluation core relies on: the main
-value under its name and a description of it; identical sets at ~0 and a
-different set further than another set of the same distribution; symmetry
+with a stand-in feature network, classifier and Inception network for the
+others; labels for the conditional ones) through the checks the evaluation
+core relies on: the main value under its name and a description of it;
+identical sets at their `value_on_itself` (~0 for a distance) and a
+different set further than another set of the same distribution (a lower
+value for a similarity such as precision); symmetry
 where the metric is symmetric; mismatched shapes refused with a ValueError
 that says what was expected; and, through `core.Reference`, a floor under the
-metric's `floor_name` with the ratio of a fresh real set to it near 1. A new
+metric's `floor_name` (and one per key of `also`) with the ratio of a fresh
+real set to it near 1. A new
 metric is checked by registering it; `MeanGap` below, a metric written as a
 newcomer would, passes the same checks without being registered.
 """
@@ -77,6 +80,7 @@ def reference_for(metric, **options):
         spare=real[N:],
         feature_network=NETWORK,
         classifier=NETWORK,
+        inception_classifier=classify,
         num_classes=NUM_CLASSES,
         real_labels=LABELS,
         metrics=[metric],
@@ -89,7 +93,7 @@ def inputs(reference, need, samples):
     """What a metric of `need` is given for `samples`."""
     if need == base.FEATURES:
         return block_features(samples)
-    if need == base.SCORES:
+    if need in (base.SCORES, base.INCEPTION):
         return classify(samples)
     return samples
 
@@ -109,9 +113,8 @@ def sets(metric, reference):
 
 def compute(metric, reference, fake, real):
     labels = LABELS if metric.needs_labels else None
-    return metric.compute(
-        fake, None if metric.needs == base.SCORES else real, reference, labels=labels
-    )
+    class_scores = metric.needs in (base.SCORES, base.INCEPTION)
+    return metric.compute(fake, None if class_scores else real, reference, labels=labels)
 
 
 class MeanGap(base.Metric):
@@ -132,7 +135,7 @@ class MeanGap(base.Metric):
 
 REGISTERED = metrics.registered()
 ALL = [*REGISTERED, MeanGap()]
-DISTANCES = [m for m in ALL if m.needs != base.SCORES]
+DISTANCES = [m for m in ALL if m.needs not in (base.SCORES, base.INCEPTION)]
 
 
 def test_the_registry_holds_each_family():
@@ -148,6 +151,10 @@ def test_the_registry_holds_each_family():
         "class_entropy",
         "conditional_accuracy",
         "intra_fid",
+        "precision",
+        "memorisation",
+        "classifier_score",
+        "inception_score",
     } <= set(names)
     assert metrics.get("fid") is metrics.get(metrics.get("fid"))
     with pytest.raises(ValueError, match=r"unknown metric 'fdi'; expected one of .*'fid'"):
@@ -160,6 +167,7 @@ def test_the_core_measures_every_metric_that_applies_and_no_other():
         smooth_images(N, rng),
         feature_network=NETWORK,
         classifier=NETWORK,
+        inception_classifier=classify,
         num_classes=NUM_CLASSES,
         real_labels=LABELS,
         add_metrics=("kid",),
@@ -207,11 +215,14 @@ def test_identical_sets_are_at_zero_and_a_different_set_further(metric):
     zero = compute(metric, reference, real, real)[metric.name]
     near = compute(metric, reference, same, real)[metric.name]
     far = compute(metric, reference, other, real)[metric.name]
-    if metric.zero_on_itself:
-        assert zero == pytest.approx(0.0, abs=1e-6)
+    if metric.exact_on_itself:
+        assert zero == pytest.approx(metric.value_on_itself, abs=1e-6)
     else:  # an unbiased estimate: ~0 between sets of one distribution, not on itself
         assert abs(near) < 0.1 * far and abs(zero) < 0.1 * far
-    assert far > near
+    if metric.similarity:  # e.g. precision: 1 on itself, lower for a different set
+        assert zero >= near > far
+    else:
+        assert far > near
 
 
 @pytest.mark.parametrize("metric", [m for m in DISTANCES if m.symmetric], ids=lambda m: m.name)
@@ -227,7 +238,8 @@ def test_symmetric_metrics_are_symmetric(metric):
 def test_mismatched_shapes_are_refused_with_what_was_expected(metric):
     reference = reference_for(metric)
     real, same, _ = sets(metric, reference)
-    wrong = same[:, :-1] if metric.needs != base.SCORES else same[:, 0]
+    class_scores = metric.needs in (base.SCORES, base.INCEPTION)
+    wrong = same[:, 0] if class_scores else same[:, :-1]
     with pytest.raises(ValueError, match="must|expected"):
         compute(metric, reference, wrong, real)
     generated = reference.real[:, :-1]
@@ -239,7 +251,7 @@ def test_mismatched_shapes_are_refused_with_what_was_expected(metric):
 def test_floor_is_kept_under_its_name_and_real_data_sits_near_it(metric):
     reference = reference_for(metric)
     floors = reference.compute_floors(num_pairs=3)
-    assert list(floors) == [metric.floor_name]
+    assert list(floors) == [metric.floor_name] + [f"{key}_floor" for key in metric.also]
     floor = floors[metric.floor_name]
     assert floor.num_pairs == (metric.floor_pairs or 3) and floor.num_per_set == N
     assert metric.floor_name in reference.descriptions

@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from keras_wgan import architectures, data, training
 from keras_wgan.evaluation import metrics
+from keras_wgan.evaluation.metrics.inception import as_probabilities
 from keras_wgan.evaluation.metrics.sliced import swd_min_resolution
 from keras_wgan.evaluation.monitor import Monitor
 from keras_wgan.model import WassersteinGAN
@@ -186,11 +187,32 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
     # The feature network is a classifier: how evenly it spreads the samples over its classes.
     expected_entropy = metrics.class_entropy(monitor.feature_network.classify(fake))
     assert history.history["class_entropy"][0] == pytest.approx(expected_entropy, rel=1e-6)
+    # Precision, recall, density, coverage and the memorisation check in the same features,
+    # the classifier score with the same classifier: from the same core, each epoch.
+    real_32 = real_features[:32]
+    expected = metrics.prdc(real_32, monitor.feature_network.features(fake)[:32])
+    for key, value in expected._asdict().items():
+        assert history.history[key][0] == pytest.approx(value, abs=1e-9)
+    memorised = metrics.memorisation_check(
+        monitor.feature_network.features(fake)[:32],
+        monitor.feature_network.features(monitor.reference.training_samples()),
+    )
+    assert history.history["memorisation"][0] == pytest.approx(memorised.share, abs=1e-9)
+    # (the classifier's logits, through a softmax)
+    scores = as_probabilities(monitor.feature_network.classify(fake))
+    assert history.history["classifier_score"][0] == pytest.approx(
+        metrics.inception_score(scores[:32]).mean, rel=1e-6
+    )
     assert set(monitor.floors) == {
         "swd_floor",
         "fid_floor",
         "w1_pixel_floor",
         "w1_feature_floor",
+        "precision_floor",
+        "recall_floor",
+        "density_floor",
+        "coverage_floor",
+        "classifier_score_floor",
     }  # 64 images: 2 sets of 32
     assert monitor.reference.floors["w1_pixel_floor"].num_pairs == 5
     assert "keras_wgan classifier (4-d penultimate layer" in monitor.descriptions["fid"]
@@ -207,6 +229,12 @@ def test_monitor_images_logs_swd_fid_and_a_picture(tmp_path):
         "w1_pixel_ratio",
         "w1_feature_ratio",
         "class_entropy",
+        "precision",
+        "recall",
+        "density",
+        "coverage",
+        "memorisation",
+        "classifier_score",
     } <= set(events)
     assert [step for step, _ in events["w1_pixel"]] == [1, 2]
     # The plot of the critic's estimate beside the exact W1: a valid PNG, one panel each.

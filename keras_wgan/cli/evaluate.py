@@ -79,6 +79,13 @@ def define_flags(values):
     flags.DEFINE_string(
         "inception_weights", None, "A local InceptionV3 no-top weights file.", flag_values=values
     )
+    flags.DEFINE_string(
+        "closest_pairs",
+        None,
+        "Images: write a PNG of the generated images closest to a training image, each "
+        "beside it (the memorisation check's pairs), to this file.",
+        flag_values=values,
+    )
     flags.DEFINE_integer("seed", 0, "Seed of every random draw.", flag_values=values)
     flags.DEFINE_string(
         "output", None, "Also write the JSON report to this file.", flag_values=values
@@ -90,8 +97,9 @@ def _body(values, argv):
     try:
         if len(argv) > 1:
             raise EvaluationError(f"unexpected arguments {argv[1:]}: expected only --flags")
-        if values.output:
-            _check_output(values.output)
+        for flag, what in (("output", "the JSON report"), ("closest_pairs", "the PNG")):
+            if values[flag].value:
+                _check_output(values[flag].value, flag, what)
         # Before TensorFlow is first imported.
         common.quiet_tensorflow(values.verbosity if values["verbosity"].present else None)
         report = evaluate(
@@ -102,6 +110,7 @@ def _body(values, argv):
             feature_network=values.feature_network,
             classifier_path=values.classifier_path,
             inception_weights=values.inception_weights,
+            closest_pairs=values.closest_pairs,
         )
         text = json.dumps(report, indent=2)
         if values.output:
@@ -117,15 +126,13 @@ def _body(values, argv):
     return 0
 
 
-def _check_output(path):
-    """Checks, before the evaluation, that the report can be written to `path`."""
+def _check_output(path, flag, what):
+    """Checks, before the evaluation, that the file `--flag` names (`what`) can be written."""
     if os.path.isdir(path):
-        raise EvaluationError(
-            f"--output={path}: is a directory; expected a file path for the JSON report"
-        )
+        raise EvaluationError(f"--{flag}={path}: is a directory; expected a file path for {what}")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise EvaluationError(f"--output={path}: {directory} is not an existing directory")
+        raise EvaluationError(f"--{flag}={path}: {directory} is not an existing directory")
 
 
 COMMAND = common.Command(

@@ -8,9 +8,11 @@
   the caller named (a name, a `.keras` path, a model or a function).
 * `metrics`: the metric registry (`metrics.Metric`, one module per family:
   exact W1, SWD, FID, KID, class entropy, conditional accuracy and
-  intra-FID), each with its plain numpy function.
+  intra-FID, precision/recall/density/coverage, the Inception Score and the
+  classifier score, the memorisation check), each with its plain numpy function.
 * `floors`: the noise floors' record (`Floor`) and their disk cache.
 * `feature_networks`: the networks whose features FID, KID and the feature W1 use.
+* `inception_classes`: InceptionV3's ImageNet class probabilities, for the Inception Score.
 * `monitor`: `Monitor`, the Keras callback that measures during training.
 * `pictures`: sample grids with captions, scatter plots, latent interpolation strips.
 * `report`: the evaluate command's report of the metrics, and the Monitor's
@@ -31,6 +33,7 @@ _SUBMODULES = (
     "feature_networks",
     "floors",
     "generators",
+    "inception_classes",
     "metrics",
     "monitor",
     "networks",

@@ -24,9 +24,16 @@ Reported, with the sample counts behind each number:
 * images: the sliced Wasserstein distance (ProGAN, x1e3), and the Frechet
   (FID) and kernel (KID) distances on a feature network's features, with the
   network's description, plus the same distances between two disjoint real
-  sets (`real_vs_real`) when the data holds enough images; with a classifier
-  as the feature network, `class_entropy` (the entropy of the classes it
-  assigns to the generated images: ln K when all K are equally frequent).
+  sets (`real_vs_real`) when the data holds enough images; precision,
+  recall (k = 3), density and coverage (k = 5) in the same features, with
+  their values between two real sets; the memorisation check (the share of
+  generated images closer to a training image than training images are to
+  each other, about 0.5 for fresh real images; `closest_pairs` draws the
+  closest pairs); with a classifier as the feature network, `class_entropy`
+  (the entropy of the classes it assigns to the generated images: ln K when
+  all K are equally frequent) and `classifier_score` (the Inception Score's
+  formula with that classifier); with InceptionV3 as the feature network
+  and its with-top weights found, `inception_score`.
 
 A conditional generator (a `.keras` WassersteinGAN with `num_classes`,
 or an export whose `serving_default` also takes `label` int32 [None], with
@@ -62,7 +69,7 @@ import os
 import numpy as np
 
 from keras_wgan import cli, data
-from keras_wgan.evaluation import core
+from keras_wgan.evaluation import core, pictures
 from keras_wgan.evaluation.generators import EvaluationError, Generator, load_generator
 from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
 from keras_wgan.evaluation.networks import choose_feature_network, data_classifier
@@ -139,6 +146,7 @@ def evaluate(
     feature_network=None,
     classifier_path=None,
     inception_weights=None,
+    closest_pairs=None,
 ) -> dict:
     """Measures a generator against a dataset.
 
@@ -153,7 +161,11 @@ def evaluate(
         feature_network: None (automatic), "none", "inception", "classifier" or a
             `.keras` path; images only.
         classifier_path: where the "classifier" is cached.
-        inception_weights: a local InceptionV3 no-top weights file.
+        inception_weights: a local InceptionV3 no-top weights file; the
+            with-top file beside it (or in the Keras cache) gives the
+            Inception Score when the feature network is InceptionV3.
+        closest_pairs: images, with a feature network: write a PNG of the
+            generated images closest to a training image, each beside it, here.
 
     Returns:
         The report, a JSON-serialisable dict. For a conditional generator
@@ -231,6 +243,17 @@ def evaluate(
         if images
         else None
     )
+    if closest_pairs is not None and network is None:
+        raise EvaluationError(
+            f"--closest_pairs={closest_pairs} needs images and a feature network "
+            "(--feature_network); the memorisation check runs in its features"
+        )
+    inception = None
+    if network is not None and network.description.startswith("InceptionV3"):
+        from keras_wgan.evaluation import inception_classes
+
+        top = inception_classes.find_top_weights(inception_weights)
+        inception = None if top is None else inception_classes.InceptionClassifier(top)
     # The class entropy whenever the feature network is a classifier; a conditional
     # generator's accuracy needs one: the package's, trained on the real labels.
     classifier = network if network is not None and network.classify is not None else None
@@ -247,6 +270,7 @@ def evaluate(
         num_classes=num_classes,
         classifier=classifier,
         real_labels=None if pool_labels is None else pool_labels[:num_samples],
+        inception_classifier=inception,
     )
     reference.compute_floors()
     estimate = None
@@ -281,6 +305,17 @@ def evaluate(
     }
     if num_classes is not None:
         report["generator"]["num_classes"] = num_classes
+    if closest_pairs is not None:
+        found = reference.details["memorisation"]
+        image = pictures.closest_pairs(
+            fake[: len(found.nearest)],
+            reference.training_samples(),
+            found.nearest,
+            found.distance,
+            threshold=found.threshold,
+        )
+        pictures.save_png(image, closest_pairs)
+        report["metrics"]["memorisation"]["closest_pairs"] = os.fspath(closest_pairs)
     if info.name in data.TOY_MODES:
         covered, within = data.count_modes(fake, info.name)
         report["metrics"]["modes"] = {

@@ -11,8 +11,11 @@ a `Reference`: the real side of the comparison, built once.
   (exact W1 of low-dimensional points; SWD and pixel W1 of images; FID,
   feature W1 and KID with a feature network; class entropy with a
   classifier; conditional accuracy and intra-FID of a conditional
-  generator's labelled samples). The core names none of them: each says
-  what it needs, how it computes its values and what its floor is.
+  generator's labelled samples; precision, recall, density, coverage and
+  the memorisation check with a feature network; the classifier score with
+  a classifier, the Inception Score with an Inception network). The core
+  names none of them: each says what it needs, how it computes its values
+  and what its floor is.
 * Two real sets of the same distribution are not at distance 0, so each
   distance is reported beside its noise floor: the mean over pairs of
   independent real sets (fresh sampler draws, or random disjoint halves of a
@@ -112,6 +115,12 @@ class Reference:
             classifier, or a function `samples -> class scores [n, K]`.
         min_class_samples: a class with fewer real or generated samples has
             no FID (NaN, listed by `too_few_classes`).
+        inception_classifier: the Inception Score's ImageNet class
+            probabilities [n, K], given as `classifier` is (e.g.
+            `inception_classes.InceptionClassifier()`); None: no `inception_score`.
+        training: the training samples the memorisation check searches
+            (default: `real` + `spare`, drawn from the training data by the
+            evaluate command and the Monitor); features computed once.
 
     Attributes:
         real: the real set.
@@ -120,6 +129,8 @@ class Reference:
         metrics: the `metrics.Metric`s that apply, in the registry's order.
         floors: `{name: Floor}` once `compute_floors` ran (else empty).
         descriptions: what each key of `measure` and `floors` is.
+        details: what the last `measure` found besides numbers, by metric
+            name (the memorisation check's nearest training samples).
 
     Example:
 
@@ -150,6 +161,8 @@ class Reference:
         real_labels: ArrayLike | None = None,
         classifier: Any = None,
         min_class_samples: int | None = None,
+        inception_classifier: Any = None,
+        training: ArrayLike | None = None,
     ) -> None:
         self.real = np.ascontiguousarray(_as_samples(real, "real"))
         if self.real.ndim < 2 or len(self.real) < 2:
@@ -158,7 +171,9 @@ class Reference:
             )
         n = len(self.real)
         self.sampler = sampler
-        self.spare = None if spare is None or len(spare) < n else _as_samples(spare[:n], "spare")
+        given = None if spare is None else _as_samples(spare, "spare")
+        self.spare = None if given is None or len(given) < n else given[:n]
+        self._given_spare = given  # all of it: the memorisation check searches it too
         self.seed = int(seed)
         self.cache = bool(cache)
         self.is_images = self.real.ndim == 4
@@ -184,6 +199,13 @@ class Reference:
             conditional.MIN_CLASS_SAMPLES if min_class_samples is None else int(min_class_samples)
         )
         self.classify, self.classifier_description = classifier_function(classifier)
+        self.inception_classify, self.inception_description = classifier_function(
+            inception_classifier
+        )
+        self.training = None if training is None else _as_samples(training, "training")
+        if self.training is not None and self.training.shape[1:] != self.real.shape[1:]:
+            shape = self.training.shape
+            raise ValueError(f"training must hold samples like real's; received shape {shape}")
         if metrics is None:
             metrics = [metric for metric in base.registered() if not metric.optional]
         chosen = {metric.name: metric for metric in map(base.get, [*metrics, *add_metrics])}
@@ -197,8 +219,10 @@ class Reference:
             if metric.applies(self)
         ]
         self.floors: dict[str, Floor] = {}
+        self.details: dict[str, Any] = {}
         self.descriptions = self._descriptions()
         self._features = None  # of real (+ spare), computed on first use
+        self._training_features = None  # of `training`, computed on first use
 
     # ---------------------------------------------------------------- metrics
     def _descriptions(self):
@@ -233,19 +257,30 @@ class Reference:
                 features = self._features_of(samples[:count])
             inputs[base.FEATURES] = features
         if base.SCORES in needs:
-            scores = np.asarray(self.classify(samples))
-            if (
-                scores.ndim != 2
-                or len(scores) != len(samples)
-                or (self.num_classes is not None and scores.shape[1] != self.num_classes)
-            ):
-                classes = "K" if self.num_classes is None else self.num_classes
-                raise ValueError(
-                    f"classifier gives scores of shape {scores.shape}; expected "
-                    f"[{len(samples)}, {classes}], one per class of the generator"
-                )
-            inputs[base.SCORES] = scores
+            scores = self.classify(samples)
+            inputs[base.SCORES] = base.class_scores(scores, len(samples), self.num_classes)
+        if base.INCEPTION in needs:
+            scores = self.inception_classify(samples)
+            inputs[base.INCEPTION] = base.class_scores(scores, len(samples), None, "inception")
         return inputs
+
+    def training_samples(self) -> np.ndarray:
+        """The samples the memorisation check searches: `training`, else `real` + all of `spare`."""
+        if self.training is not None:
+            return self.training
+        spare = self._given_spare
+        return self.real if spare is None else np.concatenate([self.real, spare])
+
+    def _training_inputs(self, need):
+        """The training samples as a metric of `need` compares them (features computed once)."""
+        if need != base.FEATURES:
+            return self.training_samples()
+        given, used = self._given_spare, 0 if self.spare is None else len(self.spare)
+        if self.training is None and (given is None or len(given) == used):
+            return self._real_features()  # real + spare, whose features the floors use too
+        if self._training_features is None:
+            self._training_features = self._features_of(self.training_samples())
+        return self._training_features
 
     def measure(
         self,
@@ -300,15 +335,20 @@ class Reference:
             metric for metric in self.metrics if labels is not None or not metric.needs_labels
         ]
         fake_inputs = self._inputs(metrics, fake)
-        real_inputs = {base.POINTS: self.real, base.PIXELS: self.real, base.SCORES: None}
+        real_inputs = {base.POINTS: self.real, base.PIXELS: self.real}
         if base.FEATURES in fake_inputs:
             real_inputs[base.FEATURES] = self._real_features()[: len(self.real)]
         values = {}
+        self.details = {}
         for metric in metrics:
+            if metric.against_training:
+                real = self._training_inputs(metric.needs)
+            else:  # None for class scores: a property of the generated set
+                real = real_inputs.get(metric.needs)
             values.update(
                 metric.compute(
                     fake_inputs[metric.needs],
-                    real_inputs[metric.needs],
+                    real,
                     self,
                     labels=labels if metric.needs_labels else None,
                 )
@@ -429,11 +469,9 @@ class Reference:
         n = len(self.real)
         for metric in floored:
             name = cast(str, metric.floor_name)  # a floored metric has one
-            self.floors[name] = floor = Floor.of(values[metric.name], n)
-            self.descriptions[name] = (
-                f"{metric.name} between two real sets of {n}, mean over "
-                f"{floor.num_pairs} pairs of sets"
-            )
+            for key, floor_key in [(metric.name, name)] + [(k, f"{k}_floor") for k in metric.also]:
+                self.floors[floor_key] = floor = Floor.of(values[key], n)
+                self.descriptions[floor_key] = metric.floor_description(key, n, floor.num_pairs)
             if metric.floor_ratio:
                 self.descriptions[f"{name}_ratio"] = (
                     f"{metric.name} / {name} (1: as close as the data)"

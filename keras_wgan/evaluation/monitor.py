@@ -17,7 +17,9 @@ fixed samples each time (fixed latent vectors, a fixed real set: a
   metric over its floor (`w1_floor_ratio`: 1 means as close as the data to
   itself at this sample size);
 * for images, ProGAN's sliced Wasserstein distance and, with a feature
-  network, the Frechet distance on its features;
+  network, the Frechet distance, precision, recall, density, coverage and
+  the memorisation check in its features (and, when it is a classifier,
+  the classifier score; with `inception_classifier`, the Inception Score);
 * a picture of the samples and a histogram of the generator's outputs, and
   a PNG plot of the critic's estimate beside the exact W1 over generator steps;
 * for a conditional model (one with `num_classes`), whose fixed latent
@@ -68,7 +70,10 @@ class Monitor(keras.callbacks.Callback):
     `w1_critic_estimate` (always), `w1_exact` with `w1_ratio` (estimate / exact)
     and `w1_floor_ratio` (exact / floor); for images `swd`, `w1_pixel`,
     `w1_pixel_ratio`, and with `feature_network` `fid`, `w1_feature`,
-    `w1_feature_ratio`; `<floor>_ratio` for every floor. Epochs without a
+    `w1_feature_ratio`, `precision`, `recall`, `density`, `coverage`,
+    `memorisation` (with its threshold and median distance), and when it
+    classifies `class_entropy` and `classifier_score` (with its std);
+    `<floor>_ratio` for every floor that has a ratio. Epochs without a
     check add no keys, so with `every_epochs > 1` History's lists hold the
     checked epochs only (`records` says which).
 
@@ -108,6 +113,9 @@ class Monitor(keras.callbacks.Callback):
             the first step on the Monitor's labelled real samples, for
             `classifier_epochs` epochs; False: no conditional accuracy.
         classifier_epochs: epochs of that classifier's training.
+        inception_classifier: images: what gives the Inception Score's
+            ImageNet class probabilities (see `core.Reference`), e.g.
+            `inception_classes.InceptionClassifier()`; None: no Inception Score.
 
     A model without `num_classes` (or with None) is measured unconditionally,
     the arguments above unused; when the feature network is a classifier,
@@ -145,6 +153,7 @@ class Monitor(keras.callbacks.Callback):
         real_labels=None,
         classifier=None,
         classifier_epochs=2,
+        inception_classifier=None,
     ):
         super().__init__()
         validation.integer("every_epochs", every_epochs, minimum=1)
@@ -172,6 +181,7 @@ class Monitor(keras.callbacks.Callback):
         self._real_labels = None if real_labels is None else np.asarray(real_labels)
         self._classifier_spec = classifier
         self.classifier_epochs = int(classifier_epochs)
+        self._inception_classifier = inception_classifier
         self.reference = None
         self.latent = None
         self.real = None
@@ -295,6 +305,7 @@ class Monitor(keras.callbacks.Callback):
             num_classes=num_classes,
             classifier=classifier,
             real_labels=None if pool_labels is None else pool_labels[:total],
+            inception_classifier=self._inception_classifier if is_images else None,
         )
         self.real = self.reference.real
         self.real_labels = self.reference.real_labels

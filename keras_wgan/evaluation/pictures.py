@@ -5,7 +5,9 @@ and the monitoring callback logs the same pictures to TensorBoard. Both are
 plain uint8 RGB arrays [H, W, 3] drawn with numpy, saved with Pillow. For a
 person, `picture` enlarges small images (nearest neighbour) and can add a
 caption strip with the generator step and the metrics; `interpolation_strip`
-shows what the generator makes along paths between pairs of latent vectors.
+shows what the generator makes along paths between pairs of latent vectors;
+`closest_pairs` shows the generated images nearest a training image (the
+memorisation check's), each beside that training image.
 """
 
 import math
@@ -15,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "caption_lines",
+    "closest_pairs",
     "image_grid",
     "interpolation_latents",
     "interpolation_strip",
@@ -407,6 +410,38 @@ def interpolation_strip(
         separator=_SEPARATOR,
     )
     return with_caption(array, caption) if caption else array
+
+
+def closest_pairs(generated, training, nearest, distance, count=16, threshold=None, **options):
+    """The generated images closest to a training image, each followed by that training image.
+
+    Args:
+        generated: generated images [m, h, w, c].
+        training: the training images searched [n, h, w, c].
+        nearest: for each generated image, the index of its nearest training
+            image, int [m] (`metrics.memorisation_check`'s `nearest`).
+        distance: its distance, [m].
+        count: pairs drawn, the closest first.
+        threshold: the memorisation threshold, for the caption.
+        **options: `value_range`, `scale` as for `picture`.
+
+    Returns:
+        uint8 RGB array: 4 pairs per row (generated, then its nearest
+        training image), under a caption with the distances.
+    """
+    distance = np.asarray(distance, dtype="float64")
+    order = np.argsort(distance, kind="stable")[: int(count)]
+    nearest = np.asarray(nearest)[order]
+    pairs = np.stack([np.asarray(generated)[order], np.asarray(training)[nearest]])
+    images = pairs.transpose(1, 0, *range(2, pairs.ndim)).reshape(-1, *pairs.shape[2:])
+    head = f"the {len(order)} generated images closest to a training image, each left of it"
+    below = "" if threshold is None else f"; {int((distance < threshold).sum())} of {len(distance)}"
+    lines = [
+        head,
+        f"distances {distance[order[0]]:.3g} to {distance[order[-1]]:.3g}"
+        + ("" if threshold is None else f" (threshold {threshold:.3g}{below} below it)"),
+    ]
+    return picture(images, caption=lines, columns=8, **options)
 
 
 def save_png(array, path):

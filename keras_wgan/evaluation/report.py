@@ -50,27 +50,24 @@ def metrics_report(reference, values, counts, labels=None, class_names=None):
         class_names: the name of each class (default "0", "1", ...).
 
     Returns:
-        `{name: entry}`: each metric's value with its sample counts, floor
-        (`real_vs_real`), description and what the metric adds
-        (`Metric.report`); `w1_critic_estimate`; each floor; each ratio
+        `{name: entry}`: each metric's value (and each of its `also`
+        values) with its sample counts, floor (`real_vs_real`), description
+        and what the metric adds (`Metric.report`); `w1_critic_estimate`; each floor; each ratio
         (None, not NaN, for a zero denominator: JSON has no NaN).
     """
     result = {}
     for metric in reference.metrics:
         if metric.name not in values:
             continue
-        entry = {
-            "value": values[metric.name],
-            **counts,
-            "what": reference.descriptions[metric.name],
-        }
         extra = {}
         if metric.needs_labels:
             extra = {
                 "labels": labels,
                 "class_names": list(class_names or [str(k) for k in range(reference.num_classes)]),
             }
-        result[metric.name] = metric.report(entry, values, reference, counts, **extra)
+        for key in (metric.name, *metric.also):  # e.g. recall beside precision
+            entry = {"value": values[key], **counts, "what": reference.descriptions[key]}
+            result[key] = metric.report(entry, values, reference, counts, **extra)
     if "w1_critic_estimate" in values:
         w = reference.w1_samples if reference.is_images else counts["num_real"]
         result["w1_critic_estimate"] = {
@@ -80,14 +77,15 @@ def metrics_report(reference, values, counts, labels=None, class_names=None):
             "what": reference.descriptions["w1_critic_estimate"],
         }
     for metric in reference.metrics:
-        floor = reference.floors.get(metric.floor_name)
-        if floor is not None:
-            result[metric.floor_name] = {
-                **floor._asdict(),
-                "what": reference.descriptions[metric.floor_name],
-            }
-            if metric.name in result:
-                result[metric.name]["real_vs_real"] = floor.value
+        if metric.floor_name is None:
+            continue
+        floors = [(metric.name, metric.floor_name)] + [(k, f"{k}_floor") for k in metric.also]
+        for key, name in floors:
+            floor = reference.floors.get(name)
+            if floor is not None:
+                result[name] = {**floor._asdict(), "what": reference.descriptions[name]}
+                if key in result:
+                    result[key]["real_vs_real"] = floor.value
     for name, value in values.items():
         if name.endswith("_ratio"):
             result[name] = {

@@ -251,7 +251,7 @@ def export_generator(
         if run_directory.is_no_space(error):
             needed = sum(f.estimated_bytes(job, plans[f.name]) for f in formats)
             stopped = _no_space(error, publisher.writing, model_dir, needed, published)
-            stopped.export_published = published  # type: ignore[attr-defined]
+            stopped.export_published = published
             raise stopped from error
         error.export_published = published  # type: ignore[attr-defined]
         raise

@@ -158,7 +158,7 @@ def _optional_model_name(name: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or value in ("", ".", "..") or any(c in value for c in "/\\\0"):
-        check_model_name(name, value)  # refuses it, saying what a model name may hold
+        return check_model_name(name, value)  # refuses it, saying what a model name may hold
     return value
 
 

@@ -13,6 +13,15 @@ registered `base.Metric` subclass(es):
   samples over the classes; `class_entropy`.
 * `conditional`: `conditional_accuracy` and `intra_fid` of class-conditional
   generators.
+* `manifold`: `prdc`, precision and recall (k-NN manifolds, k = 3) and
+  density and coverage (k = 5) of two feature sets; `precision` with
+  `recall`, `density`, `coverage`.
+* `inception`: `inception_score`, exp E KL(p(y|x) || p(y)) over 10
+  splits; `inception_score` with an Inception network, `classifier_score`
+  with any classifier.
+* `memorisation`: `memorisation_check`, the share of generated samples nearer a
+  training sample than training samples are to each other; `memorisation`.
+* `neighbours`: the blocked nearest-neighbour distances the last two share.
 
 Importing this package imports every module in it, so a new metric is one
 file here (a `base.Metric` subclass decorated with `base.register`) plus its
@@ -35,19 +44,26 @@ from keras_wgan.evaluation.metrics import base
 from keras_wgan.evaluation.metrics.base import Metric, get, register, registered
 from keras_wgan.evaluation.metrics.classes import class_entropy
 from keras_wgan.evaluation.metrics.frechet import frechet_distance
+from keras_wgan.evaluation.metrics.inception import inception_score
 from keras_wgan.evaluation.metrics.kernel import KernelDistanceResult, kernel_distance
+from keras_wgan.evaluation.metrics.manifold import PRDC, prdc
+from keras_wgan.evaluation.metrics.memorisation import memorisation_check
 from keras_wgan.evaluation.metrics.sliced import SlicedWassersteinResult, sliced_wasserstein
 from keras_wgan.evaluation.metrics.wasserstein import wasserstein1, wasserstein1_floor
 
 __all__ = [
     "KernelDistanceResult",
     "Metric",
+    "PRDC",
     "SlicedWassersteinResult",
     "base",
     "class_entropy",
     "frechet_distance",
     "get",
+    "inception_score",
     "kernel_distance",
+    "memorisation_check",
+    "prdc",
     "register",
     "registered",
     "sliced_wasserstein",

@@ -1,9 +1,11 @@
 """The metric extension point: the `Metric` base class, its registry and the input checks.
 
 A `Metric` says what it compares (`needs`: the samples themselves when they
-are low-dimensional points or images, a feature network's features, or a
-classifier's class scores; `needs_labels` for a conditional generator's
-labels), how it computes its values from a generated and a real set, and its
+are low-dimensional points or images, a feature network's features, a
+classifier's class scores, or an Inception network's ImageNet class
+probabilities; `needs_labels` for a conditional generator's labels; with
+`against_training`, the training samples rather than the real set), how it
+computes its values from a generated and a real set, and its
 noise-floor policy: whether the metric between two real sets is measured, on
 how many pairs of sets, and whether `measure` reports the ratio to it. The
 evaluation core (`keras_wgan.evaluation.core.Reference`) iterates the
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FEATURES",
+    "INCEPTION",
     "NEEDS",
     "PIXELS",
     "POINTS",
@@ -56,7 +59,9 @@ __all__ = [
     "Metric",
     "as_sample_matrix",
     "check_same_dim",
+    "class_scores",
     "compared",
+    "features_entry",
     "get",
     "images_to_float",
     "register",
@@ -67,7 +72,10 @@ POINTS = "points"  # low-dimensional samples, compared as they are (the exact W1
 PIXELS = "pixels"  # images [n, h, w, c] in [-1, 1]
 FEATURES = "features"  # a feature network's features of images
 SCORES = "scores"  # a classifier's class scores [n, K] of the generated samples
-NEEDS = (POINTS, PIXELS, FEATURES, SCORES)  # also the order in which the core reports them
+# an Inception network's ImageNet class probabilities [n, K] of the generated images
+INCEPTION = "inception"
+# also the order in which the core reports them
+NEEDS = (POINTS, PIXELS, FEATURES, SCORES, INCEPTION)
 
 _REGISTRY: dict[str, Metric] = {}
 
@@ -79,8 +87,14 @@ class Metric:
 
     Attributes:
         name: the key of the metric's main value in `Reference.measure`.
+        also: further keys of `compute`'s values that the evaluate report lists
+            as entries of their own, each with its floor (recall, density
+            and coverage beside precision).
         needs: what it compares, one of `NEEDS`.
         needs_labels: measured only for a conditional generator's labelled samples.
+        against_training: compares the generated samples with the training
+            samples (`Reference.training_samples`: by default every real sample
+            the Reference holds) instead of the real set, e.g. to find copies.
         optional: measured only when asked for (`Reference(add_metrics=[name])`),
             e.g. because its floor is costly.
         has_floor: whether its noise floor (the metric between two real sets) is measured.
@@ -91,21 +105,29 @@ class Metric:
         critic_ratio: the key of `critic_estimate / value` (the W1 metrics), or None.
         symmetric: whether swapping the generated and the real set leaves the value
             unchanged (False for a property of the generated set alone).
-        zero_on_itself: whether a set against itself gives exactly 0 (False for
-            an unbiased estimate, which is 0 in expectation over independent
-            sets of one distribution instead).
+        similarity: whether the value grows as the generated set comes closer
+            to the real one (precision, recall), where a distance falls.
+        exact_on_itself: whether a set against itself gives exactly
+            `value_on_itself` (False for an unbiased estimate, which is 0 in
+            expectation over independent sets of one distribution instead).
+        value_on_itself: the value of a set against itself: 0 for a distance,
+            1 for a share such as precision.
     """
 
     name: str = ""
+    also: tuple[str, ...] = ()
     needs: str = POINTS
     needs_labels: bool = False
+    against_training: bool = False
     optional: bool = False
     has_floor: bool = True
     floor_pairs: int | None = None
     floor_ratio: bool = True
     critic_ratio: str | None = None
     symmetric: bool = True
-    zero_on_itself: bool = True
+    similarity: bool = False
+    exact_on_itself: bool = True
+    value_on_itself: float = 0.0
 
     @property
     def floor_name(self) -> str | None:
@@ -131,12 +153,17 @@ class Metric:
             PIXELS: reference.is_images,
             FEATURES: reference.feature_network is not None,
             SCORES: reference.classify is not None,
+            INCEPTION: reference.inception_classify is not None,
         }[self.needs]
         return available and (not self.needs_labels or reference.num_classes is not None)
 
     def cache_options(self, reference: Reference) -> dict[str, Any]:
         """What, besides the real sets, a cached floor depends on (part of the cache key)."""
         return {}
+
+    def floor_description(self, key: str, num_per_set: int, num_pairs: int) -> str:
+        """What the floor of `key` (the metric's name or one of `also`) is."""
+        return f"{key} between two real sets of {num_per_set}, mean over {num_pairs} pairs of sets"
 
     def compute(
         self,
@@ -149,7 +176,8 @@ class Metric:
 
         Args:
             fake: the generated set, as `needs` says (samples, features or scores).
-            real: the real set in the same form (None for `SCORES`).
+            real: the real set in the same form (the training samples with
+                `against_training`; None for `SCORES` and `INCEPTION`).
             reference: the `core.Reference` (sample counts and options).
             labels: with `needs_labels`, the classes `fake` was generated for.
 
@@ -239,12 +267,29 @@ def compared(limit, counts):
     return min(limit, counts["num_generated"], counts["num_real"])
 
 
+def features_entry(entry, reference, counts) -> dict:
+    """A report entry of a metric of the first `num_samples` features of each set.
+
+    Returns:
+        `entry` with the numbers of samples compared and the feature network.
+    """
+    k = compared(reference.num_samples, counts)
+    return {
+        **entry,
+        "num_generated": k,
+        "num_real": k,
+        "feature_network": reference.feature_network.description,
+    }
+
+
 # ---------------------------------------------------------------------------
 # Input checks and conversions shared by the metrics.
 
 
 def as_sample_matrix(samples, name: str) -> np.ndarray:
     """Returns `samples` as a float64 [n, d] matrix, flattening non-batch axes.
+
+    float64 samples are not copied (a view): callers must not write into it.
 
     Raises:
         ValueError: a scalar, a 1-D array, an empty set or non-numeric data, named `name`.
@@ -268,7 +313,7 @@ def as_sample_matrix(samples, name: str) -> np.ndarray:
         )
     if not np.issubdtype(array.dtype, np.number):
         raise ValueError(f"`{name}` must be numeric; received dtype {array.dtype}.")
-    return array.reshape(array.shape[0], -1).astype(np.float64)
+    return np.asarray(array.reshape(array.shape[0], -1), dtype=np.float64)
 
 
 def check_same_dim(x: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> None:
@@ -306,3 +351,29 @@ def images_to_float(images, name: str) -> np.ndarray:
             f"`{name}` must be uint8 in [0, 255] or float in [-1, 1]; received dtype {array.dtype}."
         )
     return array.astype(np.float32)
+
+
+def class_scores(scores, num_samples: int, num_classes=None, what="classifier") -> np.ndarray:
+    """A classifier's output as an array, checked: one row of K class scores per sample.
+
+    Args:
+        scores: what the classifier returned for `num_samples` samples.
+        num_samples: how many samples it was given.
+        num_classes: K when the generator has classes (None: any K).
+        what: the classifier's name in errors.
+
+    Raises:
+        ValueError: not [num_samples, K].
+    """
+    scores = np.asarray(scores)
+    if (
+        scores.ndim != 2
+        or len(scores) != num_samples
+        or (num_classes is not None and scores.shape[1] != num_classes)
+    ):
+        classes = "K" if num_classes is None else num_classes
+        raise ValueError(
+            f"{what} gives scores of shape {scores.shape}; expected [{num_samples}, "
+            f"{classes}], one per class" + ("" if num_classes is None else " of the generator")
+        )
+    return scores

@@ -86,10 +86,4 @@ class FrechetDistance(base.Metric):
         }
 
     def report(self, entry, values, reference, counts):
-        k = base.compared(reference.num_samples, counts)
-        return {
-            **entry,
-            "num_generated": k,
-            "num_real": k,
-            "feature_network": reference.feature_network.description,
-        }
+        return base.features_entry(entry, reference, counts)

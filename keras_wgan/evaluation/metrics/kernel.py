@@ -95,7 +95,7 @@ class KernelDistance(base.Metric):
     optional = True
     floor_pairs = 1
     floor_ratio = False
-    zero_on_itself = False
+    exact_on_itself = False
 
     @staticmethod
     def subsets(num_samples):
