@@ -20,6 +20,7 @@ from keras_wgan.cli import common
 from keras_wgan.evaluation.command import (
     DEFAULT_NUM_SAMPLES,
     EvaluationError,
+    check_truncation,
     evaluate,
     load_generator,
 )
@@ -63,9 +64,10 @@ def define_flags(values):
     flags.DEFINE_string(
         "feature_network",
         None,
-        "Images: inception, classifier, none, or a "
-        ".keras classifier (default: classifier for an .npz with labels, else "
-        "inception if its weights are cached, else none).",
+        "Images: inception (Keras InceptionV3), classifier, none, a .keras "
+        "classifier, or the path of TensorFlow's 2015 Inception graph "
+        "classify_image_graph_def.pb, the papers' FID network (default: classifier for "
+        "an .npz with labels, else inception if its weights are cached, else none).",
         flag_values=values,
     )
     flags.DEFINE_string(
@@ -77,6 +79,13 @@ def define_flags(values):
     )
     flags.DEFINE_string(
         "inception_weights", None, "A local InceptionV3 no-top weights file.", flag_values=values
+    )
+    flags.DEFINE_float(
+        "truncation",
+        None,
+        "BigGAN's truncation trick for the generated samples: latent entries beyond "
+        "this threshold are redrawn within it (e.g. 1.0; default: off).",
+        flag_values=values,
     )
     flags.DEFINE_integer("seed", 0, "Seed of every random draw.", flag_values=values)
     flags.DEFINE_string(
@@ -91,6 +100,7 @@ def _main(values, argv):
             raise EvaluationError(f"unexpected arguments {argv[1:]}: expected only --flags")
         if values.output:
             _check_output(values.output)
+        check_truncation(values.truncation)
         # Before TensorFlow is first imported.
         common.quiet_tensorflow(values.verbosity if values["verbosity"].present else None)
         report = evaluate(
@@ -101,6 +111,7 @@ def _main(values, argv):
             feature_network=values.feature_network,
             classifier_path=values.classifier_path,
             inception_weights=values.inception_weights,
+            truncation=values.truncation,
         )
         text = json.dumps(report, indent=2)
         if values.output:
