@@ -468,6 +468,7 @@ def run_ablation(flags):
     )
     scorer = Scorer(classifier, images)
     rows = []
+    print(f"FD in the features of {scorer.reference.feature_network.description}", flush=True)
     print(
         f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8}"
         f"{MANIFOLD_HEADER} {'seconds':>8}",

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from keras_wgan import distribute, run_directory
+from keras_wgan import truncation as truncation_lib
 from keras_wgan.evaluation import pictures
 
 __all__ = ["KerasModelSaver", "OriginalCriticSchedule", "SamplePictures", "TensorBoard"]
@@ -50,6 +51,10 @@ class SamplePictures(keras.callbacks.Callback):
         every_epochs: write every N epochs (and always after the last).
         seed: seed of the fixed latent vectors.
         class_names: a conditional model's class names, for the caption.
+        truncation: BigGAN's truncation trick for the fixed latent vectors of
+            the grid (`keras_wgan.truncation`): entries beyond this threshold
+            redrawn within it; None or 0: off. The interpolation strip is
+            left untruncated.
     """
 
     #: Samples per row (per class, for a conditional model) of an image grid.
@@ -66,8 +71,10 @@ class SamplePictures(keras.callbacks.Callback):
         every_epochs=1,
         seed=0,
         class_names=None,
+        truncation=None,
     ):
         super().__init__()
+        self.truncation = truncation_lib.check("truncation", truncation)
         self.directory = os.fspath(directory)
         self.num_samples = int(num_samples)
         self.real = real
@@ -90,6 +97,9 @@ class SamplePictures(keras.callbacks.Callback):
         elif num_classes is not None:
             self._labels = self.model.sample_labels(count, seed=self.seed)
         self._latent = rng.normal(size=(count, self.model.latent_dim)).astype("float32")
+        if self.truncation is not None:
+            redraws = np.random.default_rng(None if self.seed is None else [self.seed, 1])
+            self._latent = truncation_lib.truncate_numpy(self._latent, self.truncation, redraws)
 
     def _images(self):
         return len(self.model.generator.output_shape) == 4
@@ -119,9 +129,14 @@ class SamplePictures(keras.callbacks.Callback):
         caption = pictures.caption_lines(step, logs, epoch=epoch)
         if self._labels is not None and np.ndim(samples) == 4:
             caption.append(self._class_caption())
+        grid_caption = caption
+        if self.truncation is not None:
+            grid_caption = [*caption, f"latent truncated at {self.truncation:g}"]
         path = os.path.join(self.directory, f"samples_{epoch:04d}.png")
         self._save_png(
-            pictures.picture(samples, self.real, self.value_range, caption, columns=self.COLUMNS),
+            pictures.picture(
+                samples, self.real, self.value_range, grid_caption, columns=self.COLUMNS
+            ),
             path,
         )
         self.written.append(path)

@@ -20,7 +20,7 @@ Example:
 
 import os
 
-from keras_wgan import architectures, penalties, validation
+from keras_wgan import architectures, penalties, truncation, validation
 from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_critic_norm
 from keras_wgan.distribute import STRATEGIES
 from keras_wgan.export import options as export_options
@@ -331,6 +331,14 @@ OUTPUTS = (
         1,
         "Write a sample picture every N epochs.",
         check=validation.positive_integer,
+    ),
+    Option(
+        "sample_truncation",
+        None,
+        "BigGAN's truncation trick for the sample pictures: latent entries beyond "
+        "this threshold are redrawn within it (e.g. 1.0; default: off).",
+        check=truncation.check,
+        type=float,
     ),
     Option(
         "verbose",

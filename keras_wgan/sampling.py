@@ -22,6 +22,7 @@ from keras import ops
 from numpy.typing import ArrayLike
 
 from keras_wgan import conditioning
+from keras_wgan import truncation as truncation_lib
 from keras_wgan.validation import integer as check_integer
 
 __all__ = ["SamplingMixin"]
@@ -48,6 +49,7 @@ class SamplingMixin:
         labels: ArrayLike | None = None,
         seed: int | None = None,
         batch_size: int = 1024,
+        truncation: float | None = None,
     ) -> np.ndarray:
         """Draws samples from the sampling generator (the EMA one if any), as numpy.
 
@@ -60,20 +62,33 @@ class SamplingMixin:
             seed: integer seed of the latent noise and drawn labels (None: a
                 random one).
             batch_size: samples per generator call.
+            truncation: BigGAN's truncation trick (`keras_wgan.truncation`):
+                latent entries beyond this threshold are redrawn within it,
+                trading diversity for quality; None or 0: off. With a seed,
+                the entries within the threshold are those drawn without it.
 
         Returns:
             float32 numpy array [num_samples, *sample_shape].
 
         Raises:
             ValueError: for labels outside [0, num_classes), of another
-                length, or given to an unconditional model.
+                length, or given to an unconditional model; for a truncation
+                that is not None, 0 or a finite number > 0.
         """
         check_integer("num_samples", num_samples, minimum=1)
+        threshold = truncation_lib.check("truncation", truncation)
         labels = self.sample_labels(num_samples, labels, seed)
-        if seed is None:
-            latent = keras.random.normal((num_samples, self.latent_dim))
-        else:
-            latent = keras.random.normal((num_samples, self.latent_dim), seed=int(seed))
+        shape = (num_samples, self.latent_dim)
+        latent = keras.random.normal(shape, seed=None if seed is None else int(seed))
+        if threshold is not None:
+            # The redraws' uniforms: the seed's second stream ([seed, 1]; the latent's is
+            # [seed, 0]), independent of the latent noise.
+            stream = None
+            if seed is not None:
+                stream = keras.random.SeedGenerator(int(seed))
+                stream.next()
+            uniform = keras.random.uniform(shape, seed=stream)
+            latent = truncation_lib.truncate(latent, threshold, uniform)
         inputs = latent if labels is None else [latent, ops.convert_to_tensor(labels)]
         return self.sampling_generator.predict(inputs, batch_size=batch_size, verbose=0)
 

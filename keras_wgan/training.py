@@ -435,6 +435,7 @@ def _chief_callbacks(s, run, info):
             every_epochs=s.sample_every_epochs,
             seed=s.seed,
             class_names=info.class_names if s.conditional else None,
+            truncation=s.sample_truncation,
         )
     ]
     # Monitoring: before the sample pictures and the TensorBoard callback, which caption

@@ -135,3 +135,53 @@ def test_toy_quality_script_reports_the_ratio_with_its_error(tmp_path):
     assert result["ratio"] == pytest.approx(result["w1"] / result["floor"])
     assert result["ratio_error"] > 0 and len(result["ratio_per_seed"]) == 2
     assert result["generator_steps"] == 3
+
+
+def test_truncation_script_scores_each_threshold_with_the_core(tmp_path, monkeypatch, capsys):
+    from keras_wgan import WassersteinGAN, architectures
+    from keras_wgan.evaluation.metrics import base
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 90)
+    images = rng.integers(0, 60, (90, 28, 28, 1))
+    for i, label in enumerate(labels):  # class-dependent blobs, for the classifier to learn
+        images[i, 6 * label : 6 * label + 8, 4:24] += 180
+    np.savez(tmp_path / "data.npz", images=images.astype(np.uint8), labels=labels)
+    keras.utils.set_random_seed(0)
+    generator, critic = architectures.build("dcgan", (28, 28, 1), latent_dim=8, filters=4)
+    gan = WassersteinGAN(generator, critic, seed=0)
+    gan.compile()
+    gan.save(tmp_path / "gan.keras")
+
+    class Precision(base.Metric):  # a stand-in: the script reads the core's "precision"
+        name, needs = "precision", base.FEATURES
+
+        def compute(self, fake, real, reference, labels=None):
+            return {"precision": float(len(fake)) / 1000.0}
+
+        def describe(self, reference):
+            return {"precision": "a stand-in"}
+
+    monkeypatch.setitem(base._REGISTRY, "precision", Precision())
+    script = _load_script("truncation")
+    script.main(
+        [
+            f"--data={tmp_path / 'data.npz'}",
+            f"--checkpoint={tmp_path / 'gan.keras'}",
+            "--num_samples=60",
+            f"--classifier={tmp_path / 'classifier.keras'}",
+            "--classifier_epochs=1",
+            "--thresholds=none,1",
+        ]
+    )
+    lines = capsys.readouterr().out.strip().splitlines()
+    table = lines[lines.index(next(line for line in lines if line.split()[0] == "truncation")) :]
+    assert table[0].split() == ["truncation", "FD", "precision", "recall", "coverage"]
+    assert [row.split()[:1] + row.split()[2:4] for row in table[1:3]] == [
+        ["none", "0.060", "-"],
+        ["1", "0.060", "-"],
+    ]
+    result = json.loads(lines[-1])
+    assert [row["truncation"] for row in result["rows"]] == [None, 1.0]
+    assert all(row["fd"] > 0 and row["recall"] is None for row in result["rows"])
+    assert result["generator_steps"] == 0 and result["num_samples"] == 60

@@ -228,7 +228,8 @@ ISOLATED_CHECK = (
 report = {}
 for case in json.loads(sys.argv[1]):
     loaded = tf.saved_model.load(case["dir"])
-    assert set(loaded.signatures) == {"serving_default", "generate"}, list(loaded.signatures)
+    signatures = {"serving_default", "generate", "generate_truncated"}
+    assert set(loaded.signatures) == signatures, list(loaded.signatures)
     shape, latent_dim = tuple(case["sample_shape"]), case["latent_dim"]
     serve = loaded.signatures["serving_default"]
     spec = serve.structured_input_signature[1]["latent"]
@@ -259,6 +260,12 @@ for case in json.loads(sys.argv[1]):
     assert set(first) == set(wanted)
     np.testing.assert_array_equal(first["samples"].numpy(), again["samples"].numpy())
     assert not np.allclose(first["samples"].numpy(), other["samples"].numpy())
+    # generate_truncated with truncation 0 (off) is generate; with a threshold, other samples.
+    truncated = lambda t: loaded.signatures["generate_truncated"](
+        num_samples=tf.constant(5, tf.int32), seed=tf.constant(7, tf.int64),
+        truncation=tf.constant(t, tf.float32))["samples"].numpy()
+    np.testing.assert_array_equal(truncated(0.0), first["samples"].numpy())
+    assert not np.allclose(truncated(0.5), first["samples"].numpy())
     report[case["name"]] = error
 assert not any(name.startswith("keras_wgan") for name in sys.modules)
 print(json.dumps(report))

@@ -191,6 +191,8 @@ def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(
         check=False,
     )
     assert out.returncode == 0, out.stderr[-3000:]
+    header = "FD in the features of keras_wgan MNIST 5k classifier"
+    assert any(line.startswith(header) for line in out.stdout.splitlines())
     (row,) = json.loads(out.stdout.splitlines()[-1])
     assert row["steps"] == 2 and row["options"]["critic_steps"] == 3
     # The run's settings name the architecture the default resolved to (dcgan for 28x28).

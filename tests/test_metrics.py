@@ -334,4 +334,7 @@ def test_inception_features_with_cached_weights():
     images = np.random.default_rng(0).integers(0, 256, size=(3, 28, 28, 1), dtype=np.uint8)
     network = feature_networks.feature_network("inception")
     assert network.features(images).shape == (3, 2048)
-    assert network.description == "InceptionV3 pool3 (2048-d, ImageNet weights)"
+    assert network.description == (
+        "Keras InceptionV3 pool3 (2048-d, Keras ImageNet weights; not the TF 2015 graph of "
+        "the papers' FID)"
+    )

@@ -20,6 +20,7 @@ from keras_wgan.cli import common
 from keras_wgan.evaluation.command import (
     DEFAULT_NUM_SAMPLES,
     EvaluationError,
+    check_truncation,
     evaluate,
     load_generator,
 )
@@ -64,9 +65,10 @@ def define_flags(values):
     flags.DEFINE_string(
         "feature_network",
         None,
-        "Images: inception, classifier, none, or a "
-        ".keras classifier (default: classifier for an .npz with labels, else "
-        "inception if its weights are cached, else none).",
+        "Images: inception (Keras InceptionV3), classifier, none, a .keras "
+        "classifier, or the path of TensorFlow's 2015 Inception graph "
+        "classify_image_graph_def.pb, the papers' FID network (default: classifier for "
+        "an .npz with labels, else inception if its weights are cached, else none).",
         flag_values=values,
     )
     flags.DEFINE_string(
@@ -86,6 +88,13 @@ def define_flags(values):
         "beside it (the memorisation check's pairs), to this file.",
         flag_values=values,
     )
+    flags.DEFINE_float(
+        "truncation",
+        None,
+        "BigGAN's truncation trick for the generated samples: latent entries beyond "
+        "this threshold are redrawn within it (e.g. 1.0; default: off).",
+        flag_values=values,
+    )
     flags.DEFINE_integer("seed", 0, "Seed of every random draw.", flag_values=values)
     flags.DEFINE_string(
         "output", None, "Also write the JSON report to this file.", flag_values=values
@@ -100,6 +109,7 @@ def _body(values, argv):
         for flag, what in (("output", "the JSON report"), ("closest_pairs", "the PNG")):
             if values[flag].value:
                 _check_output(values[flag].value, flag, what)
+        check_truncation(values.truncation)
         # Before TensorFlow is first imported.
         common.quiet_tensorflow(values.verbosity if values["verbosity"].present else None)
         report = evaluate(
@@ -111,6 +121,7 @@ def _body(values, argv):
             classifier_path=values.classifier_path,
             inception_weights=values.inception_weights,
             closest_pairs=values.closest_pairs,
+            truncation=values.truncation,
         )
         text = json.dumps(report, indent=2)
         if values.output:

@@ -13,6 +13,8 @@
 * `floors`: the noise floors' record (`Floor`) and their disk cache.
 * `feature_networks`: the networks whose features FID, KID and the feature W1 use.
 * `inception_classes`: InceptionV3's ImageNet class probabilities, for the Inception Score.
+* `inception_graph`: TensorFlow's 2015 Inception graph, the network of the
+  papers' FID and Inception Score, from a file the user gives.
 * `monitor`: `Monitor`, the Keras callback that measures during training.
 * `pictures`: sample grids with captions, scatter plots, latent interpolation strips.
 * `report`: the evaluate command's report of the metrics, and the Monitor's
@@ -34,6 +36,7 @@ _SUBMODULES = (
     "floors",
     "generators",
     "inception_classes",
+    "inception_graph",
     "metrics",
     "monitor",
     "networks",

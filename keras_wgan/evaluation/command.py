@@ -45,10 +45,12 @@ were generated for) and `intra_fid` (the FID of each class, generated vs
 real samples of that class, and their mean), on the same number of samples of
 every class; a class with too few real samples is listed with its counts.
 
-Feature networks (`--feature_network`): `inception` (InceptionV3 ImageNet
-weights from the Keras cache or `--inception_weights`), `classifier` (the
-package's small classifier trained on the `labels` array of an `.npz`
-dataset, or on the labels of other labelled data, cached at
+Feature networks (`--feature_network`): the path of TensorFlow's 2015
+Inception graph `classify_image_graph_def.pb` (the network of the papers'
+FID, `inception_graph`), `inception` (Keras's InceptionV3 ImageNet weights
+from the Keras cache or `--inception_weights`: not the papers' numbers),
+`classifier` (the package's small classifier trained on the `labels` array
+of an `.npz` dataset, or on the labels of other labelled data, cached at
 `--classifier_path`, by default
 `~/.cache/keras_wgan/classifier-<file>-<content hash>.keras`), or a path to
 a `.keras` classifier. By default: `classifier` for an `.npz` with
@@ -69,6 +71,7 @@ import os
 import numpy as np
 
 from keras_wgan import cli, data
+from keras_wgan import truncation as truncation_lib
 from keras_wgan.evaluation import core, pictures
 from keras_wgan.evaluation.generators import EvaluationError, Generator, load_generator
 from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
@@ -81,6 +84,7 @@ __all__ = [
     "MAX_EXACT_W1_SAMPLES",
     "MAX_MEMORY_BYTES",
     "EvaluationError",
+    "check_truncation",
     "Generator",
     "evaluate",
     "load_generator",
@@ -147,6 +151,7 @@ def evaluate(
     classifier_path=None,
     inception_weights=None,
     closest_pairs=None,
+    truncation=None,
 ) -> dict:
     """Measures a generator against a dataset.
 
@@ -158,14 +163,18 @@ def evaluate(
             fewer); at most `max_num_samples(generator.sample_shape, generator.latent_dim)`.
             None: `DEFAULT_NUM_SAMPLES` (2000), or that maximum if it is smaller.
         seed: seed of the latent vectors, the real set, the floors and SWD.
-        feature_network: None (automatic), "none", "inception", "classifier" or a
-            `.keras` path; images only.
+        feature_network: None (automatic), "none", "inception", "classifier", a
+            `.keras` path or a `.pb` path (TensorFlow's 2015 Inception graph);
+            images only.
         classifier_path: where the "classifier" is cached.
         inception_weights: a local InceptionV3 no-top weights file; the
             with-top file beside it (or in the Keras cache) gives the
             Inception Score when the feature network is InceptionV3.
         closest_pairs: images, with a feature network: write a PNG of the
             generated images closest to a training image, each beside it, here.
+        truncation: BigGAN's truncation trick for the generated samples
+            (`keras_wgan.truncation`): latent entries beyond this threshold
+            redrawn within it; None or 0: off.
 
     Returns:
         The report, a JSON-serialisable dict. For a conditional generator
@@ -195,6 +204,7 @@ def evaluate(
         )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise EvaluationError(f"--seed must be an integer >= 0, received {seed!r}")
+    truncation = check_truncation(truncation)
     dataset = dataset if dataset is not None else generator.dataset
     if dataset is None:
         raise EvaluationError("--dataset is needed: the generator does not record its data")
@@ -220,6 +230,8 @@ def evaluate(
         .standard_normal((num_samples, generator.latent_dim))
         .astype("float32")
     )
+    if truncation is not None:
+        latent = truncation_lib.truncate_numpy(latent, truncation, np.random.default_rng([seed, 4]))
     labels = None if num_classes is None else evenly_spread_labels(num_samples, num_classes)
     fake = _in_batches(generator.sample, latent, labels).astype("float32")
     images = info.kind == "images"
@@ -297,6 +309,7 @@ def evaluate(
         "dataset": dataset,
         "kind": info.kind,
         "seed": seed,
+        "truncation": truncation,
         **counts,
         "metrics": metrics_report(
             reference, values, counts, labels=labels, class_names=info.class_names
@@ -325,6 +338,18 @@ def evaluate(
             "num_generated": n,
         }
     return report
+
+
+def check_truncation(truncation) -> float | None:
+    """`--truncation` checked (`truncation.check`): the threshold, or None for off.
+
+    Raises:
+        EvaluationError: not None, 0 or a finite number > 0.
+    """
+    try:
+        return truncation_lib.check("truncation", truncation)
+    except ValueError as error:
+        raise EvaluationError(f"--{error}") from error
 
 
 def _in_batches(function, x, labels=None):

@@ -3,13 +3,18 @@
 FID and KID compare two image sets through the activations of a fixed network
 (`keras_wgan.evaluation.metrics.frechet_distance` / `kernel_distance`), so a number is
 meaningful only together with the network that produced the features and the
-sample sizes. Two networks are provided:
+sample sizes. Three networks are provided:
 
-* InceptionV3's 2048-d pool3 features with ImageNet weights: the standard FID
-  of Heusel et al. (NeurIPS 2017) and KID of Binkowski et al. (ICLR 2018), via
-  `keras.applications.InceptionV3`. The weights are only read from a local file
-  unless a download is explicitly allowed, so evaluation never reaches the
-  network by surprise.
+* TensorFlow's 2015 Inception graph (`classify_image_graph_def.pb`, given by
+  its path), fed as TTUR's `fid.py` feeds it: the network of the FIDs and
+  Inception Scores papers report (`inception_graph`).
+* InceptionV3's 2048-d pool3 features with Keras's ImageNet weights, via
+  `keras.applications.InceptionV3`: the architecture of the FID of Heusel et
+  al. (NeurIPS 2017) and KID of Binkowski et al. (ICLR 2018), but other
+  weights and another resize, so its FIDs are comparable with each other,
+  not with the papers'. The weights are only read from a local file unless a
+  download is explicitly allowed, so evaluation never reaches the network by
+  surprise.
 * A small convolutional classifier that the package trains on a labelled data set
   (e.g. MNIST), whose penultimate 128-d layer serves as the feature space: the
   usual choice for small grey images, where ImageNet features say little. It is
@@ -65,11 +70,18 @@ class FeatureNetwork(NamedTuple):
         classify: For a classifier, `classify(images) -> np.ndarray [n, num_classes]`,
             its class scores (the conditional accuracy of conditional generators);
             None for InceptionV3.
+        logits: For an ImageNet network whose classes are not the data's (the TF
+            2015 Inception graph), `logits(images) -> np.ndarray [n, K]`, the class
+            logits of the Inception Score; None otherwise.
+        name: A short name, printed beside its FID where the description is too
+            long (a log line); None: the description.
     """
 
     features: Callable[[np.ndarray], np.ndarray]
     description: str
     classify: Callable[[np.ndarray], np.ndarray] | None = None
+    logits: Callable[[np.ndarray], np.ndarray] | None = None
+    name: str | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -331,8 +343,9 @@ def inception_features(
 
     Images are resized bilinearly to 299x299, grey images repeated to RGB, and
     passed through `keras.applications.inception_v3.preprocess_input`. Note the
-    Keras weights and resizing differ slightly from the original TF1 FID graph, so
-    values are comparable with each other but not digit-for-digit with published FIDs.
+    Keras weights and resizing differ from the original TF 2015 FID graph, so
+    values are comparable with each other but not with published FIDs (for those,
+    `inception_graph`).
 
     Args:
         images: Images [n, h, w, c] with c = 1 or 3 (or [n, h, w]), uint8 in
@@ -378,8 +391,11 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
     """Returns a feature extractor and its description from a name, a path or a model.
 
     Args:
-        name_or_model: "inception" for InceptionV3 pool3; a path to a ".keras" file
-            saved by `save_feature_classifier`; or a `keras.Model` classifier.
+        name_or_model: "inception" for Keras's InceptionV3 pool3; a path to a
+            ".pb" file, TensorFlow's 2015 Inception graph
+            (`inception_graph.graph_feature_network`, the papers' FID); a path
+            to a ".keras" file saved by `save_feature_classifier`; or a
+            `keras.Model` classifier.
         **inception_kwargs: Passed to `inception_features` (`weights_path`,
             `allow_download`, `batch_size`) for "inception".
 
@@ -401,16 +417,24 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
         )
         return FeatureNetwork(
             features=lambda images: inception_features(images, **inception_kwargs),
-            description="InceptionV3 pool3 (2048-d, ImageNet weights)",
+            description=(
+                "Keras InceptionV3 pool3 (2048-d, Keras ImageNet weights; not the TF 2015 "
+                "graph of the papers' FID)"
+            ),
+            name="Keras InceptionV3",
         )
+    if isinstance(name_or_model, (str, os.PathLike)) and str(name_or_model).endswith(".pb"):
+        from keras_wgan.evaluation import inception_graph  # imports this module
+
+        return inception_graph.graph_feature_network(name_or_model)
     if isinstance(name_or_model, keras.Model):
         model = name_or_model
     elif isinstance(name_or_model, (str, os.PathLike)) and str(name_or_model).endswith(".keras"):
         model = load_feature_classifier(name_or_model)
     else:
         raise ValueError(
-            "`name_or_model` must be 'inception', a path to a '.keras' classifier or a "
-            f"keras.Model; received {name_or_model!r}."
+            "`name_or_model` must be 'inception', a path to a '.pb' Inception graph, a path "
+            f"to a '.keras' classifier or a keras.Model; received {name_or_model!r}."
         )
     dim = _features_layer(model).output.shape[-1]
     info = getattr(model, "training_info", None)
@@ -427,4 +451,5 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
         features=lambda images: classifier_features(model, images),
         description=description,
         classify=lambda images: _predict_in_batches(model, images_to_float(images, "images"), 256),
+        name=f"keras_wgan {dataset}classifier",
     )

@@ -426,11 +426,13 @@ class Monitor(keras.callbacks.Callback):
         values = {k: v for k, v in values.items() if not k.startswith(_PER_CLASS)}
         if logs is not None:
             logs.update(values)
+        network = self.feature_network
         _log.info(
-            "monitor epoch %d (generator step %d): %s",
+            "monitor epoch %d (generator step %d): %s%s",
             epoch + 1,
             step,
             ", ".join(f"{k}={v:.4g}" for k, v in values.items()),
+            "" if network is None else f" (features: {network.name or network.description})",
         )
         if self._writer is not None:
             self._write(values, fake, step)

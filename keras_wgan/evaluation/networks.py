@@ -5,7 +5,8 @@
   `FeatureNetwork`, a `.keras` path, a `keras.Model`, a function) into the
   objects the metrics call.
 * `choose_feature_network` resolves the evaluate command's `--feature_network`
-  (`inception`, `classifier`, `none`, a `.keras` path, or None: automatic);
+  (`inception`, `classifier`, `none`, a `.keras` path, a `.pb` path of
+  TensorFlow's 2015 Inception graph, or None: automatic);
   `data_classifier` is the package's classifier of a dataset, trained on its
   real labels once and cached at `default_classifier_path` (or a given path).
 
@@ -40,7 +41,7 @@ def as_feature_network(network):
     Args:
         network: None, a `feature_networks.FeatureNetwork`, or anything
             `feature_networks.feature_network` accepts ("inception", a
-            `.keras` path, a `keras.Model`).
+            `.pb` Inception graph, a `.keras` path, a `keras.Model`).
 
     Returns:
         The `FeatureNetwork`, or None.
@@ -92,7 +93,8 @@ def choose_feature_network(choice, info, classifier_path, inception_weights, con
     """The `FeatureNetwork` for `--feature_network` (None: FID and KID left out).
 
     Args:
-        choice: "inception", "classifier", "none", a `.keras` path, or None
+        choice: "inception", "classifier", "none", a `.keras` path, a `.pb`
+            path (TensorFlow's 2015 Inception graph, `inception_graph`), or None
             (automatic: the classifier for an `.npz` with labels, and with
             `conditional` for any labelled data; else InceptionV3 if its weights
             are cached or given; else none).
@@ -126,13 +128,16 @@ def choose_feature_network(choice, info, classifier_path, inception_weights, con
             raise EvaluationError(f"--feature_network=inception: {cli.one_line(error)}") from error
     if choice == "classifier":
         return data_classifier(info, classifier_path)
-    if str(choice).endswith(".keras"):
+    if str(choice).endswith((".keras", ".pb")):
         if not os.path.isfile(choice):
             raise EvaluationError(f"--feature_network={choice}: no such file")
-        return feature_networks.feature_network(str(choice))
+        try:
+            return feature_networks.feature_network(str(choice))
+        except ValueError as error:
+            raise EvaluationError(f"--feature_network={choice}: {cli.one_line(error)}") from error
     raise EvaluationError(
-        f"--feature_network must be inception, classifier, none or a .keras "
-        f"file, received {choice!r}"
+        f"--feature_network must be inception, classifier, none, a .keras classifier "
+        f"or a .pb Inception graph file, received {choice!r}"
     )
 
 

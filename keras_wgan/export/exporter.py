@@ -90,8 +90,9 @@ def export_generator(
     """Exports a WassersteinGAN's generator as a versioned SavedModel, TFLite and `.keras` files.
 
     Writes `<export_dir>/<model_name>/<version>/` (a SavedModel TF Serving
-    can load, with the `serving_default` and `generate` signatures, warmup
-    requests and `keras_wgan.json` metadata in `assets.extra/`), then the
+    can load, with the `serving_default`, `generate` and `generate_truncated`
+    signatures, warmup requests and `keras_wgan.json` metadata in
+    `assets.extra/`), then the
     TFLite files, the `.keras` file and a metadata copy beside the version
     directories: every registered `keras_wgan.export.base.ExportFormat`. The
     generator served is the model's sampling generator (the average one, if

@@ -1,6 +1,6 @@
 """The SavedModel format: a TF Serving version directory with its signatures and warmup.
 
-`<model_dir>/<version>/` holds a SavedModel with two signatures:
+`<model_dir>/<version>/` holds a SavedModel with three signatures:
 
 - `serving_default`: `latent` float32 [None, latent_dim] -> `samples`
   float32 [None, *sample_shape] (the generator's output, in the data's range)
@@ -13,13 +13,25 @@
   same outputs, for latent vectors drawn inside the model by a stateless
   (Philox) normal generator seeded from `seed`: the same seed gives the same
   samples. `num_samples` must lie in [1, max_samples] (set at export) so that
-  one request cannot allocate without bound.
+  one request cannot allocate without bound;
+- `generate_truncated`: `generate`'s inputs and `truncation` float32 scalar
+  -> the same outputs, for those latent vectors with BigGAN's truncation
+  trick (`keras_wgan.truncation`): every entry beyond the threshold redrawn
+  within it, from uniforms of the seed's own stream, so the same seed and
+  threshold give the same samples and entries within the threshold are those
+  of `generate`; 0 is no truncation (then the samples are `generate`'s), and
+  a negative or non-finite threshold is refused. A signature of its own, so
+  that `generate`'s inputs, and so every existing request, stay as they were
+  (a SavedModel input with a default is optional for TF Serving, but a
+  Python caller of `tf.saved_model.load(...).signatures` must pass every
+  input).
 
 A class-conditional generator is served with labels: `serving_default` also
 takes `label` int32 [None] (one class per latent vector), and `generate`
-takes `label`, an int32 scalar: the class of every sample, or -1 for classes
-drawn at random (from `class_frequencies` in the metadata when the export was
-given them, else uniformly), and also returns them as `labels` int32 [None].
+(and `generate_truncated`) takes `label`, an int32 scalar: the class of every
+sample, or -1 for classes drawn at random (from `class_frequencies` in the
+metadata when the export was given them, else uniformly), and also returns
+them as `labels` int32 [None].
 Labels outside [0, num_classes) (other than generate's -1) and a `label`
 batch that is not the `latent` batch are refused inside the graph by
 `tf.debugging.Assert` with a message naming `label` and the range, so TF
@@ -39,6 +51,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from keras_wgan import truncation as truncation_lib
 from keras_wgan.export import graph
 from keras_wgan.export import metadata as metadata_lib
 from keras_wgan.export.base import ExportFormat, ExportJob, register, variable_bytes
@@ -75,7 +88,7 @@ class SavedModelFormat(ExportFormat):
         return (variable_bytes(job.model.sampling_generator.weights) + 65536) * len(plan)
 
     def module(self, job: ExportJob) -> tf.Module:
-        """The `tf.Module` holding the generator's variables and the two signatures."""
+        """The `tf.Module` holding the generator's variables and the three signatures."""
         if "saved_model" not in job.cache:
             job.cache["saved_model"] = _GeneratorModule(
                 job.generator,
@@ -89,7 +102,11 @@ class SavedModelFormat(ExportFormat):
 
     def signatures(self, job: ExportJob) -> dict:
         module = self.module(job)
-        return {"serving_default": module.serving_default, "generate": module.generate}
+        return {
+            "serving_default": module.serving_default,
+            "generate": module.generate,
+            "generate_truncated": module.generate_truncated,
+        }
 
     def describe(self, job, written, errors):
         return {"signatures": _describe_signatures(self.signatures(job))}
@@ -120,9 +137,9 @@ def _class_logits(num_classes, class_frequencies):
 
 
 class _GeneratorModule(tf.Module):
-    """The generator's variables and the two serving functions, for tf.saved_model.save.
+    """The generator's variables and the three serving functions, for tf.saved_model.save.
 
-    With `num_classes` (a conditional generator) both functions also take a
+    With `num_classes` (a conditional generator) every function also takes a
     `label` (see the module docstring); `class_frequencies` ([K] or None:
     uniform) is how `generate` draws the classes for label -1.
     """
@@ -203,11 +220,33 @@ class _GeneratorModule(tf.Module):
                 shape, seed=tf.stack([seed, tf.constant(0, tf.int64)]), alg="philox"
             )
 
+        def truncated_latent(num_samples, seed, truncation):
+            # Stream 0 of the seed is the latent, 1 the drawn labels, 2 the redraws' uniforms.
+            latent = generated_latent(num_samples, seed)
+            check = tf.debugging.Assert(
+                tf.logical_and(tf.math.is_finite(truncation), truncation >= 0.0),
+                [
+                    "truncation must be a finite number > 0 (0: no truncation), received:",
+                    truncation,
+                ],
+            )
+            with tf.control_dependencies([check]):
+                latent = tf.identity(latent)
+            uniform = tf.random.stateless_uniform(
+                tf.shape(latent), seed=tf.stack([seed, tf.constant(2, tf.int64)]), alg="philox"
+            )
+            return tf.cond(
+                truncation > 0.0,
+                lambda: truncation_lib.truncate(latent, truncation, uniform),
+                lambda: latent,
+            )
+
         latent_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="latent")
         generate_specs = [
             tf.TensorSpec([], tf.int32, name="num_samples"),
             tf.TensorSpec([], tf.int64, name="seed"),
         ]
+        truncation_spec = tf.TensorSpec([], tf.float32, name="truncation")
         if num_classes is None:
 
             def serving_default(latent):
@@ -216,8 +255,15 @@ class _GeneratorModule(tf.Module):
             def generate(num_samples, seed):
                 return graph.outputs(generator, generated_latent(num_samples, seed), image_range)
 
+            def generate_truncated(num_samples, seed, truncation):
+                latent = truncated_latent(num_samples, seed, truncation)
+                return graph.outputs(generator, latent, image_range)
+
             self.serving_default = tf.function(serving_default, input_signature=[latent_spec])
             self.generate = tf.function(generate, input_signature=generate_specs)
+            self.generate_truncated = tf.function(
+                generate_truncated, input_signature=[*generate_specs, truncation_spec]
+            )
             return
 
         num_classes = int(num_classes)
@@ -228,7 +274,7 @@ class _GeneratorModule(tf.Module):
             label = graph.checked_label(label, tf.shape(latent)[0], num_classes)
             return graph.outputs(generator, latent, image_range, label)
 
-        def conditional_generate(num_samples, seed, label):
+        def conditional_outputs(num_samples, seed, label, latent):
             valid = tf.logical_and(label >= -1, label < num_classes)
             check = tf.debugging.Assert(
                 valid,
@@ -238,7 +284,6 @@ class _GeneratorModule(tf.Module):
                     label,
                 ],
             )
-            latent = generated_latent(num_samples, seed)
             # The classes come from their own stream of the seed: the same
             # seed gives the same latent vectors whatever the label.
             drawn = tf.random.stateless_categorical(
@@ -251,13 +296,25 @@ class _GeneratorModule(tf.Module):
             result["labels"] = labels
             return result
 
+        def conditional_generate(num_samples, seed, label):
+            latent = generated_latent(num_samples, seed)
+            return conditional_outputs(num_samples, seed, label, latent)
+
+        def conditional_generate_truncated(num_samples, seed, label, truncation):
+            latent = truncated_latent(num_samples, seed, truncation)
+            return conditional_outputs(num_samples, seed, label, latent)
+
         label_spec = tf.TensorSpec([None], tf.int32, name="label")
+        class_spec = tf.TensorSpec([], tf.int32, name="label")
         self.serving_default = tf.function(
             conditional_serving_default, input_signature=[latent_spec, label_spec]
         )
         self.generate = tf.function(
-            conditional_generate,
-            input_signature=generate_specs + [tf.TensorSpec([], tf.int32, name="label")],
+            conditional_generate, input_signature=[*generate_specs, class_spec]
+        )
+        self.generate_truncated = tf.function(
+            conditional_generate_truncated,
+            input_signature=[*generate_specs, class_spec, truncation_spec],
         )
 
 
