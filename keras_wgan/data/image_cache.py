@@ -1,0 +1,240 @@
+"""Image files decoded once, into an array that training reads as it reads an `.npz` file.
+
+A folder of image files is decoded (and composited onto its background, and
+resized) once, in a parallel `tf.data` pass, into one uint8 array
+[N, H, W, C]. Training, the evaluation's real samples and every later opening
+of the same files in the process read that array: no file is decoded twice,
+and a step costs what a step from an `.npz` file costs.
+
+Where the array lives depends on its size:
+
+* up to `MEMORY_BOUND` bytes (2 GiB; 100,000 images of 64x64x3 take 1.2 GB):
+  in memory, kept for the last folder opened in the process;
+* above: a `.npy` file in the cache directory (`$XDG_CACHE_HOME/keras_wgan/images`,
+  else `~/.cache/keras_wgan/images`), read through a memory map. Its name is a
+  hash of the files (paths, sizes, modification times) and of the decoding's
+  settings, so a later process on the same files (a resumed run, the evaluate
+  command) reads it instead of decoding; a changed file makes a new one.
+  Delete the folder to reclaim the space.
+
+This module imports TensorFlow only inside its functions (the registry imports
+every module of the package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from keras_wgan.data import alpha, pipeline
+from keras_wgan.data.base import InvalidDataError
+from keras_wgan.validation import first_line
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+__all__ = [
+    "MEMORY_BOUND",
+    "OPAQUE",
+    "PIL_ALPHA",
+    "TF_ALPHA",
+    "cache_directory",
+    "content_key",
+    "dataset",
+    "decoded",
+    "unreadable",
+]
+
+#: Decoded folders up to this many bytes stay in memory; larger ones go to a `.npy` file.
+MEMORY_BOUND = 2 * 2**30
+# How each file is decoded (the codes of folder._checked_image).
+OPAQUE = 0  # tf.io, 3 channels: no transparency.
+TF_ALPHA = 1  # tf.io with alpha (PNG, BMP), composited onto the background.
+PIL_ALPHA = 2  # PIL (WebP; GIF with a transparent entry, which tf.io decodes without alpha).
+_CHUNK = 256  # Images decoded per tf.data batch, and read per memory-map slice.
+_FORMAT = 1  # The version of the cached files' layout, part of their name.
+_DECODED: dict = {}  # The last folder decoded in this process: key -> array.
+
+
+def cache_directory() -> Path:
+    """Where large decoded folders are kept: `$XDG_CACHE_HOME/keras_wgan/images`."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "keras_wgan" / "images"
+
+
+def content_key(files: list[Path]) -> tuple:
+    """What identifies a folder's content: each file's path, size and modification time."""
+    stats = [file.stat() for file in files]
+    return tuple(
+        (str(file), st.st_size, st.st_mtime_ns) for file, st in zip(files, stats, strict=True)
+    )
+
+
+def decoded(
+    files: list[Path],
+    plans: np.ndarray,
+    shape: tuple[int, int, int],
+    image_size,
+    background: str,
+    content: tuple,
+) -> np.ndarray | tf.Tensor:
+    """Every file decoded to uint8 [N, *shape], once per content and settings.
+
+    Args:
+        files: the image files, in order.
+        plans: how each is decoded (`OPAQUE`, `TF_ALPHA`, `PIL_ALPHA`), int8 [N].
+        shape: `(height, width, channels)` of every decoded image; channels 1 or 3.
+        image_size: what images are resized to (None: they have `shape` already).
+        background: the colour transparent pixels are composited onto.
+        content: `content_key(files)`.
+
+    Returns:
+        A tensor in memory, or a read-only memory map of a `.npy` file when it
+        is larger than `MEMORY_BOUND` bytes.
+
+    Raises:
+        InvalidDataError: a file that tf.io (or PIL) cannot decode, named.
+    """
+    settings = {"shape": list(shape), "image_size": image_size, "background": background}
+    key = json.dumps([_FORMAT, settings, content], default=str)
+    if key in _DECODED:
+        return _DECODED[key]
+    _DECODED.clear()  # Keep one folder's images.
+    nbytes = len(files) * math.prod(shape)
+    if nbytes <= MEMORY_BOUND:
+        import tensorflow as tf
+
+        images = np.empty((len(files), *shape), np.uint8)
+        _decode_into(images, files, plans, shape, image_size, background)
+        # A tensor: tf.data slices it without the copies it makes of a numpy array.
+        images = tf.convert_to_tensor(images)
+    else:
+        digest = hashlib.sha1(key.encode()).hexdigest()[:20]
+        path = cache_directory() / f"{digest}.npy"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+            images = np.lib.format.open_memmap(
+                partial, mode="w+", dtype=np.uint8, shape=(len(files), *shape)
+            )
+            try:
+                _decode_into(images, files, plans, shape, image_size, background)
+                images.flush()
+                del images
+                os.replace(partial, path)  # Whole or absent, never half written.
+            finally:
+                partial.unlink(missing_ok=True)
+        images = np.load(path, mmap_mode="r")
+    _DECODED[key] = images
+    return images
+
+
+def dataset(images: np.ndarray | tf.Tensor) -> tf.data.Dataset:
+    """The decoded images as a `tf.data.Dataset` of uint8 [H, W, C], in order.
+
+    A tensor is sliced by tf.data itself; a memory map is read in slices of
+    `_CHUNK` images, so that no more than those are in memory.
+    """
+    import tensorflow as tf
+
+    if not isinstance(images, np.memmap):
+        return tf.data.Dataset.from_tensor_slices(images)
+
+    def slices():
+        for start in range(0, len(images), _CHUNK):
+            yield np.asarray(images[start : start + _CHUNK])
+
+    spec = tf.TensorSpec([None, *images.shape[1:]], tf.uint8)
+    return tf.data.Dataset.from_generator(slices, output_signature=spec).unbatch()
+
+
+def _decode_into(images, files, plans, shape, image_size, background) -> None:
+    """Fills `images` with the decoded files, in a parallel tf.data pass."""
+    import tensorflow as tf
+
+    def decode(file, plan):
+        image = tf.switch_case(
+            tf.cast(plan, tf.int32),
+            [
+                lambda: _opaque(file),
+                lambda: alpha.composite(_tf_rgba(file), background),
+                lambda: alpha.composite(_pil_rgba(file), background),
+            ],
+        )
+        if shape[-1] == 1:  # rgb_to_grayscale gives back a grey file's values exactly.
+            image = tf.image.rgb_to_grayscale(image)
+        if image_size is not None:
+            image = pipeline.resize(image, image_size)
+        return tf.ensure_shape(image, shape)
+
+    names = [str(file) for file in files]
+    batches = (
+        tf.data.Dataset.from_tensor_slices((names, np.asarray(plans, np.int8)))
+        .map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .batch(_CHUNK)
+        .prefetch(2)
+    )
+    iterator = iter(batches)
+    for start in range(0, len(files), _CHUNK):
+        try:
+            images[start : start + _CHUNK] = next(iterator).numpy()
+        except tf.errors.OpError as error:
+            raise _undecodable(files[start : start + _CHUNK], error) from None
+
+
+def _opaque(file):
+    import tensorflow as tf
+
+    # channels=3 decodes every format (GIF and BMP cannot decode to 1 channel).
+    return tf.io.decode_image(tf.io.read_file(file), channels=3, expand_animations=False)
+
+
+def _tf_rgba(file):
+    import tensorflow as tf
+
+    return tf.io.decode_image(tf.io.read_file(file), channels=4, expand_animations=False)
+
+
+def _pil_rgba(file):
+    """RGBA uint8 of a file PIL decodes (its first frame), inside a tf.data map."""
+    import tensorflow as tf
+
+    def read(name):
+        from PIL import Image
+
+        with Image.open(name.decode()) as image:
+            return np.asarray(image.convert("RGBA"))
+
+    image = tf.numpy_function(read, [file], tf.uint8, stateful=False)
+    image.set_shape([None, None, 4])
+    return image
+
+
+def unreadable(file: Path, error: Exception) -> InvalidDataError:
+    """The one-line error for an image file that does not decode."""
+    return InvalidDataError(
+        f"'{file}' is not a readable image file ({type(error).__name__}: "
+        f"{first_line(error)}); remove or replace it"
+    )
+
+
+def _undecodable(files: list[Path], error: Exception) -> InvalidDataError:
+    """The one-line error for a chunk of files that tf.io failed on: the file PIL fails on too."""
+    from PIL import Image
+
+    for file in files:
+        try:
+            with Image.open(file) as image:
+                image.load()
+        except Exception as pil_error:  # PIL: OSError, SyntaxError, ValueError, ...
+            return unreadable(file, pil_error)
+    return InvalidDataError(
+        f"one of the {len(files)} files from '{files[0]}' to '{files[-1]}' does not decode "
+        f"with tf.io ({type(error).__name__}: {first_line(error)}); remove or replace it"
+    )
