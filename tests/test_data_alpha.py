@@ -110,3 +110,16 @@ def test_a_bad_background_is_refused_in_one_line(tmp_path):
 def test_composite_refuses_images_without_alpha():
     with pytest.raises(ValueError, match="alpha as the last of 2 or 4 channels"):
         alpha.composite(np.zeros((2, 2, 3), np.uint8), "white")
+
+
+def test_files_decoded_in_different_ways_keep_their_order(tmp_path):
+    indices = np.zeros((4, 4), np.uint8)
+    gif = Image.fromarray(indices, "P")
+    gif.putpalette([*RED] + [0] * 765)
+    gif.save(tmp_path / "0.gif", transparency=0)  # all transparent: PIL decodes it
+    Image.fromarray(np.full((4, 4, 3), 10, np.uint8)).save(tmp_path / "1.png")  # opaque
+    Image.fromarray(hidden_red(4), "RGBA").save(tmp_path / "2.png")  # alpha: tf.io
+    Image.fromarray(np.full((4, 4, 3), 30, np.uint8)).save(tmp_path / "3.png")
+    images = loaded(tmp_path, background="black")
+    assert (images[0] == 0).all() and (images[1] == 10).all() and (images[3] == 30).all()
+    assert (images[2, :2, :2] == GREEN).all() and (images[2, 3, 3] == 0).all()

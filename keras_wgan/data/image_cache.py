@@ -8,8 +8,10 @@ and a step costs what a step from an `.npz` file costs.
 
 Where the array lives depends on its size:
 
-* up to `MEMORY_BOUND` bytes (2 GiB; 100,000 images of 64x64x3 take 1.2 GB):
-  in memory, kept for the last folder opened in the process;
+* up to `MEMORY_BOUND` bytes (1 GiB; 100,000 images of 32x32x3 take 0.3 GB,
+  of 64x64x3 1.2 GB): in memory, kept for the last folder opened in the
+  process (while it is built, twice that: the decoded array, then the
+  tensor tf.data slices);
 * above: a `.npy` file in the cache directory (`$XDG_CACHE_HOME/keras_wgan/images`,
   else `~/.cache/keras_wgan/images`), read through a memory map. Its name is a
   hash of the files (paths, sizes, modification times) and of the decoding's
@@ -52,7 +54,7 @@ __all__ = [
 ]
 
 #: Decoded folders up to this many bytes stay in memory; larger ones go to a `.npy` file.
-MEMORY_BOUND = 2 * 2**30
+MEMORY_BOUND = 2**30
 # How each file is decoded (the codes of folder._checked_image).
 OPAQUE = 0  # tf.io, 3 channels: no transparency.
 TF_ALPHA = 1  # tf.io with alpha (PNG, BMP), composited onto the background.
@@ -155,37 +157,40 @@ def dataset(images: np.ndarray | tf.Tensor) -> tf.data.Dataset:
 
 
 def _decode_into(images, files, plans, shape, image_size, background) -> None:
-    """Fills `images` with the decoded files, in a parallel tf.data pass."""
+    """Fills `images` with the decoded files: a parallel tf.data pass per way of decoding."""
     import tensorflow as tf
 
-    def decode(file, plan):
-        image = tf.switch_case(
-            tf.cast(plan, tf.int32),
-            [
-                lambda: _opaque(file),
-                lambda: alpha.composite(_tf_rgba(file), background),
-                lambda: alpha.composite(_pil_rgba(file), background),
-            ],
-        )
-        if shape[-1] == 1:  # rgb_to_grayscale gives back a grey file's values exactly.
-            image = tf.image.rgb_to_grayscale(image)
-        if image_size is not None:
-            image = pipeline.resize(image, image_size)
-        return tf.ensure_shape(image, shape)
+    readers = {
+        OPAQUE: _opaque,
+        TF_ALPHA: lambda file: alpha.composite(_tf_rgba(file), background),
+        PIL_ALPHA: lambda file: alpha.composite(_pil_rgba(file), background),
+    }
+    for plan, read in readers.items():
+        (indices,) = np.nonzero(np.asarray(plans) == plan)
+        if not len(indices):
+            continue
 
-    names = [str(file) for file in files]
-    batches = (
-        tf.data.Dataset.from_tensor_slices((names, np.asarray(plans, np.int8)))
-        .map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .batch(_CHUNK)
-        .prefetch(2)
-    )
-    iterator = iter(batches)
-    for start in range(0, len(files), _CHUNK):
-        try:
-            images[start : start + _CHUNK] = next(iterator).numpy()
-        except tf.errors.OpError as error:
-            raise _undecodable(files[start : start + _CHUNK], error) from None
+        def decode(file, read=read):
+            image = read(file)
+            if shape[-1] == 1:  # rgb_to_grayscale gives back a grey file's values exactly.
+                image = tf.image.rgb_to_grayscale(image)
+            if image_size is not None:
+                image = pipeline.resize(image, image_size)
+            return tf.ensure_shape(image, shape)
+
+        batches = (
+            tf.data.Dataset.from_tensor_slices([str(files[k]) for k in indices])
+            .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(_CHUNK)
+            .prefetch(2)
+        )
+        iterator = iter(batches)
+        for start in range(0, len(indices), _CHUNK):
+            chunk = indices[start : start + _CHUNK]
+            try:
+                images[chunk] = next(iterator).numpy()
+            except tf.errors.OpError as error:
+                raise _undecodable([files[k] for k in chunk], error) from None
 
 
 def _opaque(file):
