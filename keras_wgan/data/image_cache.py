@@ -6,12 +6,16 @@ resized) once, in a parallel `tf.data` pass, into one uint8 array
 of the same files in the process read that array: no file is decoded twice,
 and a step costs what a step from an `.npz` file costs.
 
+tf.data reads the array in slices of `_CHUNK` images through a generator
+(`tf.data.Dataset.from_generator`), which keeps one copy of it: slicing a
+tensor instead (`from_tensor_slices`) holds two or three while training, for
+a read that costs under a millisecond per batch either way.
+
 Where the array lives depends on its size:
 
 * up to `MEMORY_BOUND` bytes (1 GiB; 100,000 images of 32x32x3 take 0.3 GB,
   of 64x64x3 1.2 GB): in memory, kept for the last folder opened in the
-  process (while it is built, twice that: the decoded array, then the
-  tensor tf.data slices);
+  process;
 * above: a `.npy` file in the cache directory (`$XDG_CACHE_HOME/keras_wgan/images`,
   else `~/.cache/keras_wgan/images`), read through a memory map. Its name is a
   hash of the files (paths, sizes, modification times) and of the decoding's
@@ -85,7 +89,7 @@ def decoded(
     image_size,
     background: str,
     content: tuple,
-) -> np.ndarray | tf.Tensor:
+) -> np.ndarray:
     """Every file decoded to uint8 [N, *shape], once per content and settings.
 
     Args:
@@ -97,8 +101,8 @@ def decoded(
         content: `content_key(files)`.
 
     Returns:
-        A tensor in memory, or a read-only memory map of a `.npy` file when it
-        is larger than `MEMORY_BOUND` bytes.
+        A numpy array in memory, or a read-only memory map of a `.npy` file
+        when it is larger than `MEMORY_BOUND` bytes.
 
     Raises:
         InvalidDataError: a file that tf.io (or PIL) cannot decode, named.
@@ -110,12 +114,8 @@ def decoded(
     _DECODED.clear()  # Keep one folder's images.
     nbytes = len(files) * math.prod(shape)
     if nbytes <= MEMORY_BOUND:
-        import tensorflow as tf
-
         images = np.empty((len(files), *shape), np.uint8)
         _decode_into(images, files, plans, shape, image_size, background)
-        # A tensor: tf.data slices it without the copies it makes of a numpy array.
-        images = tf.convert_to_tensor(images)
     else:
         digest = hashlib.sha1(key.encode()).hexdigest()[:20]
         path = cache_directory() / f"{digest}.npy"
@@ -137,16 +137,13 @@ def decoded(
     return images
 
 
-def dataset(images: np.ndarray | tf.Tensor) -> tf.data.Dataset:
+def dataset(images: np.ndarray) -> tf.data.Dataset:
     """The decoded images as a `tf.data.Dataset` of uint8 [H, W, C], in order.
 
-    A tensor is sliced by tf.data itself; a memory map is read in slices of
-    `_CHUNK` images, so that no more than those are in memory.
+    Read in slices of `_CHUNK` images by a generator: no copy of an array in
+    memory, and no more than a slice of a memory map in memory at a time.
     """
     import tensorflow as tf
-
-    if not isinstance(images, np.memmap):
-        return tf.data.Dataset.from_tensor_slices(images)
 
     def slices():
         for start in range(0, len(images), _CHUNK):
