@@ -85,13 +85,21 @@ def test_a_large_folder_is_kept_on_disk_and_reused(tmp_path, monkeypatch, decode
     first, _ = data.from_image_folder(tmp_path / "pics")
     (cached,) = (tmp_path / "cache" / "keras_wgan" / "images").glob("*.npy")
     assert np.load(cached).shape == (6, 5, 7, 3)
-    monkeypatch.setattr(image_cache, "_DECODED", {})  # as a new process would start
+    # As a new process would start: nothing decoded or checked in memory.
+    monkeypatch.setattr(image_cache, "_DECODED", {})
+    monkeypatch.setattr(data.folder, "_SCANNED_FOLDERS", {})
+    checked = []
+    check = data.folder._checked_image
+    monkeypatch.setattr(
+        data.folder, "_checked_image", lambda *args: checked.append(args) or check(*args)
+    )
     again, _ = data.from_image_folder(tmp_path / "pics")
     np.testing.assert_array_equal(every_image(again), every_image(first))
-    assert len(decodes) == 1  # read back from the file
+    assert len(decodes) == 1 and not checked  # read back from the file, unchecked
     write_image(files[0], np.zeros((5, 7, 3), np.uint8))  # a changed file: decoded anew
     changed, _ = data.from_image_folder(tmp_path / "pics")
     assert len(decodes) == 2 and every_image(changed)[0].max() == -1.0
+    assert len(checked) == 6  # the changed folder is checked again
     assert len(list(cached.parent.glob("*.npy"))) == 2
     assert not list(cached.parent.glob(".*"))  # no partial file left
 

@@ -96,6 +96,20 @@ def _checked_image(file: Path, decode: bool) -> tuple[tuple[int, int], str, int]
     return size, mode, image_cache.TF_ALPHA if transparent else image_cache.OPAQUE
 
 
+_GREY_MODES = ("1", "L", "LA", "La", "I", "I;16", "F")  # PIL modes decoded to 1 channel.
+
+
+def _first_mode(files: list[Path], content: tuple) -> str:
+    """The PIL mode of the first file, which decides the channels when they are not given."""
+    from PIL import Image
+
+    try:
+        with Image.open(files[0]) as image:
+            return image.mode
+    except Exception:  # A bad file: the scan names it.
+        return _scan_images(files, content)[0]
+
+
 _SCANNED_FOLDERS: dict = {}  # Files (with sizes and times) -> what _scan_images found.
 
 
@@ -171,22 +185,31 @@ class FolderSource(DataSource):
             raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
         background = BACKGROUND.checked(background)
         content = image_cache.content_key(files)
-        first_mode, sizes, plans = _scan_images(files, content)
         if channels is None:  # From the first image.
-            channels = 1 if first_mode in ("1", "L", "LA", "La", "I", "I;16", "F") else 3
-        if image_size is None and len(sizes) > 1:
-            (w0, h0), (w1, h1) = list(sizes)[:2]
-            first, other = list(sizes.values())[:2]
-            raise ValueError(
-                f"images below '{folder}' differ in size ('{first}' is {h0}x{w0}, "
-                f"'{other}' is {h1}x{w1}): pass image_size to resize them all"
-            )
-        if image_size is None:
-            ((width, height),) = sizes
-            shape = (height, width, channels)
-        else:
-            shape = (*size_pair(image_size), channels)
-        images = image_cache.decoded(files, plans, shape, image_size, background, content)
+            channels = 1 if _first_mode(files, content) in _GREY_MODES else 3
+
+        def scan():  # Only when the images are not decoded already.
+            _, sizes, plans = _scan_images(files, content)
+            if image_size is None and len(sizes) > 1:
+                (w0, h0), (w1, h1) = list(sizes)[:2]
+                first, other = list(sizes.values())[:2]
+                raise ValueError(
+                    f"images below '{folder}' differ in size ('{first}' is {h0}x{w0}, "
+                    f"'{other}' is {h1}x{w1}): pass image_size to resize them all"
+                )
+            if image_size is None:
+                ((width, height),) = sizes
+                return plans, (height, width, channels)
+            return plans, (*size_pair(image_size), channels)
+
+        images = image_cache.decoded(
+            files,
+            content,
+            image_size=image_size,
+            channels=channels,
+            background=background,
+            scan=scan,
+        )
         raw = image_cache.dataset(images)
         info = DataInfo.describe(
             str(folder),

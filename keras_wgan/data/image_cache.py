@@ -20,7 +20,8 @@ Where the array lives depends on its size:
   else `~/.cache/keras_wgan/images`), read through a memory map. Its name is a
   hash of the files (paths, sizes, modification times) and of the decoding's
   settings, so a later process on the same files (a resumed run, the evaluate
-  command) reads it instead of decoding; a changed file makes a new one.
+  command) reads it instead of checking and decoding them; a changed file
+  makes a new one.
   Delete the folder to reclaim the space.
 
 This module imports TensorFlow only inside its functions (the registry imports
@@ -33,13 +34,14 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from keras_wgan.data import alpha, pipeline
-from keras_wgan.data.base import InvalidDataError
+from keras_wgan.data.base import InvalidDataError, size_pair
 from keras_wgan.validation import first_line
 
 if TYPE_CHECKING:
@@ -84,57 +86,73 @@ def content_key(files: list[Path]) -> tuple:
 
 def decoded(
     files: list[Path],
-    plans: np.ndarray,
-    shape: tuple[int, int, int],
-    image_size,
-    background: str,
     content: tuple,
+    *,
+    image_size,
+    channels: int,
+    background: str,
+    scan: Callable[[], tuple[np.ndarray, tuple[int, int, int]]],
 ) -> np.ndarray:
-    """Every file decoded to uint8 [N, *shape], once per content and settings.
+    """Every file decoded to uint8 [N, H, W, channels], once per content and settings.
+
+    Looked up first in this process, then (for a folder too large for
+    memory) in the cache directory; only when both miss are the files
+    checked (`scan`) and decoded. A file found there was written after the
+    same files passed the same check.
 
     Args:
         files: the image files, in order.
-        plans: how each is decoded (`OPAQUE`, `TF_ALPHA`, `PIL_ALPHA`), int8 [N].
-        shape: `(height, width, channels)` of every decoded image; channels 1 or 3.
-        image_size: what images are resized to (None: they have `shape` already).
-        background: the colour transparent pixels are composited onto.
         content: `content_key(files)`.
+        image_size: what images are resized to (None: kept as they are).
+        channels: 1 or 3.
+        background: the colour transparent pixels are composited onto.
+        scan: checks the files; returns how each is decoded (`OPAQUE`,
+            `TF_ALPHA`, `PIL_ALPHA`, int8 [N]) and the decoded shape
+            `(height, width, channels)`.
 
     Returns:
         A numpy array in memory, or a read-only memory map of a `.npy` file
         when it is larger than `MEMORY_BOUND` bytes.
 
     Raises:
-        InvalidDataError: a file that tf.io (or PIL) cannot decode, named.
+        InvalidDataError: a file that tf.io (or PIL) cannot decode, named;
+            and whatever `scan` raises.
     """
-    settings = {"shape": list(shape), "image_size": image_size, "background": background}
+    size = None if image_size is None else list(size_pair(image_size))
+    settings = {"image_size": size, "channels": channels, "background": background}
     key = json.dumps([_FORMAT, settings, content], default=str)
     if key in _DECODED:
         return _DECODED[key]
-    _DECODED.clear()  # Keep one folder's images.
-    nbytes = len(files) * math.prod(shape)
-    if nbytes <= MEMORY_BOUND:
-        images = np.empty((len(files), *shape), np.uint8)
-        _decode_into(images, files, plans, shape, image_size, background)
-    else:
-        digest = hashlib.sha1(key.encode()).hexdigest()[:20]
-        path = cache_directory() / f"{digest}.npy"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-            images = np.lib.format.open_memmap(
-                partial, mode="w+", dtype=np.uint8, shape=(len(files), *shape)
-            )
-            try:
-                _decode_into(images, files, plans, shape, image_size, background)
-                images.flush()
-                del images
-                os.replace(partial, path)  # Whole or absent, never half written.
-            finally:
-                partial.unlink(missing_ok=True)
+    _DECODED.clear()  # Keep one folder's images: let the last one go first.
+    path = cache_directory() / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.npy"
+    if path.is_file():
         images = np.load(path, mmap_mode="r")
+    else:
+        plans, shape = scan()
+        if len(files) * math.prod(shape) <= MEMORY_BOUND:
+            images = np.empty((len(files), *shape), np.uint8)
+            _decode_into(images, files, plans, shape, image_size, background)
+        else:
+            images = _decoded_on_disk(path, files, plans, shape, image_size, background)
     _DECODED[key] = images
     return images
+
+
+def _decoded_on_disk(path, files, plans, shape, image_size, background) -> np.ndarray:
+    """Decodes into the `.npy` file `path`, written whole or not at all; its memory map."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    images = np.lib.format.open_memmap(
+        partial, mode="w+", dtype=np.uint8, shape=(len(files), *shape)
+    )
+    try:
+        _decode_into(images, files, plans, shape, image_size, background)
+        images.flush()
+        del images
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return np.load(path, mmap_mode="r")
 
 
 def dataset(images: np.ndarray) -> tf.data.Dataset:
