@@ -9,10 +9,11 @@ augmentation. The operations and their ranges are those of the official
 `DiffAugment_tf.py`:
 
 * "translation": each image is shifted by a random whole number of pixels,
-  independently per axis, uniform in [-size // 8, size // 8]; the pixels
-  shifted in are 0 (the middle of the [-1, 1] image range).
-* "cutout": a square of half the image size (size // 2 per axis), centred at
-  a random pixel (the square may be cut by the border), is set to 0.
+  independently per axis, uniform in [-s, s] with s = int(size * 0.125 + 0.5)
+  (an eighth of the size, rounded half up: 4 at 28 and 32 px, 8 at 64); the
+  pixels shifted in are 0 (the middle of the [-1, 1] image range).
+* "cutout": a square of half the image size (int(size * 0.5 + 0.5) per axis),
+  centred at a random pixel (the square may be cut by the border), is set to 0.
 * "color": brightness (+ U[-0.5, 0.5)), saturation (the deviation from the
   pixel's channel mean times U[0, 2)) and contrast (the deviation from the
   image's mean times U[0.5, 1.5)); for RGB images only.
@@ -48,8 +49,13 @@ __all__ = [
 
 #: The augmentations a policy string may name, comma-separated, applied in its order.
 POLICIES = ("color", "translation", "cutout")
-TRANSLATION_RATIO = 8  # Shifts up to size // 8 pixels.
-CUTOUT_RATIO = 2  # Squares of size // 2 pixels.
+TRANSLATION_RATIO = 0.125  # Shifts up to int(size * 0.125 + 0.5) pixels.
+CUTOUT_RATIO = 0.5  # Squares of int(size * 0.5 + 0.5) pixels.
+
+
+def _rounded_part(size: int, ratio: float) -> int:
+    """`int(size * ratio + 0.5)`: the official code's pixel count for a fraction of a side."""
+    return int(size * ratio + 0.5)
 
 
 def parse_policy(policy):
@@ -166,19 +172,21 @@ def translate(x, rows, cols):
 
 
 def random_translation(x, seed, ratio=TRANSLATION_RATIO):
-    """Shifts each image by up to size // ratio pixels per axis (DiffAugment's translation).
+    """Shifts each image by up to a `ratio` of its size per axis (DiffAugment's translation).
 
     Args:
         x: images [B, H, W, C].
         seed: the stateless seed, int tensor [2].
-        ratio: the largest shift is `size // ratio` pixels (8: an eighth).
+        ratio: the largest shift is `int(size * ratio + 0.5)` pixels, as in
+            the official code (0.125: 4 pixels at 28 and 32 px, 8 at 64).
 
     Returns:
         The translated images, shaped like `x`, with 0 where pixels came in.
     """
     x = tf.convert_to_tensor(x)
     batch = tf.shape(x)[0]
-    max_rows, max_cols = ops.shape(x)[1] // ratio, ops.shape(x)[2] // ratio
+    max_rows = _rounded_part(ops.shape(x)[1], ratio)
+    max_cols = _rounded_part(ops.shape(x)[2], ratio)
     rows = tf.random.stateless_uniform(
         [batch], _fold(seed, 0), -max_rows, max_rows + 1, dtype=tf.int32
     )
@@ -219,7 +227,7 @@ def cutout(x, centre_rows, centre_cols, size):
 
 
 def random_cutout(x, seed, ratio=CUTOUT_RATIO):
-    """Zeroes a square of size // ratio per axis at a random place (DiffAugment's cutout).
+    """Zeroes a square of a `ratio` of the size per axis at a random place (DiffAugment's cutout).
 
     The centre is uniform over the image's rows (and columns), plus one
     more position past the end when the square's side is even, as in the
@@ -228,7 +236,8 @@ def random_cutout(x, seed, ratio=CUTOUT_RATIO):
     Args:
         x: images [B, H, W, C].
         seed: the stateless seed, int tensor [2].
-        ratio: the square's side is `size // ratio` (2: half).
+        ratio: the square's side is `int(size * ratio + 0.5)`, as in the
+            official code (0.5: 14 at 28 px, 16 at 32, 32 at 64).
 
     Returns:
         The images with the squares zeroed, shaped like `x`.
@@ -236,7 +245,7 @@ def random_cutout(x, seed, ratio=CUTOUT_RATIO):
     x = tf.convert_to_tensor(x)
     batch = tf.shape(x)[0]
     height, width = ops.shape(x)[1], ops.shape(x)[2]
-    size = (height // ratio, width // ratio)
+    size = (_rounded_part(height, ratio), _rounded_part(width, ratio))
     rows = tf.random.stateless_uniform(
         [batch], _fold(seed, 0), 0, height + (1 - size[0] % 2), dtype=tf.int32
     )

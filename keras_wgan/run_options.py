@@ -22,6 +22,7 @@ import os
 
 from keras_wgan import architectures, penalties, truncation, validation
 from keras_wgan.architectures.base import CRITIC_CONDITIONINGS, check_critic_norm
+from keras_wgan.data.alpha import BACKGROUND
 from keras_wgan.distribute import STRATEGIES
 from keras_wgan.export import options as export_options
 from keras_wgan.options import Option
@@ -129,6 +130,7 @@ DATA = (
         "Resize images to this side (from Python also (height, width)).",
         type=int,
     ),
+    BACKGROUND,  # Declared by the image sources (keras_wgan.data.alpha).
     Option(
         "conditional",
         False,

@@ -154,6 +154,7 @@ def model_settings(s, info, method):
     return {
         "dataset": dataset,
         "sample_shape": list(info.sample_shape),
+        "background": s.background,
         "architecture": s.architecture,
         "latent_dim": s.latent_dim if s.latent_dim is not None else entry["latent_dim"],
         **sizes,

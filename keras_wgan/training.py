@@ -226,6 +226,7 @@ def _load(s, batch_size, labels):
             image_size=s.image_size,
             seed=s.seed,
             labels=labels,
+            background=s.background,
         )
     except (FileNotFoundError, NotADirectoryError) as error:
         # Named here: the command line tells a missing dataset from other missing paths.

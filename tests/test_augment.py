@@ -252,3 +252,47 @@ def test_bad_augment_is_refused_by_the_model():
     generator, critic = architectures.build("mlp", (2,), units=8, depth=1)
     with pytest.raises(ValueError, match=r"^augment='cutout' applies to images"):
         WassersteinGAN(generator, critic, augment="cutout")
+
+
+# The official DiffAugment_tf.py (mit-han-lab/data-efficient-gans, rand_translation and
+# rand_cutout): shifts up to int(size * 0.125 + 0.5) pixels, cutout squares of
+# int(size * 0.5 + 0.5), centres uniform in [0, size + (1 - side % 2)), a square starting at
+# centre - side // 2. Written out per size, so that a change of formula shows here.
+OFFICIAL_RANGES = {  # size: (largest shift, cutout side)
+    20: (3, 10),
+    27: (3, 14),
+    28: (4, 14),
+    32: (4, 16),
+    64: (8, 32),
+}
+
+
+@pytest.mark.parametrize("size", sorted(OFFICIAL_RANGES))
+def test_translation_range_is_the_official_one(size):
+    largest, _ = OFFICIAL_RANGES[size]
+    batch = 1024
+    x = np.zeros([batch, size, size, 1], np.float32)
+    centre = size // 2
+    x[:, centre, centre, 0] = 1.0  # One marked pixel per image; a shift moves it.
+    y = augment.random_translation(tf.constant(x), SEED).numpy()[..., 0]
+    shifts = set()
+    for image in y:
+        (rows,), (cols,) = np.nonzero(image.any(axis=1)), np.nonzero(image.any(axis=0))
+        shifts.add((int(rows[0]) - centre, int(cols[0]) - centre))
+    every = set(range(-largest, largest + 1))
+    assert {r for r, _ in shifts} == every and {c for _, c in shifts} == every
+
+
+@pytest.mark.parametrize("size", sorted(OFFICIAL_RANGES))
+def test_cutout_side_and_placement_are_the_official_ones(size):
+    _, side = OFFICIAL_RANGES[size]
+    y = augment.random_cutout(tf.ones([2048, size, size, 1]), SEED).numpy()[..., 0]
+    spans = set()
+    for image in y:
+        (rows,) = np.nonzero((image == 0).any(axis=1))
+        spans.add((int(rows[0]), int(rows[-1]) + 1))
+    official = {
+        (max(0, c - side // 2), min(size, c - side // 2 + side))
+        for c in range(size + (1 - side % 2))
+    }
+    assert spans == official

@@ -163,7 +163,7 @@ def test_truncation_script_scores_each_threshold_with_the_core(tmp_path, monkeyp
             return {"precision": "a stand-in"}
 
     monkeypatch.setitem(base._REGISTRY, "precision", Precision())
-    script = _load_script("truncation")
+    script = load_script("truncation")
     script.main(
         [
             f"--data={tmp_path / 'data.npz'}",

@@ -203,6 +203,9 @@ def test_resuming_with_other_model_settings_is_refused_in_one_line(tmp_path):
     assert "dataset '8gaussians' -> '25gaussians'" in message
     assert "new output_dir" in message and "\n" not in message
 
+    assert recorded["model"]["background"] == "white"  # of image data, recorded for all
+    with pytest.raises(ValueError, match=r"background 'white' -> 'black'"):
+        training.train("8gaussians", background="black", output_dir=tmp_path, **settings)
     with pytest.raises(ValueError, match=r"latent_dim 2 -> 3[;,]"):
         training.train("8gaussians", latent_dim=3, train_steps=4, output_dir=tmp_path, **settings)
     with pytest.raises(ValueError, match=r"units 8 -> 16, penalty 'pairwise' -> 'gp'"):

@@ -58,7 +58,7 @@ def test_options_are_declared_by_their_sources_without_tensorflow():
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert out == "['dataset', 'image_size', 'data_dir'] False"
+    assert out == "['dataset', 'image_size', 'background', 'data_dir'] False"
     help_text = data.options()[0].help
     for source in data.sources():
         assert source.description in help_text

@@ -17,6 +17,8 @@ The package, one module per part:
   unit circle, with numpy samplers and `count_modes`), `npz`, `folder`
   (image files, one subfolder per class for labels), `idx` (MNIST's format),
   `tfds` (tensorflow-datasets);
+* `alpha`: images with transparency composited onto the `background` colour;
+* `image_cache`: an image folder's files decoded once, in memory or on disk;
 * `labels`: the one check of class labels (numpy only).
 
 Like `keras_wgan` itself, this face imports its modules on first use
@@ -33,7 +35,19 @@ Example:
 
 from keras_wgan import lazy
 
-_SUBMODULES = ("base", "folder", "idx", "info", "labels", "npz", "pipeline", "tfds", "toy")
+_SUBMODULES = (
+    "alpha",
+    "base",
+    "folder",
+    "idx",
+    "image_cache",
+    "info",
+    "labels",
+    "npz",
+    "pipeline",
+    "tfds",
+    "toy",
+)
 # The names callers use, and the module that defines each.
 _ATTRIBUTES = {
     "DataInfo": "info",

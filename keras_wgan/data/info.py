@@ -44,6 +44,9 @@ class DataInfo:
             labels takes a pass over the data).
         source: the `name` of the `DataSource` that opened the data
             (`"toy"`, `"npz"`, `"idx"`, `"folder"`, `"tfds"`).
+        cached: the raw pipeline reads samples decoded already, from memory
+            or a local file (an image folder, `keras_wgan.data.image_cache`):
+            `load` adds no cache of its own.
     """
 
     name: str
@@ -59,6 +62,7 @@ class DataInfo:
     class_names: tuple | None = None
     class_counts: tuple | None = dataclasses.field(default=None, compare=False)
     source: str | None = None
+    cached: bool = dataclasses.field(default=False, compare=False)
 
     @classmethod
     def describe(

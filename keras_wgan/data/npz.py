@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from keras_wgan.data import alpha, pipeline
 from keras_wgan.data import labels as class_labels
-from keras_wgan.data import pipeline
+from keras_wgan.data.alpha import BACKGROUND
 from keras_wgan.data.base import IMAGE_SIZE, DataSource, InvalidDataError
 from keras_wgan.data.info import DataInfo
 from keras_wgan.validation import first_line
@@ -113,8 +114,9 @@ def _checked_samples(array: np.ndarray, where: str, image_size) -> tuple[np.ndar
         array = array[..., np.newaxis]
     if array.ndim not in (2, 4):
         raise ValueError(
-            f"{where} has shape {array.shape}: expected images "
-            "[N, H, W], [N, H, W, C] or vectors [N, D]"
+            f"{where} has shape {array.shape}: expected images [N, H, W], [N, H, W, C] "
+            "(C = 2 or 4: grey or RGB with alpha last, composited onto the background) "
+            "or vectors [N, D]"
         )
     if array.ndim == 2 and image_size is not None:
         raise ValueError(f"image_size is given but {where} holds vectors of shape {array.shape}")
@@ -142,24 +144,33 @@ class NpzSource(DataSource):
     name = "npz"
     priority = 20
     description = "a .npz file (array 'images' or its only array, optional 'labels')"
-    OPTIONS = (IMAGE_SIZE,)
+    OPTIONS = (IMAGE_SIZE, BACKGROUND)
 
     @classmethod
     def recognises(cls, dataset: str) -> bool:
         return dataset.lower().endswith(".npz")
 
     def read(
-        self, *, labels: bool = False, image_size=None, **unused
+        self, *, labels: bool = False, image_size=None, background: str = "white", **unused
     ) -> tuple[tf.data.Dataset, DataInfo]:
         import tensorflow as tf  # Here, not at the top: the registry imports this module.
 
         path = Path(self.dataset)
+        background = BACKGROUND.checked(background)
         key, array, label_arrays = _read_arrays(path)
         where = f"array {key!r} of '{path}'"
         pipeline.check_dtype(tf.as_dtype(array.dtype), where)
         array, value_range = _checked_samples(array, where, image_size)
-        raw = pipeline.resized(tf.data.Dataset.from_tensor_slices(array), image_size)
-        info = DataInfo.describe(str(path), raw, len(array), value_range, image_size=image_size)
+        raw = tf.data.Dataset.from_tensor_slices(array)
+        if array.ndim == 4 and array.shape[-1] in (2, 4):  # Alpha last: composited.
+            raw = raw.map(
+                lambda image: alpha.composite(image, background),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
+        raw = pipeline.resized(raw, image_size)
+        info = DataInfo.describe(
+            str(path), raw, len(array), value_range, image_size=image_size, background=background
+        )
         if "labels" in label_arrays:
             info = dataclasses.replace(
                 info,
@@ -175,7 +186,10 @@ class NpzSource(DataSource):
 
 
 def from_npz(
-    path: str | os.PathLike, image_size: int | tuple[int, int] | None = None, labels: bool = False
+    path: str | os.PathLike,
+    image_size: int | tuple[int, int] | None = None,
+    labels: bool = False,
+    background: str = "white",
 ) -> tuple[tf.data.Dataset, DataInfo]:
     """Samples stored in an `.npz` file, images scaled to [-1, 1], and their labels.
 
@@ -190,12 +204,18 @@ def from_npz(
     of `load`: uint8 values 0..255 are mapped to `x / 127.5 - 1`; float
     images must lie in [0, 1] (mapped to `2 x - 1`) or in [-1, 1] (used as
     they are). Vectors [N, D] of floats are used as they are, at any scale.
-    NaN or infinite values are refused.
+    NaN or infinite values are refused. Images of 4 channels are RGBA, of 2
+    channels grey and alpha: they are composited onto `background`
+    (`keras_wgan.data.alpha`) and train as RGB or grey images; the alpha is
+    in the range of the colours (0..255 for uint8, [0, 1] or [-1, 1] for
+    floats, the lowest value transparent).
 
     Args:
         path: path of the `.npz` file.
         image_size: int or (height, width) to resize images to; None keeps the size.
         labels: also yield each sample's int32 label (the file must have them).
+        background: the colour of composited transparent pixels: `"white"`,
+            `"black"` or `"#rrggbb"`.
 
     Returns:
         `(dataset, info)`: a finite, unbatched `tf.data.Dataset` of float32
@@ -217,4 +237,6 @@ def from_npz(
         pairs, info = from_npz("digits.npz", labels=True)  # info.num_classes == 10
         ```
     """
-    return pipeline.finish(*NpzSource(path).open(image_size=image_size, labels=labels))
+    return pipeline.finish(
+        *NpzSource(path).open(image_size=image_size, labels=labels, background=background)
+    )

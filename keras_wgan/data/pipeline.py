@@ -136,6 +136,7 @@ def load(
     cache: bool = True,
     repeat: bool = True,
     labels: bool = False,
+    background: str = "white",
 ) -> tuple[tf.data.Dataset, DataInfo]:
     """The training pipeline for a dataset named by one string (or its resolved source).
 
@@ -143,7 +144,9 @@ def load(
     (`base.resolve`: in order a toy name of `TOY_DATASETS`, a path ending in
     `.npz`, an IDX images file or a folder of IDX files, an existing folder
     of images, else a tensorflow-datasets name). Finite data is cached in memory (as stored,
-    e.g. uint8) and shuffled; toy data is fresh random samples already. The
+    e.g. uint8; an image folder's files are decoded once into memory, or into
+    a file when they are too many: `keras_wgan.data.image_cache`) and
+    shuffled; toy data is fresh random samples already. The
     result is repeated, batched with `drop_remainder=True` (a static batch
     dimension), scaled to float32 [-1, 1] and prefetched.
 
@@ -179,6 +182,9 @@ def load(
         cache: cache finite data in memory before shuffling.
         repeat: repeat forever (training); False gives one pass.
         labels: yield `(samples, labels)` batches; False (the default) yields samples.
+        background: the colour images with transparency are composited onto
+            (image files, `.npz` arrays of 2 or 4 channels): `"white"`,
+            `"black"` or `"#rrggbb"` (`keras_wgan.data.alpha`).
 
     Returns:
         `(dataset, info)`: a `tf.data.Dataset` of float32 batches
@@ -208,7 +214,11 @@ def load(
     import tensorflow as tf
 
     raw, info = resolve(dataset).open(
-        data_dir=data_dir, image_size=image_size, seed=seed, labels=bool(labels)
+        data_dir=data_dir,
+        image_size=image_size,
+        seed=seed,
+        labels=bool(labels),
+        background=background,
     )
     if info.num_examples is not None:
         if not repeat and info.num_examples < batch_size:
@@ -216,7 +226,7 @@ def load(
                 f"dataset {info.name!r} has {info.num_examples} examples, fewer than "
                 f"batch_size={batch_size}: without repeat there would be no full batch"
             )
-        if cache:
+        if cache and not info.cached:
             raw = raw.cache()
         if shuffle_buffer > 1:
             raw = raw.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)

@@ -231,7 +231,8 @@ def evaluate(
         .astype("float32")
     )
     if truncation is not None:
-        latent = truncation_lib.truncate_numpy(latent, truncation, np.random.default_rng([seed, 4]))
+        rng = np.random.default_rng([int(seed), 4])
+        latent = truncation_lib.truncate_numpy(latent, truncation, rng)
     labels = None if num_classes is None else evenly_spread_labels(num_samples, num_classes)
     fake = _in_batches(generator.sample, latent, labels).astype("float32")
     images = info.kind == "images"

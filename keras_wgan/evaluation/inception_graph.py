@@ -153,15 +153,17 @@ class InceptionGraph:
             )
             self._features = tf.reshape(pool, [tf.shape(self._images)[0], -1])
         self._session = tf.compat.v1.Session(graph=self._graph)
-        self._last = (None, None)  # the key and features of the last images
+        # The key and features of the last images.
+        self._last: tuple[str | None, np.ndarray | None] = (None, None)
         self.dim = int(self.features(np.zeros((1, 8, 8, 3), np.uint8)).shape[1])
 
     def features(self, images) -> np.ndarray:
         """`pool_3` of the images, float32 [n, dim] (see the module docstring for the input)."""
         x = graph_input(images)
         key = hashlib.sha1(x.tobytes()).hexdigest() + str(x.shape)
-        if self._last[0] == key:  # FID and IS of the same images: one run
-            return self._last[1]
+        last_key, last_features = self._last
+        if last_key == key and last_features is not None:  # FID and IS of the same images
+            return last_features
         batches = [
             self._session.run(self._features, {self._images: x[start : start + self.batch_size]})
             for start in range(0, len(x), self.batch_size)
