@@ -139,6 +139,8 @@ def test_the_evaluate_command_takes_the_graph(standin, tmp_path, capsys):
     for key in ("fid", "kid", "w1_feature"):
         assert report["metrics"][key]["feature_network"] == report["feature_network"], key
     assert "class_entropy" not in report["metrics"]  # the graph's classes are not the data's
+    # The papers' Inception Score: the graph's own logits.
+    assert report["metrics"]["inception_score"]["classifier"] == report["feature_network"]
 
 
 def test_the_evaluate_command_names_the_flag_for_a_bad_graph(tmp_path):

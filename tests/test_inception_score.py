@@ -12,7 +12,7 @@ IS = exp((0.226289 + 0.183787) / 2) = exp(0.205038) = 1.22757.
 import numpy as np
 import pytest
 
-from keras_wgan.evaluation import core, inception_classes
+from keras_wgan.evaluation import core, feature_networks, inception_classes, networks
 from keras_wgan.evaluation.metrics import inception_score
 from keras_wgan.evaluation.metrics.inception import SPLITS, as_probabilities
 
@@ -150,6 +150,7 @@ def test_the_evaluate_command_adds_the_inception_score_with_inceptionv3(tmp_path
     network = FeatureNetwork(
         features=lambda x: np.asarray(x).reshape(len(x), -1)[:, :8],
         description="InceptionV3 pool3 (a stand-in)",
+        name=feature_networks.KERAS_INCEPTION,
     )
     monkeypatch.setattr(command, "choose_feature_network", lambda *args, **kwargs: network)
     found = []
@@ -185,3 +186,17 @@ def test_the_evaluate_command_adds_the_inception_score_with_inceptionv3(tmp_path
     assert entry["value"] == pytest.approx(2.0) and entry["splits"] == 10
     assert entry["classifier"] == StandIn.description and "real_vs_real" in entry
     assert "classifier_score" not in report["metrics"]  # the feature network classifies nothing
+
+
+def test_keras_inceptionv3_and_only_it_brings_its_imagenet_classifier(tmp_path, monkeypatch):
+    # The network feature_network("inception") makes, its weights stood in for.
+    monkeypatch.setattr(feature_networks, "_inception_model", lambda *args: None)
+    monkeypatch.setattr(inception_classes, "find_top_weights", lambda given: tmp_path)
+    monkeypatch.setattr(inception_classes, "InceptionClassifier", lambda path: ("top", path))
+    keras_inception = feature_networks.feature_network("inception")
+    assert networks.inception_classifier(keras_inception, "w.h5") == ("top", tmp_path)
+    plain = feature_networks.FeatureNetwork(features=len, description="InceptionV3-like")
+    assert networks.inception_classifier(plain, "w.h5") is None
+    assert networks.inception_classifier(None) is None
+    monkeypatch.setattr(inception_classes, "find_top_weights", lambda given: None)
+    assert networks.inception_classifier(keras_inception, None) is None  # no with-top file

@@ -32,8 +32,9 @@ Reported, with the sample counts behind each number:
   closest pairs); with a classifier as the feature network, `class_entropy`
   (the entropy of the classes it assigns to the generated images: ln K when
   all K are equally frequent) and `classifier_score` (the Inception Score's
-  formula with that classifier); with InceptionV3 as the feature network
-  and its with-top weights found, `inception_score`.
+  formula with that classifier); with an ImageNet network as the feature
+  network (`networks.inception_classifier`: the TF 2015 graph, or Keras's
+  InceptionV3 with its with-top weights found), `inception_score`.
 
 A conditional generator (a `.keras` WassersteinGAN with `num_classes`,
 or an export whose `serving_default` also takes `label` int32 [None], with
@@ -75,7 +76,11 @@ from keras_wgan import truncation as truncation_lib
 from keras_wgan.evaluation import core, pictures
 from keras_wgan.evaluation.generators import EvaluationError, Generator, load_generator
 from keras_wgan.evaluation.metrics.conditional import evenly_spread_labels
-from keras_wgan.evaluation.networks import choose_feature_network, data_classifier
+from keras_wgan.evaluation.networks import (
+    choose_feature_network,
+    data_classifier,
+    inception_classifier,
+)
 from keras_wgan.evaluation.real_sets import real_sample_set
 from keras_wgan.evaluation.report import metrics_report
 
@@ -261,12 +266,6 @@ def evaluate(
             f"--closest_pairs={closest_pairs} needs images and a feature network "
             "(--feature_network); the memorisation check runs in its features"
         )
-    inception = None
-    if network is not None and network.description.startswith("InceptionV3"):
-        from keras_wgan.evaluation import inception_classes
-
-        top = inception_classes.find_top_weights(inception_weights)
-        inception = None if top is None else inception_classes.InceptionClassifier(top)
     # The class entropy whenever the feature network is a classifier; a conditional
     # generator's accuracy needs one: the package's, trained on the real labels.
     classifier = network if network is not None and network.classify is not None else None
@@ -283,7 +282,7 @@ def evaluate(
         num_classes=num_classes,
         classifier=classifier,
         real_labels=None if pool_labels is None else pool_labels[:num_samples],
-        inception_classifier=inception,
+        inception_classifier=inception_classifier(network, inception_weights),
     )
     reference.compute_floors()
     estimate = None

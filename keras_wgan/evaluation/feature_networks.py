@@ -54,6 +54,8 @@ FEATURES_LAYER = "features"
 FEATURE_DIM = 128
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_SIZE = 299
+#: `FeatureNetwork.name` of Keras's InceptionV3 (`feature_network("inception")`).
+KERAS_INCEPTION = "Keras InceptionV3"
 INCEPTION_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
 
 _inception_models: dict[str, keras.Model] = {}
@@ -372,15 +374,22 @@ def inception_features(
     if x.shape[-1] not in (1, 3):
         raise ValueError(f"`images` must have 1 or 3 channels; received shape {x.shape}.")
     model = _inception_model(weights_path, allow_download)
+    return _predict_in_batches(model, x, batch_size, inception_input)
 
-    def preprocess(batch):
-        batch = np.repeat(batch, 3 // batch.shape[-1], axis=-1)
-        batch = keras.ops.image.resize(
-            batch, (INCEPTION_SIZE, INCEPTION_SIZE), interpolation="bilinear"
-        )
-        return keras.applications.inception_v3.preprocess_input((batch + 1.0) * 127.5)
 
-    return _predict_in_batches(model, x, batch_size, preprocess)
+def inception_input(batch):
+    """Images in [-1, 1], 1 or 3 channels, as Keras's InceptionV3 takes them.
+
+    Grey repeated to RGB, resized bilinearly to 299 x 299, scaled by
+    `keras.applications.inception_v3.preprocess_input`: the features of FID
+    and KID and the class probabilities of the Inception Score see the same
+    input.
+    """
+    batch = np.repeat(batch, 3 // batch.shape[-1], axis=-1)
+    batch = keras.ops.image.resize(
+        batch, (INCEPTION_SIZE, INCEPTION_SIZE), interpolation="bilinear"
+    )
+    return keras.applications.inception_v3.preprocess_input((batch + 1.0) * 127.5)
 
 
 # ---------------------------------------------------------------------------
@@ -421,7 +430,7 @@ def feature_network(name_or_model, **inception_kwargs) -> FeatureNetwork:
                 "Keras InceptionV3 pool3 (2048-d, Keras ImageNet weights; not the TF 2015 "
                 "graph of the papers' FID)"
             ),
-            name="Keras InceptionV3",
+            name=KERAS_INCEPTION,
         )
     if isinstance(name_or_model, (str, os.PathLike)) and str(name_or_model).endswith(".pb"):
         from keras_wgan.evaluation import inception_graph  # imports this module

@@ -23,7 +23,6 @@ import numpy as np
 __all__ = ["TOP_WEIGHTS_FILE", "InceptionClassifier", "find_top_weights"]
 
 TOP_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
-_SIZE = 299
 _BATCH = 50
 
 
@@ -87,6 +86,8 @@ class InceptionClassifier:
     def __call__(self, images) -> np.ndarray:
         import keras
 
+        # Imported here: this module is read without TensorFlow (find_top_weights).
+        from keras_wgan.evaluation.feature_networks import inception_input
         from keras_wgan.evaluation.metrics.base import images_to_float
 
         x = images_to_float(images, "images")
@@ -94,8 +95,6 @@ class InceptionClassifier:
             raise ValueError(f"`images` must have 1 or 3 channels; received shape {x.shape}")
         outputs = []
         for start in range(0, len(x), _BATCH):
-            batch = np.repeat(x[start : start + _BATCH], 3 // x.shape[-1], axis=-1)
-            batch = keras.ops.image.resize(batch, (_SIZE, _SIZE), interpolation="bilinear")
-            batch = keras.applications.inception_v3.preprocess_input((batch + 1.0) * 127.5)
+            batch = inception_input(x[start : start + _BATCH])
             outputs.append(keras.ops.convert_to_numpy(self.model(batch, training=False)))
         return np.concatenate(outputs).astype(np.float64)

@@ -32,6 +32,7 @@ __all__ = [
     "classifier_function",
     "data_classifier",
     "default_classifier_path",
+    "inception_classifier",
 ]
 
 
@@ -139,6 +140,31 @@ def choose_feature_network(choice, info, classifier_path, inception_weights, con
         f"--feature_network must be inception, classifier, none, a .keras classifier "
         f"or a .pb Inception graph file, received {choice!r}"
     )
+
+
+def inception_classifier(network, inception_weights=None):
+    """What gives the Inception Score's ImageNet class scores beside `network`, or None.
+
+    Only an ImageNet network has the Inception Score's classes: the TF 2015
+    graph (its `logits`, as the papers' IS), or Keras's InceptionV3 with its
+    ImageNet top when that weights file is on disk (found beside
+    `inception_weights` or in the Keras cache; never downloaded). Any other
+    feature network, or None: None (no `inception_score`).
+
+    Returns:
+        A value for `core.Reference(inception_classifier=...)`, or None.
+    """
+    if network is None:
+        return None
+    if network.logits is not None:
+        return network._replace(classify=network.logits)
+    # Imported here: feature networks import TensorFlow, needed only for images.
+    from keras_wgan.evaluation import feature_networks, inception_classes
+
+    if network.name != feature_networks.KERAS_INCEPTION:
+        return None
+    top = inception_classes.find_top_weights(inception_weights)
+    return None if top is None else inception_classes.InceptionClassifier(top)
 
 
 def data_classifier(info, classifier_path):
