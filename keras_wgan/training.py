@@ -39,6 +39,7 @@ from keras_wgan import (
     recipes,
     run_directory,
     runs,
+    saving,
 )
 from keras_wgan import settings as settings_lib
 from keras_wgan.builder import (
@@ -456,7 +457,7 @@ def _chief_callbacks(s, run, info):
         )
     return chief_callbacks + [
         callbacks.TensorBoard(os.path.join(run.output_dir, "logs")),
-        callbacks.KerasModelSaver(os.path.join(run.output_dir, "model.keras")),
+        callbacks.KerasModelSaver(os.path.join(run.output_dir, saving.RUN_MODEL_FILE)),
     ]
 
 
