@@ -208,8 +208,8 @@ GAME = (
         "steps_per_epoch",
         None,
         "Generator updates per epoch (pictures, logs and "
-        "checkpoints per epoch; default: a pass over finite data, or a tenth of "
-        "--train_steps).",
+        "checkpoints per epoch; default: a pass over finite data but at least 250, "
+        "or a tenth of --train_steps if less or if the data is endless).",
         check=_SIZE,
         type=int,
     ),

@@ -1,6 +1,7 @@
 """training.train()'s argument checks: every bad setting is refused before the data is opened."""
 
 import math
+import types
 
 import pytest
 
@@ -367,3 +368,22 @@ def test_train_gives_fit_the_callers_callbacks_and_a_stop_keeps_the_step_reached
         "8gaussians", train_steps=8, output_dir=tmp_path / "run", export_dir=None, **kwargs
     )
     assert (resumed.initial_step, resumed.generator_steps) == (3, 8)
+
+
+@pytest.mark.parametrize(
+    "examples, train_steps, expected",
+    [
+        (3655, 20000, 250),  # the emoji folder: 19 steps a pass, 250 an epoch
+        (60000, 20000, 312),  # Fashion-MNIST: a pass is longer than the minimum
+        (3655, 1000, 100),  # a short run: a tenth of its steps
+        (200, 30, 3),
+    ],
+)
+def test_a_default_epoch_over_small_data_is_at_least_the_minimum(examples, train_steps, expected):
+    # The epoch's end (checkpoint, pictures, Monitor) cost more than the 19 steps
+    # of a pass over 3,655 images: the run spent most of its time there.
+    info = types.SimpleNamespace(num_examples=examples)
+    s = types.SimpleNamespace(epochs=None, steps_per_epoch=None, train_steps=train_steps)
+    assert training._schedule(s, info, fit_batch=192) == (expected, train_steps)
+    given = types.SimpleNamespace(epochs=None, steps_per_epoch=7, train_steps=train_steps)
+    assert training._schedule(given, info, fit_batch=192) == (7, train_steps)
