@@ -1,6 +1,6 @@
-"""Image quality of the package's training against a plain keras.io WGAN-GP, by Frechet distance.
+"""Image quality of the package's training against plain WGAN-GP scripts, by Frechet distance.
 
-Two modes.
+Three modes.
 
 Main mode, quality at equal wall-clock time (Fashion-MNIST):
 
@@ -22,8 +22,33 @@ uniform classes). Reference points first: the training images, blurred
 training images and uniform noise against the test images. One PNG holds a
 sample grid of each run side by side. The last line is one JSON object.
 
+Main mode on colour, the Noto emoji set of `benchmarks/emoji_data.py`:
+
+    python benchmarks/image_quality.py --data=emoji32 --minutes=30 --eval_every_minutes=5 \\
+        --output_dir=runs/bench/emoji32
+    python benchmarks/image_quality.py --data=emoji64 --minutes=15 --eval_every_minutes=5 \\
+        --output_dir=runs/bench/emoji64
+
+trains (1) `training.train(dataset=runs/emoji/emoji32)`, the folder of one
+subfolder per Unicode group, with the package's defaults (as a user's
+folder is trained), (2) the keras.io WGAN-GP on its networks widened to
+colour (`reference_wgan.kerasio_colour_networks`; its step, 3 critic steps,
+Adam(2e-4, 0.5, 0.9)) and (3) the WGAN-GP paper's CIFAR-10 DCGAN
+(`reference_wgan.gan_cifar_networks`, gan_cifar.py: 5 critic steps each on
+its own batch of 64, lambda 10, Adam(1e-4, 0.5, 0.9), DIM 64), both plain and
+in float32; at 64 px the references are one block deeper. The scores are of
+all (`--eval_samples`, at most the 3,655 emoji) generated images against all
+the real ones, in the features of a classifier of the 99 subgroups (cached
+at runs/bench/emoji32_classifier.keras); the coverage is the entropy of the
+groups predicted (the subgroup probabilities summed per group), printed
+beside the real images' own (1.51: people_body is 2,148 of the 3,655), and
+`KID` is added. The floors: every real image mirrored left-right ('real
+flipped'), blurred and noise, against the real images. `--data` also takes
+the path of such a folder with its .npz beside it.
+
 Conditional mode, class-conditional training at equal wall-clock time
-(Fashion-MNIST):
+(Fashion-MNIST, or with `--data=emoji32` on the emoji groups, the accuracy
+and intra-FID those of the groups):
 
     python benchmarks/image_quality.py --conditional --minutes=20 \\
         --conditionings=projection,auxiliary,unconditional
@@ -67,25 +92,18 @@ import json
 import os
 import sys
 
-import numpy as np
-
 # The modules beside this script: scores, references, the emoji set, the ablation.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from emoji_set import group_classifier, load_emoji  # noqa: E402
 from quality_ablation import ABLATION_SETTINGS, check_patches, run_ablation  # noqa: E402
-from quality_scoring import (  # noqa: E402, F401 (generate, to_float: for the scripts beside)
+from quality_runs import Benchmark, load_fashion_mnist  # noqa: E402, F401
+from quality_scoring import (  # noqa: E402, F401 (the scripts beside import them from here)
     Scorer,
-    blurred,
     cached_classifier,
     generate,
-    header,
-    print_row,
     rounded,
     side_by_side,
-    timed_evaluation,
     to_float,
 )
-from reference_wgan import build_reference, reference_batches  # noqa: E402
 
 
 def _parser():
@@ -190,228 +208,6 @@ def _parser():
     return p
 
 
-# ----------------------------------------------------------------------------- data
-
-
-def load_fashion_mnist(data_dir):
-    """(x_train, y_train, x_test, y_test), uint8 images [n, 28, 28, 1] and int labels.
-
-    Args:
-        data_dir: a folder with the four IDX files (train-images-idx3-ubyte.gz,
-            train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
-            t10k-labels-idx1-ubyte.gz), or an .npz with x_train, y_train, x_test, y_test.
-    """
-    if str(data_dir).endswith(".npz"):
-        with np.load(data_dir) as npz:
-            arrays = [npz[k] for k in ("x_train", "y_train", "x_test", "y_test")]
-    else:
-        from keras_wgan.data import idx  # the package's own IDX reader
-
-        arrays = [
-            *idx.load(data_dir, "train", argument="data_dir"),
-            *idx.load(data_dir, "test", argument="data_dir"),
-        ]
-    x_train, y_train, x_test, y_test = arrays
-    return (
-        x_train.reshape(-1, 28, 28, 1).astype(np.uint8),
-        y_train.astype(np.int64),
-        x_test.reshape(-1, 28, 28, 1).astype(np.uint8),
-        y_test.astype(np.int64),
-    )
-
-
-class _Benchmark:
-    """What the runs of the main and conditional modes share: data, classifier, time budget.
-
-    Fashion-MNIST: trained on the training images (written to an .npz),
-    scored against the 10,000 test images. Emoji: trained on the folder (as a
-    user's own folder is), scored against all its images (the .npz beside
-    it), in the features of a classifier of the subgroups; coverage and
-    accuracy are of the groups.
-    """
-
-    def __init__(self, flags):
-        if flags.minutes <= 0 or flags.eval_every_minutes <= 0:
-            raise ValueError(
-                f"minutes and eval_every_minutes must be > 0, received "
-                f"{flags.minutes} and {flags.eval_every_minutes}"
-            )
-        self.flags = flags
-        self.budget, self.every = 60.0 * flags.minutes, 60.0 * flags.eval_every_minutes
-        self.max_steps = flags.max_steps or float("inf")
-        os.makedirs(flags.output_dir, exist_ok=True)
-        self.emoji = None if flags.data == "fashion_mnist" else load_emoji(flags.data)
-        if self.emoji is None:
-            self.x_train, self.y_train, self.x_test, self.y_test = load_fashion_mnist(
-                flags.data_dir
-            )
-            classifier = cached_classifier(
-                flags.classifier or "runs/bench/fashion_mnist_classifier.keras",
-                self.x_train,
-                self.y_train,
-                "Fashion-MNIST",
-                flags.classifier_epochs or 5,
-            )
-            self.scorer = Scorer(classifier, self.x_test, self.y_test, training_images=self.x_train)
-            self.num_classes = 10
-            self.dataset = os.path.join(flags.output_dir, "fashion_mnist_train.npz")
-            np.savez(self.dataset, images=self.x_train, labels=self.y_train)
-        else:
-            emoji = self.emoji
-            name = os.path.basename(emoji.folder)
-            classifier = cached_classifier(
-                flags.classifier or os.path.join("runs", "bench", f"{name}_classifier.keras"),
-                emoji.images,
-                emoji.subgroups,
-                f"{name} subgroups",
-                flags.classifier_epochs or 30,
-            )
-            from keras_wgan.evaluation import feature_networks
-
-            groups = group_classifier(feature_networks.feature_network(classifier), emoji)
-            # Real = training images: the emoji are all there is.
-            self.x_train = self.x_test = emoji.images
-            self.y_train = self.y_test = emoji.groups
-            self.scorer = Scorer(
-                classifier,
-                emoji.images,
-                emoji.groups,
-                training_images=emoji.images,
-                classify=groups,
-                num_classes=len(emoji.class_names),
-                kid=True,
-            )
-            self.num_classes = len(emoji.class_names)
-            self.dataset = emoji.folder
-        self.num_samples = min(flags.eval_samples, len(self.x_train))
-
-    def header(self, conditional=False):
-        return header(kid=self.emoji is not None, conditional=conditional)
-
-    def reference_points(self, conditional=False):
-        """Prints and returns the rows of the real data's floors: real, blurred and noise images."""
-        n = self.num_samples
-        if self.emoji is None:
-            print(
-                f"FD in the Fashion-MNIST classifier's features against the {len(self.x_test)} "
-                f"test images; {n} images per row; coverage = entropy of the predicted labels "
-                f"(max ln 10 = 2.303)",
-                flush=True,
-            )
-            real = ("real train", self.x_train[:n])
-        else:
-            emoji = self.emoji
-            predicted = self.scorer.reference.classify(emoji.images).argmax(-1)
-            counts = np.bincount(predicted, minlength=self.num_classes) / len(predicted)
-            counts = counts[counts > 0]
-            print(
-                f"FD in the features of the {os.path.basename(emoji.folder)} subgroup "
-                f"classifier ({len(emoji.subgroup_names)} subgroups) against all "
-                f"{len(emoji.images)} real images; {n} images per row; coverage = entropy "
-                f"of the predicted groups (max ln {self.num_classes} = "
-                f"{np.log(self.num_classes):.3f}): real images {emoji.group_entropy():.3f} by "
-                f"their labels, {float(-(counts * np.log(counts)).sum()):.3f} as predicted; "
-                f"'real flipped' = every real image mirrored left-right",
-                flush=True,
-            )
-            real = ("real flipped", self.x_train[:n, :, ::-1])
-        print(self.header(conditional), flush=True)
-        rows = []
-        noise = np.random.default_rng(self.flags.seed).integers(
-            0, 256, (n, *self.x_train.shape[1:]), np.uint8
-        )
-        blurred_name = "blurred train" if self.emoji is None else "blurred real"
-        for label, images in (
-            real,
-            (blurred_name, blurred(self.x_train[:n])),
-            ("uniform noise", noise),
-        ):
-            rows.append(
-                dict(model=label, seconds=None, steps=None, **rounded(self.scorer.score(images)))
-            )
-            print_row(rows[-1])
-        return rows
-
-    def timer(self, label, steps_of, num_classes=None, offset_seconds=0.0):
-        """The timed evaluation callback of one run."""
-        return timed_evaluation(
-            self.budget,
-            self.every,
-            self.scorer,
-            steps_of,
-            self.num_samples,
-            self.max_steps,
-            self.flags.seed,
-            label,
-            num_classes=num_classes,
-            offset_seconds=offset_seconds,
-        )
-
-    def train_package(self, label, **options):
-        """`training.train` with its defaults (plus `options`) on the training images, timed.
-
-        Returns:
-            (the timer callback with its rows and last grid, the `TrainResult`).
-        """
-        import keras
-
-        from keras_wgan import training
-
-        flags = self.flags
-        run_dir = os.path.join(flags.output_dir, label.replace(" ", "_"))
-        seconds_file = os.path.join(run_dir, "benchmark_seconds.json")
-        offset = 0.0
-        if flags.resume and os.path.exists(seconds_file):
-            with open(seconds_file) as f:
-                offset = json.load(f)["training_seconds"]
-        elif os.path.exists(os.path.join(run_dir, "checkpoints")):
-            import shutil
-
-            shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
-        timer = self.timer(
-            label,
-            lambda gan: int(gan.generator_optimizer.iterations.numpy()),
-            num_classes=self.num_classes if options.get("conditional") else None,
-            offset_seconds=offset,
-        )
-        if flags.max_steps is not None:
-            options["train_steps"] = flags.max_steps
-        result = training.train(
-            dataset=self.dataset,
-            output_dir=run_dir,
-            export_dir=None,
-            verbose=0,
-            seed=flags.seed,
-            callbacks=[timer],
-            **options,
-        )
-        with open(seconds_file, "w") as f:  # what a later --resume counts from
-            json.dump({"training_seconds": timer.elapsed}, f)
-        keras.backend.clear_session()
-        return timer, result
-
-    def train_reference(self, label, networks):
-        """A plain reference (`build_reference`) trained for the budget; (timer, generator path)."""
-        import keras
-
-        shape = self.x_train.shape[1:]
-        model = build_reference(seed=self.flags.seed, sample_shape=shape, networks=networks)
-        timer = self.timer(label, lambda m: int(m.g_optimizer.iterations.numpy()))
-        batch_size = 5 * 64 if networks == "gan_cifar" else 64
-        model.fit(
-            reference_batches(self.x_train, batch_size=batch_size, seed=self.flags.seed),
-            epochs=1,
-            steps_per_epoch=self.flags.max_steps or 10**7,
-            verbose=0,
-            callbacks=[timer],
-        )
-        name = "reference" if self.emoji is None else f"reference_{networks}"
-        path = os.path.join(self.flags.output_dir, f"{name}_generator.keras")
-        model.generator.save(path)
-        keras.backend.clear_session()
-        return timer, path
-
-
 def run_main(flags):
     """Trains the package's defaults and the references for `flags.minutes` each; prints FDs."""
     from keras_wgan.evaluation import pictures
@@ -421,7 +217,7 @@ def run_main(flags):
             "resume: only the conditional mode resumes its runs (the main mode's "
             "references have no checkpoints); received --resume without --conditional"
         )
-    bench = _Benchmark(flags)
+    bench = Benchmark(flags)
     rows = bench.reference_points()
 
     # 1. The package's defaults: training.train with its default flags on the training data.
@@ -491,7 +287,7 @@ def run_conditional(flags):
                 f"conditionings: unknown {name!r}; expected some of "
                 f"{', '.join(CRITIC_CONDITIONINGS)}, unconditional"
             )
-    bench = _Benchmark(flags)
+    bench = Benchmark(flags)
     rows = bench.reference_points(conditional=True)
     grids, pngs = [], []
     for name in names:

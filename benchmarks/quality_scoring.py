@@ -107,7 +107,8 @@ def rounded(score):
     """A score's values rounded for the tables: 2 decimals, 3 for shares, 4 for accuracy."""
     shares = ("coverage", "precision", "recall", "density", "knn_coverage", "memorisation")
     digits = {**dict.fromkeys(shares, 3), "conditional_accuracy": 4, "kid": 4}
-    return {key: round(value, digits.get(key, 2)) for key, value in score.items()}
+    # + 0.0: no "-0.0" in the tables
+    return {key: round(value, digits.get(key, 2)) + 0.0 for key, value in score.items()}
 
 
 def cached_classifier(path, images, labels, name, epochs):
