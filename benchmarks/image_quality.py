@@ -1,6 +1,6 @@
-"""Image quality of the package's training against a plain keras.io WGAN-GP, by Frechet distance.
+"""Image quality of the package's training against plain WGAN-GP scripts, by Frechet distance.
 
-Two modes.
+Three modes.
 
 Main mode, quality at equal wall-clock time (Fashion-MNIST):
 
@@ -22,8 +22,33 @@ uniform classes). Reference points first: the training images, blurred
 training images and uniform noise against the test images. One PNG holds a
 sample grid of each run side by side. The last line is one JSON object.
 
+Main mode on colour, the Noto emoji set of `benchmarks/emoji_data.py`:
+
+    python benchmarks/image_quality.py --data=emoji32 --minutes=30 --eval_every_minutes=5 \\
+        --output_dir=runs/bench/emoji32
+    python benchmarks/image_quality.py --data=emoji64 --minutes=15 --eval_every_minutes=5 \\
+        --output_dir=runs/bench/emoji64
+
+trains (1) `training.train(dataset=runs/emoji/emoji32)`, the folder of one
+subfolder per Unicode group, with the package's defaults (as a user's
+folder is trained), (2) the keras.io WGAN-GP on its networks widened to
+colour (`reference_wgan.kerasio_colour_networks`; its step, 3 critic steps,
+Adam(2e-4, 0.5, 0.9)) and (3) the WGAN-GP paper's CIFAR-10 DCGAN
+(`reference_wgan.gan_cifar_networks`, gan_cifar.py: 5 critic steps each on
+its own batch of 64, lambda 10, Adam(1e-4, 0.5, 0.9), DIM 64), both plain and
+in float32; at 64 px the references are one block deeper. The scores are of
+all (`--eval_samples`, at most the 3,655 emoji) generated images against all
+the real ones, in the features of a classifier of the 99 subgroups (cached
+at runs/bench/emoji32_classifier.keras); the coverage is the entropy of the
+groups predicted (the subgroup probabilities summed per group), printed
+beside the real images' own (1.51: people_body is 2,148 of the 3,655), and
+`KID` is added. The floors: every real image mirrored left-right ('real
+flipped'), blurred and noise, against the real images. `--data` also takes
+the path of such a folder with its .npz beside it.
+
 Conditional mode, class-conditional training at equal wall-clock time
-(Fashion-MNIST):
+(Fashion-MNIST, or with `--data=emoji32` on the emoji groups, the accuracy
+and intra-FID those of the groups):
 
     python benchmarks/image_quality.py --conditional --minutes=20 \\
         --conditionings=projection,auxiliary,unconditional
@@ -66,101 +91,19 @@ import argparse
 import json
 import os
 import sys
-import tempfile
-import time
 
-import numpy as np
-
-# The reference lives beside this script (benchmarks/reference_wgan.py).
+# The modules beside this script: scores, references, the emoji set, the ablation.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference_wgan import reference_class  # noqa: E402
-
-# Ablation settings. "package*" and "dcgan*": keyword arguments of training.train
-# (over the kerasio networks at batch 64, 5 critic steps and Adam(1e-4), pinned so
-# that section 1 of docs/experiments/image-quality.md stays reproducible);
-# "reference*": options of `ReferenceWGAN`.
-PACKAGE_BASE = dict(
-    architecture="kerasio",
-    batch_size=64,
-    critic_steps=5,
-    critic_learning_rate=1e-4,
-    generator_learning_rate=1e-4,
+from quality_ablation import ABLATION_SETTINGS, check_patches, run_ablation  # noqa: E402
+from quality_runs import Benchmark, load_fashion_mnist  # noqa: E402, F401
+from quality_scoring import (  # noqa: E402, F401 (the scripts beside import them from here)
+    Scorer,
+    cached_classifier,
+    generate,
+    rounded,
+    side_by_side,
+    to_float,
 )
-REFERENCE_BASE = dict(
-    critic_steps=3,
-    learning_rate=2e-4,
-    dropout=True,
-    generator_training_in_critic=True,
-    patches=False,
-)
-ABLATION_SETTINGS = {
-    # the old image recipe: 5 critic steps, Adam(1e-4), fresh batches, bf16 on this CPU
-    "package": {},
-    "package_cs3": dict(critic_steps=3),
-    "package_lr2e-4": dict(critic_learning_rate=2e-4, generator_learning_rate=2e-4),
-    "package_reuse": dict(fresh_real_batches=False),
-    "package_f32": dict(mixed_precision="float32"),
-    # every recipe difference set as the reference has it
-    "package_matched": dict(
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        fresh_real_batches=False,
-        mixed_precision="float32",
-    ),
-    "package_matched_bf16": dict(
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        fresh_real_batches=False,
-    ),
-    "package_cs3_lr2e-4": dict(
-        critic_steps=3, critic_learning_rate=2e-4, generator_learning_rate=2e-4
-    ),
-    # the package's default architecture for 28x28 (dcgan; architecture=None)
-    "dcgan_cs5_lr1e-4": dict(architecture=None),
-    "dcgan_cs3_lr2e-4": dict(
-        architecture=None, critic_steps=3, critic_learning_rate=2e-4, generator_learning_rate=2e-4
-    ),
-    "dcgan_cs3_lr2e-4_ema": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        ema_decay=0.999,
-    ),
-    "dcgan_cs3_lr2e-4_ema99": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        ema_decay=0.99,
-    ),
-    "dcgan_cs3_lr2e-4_ema_f32": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        ema_decay=0.999,
-        mixed_precision="float32",
-    ),
-    # the defaults with DiffAugment (translation and cutout: the grayscale policy)
-    "dcgan_cs3_lr2e-4_augment": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        augment="translation,cutout",
-    ),
-    # the plain keras.io script
-    "reference": {},
-    "reference_cs5_lr1e-4": dict(critic_steps=5, learning_rate=1e-4),
-    "reference_cs5": dict(critic_steps=5),
-    "reference_lr1e-4": dict(learning_rate=1e-4),
-    "reference_no_dropout": dict(dropout=False),
-    "reference_bn_inference_in_critic": dict(generator_training_in_critic=False),
-    "reference_patches": dict(patches=True),
-}
 
 
 def _parser():
@@ -183,6 +126,13 @@ def _parser():
         help="Main mode: generated images per evaluation (FD against the test set).",
     )
     p.add_argument(
+        "--data",
+        default="fashion_mnist",
+        help="Main and conditional modes: fashion_mnist (from --data_dir), emoji32, "
+        "emoji64 (runs/emoji/emoji32/ and its .npz beside it, built by "
+        "benchmarks/emoji_data.py), or the path of such an emoji folder.",
+    )
+    p.add_argument(
         "--data_dir",
         default="/usr/share/datasets/fashion-mnist",
         help="Main mode: folder of the Fashion-MNIST IDX files "
@@ -194,9 +144,15 @@ def _parser():
         default=None,
         help="Cache of the feature classifier (.keras): loaded if it exists, else "
         "trained and saved there (default runs/bench/fashion_mnist_classifier"
-        ".keras, or runs/bench/mnist_classifier.keras with --ablation).",
+        ".keras, runs/bench/<emoji folder>_classifier.keras, or "
+        "runs/bench/mnist_classifier.keras with --ablation).",
     )
-    p.add_argument("--classifier_epochs", type=int, default=5, help="Epochs of the classifier.")
+    p.add_argument(
+        "--classifier_epochs",
+        type=int,
+        default=None,
+        help="Epochs of the classifier (default 5; 30 on the emoji's 3,655 images).",
+    )
     p.add_argument(
         "--output_dir",
         default="runs/bench/image_quality",
@@ -219,7 +175,7 @@ def _parser():
         "--conditional",
         action="store_true",
         help="Conditional mode: the package's defaults with --conditional, per "
-        "critic conditioning, on Fashion-MNIST for --minutes each.",
+        "critic conditioning, on --data for --minutes each.",
     )
     p.add_argument(
         "--resume",
@@ -252,576 +208,19 @@ def _parser():
     return p
 
 
-# ----------------------------------------------------------------------------- data
-
-
-def load_fashion_mnist(data_dir):
-    """(x_train, y_train, x_test, y_test), uint8 images [n, 28, 28, 1] and int labels.
-
-    Args:
-        data_dir: a folder with the four IDX files (train-images-idx3-ubyte.gz,
-            train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
-            t10k-labels-idx1-ubyte.gz), or an .npz with x_train, y_train, x_test, y_test.
-    """
-    if str(data_dir).endswith(".npz"):
-        with np.load(data_dir) as npz:
-            arrays = [npz[k] for k in ("x_train", "y_train", "x_test", "y_test")]
-    else:
-        from keras_wgan.data import idx  # the package's own IDX reader
-
-        arrays = [
-            *idx.load(data_dir, "train", argument="data_dir"),
-            *idx.load(data_dir, "test", argument="data_dir"),
-        ]
-    x_train, y_train, x_test, y_test = arrays
-    return (
-        x_train.reshape(-1, 28, 28, 1).astype(np.uint8),
-        y_train.astype(np.int64),
-        x_test.reshape(-1, 28, 28, 1).astype(np.uint8),
-        y_test.astype(np.int64),
-    )
-
-
-def to_float(images):
-    """uint8 0..255 -> float32 [-1, 1], as keras_wgan.data does."""
-    return images.astype(np.float32) / 127.5 - 1.0
-
-
-def blurred(images):
-    """A 3x3 box blur of uint8 images [n, h, w, 1] (a reference point of the FD)."""
-    x = np.pad(images.astype(np.float32), ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
-    h, w = images.shape[1:3]
-    out = sum(x[:, i : i + h, j : j + w] for i in range(3) for j in range(3)) / 9.0
-    return np.round(out).astype(np.uint8)
-
-
-# ----------------------------------------------------------------------------- metrics
-
-
-class Scorer:
-    """The benchmark's scores from the evaluation core: a `core.Reference` on fixed real images.
-
-    FD and class coverage in the features of the package's classifier; the SWD
-    and the exact pixel and feature W1 (of 2,000 vs 2,000 images) beside them,
-    as `keras_wgan.evaluate` and the Monitor report them.
-    """
-
-    def __init__(self, classifier, real_images, real_labels=None, training_images=None):
-        from keras_wgan.evaluation import core, feature_networks
-
-        network = feature_networks.feature_network(classifier)
-        self.reference = core.Reference(
-            real_images,
-            feature_network=network,
-            classifier=network,
-            w1_samples=core.W1_IMAGES,
-            swd_samples=core.W1_IMAGES,
-            cache=False,
-            num_classes=None if real_labels is None else int(classifier.output_shape[-1]),
-            real_labels=real_labels,
-            training=training_images,  # the memorisation check's (default: real_images)
-        )
-
-    def score(self, images, labels=None):
-        """{"fd", "coverage" (the class entropy), "swd", "w1_pixel", "w1_feature": value}.
-
-        With `labels` (the classes the images were generated for; the Scorer
-        made with `real_labels`) also "conditional_accuracy" and "intra_fid"
-        (the FD of each class's images against the real images of that
-        class, and their mean).
-        """
-        values = self.reference.measure(images, labels=labels)
-        names = {
-            "fd": "fid",
-            "coverage": "class_entropy",
-            "swd": "swd",
-            "w1_pixel": "w1_pixel",
-            "w1_feature": "w1_feature",
-            **{key: key for key in ("precision", "recall", "density", "memorisation")},
-            "knn_coverage": "coverage",
-            "classifier_score": "classifier_score",
-        }
-        if labels is not None:
-            names.update(conditional_accuracy="conditional_accuracy", intra_fid="intra_fid")
-        return {name: float(values[key]) for name, key in names.items()}
-
-
-def rounded(score):
-    """A score's values rounded for the tables: 2 decimals, 3 for shares, 4 for accuracy."""
-    shares = ("coverage", "precision", "recall", "density", "knn_coverage", "memorisation")
-    digits = {**dict.fromkeys(shares, 3), "conditional_accuracy": 4}
-    return {key: round(value, digits.get(key, 2)) for key, value in score.items()}
-
-
-def cached_classifier(path, images, labels, name, epochs):
-    """The package's feature classifier, loaded from `path` or trained and saved there."""
-    from keras_wgan.evaluation import feature_networks
-
-    if os.path.exists(path):
-        return feature_networks.load_feature_classifier(path)
-    start = time.perf_counter()
-    model = feature_networks.train_feature_classifier(
-        images, labels, epochs=epochs, held_out_fraction=0.1, dataset_name=name
-    )
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    feature_networks.save_feature_classifier(model, path)
-    print(
-        f"trained the {name} classifier in {time.perf_counter() - start:.0f} s: held-out "
-        f"accuracy {model.training_info['held_out_accuracy']:.3f}; saved to {path}",
-        flush=True,
-    )
-    return model
-
-
-# ----------------------------------------------------------------------------- reference
-
-
-def build_reference(
-    critic_steps=3,
-    learning_rate=2e-4,
-    dropout=True,
-    generator_training_in_critic=True,
-    patches=False,
-    seed=0,
-):
-    """The keras.io WGAN-GP on the package's kerasio networks (float32, plain Conv2D)."""
-    import keras
-
-    from keras_wgan import architectures
-    from keras_wgan.layers import PatchConv2D
-
-    keras.mixed_precision.set_global_policy("float32")
-    keras.utils.set_random_seed(seed)
-    generator, critic = architectures.kerasio((28, 28, 1))
-    for layer in critic.layers:
-        if isinstance(layer, PatchConv2D):
-            layer.implementation = "auto" if patches else "conv"
-        if isinstance(layer, keras.layers.Dropout) and not dropout:
-            layer.rate = 0.0
-    model = reference_class()(
-        critic,
-        generator,
-        generator.input_shape[-1],
-        critic_steps=critic_steps,
-        generator_training_in_critic=generator_training_in_critic,
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9),
-        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5, beta_2=0.9),
-    )
-    return model
-
-
-def reference_batches(images, batch_size=64, seed=0):
-    """The keras.io example's pipeline: in-memory images in [-1, 1], shuffled, batched."""
-    import tensorflow as tf
-
-    x = to_float(images)
-    return (
-        tf.data.Dataset.from_tensor_slices(x)
-        .cache()
-        .shuffle(len(x), seed=seed)
-        .repeat()
-        .batch(batch_size, drop_remainder=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-
-
-def generate(generator, num, seed=1, batch_size=500, labels=None):
-    """`num` images of a generator from N(0, I) latents of a fixed seed, float32 [-1, 1].
-
-    A conditional generator (inputs latent and label) takes `labels`, int [num].
-    """
-    latent_dim = (generator.input_shape[0] if labels is not None else generator.input_shape)[-1]
-    latent = np.random.default_rng(seed).standard_normal((num, latent_dim)).astype(np.float32)
-
-    def inputs(i):
-        z = latent[i : i + batch_size]
-        return z if labels is None else [z, np.asarray(labels[i : i + batch_size], np.int32)]
-
-    return np.concatenate(
-        [
-            np.asarray(generator(inputs(i), training=False), dtype=np.float32)
-            for i in range(0, num, batch_size)
-        ]
-    )
-
-
-# ----------------------------------------------------------------------------- ablation
-
-
-def run_ablation(flags):
-    """Trains each setting for `flags.steps` generator steps; prints and returns its FD."""
-    import keras
-
-    from keras_wgan import training
-    from keras_wgan.evaluation import pictures
-
-    with np.load(flags.ablation_data) as npz:
-        images, labels = npz["images"], npz["labels"]
-    classifier = cached_classifier(
-        flags.classifier or "runs/bench/mnist_classifier.keras",
-        images,
-        labels,
-        "MNIST 5k",
-        flags.classifier_epochs,
-    )
-    scorer = Scorer(classifier, images)
-    rows = []
-    print(f"FD in the features of {scorer.reference.feature_network.description}", flush=True)
-    print(
-        f"{'setting':<34} {'steps':>6} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8}"
-        f"{MANIFOLD_HEADER} {'seconds':>8}",
-        flush=True,
-    )
-    for name in flags.settings.split(","):
-        if name not in ABLATION_SETTINGS:
-            raise ValueError(
-                f"settings: unknown setting {name!r}; expected some of "
-                f"{', '.join(ABLATION_SETTINGS)}"
-            )
-        start = time.perf_counter()
-        if name.startswith("reference"):
-            options = dict(REFERENCE_BASE, **ABLATION_SETTINGS[name])
-            model = build_reference(seed=flags.seed, **options)
-            model.fit(
-                reference_batches(images, seed=flags.seed),
-                steps_per_epoch=flags.steps,
-                epochs=1,
-                verbose=0,
-            )
-            generator = trained = model.generator
-            steps = int(model.g_optimizer.iterations.numpy())
-        else:
-            options = dict(PACKAGE_BASE, **ABLATION_SETTINGS[name])
-            with tempfile.TemporaryDirectory() as workdir:
-                result = training.train(
-                    dataset=flags.ablation_data,
-                    train_steps=flags.steps,
-                    export_dir=None,
-                    monitor_every_epochs=0,
-                    verbose=0,
-                    output_dir=workdir,
-                    seed=flags.seed,
-                    **options,
-                )
-            generator = result.model.sampling_generator  # the EMA one with ema_decay
-            trained = result.model.generator
-            steps = int(result.generator_steps)
-            options = {
-                k: result.settings[k]
-                for k in (
-                    "architecture",
-                    "critic_steps",
-                    "critic_learning_rate",
-                    "generator_learning_rate",
-                    "fresh_real_batches",
-                    "mixed_precision",
-                    "ema_decay",
-                    "augment",
-                )
-            }
-        seconds = time.perf_counter() - start
-        generated = generate(generator, len(images), seed=flags.seed + 1)
-        row = dict(
-            setting=name,
-            steps=steps,
-            seconds=round(seconds, 1),
-            **rounded(scorer.score(generated)),
-            options=options,
-            load_average=round(os.getloadavg()[0], 2),
-        )
-        os.makedirs(flags.output_dir, exist_ok=True)
-        row["samples"] = os.path.join(flags.output_dir, f"ablation_{name}_{steps}.png")
-        caption = [
-            f"{name}: {steps} generator steps, {seconds / 60:.0f} min",
-            f"FD {row['fd']}  coverage {row['coverage']}",
-        ]
-        pictures.save_png(pictures.picture(generated[:64], caption=caption), row["samples"])
-        if trained is not generator:
-            # with EMA, also the trained generator's (what the run without EMA samples)
-            plain_images = generate(trained, len(images), seed=flags.seed + 1)
-            row.update(
-                {
-                    f"{key}_trained_generator": value
-                    for key, value in rounded(scorer.score(plain_images)).items()
-                }
-            )
-            row["samples_trained_generator"] = row["samples"].replace(".png", "_trained.png")
-            caption = [
-                f"{name}, trained generator (no EMA): {steps} generator steps",
-                f"FD {row['fd_trained_generator']}  coverage {row['coverage_trained_generator']}",
-            ]
-            pictures.save_png(
-                pictures.picture(plain_images[:64], caption=caption),
-                row["samples_trained_generator"],
-            )
-        rows.append(row)
-        print(
-            f"{name:<34} {steps:>6} {row['fd']:>8.2f} {row['coverage']:>9.3f} "
-            f"{row['swd']:>8.2f} {row['w1_pixel']:>8.2f}{manifold_columns(row)} {seconds:>8.0f}",
-            flush=True,
-        )
-        if "fd_trained_generator" in row:
-            print(
-                f"{'  (trained generator, no EMA)':<34} {steps:>6} "
-                f"{row['fd_trained_generator']:>8.2f} "
-                f"{row['coverage_trained_generator']:>9.3f} "
-                f"{row['swd_trained_generator']:>8.2f} "
-                f"{row['w1_pixel_trained_generator']:>8.2f}",
-                flush=True,
-            )
-        if flags.results:
-            with open(flags.results, "a") as f:
-                f.write(json.dumps(row) + "\n")
-        keras.backend.clear_session()
-    return rows
-
-
-# ----------------------------------------------------------------------------- main mode
-
-
-def timed_evaluation(
-    budget_seconds,
-    eval_every_seconds,
-    scorer,
-    steps_of,
-    num_samples,
-    max_steps,
-    seed,
-    label,
-    num_classes=None,
-    offset_seconds=0.0,
-):
-    """A Keras callback: evaluates every `eval_every_seconds` of training, stops at the budget.
-
-    Training time is the wall time since `on_train_begin` minus the time of
-    its own evaluations (tracing and every other callback count). Rows go to
-    the callback's `rows`; the last grid of 64 samples to `grid`. The
-    model trained must have a `generator`; `steps_of(model)` gives its
-    generator steps. With `num_classes` the generator is conditional: its
-    samples' labels are evenly spread over the classes, the rows gain the
-    conditional accuracy and intra-FID, and the grid is one class per row.
-    `offset_seconds`: the training seconds of the run before this one (a
-    resumed run): its rows count from there; the budget is this run's.
-    """
-    import keras
-
-    from keras_wgan.evaluation import pictures
-
-    class TimedEvaluation(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.rows, self.grid = [], None
-
-        def on_train_begin(self, logs=None):
-            self.start, self.paused = time.perf_counter(), 0.0
-            self.next_eval = offset_seconds + eval_every_seconds
-            self.elapsed = offset_seconds
-
-        def on_train_batch_end(self, batch, logs=None):
-            elapsed = offset_seconds + time.perf_counter() - self.start - self.paused
-            self.elapsed = elapsed
-            steps = steps_of(self.model)
-            done = elapsed - offset_seconds >= budget_seconds or steps >= max_steps
-            if elapsed >= self.next_eval or done:
-                self.evaluate(elapsed, steps)
-                while self.next_eval <= elapsed:
-                    self.next_eval += eval_every_seconds
-            if done:
-                self.model.stop_training = True
-
-        def evaluate(self, elapsed, steps):
-            began = time.perf_counter()
-            labels = None
-            if num_classes:
-                from keras_wgan.evaluation.metrics import conditional
-
-                labels = conditional.evenly_spread_labels(num_samples, num_classes)
-            images = generate(self.model.generator, num_samples, seed=seed + 1, labels=labels)
-            row = dict(
-                model=label,
-                seconds=round(elapsed, 1),
-                steps=int(steps),
-                **rounded(scorer.score(images, labels)),
-            )
-            caption = [
-                f"{label}: {int(steps)} generator steps, {elapsed / 60:.0f} min",
-                f"FD {row['fd']}  coverage {row['coverage']}",
-            ]
-            if num_classes:
-                caption[1] += (
-                    f"  class accuracy {row['conditional_accuracy']}  intra-FID {row['intra_fid']}"
-                )
-                caption.append(f"rows: classes 0-{num_classes - 1}")
-                # Sample i has class i mod K: every K-th sample from k on is of class k.
-                by_class = np.concatenate(
-                    [images[k : k + num_classes * 10 : num_classes] for k in range(num_classes)]
-                )
-                self.grid = pictures.picture(by_class, caption=caption, columns=10)
-            else:
-                self.grid = pictures.picture(images[:64], caption=caption)
-            self.rows.append(row)
-            print_row(row)
-            self.paused += time.perf_counter() - began
-
-    return TimedEvaluation()
-
-
-MANIFOLD_HEADER = "".join(
-    f" {name:>6}" for name in ("prec", "recall", "dens", "kNNcov", "CS", "memo")
-)
-HEADER = (
-    f"{'model':<16} {'seconds':>8} {'steps':>7} {'FD':>8} {'coverage':>9} {'SWD':>8} {'W1px':>8}"
-    + MANIFOLD_HEADER
-)
-CONDITIONAL_HEADER = HEADER + f" {'cond. acc.':>10} {'intra-FID':>9}"
-
-
-def manifold_columns(row):
-    """The row's precision, recall, density, coverage, classifier score and memorisation."""
-    keys = ("precision", "recall", "density", "knn_coverage", "classifier_score", "memorisation")
-    return "".join(f" {row[key]:>6.3f}" for key in keys)
-
-
-def print_row(row):
-    steps = "-" if row["steps"] is None else str(row["steps"])
-    seconds = "-" if row["seconds"] is None else f"{row['seconds']:.0f}"
-    line = (
-        f"{row['model']:<16} {seconds:>8} {steps:>7} {row['fd']:>8.2f} "
-        f"{row['coverage']:>9.3f} {row['swd']:>8.2f} {row['w1_pixel']:>8.2f}"
-        + manifold_columns(row)
-    )
-    if "conditional_accuracy" in row:
-        line += f" {row['conditional_accuracy']:>10.4f} {row['intra_fid']:>9.2f}"
-    print(line, flush=True)
-
-
-class _Benchmark:
-    """What the runs of the main and conditional modes share: data, classifier, time budget."""
-
-    def __init__(self, flags):
-        if flags.minutes <= 0 or flags.eval_every_minutes <= 0:
-            raise ValueError(
-                f"minutes and eval_every_minutes must be > 0, received "
-                f"{flags.minutes} and {flags.eval_every_minutes}"
-            )
-        self.flags = flags
-        self.x_train, self.y_train, self.x_test, self.y_test = load_fashion_mnist(flags.data_dir)
-        classifier = cached_classifier(
-            flags.classifier or "runs/bench/fashion_mnist_classifier.keras",
-            self.x_train,
-            self.y_train,
-            "Fashion-MNIST",
-            flags.classifier_epochs,
-        )
-        self.scorer = Scorer(classifier, self.x_test, self.y_test, training_images=self.x_train)
-        self.num_samples = min(flags.eval_samples, len(self.x_train))
-        self.budget, self.every = 60.0 * flags.minutes, 60.0 * flags.eval_every_minutes
-        self.max_steps = flags.max_steps or float("inf")
-        os.makedirs(flags.output_dir, exist_ok=True)
-        self.npz = os.path.join(flags.output_dir, "fashion_mnist_train.npz")
-        np.savez(self.npz, images=self.x_train, labels=self.y_train)
-
-    def reference_points(self, header=HEADER):
-        """Prints and returns the rows of real, blurred and noise images against the test images."""
-        n = self.num_samples
-        print(
-            f"FD in the Fashion-MNIST classifier's features against the {len(self.x_test)} "
-            f"test images; {n} images per row; coverage = entropy of the predicted labels "
-            f"(max ln 10 = 2.303)",
-            flush=True,
-        )
-        print(header, flush=True)
-        rows = []
-        noise = np.random.default_rng(self.flags.seed).integers(0, 256, (n, 28, 28, 1), np.uint8)
-        for label, images in (
-            ("real train", self.x_train[:n]),
-            ("blurred train", blurred(self.x_train[:n])),
-            ("uniform noise", noise),
-        ):
-            rows.append(
-                dict(model=label, seconds=None, steps=None, **rounded(self.scorer.score(images)))
-            )
-            print_row(rows[-1])
-        return rows
-
-    def train_package(self, label, **options):
-        """`training.train` with its defaults (plus `options`) on the training images, timed.
-
-        Returns:
-            (the timer callback with its rows and last grid, the `TrainResult`).
-        """
-        import keras
-
-        from keras_wgan import training
-
-        flags = self.flags
-        run_dir = os.path.join(flags.output_dir, label.replace(" ", "_"))
-        seconds_file = os.path.join(run_dir, "benchmark_seconds.json")
-        offset = 0.0
-        if flags.resume and os.path.exists(seconds_file):
-            with open(seconds_file) as f:
-                offset = json.load(f)["training_seconds"]
-        elif os.path.exists(os.path.join(run_dir, "checkpoints")):
-            import shutil
-
-            shutil.rmtree(os.path.join(run_dir, "checkpoints"))  # a fresh run, not a resumed one
-        timer = timed_evaluation(
-            self.budget,
-            self.every,
-            self.scorer,
-            lambda gan: int(gan.generator_optimizer.iterations.numpy()),
-            self.num_samples,
-            self.max_steps,
-            flags.seed,
-            label,
-            num_classes=10 if options.get("conditional") else None,
-            offset_seconds=offset,
-        )
-        if flags.max_steps is not None:
-            options["train_steps"] = flags.max_steps
-        result = training.train(
-            dataset=self.npz,
-            output_dir=run_dir,
-            export_dir=None,
-            verbose=0,
-            seed=flags.seed,
-            callbacks=[timer],
-            **options,
-        )
-        with open(seconds_file, "w") as f:  # what a later --resume counts from
-            json.dump({"training_seconds": timer.elapsed}, f)
-        keras.backend.clear_session()
-        return timer, result
-
-
-def _side_by_side(grids):
-    """The grids next to each other, white gaps between (their heights must match)."""
-    height = max(g.shape[0] for g in grids)
-    padded = [
-        np.pad(g, ((0, height - g.shape[0]), (0, 0), (0, 0)), constant_values=255) for g in grids
-    ]
-    gap = np.full((height, 8, 3), 255, np.uint8)
-    parts = [padded[0]]
-    for grid in padded[1:]:
-        parts += [gap, grid]
-    return np.concatenate(parts, axis=1)
-
-
 def run_main(flags):
-    """Trains the package's defaults and the reference for `flags.minutes` each; prints FDs."""
+    """Trains the package's defaults and the references for `flags.minutes` each; prints FDs."""
     from keras_wgan.evaluation import pictures
 
     if flags.resume:
         raise ValueError(
             "resume: only the conditional mode resumes its runs (the main mode's "
-            "reference has no checkpoints); received --resume without --conditional"
+            "references have no checkpoints); received --resume without --conditional"
         )
-    bench = _Benchmark(flags)
+    bench = Benchmark(flags)
     rows = bench.reference_points()
 
-    # 1. The package's defaults: training.train with its default flags on the training images.
+    # 1. The package's defaults: training.train with its default flags on the training data.
     package_timer, result = bench.train_package("package")
     rows += package_timer.rows
     package_settings = {
@@ -834,42 +233,35 @@ def run_main(flags):
             "generator_learning_rate",
             "fresh_real_batches",
             "mixed_precision",
+            "ema_decay",
+            "augment",
         )
+        if k in result.settings
     }
 
-    # 2. The plain keras.io WGAN-GP (float32, 3 critic steps, Adam(2e-4, 0.5, 0.9)).
-    model = build_reference(seed=flags.seed)
-    reference_timer = timed_evaluation(
-        bench.budget,
-        bench.every,
-        bench.scorer,
-        lambda m: int(m.g_optimizer.iterations.numpy()),
-        bench.num_samples,
-        bench.max_steps,
-        flags.seed,
-        "reference",
-    )
-    model.fit(
-        reference_batches(bench.x_train, seed=flags.seed),
-        epochs=1,
-        steps_per_epoch=flags.max_steps or 10**7,
-        verbose=0,
-        callbacks=[reference_timer],
-    )
-    rows += reference_timer.rows
-    # Both generators are kept, so that later measures can score the same models:
-    # the package's in its run directory (package/model.keras), the reference's here.
-    reference_path = os.path.join(flags.output_dir, "reference_generator.keras")
-    model.generator.save(reference_path)
-    print(
-        f"generators: {os.path.join(flags.output_dir, 'package', 'model.keras')}, {reference_path}",
-        flush=True,
-    )
-
-    png = os.path.join(flags.output_dir, "samples_package_vs_reference.png")
-    pictures.save_png(_side_by_side([package_timer.grid, reference_timer.grid]), png)
+    # 2. The plain references, float32: keras.io's WGAN-GP (3 critic steps, Adam(2e-4, 0.5,
+    # 0.9)) and, on colour, gan_cifar.py's DCGAN (5 critic steps, Adam(1e-4, 0.5, 0.9)).
+    if bench.emoji is None:
+        references = [("reference", "kerasio")]
+    else:
+        references = [("kerasio ref", "kerasio"), ("gan_cifar ref", "gan_cifar")]
+    grids, paths = [package_timer.grid], [os.path.join(flags.output_dir, "package", "model.keras")]
+    for label, networks in references:
+        timer, path = bench.train_reference(label, networks)
+        rows += timer.rows
+        grids.append(timer.grid)
+        paths.append(path)
+    # The generators are kept, so that later measures can score the same models.
+    print(f"generators: {', '.join(paths)}", flush=True)
+    if bench.emoji is None:
+        png = os.path.join(flags.output_dir, "samples_package_vs_reference.png")
+        order = "left: package, right: reference"
+    else:
+        png = os.path.join(flags.output_dir, "samples_package_vs_references.png")
+        order = "left to right: " + ", ".join(["package"] + [label for label, _ in references])
+    pictures.save_png(side_by_side(grids), png)
     print(f"package settings: {json.dumps(package_settings)}", flush=True)
-    print(f"samples (left: package, right: reference): {png}", flush=True)
+    print(f"samples ({order}): {png}", flush=True)
     return rows
 
 
@@ -895,8 +287,8 @@ def run_conditional(flags):
                 f"conditionings: unknown {name!r}; expected some of "
                 f"{', '.join(CRITIC_CONDITIONINGS)}, unconditional"
             )
-    bench = _Benchmark(flags)
-    rows = bench.reference_points(CONDITIONAL_HEADER)
+    bench = Benchmark(flags)
+    rows = bench.reference_points(conditional=True)
     grids, pngs = [], []
     for name in names:
         if name == "unconditional":
@@ -910,79 +302,12 @@ def run_conditional(flags):
         pngs.append(os.path.join(flags.output_dir, f"samples_{name}.png"))
         pictures.save_png(timer.grid, pngs[-1])
     png = os.path.join(flags.output_dir, "samples_conditional.png")
-    pictures.save_png(_side_by_side(grids), png)
+    pictures.save_png(side_by_side(grids), png)
     print(
         f"samples, left to right {', '.join(names)} (conditional: one class per row): {png}",
         flush=True,
     )
     return rows
-
-
-def check_patches(seed=0, batch_size=64):
-    """Errors of the kerasio critic's two PatchConv2D forms against float64.
-
-    The same critic (same weights, dropout off) with every PatchConv2D set to
-    "conv" (the backend's Conv2D) and to "auto" (patches x kernel for the last
-    two convolutions on a CPU), in float32, on random images and interpolates:
-    its outputs, input gradients, and the gradients of the WGAN-GP critic loss
-    (with the double backward pass of the penalty) for every weight, each
-    against the same critic in float64 with plain convolutions.
-
-    Returns:
-        {"conv": {...}, "patches": {...}}: for "output", "input_gradient" and
-        "weight_gradient", max |x - x_float64| / max |x_float64|.
-    """
-    import keras
-    import tensorflow as tf
-
-    from keras_wgan import architectures
-    from keras_wgan.layers import PatchConv2D
-
-    keras.utils.set_random_seed(seed)
-    critics = {}
-    for dtype in ("float32", "float64"):
-        keras.mixed_precision.set_global_policy(dtype)
-        critics[dtype] = architectures.kerasio((28, 28, 1))[1]
-    keras.mixed_precision.set_global_policy("float32")
-    critics["float64"].set_weights(critics["float32"].get_weights())
-    rng = np.random.default_rng(seed)
-    real = rng.uniform(-1, 1, (batch_size, 28, 28, 1))
-    fake = np.tanh(rng.standard_normal((batch_size, 28, 28, 1)))
-    alpha = rng.uniform(0, 1, batch_size)
-
-    def measure(critic, dtype, implementation):
-        for layer in critic.layers:
-            if isinstance(layer, PatchConv2D):
-                layer.implementation = implementation
-        r, f, a = (tf.constant(v, dtype) for v in (real, fake, alpha))
-
-        @tf.function
-        def step():
-            with tf.GradientTape() as tape:
-                out = tf.cast(critic(tf.concat([r, f], 0), training=False), dtype)
-                x_hat = r + tf.reshape(a, [-1, 1, 1, 1]) * (f - r)
-                with tf.GradientTape() as inner:
-                    inner.watch(x_hat)
-                    y = tf.cast(critic(x_hat, training=False), dtype)
-                g = tf.reshape(inner.gradient(y, x_hat), [batch_size, -1])
-                gp = tf.reduce_mean((tf.sqrt(tf.reduce_sum(g * g, 1)) - 1.0) ** 2)
-                loss = (
-                    tf.reduce_mean(out[batch_size:]) - tf.reduce_mean(out[:batch_size]) + 10.0 * gp
-                )
-            weights = tape.gradient(loss, critic.trainable_variables)
-            return out, g, tf.concat([tf.reshape(tf.cast(w, dtype), [-1]) for w in weights], 0)
-
-        return [np.asarray(t, np.float64) for t in step()]
-
-    exact = measure(critics["float64"], "float64", "conv")
-    result = {}
-    for name, implementation in (("conv", "conv"), ("patches", "auto")):
-        values = measure(critics["float32"], "float32", implementation)
-        result[name] = {
-            key: float(np.abs(v - e).max() / np.abs(e).max())
-            for key, v, e in zip(("output", "input_gradient", "weight_gradient"), values, exact)
-        }
-    return result
 
 
 def main(argv=None):

@@ -1,0 +1,104 @@
+"""The emoji benchmark set of `benchmarks/emoji_data.py`, as the image benchmark reads it.
+
+`--data=emoji32` (or `emoji64`) names `runs/emoji/emoji32/` (one subfolder
+per Unicode group: the folder the package trains on, as a user's own) and
+`runs/emoji/emoji32.npz` beside it (the same images in the same order with
+their group and subgroup labels: what the benchmark scores against). Any
+other value is a path to such a folder with its `.npz` beside it.
+
+The feature classifier is trained on the 99 subgroups (finer than the 9
+groups, so its features tell more apart); a group is predicted by summing the
+subgroup probabilities of each group (`group_classifier`), which serves the
+group coverage and, in the conditional mode, the group accuracy.
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+EMOJI_ROOT = os.path.join("runs", "emoji")
+BUILD = "python benchmarks/emoji_data.py"
+
+
+@dataclass
+class EmojiSet:
+    """An emoji folder and its `.npz`: images uint8 [n, s, s, 3], groups and subgroups int [n]."""
+
+    folder: str
+    npz: str
+    images: np.ndarray
+    groups: np.ndarray
+    subgroups: np.ndarray
+    class_names: list
+    subgroup_names: list
+
+    @property
+    def group_of_subgroup(self) -> np.ndarray:
+        """int [num_subgroups]: the group of each subgroup (each lies in one group)."""
+        mapping = np.full(len(self.subgroup_names), -1, np.int64)
+        for subgroup, group in set(zip(self.subgroups.tolist(), self.groups.tolist())):
+            if mapping[subgroup] not in (-1, group):
+                raise ValueError(
+                    f"data: subgroup {self.subgroup_names[subgroup]!r} has images in two groups "
+                    f"in {self.npz}; expected each subgroup in one group"
+                )
+            mapping[subgroup] = group
+        return mapping
+
+    def group_entropy(self) -> float:
+        """Entropy (nats) of the real images' groups: the coverage a perfect generator shows."""
+        shares = np.bincount(self.groups, minlength=len(self.class_names)) / len(self.groups)
+        shares = shares[shares > 0]
+        return float(-(shares * np.log(shares)).sum())
+
+
+def load_emoji(data: str) -> EmojiSet:
+    """The emoji set named by `--data`: "emoji32", "emoji64" or a folder with its .npz beside it."""
+    folder = os.path.join(EMOJI_ROOT, data) if data in ("emoji32", "emoji64") else data
+    folder = os.path.normpath(folder)
+    npz = folder + ".npz"
+    if not os.path.isdir(folder) or not os.path.isfile(npz):
+        raise ValueError(
+            f"data: expected an emoji folder with its .npz beside it (built by `{BUILD}`), "
+            f"received {data!r}: folder {folder} or {npz} is missing"
+        )
+    with np.load(npz) as arrays:
+        missing = {"images", "labels", "class_names", "subgroups", "subgroup_names"} - set(arrays)
+        if missing:
+            raise ValueError(f"data: {npz} lacks {sorted(missing)}; rebuild it with `{BUILD}`")
+        images = arrays["images"]
+        groups, subgroups = arrays["labels"].astype(np.int64), arrays["subgroups"].astype(np.int64)
+        class_names = [str(n) for n in arrays["class_names"]]
+        subgroup_names = [str(n) for n in arrays["subgroup_names"]]
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise ValueError(
+            f"data: {npz} images must be uint8 [n, s, s, 3]; received {images.dtype} {images.shape}"
+        )
+    folders = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+    if folders != class_names:
+        raise ValueError(
+            f"data: the subfolders of {folder} ({folders}) are not the class_names of {npz} "
+            f"({class_names}); the folder's labels must be the npz's groups"
+        )
+    return EmojiSet(folder, npz, images, groups, subgroups, class_names, subgroup_names)
+
+
+def group_classifier(network, emoji: EmojiSet):
+    """A function images -> group probabilities [n, groups]: the subgroup classifier's, summed.
+
+    `network` is the `FeatureNetwork` of the subgroup classifier (its
+    `classify` gives subgroup probabilities).
+    """
+    mapping = emoji.group_of_subgroup
+    num_subgroups = int(network.classify(emoji.images[:2]).shape[-1])
+    matrix = np.zeros((num_subgroups, len(emoji.class_names)), np.float32)
+    for subgroup in range(num_subgroups):
+        if subgroup < len(mapping) and mapping[subgroup] >= 0:
+            matrix[subgroup, mapping[subgroup]] = 1.0
+
+    def classify(images):
+        return np.asarray(network.classify(images), np.float32) @ matrix
+
+    classify.description = f"{network.description}, subgroups summed into groups"
+    return classify
