@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from keras_wgan import caches
 from keras_wgan.data import alpha, pipeline
 from keras_wgan.data.base import InvalidDataError, size_pair
 from keras_wgan.validation import first_line
@@ -72,8 +73,7 @@ _DECODED: dict = {}  # The last folder decoded in this process: key -> array.
 
 def cache_directory() -> Path:
     """Where large decoded folders are kept: `$XDG_CACHE_HOME/keras_wgan/images`."""
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "keras_wgan" / "images"
+    return caches.cache_root() / "images"
 
 
 def content_key(files: list[Path]) -> tuple:

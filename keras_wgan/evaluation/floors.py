@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from keras_wgan import caches
+
 __all__ = ["Floor", "cache_directory", "cache_file", "read_cache", "write_cache"]
 
 _CACHE_VERSION = 2  # bump when a floor's definition or the cache key changes
@@ -57,7 +59,7 @@ def cache_directory():
     Returns:
         A `Path` (`~/.cache/keras_wgan` when `XDG_CACHE_HOME` is unset); not created here.
     """
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keras_wgan"
+    return caches.cache_root()
 
 
 def cache_file(data, options):
