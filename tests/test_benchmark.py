@@ -53,6 +53,12 @@ def test_benchmark_runs_end_to_end_and_ends_with_a_json_line(capsys):
     assert result["peak_share"] == pytest.approx(
         result["gflops_per_s"] / peaks[result["precision"]], abs=2e-3
     )
+    cpu_peaks = result["matmul_peak_gflops_per_cpu_second"]
+    assert cpu_peaks["float32"] > 0 and cpu_peaks["mixed_bfloat16"] > 0
+    cpu_rate = result["gflop_per_step"] / result["cpu_seconds_per_step"]
+    assert result["cpu_peak_share"] == pytest.approx(
+        cpu_rate / cpu_peaks[result["precision"]], rel=0.05, abs=2e-3
+    )
 
 
 def test_reference_computes_every_convolution_the_plain_way(monkeypatch):
@@ -87,10 +93,15 @@ def test_count_flops_leaves_out_ops_nothing_uses():
     assert benchmark.count_flops(fn, tf.TensorSpec((4, 5), tf.float32)) == 132
 
 
-def test_matmul_peak_is_measured_for_both_precisions():
+def test_matmul_peak_is_measured_for_both_precisions_and_both_clocks():
+    import time
+
     for precision in ("float32", "mixed_bfloat16"):
-        peak = benchmark.matmul_peak_gflops(precision, size=256, repeats=2, products=2)
-        assert np.isfinite(peak) and peak > 0, precision
+        for clock in (time.perf_counter, time.process_time):
+            peak = benchmark.matmul_peak_gflops(
+                precision, size=256, repeats=2, products=2, clock=clock
+            )
+            assert np.isfinite(peak) and peak > 0, (precision, clock)
 
 
 def test_default_images_are_made_not_read_from_the_machine(tmp_path, monkeypatch):
