@@ -177,3 +177,10 @@ def test_the_monitor_takes_the_graph_and_names_it_beside_the_fid(standin, caplog
     lines = [record.getMessage() for record in caplog.records]
     line = next(line for line in lines if line.startswith("monitor epoch"))
     assert "fid=" in line and line.endswith("(features: TF Inception 2015 graph)")
+    # The graph's logits give the papers' Inception Score without being asked for.
+    from keras_wgan.evaluation.metrics.inception import as_probabilities
+
+    classes = as_probabilities(network.logits(monitor.generated()))
+    assert history.history["inception_score"][0] == pytest.approx(
+        metrics.inception_score(classes).mean, rel=1e-5
+    )

@@ -43,7 +43,7 @@ import keras
 import numpy as np
 
 from keras_wgan import data, run_directory, validation
-from keras_wgan.evaluation import core, feature_networks, pictures, report
+from keras_wgan.evaluation import core, feature_networks, networks, pictures, report
 from keras_wgan.evaluation.core import real_sample_set
 from keras_wgan.evaluation.metrics import conditional
 
@@ -115,7 +115,9 @@ class Monitor(keras.callbacks.Callback):
         classifier_epochs: epochs of that classifier's training.
         inception_classifier: images: what gives the Inception Score's
             ImageNet class probabilities (see `core.Reference`), e.g.
-            `inception_classes.InceptionClassifier()`; None: no Inception Score.
+            `inception_classes.InceptionClassifier()`; None: the feature
+            network's own ImageNet logits if it has them (the papers' 2015
+            graph), else no Inception Score.
 
     A model without `num_classes` (or with None) is measured unconditionally,
     the arguments above unused; when the feature network is a classifier,
@@ -232,6 +234,17 @@ class Monitor(keras.callbacks.Callback):
             with self._full_disk_stops():
                 self._writer.flush()
 
+    def _inception(self, network):
+        """The Inception Score's classes: as given, else the feature network's ImageNet logits.
+
+        The papers' 2015 graph as the feature network carries its own
+        (`networks.inception_classifier`); Keras's InceptionV3 gives the score
+        only when asked for (its top's weights are a file of their own).
+        """
+        if self._inception_classifier is not None or getattr(network, "logits", None) is None:
+            return self._inception_classifier
+        return networks.inception_classifier(network)
+
     @property
     def num_classes(self):
         """The model's number of classes: None for an unconditional model."""
@@ -305,7 +318,7 @@ class Monitor(keras.callbacks.Callback):
             num_classes=num_classes,
             classifier=classifier,
             real_labels=None if pool_labels is None else pool_labels[:total],
-            inception_classifier=self._inception_classifier if is_images else None,
+            inception_classifier=self._inception(network) if is_images else None,
         )
         self.real = self.reference.real
         self.real_labels = self.reference.real_labels
