@@ -100,6 +100,7 @@ from quality_scoring import (  # noqa: E402, F401 (the scripts beside import the
     Scorer,
     cached_classifier,
     generate,
+    recorded_settings,
     rounded,
     side_by_side,
     to_float,
@@ -223,21 +224,7 @@ def run_main(flags):
     # 1. The package's defaults: training.train with its default flags on the training data.
     package_timer, result = bench.train_package("package")
     rows += package_timer.rows
-    package_settings = {
-        k: result.settings[k]
-        for k in (
-            "architecture",
-            "critic_steps",
-            "batch_size",
-            "critic_learning_rate",
-            "generator_learning_rate",
-            "fresh_real_batches",
-            "mixed_precision",
-            "ema_decay",
-            "augment",
-        )
-        if k in result.settings
-    }
+    package_settings = recorded_settings(result)
 
     # 2. The plain references, float32: keras.io's WGAN-GP (3 critic steps, Adam(2e-4, 0.5,
     # 0.9)) and, on colour, gan_cifar.py's DCGAN (5 critic steps, Adam(1e-4, 0.5, 0.9)).

@@ -18,6 +18,7 @@ from quality_scoring import (
     cached_classifier,
     generate,
     manifold_columns,
+    recorded_settings,
     rounded,
 )
 from reference_wgan import build_reference, reference_batches
@@ -168,19 +169,7 @@ def run_ablation(flags):
             generator = result.model.sampling_generator  # the EMA one with ema_decay
             trained = result.model.generator
             steps = int(result.generator_steps)
-            options = {
-                k: result.settings[k]
-                for k in (
-                    "architecture",
-                    "critic_steps",
-                    "critic_learning_rate",
-                    "generator_learning_rate",
-                    "fresh_real_batches",
-                    "mixed_precision",
-                    "ema_decay",
-                    "augment",
-                )
-            }
+            options = recorded_settings(result)
         seconds = time.perf_counter() - start
         generated = generate(generator, len(images), seed=flags.seed + 1)
         row = dict(

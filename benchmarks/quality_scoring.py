@@ -111,6 +111,25 @@ def rounded(score):
     return {key: round(value, digits.get(key, 2)) + 0.0 for key, value in score.items()}
 
 
+#: The settings of a package run that the benchmarks' rows and lines record.
+RECORDED_SETTINGS = (
+    "architecture",
+    "critic_steps",
+    "batch_size",
+    "critic_learning_rate",
+    "generator_learning_rate",
+    "fresh_real_batches",
+    "mixed_precision",
+    "ema_decay",
+    "augment",
+)
+
+
+def recorded_settings(result):
+    """The `RECORDED_SETTINGS` of a `training.TrainResult`, as resolved by `train()`."""
+    return {k: result.settings[k] for k in RECORDED_SETTINGS if k in result.settings}
+
+
 def cached_classifier(path, images, labels, name, epochs):
     """The package's feature classifier, loaded from `path` or trained and saved there."""
     from keras_wgan.evaluation import feature_networks
