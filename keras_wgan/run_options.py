@@ -42,6 +42,10 @@ __all__ = [
 #: The precision settings; "auto" resolves to one of the others
 #: (`training.resolve_mixed_precision`).
 MIXED_PRECISION = ("auto", "float32", "mixed_bfloat16")
+
+#: The fewest generator steps of a default epoch over finite data
+#: (`keras_wgan.training._schedule` says why).
+MIN_EPOCH_STEPS = 250
 _FLOAT16 = ("mixed_float16", "float16")
 
 
@@ -208,7 +212,7 @@ GAME = (
         "steps_per_epoch",
         None,
         "Generator updates per epoch (pictures, logs and "
-        "checkpoints per epoch; default: a pass over finite data but at least 250, "
+        f"checkpoints per epoch; default: a pass over finite data but at least {MIN_EPOCH_STEPS}, "
         "or a tenth of --train_steps if less or if the data is endless).",
         check=_SIZE,
         type=int,

@@ -38,6 +38,7 @@ from keras_wgan import (
     penalties,
     recipes,
     run_directory,
+    run_options,
     runs,
     saving,
 )
@@ -491,15 +492,11 @@ def _export(gan, s, run, info):
         ) from error
 
 
-#: The fewest generator steps of a default epoch over finite data (see `_schedule`).
-MIN_EPOCH_STEPS = 250
-
-
 def _schedule(s, info, fit_batch):
     """(steps_per_epoch, train_steps) from the settings and the data.
 
     Without `steps_per_epoch`, an epoch is a pass over finite data, but at
-    least `MIN_EPOCH_STEPS` generator steps (or a tenth of `train_steps` if
+    least `run_options.MIN_EPOCH_STEPS` generator steps (or a tenth of `train_steps` if
     that is less): the work done at every epoch's end (checkpoint, sample
     pictures, the Monitor) would otherwise take most of the time on a small
     folder (3,655 emoji: 19 steps a pass; docs/experiments/image-quality.md).
@@ -516,7 +513,7 @@ def _schedule(s, info, fit_batch):
         return per_epoch, s.epochs * per_epoch
     tenth = max(1, s.train_steps // 10)
     per_epoch = s.steps_per_epoch or (
-        max(info.num_examples // fit_batch, min(MIN_EPOCH_STEPS, tenth))
+        max(info.num_examples // fit_batch, min(run_options.MIN_EPOCH_STEPS, tenth))
         if info.num_examples
         else tenth
     )
