@@ -22,6 +22,15 @@ Every draw is per sample and stateless: a function of a seed tensor
 (`model.step_seed`, as for the model's latent noise), so that a training
 step is reproducible and restored training continues the same sequence.
 
+Adaptive augmentation (Karras et al., 2020, "Training Generative Adversarial
+Networks with Limited Data", StyleGAN2-ADA): with a `probability` p, each
+augmentation of the policy is applied to each sample with probability p, and
+p is steered during training towards a target of the overfitting heuristic
+r = E[sign(D(real))] (`overfitting_sign`, `adjusted_probability`): a critic
+that scores too many training images as real is memorising them, and more
+augmentation hides them from it; where it does not, less augmentation keeps
+the critic's view of the data undistorted.
+
 Example:
 >>> import tensorflow as tf
 >>> images = tf.zeros([8, 32, 32, 3])
@@ -33,11 +42,17 @@ TensorShape([8, 32, 32, 3])
 import tensorflow as tf
 from keras import ops
 
+from keras_wgan import validation
+
 __all__ = [
+    "ADA_SPEED_IMAGES",
     "POLICIES",
+    "adjusted_probability",
     "check_policy",
+    "check_target",
     "cutout",
     "diff_augment",
+    "overfitting_sign",
     "parse_policy",
     "random_brightness",
     "random_contrast",
@@ -51,6 +66,12 @@ __all__ = [
 POLICIES = ("color", "translation", "cutout")
 TRANSLATION_RATIO = 0.125  # Shifts up to int(size * 0.125 + 0.5) pixels.
 CUTOUT_RATIO = 0.5  # Squares of int(size * 0.5 + 0.5) pixels.
+#: Adaptive augmentation's speed: the probability can go from 0 to 1 in this many
+#: real images seen by the critic (StyleGAN2-ADA's `ada_kimg=500`).
+ADA_SPEED_IMAGES = 500_000
+# What a probability's draws fold into the seed, apart from the policy's positions
+# (0, 1, 2...): the augmentations' own draws stay those of a call without a probability.
+_APPLY_STREAM = 1_000
 
 
 def _rounded_part(size: int, ratio: float) -> int:
@@ -121,7 +142,7 @@ def check_policy(policy, sample_shape):
     return ",".join(names)
 
 
-def diff_augment(x, policy, seed):
+def diff_augment(x, policy, seed, probability=None):
     """Applies a policy's augmentations to a batch of images, differentiably.
 
     Args:
@@ -129,6 +150,12 @@ def diff_augment(x, policy, seed):
         policy: as for `parse_policy`.
         seed: an int32 or int64 tensor of shape [2], the stateless seed of
             this call (each augmentation folds in its position).
+        probability: None (every augmentation on every sample), or a scalar
+            p in [0, 1] (a float or a tensor, e.g. the adaptive one): each
+            augmentation is applied to each sample independently with
+            probability p, the others keep that step's input. Its draws come
+            from a stream of their own, so that with p = 1 the output is that
+            of `probability=None` and p = 0 returns `x` unchanged.
 
     Returns:
         The augmented images, with the shape and dtype of `x`.
@@ -136,8 +163,99 @@ def diff_augment(x, policy, seed):
     x = tf.convert_to_tensor(x)
     functions = {"color": _random_color, "translation": random_translation, "cutout": random_cutout}
     for index, name in enumerate(parse_policy(policy)):
-        x = functions[name](x, _fold(seed, index))
+        augmented = functions[name](x, _fold(seed, index))
+        if probability is None:
+            x = augmented
+        else:
+            x = _some_samples(augmented, x, probability, _fold(_fold(seed, _APPLY_STREAM), index))
     return x
+
+
+def _some_samples(augmented, x, probability, seed):
+    """`augmented` where a per-sample U[0, 1) draw is below `probability`, else `x`.
+
+    A selection, not a blend: a sample is exactly one or the other, and the
+    gradient reaches `x` through the sample it shows.
+    """
+    draw = tf.random.stateless_uniform([tf.shape(x)[0]], seed)
+    chosen = draw < tf.cast(probability, tf.float32)
+    return tf.where(chosen[:, None, None, None], augmented, x)
+
+
+# --------------------------------------------------------- adaptive probability
+def check_target(target, policy):
+    """The adaptive augmentation's target of `overfitting_sign`, checked: a float, or None (off).
+
+    Args:
+        target: None (the probability is 1: plain DiffAugment), or the target
+            r in (0, 1) (StyleGAN2-ADA's 0.6).
+        policy: the model's `augment` policy, which the probability applies to.
+
+    Returns:
+        `target` as a float, or None.
+
+    Raises:
+        ValueError: a target outside (0, 1), or a target without a policy.
+    """
+    if target is None:
+        return None
+    validation.open_fraction("augment_target", target)
+    if not parse_policy(policy):
+        raise ValueError(
+            f"augment_target={target!r} sets the probability of the augment policy, received "
+            f"augment={policy!r}; expected a policy (e.g. augment='translation,cutout') or "
+            "augment_target=None"
+        )
+    return float(target)
+
+
+def overfitting_sign(real_scores, fake_scores):
+    """StyleGAN2-ADA's overfitting heuristic r = E[sign(D(real))], for a WGAN critic.
+
+    A non-saturating discriminator's 0 separates "real" from "fake"; a
+    Wasserstein critic's scores have no such zero (adding a constant to it
+    changes nothing in the game). The sign is therefore taken against the
+    midpoint of the mean real and the mean fake score: r is the share of
+    training images scored above it minus the share below, and does not change
+    when the critic is shifted or positively scaled. About 0 when the critic
+    cannot tell real from fake, towards 1 when it ranks every training image
+    above that midpoint (it has memorised them).
+
+    Args:
+        real_scores: the critic's scores of (augmented) real samples, [B] or [B, 1].
+        fake_scores: its scores of generated samples of the same update.
+
+    Returns:
+        r, a float32 scalar tensor in [-1, 1].
+    """
+    real = tf.reshape(tf.cast(real_scores, tf.float32), [-1])
+    fake = tf.reshape(tf.cast(fake_scores, tf.float32), [-1])
+    midpoint = (tf.reduce_mean(real) + tf.reduce_mean(fake)) / 2.0
+    return tf.reduce_mean(tf.sign(real - midpoint))
+
+
+def adjusted_probability(p, r, target, batch_size, steps=1, speed_images=ADA_SPEED_IMAGES):
+    """The augmentation probability after `steps` training steps measured `r`.
+
+    p + sign(r - target) * batch_size * steps / speed_images, clipped to
+    [0, 1]: p rises while the critic overfits (r above the target) and falls
+    while it does not, at a rate that takes it from 0 to 1 in `speed_images`
+    real images (StyleGAN2-ADA), whatever the batch size.
+
+    Args:
+        p: the current probability, a scalar.
+        r: `overfitting_sign` over those steps, a scalar.
+        target: the target of r, in (0, 1).
+        batch_size: the real samples the critic saw per step (all replicas).
+        steps: the steps since the last adjustment.
+        speed_images: the real images in which p may go from 0 to 1.
+
+    Returns:
+        The new p, a float32 scalar tensor in [0, 1].
+    """
+    step = tf.cast(batch_size, tf.float32) * tf.cast(steps, tf.float32) / float(speed_images)
+    direction = tf.sign(tf.cast(r, tf.float32) - tf.cast(target, tf.float32))
+    return tf.clip_by_value(tf.cast(p, tf.float32) + direction * step, 0.0, 1.0)
 
 
 # ------------------------------------------------------------ translation

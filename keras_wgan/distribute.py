@@ -25,6 +25,9 @@ What the package does so that the result does not depend on the strategy:
 - Latent noise and interpolation coefficients are stateless functions of
   (seed, purpose, optimizer iteration, replica id): each replica draws its
   own numbers.
+- A statistic that steers training, the adaptive augmentation's overfitting
+  measure, is averaged over the replicas (`replica_mean`), so that every
+  replica's copy of the augmentation probability takes the same step.
 - XLA: Keras' `jit_compile="auto"` is off under a strategy;
   `WassersteinGAN.compile(jit_compile=True)` under a strategy warns and turns
   it off (XLA-compiled steps fail under MirroredStrategy).
@@ -55,6 +58,7 @@ __all__ = [
     "make_strategy",
     "num_replicas",
     "replica_id",
+    "replica_mean",
     "sharding_options",
     "split_cpu",
     "step_logs",
@@ -311,6 +315,28 @@ def replica_id():
     if context is None:  # cross-replica context
         return tf.constant(0, tf.int32)
     return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+def replica_mean(value):
+    """The mean of a tensor over the replicas in sync: the same on every replica.
+
+    Inside `train_step` under a strategy (a replica context) an all-reduce,
+    so that every replica takes the same decision from a statistic of the
+    whole global batch (over workers too); outside a strategy, or in the
+    cross-replica context, the value itself.
+
+    Args:
+        value: a float tensor (each replica's own).
+
+    Returns:
+        The mean over the replicas, shaped like `value`.
+    """
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or not tf.distribute.has_strategy():
+        return value
+    return context.all_reduce(tf.distribute.ReduceOp.MEAN, value)
 
 
 def variable_value(variable):

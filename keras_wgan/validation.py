@@ -33,6 +33,7 @@ __all__ = [
     "integer",
     "non_negative",
     "number",
+    "open_fraction",
     "optional",
     "positive",
     "positive_integer",
@@ -162,6 +163,11 @@ def optional(check):
 def fraction(name, value):
     """A number in [0, 1), e.g. a dropout rate or a decay."""
     return number(name, value, 0.0, below=1.0)
+
+
+def open_fraction(name, value):
+    """A number in (0, 1), e.g. a target share that 0 and 1 would make unreachable."""
+    return number(name, value, 0.0, strict=True, below=1.0)
 
 
 def first_line(error, limit=160):
