@@ -104,6 +104,18 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         augment: None, or a DiffAugment policy (`keras_wgan.augment`), e.g.
             "translation,cutout": real and generated images are augmented
             before every critic call of training.
+        augment_target: None (every augmentation always applied), or a
+            target in (0, 1) of the critic's overfitting measure
+            (`augment.overfitting_sign`; StyleGAN2-ADA's 0.6), with `augment`:
+            each augmentation is then applied to each sample with a
+            probability `augment_p`, which starts at 0 and moves after every
+            training step towards where the measure meets the target
+            (`augment.adjusted_probability`). A critic that ranks the
+            training images ever higher is memorising them: more augmentation
+            hides them from it, without augmenting a data set large enough
+            not to need it. `augment_p` is a non-trainable weight, saved with
+            the model and in training checkpoints; `fit()` logs it (its value
+            after the step) and the measure's mean over the epoch (`augment_r`).
         num_classes: None (unconditional), or K for class-conditional
             training (`keras_wgan.conditioning`): networks of
             `architectures.build(..., num_classes=K)` and `fit()` batches of
@@ -145,6 +157,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         ema_decay: float | None = None,
         ema_warmup: bool = False,
         augment: str | Sequence[str] | None = None,
+        augment_target: float | None = None,
         num_classes: int | None = None,
         class_frequencies: Sequence[float] | None = None,
         classifier_weight: float = ACGAN_SCALE,
@@ -193,6 +206,8 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.ema_warmup = bool(ema_warmup)
         self.augment = augmentation.check_policy(augment, generator.output_shape[1:])
+        self.augment_target = augmentation.check_target(augment_target, self.augment)
+        self._setup_adaptive_augment()
         self.ema_generator = None if ema_decay is None else ema.clone_generator(generator)
         self._setup_conditioning(
             num_classes, class_frequencies, classifier_weight, generator_classifier_weight
@@ -212,6 +227,27 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         """Marks the model built: its generator and critic are built already."""
         del input_shape
         self.built = True
+
+    def _setup_adaptive_augment(self):
+        """The adaptive augmentation's probability (a weight) and measure's tracker, if on.
+
+        The probability is float32 whatever the precision policy, and under a
+        `tf.distribute` strategy each replica computes the same new value
+        (from the measure's mean over the replicas), so the first replica's
+        is kept.
+        """
+        self.augment_p: Any = None
+        if self.augment_target is None:
+            return
+        self.augment_p = self.add_weight(
+            shape=(),
+            initializer="zeros",
+            dtype="float32",
+            trainable=False,
+            aggregation="only_first_replica",
+            name="augment_p",
+        )
+        self.augment_r_tracker = keras.metrics.Mean(name="augment_r")
 
     def _setup_conditioning(
         self, num_classes, class_frequencies, classifier_weight, generator_classifier_weight
@@ -311,6 +347,8 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         ]
         if self.auxiliary:
             metrics += [self.classifier_loss_tracker, self.critic_accuracy_tracker]
+        if self.augment_p is not None:
+            metrics.append(self.augment_r_tracker)
         return metrics
 
     def reset_metrics(self) -> None:
@@ -332,6 +370,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         replica_scale = 1.0 / distribute.num_replicas()
         # Read the counter once: the variable itself advances with every critic update.
         first_update = tf.identity(self.critic_optimizer.iterations)
+        overfitting = []  # the adaptive augmentation's measure of each critic update
         for step in range(self.critic_steps):
             real_batch, label_batch = real_batches[step], label_batches[step]
             batch_size = ops.shape(real_batch)[0]
@@ -365,6 +404,8 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             self.critic_loss_tracker.update_state(critic_loss)
             self.wasserstein_tracker.update_state(-critic_loss)
             self.penalty_tracker.update_state(penalty)
+            if self.augment_p is not None:
+                overfitting.append(augmentation.overfitting_sign(real_output, fake_output))
 
         if update_generator:
             counter = self.generator_optimizer.iterations
@@ -386,7 +427,39 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
             if self.ema_generator is not None:
                 self.update_ema()
             self.generator_loss_tracker.update_state(generator_loss)
-        return step_logs({metric.name: metric.result() for metric in self.metrics})
+        logs = {}
+        if self.augment_p is not None:  # before the results: it updates augment_r
+            logs["augment_p"] = self.adapt_augment_probability(
+                overfitting, ops.shape(real_batches[0])[0]
+            )
+        logs.update({metric.name: metric.result() for metric in self.metrics})
+        return step_logs(logs)
+
+    def adapt_augment_probability(self, overfitting: list[Any], batch_size: Any) -> tf.Tensor:
+        """Moves `augment_p` once after a step's critic updates; returns its new value.
+
+        The measure r is the mean over the step's critic updates and over the
+        replicas (`distribute.replica_mean`), so that every replica takes the
+        same step; the step's size counts the real images the critic saw
+        (`critic_steps` batches of the global batch). StyleGAN2-ADA adjusts
+        every 4 steps; once a step at the rate scaled to those images is the
+        same speed.
+
+        Args:
+            overfitting: `augment.overfitting_sign` of each critic update.
+            batch_size: this replica's real samples per critic update.
+        """
+        r = distribute.replica_mean(ops.mean(ops.stack(overfitting)))
+        self.augment_r_tracker.update_state(r)
+        probability = augmentation.adjusted_probability(
+            self.augment_p,
+            r,
+            self.augment_target,
+            batch_size * distribute.num_replicas(),
+            steps=len(overfitting),
+        )
+        self.augment_p.assign(probability)
+        return probability
 
     def _critic_pass(self, real_batch, fake_batch, label_batch):
         """(scores, logits) of the critic on real and fake samples in one batch.
@@ -473,12 +546,15 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         """Critic inputs after the `augment` policy (the samples themselves without one).
 
         Stateless like `latent_noise`: real and generated samples, and the
-        generator's update, draw from their own streams.
+        generator's update, draw from their own streams. With `augment_target`
+        each augmentation applies with probability `augment_p` (its value
+        before this step's adjustment).
         """
         if not self.augment:
             return samples
         seed = step_seed(self.seed, stream, counter)
-        return augmentation.diff_augment(samples, self.augment, seed)
+        probability = None if self.augment_p is None else ops.convert_to_tensor(self.augment_p)
+        return augmentation.diff_augment(samples, self.augment, seed, probability)
 
     def update_ema(self) -> None:
         """Moves `ema_generator`'s weights towards the generator's (after its update)."""

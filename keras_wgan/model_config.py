@@ -44,6 +44,7 @@ class ConfigMixin:
     ema_decay: float | None
     ema_warmup: bool
     augment: str | None
+    augment_target: float | None
     num_classes: int | None
     class_frequencies: Any  # float [K] of a conditional model, else None
     classifier_weight: float
@@ -76,6 +77,7 @@ class ConfigMixin:
             ema_decay=self.ema_decay,
             ema_warmup=self.ema_warmup,
             augment=self.augment,
+            augment_target=self.augment_target,
         )
         if self.num_classes is not None:  # a conditional model
             config.update(

@@ -377,4 +377,15 @@ OUTPUTS = (
         "color, comma-separated, e.g. translation,cutout (default: off).",
         type=str,
     ),
+    Option(
+        "augment_target",
+        None,
+        "With --augment: apply each augmentation with a probability that starts at 0 "
+        "and adapts so that the critic's overfitting measure r (the share of real images "
+        "scored above the midpoint of the mean real and fake scores, minus the share "
+        "below) stays near this target (StyleGAN2-ADA; e.g. 0.6; default: off, always "
+        "augment).",
+        check=validation.optional(validation.open_fraction),
+        type=float,
+    ),
 )

@@ -168,6 +168,8 @@ def model_settings(s, info, method):
         # The average is a set of variables of its own in the checkpoint.
         "ema_decay": s.ema_decay,
         "augment": s.augment,
+        # The probability is a variable of the checkpoint, steered towards this target.
+        "augment_target": s.augment_target,
         "conditional": bool(s.conditional),
         "critic_conditioning": s.critic_conditioning if s.conditional else None,
         "num_classes": info.num_classes if s.conditional else None,

@@ -31,6 +31,7 @@ import keras
 
 from keras_wgan import (
     architectures,
+    augment,
     callbacks,
     checkpointing,
     data,
@@ -157,6 +158,8 @@ def train(
     # Every setting is checked before anything starts: a typo fails in a second.
     s = settings_lib.make(settings, overrides, caller="train()")
     extra_callbacks = _checked_callbacks(callbacks)
+    # The model checks it too; here it fails before the data is opened.
+    augment.check_target(s.augment_target, s.augment)
     # The strategy may split the CPU into logical devices, which must happen
     # before TensorFlow creates anything (opening the data included).
     strategy = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
@@ -314,6 +317,7 @@ def _model(s, info, strategy, method):
             seed=s.seed,
             ema_decay=s.ema_decay,
             augment=s.augment,
+            augment_target=s.augment_target,
         )
         decay = s.lr_decay == "linear"
         optimizer = s.optimizer or method.default_optimizer_name

@@ -150,6 +150,10 @@ def test_step_logs_stay_scalars_outside_multi_worker():
     assert model.step_logs(logs)["critic_loss"].shape == ()
 
 
+def test_replica_mean_outside_a_strategy_is_the_value():
+    np.testing.assert_array_equal(distribute.replica_mean(tf.constant([1.5, -2.0])), [1.5, -2.0])
+
+
 def test_every_critic_update_draws_its_own_noise():
     """Critic update s of a train step uses counter iterations + s: none is drawn twice."""
     critic_steps, steps = 2, 3
@@ -226,6 +230,16 @@ def test_explicit_jit_under_a_strategy_warns_and_is_off(mirrored_report):
 def test_mirrored_fit_logs_plain_numbers(mirrored_report):
     assert mirrored_report["history_types"] == ["float"]
     assert all(np.isfinite(v).all() for v in mirrored_report["history"].values())
+
+
+@pytest.mark.slow
+def test_mirrored_adaptive_augmentation_steps_every_replica_by_the_global_batch(mirrored_report):
+    """The replicas average the measure and count the images of all of them."""
+    assert mirrored_report["replica_mean"] == [0.5, 0.5]
+    expected = mirrored_report["ada_images"] / 500_000  # r = 1 > 0.6 at every step
+    assert mirrored_report["ada_p"] == pytest.approx([expected, expected], rel=1e-5)
+    assert mirrored_report["ada_logged_p"] == pytest.approx(expected, rel=1e-5)
+    assert mirrored_report["ada_logged_r"] == pytest.approx(1.0)
 
 
 @pytest.mark.slow

@@ -74,6 +74,11 @@ def no_data(monkeypatch):
         ({"jit_compile": "maybe"}, "jit_compile must be 'auto', True or False"),
         ({"seed": -1}, "seed must be an integer >= 0, received -1"),
         ({"critic_dropout": -0.1}, "critic_dropout must be a number in [0, 1)"),
+        ({"augment_target": 1.0}, "augment_target must be a number in (0, 1), received 1.0"),
+        (
+            {"augment_target": 0.6},
+            "augment_target=0.6 sets the probability of the augment policy, received augment=None",
+        ),
         (
             {"critic_dropout": 0.2, "architecture": "resnet"},
             "critic_dropout=0.2 does not apply to architecture 'resnet'",

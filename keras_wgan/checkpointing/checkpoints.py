@@ -2,7 +2,8 @@
 
 What a checkpoint holds (`training_checkpoint`): the generator, the critic,
 both optimizers with all their slots (Adam's moments) and iteration counters,
-the model's seed, and the EMA generator of a model with one. The generator
+the model's seed, the EMA generator of a model with one, and the adaptive
+augmentation's probability of a model with `augment_target`. The generator
 optimizer's `iterations` is the step counter (generator updates made). The
 random state needs nothing more: latent noise and interpolation coefficients
 are stateless functions of (seed, purpose, optimizer iteration, replica).
@@ -64,11 +65,13 @@ def training_checkpoint(model):
 
     Returns:
         A `tf.train.Checkpoint` tracking the generator, the critic, both
-        optimizers (slots and `iterations`) and the seed, and the EMA
-        generator of a model with `ema_decay`.
+        optimizers (slots and `iterations`) and the seed, the EMA generator
+        of a model with `ema_decay`, and `augment_p` of a model with
+        `augment_target` (a resumed run continues from the saved probability).
     """
     _ensure_optimizers_built(model)
     ema_generator = getattr(model, "ema_generator", None)
+    augment_p = getattr(model, "augment_p", None)
     return tf.train.Checkpoint(
         generator=model.generator,
         critic=model.critic,
@@ -76,6 +79,8 @@ def training_checkpoint(model):
         generator_optimizer=model.generator_optimizer,
         seed=tf.Variable(model.seed, dtype=tf.int64, trainable=False, name="seed"),
         **({} if ema_generator is None else {"ema_generator": ema_generator}),
+        # The tf.Variable behind the Keras one (a MirroredVariable under a strategy).
+        **({} if augment_p is None else {"augment_p": augment_p.value}),
     )
 
 

@@ -23,6 +23,11 @@ its own process. What it measures:
 - "history": fit() logs under the strategy are plain numbers.
 - "restored_step", "restored_diff": checkpoints of mirrored variables, saved
   by CheckpointCallback during fit() and restored into a new mirrored model.
+- "replica_mean": `distribute.replica_mean` of each replica's id, on each replica.
+- "ada_p", "ada_logged_p", "ada_logged_r", "ada_images": adaptive augmentation
+  under the strategy, with a critic that always ranks the real images first
+  (r = 1): each replica's copy of `augment_p`, the logged p and r, and the
+  real images the critic saw over all replicas (from which p follows).
 """
 
 import json
@@ -148,6 +153,45 @@ def max_diff(a, b):
     return float(max(np.abs(x - y).max() for x, y in zip(a, b, strict=True)))
 
 
+def adaptive_augmentation(strategy, steps=2):
+    """The replica mean, and `augment_p` after `steps` steps whose every r is 1."""
+    means = strategy.run(
+        lambda: distribute.replica_mean(tf.cast(distribute.replica_id(), tf.float32))
+    )
+    with strategy.scope():
+        generator = keras.Sequential(
+            [
+                keras.Input((LATENT,)),
+                keras.layers.Dense(64, activation="tanh"),
+                keras.layers.Reshape((8, 8, 1)),
+            ]
+        )
+        critic = keras.Sequential(
+            [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)]
+        )
+        # f(x) = sum(x): real images of 1s score 64, generated ones less.
+        critic.set_weights([np.ones((64, 1), "float32"), np.zeros(1, "float32")])
+        gan = WassersteinGAN(
+            generator,
+            critic,
+            critic_steps=CRITIC_STEPS,
+            seed=0,
+            augment="translation,cutout",
+            augment_target=0.6,
+        )
+        gan.compile()
+    real = tf.data.Dataset.from_tensors(tf.ones([GLOBAL_BATCH * CRITIC_STEPS, 8, 8, 1]))
+    real = distribute.distribute_dataset(real.repeat(), strategy, critic_steps=CRITIC_STEPS)
+    history = gan.fit(real, epochs=1, steps_per_epoch=steps, verbose=0).history
+    return {
+        "replica_mean": [float(v) for v in strategy.experimental_local_results(means)],
+        "ada_p": [float(v) for v in strategy.experimental_local_results(gan.augment_p.value)],
+        "ada_logged_p": float(history["augment_p"][-1]),
+        "ada_logged_r": float(history["augment_r"][-1]),
+        "ada_images": steps * CRITIC_STEPS * GLOBAL_BATCH,
+    }
+
+
 def main():
     report = {}
     rng = np.random.default_rng(0)
@@ -233,6 +277,7 @@ def main():
         *([np.asarray(v.value.numpy()) for v in variables] for variables in everything)
     )
     shutil.rmtree(directory)
+    report.update(adaptive_augmentation(mirrored))
     report["history"] = {k: [float(x) for x in v] for k, v in history.items()}
     report["history_types"] = sorted({type(x).__name__ for v in history.values() for x in v})
     print("REPORT " + json.dumps(report), flush=True)
