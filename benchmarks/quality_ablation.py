@@ -41,6 +41,11 @@ REFERENCE_BASE = dict(
     generator_training_in_critic=True,
     patches=False,
 )
+# the package's default architecture for 28x28 (dcgan; architecture=None) with the
+# reference's 3 critic steps and Adam(2e-4): the base of the dcgan_cs3 settings
+DCGAN_CS3_LR2E4 = dict(
+    architecture=None, critic_steps=3, critic_learning_rate=2e-4, generator_learning_rate=2e-4
+)
 ABLATION_SETTINGS = {
     # the old image recipe: 5 critic steps, Adam(1e-4), fresh batches, bf16 on this CPU
     "package": {},
@@ -67,38 +72,17 @@ ABLATION_SETTINGS = {
     ),
     # the package's default architecture for 28x28 (dcgan; architecture=None)
     "dcgan_cs5_lr1e-4": dict(architecture=None),
-    "dcgan_cs3_lr2e-4": dict(
-        architecture=None, critic_steps=3, critic_learning_rate=2e-4, generator_learning_rate=2e-4
-    ),
-    "dcgan_cs3_lr2e-4_ema": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        ema_decay=0.999,
-    ),
-    "dcgan_cs3_lr2e-4_ema99": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        ema_decay=0.99,
-    ),
-    "dcgan_cs3_lr2e-4_ema_f32": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        ema_decay=0.999,
-        mixed_precision="float32",
-    ),
+    "dcgan_cs3_lr2e-4": dict(DCGAN_CS3_LR2E4),
+    "dcgan_cs3_lr2e-4_ema": dict(DCGAN_CS3_LR2E4, ema_decay=0.999),
+    "dcgan_cs3_lr2e-4_ema99": dict(DCGAN_CS3_LR2E4, ema_decay=0.99),
+    "dcgan_cs3_lr2e-4_ema_f32": dict(DCGAN_CS3_LR2E4, ema_decay=0.999, mixed_precision="float32"),
     # the defaults with DiffAugment (translation and cutout: the grayscale policy)
-    "dcgan_cs3_lr2e-4_augment": dict(
-        architecture=None,
-        critic_steps=3,
-        critic_learning_rate=2e-4,
-        generator_learning_rate=2e-4,
-        augment="translation,cutout",
+    "dcgan_cs3_lr2e-4_augment": dict(DCGAN_CS3_LR2E4, augment="translation,cutout"),
+    # the colour policy (for RGB --ablation_data; grey images refuse 'color')
+    "dcgan_cs3_lr2e-4_augment_colour": dict(DCGAN_CS3_LR2E4, augment="color,translation,cutout"),
+    # the colour policy with an adaptive probability (StyleGAN2-ADA's target 0.6)
+    "dcgan_cs3_lr2e-4_ada": dict(
+        DCGAN_CS3_LR2E4, augment="color,translation,cutout", augment_target=0.6
     ),
     # the plain keras.io script
     "reference": {},

@@ -122,6 +122,7 @@ RECORDED_SETTINGS = (
     "mixed_precision",
     "ema_decay",
     "augment",
+    "augment_target",
 )
 
 
