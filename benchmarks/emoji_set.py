@@ -63,6 +63,19 @@ def load_emoji(data: str) -> EmojiSet:
             f"data: expected an emoji folder with its .npz beside it (built by `{BUILD}`), "
             f"received {data!r}: folder {folder} or {npz} is missing"
         )
+    emoji = read_emoji_npz(npz)
+    folders = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+    if folders != emoji.class_names:
+        raise ValueError(
+            f"data: the subfolders of {folder} ({folders}) are not the class_names of {npz} "
+            f"({emoji.class_names}); the folder's labels must be the npz's groups"
+        )
+    emoji.folder = folder
+    return emoji
+
+
+def read_emoji_npz(npz: str) -> EmojiSet:
+    """The arrays of an emoji `.npz` (built by `BUILD`), checked; its folder is not needed."""
     with np.load(npz) as arrays:
         missing = {"images", "labels", "class_names", "subgroups", "subgroup_names"} - set(arrays)
         if missing:
@@ -75,13 +88,7 @@ def load_emoji(data: str) -> EmojiSet:
         raise ValueError(
             f"data: {npz} images must be uint8 [n, s, s, 3]; received {images.dtype} {images.shape}"
         )
-    folders = sorted(e.name for e in os.scandir(folder) if e.is_dir())
-    if folders != class_names:
-        raise ValueError(
-            f"data: the subfolders of {folder} ({folders}) are not the class_names of {npz} "
-            f"({class_names}); the folder's labels must be the npz's groups"
-        )
-    return EmojiSet(folder, npz, images, groups, subgroups, class_names, subgroup_names)
+    return EmojiSet("", npz, images, groups, subgroups, class_names, subgroup_names)
 
 
 def group_classifier(network, emoji: EmojiSet):

@@ -145,8 +145,9 @@ def _parser():
         default=None,
         help="Cache of the feature classifier (.keras): loaded if it exists, else "
         "trained and saved there (default runs/bench/fashion_mnist_classifier"
-        ".keras, runs/bench/<emoji folder>_classifier.keras, or "
-        "runs/bench/mnist_classifier.keras with --ablation).",
+        ".keras, runs/bench/<emoji folder>_classifier.keras; with --ablation "
+        "runs/bench/mnist_classifier.keras, or runs/bench/<npz name>_classifier.keras "
+        "for an emoji .npz, the main mode's classifier of the same images).",
     )
     p.add_argument(
         "--classifier_epochs",
@@ -201,7 +202,9 @@ def _parser():
     p.add_argument(
         "--ablation_data",
         default=os.path.join("..", "shared", "data", "mnist_5k.npz"),
-        help="Ablation: .npz of uint8 images [n, 28, 28, 1] and labels [n].",
+        help="Ablation: .npz of uint8 images [n, 28, 28, 1] and labels [n], or an "
+        "emoji .npz of benchmarks/emoji_data.py (scored in its subgroup classifier's "
+        "features, coverage over its groups).",
     )
     p.add_argument(
         "--results", default=None, help="Ablation: append one JSON line per setting to this file."

@@ -12,6 +12,7 @@ import tempfile
 import time
 
 import numpy as np
+from emoji_set import group_classifier, read_emoji_npz
 from quality_scoring import (
     MANIFOLD_HEADER,
     Scorer,
@@ -104,14 +105,36 @@ def run_ablation(flags):
 
     with np.load(flags.ablation_data) as npz:
         images, labels = npz["images"], npz["labels"]
-    classifier = cached_classifier(
-        flags.classifier or "runs/bench/mnist_classifier.keras",
-        images,
-        labels,
-        "MNIST 5k",
-        flags.classifier_epochs or 5,
-    )
-    scorer = Scorer(classifier, images)
+        emoji = read_emoji_npz(flags.ablation_data) if "subgroups" in npz else None
+    if emoji is None:
+        classifier = cached_classifier(
+            flags.classifier or "runs/bench/mnist_classifier.keras",
+            images,
+            labels,
+            "MNIST 5k",
+            flags.classifier_epochs or 5,
+        )
+        scorer = Scorer(classifier, images)
+    else:
+        # An emoji .npz is scored as the main mode scores its folder: in the features of
+        # the same cached classifier of the subgroups, coverage over the groups.
+        from keras_wgan.evaluation import feature_networks
+
+        stem = os.path.splitext(os.path.basename(flags.ablation_data))[0]
+        classifier = cached_classifier(
+            flags.classifier or os.path.join("runs", "bench", f"{stem}_classifier.keras"),
+            emoji.images,
+            emoji.subgroups,
+            f"{stem} subgroups",
+            flags.classifier_epochs or 30,
+        )
+        scorer = Scorer(
+            classifier,
+            emoji.images,
+            emoji.groups,
+            classify=group_classifier(feature_networks.feature_network(classifier), emoji),
+            num_classes=len(emoji.class_names),
+        )
     rows = []
     print(f"FD in the features of {scorer.reference.feature_network.description}", flush=True)
     print(

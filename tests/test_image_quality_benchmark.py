@@ -310,6 +310,40 @@ def test_emoji_conditional_mode_reports_the_group_accuracy(tmp_path):
     assert (tmp_path / "out" / "samples_conditional.png").exists()
 
 
+@pytest.mark.slow
+def test_ablation_on_an_emoji_npz_scores_in_the_subgroup_classifier_over_the_groups(tmp_path):
+    _emoji_like_set(tmp_path)
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    out = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(REPO, "benchmarks", "image_quality.py"),
+            "--ablation",
+            f"--ablation_data={tmp_path / 'emoji_tiny.npz'}",
+            f"--output_dir={tmp_path / 'out'}",
+            f"--classifier={tmp_path / 'classifier.keras'}",
+            "--classifier_epochs=1",
+            "--steps=2",
+            "--settings=dcgan_cs3_lr2e-4_ada",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "trained the emoji_tiny subgroups classifier" in out.stdout
+    # The classifier knows the 6 subgroups; the coverage is over the 3 groups.
+    import keras
+
+    assert keras.saving.load_model(tmp_path / "classifier.keras").output_shape[-1] == 6
+    (row,) = json.loads(out.stdout.splitlines()[-1])
+    assert 0 <= row["coverage"] <= np.log(3) + 1e-6 and row["fd"] > 0
+    assert row["options"]["augment"] == "color,translation,cutout"
+    assert row["options"]["augment_target"] == 0.6
+
+
 def test_emoji_data_must_be_a_folder_with_its_npz(tmp_path):
     (tmp_path / "lonely").mkdir()
     out = _run([f"--data={tmp_path / 'lonely'}"], tmp_path)
