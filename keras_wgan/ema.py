@@ -28,7 +28,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-__all__ = ["clone_generator", "effective_decay", "update"]
+__all__ = ["check_warmup", "clone_generator", "effective_decay", "update"]
 
 
 def clone_generator(generator, name=None):
@@ -50,6 +50,21 @@ def clone_generator(generator, name=None):
     clone.trainable = False
     clone.name = name or f"{generator.name}_ema"
     return clone
+
+
+def check_warmup(warmup, decay):
+    """`ema_warmup` checked against `ema_decay`: a warm-up needs an average to warm up.
+
+    Raises:
+        ValueError: `warmup` true without a decay (it would change nothing).
+    """
+    if warmup and decay is None:
+        raise ValueError(
+            f"ema_warmup: warms up the average of the generator's weights, received "
+            f"ema_warmup={warmup!r} with ema_decay=None; expected an ema_decay (e.g. 0.999) "
+            "or ema_warmup=False"
+        )
+    return bool(warmup)
 
 
 def effective_decay(decay, step=None, warmup=False):

@@ -204,7 +204,7 @@ class WassersteinGAN(SamplingMixin, ConfigMixin, keras.Model):
         if ema_decay is not None:
             _check_number("ema_decay", ema_decay, minimum=0.0, below=1.0, hint="or None: off")
         self.ema_decay = None if ema_decay is None else float(ema_decay)
-        self.ema_warmup = bool(ema_warmup)
+        self.ema_warmup = ema.check_warmup(ema_warmup, self.ema_decay)
         self.augment = augmentation.check_policy(augment, generator.output_shape[1:])
         self.augment_target = augmentation.check_target(augment_target, self.augment)
         self._setup_adaptive_augment()

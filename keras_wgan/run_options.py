@@ -371,6 +371,12 @@ OUTPUTS = (
         type=float,
     ),
     Option(
+        "ema_warmup",
+        False,
+        "With --ema_decay: average with min(decay, (1 + t) / (10 + t)) at generator "
+        "step t, so that the early average is not mostly the random initial weights.",
+    ),
+    Option(
         "augment",
         None,
         "DiffAugment policy for images: translation, cutout and (RGB only) "

@@ -36,6 +36,7 @@ from keras_wgan import (
     checkpointing,
     data,
     distribute,
+    ema,
     penalties,
     recipes,
     run_directory,
@@ -158,8 +159,9 @@ def train(
     # Every setting is checked before anything starts: a typo fails in a second.
     s = settings_lib.make(settings, overrides, caller="train()")
     extra_callbacks = _checked_callbacks(callbacks)
-    # The model checks it too; here it fails before the data is opened.
+    # The model checks these too; here they fail before the data is opened.
     augment.check_target(s.augment_target, s.augment)
+    ema.check_warmup(s.ema_warmup, s.ema_decay)
     # The strategy may split the CPU into logical devices, which must happen
     # before TensorFlow creates anything (opening the data included).
     strategy = distribute.make_strategy(s.strategy, tpu=s.tpu, cpu_devices=s.cpu_devices)
@@ -316,6 +318,7 @@ def _model(s, info, strategy, method):
             fresh_real_batches=s.fresh_real_batches,
             seed=s.seed,
             ema_decay=s.ema_decay,
+            ema_warmup=s.ema_warmup,
             augment=s.augment,
             augment_target=s.augment_target,
         )

@@ -211,6 +211,40 @@ def test_bad_ema_decay_is_refused(decay):
         bn_gan(ema_decay=decay)
 
 
+def test_a_warm_up_without_an_average_is_refused():
+    message = r"^ema_warmup: .* received ema_warmup=True with ema_decay=None"
+    with pytest.raises(ValueError, match=message):
+        bn_gan(ema_warmup=True)
+
+
+def test_train_warms_the_average_up_when_asked(tmp_path):
+    from keras_wgan import training
+
+    def run(name, **options):
+        return training.train(
+            "8gaussians",
+            output_dir=tmp_path / name,
+            export_dir=None,
+            train_steps=2,
+            batch_size=16,
+            verbose=0,
+            monitor_every_epochs=0,
+            ema_decay=0.999,
+            **options,
+        ).model
+
+    warm, plain = run("warm", ema_warmup=True), run("plain")
+    assert warm.ema_warmup and not plain.ema_warmup
+
+    # After 2 updates a warmed-up average has mostly left the initial weights
+    # (decay (1 + t) / (10 + t) <= 0.25); a plain 0.999 one has barely moved from them.
+    def gap(model):  # the average's distance to the trained generator
+        pairs = zip(model.ema_generator.weights, model.generator.weights, strict=True)
+        return sum(float(np.abs(a.numpy() - g.numpy()).sum()) for a, g in pairs)
+
+    assert 0 < gap(warm) < 0.5 * gap(plain)
+
+
 # ------------------------------------------- mirrored on 2 logical CPUs
 _MIRRORED = textwrap.dedent("""
     import json

@@ -80,6 +80,10 @@ def no_data(monkeypatch):
             "augment_target=0.6 sets the probability of the augment policy, received augment=None",
         ),
         (
+            {"ema_warmup": True},
+            "received ema_warmup=True with ema_decay=None; expected an ema_decay",
+        ),
+        (
             {"critic_dropout": 0.2, "architecture": "resnet"},
             "critic_dropout=0.2 does not apply to architecture 'resnet'",
         ),
