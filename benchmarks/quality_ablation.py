@@ -76,6 +76,8 @@ ABLATION_SETTINGS = {
     "dcgan_cs3_lr2e-4": dict(DCGAN_CS3_LR2E4),
     "dcgan_cs3_lr2e-4_ema": dict(DCGAN_CS3_LR2E4, ema_decay=0.999),
     "dcgan_cs3_lr2e-4_ema99": dict(DCGAN_CS3_LR2E4, ema_decay=0.99),
+    # the average warmed up (min(0.999, (1 + t) / (10 + t))): no random initial weights left
+    "dcgan_cs3_lr2e-4_ema_warmup": dict(DCGAN_CS3_LR2E4, ema_decay=0.999, ema_warmup=True),
     "dcgan_cs3_lr2e-4_ema_f32": dict(DCGAN_CS3_LR2E4, ema_decay=0.999, mixed_precision="float32"),
     # the defaults with DiffAugment (translation and cutout: the grayscale policy)
     "dcgan_cs3_lr2e-4_augment": dict(DCGAN_CS3_LR2E4, augment="translation,cutout"),

@@ -121,6 +121,7 @@ RECORDED_SETTINGS = (
     "fresh_real_batches",
     "mixed_precision",
     "ema_decay",
+    "ema_warmup",
     "augment",
     "augment_target",
 )
