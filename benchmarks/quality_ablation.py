@@ -179,6 +179,9 @@ def run_ablation(flags):
             trained = result.model.generator
             steps = int(result.generator_steps)
             options = recorded_settings(result)
+            # Where the adaptive augmentation's probability ended (the model's weight).
+            if result.model.augment_p is not None:
+                options["augment_p"] = round(float(result.model.augment_p.numpy()), 6)
         seconds = time.perf_counter() - start
         generated = generate(generator, len(images), seed=flags.seed + 1)
         row = dict(

@@ -342,6 +342,8 @@ def test_ablation_on_an_emoji_npz_scores_in_the_subgroup_classifier_over_the_gro
     assert 0 <= row["coverage"] <= np.log(3) + 1e-6 and row["fd"] > 0
     assert row["options"]["augment"] == "color,translation,cutout"
     assert row["options"]["augment_target"] == 0.6
+    # 2 steps of 3 x 64 real images move p by at most 384 / 500,000.
+    assert 0 <= row["options"]["augment_p"] <= 384 / 500_000 + 1e-6
 
 
 def test_emoji_data_must_be_a_folder_with_its_npz(tmp_path):
