@@ -109,3 +109,32 @@ def group_classifier(network, emoji: EmojiSet):
 
     classify.description = f"{network.description}, subgroups summed into groups"
     return classify
+
+
+def emoji_scorer(emoji: EmojiSet, name: str, classifier=None, classifier_epochs=None, **options):
+    """The benchmark's `Scorer` of an emoji set, as every mode scores it.
+
+    FD and the other measures in the features of the classifier of the
+    subgroups, cached at `classifier` (default runs/bench/<name>_classifier.keras,
+    trained for `classifier_epochs`, default 30, if missing); coverage and
+    accuracy over the groups. `options` go to `Scorer` (e.g. `kid=True`).
+    """
+    from quality_scoring import Scorer, cached_classifier
+
+    from keras_wgan.evaluation import feature_networks
+
+    model = cached_classifier(
+        classifier or os.path.join("runs", "bench", f"{name}_classifier.keras"),
+        emoji.images,
+        emoji.subgroups,
+        f"{name} subgroups",
+        classifier_epochs or 30,
+    )
+    return Scorer(
+        model,
+        emoji.images,
+        emoji.groups,
+        classify=group_classifier(feature_networks.feature_network(model), emoji),
+        num_classes=len(emoji.class_names),
+        **options,
+    )

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 import numpy as np
-from emoji_set import group_classifier, read_emoji_npz
+from emoji_set import emoji_scorer, read_emoji_npz
 from quality_scoring import (
     MANIFOLD_HEADER,
     Scorer,
@@ -118,25 +118,9 @@ def run_ablation(flags):
         )
         scorer = Scorer(classifier, images)
     else:
-        # An emoji .npz is scored as the main mode scores its folder: in the features of
-        # the same cached classifier of the subgroups, coverage over the groups.
-        from keras_wgan.evaluation import feature_networks
-
+        # An emoji .npz is scored as the main mode scores its folder (the same cache).
         stem = os.path.splitext(os.path.basename(flags.ablation_data))[0]
-        classifier = cached_classifier(
-            flags.classifier or os.path.join("runs", "bench", f"{stem}_classifier.keras"),
-            emoji.images,
-            emoji.subgroups,
-            f"{stem} subgroups",
-            flags.classifier_epochs or 30,
-        )
-        scorer = Scorer(
-            classifier,
-            emoji.images,
-            emoji.groups,
-            classify=group_classifier(feature_networks.feature_network(classifier), emoji),
-            num_classes=len(emoji.class_names),
-        )
+        scorer = emoji_scorer(emoji, stem, flags.classifier, flags.classifier_epochs)
     rows = []
     print(f"FD in the features of {scorer.reference.feature_network.description}", flush=True)
     print(

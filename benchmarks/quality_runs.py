@@ -11,7 +11,7 @@ import json
 import os
 
 import numpy as np
-from emoji_set import group_classifier, load_emoji
+from emoji_set import emoji_scorer, load_emoji
 from quality_scoring import (
     Scorer,
     blurred,
@@ -89,27 +89,15 @@ class Benchmark:
             np.savez(self.dataset, images=self.x_train, labels=self.y_train)
         else:
             emoji = self.emoji
-            name = os.path.basename(emoji.folder)
-            classifier = cached_classifier(
-                flags.classifier or os.path.join("runs", "bench", f"{name}_classifier.keras"),
-                emoji.images,
-                emoji.subgroups,
-                f"{name} subgroups",
-                flags.classifier_epochs or 30,
-            )
-            from keras_wgan.evaluation import feature_networks
-
-            groups = group_classifier(feature_networks.feature_network(classifier), emoji)
             # Real = training images: the emoji are all there is.
             self.x_train = self.x_test = emoji.images
             self.y_train = self.y_test = emoji.groups
-            self.scorer = Scorer(
-                classifier,
-                emoji.images,
-                emoji.groups,
+            self.scorer = emoji_scorer(
+                emoji,
+                os.path.basename(emoji.folder),
+                flags.classifier,
+                flags.classifier_epochs,
                 training_images=emoji.images,
-                classify=groups,
-                num_classes=len(emoji.class_names),
                 kid=True,
             )
             self.num_classes = len(emoji.class_names)

@@ -165,6 +165,30 @@ def test_conditional_mode_adds_conditional_accuracy_and_intra_fid(tmp_path):
     assert resumed["seconds"] > rows[3]["seconds"]
 
 
+def _ablation(tmp_path, data, settings, *extra):
+    """The ablation mode for 2 steps of `settings` on `tmp_path / data`, a fresh classifier."""
+    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run(
+        [
+            sys.executable,
+            os.path.join(REPO, "benchmarks", "image_quality.py"),
+            "--ablation",
+            f"--ablation_data={tmp_path / data}",
+            f"--output_dir={tmp_path / 'out'}",
+            f"--classifier={tmp_path / 'classifier.keras'}",
+            "--classifier_epochs=1",
+            "--steps=2",
+            f"--settings={settings}",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
 def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(tmp_path):
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, 200)
@@ -172,25 +196,8 @@ def test_ablation_scores_the_ema_and_the_trained_generator_of_the_default_dcgan(
     for i, label in enumerate(labels):
         images[i, 2 * label : 2 * label + 8, 4:24] += 180
     np.savez(tmp_path / "digits.npz", images=images.astype(np.uint8), labels=labels)
-    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
-    out = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(REPO, "benchmarks", "image_quality.py"),
-            "--ablation",
-            f"--ablation_data={tmp_path / 'digits.npz'}",
-            f"--output_dir={tmp_path / 'out'}",
-            f"--classifier={tmp_path / 'classifier.keras'}",
-            "--classifier_epochs=1",
-            "--steps=2",
-            "--settings=dcgan_cs3_lr2e-4_ema",
-            f"--results={tmp_path / 'r.jsonl'}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
+    out = _ablation(
+        tmp_path, "digits.npz", "dcgan_cs3_lr2e-4_ema", f"--results={tmp_path / 'r.jsonl'}"
     )
     assert out.returncode == 0, out.stderr[-3000:]
     header = "FD in the features of keras_wgan MNIST 5k classifier"
@@ -313,25 +320,7 @@ def test_emoji_conditional_mode_reports_the_group_accuracy(tmp_path):
 @pytest.mark.slow
 def test_ablation_on_an_emoji_npz_scores_in_the_subgroup_classifier_over_the_groups(tmp_path):
     _emoji_like_set(tmp_path)
-    env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
-    out = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(REPO, "benchmarks", "image_quality.py"),
-            "--ablation",
-            f"--ablation_data={tmp_path / 'emoji_tiny.npz'}",
-            f"--output_dir={tmp_path / 'out'}",
-            f"--classifier={tmp_path / 'classifier.keras'}",
-            "--classifier_epochs=1",
-            "--steps=2",
-            "--settings=dcgan_cs3_lr2e-4_ada",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    out = _ablation(tmp_path, "emoji_tiny.npz", "dcgan_cs3_lr2e-4_ada")
     assert out.returncode == 0, out.stderr[-3000:]
     assert "trained the emoji_tiny subgroups classifier" in out.stdout
     # The classifier knows the 6 subgroups; the coverage is over the 3 groups.
