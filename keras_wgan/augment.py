@@ -228,10 +228,10 @@ def overfitting_sign(real_scores, fake_scores):
     Returns:
         r, a float32 scalar tensor in [-1, 1].
     """
-    real = tf.reshape(tf.cast(real_scores, tf.float32), [-1])
-    fake = tf.reshape(tf.cast(fake_scores, tf.float32), [-1])
-    midpoint = (tf.reduce_mean(real) + tf.reduce_mean(fake)) / 2.0
-    return tf.reduce_mean(tf.sign(real - midpoint))
+    real = ops.reshape(ops.cast(real_scores, "float32"), [-1])
+    fake = ops.reshape(ops.cast(fake_scores, "float32"), [-1])
+    midpoint = (ops.mean(real) + ops.mean(fake)) / 2.0
+    return ops.mean(ops.sign(real - midpoint))
 
 
 def adjusted_probability(p, r, target, batch_size, steps=1, speed_images=ADA_SPEED_IMAGES):
@@ -253,9 +253,9 @@ def adjusted_probability(p, r, target, batch_size, steps=1, speed_images=ADA_SPE
     Returns:
         The new p, a float32 scalar tensor in [0, 1].
     """
-    step = tf.cast(batch_size, tf.float32) * tf.cast(steps, tf.float32) / float(speed_images)
-    direction = tf.sign(tf.cast(r, tf.float32) - tf.cast(target, tf.float32))
-    return tf.clip_by_value(tf.cast(p, tf.float32) + direction * step, 0.0, 1.0)
+    step = ops.cast(batch_size, "float32") * ops.cast(steps, "float32") / float(speed_images)
+    direction = ops.sign(ops.cast(r, "float32") - ops.cast(target, "float32"))
+    return ops.clip(ops.cast(p, "float32") + direction * step, 0.0, 1.0)
 
 
 # ------------------------------------------------------------ translation
